@@ -1,0 +1,43 @@
+# Two set-up commands (see README.md):
+#   make run    install, then open the dashboard on data/khi.duckdb (demo data when empty)
+#   make test   install, then run every test (lint, unit, golden, AppTest, browser)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# Debian's Chromium: the browser tests and the PDF charts (kaleido) use it.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi dejavu; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-dejavu-core poppler-utils >/dev/null; fi
+
+run: $(VENV)/.installed system-deps
+	$(BIN)/streamlit run dashboard.py
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+test: $(VENV)/.dev-installed system-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --durations=15
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,620 @@
+"""The one module that owns DuckDB: connection, schema and every query.
+
+Why open-work-close: a process holding a DuckDB file read-write blocks every
+other process, so the dashboard and the command line never keep it open.
+Each operation opens the file, runs one transaction and closes it, retrying
+for a bounded time when another process holds the lock. SQL values always go
+in as parameters; table and column names come from this module or the item
+bank, never from input.
+
+Answers are stored wide (one column per item) because every KHI is an
+aggregate over one or two item columns: a columnar scan of 1M rows x 36 small
+integer columns takes a fraction of the time of the 36M-row long layout, and
+adding an item is still one edit (``init`` adds the missing column).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpi.items import bank
+from kpi.paths import default_db_path
+
+SCHEMA_VERSION = 1
+
+ATTRIBUTE_COLUMNS = (
+    "completed_by",
+    "support_type",
+    "age_band",
+    "gender",
+    "ethnicity",
+    "primary_need",
+)
+# Columns that identify a response: same person, date and respondent type.
+RESPONSE_KEY = ("scheme_id", "person_key", "completed_on", "respondent_type")
+ACTIVITY_COUNTS = (
+    "long_term",
+    "short_break",
+    "day_support",
+    "home_from_hospital",
+    "approved_carers",
+    "new_arrangements",
+    "ended_arrangements",
+)
+
+
+class StoreLockedError(RuntimeError):
+    """Another process kept the store busy for longer than we wait."""
+
+
+class StoreMissingError(RuntimeError):
+    """The store file does not exist yet."""
+
+
+def item_columns() -> tuple[str, ...]:
+    return bank().item_codes
+
+
+def response_columns() -> tuple[str, ...]:
+    """Every column of ``responses``, in table order."""
+    return (
+        "response_id",
+        "upload_id",
+        "scheme_id",
+        "person_key",
+        "respondent_type",
+        "completed_on",
+        "quarter_start",
+        *ATTRIBUTE_COLUMNS,
+        "source_row",
+        *item_columns(),
+    )
+
+
+def _response_table_sql(name: str, extra: str = "") -> str:
+    items = ",\n  ".join(f"{code} TINYINT" for code in item_columns())
+    attrs = ",\n  ".join(f"{code} VARCHAR" for code in ATTRIBUTE_COLUMNS)
+    return f"""
+CREATE TABLE IF NOT EXISTS {name} (
+  response_id BIGINT NOT NULL,
+  upload_id INTEGER NOT NULL,
+  scheme_id VARCHAR NOT NULL,
+  person_key VARCHAR NOT NULL,
+  respondent_type VARCHAR NOT NULL,
+  completed_on DATE NOT NULL,
+  quarter_start DATE NOT NULL,
+  {attrs},
+  source_row INTEGER,
+  {items}{extra}
+)"""
+
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS schemes (
+  scheme_id VARCHAR PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  region VARCHAR NOT NULL,
+  local_authority VARCHAR,
+  cqc_rating VARCHAR,
+  cqc_rating_date DATE,
+  is_demo BOOLEAN NOT NULL DEFAULT false
+)""",
+    "CREATE SEQUENCE IF NOT EXISTS upload_ids START 1",
+    "CREATE SEQUENCE IF NOT EXISTS response_ids START 1",
+    """CREATE TABLE IF NOT EXISTS uploads (
+  upload_id INTEGER PRIMARY KEY,
+  scheme_id VARCHAR,
+  kind VARCHAR NOT NULL,
+  file_name VARCHAR,
+  sha256 VARCHAR,
+  uploaded_by VARCHAR,
+  uploaded_at TIMESTAMP NOT NULL,
+  layout VARCHAR,
+  rows_read INTEGER NOT NULL DEFAULT 0,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  rejected INTEGER NOT NULL DEFAULT 0,
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  corrected INTEGER NOT NULL DEFAULT 0,
+  status VARCHAR NOT NULL DEFAULT 'stored',
+  note VARCHAR,
+  is_demo BOOLEAN NOT NULL DEFAULT false
+)""",
+    # Rows set aside: where and why. The raw respondent reference is never
+    # kept; `row_values` holds the other cells so the row can be fixed.
+    """CREATE TABLE IF NOT EXISTS set_aside (
+  upload_id INTEGER NOT NULL,
+  row_number INTEGER NOT NULL,
+  column_name VARCHAR,
+  reason VARCHAR NOT NULL,
+  row_values VARCHAR
+)""",
+    """CREATE TABLE IF NOT EXISTS activity_returns (
+  upload_id INTEGER NOT NULL,
+  scheme_id VARCHAR NOT NULL,
+  quarter_start DATE NOT NULL,
+  long_term INTEGER, short_break INTEGER, day_support INTEGER,
+  home_from_hospital INTEGER, approved_carers INTEGER,
+  new_arrangements INTEGER, ended_arrangements INTEGER
+)""",
+    """CREATE TABLE IF NOT EXISTS activity_history (
+  upload_id INTEGER NOT NULL,
+  scheme_id VARCHAR NOT NULL,
+  quarter_start DATE NOT NULL,
+  long_term INTEGER, short_break INTEGER, day_support INTEGER,
+  home_from_hospital INTEGER, approved_carers INTEGER,
+  new_arrangements INTEGER, ended_arrangements INTEGER,
+  replaced_by INTEGER NOT NULL
+)""",
+    # A scheme's own column names mapped by hand on the Upload page.
+    """CREATE TABLE IF NOT EXISTS column_mappings (
+  scheme_id VARCHAR NOT NULL,
+  source_header VARCHAR NOT NULL,
+  target VARCHAR NOT NULL,
+  saved_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (scheme_id, source_header)
+)""",
+)
+
+
+class Store:
+    """A DuckDB file holding every response with its provenance.
+
+    Nothing keeps the file open: :meth:`connect` opens it for one unit of work.
+    """
+
+    lock_wait_seconds = 15.0
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+
+    # ------------------------------------------------------------ plumbing ---
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the file for one unit of work, waiting a bounded time for a lock."""
+        if not write and not self.path.exists():
+            raise StoreMissingError(
+                f"No store at {self.path}. Run `python -m kpi init` (or `demo`) first."
+            )
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_wait_seconds
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=not write)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                text = str(exc)
+                busy = "lock" in text.lower() or "different configuration" in text
+                if not busy or time.monotonic() > deadline:
+                    if busy:
+                        raise StoreLockedError(
+                            f"The store {self.path} is busy: another program is writing to "
+                            "it. Try again in a minute; if it stays busy, close other "
+                            "dashboards or commands using this file."
+                        ) from exc
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: everything inside is stored, or nothing is."""
+        with self.connect(write=True) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('revision', "
+                    "CAST(coalesce((SELECT CAST(value AS BIGINT) FROM meta "
+                    "WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+        """Run one read query (values as parameters) and return a DataFrame."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    # -------------------------------------------------------------- schema ---
+    def init(self) -> int:
+        """Create the store, or upgrade it in place; returns the schema version."""
+        with self.transaction() as con:
+            for statement in SCHEMA:
+                con.execute(statement)
+            con.execute(_response_table_sql("responses"))
+            con.execute(
+                _response_table_sql(
+                    "response_history",
+                    ",\n  replaced_by INTEGER NOT NULL,\n  replaced_at TIMESTAMP NOT NULL",
+                )
+            )
+            # Upgrade: items added to the bank since the store was made.
+            for table in ("responses", "response_history"):
+                have = {
+                    row[0]
+                    for row in con.execute(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_name = ?",
+                        [table],
+                    ).fetchall()
+                }
+                for code in item_columns():
+                    if code not in have:
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN {code} TINYINT")
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+        return SCHEMA_VERSION
+
+    def ensure(self) -> None:
+        """Make sure the store exists with the current schema."""
+        if not self.exists() or self.schema_version() != SCHEMA_VERSION:
+            self.init()
+
+    def schema_version(self) -> int | None:
+        try:
+            rows = self.query("SELECT value FROM meta WHERE key = 'schema_version'")
+        except (duckdb.CatalogException, StoreMissingError):
+            return None
+        return int(rows["value"].iloc[0]) if len(rows) else None
+
+    def revision(self) -> int:
+        """A number that grows on every write: the dashboard's cache key."""
+        if not self.exists():
+            return 0
+        try:
+            rows = self.query("SELECT value FROM meta WHERE key = 'revision'")
+        except duckdb.CatalogException:
+            return 0
+        return int(rows["value"].iloc[0]) if len(rows) else 0
+
+    def meta(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM meta WHERE key = ?", [key])
+        return None if rows.empty else str(rows["value"].iloc[0])
+
+    def is_empty(self) -> bool:
+        """True when no response has been stored."""
+        if not self.exists():
+            return True
+        try:
+            return int(self.query("SELECT count(*) AS n FROM responses")["n"].iloc[0]) == 0
+        except duckdb.CatalogException:
+            return True
+
+    def is_demo(self) -> bool:
+        try:
+            return self.meta("demo") == "true"
+        except (duckdb.CatalogException, StoreMissingError):
+            return False
+
+    # ------------------------------------------------------------- schemes ---
+    def schemes(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM schemes ORDER BY region, name")
+
+    def upsert_schemes(self, con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+        """Insert or update scheme rows (inside the caller's transaction)."""
+        columns = [
+            "scheme_id",
+            "name",
+            "region",
+            "local_authority",
+            "cqc_rating",
+            "cqc_rating_date",
+            "is_demo",
+        ]
+        frame = frame.reindex(columns=columns)
+        frame["is_demo"] = frame["is_demo"].fillna(False).astype(bool)
+        con.register("incoming_schemes", frame)
+        try:
+            con.execute(
+                "INSERT OR REPLACE INTO schemes SELECT scheme_id, name, region, "
+                "local_authority, cqc_rating, CAST(cqc_rating_date AS DATE), is_demo "
+                "FROM incoming_schemes"
+            )
+        finally:
+            con.unregister("incoming_schemes")
+        return len(frame)
+
+    def scheme_ids(self) -> set[str]:
+        return set(self.query("SELECT scheme_id FROM schemes")["scheme_id"])
+
+    # ------------------------------------------------------------- uploads ---
+    def new_upload(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        scheme_id: str | None,
+        kind: str,
+        file_name: str | None,
+        sha256: str | None,
+        uploaded_by: str | None,
+        layout: str | None,
+        rows_read: int = 0,
+        is_demo: bool = False,
+    ) -> int:
+        """Record an upload (inside the caller's transaction) and return its id."""
+        upload_id = con.execute("SELECT nextval('upload_ids')").fetchone()[0]
+        con.execute(
+            "INSERT INTO uploads (upload_id, scheme_id, kind, file_name, sha256, uploaded_by,"
+            " uploaded_at, layout, rows_read, is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                upload_id,
+                scheme_id,
+                kind,
+                file_name,
+                sha256,
+                uploaded_by,
+                dt.datetime.now(),
+                layout,
+                rows_read,
+                is_demo,
+            ],
+        )
+        return int(upload_id)
+
+    def finish_upload(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        upload_id: int,
+        *,
+        accepted: int,
+        rejected: int,
+        duplicates: int = 0,
+        corrected: int = 0,
+        note: str | None = None,
+    ) -> None:
+        con.execute(
+            "UPDATE uploads SET accepted = ?, rejected = ?, duplicates = ?, corrected = ?,"
+            " note = ? WHERE upload_id = ?",
+            [accepted, rejected, duplicates, corrected, note, upload_id],
+        )
+
+    def uploads(self) -> pd.DataFrame:
+        return self.query(
+            "SELECT u.*, s.name AS scheme_name FROM uploads u "
+            "LEFT JOIN schemes s USING (scheme_id) ORDER BY upload_id DESC"
+        )
+
+    def upload_with_checksum(self, scheme_id: str, sha256: str, kind: str) -> int | None:
+        """The stored upload of the same file for this scheme, if any."""
+        rows = self.query(
+            "SELECT upload_id FROM uploads WHERE scheme_id = ? AND sha256 = ? AND kind = ? "
+            "AND status = 'stored' ORDER BY upload_id LIMIT 1",
+            [scheme_id, sha256, kind],
+        )
+        return None if rows.empty else int(rows["upload_id"].iloc[0])
+
+    def set_aside(self, upload_id: int) -> pd.DataFrame:
+        return self.query(
+            "SELECT row_number, column_name, reason, row_values FROM set_aside "
+            "WHERE upload_id = ? ORDER BY row_number, column_name",
+            [upload_id],
+        )
+
+    # ----------------------------------------------------------- responses ---
+    def store_responses(
+        self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
+    ) -> dict[str, int]:
+        """Store validated responses of one upload (inside the caller's transaction).
+
+        ``frame`` has the response columns except ``response_id``, ``upload_id``
+        and ``quarter_start``. A row with the same person, date and respondent
+        type as a stored one is a duplicate when every answer is identical and a
+        correction otherwise: the new row stands and the old one moves to
+        ``response_history``. Returns counts: accepted, duplicates, corrected.
+        """
+        columns = [c for c in response_columns() if c not in ("response_id", "upload_id")]
+        frame = frame.copy()
+        frame["completed_on"] = pd.to_datetime(frame["completed_on"]).dt.date
+        frame["quarter_start"] = None
+        frame = frame.reindex(columns=columns)
+        for code in item_columns():
+            frame[code] = pd.array(frame[code], dtype="Int8")
+        con.register("incoming", frame)
+        try:
+            value_columns = [*ATTRIBUTE_COLUMNS, *item_columns()]
+            same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM n.{c}" for c in value_columns)
+            key = " AND ".join(f"o.{c} = n.{c}" for c in RESPONSE_KEY)
+            con.execute(
+                f"""CREATE TEMP TABLE matched AS
+                SELECT n.source_row, o.response_id, ({same}) AS identical
+                FROM incoming n JOIN responses o ON {key}"""
+            )
+            duplicates = con.execute("SELECT count(*) FROM matched WHERE identical").fetchone()[0]
+            corrected = con.execute(
+                "SELECT count(*) FROM matched WHERE NOT identical"
+            ).fetchone()[0]
+            all_columns = ", ".join(response_columns())
+            con.execute(
+                f"""INSERT INTO response_history
+                SELECT {all_columns}, ?, ? FROM responses
+                WHERE response_id IN (SELECT response_id FROM matched WHERE NOT identical)""",
+                [upload_id, dt.datetime.now()],
+            )
+            con.execute(
+                "DELETE FROM responses WHERE response_id IN "
+                "(SELECT response_id FROM matched WHERE NOT identical)"
+            )
+            insert_columns = ", ".join(columns)
+            selected = ", ".join(
+                "CAST(date_trunc('quarter', n.completed_on) AS DATE)"
+                if c == "quarter_start"
+                else f"n.{c}"
+                for c in columns
+            )
+            con.execute(
+                f"""INSERT INTO responses (response_id, upload_id, {insert_columns})
+                SELECT nextval('response_ids'), ?, {selected} FROM incoming n
+                WHERE n.source_row NOT IN (SELECT source_row FROM matched WHERE identical)""",
+                [upload_id],
+            )
+            con.execute("DROP TABLE matched")
+        finally:
+            con.unregister("incoming")
+        accepted = len(frame) - int(duplicates)
+        return {"accepted": accepted, "duplicates": int(duplicates), "corrected": int(corrected)}
+
+    def bulk_insert_responses(
+        self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
+    ) -> int:
+        """Append responses known to be new (the demo): no matching, one INSERT."""
+        columns = [c for c in response_columns() if c not in ("response_id", "upload_id")]
+        frame = frame.reindex(columns=columns)
+        con.register("incoming_bulk", frame)
+        try:
+            insert_columns = ", ".join(columns)
+            selected = ", ".join(
+                "CAST(date_trunc('quarter', completed_on) AS DATE)"
+                if c == "quarter_start"
+                else c
+                for c in columns
+            )
+            con.execute(
+                f"""INSERT INTO responses (response_id, upload_id, {insert_columns})
+                SELECT nextval('response_ids'), ?, {selected} FROM incoming_bulk""",
+                [upload_id],
+            )
+        finally:
+            con.unregister("incoming_bulk")
+        return len(frame)
+
+    def record_set_aside(
+        self, con: duckdb.DuckDBPyConnection, upload_id: int, problems: pd.DataFrame
+    ) -> None:
+        """Keep rows set aside: row number, column, reason and the cells (no reference)."""
+        if problems.empty:
+            return
+        frame = problems.reindex(columns=["row_number", "column_name", "reason", "row_values"])
+        frame.insert(0, "upload_id", upload_id)
+        con.register("incoming_problems", frame)
+        try:
+            con.execute("INSERT INTO set_aside SELECT * FROM incoming_problems")
+        finally:
+            con.unregister("incoming_problems")
+
+    # ------------------------------------------------------------ activity ---
+    def store_activity(
+        self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
+    ) -> dict[str, int]:
+        """Store activity returns; a return for the same scheme and quarter replaces
+        the stored one, which moves to ``activity_history``."""
+        columns = ["scheme_id", "quarter_start", *ACTIVITY_COUNTS]
+        frame = frame.reindex(columns=columns)
+        con.register("incoming_activity", frame)
+        try:
+            replaced = con.execute(
+                "SELECT count(*) FROM activity_returns a JOIN incoming_activity n "
+                "ON a.scheme_id = n.scheme_id AND a.quarter_start = n.quarter_start"
+            ).fetchone()[0]
+            counts = ", ".join(f"a.{c}" for c in ACTIVITY_COUNTS)
+            con.execute(
+                f"""INSERT INTO activity_history
+                SELECT a.upload_id, a.scheme_id, a.quarter_start, {counts}, ?
+                FROM activity_returns a JOIN incoming_activity n
+                ON a.scheme_id = n.scheme_id AND a.quarter_start = n.quarter_start""",
+                [upload_id],
+            )
+            con.execute(
+                "DELETE FROM activity_returns WHERE (scheme_id, quarter_start) IN "
+                "(SELECT (scheme_id, quarter_start) FROM incoming_activity)"
+            )
+            names = ", ".join(columns)
+            con.execute(
+                f"INSERT INTO activity_returns (upload_id, {names}) "
+                f"SELECT ?, {names} FROM incoming_activity",
+                [upload_id],
+            )
+        finally:
+            con.unregister("incoming_activity")
+        return {"accepted": len(frame) - int(replaced), "corrected": int(replaced)}
+
+    def activity(self) -> pd.DataFrame:
+        return self.query(
+            "SELECT a.*, s.name AS scheme_name, s.region FROM activity_returns a "
+            "JOIN schemes s USING (scheme_id) ORDER BY quarter_start, scheme_id"
+        )
+
+    # ------------------------------------------------------------ rollback ---
+    def rollback(self, upload_id: int) -> dict[str, int]:
+        """Remove one upload completely and restore what its corrections replaced."""
+        with self.transaction() as con:
+            row = con.execute(
+                "SELECT status FROM uploads WHERE upload_id = ?", [upload_id]
+            ).fetchone()
+            if row is None:
+                raise ValueError(
+                    f"There is no upload {upload_id}. `python -m kpi uploads` lists them."
+                )
+            if row[0] != "stored":
+                raise ValueError(f"Upload {upload_id} was already rolled back.")
+            removed = con.execute(
+                "SELECT count(*) FROM responses WHERE upload_id = ?", [upload_id]
+            ).fetchone()[0]
+            con.execute("DELETE FROM responses WHERE upload_id = ?", [upload_id])
+            columns = ", ".join(response_columns())
+            restored = con.execute(
+                "SELECT count(*) FROM response_history WHERE replaced_by = ?", [upload_id]
+            ).fetchone()[0]
+            con.execute(
+                f"INSERT INTO responses SELECT {columns} FROM response_history "
+                "WHERE replaced_by = ?",
+                [upload_id],
+            )
+            # History rows that this upload's own rows left behind go too.
+            con.execute(
+                "DELETE FROM response_history WHERE replaced_by = ? OR upload_id = ?",
+                [upload_id, upload_id],
+            )
+            con.execute("DELETE FROM activity_returns WHERE upload_id = ?", [upload_id])
+            counts = ", ".join(ACTIVITY_COUNTS)
+            con.execute(
+                f"INSERT INTO activity_returns SELECT upload_id, scheme_id, quarter_start, "
+                f"{counts} FROM activity_history WHERE replaced_by = ?",
+                [upload_id],
+            )
+            con.execute(
+                "DELETE FROM activity_history WHERE replaced_by = ? OR upload_id = ?",
+                [upload_id, upload_id],
+            )
+            con.execute("DELETE FROM set_aside WHERE upload_id = ?", [upload_id])
+            con.execute(
+                "UPDATE uploads SET status = 'rolled_back' WHERE upload_id = ?", [upload_id]
+            )
+        return {"removed": int(removed), "restored": int(restored)}
+
+    # ------------------------------------------------------ column mapping ---
+    def saved_mappings(self, scheme_id: str) -> dict[str, str]:
+        if not self.exists():
+            return {}
+        rows = self.query(
+            "SELECT source_header, target FROM column_mappings WHERE scheme_id = ?", [scheme_id]
+        )
+        return dict(zip(rows["source_header"], rows["target"]))
+
+    def save_mappings(self, scheme_id: str, mapping: dict[str, str]) -> None:
+        with self.transaction() as con:
+            for source, target in mapping.items():
+                con.execute(
+                    "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, ?)",
+                    [scheme_id, source, target, dt.datetime.now()],
+                )
