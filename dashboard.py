@@ -1,0 +1,62 @@
+"""Key Human Indicators dashboard: the entry script.
+
+``streamlit run dashboard.py`` opens the store named by ``KHI_DB`` (default
+data/khi.duckdb). An empty store is filled with the demo sector on first start,
+unless ``KHI_NO_DEMO=1`` (tests use that to see the empty-store welcome).
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from pages import _common
+
+st.set_page_config(
+    page_title="Key Human Indicators",
+    page_icon=":material/diversity_3:",
+    layout="wide",
+)
+
+
+@st.cache_resource(show_spinner="Preparing the store…")
+def _prepare_store(path: str) -> str:
+    """Create or upgrade the store once per process; load the demo when empty."""
+    from kpi.store import Store
+
+    store = Store(path)
+    store.ensure()
+    if store.is_empty() and os.environ.get("KHI_NO_DEMO", "") not in ("1", "true"):
+        from kpi.demo import load_demo
+
+        load_demo(store)
+    return path
+
+
+_prepare_store(str(_common.db_path()))
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/regions.py", title="Regions", icon=":material/map:"),
+        st.Page("pages/schemes.py", title="Schemes", icon=":material/scatter_plot:"),
+        st.Page("pages/indicator.py", title="Indicator detail", icon=":material/insights:"),
+        st.Page("pages/equity.py", title="Equity", icon=":material/balance:"),
+        st.Page("pages/change.py", title="Change over time", icon=":material/trending_up:"),
+    ],
+    "Report": [
+        st.Page("pages/board.py", title="Quarterly board page", icon=":material/summarize:"),
+    ],
+    "Data": [
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+        st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+if _common.store().is_demo():
+    st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
+_common.filter_bar()
+navigation.run()

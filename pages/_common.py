@@ -1,0 +1,294 @@
+"""Streamlit glue shared by every page: the store, the filter bar, cached engine
+calls, the palette and small formatting helpers.
+
+Pages stay thin: read the filters from here, call `kpi`, draw. Nothing here
+computes an indicator; the engine applies disclosure control and the pages
+must never recompute around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from kpi import indicators as engine
+from kpi.catalogue import KHI, catalogue
+from kpi.indicators import Filters, Settings
+from kpi.items import bank
+from kpi.paths import default_db_path
+from kpi.periods import quarter_label
+from kpi.store import Store
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+    "black": "#000000",
+}
+SEQUENCE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+# Benchmark results always carry an icon and words, never colour alone.
+COMPARISON_STYLE = {
+    "better": ("▲", "Better than England", PALETTE["blue"]),
+    "similar": ("●", "Similar to England", PALETTE["grey"]),
+    "worse": ("▼", "Worse than England", PALETTE["vermillion"]),
+    "not compared": ("○", "Not compared (too few answers)", PALETTE["grey"]),
+}
+
+DIMENSION_LABELS = {
+    "region": "Region",
+    "scheme": "Scheme",
+    "quarter": "Quarter",
+    "support_type": "Support type",
+    "respondent_type": "Respondent type",
+    "age_band": "Age band",
+    "gender": "Gender",
+    "ethnicity": "Ethnic group",
+    "primary_need": "Main support need",
+    "completed_by": "Who filled in the form",
+}
+
+
+def db_path() -> Path:
+    """The store this dashboard shows: ``KHI_DB`` when set, else data/khi.duckdb."""
+    return default_db_path()
+
+
+def store() -> Store:
+    return Store(db_path())
+
+
+def user_scope() -> tuple[str, ...] | None:
+    """The scheme ids this user may see; None = all (one place for roles).
+
+    Until sign-in arrives, ``KHI_SCOPE`` (comma-separated scheme ids) restricts
+    a deployment to some schemes.
+    """
+    raw = os.environ.get("KHI_SCOPE", "").strip()
+    return tuple(s.strip() for s in raw.split(",") if s.strip()) or None
+
+
+def is_admin() -> bool:
+    """Administrators may roll back uploads (KHI_ROLE=viewer turns it off)."""
+    return os.environ.get("KHI_ROLE", "admin").strip().lower() == "admin"
+
+
+def revision() -> int:
+    """Changes on every write, so cached results refresh after an upload."""
+    return store().revision()
+
+
+# ------------------------------------------------------------- cached calls ---
+@st.cache_data(show_spinner=False, max_entries=64)
+def _available_quarters(path: str, rev: int) -> list[dt.date]:
+    return engine.available_quarters(Store(path))
+
+
+def available_quarters() -> list[dt.date]:
+    return _available_quarters(str(db_path()), revision())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _schemes(path: str, rev: int) -> pd.DataFrame:
+    return Store(path).schemes()
+
+
+def schemes() -> pd.DataFrame:
+    """The scheme register, restricted to the user's scope."""
+    frame = _schemes(str(db_path()), revision())
+    scope = user_scope()
+    return frame[frame["scheme_id"].isin(scope)] if scope else frame
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _call(path: str, rev: int, name: str, args: tuple, kwargs: tuple) -> object:
+    function = getattr(engine, name)
+    return function(Store(path), *args, **dict(kwargs))
+
+
+def engine_call(name: str, *args: object, **kwargs: object) -> object:
+    """Call ``kpi.indicators.<name>(store, ...)``, cached on the store revision."""
+    return _call(str(db_path()), revision(), name, args, tuple(sorted(kwargs.items())))
+
+
+# ------------------------------------------------------------------ filters ---
+_FILTER_KEYS = ("quarter", "region", "scheme", "support", "who")
+
+
+def _param(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return value or None
+
+
+def filter_bar() -> None:
+    """The shared filters, drawn once in the sidebar by dashboard.py.
+
+    Values persist across pages (session state) and live in the URL query
+    string, so a view can be shared as a link.
+    """
+    quarters = available_quarters()
+    labels = [quarter_label(q) for q in reversed(quarters)]
+    regions = [r.name for r in bank().regions]
+    frame = schemes()
+    scheme_names = dict(zip(frame["scheme_id"], frame["name"]))
+    support_codes = bank().attribute("support_type").labels
+    state = st.session_state
+
+    def seed(key: str, options: list[str], default: str) -> None:
+        if key not in state:
+            wanted = _param(key)
+            state[key] = wanted if wanted in options else default
+
+    with st.sidebar:
+        st.markdown("**Filters**")
+        if labels:
+            seed("f_quarter", labels, labels[0])
+            st.selectbox("Quarter", labels, key="f_quarter")
+        region_options = ["All of England and nations", *regions]
+        seed("f_region", region_options, region_options[0])
+        st.selectbox("Region", region_options, key="f_region")
+        in_region = (
+            frame
+            if state["f_region"] == region_options[0]
+            else frame[frame["region"] == state["f_region"]]
+        )
+        scheme_options = ["All schemes", *in_region["scheme_id"].tolist()]
+        if state.get("f_scheme") not in scheme_options:
+            state["f_scheme"] = "All schemes"
+        seed("f_scheme", scheme_options, "All schemes")
+        st.selectbox(
+            "Scheme",
+            scheme_options,
+            key="f_scheme",
+            format_func=lambda s: scheme_names.get(s, s),
+        )
+        support_options = ["All support types", *[c for c, _ in support_codes]]
+        support_labels = dict(support_codes)
+        seed("f_support", support_options, support_options[0])
+        st.selectbox(
+            "Support type",
+            support_options,
+            key="f_support",
+            format_func=lambda s: support_labels.get(s, s),
+        )
+        who_options = ["person", "carer", "both"]
+        seed("f_who", who_options, "both")
+        st.radio(
+            "Respondents",
+            who_options,
+            key="f_who",
+            format_func={
+                "person": "People using Shared Lives",
+                "carer": "Family carers",
+                "both": "Both",
+            }.get,
+            horizontal=False,
+        )
+    st.query_params.from_dict(
+        {
+            key.removeprefix("f_"): state[key]
+            for key in ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
+            if key in state
+        }
+    )
+
+
+def current_filters() -> Filters:
+    """The engine's Filters for the sidebar's choices and the user's scope."""
+    state = st.session_state
+    region = state.get("f_region")
+    scheme = state.get("f_scheme")
+    support = state.get("f_support")
+    who = state.get("f_who", "both")
+    return Filters(
+        regions=(region,) if region and region in bank().region_names else None,
+        scheme_ids=(scheme,) if scheme and scheme != "All schemes" else None,
+        support_types=(support,)
+        if support and support != "All support types"
+        else None,
+        respondent_types=None if who in (None, "both") else (who,),
+        scope=user_scope(),
+    )
+
+
+def without_area(filters: Filters) -> Filters:
+    """The same filters with region and scheme lifted (e.g. to compare schemes)."""
+    return replace(filters, regions=None, scheme_ids=None)
+
+
+def current_quarter() -> str | None:
+    """The chosen quarter label, or None when the store has no data."""
+    return st.session_state.get("f_quarter")
+
+
+def area_label(filters: Filters) -> str:
+    if filters.scheme_ids:
+        names = dict(zip(schemes()["scheme_id"], schemes()["name"]))
+        return names.get(filters.scheme_ids[0], filters.scheme_ids[0])
+    if filters.regions:
+        return filters.regions[0]
+    return "England and the nations"
+
+
+def settings() -> Settings:
+    values = bank().settings
+    return Settings(min_base=int(values["min_base"]), min_compare=int(values["min_compare"]))
+
+
+# ---------------------------------------------------------------- formatting ---
+def khi_options(population: str | None = None) -> dict[str, str]:
+    """KHI code -> name, for select boxes (optionally one population)."""
+    return {
+        k.code: f"{k.name} ({k.domain})"
+        for k in catalogue()
+        if population is None or k.population == population
+    }
+
+
+def unit(khi: KHI) -> str:
+    return "%" if khi.is_proportion else ""
+
+
+def format_value(value: object, khi: KHI) -> str:
+    """A KHI value as people read it; hidden or missing values say so."""
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:.0f}%" if khi.is_proportion else f"{value:.1f}"
+
+
+def format_interval(lower: object, upper: object, khi: KHI) -> str:
+    if lower is None or pd.isna(lower) or upper is None or pd.isna(upper):
+        return ""
+    if khi.is_proportion:
+        return f"{lower:.0f}% to {upper:.0f}%"
+    return f"{lower:.1f} to {upper:.1f}"
+
+
+def comparison_words(comparison: object) -> str:
+    icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
+    return f"{icon} {words}".strip()
+
+
+def empty_store_message() -> None:
+    """What an empty store shows: a way in, not an error."""
+    st.info(
+        "There is no survey data yet. Upload a survey export on the **Upload** page, "
+        "or load the demo sector with `python -m kpi demo`."
+    )
+
+
+def suppressed_note(min_base: int) -> str:
+    return (
+        f"Cells with fewer than {min_base} answers are hidden to protect privacy, and where "
+        "one cell of a breakdown is hidden a second one is too."
+    )
