@@ -106,7 +106,7 @@ class Bank:
             table = ", ".join(f"{v:.2f}" for _, v in sorted(self.swemwbs_conversion.items()))
             raw = self.scores["swemwbs_raw"]["sql"]
             # DuckDB lists are 1-based: raw 7 is the first entry.
-            return f"([{table}])[({raw}) - 6]"
+            return f"(CAST([{table}] AS DOUBLE[]))[({raw}) - 6]"
         if name in self.scores:
             return f"({self.scores[name]['sql']})"
         raise KeyError(f"unknown score {name!r}")

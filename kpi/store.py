@@ -16,7 +16,6 @@ adding an item is still one edit (``init`` adds the missing column).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager

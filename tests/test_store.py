@@ -1,0 +1,108 @@
+"""The store: schema creation and upgrade, and behaviour when another process holds it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from kpi.store import SCHEMA_VERSION, Store, StoreLockedError, StoreMissingError
+
+
+def test_init_creates_every_table(fresh_store: Store) -> None:
+    tables = set(fresh_store.query("SELECT table_name FROM information_schema.tables")[
+        "table_name"
+    ])
+    assert {
+        "meta",
+        "schemes",
+        "uploads",
+        "responses",
+        "response_history",
+        "set_aside",
+        "activity_returns",
+        "activity_history",
+        "column_mappings",
+    } <= tables
+    assert fresh_store.schema_version() == SCHEMA_VERSION
+    assert fresh_store.is_empty()
+
+
+def test_init_twice_keeps_data_and_upgrades_missing_item_columns(fresh_store: Store) -> None:
+    with fresh_store.connect(write=True) as con:
+        con.execute("ALTER TABLE responses DROP COLUMN ons_happy")
+    assert "ons_happy" not in fresh_store.query("SELECT * FROM responses LIMIT 0").columns
+    fresh_store.init()
+    assert "ons_happy" in fresh_store.query("SELECT * FROM responses LIMIT 0").columns
+
+
+def test_revision_grows_on_every_write(fresh_store: Store) -> None:
+    before = fresh_store.revision()
+    with fresh_store.transaction() as con:
+        fresh_store.new_upload(
+            con, scheme_id=None, kind="survey", file_name="x.csv", sha256="0",
+            uploaded_by="test", layout="template",
+        )
+    assert fresh_store.revision() == before + 1
+
+
+def test_failed_transaction_stores_nothing(fresh_store: Store) -> None:
+    with pytest.raises(RuntimeError), fresh_store.transaction() as con:
+        fresh_store.new_upload(
+            con, scheme_id=None, kind="survey", file_name="x.csv", sha256="0",
+            uploaded_by="test", layout="template",
+        )
+        raise RuntimeError("boom")
+    assert fresh_store.uploads().empty
+
+
+def test_reading_a_missing_store_says_how_to_create_it(tmp_path: Path) -> None:
+    with pytest.raises(StoreMissingError, match="python -m kpi init"):
+        Store(tmp_path / "none.duckdb").query("SELECT 1")
+
+
+def test_store_busy_in_another_process_gives_a_clear_message(fresh_store: Store) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, time
+                con = duckdb.connect({str(fresh_store.path)!r})
+                print("holding", flush=True)
+                time.sleep(20)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        fresh_store.lock_wait_seconds = 0.5
+        started = time.monotonic()
+        with (
+            pytest.raises(StoreLockedError, match="busy: another program is writing"),
+            fresh_store.connect(write=True),
+        ):
+            pass
+        assert time.monotonic() - started < 10
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the other process is gone the store opens again.
+    with fresh_store.connect(write=True) as con:
+        assert con.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_store_is_not_held_open_between_operations(fresh_store: Store) -> None:
+    fresh_store.schemes()
+    # Another process can take the write lock straight away.
+    code = f"import duckdb; duckdb.connect({str(fresh_store.path)!r}).close(); print('ok')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr
