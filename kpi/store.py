@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from kpi.items import bank
 from kpi.paths import default_db_path
@@ -322,7 +323,7 @@ class Store:
             "is_demo",
         ]
         frame = frame.reindex(columns=columns)
-        frame["is_demo"] = frame["is_demo"].fillna(False).astype(bool)
+        frame["is_demo"] = frame["is_demo"].astype("boolean").fillna(False).astype(bool)
         con.register("incoming_schemes", frame)
         try:
             con.execute(
@@ -474,18 +475,29 @@ class Store:
         return {"accepted": accepted, "duplicates": int(duplicates), "corrected": int(corrected)}
 
     def bulk_insert_responses(
-        self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
+        self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame | pa.Table
     ) -> int:
-        """Append responses known to be new (the demo): no matching, one INSERT."""
+        """Append responses known to be new (the demo): no matching, one INSERT.
+
+        ``frame`` may be a pyarrow Table: the demo builds millions of rows as
+        Arrow arrays (int8 items with validity masks, dictionary-encoded codes),
+        which DuckDB scans without the per-cell conversion a pandas frame of
+        nullable columns needs. Columns it lacks are stored as NULL.
+        """
         columns = [c for c in response_columns() if c not in ("response_id", "upload_id")]
-        frame = frame.reindex(columns=columns)
+        if isinstance(frame, pa.Table):
+            present = set(frame.column_names)
+            frame = frame.select([c for c in columns if c in present])
+        else:
+            present = set(columns)
+            frame = frame.reindex(columns=columns)
         con.register("incoming_bulk", frame)
         try:
             insert_columns = ", ".join(columns)
             selected = ", ".join(
                 "CAST(date_trunc('quarter', completed_on) AS DATE)"
                 if c == "quarter_start"
-                else c
+                else (c if c in present else "NULL")
                 for c in columns
             )
             con.execute(
@@ -496,6 +508,43 @@ class Store:
         finally:
             con.unregister("incoming_bulk")
         return len(frame)
+
+    # ---------------------------------------------------------------- demo ---
+    def non_demo_counts(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        """How much real (non-demo) data the store holds: uploads and schemes.
+
+        The demo refuses to load when either is non-zero, so it can never
+        overwrite or mix with a scheme's real register or answers.
+        """
+        uploads = con.execute("SELECT count(*) FROM uploads WHERE NOT is_demo").fetchone()[0]
+        schemes = con.execute("SELECT count(*) FROM schemes WHERE NOT is_demo").fetchone()[0]
+        return {"uploads": int(uploads), "schemes": int(schemes)}
+
+    def clear_demo(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Remove every row a previous demo stored (inside the caller's transaction).
+
+        Only rows of demo uploads and demo schemes go, so reloading the demo
+        replaces it instead of duplicating it.
+        """
+        demo_uploads = "SELECT upload_id FROM uploads WHERE is_demo"
+        for table in (
+            "responses",
+            "response_history",
+            "activity_returns",
+            "activity_history",
+            "set_aside",
+        ):
+            con.execute(f"DELETE FROM {table} WHERE upload_id IN ({demo_uploads})")
+        con.execute(
+            "DELETE FROM column_mappings WHERE scheme_id IN "
+            "(SELECT scheme_id FROM schemes WHERE is_demo)"
+        )
+        con.execute("DELETE FROM uploads WHERE is_demo")
+        con.execute("DELETE FROM schemes WHERE is_demo")
+
+    def mark_demo(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Mark the store as holding demo data (meta ``demo`` = ``true``)."""
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', ?)", ["true"])
 
     def record_set_aside(
         self, con: duckdb.DuckDBPyConnection, upload_id: int, problems: pd.DataFrame
