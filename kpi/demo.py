@@ -715,7 +715,14 @@ def _activity(
     frame["approved_carers"] = carers
     frame["new_arrangements"] = new
     frame["ended_arrangements"] = np.round(ended * cell_scale).astype(np.int64)
-    return frame[["scheme_id", "quarter_start", *ACTIVITY_COUNTS]]
+    # Real returns arrive late: about 5% of schemes have not sent the latest
+    # quarter's yet, and 1% of earlier returns are missing, so the Data quality
+    # page has something true to show.
+    latest = np.tile(np.arange(n_q) == n_q - 1, n_s)
+    late = rng.random(n_s * n_q) < np.where(latest, 0.05, 0.01)
+    return frame.loc[~late, ["scheme_id", "quarter_start", *ACTIVITY_COUNTS]].reset_index(
+        drop=True
+    )
 
 
 # ---------------------------------------------------------------------- load ---

@@ -35,7 +35,8 @@ def test_demo_command_loads_and_prints_a_json_summary(tmp_path: Path) -> None:
     )
     assert summary["people"] == 2000
     assert len(summary["quarters"]) == 3
-    assert summary["activity_returns"] == summary["schemes"] * 3
+    # All but the few late returns (about 5% in the latest quarter, 1% before).
+    assert 0.9 < summary["activity_returns"] / (summary["schemes"] * 3) < 1
     store = Store(db)
     assert store.is_demo()
     assert int(store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0]) == summary[

@@ -130,13 +130,16 @@ def test_activity_returns_cover_the_respondents(demo_store: Store) -> None:
              WHEN 'day_support' THEN a.day_support ELSE a.home_from_hospital END AS supported
            FROM r LEFT JOIN activity_returns a USING (scheme_id, quarter_start)"""
     )
-    assert check["supported"].notna().all()
-    assert (check["supported"] >= check["n"]).all()
+    sent = check["supported"].notna()
+    # A few schemes are late with a return (about 5% in the latest quarter).
+    assert 0.9 < sent.mean() < 1.0
+    assert (check.loc[sent, "supported"] >= check.loc[sent, "n"]).all()
     returns = demo_store.query(
         "SELECT count(*) AS n, count(DISTINCT (scheme_id, quarter_start)) AS cells, "
         "count(DISTINCT quarter_start) AS q, count(DISTINCT scheme_id) AS s FROM activity_returns"
     ).iloc[0]
-    assert returns["n"] == returns["cells"] == returns["q"] * returns["s"]
+    assert returns["n"] == returns["cells"]
+    assert 0.9 * returns["q"] * returns["s"] < returns["n"] < returns["q"] * returns["s"]
     assert returns["q"] == 4
 
 
@@ -280,7 +283,7 @@ def test_reloading_replaces_the_demo(tmp_path: Path) -> None:
     assert set(first) >= {"schemes", "people", "responses", "quarters", "activity_returns",
                           "seconds"}
     assert first["quarters"] == [quarter_label(shift_quarter(END, -1)), quarter_label(END)]
-    assert first["people"] == 400 and first["activity_returns"] == first["schemes"] * 2
+    assert first["people"] == 400 and 0.9 < first["activity_returns"] / (first["schemes"] * 2) < 1
     second = _load_small(store, seed=4)
     counts = store.query(
         "SELECT (SELECT count(*) FROM responses) AS responses, "
