@@ -395,10 +395,14 @@ class Store:
             "LEFT JOIN schemes s USING (scheme_id) ORDER BY upload_id DESC"
         )
 
-    def upload_with_checksum(self, scheme_id: str, sha256: str, kind: str) -> int | None:
+    def upload_with_checksum(
+        self, scheme_id: str | None, sha256: str, kind: str
+    ) -> int | None:
         """The stored upload of the same file for this scheme, if any."""
         rows = self.query(
-            "SELECT upload_id FROM uploads WHERE scheme_id = ? AND sha256 = ? AND kind = ? "
+            # IS NOT DISTINCT FROM: an activity return for many schemes has no scheme.
+            "SELECT upload_id FROM uploads WHERE scheme_id IS NOT DISTINCT FROM ? "
+            "AND sha256 = ? AND kind = ? "
             "AND status = 'stored' ORDER BY upload_id LIMIT 1",
             [scheme_id, sha256, kind],
         )
@@ -565,36 +569,55 @@ class Store:
         self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
     ) -> dict[str, int]:
         """Store activity returns; a return for the same scheme and quarter replaces
-        the stored one, which moves to ``activity_history``."""
+        the stored one, which moves to ``activity_history``, unless every count is
+        identical (a duplicate: left alone). Returns counts like
+        :meth:`store_responses`: accepted (new and replacing), duplicates, corrected."""
         columns = ["scheme_id", "quarter_start", *ACTIVITY_COUNTS]
         frame = frame.reindex(columns=columns)
         con.register("incoming_activity", frame)
         try:
-            replaced = con.execute(
-                "SELECT count(*) FROM activity_returns a JOIN incoming_activity n "
-                "ON a.scheme_id = n.scheme_id AND a.quarter_start = n.quarter_start"
-            ).fetchone()[0]
+            same = " AND ".join(f"a.{c} IS NOT DISTINCT FROM n.{c}" for c in ACTIVITY_COUNTS)
+            con.execute(
+                f"""CREATE TEMP TABLE matched_activity AS
+                SELECT a.scheme_id, CAST(a.quarter_start AS DATE) AS quarter_start,
+                  ({same}) AS identical
+                FROM activity_returns a JOIN incoming_activity n
+                ON a.scheme_id = n.scheme_id
+                AND a.quarter_start = CAST(n.quarter_start AS DATE)"""
+            )
+            duplicates, replaced = con.execute(
+                "SELECT count(*) FILTER (identical), count(*) FILTER (NOT identical) "
+                "FROM matched_activity"
+            ).fetchone()
+            changed = (
+                "(SELECT (scheme_id, quarter_start) FROM matched_activity WHERE NOT identical)"
+            )
             counts = ", ".join(f"a.{c}" for c in ACTIVITY_COUNTS)
             con.execute(
                 f"""INSERT INTO activity_history
                 SELECT a.upload_id, a.scheme_id, a.quarter_start, {counts}, ?
-                FROM activity_returns a JOIN incoming_activity n
-                ON a.scheme_id = n.scheme_id AND a.quarter_start = n.quarter_start""",
+                FROM activity_returns a WHERE (a.scheme_id, a.quarter_start) IN {changed}""",
                 [upload_id],
             )
             con.execute(
-                "DELETE FROM activity_returns WHERE (scheme_id, quarter_start) IN "
-                "(SELECT (scheme_id, quarter_start) FROM incoming_activity)"
+                f"DELETE FROM activity_returns WHERE (scheme_id, quarter_start) IN {changed}"
             )
             names = ", ".join(columns)
             con.execute(
-                f"INSERT INTO activity_returns (upload_id, {names}) "
-                f"SELECT ?, {names} FROM incoming_activity",
+                f"""INSERT INTO activity_returns (upload_id, {names})
+                SELECT ?, {names} FROM incoming_activity n
+                WHERE (n.scheme_id, CAST(n.quarter_start AS DATE)) NOT IN
+                  (SELECT (scheme_id, quarter_start) FROM matched_activity WHERE identical)""",
                 [upload_id],
             )
+            con.execute("DROP TABLE matched_activity")
         finally:
             con.unregister("incoming_activity")
-        return {"accepted": len(frame) - int(replaced), "corrected": int(replaced)}
+        return {
+            "accepted": len(frame) - int(duplicates),
+            "duplicates": int(duplicates),
+            "corrected": int(replaced),
+        }
 
     def activity(self) -> pd.DataFrame:
         return self.query(

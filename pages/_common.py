@@ -84,8 +84,24 @@ def is_admin() -> bool:
 
 
 def revision() -> int:
-    """Changes on every write, so cached results refresh after an upload."""
-    return store().revision()
+    """Changes on every write, so cached results refresh after an upload.
+
+    Why the file's size and time, not the store's revision counter: every cached
+    call keys on this, several times a rerun, and opening DuckDB costs about
+    10 ms each time. A committed write always changes the store file or its
+    write-ahead log (``.wal``); a change without new data (a checkpoint) only
+    costs one cache miss.
+    """
+    path = db_path()
+    stamp: list[int] = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = file.stat()
+        except OSError:
+            stamp += [0, 0]
+        else:
+            stamp += [info.st_mtime_ns, info.st_size]
+    return hash(tuple(stamp))
 
 
 # ------------------------------------------------------------- cached calls ---
@@ -146,7 +162,8 @@ def filter_bar() -> None:
 
     def seed(key: str, options: list[str], default: str) -> None:
         if key not in state:
-            wanted = _param(key)
+            # The URL names filters without the "f_" prefix (see the end of this function).
+            wanted = _param(key.removeprefix("f_"))
             state[key] = wanted if wanted in options else default
 
     with st.sidebar:
@@ -163,9 +180,10 @@ def filter_bar() -> None:
             else frame[frame["region"] == state["f_region"]]
         )
         scheme_options = ["All schemes", *in_region["scheme_id"].tolist()]
+        # Seed from the URL first, then drop a scheme outside the chosen region.
+        seed("f_scheme", scheme_options, "All schemes")
         if state.get("f_scheme") not in scheme_options:
             state["f_scheme"] = "All schemes"
-        seed("f_scheme", scheme_options, "All schemes")
         st.selectbox(
             "Scheme",
             scheme_options,
@@ -292,3 +310,29 @@ def suppressed_note(min_base: int) -> str:
         f"Cells with fewer than {min_base} answers are hidden to protect privacy, and where "
         "one cell of a breakdown is hidden a second one is too."
     )
+
+
+# ------------------------------------------------------------ explore pages ---
+def khi_picker(key: str, *, label: str = "Indicator") -> str:
+    """A KHI select box for the sidebar's respondents (change KHIs have their own page).
+
+    Shared by the explore pages so the same choice reads the same everywhere.
+    """
+    who = st.session_state.get("f_who", "both")
+    options = {
+        k.code: f"{k.name} ({k.domain})"
+        for k in catalogue()
+        if k.measure != "change" and who in ("both", k.population)
+    }
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    return st.selectbox(label, list(options), format_func=options.get, key=key)
+
+
+def dimension_codes(dimension: str) -> tuple[tuple[str, str], ...]:
+    """(stored code, label) of a breakdown's groups, in the order people expect."""
+    if dimension == "region":
+        return tuple((name, name) for name in bank().region_names)
+    if dimension in bank().attribute_codes:
+        return bank().attribute(dimension).labels
+    return ()

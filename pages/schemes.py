@@ -1,0 +1,236 @@
+"""Schemes: compare schemes fairly, and see one scheme across every KHI.
+
+Schemes range from a handful of people to several hundred, so a league table
+would rank chance. This page shows a funnel plot (proportion KHIs: each scheme
+against limits that widen for small schemes), a ranked chart with every
+scheme's 95% interval and the England line, and one scheme's profile across all
+KHIs relative to England and the range of schemes, with its CQC rating. All
+values come from the engine (``funnel``, ``indicator_table`` by scheme);
+hidden schemes are simply not plotted.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi.catalogue import KHI, catalogue
+from kpi.catalogue import khi as khi_by_code
+from kpi.items import bank
+from pages import _common as c
+from pages import charts
+
+HIDDEN = "Too few answers to show"
+CHART_CONFIG = {"displaylogo": False}
+
+
+def scheme_names() -> dict[str, str]:
+    """scheme id -> name, for labels (the register, in the user's scope)."""
+    register = c.schemes()
+    return dict(zip(register["scheme_id"], register["name"]))
+
+
+def with_names(table: pd.DataFrame) -> pd.DataFrame:
+    """The engine's by-scheme table with each scheme's name beside its id."""
+    names = scheme_names()
+    out = table.copy()
+    out["name"] = [names.get(s, str(s)) for s in out["scheme"]]
+    return out
+
+
+def is_hidden(row: pd.Series) -> bool:
+    flag = row.get("suppressed", False)
+    return bool(flag) and not pd.isna(flag)
+
+
+# ----------------------------------------------------------------- comparison ---
+def funnel_section(khi: KHI, label: str, filters: c.Filters, highlight: str | None) -> None:
+    """Proportions: the engine's funnel plot (95% and 99.8% limits, pooled line)."""
+    result = c.engine_call(
+        "funnel", khi.code, quarter=label, filters=filters, settings=c.settings()
+    )
+    points, limits, pooled = result
+    if points is None or len(points) == 0:
+        st.info("No scheme has enough answers for a funnel plot with these filters.")
+        return
+    points = with_names(points)
+    st.plotly_chart(
+        charts.funnel_chart(
+            points,
+            limits,
+            pooled,
+            title=f"{khi.name}: each scheme against the funnel limits, {label}",
+            value_title="Per cent",
+            percent=True,
+        ),
+        key="schemes_funnel",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    outside = points[points.get("position", pd.Series(dtype=str)).isin(["above998", "below998"])]
+    if len(outside):
+        words = {"above998": "higher", "below998": "lower"}
+        good = {"above998": khi.polarity == "high", "below998": khi.polarity == "low"}
+        lines = [
+            f"- **{r['name']}**: {c.format_value(r['value'], khi)} of {int(r['n']):,} answers, "
+            f"{words[r['position']]} than expected "
+            f"({'better' if good[r['position']] else 'worse'})"
+            for _, r in outside.sort_values("value", ascending=False).iterrows()
+        ]
+        st.markdown(
+            "**Outside the 99.8% limits** (very unlikely to be chance):\n" + "\n".join(lines)
+        )
+    else:
+        st.markdown("No scheme is outside the 99.8% limits: the differences could be chance.")
+
+
+def ranked_section(
+    khi: KHI, label: str, table: pd.DataFrame, england: float | None, highlight: str | None
+) -> None:
+    """Every scheme with its 95% interval, ranked, with the England line."""
+    st.plotly_chart(
+        charts.caterpillar_chart(
+            table,
+            "name",
+            title=f"{khi.name}: schemes ranked, with 95% intervals, {label}",
+            value_title="Per cent" if khi.is_proportion else khi.name,
+            percent=khi.is_proportion,
+            benchmark=england,
+            highlight=highlight,
+        ),
+        key="schemes_ranked",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    hidden = int(table.apply(is_hidden, axis=1).sum()) if len(table) else 0
+    if hidden:
+        schemes = "scheme has" if hidden == 1 else "schemes have"
+        st.caption(f"{hidden} {schemes} too few answers to show and are left out.")
+
+
+# -------------------------------------------------------------------- profile ---
+def profile_section(label: str, filters: c.Filters) -> None:
+    """One scheme across every KHI: value vs England and the range of schemes."""
+    st.subheader("One scheme across every indicator")
+    register = c.schemes()
+    if register.empty:
+        st.info("No schemes are registered yet.")
+        return
+    sidebar = c.current_filters()
+    if sidebar.regions:
+        register = register[register["region"] == sidebar.regions[0]]
+    ids = register["scheme_id"].tolist()
+    names = dict(zip(register["scheme_id"], register["name"]))
+    default = sidebar.scheme_ids[0] if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids else None
+    if "schemes_profile" in st.session_state and st.session_state["schemes_profile"] not in ids:
+        del st.session_state["schemes_profile"]
+    scheme = st.selectbox(
+        "Scheme",
+        ids,
+        index=ids.index(default) if default else 0,
+        format_func=lambda s: names.get(s, s),
+        key="schemes_profile",
+    )
+    info = register[register["scheme_id"] == scheme].iloc[0]
+    rating = dict(bank().cqc_ratings).get(str(info.get("cqc_rating")), "Not recorded")
+    when = info.get("cqc_rating_date")
+    dated = f" (rated {pd.Timestamp(when):%B %Y})" if when is not None and not pd.isna(when) else ""
+    st.markdown(
+        f"**{names[scheme]}** · {info['region']}"
+        + (f" · {info['local_authority']}" if info.get("local_authority") else "")
+        + f" · CQC rating: **{rating}**{dated}"
+    )
+    settings = c.settings()
+    by_scheme = c.engine_call(
+        "indicator_table", by=["scheme"], quarter=label, filters=filters, settings=settings
+    )
+    england = c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
+    who = st.session_state.get("f_who", "both")
+    khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
+    frame = charts.spine_frame(by_scheme, england, scheme, khis)
+    if frame.empty or not (frame["value"].notna().any() or frame["suppressed"].any()):
+        st.info(f"{names[scheme]} has no answers with these filters in {label}.")
+        return
+    st.plotly_chart(
+        charts.spine_chart(frame, title=f"{names[scheme]} compared with England, {label}"),
+        key="schemes_spine",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    st.dataframe(
+        profile_table(frame, khis),
+        hide_index=True,
+        key="schemes_profile_table",
+        height=35 * (len(frame) + 1) + 3,
+    )
+
+
+def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
+    """The profile in words and numbers, for those who prefer a table."""
+    rows = []
+    for khi, (_, r) in zip(khis, frame.iterrows()):
+        hidden = bool(r["suppressed"])
+        rows.append(
+            {
+                "Indicator": khi.name,
+                "This scheme": HIDDEN if hidden else c.format_value(r["value"], khi),
+                "95% interval": ""
+                if hidden
+                else c.format_interval(r["lower95"], r["upper95"], khi),
+                "England": c.format_value(r["benchmark"], khi),
+                "Range of schemes": ""
+                if pd.isna(r["lowest"])
+                else f"{c.format_value(r['lowest'], khi)} to {c.format_value(r['highest'], khi)}",
+                "Compared with England": c.comparison_words(
+                    "not compared" if hidden else r["comparison"]
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render() -> None:
+    """Draw the page for the sidebar's quarter, support type and respondents."""
+    st.title("Schemes")
+    label = c.current_quarter()
+    if not c.available_quarters() or label is None:
+        c.empty_store_message()
+        return
+    filters = c.without_area(c.current_filters())
+    settings = c.settings()
+    code = c.khi_picker("schemes_khi")
+    khi = khi_by_code(code)
+    st.caption(
+        f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better. "
+        "Every scheme is compared, whatever region or scheme is chosen in the sidebar; the "
+        "chosen scheme is marked. " + c.suppressed_note(settings.min_base)
+    )
+    table = c.engine_call(
+        "indicator_table",
+        khis=[code],
+        by=["scheme"],
+        quarter=label,
+        filters=filters,
+        settings=settings,
+    )
+    if table is None or table.empty or not table["value"].notna().any():
+        st.info(
+            "No scheme has enough answers with these filters in this quarter. Try "
+            "another quarter, support type or respondents."
+        )
+        profile_section(label, filters)
+        return
+    table = with_names(table)
+    total = c.engine_call(
+        "indicator_table", khis=[code], quarter=label, filters=filters, settings=settings
+    )
+    england = float(total["value"].iloc[0]) if len(total) and total["value"].notna().any() else None
+    sidebar = c.current_filters()
+    highlight = scheme_names().get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
+    if khi.is_proportion:
+        funnel_section(khi, label, filters, highlight)
+    ranked_section(khi, label, table, england, highlight)
+    profile_section(label, filters)
+
+
+render()

@@ -1,0 +1,122 @@
+"""Helpers for running dashboard pages under Streamlit's AppTest.
+
+Kept apart from the tests so every page test opens the dashboard the same way
+(the real entry script, its sidebar filters and st.navigation) and reads charts
+the same way (the Plotly figure JSON Streamlit sends to the browser).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi.store import Store
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def open_page(
+    monkeypatch: pytest.MonkeyPatch,
+    store: Store,
+    page: str | None = None,
+    params: dict[str, str] | None = None,
+    state: dict[str, object] | None = None,
+    **env: str,
+) -> AppTest:
+    """Run dashboard.py on ``store``, then switch to ``page`` (e.g. "pages/regions.py").
+
+    ``params`` are the URL's filters (``region``, ``scheme``, ``support``, ``who``,
+    ``quarter``), as a shared link would carry them; ``state`` presets the page's
+    own widgets by key (e.g. ``{"change_by": "support_type"}``).
+
+    Why everything is set before the first run: under AppTest (Streamlit 1.67) a
+    rerun of an app using st.navigation runs the page without the entry script,
+    so the sidebar neither shows nor re-seeds the filters, and after one more
+    run the page sees no quarter. The page switch (run two) still carries the
+    first run's filters; a test that needs another view opens a new AppTest.
+    ``env`` sets extra environment variables first (e.g. ``KHI_NO_DEMO="1"``).
+    """
+    monkeypatch.setenv("KHI_DB", str(store.path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60)
+    at.query_params.update(params or {})
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def figure(at: AppTest, key: str) -> dict:
+    """The Plotly figure (as JSON) of the chart drawn with ``key=``."""
+    for element in at.get("plotly_chart"):
+        if getattr(element, "key", None) == key or str(element.proto.id).endswith(f"-{key}"):
+            return expand_arrays(json.loads(element.proto.spec))
+    keys = [getattr(e, "key", None) for e in at.get("plotly_chart")]
+    raise AssertionError(f"no chart with key {key!r}; charts on the page: {keys}")
+
+
+def expand_arrays(value: object) -> object:
+    """Decode Plotly's base64 typed arrays (``{"dtype", "bdata"}``) into lists, at any depth.
+
+    Plotly writes NumPy and pandas values that way; tests compare numbers.
+    """
+    if isinstance(value, list):
+        return [expand_arrays(v) for v in value]
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if value.get("shape"):
+                dims = str(value["shape"]).split(",")
+                array = array.reshape([int(d) for d in dims])
+            return array.tolist()
+        return {k: expand_arrays(v) for k, v in value.items()}
+    return value
+
+
+def dataframe_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table (st.dataframe) on the page that has ``column``.
+
+    Display-only dataframes carry no key in AppTest's tree, so they are found
+    by what they show.
+    """
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no dataframe with a {column!r} column")
+
+
+def chart_keys(at: AppTest) -> list[str]:
+    """Keys of every Plotly chart on the page, in order."""
+    return [str(getattr(e, "key", "")) for e in at.get("plotly_chart")]
+
+
+def texts(elements: object) -> str:
+    """Every value of a group of elements (markdown, info, caption...) as one string."""
+    return "\n".join(str(e.value) for e in elements)  # type: ignore[attr-defined]
+
+
+def markdown(at: AppTest) -> str:
+    """All Markdown on the page, without escapes or bold marks, to search for plain words."""
+    return texts(at.markdown).replace("\\", "").replace("**", "")
+
+
+def trace_values(fig: dict, axis: str = "x", name: str | None = None) -> list[float]:
+    """Every non-null ``axis`` value of the figure's traces (or of traces called ``name``)."""
+    values: list[float] = []
+    for trace in fig.get("data", []):
+        if name is not None and trace.get("name") != name:
+            continue
+        for value in trace.get(axis) or []:
+            if isinstance(value, int | float) and value == value:
+                values.append(float(value))
+    return values

@@ -1,0 +1,238 @@
+"""Browser fixtures: a real ``streamlit run`` on its own small demo store, driven by Chromium.
+
+Why a separate store: the upload test writes to it, so it must never be the
+session's shared ``demo_store``. Why Debian's Chromium: Playwright cannot
+download its own browsers here; ``make system-deps`` installs ``/usr/bin/chromium``.
+
+Fixtures: ``server`` / ``app_url`` (the dashboard, started once per session
+and per xdist worker on a free port with ``KHI_DB`` pointing at the store; its
+log is kept beside the store and shown when it fails to start), ``browser``
+(Chromium), ``page`` (a fresh tab, its own Streamlit session) and ``app``
+(``page`` with waits that follow the app root's ``data-test-script-state``
+attribute instead of sleeping).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kpi.store import Store
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+# The demo's last quarter is pinned, so the sample files' dates (August 2026)
+# always fall in it, whatever day the tests run.
+DEMO_END_QUARTER = dt.date(2026, 7, 1)
+TIMEOUT_MS = 60_000
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Widgets load their code lazily and show a grey skeleton until then.
+NO_SKELETON = "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+
+
+@dataclass
+class Server:
+    """A running dashboard: where to reach it and which store it shows."""
+
+    url: str
+    store: Store
+    log: Path
+    warmed: bool = False
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit did not become healthy in {seconds:.0f}s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def browser_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A small demo sector of its own (the upload test writes to it)."""
+    from kpi.demo import load_demo
+
+    store = Store(tmp_path_factory.mktemp("browser") / "khi.duckdb")
+    load_demo(store, people=3000, quarters=4, seed=7, end_quarter=DEMO_END_QUARTER)
+    return store
+
+
+@pytest.fixture(scope="session")
+def server(browser_store: Store) -> Iterator[Server]:
+    """``streamlit run dashboard.py`` on a free port, showing ``browser_store``."""
+    port = _free_port()
+    log = browser_store.path.with_name("streamlit.log")
+    env = {
+        **os.environ,
+        "KHI_DB": str(browser_store.path),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Server(url=url, store=browser_store, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, without the network chatter of a first run."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: run `make system-deps` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class App:
+    """One browser tab on the dashboard, with waits that follow Streamlit's script state."""
+
+    def __init__(self, tab, server: Server) -> None:
+        self.page = tab
+        self.server = server
+
+    def open(self, path: str = "", **params: str) -> None:
+        """Load a page by its URL path (query string from ``params``) and wait for it."""
+        query = urllib.parse.urlencode(params)
+        self.page.goto(f"{self.server.url}/{path}" + (f"?{query}" if query else ""))
+        self.page.wait_for_selector("h1", timeout=TIMEOUT_MS)
+        self.idle()
+
+    def idle(self) -> None:
+        """Wait until the script has finished running and every widget is drawn."""
+        self.page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        self.page.wait_for_function(NO_SKELETON, timeout=TIMEOUT_MS)
+
+    def heading(self) -> str:
+        return self.page.locator("h1").first.inner_text().strip()
+
+    def navigate(self, title: str) -> None:
+        """Click a sidebar link by its text; wait for the new page's heading, then idle.
+
+        Waiting for the heading to change (not a fixed sleep) avoids reading the
+        old page while the new script has not started yet.
+        """
+        before = self.heading()
+        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
+        link.click()
+        self.page.wait_for_function(
+            """([before, idle]) => {
+                const h = document.querySelector('h1');
+                return h && h.innerText.trim() !== before && document.querySelector(idle);
+            }""",
+            arg=[before, IDLE],
+            timeout=TIMEOUT_MS,
+        )
+        self.idle()
+
+    def exceptions(self) -> list[str]:
+        return self.page.locator('[data-testid="stException"]').all_inner_texts()
+
+    def screenshot(self, name: str) -> Path:
+        """Keep a whole-page screenshot in screenshots/ (gitignored) to look at by eye.
+
+        Streamlit scrolls inside its main block, not the document, so a "full
+        page" screenshot would stop at the window: the window is made as tall as
+        the page for the shot.
+        """
+        folder = PROJECT_DIR / "screenshots"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{name}.png"
+        size = self.page.viewport_size or {"width": 1280, "height": 900}
+        height = self.page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+        )
+        self.page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+        self.idle()
+        self.page.screenshot(path=str(path), full_page=True)
+        self.page.set_viewport_size(size)
+        return path
+
+
+@pytest.fixture(scope="session")
+def app_url(server: Server) -> str:
+    """The running dashboard's address, e.g. http://127.0.0.1:8765."""
+    return server.url
+
+
+@pytest.fixture
+def page(browser, server: Server) -> Iterator[object]:
+    """A fresh Playwright page (its own Streamlit session) at laptop width."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    if not server.warmed:
+        # Streamlit quirk: a process's very first run, when it is a deep link such
+        # as /upload, runs pages/upload.py on its own (the old pages-folder mode)
+        # instead of dashboard.py's st.navigation. Open the main page once first.
+        tab.goto(server.url)
+        tab.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        server.warmed = True
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def app(page, server: Server) -> App:
+    """``page`` with the dashboard's waits (see :class:`App`)."""
+    return App(page, server)

@@ -1,0 +1,42 @@
+"""Every page opens from the sidebar navigation in a real browser, without an error."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import App
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Pages kept as screenshots (screenshots/, gitignored) to look at by eye.
+SCREENSHOTS = {"Upload": "upload", "Data quality": "data_quality"}
+
+pytestmark = pytest.mark.browser
+
+
+def nav_titles() -> list[str]:
+    """The pages' titles as dashboard.py lists them, so a new page is tested too."""
+    source = (PROJECT_DIR / "dashboard.py").read_text()
+    return re.findall(r'st\.Page\(\s*"[^"]+",\s*title="([^"]+)"', source)
+
+
+def test_every_page_opens_from_the_sidebar(app: App) -> None:
+    titles = nav_titles()
+    assert len(titles) == 10 and titles[0] == "Overview"
+    app.open()
+    assert app.heading(), "the default page has no heading"
+    assert app.exceptions() == []
+    # Round trip: every other page in menu order, then back to the first.
+    for title in [*titles[1:], titles[0]]:
+        app.navigate(title)
+        errors = app.exceptions()
+        assert errors == [], f"{title}: {errors}"
+        assert app.page.locator("h1").first.is_visible(), f"{title}: no heading"
+        current = app.page.get_by_test_id("stSidebarNav").locator('a[aria-current="page"]')
+        assert current.inner_text().strip().splitlines()[-1] == title  # after the icon
+        if title in SCREENSHOTS:
+            app.screenshot(SCREENSHOTS[title])

@@ -1,0 +1,307 @@
+"""The board summary: change tests, sentences that never overclaim, hidden cells unsaid.
+
+Stores are built directly (one transaction, a scheme register, one upload) so the
+true answer of every test is known by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from kpi.board import (
+    ChangeTest,
+    PeriodChange,
+    board_summary,
+    change_sentence,
+    change_test_means,
+    change_test_proportions,
+    difference_of_means,
+    difference_of_proportions,
+)
+from kpi.catalogue import khi
+from kpi.periods import quarter_label, shift_quarter
+from kpi.store import Store
+
+Q = dt.date(2025, 7, 1)  # 2025/26 Q2
+PREVIOUS = shift_quarter(Q, -1)
+
+
+# ------------------------------------------------------------------ store builders ---
+def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:
+    """An empty store with a scheme register of (scheme_id, name, region)."""
+    store = Store(path)
+    store.init()
+    frame = pd.DataFrame(schemes, columns=["scheme_id", "name", "region"])
+    with store.transaction() as con:
+        store.upsert_schemes(con, frame)
+    return store
+
+
+def add_responses(
+    store: Store,
+    scheme_id: str,
+    quarter: dt.date,
+    answers: dict[str, list[int | None]],
+    respondent_type: str = "person",
+    people_supported: int | None = None,
+) -> None:
+    """One survey upload: person i answers answers[item][i]; people differ by quarter."""
+    n = len(next(iter(answers.values())))
+    frame = pd.DataFrame(
+        {
+            "scheme_id": scheme_id,
+            "person_key": [f"{scheme_id}-{quarter}-{respondent_type}-{i}" for i in range(n)],
+            "respondent_type": respondent_type,
+            "completed_on": quarter + dt.timedelta(days=10),
+            "source_row": range(2, n + 2),
+            **{item: pd.array(values, dtype="Int8") for item, values in answers.items()},
+        }
+    )
+    with store.transaction() as con:
+        upload = store.new_upload(
+            con, scheme_id=scheme_id, kind="survey", file_name="test.csv", sha256=None,
+            uploaded_by="test", layout="template", rows_read=n,
+        )
+        store.bulk_insert_responses(con, upload, frame)
+        if people_supported is not None:
+            activity = pd.DataFrame(
+                {"scheme_id": [scheme_id], "quarter_start": [quarter],
+                 "long_term": [people_supported], "short_break": [0], "day_support": [0],
+                 "home_from_hospital": [0], "approved_carers": [1],
+                 "new_arrangements": [0], "ended_arrangements": [0]}
+            )
+            store.store_activity(con, upload, activity)
+        store.finish_upload(con, upload, accepted=n, rejected=0)
+
+
+def lonely(often: int, total: int) -> dict[str, list[int | None]]:
+    """``often`` people 'Often or always' lonely (1), the rest 'Never' (5)."""
+    return {"lonely_how_often": [1] * often + [5] * (total - often)}
+
+
+@pytest.fixture(scope="module")
+def constructed(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Three schemes, two quarters:
+
+    * S1 (North East): loneliness 40% of 400 -> 5% of 400 (a real fall);
+    * S2 (London): 10 of 30 -> 12 of 30 (noise);
+    * S3 (London): 3 people this quarter (hidden), 20 last quarter.
+    """
+    store = make_store(
+        tmp_path_factory.mktemp("board") / "khi.duckdb",
+        [("S1", "Tynemere Shared Lives", "North East"),
+         ("S2", "Lea Bridge Shared Lives", "London"),
+         ("S3", "Effra Shared Lives", "London")],
+    )
+    add_responses(store, "S1", PREVIOUS, lonely(160, 400), people_supported=900)
+    add_responses(store, "S1", Q, lonely(20, 400), people_supported=900)
+    add_responses(store, "S2", PREVIOUS, lonely(10, 30), people_supported=60)
+    add_responses(store, "S2", Q, lonely(12, 30), people_supported=60)
+    add_responses(store, "S3", PREVIOUS, lonely(5, 20))
+    add_responses(store, "S3", Q, lonely(2, 3))
+    return store
+
+
+# ------------------------------------------------------------------ change tests ---
+# Newcombe (1998) Table II, method 10 (hybrid score), 95% limits.
+NEWCOMBE_TABLE_II = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((6, 7, 2, 7), (0.0582, 0.8062)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+    ((0, 10, 0, 20), (-0.1611, 0.2775)),
+    ((0, 10, 0, 10), (-0.2775, 0.2775)),
+    ((10, 10, 0, 20), (0.6791, 1.0000)),
+    ((10, 10, 0, 10), (0.6075, 1.0000)),
+]
+
+
+@pytest.mark.parametrize(("counts", "expected"), NEWCOMBE_TABLE_II)
+def test_difference_of_proportions_matches_newcombe_1998(counts, expected) -> None:
+    x1, n1, x2, n2 = counts
+    d, lower, upper = difference_of_proportions(x1, n1, x2, n2)
+    assert d == pytest.approx(x1 / n1 - x2 / n2)
+    assert (round(lower, 4), round(upper, 4)) == expected
+
+
+def test_difference_of_means_matches_scipy_welch() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(5, 2, 30), rng.normal(4, 3, 45)
+    result = stats.ttest_ind(a, b, equal_var=False)
+    for level in (0.95, 0.998):
+        d, lower, upper = difference_of_means(
+            a.mean(), a.std(ddof=1), 30, b.mean(), b.std(ddof=1), 45, level
+        )
+        ci = result.confidence_interval(level)
+        assert (lower, upper) == pytest.approx((ci.low, ci.high))
+    # p = 0.043: real at 95%, not at 99.8%
+    test = change_test_means(a.mean(), a.std(ddof=1), 30, b.mean(), b.std(ddof=1), 45)
+    assert result.pvalue == pytest.approx(0.0428, abs=1e-4)
+    assert test.level == "95%"
+
+
+def test_change_levels_follow_the_intervals() -> None:
+    big = change_test_proportions(20, 400, 160, 400)
+    assert big.level == "99.8%" and big.difference == pytest.approx(-35.0)
+    assert big.upper998 < 0
+    noise = change_test_proportions(12, 30, 10, 30)
+    assert noise.level == "none" and noise.lower95 < 0 < noise.upper95
+    assert change_test_proportions(0, 0, 1, 5).level == "untested"
+    assert change_test_means(3.0, 0.0, 10, 2.0, 0.0, 10).level == "untested"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: difference_of_proportions(6, 5, 1, 5), "x1 must be less than or equal to n1"),
+        (lambda: difference_of_proportions(1, 5, 7, 5), "x2 must be less than or equal to n2"),
+        (lambda: difference_of_proportions(-1, 5, 1, 5), "x1 must be greater than or equal"),
+        (lambda: difference_of_proportions(1, math.inf, 1, 5), "n1 must be finite"),
+        (lambda: difference_of_proportions("a", 5, 1, 5), "x1 must be a number"),
+        (lambda: difference_of_proportions(1, 5, 1, 5, 1.5), "confidence must be between"),
+        (lambda: difference_of_means(1, -1, 5, 1, 1, 5), "sd1 must be greater than or equal"),
+        (lambda: difference_of_means(1, 1, 5, 1, 1, 5, 0), "confidence must be between"),
+    ],
+)
+def test_bad_arguments_say_what_is_wrong(call, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# ------------------------------------------------------------------ sentences ---
+LONELY = khi("lonely_often")
+
+
+def _change(previous: float | None, test: ChangeTest, verdict: str) -> PeriodChange:
+    return PeriodChange("last quarter", PREVIOUS, quarter_label(PREVIOUS), previous,
+                        previous is None, test, verdict)
+
+
+def test_sentence_words_follow_the_test_and_polarity() -> None:
+    real = change_test_proportions(20, 400, 160, 400)
+    text = change_sentence(LONELY, 5.0, False, _change(40.0, real, "improved"))
+    assert text == (
+        "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
+        "this is a real change (99.8% level)."
+    )
+    noise = change_test_proportions(12, 30, 10, 30)
+    text = change_sentence(LONELY, 40.0, False, _change(33.3, noise, "could be chance"))
+    assert text.endswith("rose from 33% to 40% since last quarter; a change this small "
+                         "could be chance.")
+    assert "worse" not in text and "real" not in text
+    hidden = change_sentence(LONELY, None, True, _change(25.0, ChangeTest.untested(),
+                                                         "too few answers"))
+    assert hidden == "Often or always lonely: too few answers to say (fewer than 5 this quarter)."
+
+
+def test_rounded_values_that_look_equal_get_a_decimal() -> None:
+    real = ChangeTest(-0.4, -0.6, -0.2, -0.7, -0.1, "99.8%")
+    text = change_sentence(LONELY, 14.1, False, _change(14.5, real, "improved"))
+    assert "fell from 14.5% to 14.1%" in text
+
+
+# ------------------------------------------------------------ constructed stores ---
+def test_a_large_fall_on_400_people_is_called_real(constructed: Store) -> None:
+    pack = board_summary(constructed, quarter=Q, scheme="S1")
+    row = pack.row("lonely_often")
+    assert row.value == pytest.approx(5.0)
+    assert row.since_last_quarter.verdict == "improved"
+    assert row.since_last_quarter.test.level == "99.8%"
+    assert row.sentence == (
+        "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
+        "this is a real change (99.8% level)."
+    )
+    assert row.sentence in pack.summary
+    assert "lonely_often" in {f.code for f in pack.improved}
+    assert pack.area_label == "Tynemere Shared Lives (North East)"
+    assert pack.quarter_label == "2025/26 Q2"
+
+
+def test_a_small_change_on_few_people_could_be_chance(constructed: Store) -> None:
+    pack = board_summary(constructed, quarter="2025/26 Q2", scheme="S2")
+    row = pack.row("lonely_often")
+    assert row.since_last_quarter.verdict == "could be chance"
+    assert row.sentence.endswith("a change this small could be chance.")
+    assert "real" not in row.sentence and "improve" not in row.sentence
+    assert row.sentence not in pack.summary  # only real changes are spelt out
+    assert not pack.attention and not pack.improved
+
+
+def test_a_hidden_scheme_says_too_few_and_no_number(constructed: Store) -> None:
+    pack = board_summary(constructed, quarter=Q, scheme="S3")
+    row = pack.row("lonely_often")
+    assert row.suppressed and row.value is None and row.n is None and row.count is None
+    assert row.sentence == (
+        "Often or always lonely: too few answers to say (fewer than 5 this quarter)."
+    )
+    text = " ".join([pack.summary_text, *(r.sentence for r in pack.rows),
+                     *pack.caveats.sentences()])
+    assert "Too few answers to say" in pack.summary_text
+    assert "67%" not in text and "66.7" not in text  # 2 of 3: the hidden value
+    assert not re.search(r"\b3 (surveys|answers|responses)\b", text)
+    assert pack.caveats.responses is None and pack.caveats.responses_hidden
+    frame = pack.to_frame()
+    hidden = frame[frame["khi"] == "lonely_often"].iloc[0]
+    assert all(pd.isna(hidden[c]) for c in ("n", "count", "value", "lower95", "upper95"))
+
+
+def test_england_has_no_benchmark_and_regions_do(constructed: Store) -> None:
+    england = board_summary(constructed, quarter=Q)
+    assert england.area_label == "England and the nations"
+    assert england.row("lonely_often").comparison == "n/a"
+    london = board_summary(constructed, quarter=Q, region="london")
+    assert london.area_label == "London"
+    assert london.row("lonely_often").comparison in ("better", "similar", "worse")
+
+
+def test_caveats_count_responses_rate_and_missing_returns(constructed: Store) -> None:
+    pack = board_summary(constructed, quarter=Q, region="London")
+    caveats = pack.caveats
+    assert caveats.responses == 33
+    assert caveats.schemes_missing_return == ("Effra Shared Lives",)
+    # Effra sent no return: a rate over the others (30 of 33) would give away its 3.
+    assert caveats.response_rate is None and caveats.rate_withheld
+    text = " ".join(caveats.sentences())
+    assert "33 surveys" in text and "Effra Shared Lives" in text
+    assert "response rate is not shown" in text and "30" not in text
+    s1 = board_summary(constructed, quarter=Q, scheme="S1").caveats
+    assert s1.people_supported == 900 and s1.responses_with_return == 400
+    assert s1.response_rate == pytest.approx(400 / 900 * 100)
+    assert "Response rate 44%" in " ".join(s1.sentences())
+
+
+def test_the_csv_frame_is_tidy_with_intervals_and_flags(constructed: Store) -> None:
+    frame = board_summary(constructed, quarter=Q, scheme="S1").to_frame()
+    assert frame["khi"].is_unique
+    for column in ("value", "lower95", "upper95", "change_since_previous_level", "flag",
+                   "comparison", "suppressed"):
+        assert column in frame
+    row = frame.set_index("khi").loc["lonely_often"]
+    assert row["flag"] == "improved" and row["change_since_previous_level"] == "99.8%"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"region": "Atlantis"}, "Unknown region 'Atlantis'"),
+        ({"scheme": "NOPE"}, "Unknown scheme 'NOPE'"),
+        ({"region": "London", "scheme": "S1"}, "not both"),
+        ({"quarter": "2025 Q9"}, "is not recognised"),
+    ],
+)
+def test_bad_areas_and_quarters_are_refused(constructed: Store, kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        board_summary(constructed, **kwargs)
+
+
+def test_an_empty_store_is_refused_with_what_to_do(fresh_store: Store) -> None:
+    with pytest.raises(ValueError, match="no survey data"):
+        board_summary(fresh_store)

@@ -1,0 +1,140 @@
+"""``python -m kpi`` init / schemes / ingest / uploads / rollback in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpi.store import Store
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+REGISTER = b"scheme_id,name,region,cqc_rating\nSL001,Alderley,North West,Good\n"
+SURVEY = (
+    b"Your reference,Date completed,Who is answering?,How often do you feel lonely?\n"
+    b"R1,14/05/2026,I use Shared Lives,Never\n"
+    b"R2,15/05/2026,I am a family carer,Sometimes\n"
+    b"R3,16/05/2026,I use Shared Lives,Hardly ever\n"
+)
+
+
+def _kpi(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KHI_DB": str(db), "KHI_SECRET": "test-secret-not-for-production"}
+    return subprocess.run(
+        [sys.executable, "-m", "kpi", *args],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A store made by `init` with the register loaded by `schemes`."""
+    db = tmp_path / "khi.duckdb"
+    done = _kpi(db, "init")
+    assert done.returncode == 0, done.stderr
+    assert "Store ready" in done.stdout
+    (tmp_path / "register.csv").write_bytes(REGISTER)
+    done = _kpi(db, "schemes", str(tmp_path / "register.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "Loaded 1 scheme" in done.stdout
+    return db
+
+
+def _responses(db: Path) -> int:
+    return int(Store(db).query("SELECT count(*) AS n FROM responses")["n"].iloc[0])
+
+
+def test_ingest_json_has_the_spec_keys_and_exits_0(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes(SURVEY)
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {"upload_id", "accepted", "rejected", "duplicates", "corrected", "problems"} <= set(
+        result
+    )
+    assert (result["upload_id"], result["accepted"], result["rejected"]) == (1, 2, 1)
+    assert result["problems"] == [
+        {"row": 3, "column": "How often do you feel lonely?",
+         "reason": result["problems"][0]["reason"]}
+    ]
+    assert "'Sometimes' is not one of the answers" in result["problems"][0]["reason"]
+    assert _responses(db) == 2
+
+
+def test_ingest_text_summary(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes(SURVEY)
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001")
+    assert done.returncode == 0
+    assert "Stored 2 responses from survey.csv" in done.stdout
+    assert "row 3, 'How often do you feel lonely?'" in done.stdout
+
+
+def test_a_refused_file_exits_2_and_stores_nothing(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"%PDF-1.5\n%binary\n")
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    assert done.returncode == 2
+    result = json.loads(done.stdout)
+    assert result["refused"] and "PDF" in result["message"] and result["upload_id"] is None
+    assert _responses(db) == 0
+    assert Store(db).uploads().empty
+
+
+def test_strict_exits_2_when_a_row_is_bad(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes(SURVEY)
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--strict")
+    assert done.returncode == 2 and "--strict" in done.stdout
+    assert _responses(db) == 0
+
+
+def test_unknown_scheme_exits_2(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes(SURVEY)
+    done = _kpi(db, "ingest", str(path), "--scheme", "NOPE")
+    assert done.returncode == 2 and "not in the scheme register" in done.stdout
+
+
+def test_activity_return_via_the_command_line(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "return.csv"
+    path.write_bytes(
+        b"Scheme ID,Quarter,Long-term,Short breaks,Day support,Home from hospital,"
+        b"Approved carers,New arrangements,Ended arrangements\nSL001,2026/27 Q1,5,4,3,2,9,1,0\n"
+    )
+    done = _kpi(db, "ingest", str(path), "--kind", "activity", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["accepted"] == 1
+
+
+def test_uploads_then_rollback(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes(SURVEY)
+    assert _kpi(db, "ingest", str(path), "--scheme", "SL001", "--by", "Sam").returncode == 0
+    done = _kpi(db, "uploads", "--json")
+    assert done.returncode == 0
+    uploads = json.loads(done.stdout)
+    assert len(uploads) == 1
+    upload = uploads[0]
+    assert (upload["upload_id"], upload["accepted"], upload["rejected"]) == (1, 2, 1)
+    assert (upload["uploaded_by"], upload["file_name"], upload["layout"]) == (
+        "Sam", "survey.csv", "template"
+    )
+    assert len(upload["sha256"]) == 64
+    done = _kpi(db, "rollback", "1")
+    assert done.returncode == 0 and "2 responses removed" in done.stdout
+    assert _responses(db) == 0
+    assert _kpi(db, "rollback", "1").returncode == 2  # already rolled back
+
+
+def test_schemes_with_bad_file_exits_2(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_bytes(b"scheme_id,name\nX,Y\n")
+    done = _kpi(db, "schemes", str(path), "--json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["refused"] is True

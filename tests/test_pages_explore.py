@@ -1,0 +1,323 @@
+"""The explore pages under Streamlit's AppTest: Overview, Regions, Schemes, Indicator
+detail, Equity, Change over time and Definitions.
+
+Every page runs without an exception on the shared demo store and on an empty
+store, says so (not an error) when the filters match nothing, and shows the
+engine's own numbers for the same filters: the pages draw, they never compute.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+import streamlit as st
+
+from kpi import indicators as engine
+from kpi.catalogue import catalogue, khi
+from kpi.indicators import Filters, Settings
+from kpi.items import bank
+from kpi.periods import quarter_label
+from kpi.store import Store
+from pages import _common as c
+from tests.apptest_helpers import (
+    dataframe_with,
+    figure,
+    markdown,
+    open_page,
+    texts,
+    trace_values,
+)
+
+PAGES = ("overview", "regions", "schemes", "indicator", "equity", "change", "definitions")
+DATA_PAGES = tuple(p for p in PAGES if p != "definitions")
+HIDDEN = "Too few answers to show"
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    """Cached engine calls are keyed on the store path, but stores come and go: start clean."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    values = bank().settings
+    return Settings(min_base=int(values["min_base"]), min_compare=int(values["min_compare"]))
+
+
+def latest_label(store: Store) -> str:
+    """The sidebar's default quarter: the latest with data."""
+    return quarter_label(engine.latest_quarter(store))
+
+
+def shown(value: object, code: str) -> str:
+    """A value formatted as the pages format it."""
+    return c.format_value(value, khi(code))
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# ---------------------------------------------------------------- empty store ---
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_welcomes_an_empty_store(
+    fresh_store: Store, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    at = open_page(monkeypatch, fresh_store, f"pages/{page}.py", KHI_NO_DEMO="1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    if page in DATA_PAGES:
+        assert "no survey data yet" in texts(at.info)
+        assert not at.get("plotly_chart")
+
+
+# ---------------------------------------------------------------- demo store ---
+def test_overview_tiles_show_the_engines_values(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/overview.py")
+    assert not at.exception, [e.value for e in at.exception]
+    label = latest_label(demo_store)
+    table = engine.indicator_table(demo_store, quarter=label, filters=Filters(), settings=settings)
+    tiles = {m.label: m.value for m in at.metric}
+    checked = 0
+    for _, row in table.iterrows():
+        entry = khi(str(row["khi"]))
+        if entry.measure == "change":
+            continue
+        hidden = bool(row["suppressed"])
+        expected = HIDDEN if hidden else shown(row["value"], entry.code)
+        assert tiles[entry.name] == expected, entry.code
+        checked += 1
+    assert checked >= 20
+    # The tile's interval is the engine's, in the same words.
+    first = table[~table["suppressed"].astype(bool)].iloc[0]
+    interval = c.format_interval(first["lower95"], first["upper95"], khi(str(first["khi"])))
+    assert f"95% interval {interval}" in texts(at.caption)
+
+
+def test_overview_compares_a_region_with_england(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/overview.py", {"region": "London"})
+    assert not at.exception, [e.value for e in at.exception]
+    label = latest_label(demo_store)
+    table = engine.indicator_table(
+        demo_store, quarter=label, filters=Filters(regions=("London",)), settings=settings
+    )
+    text = markdown(at)
+    for word in ("better", "similar", "worse"):
+        count = int((table["comparison"] == word).sum())
+        assert f"{count} {c.COMPARISON_STYLE[word][0]} {word}" in text
+    tiles = {m.label: m.value for m in at.metric}
+    for _, row in table.iterrows():
+        entry = khi(str(row["khi"]))
+        if entry.measure != "change":
+            expected = HIDDEN if bool(row["suppressed"]) else shown(row["value"], entry.code)
+            assert tiles[entry.name] == expected
+
+
+def test_regions_show_every_region_as_the_engine_does(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/regions.py")
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="regions_khi").value
+    label = latest_label(demo_store)
+    table = engine.indicator_table(
+        demo_store, khis=[code], by=["region"], quarter=label, filters=Filters(), settings=settings
+    ).set_index("region")
+    frame = dataframe_with(at, "Region").set_index("Region")
+    assert list(frame.index) == list(bank().region_names)
+    for region, row in table.iterrows():
+        expected = HIDDEN if bool(row["suppressed"]) else shown(row["value"], code)
+        assert frame.loc[region, "Value"] == expected
+        if not bool(row["suppressed"]):
+            assert frame.loc[region, "Compared with England"] == c.comparison_words(
+                row["comparison"]
+            )
+    tiles = " ".join(figure(at, "regions_map")["data"][0]["text"])
+    for region in bank().region_names:
+        assert region.split()[0] in tiles
+    ranked = trace_values(figure(at, "regions_ranked"), "x")
+    visible = table.loc[~table["suppressed"].astype(bool), "value"].astype(float)
+    assert sorted(ranked) == pytest.approx(sorted(visible))
+    assert figure(at, "regions_trends")["data"]
+
+
+def test_schemes_draw_the_engines_funnel_ranking_and_profile(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py")
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="schemes_khi").value
+    assert khi(code).is_proportion  # the first KHI: the funnel is drawn
+    label = latest_label(demo_store)
+    table = engine.indicator_table(
+        demo_store, khis=[code], by=["scheme"], quarter=label, filters=Filters(), settings=settings
+    )
+    visible = table.loc[~table["suppressed"].astype(bool), "value"].astype(float)
+    ranked = trace_values(figure(at, "schemes_ranked"), "y")
+    assert sorted(ranked) == pytest.approx(sorted(visible))
+    funnel = figure(at, "schemes_funnel")
+    names = {t.get("name") for t in funnel["data"]}
+    assert {"95% limits", "99.8% limits"} <= names
+    # The profile: one scheme's values are the engine's, row by row.
+    scheme = at.selectbox(key="schemes_profile").value
+    profile = dataframe_with(at, "This scheme").set_index("Indicator")
+    by_scheme = engine.indicator_table(
+        demo_store, by=["scheme"], quarter=label, filters=Filters(), settings=settings
+    )
+    mine = by_scheme[by_scheme["scheme"] == scheme]
+    for _, row in mine.iterrows():
+        entry = khi(str(row["khi"]))
+        expected = HIDDEN if bool(row["suppressed"]) else shown(row["value"], entry.code)
+        assert profile.loc[entry.name, "This scheme"] == expected
+    assert "CQC rating" in markdown(at)
+
+
+def test_indicator_detail_shows_the_engines_trend_and_breakdown(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/indicator.py")
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="indicator_khi").value
+    label = latest_label(demo_store)
+    series, _ = engine.trend(demo_store, code, Filters(), 8, label, settings)
+    values = series.loc[~series["suppressed"].astype(bool), "value"].astype(float)
+    assert trace_values(figure(at, "indicator_trend"), "y", name="Value") == pytest.approx(
+        list(values)
+    )
+    assert "trend" in markdown(at)
+    dimension = at.selectbox(key="indicator_by").value
+    table = engine.indicator_table(
+        demo_store, khis=[code], by=[dimension], quarter=label, filters=Filters(),
+        settings=settings,
+    )
+    visible = table.loc[~table["suppressed"].astype(bool), "value"].astype(float)
+    drawn = trace_values(figure(at, "indicator_breakdown"), "x")
+    assert sorted(drawn) == pytest.approx(sorted(visible))
+    assert figure(at, "indicator_answers")["data"]
+
+
+def test_equity_states_the_engines_gap(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/equity.py")
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="equity_khi").value
+    dimension = at.selectbox(key="equity_by").value
+    label = latest_label(demo_store)
+    groups, result = engine.equity(
+        demo_store, code, dimension, quarter=label, filters=Filters(), settings=settings
+    )
+    text = markdown(at)
+    assert f"The gap is {result.gap:.0f} percentage points" in text
+    assert ("really differ" in text) == bool(result.significant)
+    visible = groups.loc[~groups["suppressed"].astype(bool), "value"].astype(float)
+    drawn = trace_values(figure(at, "equity_chart"), "x")
+    assert sorted(drawn) == pytest.approx(sorted(visible))
+    gaps = dataframe_with(at, "Real difference?")
+    assert len(gaps) == 6
+
+
+def test_change_shows_the_engines_paired_change(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/change.py")
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.radio(key="change_khi").value
+    label = latest_label(demo_store)
+    overall = engine.change(demo_store, code, quarter=label, filters=Filters(), settings=settings)
+    row = overall.iloc[0]
+    text = markdown(at)
+    assert f"For the {int(row['n']):,} people" in text
+    assert f"{abs(float(row['mean_change'])):.2f}" in text
+    drawn = trace_values(figure(at, "change_mean"), "x")
+    assert drawn == pytest.approx([float(row["mean_change"])])
+    shares = figure(at, "change_shares")
+    better = [t for t in shares["data"] if t["name"] == "Better"][0]
+    assert better["x"][0] == pytest.approx(float(row["share_better"]))
+
+
+def test_change_breaks_down_by_a_chosen_group(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    state = {"change_by": "support_type"}
+    at = open_page(monkeypatch, demo_store, "pages/change.py", state=state)
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.radio(key="change_khi").value
+    label = latest_label(demo_store)
+    overall = engine.change(demo_store, code, quarter=label, filters=Filters(), settings=settings)
+    groups = engine.change(
+        demo_store, code, by=["support_type"], quarter=label, filters=Filters(), settings=settings
+    )
+    visible = groups.loc[~groups["suppressed"].astype(bool), "mean_change"].astype(float)
+    drawn = trace_values(figure(at, "change_mean"), "x")
+    expected = [float(overall["mean_change"].iloc[0]), *visible]
+    assert sorted(drawn) == pytest.approx(sorted(expected))
+    labels = dict(bank().attribute("support_type").labels)
+    drawn_groups = " ".join(
+        str(y) for t in figure(at, "change_shares")["data"] for y in t.get("y", [])
+    )
+    for code_ in groups["support_type"].dropna():
+        assert labels[code_] in drawn_groups
+
+
+def test_definitions_list_every_catalogue_code_and_item(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/definitions.py")
+    assert not at.exception, [e.value for e in at.exception]
+    text = markdown(at)
+    for entry in catalogue():
+        assert f"`{entry.code}`" in text, entry.code
+        assert entry.definition in text
+    items = pd.concat([t.value for t in at.table])
+    assert set(items["Code"]) == set(bank().item_codes)
+    assert "Wilson" in text and "funnel" in text.lower()
+
+
+# ------------------------------------------------------- filters with no data ---
+def _empty_combination(store: Store, settings: Settings) -> tuple[str, str] | None:
+    """A (scheme, support type) whose carers gave no answers in the latest quarter."""
+    label = engine.latest_quarter(store)
+    for scheme in store.schemes()["scheme_id"]:
+        for support, _ in bank().attribute("support_type").labels:
+            table = engine.indicator_table(
+                store,
+                quarter=label,
+                filters=Filters(
+                    scheme_ids=(scheme,), support_types=(support,), respondent_types=("carer",)
+                ),
+                settings=settings,
+            )
+            if table.empty or not (
+                table["value"].notna().any() or table["suppressed"].astype(bool).any()
+            ):
+                return scheme, support
+    return None
+
+
+def test_filters_that_match_nothing_say_so(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    combination = _empty_combination(demo_store, settings)
+    if combination is None:
+        pytest.skip("every scheme has carers of every support type in the demo")
+    scheme, support = combination
+    region = demo_store.schemes().set_index("scheme_id").loc[scheme, "region"]
+    params = {"region": region, "scheme": scheme, "support": support, "who": "carer"}
+    for page in DATA_PAGES:
+        st.cache_data.clear()
+        at = open_page(monkeypatch, demo_store, f"pages/{page}.py", params)
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, page
+        if page != "regions":  # Regions shows every region whatever the sidebar's area
+            assert texts(at.info), page

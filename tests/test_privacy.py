@@ -1,0 +1,80 @@
+"""Pseudonymisation: raw respondent references never reach the store (spec §2.1)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from kpi.ingest import ingest_bytes, load_schemes
+from kpi.privacy import installation_secret, person_key
+from kpi.store import Store
+
+# Distinctive enough that finding them anywhere can only mean they were stored.
+REFS = ["NHS-9434765919-ZQX", "ZEBRA-QUOKKA-5521", "XYLOPHONE-REF-0007"]
+CONTROL_FILE_NAME = "control-file-name-PLUMTREE-4417.csv"
+
+
+def test_person_key_is_stable_per_scheme_and_ignores_case_and_spaces() -> None:
+    secret = b"s" * 32
+    key = person_key(secret, "SL001", "ab12")
+    assert key == person_key(secret, "SL001", " AB12 ")
+    assert len(key) == 32 and int(key, 16) >= 0
+    assert key != person_key(secret, "SL002", "ab12")  # not linkable across schemes
+    assert key != person_key(b"t" * 32, "SL001", "ab12")  # nor across installations
+    assert "AB12" not in key and "ab12" not in key
+
+
+def test_the_installation_secret_lives_beside_the_store_readable_by_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KHI_SECRET", raising=False)
+    monkeypatch.delenv("KHI_SECRET_FILE", raising=False)
+    db = tmp_path / "khi.duckdb"
+    first = installation_secret(db)
+    path = tmp_path / "khi.duckdb.secret"
+    assert path.exists() and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert installation_secret(db) == first and len(first) >= 32
+
+
+def _all_text_in_tables(store: Store) -> str:
+    """Every text value of every table, one big string."""
+    columns = store.query(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE data_type = 'VARCHAR'"
+    )
+    parts = []
+    for table, column in zip(columns["table_name"], columns["column_name"]):
+        values = store.query(f'SELECT "{column}" AS v FROM "{table}"')["v"]
+        parts += [str(v) for v in values]
+    return "\n".join(parts)
+
+
+def test_raw_references_are_nowhere_in_the_store(fresh_store: Store) -> None:
+    load_schemes(fresh_store, b"scheme_id,name,region\nSL001,Alderley,North West\n")
+    data = (
+        "Your reference,Date completed,Who is answering?,How often do you feel lonely?\n"
+        f"{REFS[0]},14/05/2026,I use Shared Lives,Never\n"
+        f"{REFS[1]},15/05/2026,I use Shared Lives,Sometimes\n"  # set aside: bad label
+        f"{REFS[2]},15/05/2099,I use Shared Lives,Never\n"  # set aside: future date
+    ).encode()
+    result = ingest_bytes(fresh_store, data, CONTROL_FILE_NAME, "SL001")
+    assert (result.accepted, result.rejected) == (1, 2)
+    # The user still gets their own references back, in memory, to fix the rows.
+    assert result.set_aside["Your reference"].tolist() == REFS[1:]
+    text = _all_text_in_tables(fresh_store)
+    assert CONTROL_FILE_NAME in text  # the search does see stored text
+    for ref in REFS:
+        assert ref not in text and ref.lower() not in text
+    with fresh_store.connect(write=True) as con:
+        con.execute("CHECKPOINT")
+    raw = b"".join(
+        p.read_bytes() for p in fresh_store.path.parent.iterdir()
+        if p.name.startswith(fresh_store.path.name) and not p.name.endswith(".secret")
+    )
+    assert CONTROL_FILE_NAME.encode() in raw  # the file search does see stored strings
+    for ref in REFS:
+        assert ref.encode() not in raw
+        assert ref.encode("utf-16-le") not in raw

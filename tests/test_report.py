@@ -1,0 +1,175 @@
+"""The board pack PDF and CSV: right quarter, area and KHIs; hidden values never printed.
+
+PDFs are read back with pypdf. One PDF per store is built with real run charts
+(kaleido + Chromium, one browser per test process); the others pass ``charts={}``
+to keep the suite lean.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from kpi import report
+from kpi.board import board_summary
+from kpi.catalogue import catalogue
+from kpi.export import neutralise, safe_csv
+from kpi.periods import quarter_label
+from kpi.store import Store
+from tests.test_board import PREVIOUS, Q, add_responses, lonely, make_store
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every page's text, whitespace collapsed (table cells wrap names over lines)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+@pytest.fixture(scope="module")
+def small_scheme(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """S1 answers normally; S9 has three people whose hidden values are distinctive:
+    friends 71, 83, 78 (mean 77.3) and 2 of 3 often lonely (67%)."""
+    store = make_store(
+        tmp_path_factory.mktemp("report") / "khi.duckdb",
+        [("S1", "Tynemere Shared Lives", "North East"),
+         ("S9", "=HYPERLINK(\"http://x\") Tiny Scheme", "North East")],
+    )
+    add_responses(store, "S1", PREVIOUS, lonely(160, 400), people_supported=900)
+    add_responses(store, "S1", Q, lonely(20, 400), people_supported=900)
+    add_responses(
+        store, "S9", Q, {"lonely_how_often": [1, 1, 5], "friends_count": [71, 83, 78]}
+    )
+    return store
+
+
+def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
+    pdf = report.build_report(demo_store)  # latest quarter, England, real charts
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.5)  # A4
+    text = pdf_text(pdf)
+    pack = board_summary(demo_store)
+    assert pack.quarter_label in text
+    assert "England and the nations" in text
+    assert "DEMO DATA" in text
+    for khi in catalogue():
+        assert khi.name in text, khi.name
+    assert "Definitions and methods" in text
+    assert reader.metadata.title == f"Key Human Indicators: England and the nations, " \
+        f"{pack.quarter_label}"
+    charts = report.chart_pngs(pack)  # the browser is warm now: a fraction of a second
+    assert set(charts) == {k.code for k in catalogue()}
+    assert all(png.startswith(b"\x89PNG") for png in charts.values())
+    # One run chart per KHI (identical ones, e.g. two empty charts, are stored once).
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == len(set(charts.values()))
+
+
+def test_region_pdf_names_region_and_benchmark(demo_store: Store) -> None:
+    pack = board_summary(demo_store, region="London")
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    assert "London" in text and pack.quarter_label in text
+    assert "Compared with England" in text
+    for sentence in pack.summary:
+        assert " ".join(sentence.split()) in text
+
+
+def test_a_tiny_scheme_never_prints_its_hidden_values(small_scheme: Store) -> None:
+    pack = board_summary(small_scheme, quarter=Q, scheme="S9")
+    assert all(row.suppressed or row.value is None for row in pack.rows)
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    assert "Tiny Scheme" in text and "2025/26 Q2" in text
+    assert "Hidden" in text and "Too few answers to say" in text
+    for hidden in ("77.3", "77.33", "67%", "66.7", "3 surveys", "3 answered"):
+        assert hidden not in text, hidden
+
+
+def test_the_real_change_is_called_real_in_the_pdf(small_scheme: Store) -> None:
+    pack = board_summary(small_scheme, quarter=Q, scheme="S1")
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    assert (
+        "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
+        "this is a real change (99.8% level)."
+    ) in text
+
+
+def test_csv_is_formula_safe_and_keeps_numbers(small_scheme: Store) -> None:
+    pack = board_summary(small_scheme, quarter=Q, scheme="S9")
+    text = safe_csv(pack.to_frame())
+    frame = pd.read_csv(io.StringIO(text))
+    assert set(frame["area"]) == {"'=HYPERLINK(\"http://x\") Tiny Scheme (North East)"}
+    assert frame["value"].isna().all()  # every cell hidden: no number at all
+    change = safe_csv(board_summary(small_scheme, quarter=Q, scheme="S1").to_frame())
+    row = pd.read_csv(io.StringIO(change)).set_index("khi").loc["lonely_often"]
+    assert row["change_since_previous"] == pytest.approx(-35.0)  # a number, not "'-35"
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [("=1+2", "'=1+2"), ("+44 20", "'+44 20"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("Often lonely", "Often lonely"), (-3.5, -3.5), (12, 12)],
+)
+def test_export_neutralises_formula_triggers(cell: object, safe: object) -> None:
+    assert neutralise(cell) == safe
+
+
+def test_without_dejavu_the_pdf_falls_back_to_helvetica(
+    small_scheme: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "FONT_DIR", Path("/nonexistent"))
+    pack = board_summary(small_scheme, quarter=Q, scheme="S1")
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    assert "Tynemere Shared Lives" in text and "fell from 40% to 5%" in text
+
+
+def test_without_a_browser_the_pdf_says_charts_are_missing(
+    small_scheme: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_browser(pack: object) -> dict[str, bytes]:
+        raise RuntimeError("Chromium not found")
+
+    monkeypatch.setattr(report, "chart_pngs", no_browser)
+    pdf = report.render_pdf(board_summary(small_scheme, quarter=Q, scheme="S1"))
+    assert "Run charts are not included" in pdf_text(pdf)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kpi", "report", *args],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_cli_report_writes_a_pdf(small_scheme: Store, tmp_path: Path) -> None:
+    out = tmp_path / "board" / "north_east.pdf"
+    result = _cli("--db", str(small_scheme.path), "--quarter", quarter_label(Q),
+                  "--region", "North East", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Board report written" in result.stdout
+    text = pdf_text(out.read_bytes())
+    assert out.read_bytes().startswith(b"%PDF-") and "North East" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--quarter", "2025 Q9"), "is not recognised"),
+        (("--quarter", "2025/26 Q2", "--scheme", "NOPE"), "Unknown scheme 'NOPE'"),
+    ],
+)
+def test_cli_refuses_bad_input_with_exit_2(
+    small_scheme: Store, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    out = tmp_path / "x.pdf"
+    result = _cli("--db", str(small_scheme.path), *args, "--out", str(out))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not out.exists()
