@@ -77,7 +77,8 @@ def main() -> int:
 
         out = Path(tmp) / "out.pdf"
         baseline = min(
-            timed([sys.executable, "-c", BASELINE.replace("{out}", str(out))]) for _ in range(args.repeat)
+            timed([sys.executable, "-c", BASELINE.replace("{out}", str(out))])
+            for _ in range(args.repeat)
         )
         cases = {
             "England and the nations": [],

@@ -942,20 +942,10 @@ def _caveats(
     store: Store, quarter: dt.date, filters: Filters, settings: Settings
 ) -> Caveats:
     """Responses, people supported, response rate and missing returns (engine outputs)."""
-    rates = engine.response_rates(store, quarter=quarter, filters=filters)
-    responses = people = matched = None
-    if rates is not None and len(rates):
-        if "quarter" in rates:
-            rates = rates[pd.to_datetime(rates["quarter"]).dt.date == quarter]
-        counts = pd.to_numeric(rates.get("responses"), errors="coerce")
-        supported = pd.to_numeric(rates.get("people_supported"), errors="coerce")
-        if counts is not None:
-            responses = int(counts.fillna(0).sum())
-        if supported is not None and counts is not None:
-            # The rate counts only schemes that sent an activity return.
-            has_return = supported.fillna(0) > 0
-            people = int(supported[has_return].sum())
-            matched = int(counts[has_return].fillna(0).sum())
+    totals = engine.response_totals(store, quarter, filters)
+    responses = totals["responses"]
+    people = totals["people_supported"]
+    matched = totals["responses_with_return"]
     missing = engine.missing_returns(store, quarter=quarter, filters=filters)
     names: tuple[str, ...] = ()
     if missing is not None and len(missing):
@@ -969,7 +959,7 @@ def _caveats(
     withheld = 0 < others < settings.min_base
     if matched and people and matched >= settings.min_base and not hidden and not withheld:
         rate = 100.0 * matched / people
-    schemes = int(len(rates)) if rates is not None else 0
+    schemes = totals["schemes"]
     return Caveats(
         responses=None if hidden else responses,
         responses_hidden=hidden,

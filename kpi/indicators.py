@@ -1,17 +1,35 @@
 """The KHI engine: every indicator of the catalogue, for any grouping and period.
 
-CONTRACT (being implemented): the signatures and column names below are fixed;
-pages, the board report and the CLI are written against them.
+Why this shape: DuckDB does the heavy work (one scan of the responses computes
+the base, numerator, sum and sum of squares of every KHI for every group), and
+Python only finishes intervals, benchmark comparisons and disclosure control on
+the small aggregated result. Each person counts once per period by their latest
+response in it (spec §3). Disclosure control (:mod:`kpi.disclosure`) is applied
+here, before anything leaves the engine, so every page, chart and export
+inherits it.
+
+Every SQL value goes in as a parameter; column names come from the item bank,
+the catalogue and :data:`DIMENSIONS`, never from input.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
+import numpy as np
 import pandas as pd
 
-from kpi.store import Store
+from kpi import statistics as stats
+from kpi.catalogue import KHI, catalogue
+from kpi.catalogue import khi as khi_by_code
+from kpi.disclosure import suppress
+from kpi.items import bank
+from kpi.periods import parse_quarter, quarter_label, shift_quarter
+from kpi.store import ACTIVITY_COUNTS, Store
 
 # Dimensions a KHI can be broken down by (CLI --by names = output column names).
 DIMENSIONS = (
@@ -26,6 +44,19 @@ DIMENSIONS = (
     "primary_need",
     "completed_by",
 )
+# Dimension -> the SQL expression over the de-duplicated responses (alias ``r``).
+_DIMENSION_SQL = {
+    "region": "r.region",
+    "scheme": "r.scheme_id",
+    "quarter": "r.quarter_start",
+    "support_type": "r.support_type",
+    "respondent_type": "r.respondent_type",
+    "age_band": "r.age_band",
+    "gender": "r.gender",
+    "ethnicity": "r.ethnicity",
+    "primary_need": "r.primary_need",
+    "completed_by": "r.completed_by",
+}
 
 # Columns of indicator_table(), in order, after khi and the --by columns.
 VALUE_COLUMNS = (
@@ -40,6 +71,9 @@ VALUE_COLUMNS = (
     "benchmark",
     "comparison",
 )
+_LIMITS = ("lower95", "upper95", "lower998", "upper998")
+BENCHMARKS = ("england", "region")
+SUPPORT_COLUMNS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
 @dataclass(frozen=True)
@@ -64,6 +98,273 @@ class Settings:
     min_compare: int = 10  # below this, comparison is "not compared"
 
 
+def default_settings() -> Settings:
+    """The settings of ``register.toml`` (one place users change them)."""
+    values = bank().settings
+    return Settings(
+        min_base=int(values.get("min_base", 5)), min_compare=int(values.get("min_compare", 10))
+    )
+
+
+# ------------------------------------------------------------------ helpers ---
+def _check_by(by: Sequence[str]) -> list[str]:
+    by = list(by)
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(
+            f"Unknown breakdown {', '.join(map(repr, unknown))}: use any of "
+            f"{', '.join(DIMENSIONS)}."
+        )
+    if len(set(by)) != len(by):
+        raise ValueError("Each breakdown can be named only once in --by.")
+    return by
+
+
+def _khis(codes: Sequence[str] | None) -> list[KHI]:
+    if codes is None:
+        return list(catalogue())
+    return [khi_by_code(code) for code in codes]
+
+
+def _area_sql(filters: Filters, params: list) -> str:
+    """Conditions on the scheme (region, scheme, scope): safe before de-duplication."""
+    parts = ["TRUE"]
+    if filters.regions is not None:
+        names = _region_names(filters.regions)
+        parts.append(f"s.region IN ({', '.join('?' * len(names))})" if names else "FALSE")
+        params.extend(names)
+    for ids in (filters.scheme_ids, filters.scope):
+        if ids is not None:
+            parts.append(f"r.scheme_id IN ({', '.join('?' * len(ids))})" if ids else "FALSE")
+            params.extend(ids)
+    if filters.respondent_types is not None:
+        types = filters.respondent_types
+        parts.append(f"r.respondent_type IN ({', '.join('?' * len(types))})" if types else "FALSE")
+        params.extend(types)
+    return " AND ".join(parts)
+
+
+def _region_names(regions: Sequence[str]) -> list[str]:
+    """Region names from names or codes ("North West" or "north_west")."""
+    by_code = {r.code: r.name for r in bank().regions}
+    names = set(bank().region_names)
+    out = []
+    for value in regions:
+        if value in names:
+            out.append(value)
+        elif value in by_code:
+            out.append(by_code[value])
+        else:
+            raise ValueError(
+                f"Unknown region {value!r}: use one of {', '.join(bank().region_names)}."
+            )
+    return out
+
+
+def _support_sql(filters: Filters, params: list) -> str:
+    """The support-type condition, applied after de-duplication (an attribute of the
+    person's latest response, so each person stays in one group)."""
+    if filters.support_types is None:
+        return "TRUE"
+    types = filters.support_types
+    params.extend(types)
+    return f"r.support_type IN ({', '.join('?' * len(types))})" if types else "FALSE"
+
+
+def _latest_sql(period_sql: str, area_sql: str) -> str:
+    """Each person's latest response per quarter, in the period and area."""
+    return f"""
+        SELECT r.*, s.region
+        FROM responses r JOIN schemes s USING (scheme_id)
+        WHERE {period_sql} AND {area_sql}
+        QUALIFY row_number() OVER (
+            PARTITION BY r.scheme_id, r.person_key, r.respondent_type, r.quarter_start
+            ORDER BY r.completed_on DESC, r.response_id DESC) = 1"""
+
+
+def _period(quarter: dt.date | str | None, store: Store, con: duckdb.DuckDBPyConnection):
+    """(SQL condition, params, quarter start or None for every quarter)."""
+    if isinstance(quarter, str) and quarter.strip().lower() == "all":
+        return "TRUE", [], None
+    if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
+        start = _latest_quarter(con)
+        if start is None:
+            return "FALSE", [], None
+    else:
+        start = parse_quarter(quarter)
+    return "r.quarter_start = ?", [start], start
+
+
+def _latest_quarter(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    row = con.execute("SELECT max(quarter_start) FROM responses").fetchone()
+    return None if row is None or row[0] is None else row[0]
+
+
+def _aggregate_sql(khis: Sequence[KHI]) -> tuple[str, list[str]]:
+    """SELECT items: per KHI its base, numerator (proportions) or sum and sum of
+    squares (means), each over its own population."""
+    parts: list[str] = []
+    for k, khi in enumerate(khis):
+        score = khi.score_sql
+        who = f"r.respondent_type = '{khi.population}'"  # population: catalogue-validated
+        parts.append(f"count({score}) FILTER (WHERE {who}) AS n_{k}")
+        if khi.is_proportion:
+            parts.append(f"count(*) FILTER (WHERE {who} AND {khi.hit_sql}) AS x_{k}")
+        else:
+            parts.append(f"sum(CAST({score} AS DOUBLE)) FILTER (WHERE {who}) AS s_{k}")
+            parts.append(
+                f"sum(CAST({score} AS DOUBLE) * CAST({score} AS DOUBLE)) "
+                f"FILTER (WHERE {who}) AS q_{k}"
+            )
+    return ",\n".join(parts), [k.code for k in khis]
+
+
+def _cells(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    filters: Filters,
+) -> pd.DataFrame:
+    """Long frame: khi, the ``keys`` columns, n, x (proportions), total, total_sq."""
+    params: list = list(period_params)
+    area = _area_sql(filters, params)
+    support = _support_sql(filters, params)
+    select_keys = [f"{_DIMENSION_SQL[d]} AS {d}" for d in keys]
+    aggregates, codes = _aggregate_sql(khis)
+    group = f"GROUP BY {', '.join(keys)}" if keys else ""
+    sql = f"""
+        WITH latest AS ({_latest_sql(period_sql, area)})
+        SELECT {', '.join([*select_keys, aggregates])}
+        FROM latest r WHERE {support} {group}"""
+    wide = con.execute(sql, params).df()
+    if not keys:  # an aggregate without rows still gives one row of zeros and NULLs
+        wide = wide.iloc[:1]
+    frames = []
+    for k, (khi, code) in enumerate(zip(khis, codes)):
+        part = wide[list(keys)].copy()
+        part.insert(0, "khi", code)
+        part["n"] = wide[f"n_{k}"].fillna(0).astype("int64")
+        if khi.is_proportion:
+            part["x"] = wide[f"x_{k}"].fillna(0).astype("float64")
+            part["total"] = np.nan
+            part["total_sq"] = np.nan
+        else:
+            part["x"] = np.nan
+            part["total"] = wide[f"s_{k}"].astype("float64")
+            part["total_sq"] = wide[f"q_{k}"].astype("float64")
+        frames.append(part)
+    columns = ["khi", *keys, "n", "x", "total", "total_sq"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
+    """Values and intervals from the aggregates (proportions as percentages)."""
+    out = cells.copy()
+    for column in ("count", "value", "sd", *_LIMITS):
+        out[column] = np.nan
+    measure = {k.code: k.measure for k in khis}
+    is_prop = out["khi"].map(lambda c: measure[c] == "proportion").astype(bool)
+    if is_prop.any():
+        part = out.loc[is_prop]
+        ci = stats.proportion_with_intervals(part["x"].to_numpy(), part["n"].to_numpy())
+        out.loc[is_prop, "count"] = part["x"].to_numpy()
+        for column in ("value", *_LIMITS):
+            out.loc[is_prop, column] = 100.0 * ci[column].to_numpy()
+    means = ~is_prop
+    if means.any():
+        part = out.loc[means]
+        total = part["total"].fillna(0).to_numpy()
+        total_sq = part["total_sq"].fillna(0).to_numpy()
+        ci = stats.mean_intervals_from_moments(part["n"].to_numpy(), total, total_sq)
+        for column in ("value", "sd", *_LIMITS):
+            out.loc[means, column] = ci[column].to_numpy()
+    return out
+
+
+def _compare(
+    table: pd.DataFrame, khis: Sequence[KHI], settings: Settings
+) -> pd.DataFrame:
+    """Benchmark comparison (spec §4) and the 99.8% flag, KHI by KHI (polarity)."""
+    table["comparison"] = "not compared"
+    table["outside998"] = False
+    for khi in khis:
+        rows = table.index[table["khi"] == khi.code]
+        if len(rows) == 0:
+            continue
+        part = table.loc[rows]
+        hidden = part["suppressed"].to_numpy(dtype=bool)
+        limits = [part[c].to_numpy(dtype=float) for c in _LIMITS]
+        limits = [np.where(hidden, np.nan, lim) for lim in limits]
+        comparison, outside = stats.compare_with_benchmark(
+            *limits,
+            benchmark=part["benchmark"].to_numpy(dtype=float),
+            polarity=khi.polarity,
+            n=np.where(hidden, np.nan, part["n"].to_numpy(dtype=float)),
+            min_n=settings.min_compare,
+        )
+        table.loc[rows, "comparison"] = comparison
+        table.loc[rows, "outside998"] = outside
+    return table
+
+
+def _describe(table: pd.DataFrame, khis: Sequence[KHI], by: Sequence[str]) -> pd.DataFrame:
+    """Final column order, types and the catalogue's words beside the numbers."""
+    entry = {k.code: k for k in khis}
+    table["name"] = table["khi"].map(lambda c: entry[c].name)
+    table["domain"] = table["khi"].map(lambda c: entry[c].domain)
+    table["measure"] = table["khi"].map(lambda c: entry[c].measure)
+    table["polarity"] = table["khi"].map(lambda c: entry[c].polarity)
+    table["n"] = table["n"].astype("Int64")
+    table["count"] = pd.array(
+        [None if pd.isna(v) else int(round(v)) for v in table["count"]], dtype="Int64"
+    )
+    table["suppressed"] = table["suppressed"].astype(bool)
+    if "quarter" in by:
+        table["quarter"] = pd.to_datetime(table["quarter"]).dt.date
+        table["quarter_label"] = [quarter_label(q) for q in table["quarter"]]
+    extra = ["name", "domain", "measure", "polarity", "outside998", "sd"]
+    if "quarter" in by:
+        extra.append("quarter_label")
+    order = {k.code: i for i, k in enumerate(khis)}
+    table = table.assign(_order=table["khi"].map(order))
+    table = table.sort_values(["_order", *by], kind="stable", na_position="last")
+    return table[["khi", *by, *VALUE_COLUMNS, *extra]].reset_index(drop=True)
+
+
+def _hide(table: pd.DataFrame, by: Sequence[str], settings: Settings) -> pd.DataFrame:
+    """Disclosure control: nothing of a hidden cell leaves the engine."""
+    nest = {"scheme": "region"} if "scheme" in by else {}
+    table["suppressed"] = suppress(
+        table, by=[d for d in by if d != "quarter"], within=["khi", *by],
+        min_base=settings.min_base, nest=nest,
+    )
+    hidden = table["suppressed"]
+    for column in ("n", "count", "value", "sd", *_LIMITS):
+        table[column] = table[column].astype("float64").mask(hidden)
+    return table
+
+
+# ------------------------------------------------------------ public surface ---
+def available_quarters(store: Store) -> list[dt.date]:
+    """Quarter starts that have survey responses, oldest first."""
+    if not store.exists():
+        return []
+    frame = store.query(
+        "SELECT DISTINCT quarter_start FROM responses ORDER BY quarter_start"
+    )
+    return [pd.Timestamp(q).date() for q in frame["quarter_start"]]
+
+
+def latest_quarter(store: Store) -> dt.date | None:
+    """The latest quarter with survey data (the default period), or None."""
+    quarters = available_quarters(store)
+    return quarters[-1] if quarters else None
+
+
 def indicator_table(
     store: Store,
     khis: list[str] | None = None,
@@ -78,8 +379,706 @@ def indicator_table(
     Proportions are percentages 0-100; ``count`` is empty (NA) for means.
     ``quarter`` None = latest quarter with data; "all" = every quarter.
     Suppressed rows have n, count, value and limits NA. ``benchmark`` is
-    "england" (same period, all schemes, same respondent filters) or "region".
-    Extra columns after VALUE_COLUMNS: name, domain, measure, polarity,
-    outside998 (bool), quarter_label when grouping by quarter.
+    "england" (same period, all schemes, same respondent filters) or "region"
+    (the region of each row's area). Extra columns after VALUE_COLUMNS: name,
+    domain, measure, polarity, outside998 (bool), sd (means), quarter_label when
+    grouping by quarter. Change KHIs give the mean change (see :func:`change`).
     """
-    raise NotImplementedError
+    by = _check_by(by)
+    filters = filters or Filters()
+    settings = settings or default_settings()
+    if benchmark not in BENCHMARKS:
+        raise ValueError(f"Unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)}.")
+    chosen = _khis(khis)
+    scored = [k for k in chosen if k.measure != "change"]
+    changes = [k for k in chosen if k.measure == "change"]
+    bench_keys = [d for d in ("quarter",) if d in by]
+    if benchmark == "region":
+        bench_keys.append("region")
+    with store.connect() as con:
+        period_sql, period_params, start = _period(quarter, store, con)
+        # A scheme's region (its benchmark, and its nesting for disclosure control)
+        # rides along as a key: one scheme lies in one region, so no group splits.
+        extra_region = "region" not in by and ("scheme" in by or benchmark == "region")
+        keys = [*by, "region"] if extra_region else list(by)
+        bench_filters = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
+        parts, benches = [], []
+        if scored:
+            parts.append(_cells(con, scored, keys, period_sql, period_params, filters))
+            benches.append(
+                _cells(con, scored, bench_keys, period_sql, period_params, bench_filters)
+            )
+        if changes:
+            ends = [start] if start is not None else _quarters(con)
+            if start is None and period_sql == "FALSE":
+                ends = []
+            for end in ends:
+                parts.append(_change_cells(con, changes, keys, end, filters))
+                benches.append(_change_cells(con, changes, bench_keys, end, bench_filters))
+    if not parts:
+        return _empty_table(by)
+    cells = pd.concat(parts, ignore_index=True)
+    if extra_region and "scheme" not in by:
+        cells = _collapse_region(cells, by)
+    table = _finish(cells, chosen)
+    bench = _finish(pd.concat(benches, ignore_index=True), chosen)
+    bench = bench[["khi", *bench_keys, "value"]].rename(columns={"value": "benchmark"})
+    table = table.merge(bench, on=["khi", *bench_keys], how="left")
+    table = _hide(table, by, settings)
+    if by:  # a group without answers to a KHI has no row for it (nothing to show)
+        table = table[table["suppressed"] | (table["n"].fillna(0) > 0)].reset_index(drop=True)
+    table = _compare(table, chosen, settings)
+    if extra_region:
+        table = table.drop(columns="region")
+    return _describe(table, chosen, by)
+
+
+def _empty_table(by: Sequence[str]) -> pd.DataFrame:
+    extra = ["name", "domain", "measure", "polarity", "outside998", "sd"]
+    return pd.DataFrame(columns=["khi", *by, *VALUE_COLUMNS, *extra])
+
+
+def _collapse_region(cells: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Keep the region split only where the area is one region (else no benchmark)."""
+    keys = ["khi", *by]
+    regions = cells.groupby(keys, dropna=False)["region"].transform("nunique")
+    one = cells[regions <= 1]
+    many = cells[regions > 1]
+    if many.empty:
+        return cells
+    summed = many.groupby(keys, dropna=False, as_index=False)[["n", "x", "total", "total_sq"]].sum(
+        min_count=1
+    )
+    summed["region"] = None
+    return pd.concat([one, summed], ignore_index=True)
+
+
+def _quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    rows = con.execute("SELECT DISTINCT quarter_start FROM responses ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+# --------------------------------------------------------------------- change ---
+def _change_sql(
+    khi: KHI, keys: Sequence[str], filters: Filters, end: dt.date, params: list
+) -> str:
+    """Per person: first and latest score up to ``end``, then aggregates by group.
+
+    Why per person in SQL: at a million respondents the pairs never leave DuckDB;
+    Python gets one row per group (n, sum, sum of squares, better/same/worse).
+    """
+    params.append(end)
+    area = _area_sql(filters, params)
+    support = _support_sql(filters, params)
+    score = khi.score_sql
+    order = "(r.completed_on, r.response_id)"
+    attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
+    latest_attrs = "".join(
+        f", arg_max({_DIMENSION_SQL[d]}, {order}) AS {d}" for d in attributes
+    )
+    select_keys = [
+        "? AS quarter" if d == "quarter" else f"p.{'scheme_id' if d == 'scheme' else d} AS {d}"
+        for d in keys
+    ]
+    if "quarter" in keys:
+        params.append(end)
+    group = f"GROUP BY {', '.join(keys)}" if keys else ""
+    better, worse = ("d > 0", "d < 0") if khi.polarity == "high" else ("d < 0", "d > 0")
+    return f"""
+        WITH scored AS (
+            SELECT r.*, s.region, CAST({score} AS DOUBLE) AS v
+            FROM responses r JOIN schemes s USING (scheme_id)
+            WHERE r.quarter_start <= ? AND {area}
+              AND r.respondent_type = '{khi.population}' AND {score} IS NOT NULL
+        ),
+        people AS (
+            SELECT r.scheme_id, any_value(r.region) AS region,
+                   arg_max(r.support_type, {order}) AS support_type_latest,
+                   arg_max(r.v, {order}) - arg_min(r.v, {order}) AS d
+                   {latest_attrs}
+            FROM scored r
+            GROUP BY r.scheme_id, r.person_key
+            HAVING count(*) >= 2
+        )
+        SELECT {', '.join([*select_keys, 'count(*) AS n', 'sum(d) AS total',
+                           'sum(d * d) AS total_sq', f'count(*) FILTER ({better}) AS better',
+                           'count(*) FILTER (d = 0) AS same',
+                           f'count(*) FILTER ({worse}) AS worse'])}
+        FROM people p
+        WHERE {support.replace('r.support_type', 'p.support_type_latest')}
+        {group}"""
+
+
+def _change_cells(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    end: dt.date,
+    filters: Filters,
+) -> pd.DataFrame:
+    frames = []
+    for khi in khis:
+        params: list = []
+        if filters.respondent_types is not None and khi.population not in filters.respondent_types:
+            sql = _change_sql(khi, keys, filters, end, params) + " LIMIT 0"
+        else:
+            sql = _change_sql(khi, keys, filters, end, params)
+        frame = con.execute(sql, params).df()
+        if not keys and frame.empty:
+            frame = pd.DataFrame([{"n": 0, "total": np.nan, "total_sq": np.nan,
+                                   "better": 0, "same": 0, "worse": 0}])
+        frame.insert(0, "khi", khi.code)
+        frame["x"] = np.nan
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    return out[["khi", *keys, "n", "x", "total", "total_sq", "better", "same", "worse"]]
+
+
+def change(
+    store: Store,
+    khi: str,
+    by: list[str] | tuple[str, ...] = (),
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Paired change for people with two or more answers up to the period's end.
+
+    One row per group: the ``by`` columns, n (people), mean_change (latest minus
+    first), sd_change, lower95 .. upper998 (Student's t, paired), p_value (paired
+    t-test of no change), share_better / share_same / share_worse (0-100, by
+    polarity), suppressed. Groups follow each person's latest answer.
+
+    References
+    ----------
+    Altman DG (1991) Practical Statistics for Medical Research, section 9.5.
+    """
+    entry = khi_by_code(khi)
+    if entry.measure != "change":
+        raise ValueError(f"KHI {khi!r} is not a change KHI: use one of "
+                         + ", ".join(k.code for k in catalogue() if k.measure == "change"))
+    by = _check_by(by)
+    filters = filters or Filters()
+    settings = settings or default_settings()
+    with store.connect() as con:
+        _, _, start = _period(quarter, store, con)
+        if start is None:
+            return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
+        cells = _change_cells(con, [entry], by, start, filters)
+    cells = cells[cells["n"] > 0].reset_index(drop=True) if by else cells
+    if cells.empty or int(cells["n"].sum()) == 0:
+        return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
+    ci = stats.mean_intervals_from_moments(
+        cells["n"].to_numpy(), cells["total"].fillna(0).to_numpy(),
+        cells["total_sq"].fillna(0).to_numpy(),
+    )
+    out = cells[[*by, "n"]].copy()
+    out["mean_change"] = ci["value"].to_numpy()
+    out["sd_change"] = ci["sd"].to_numpy()
+    for column in _LIMITS:
+        out[column] = ci[column].to_numpy()
+    out["p_value"] = _paired_p(out["mean_change"], out["sd_change"], out["n"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for key in ("better", "same", "worse"):
+            out[f"share_{key}"] = 100.0 * cells[key].to_numpy(dtype=float) / cells["n"].to_numpy()
+    out.insert(0, "khi", khi)
+    nest = {"scheme": "region"} if "scheme" in by and "region" not in by else {}
+    if nest:
+        out = out.merge(_scheme_regions(store), on="scheme", how="left")
+    out["suppressed"] = suppress(
+        out, by=by, within=["khi", *by], min_base=settings.min_base, nest=nest
+    )
+    if nest:
+        out = out.drop(columns="region")
+    hidden = out["suppressed"]
+    values = ["n", "mean_change", "sd_change", *_LIMITS, "p_value",
+              "share_better", "share_same", "share_worse"]
+    for column in values:
+        out[column] = out[column].astype("float64").mask(hidden)
+    out["n"] = out["n"].astype("Int64")
+    return out.drop(columns="khi").reset_index(drop=True)
+
+
+def _paired_p(mean: pd.Series, sd: pd.Series, n: pd.Series) -> np.ndarray:
+    """Two-sided paired t-test p-value of no mean change (NaN when undefined)."""
+    from scipy import stats as sps
+
+    m, s, k = (np.asarray(a, dtype=float) for a in (mean, sd, n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = m / (s / np.sqrt(k))
+        p = 2.0 * sps.t.sf(np.abs(t), k - 1)
+    return np.where((k >= 2) & (s > 0), p, np.nan)
+
+
+def _scheme_regions(store: Store) -> pd.DataFrame:
+    frame = store.query("SELECT scheme_id AS scheme, region FROM schemes")
+    return frame
+
+
+# ------------------------------------------------------------------- trend ---
+def trend(
+    store: Store,
+    khi: str,
+    filters: Filters | None = None,
+    quarters: int = 8,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+) -> tuple[pd.DataFrame, stats.TrendResult]:
+    """The KHI quarter by quarter (the ``quarters`` ending ``end``) and a trend test.
+
+    Quarters without answers are left out of the series; hidden quarters stay in it
+    (marked, without numbers) and are left out of the test, so the test's result
+    tells nothing about a hidden cell. The test is the chi-square test for linear
+    trend in proportions (Cochran-Armitage) or a weighted regression for means,
+    with quarters scored by their position, so gaps keep their spacing.
+    """
+    entry = khi_by_code(khi)
+    settings = settings or default_settings()
+    last = parse_quarter(end) if end is not None else latest_quarter(store)
+    nan = float("nan")
+    untested = stats.TrendResult(nan, nan, "no significant trend", nan, 0)
+    if last is None:
+        return pd.DataFrame(columns=["quarter", "quarter_label", *VALUE_COLUMNS]), untested
+    first = shift_quarter(last, -(quarters - 1))
+    table = indicator_table(
+        store, khis=[khi], by=["quarter"], quarter="all", filters=filters, settings=settings
+    )
+    if len(table):
+        keep = (table["quarter"] >= first) & (table["quarter"] <= last)
+        table = table[keep & (table["suppressed"] | (table["n"].fillna(0) > 0))]
+    series = table.drop(columns="khi").reset_index(drop=True)
+    shown = series[~series["suppressed"].astype(bool)]
+    if len(shown) < 3:
+        return series, dataclasses.replace(untested, periods=len(shown))
+    scores = [_quarter_index(q, first) for q in shown["quarter"]]
+    if entry.is_proportion:
+        result = stats.trend_test_proportions(
+            shown["count"].astype(float), shown["n"].astype(float), scores=scores
+        )
+        result = dataclasses.replace(result, slope=result.slope * 100.0)
+    else:
+        result = stats.trend_test_means(
+            shown["value"].astype(float), shown["sd"].astype(float), shown["n"].astype(float),
+            scores=scores,
+        )
+    return series, result
+
+
+def _quarter_index(quarter: dt.date, first: dt.date) -> int:
+    return ((quarter.year - first.year) * 12 + quarter.month - first.month) // 3
+
+
+# ------------------------------------------------------------------ equity ---
+def equity(
+    store: Store,
+    khi: str,
+    dimension: str,
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> tuple[pd.DataFrame, stats.EquityResult]:
+    """A KHI by one grouping, with the gap between groups and whether it is real.
+
+    The test uses only the groups shown (hidden groups and "not recorded" are left
+    out), so it reveals nothing about a hidden cell: Pearson's chi-square test of
+    homogeneity for proportions, one-way ANOVA for means. The gap is in
+    percentage points for proportions.
+    """
+    entry = khi_by_code(khi)
+    if entry.measure == "change":
+        raise ValueError(f"{khi!r} is a change KHI: see the Change over time page.")
+    groups = indicator_table(
+        store, khis=[khi], by=[dimension], quarter=quarter, filters=filters, settings=settings
+    )
+    use = groups[
+        ~groups["suppressed"].astype(bool)
+        & groups[dimension].notna()
+        & (groups["n"].fillna(0) > 0)
+    ]
+    if entry.is_proportion:
+        result = stats.equity_gap_test(use["count"].astype(float), use["n"].astype(float))
+        result = dataclasses.replace(result, gap=result.gap * 100.0)
+    else:
+        result = stats.equity_gap_test_means(
+            use["value"].astype(float), use["sd"].astype(float), use["n"].astype(float)
+        )
+    positions = list(use.index)
+    result = dataclasses.replace(
+        result,
+        highest=None if result.highest is None else int(positions[result.highest]),
+        lowest=None if result.lowest is None else int(positions[result.lowest]),
+    )
+    return groups.drop(columns="khi"), result
+
+
+# ------------------------------------------------------------------ funnel ---
+def funnel(
+    store: Store,
+    khi: str,
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+    grid: int = 200,
+) -> tuple[pd.DataFrame, pd.DataFrame, float | None]:
+    """Each scheme against funnel limits around the pooled value (PHE method).
+
+    Returns (points, limits, pooled): points has scheme, n, count, value,
+    position ("above998", "above95", "within", "below95", "below998");
+    limits has n, lower95, upper95, lower998, upper998 on a grid of bases;
+    pooled is the value over every scheme in the view (percentages). Hidden
+    schemes are left out of the points; the pooled value is published anyway.
+
+    References
+    ----------
+    Spiegelhalter DJ (2005) Funnel plots for comparing institutional performance.
+    Stat Med 24:1185-1202; PHE "Technical Guide: Funnel plots" (2018).
+    """
+    entry = khi_by_code(khi)
+    if not entry.is_proportion:
+        raise ValueError(f"{khi!r} is a {entry.measure}: funnel plots here are for proportions.")
+    table = indicator_table(
+        store, khis=[khi], by=["scheme"], quarter=quarter, filters=filters, settings=settings
+    )
+    empty_limits = pd.DataFrame(columns=["n", *_LIMITS])
+    if table.empty:
+        return table, empty_limits, None
+    total = indicator_table(
+        store, khis=[khi], quarter=quarter, filters=filters, settings=settings
+    )
+    x, n = _pooled_counts(table, total)
+    if not n:
+        return table.iloc[0:0], empty_limits, None
+    pooled = x / n
+    points = table[~table["suppressed"].astype(bool) & (table["n"].fillna(0) > 0)].copy()
+    if points.empty:
+        return points, empty_limits, 100.0 * pooled
+    words = stats.funnel_position(
+        points["count"].astype(float), points["n"].astype(float), pooled
+    )
+    short = {
+        "above 99.8% limit": "above998",
+        "above 95% limit": "above95",
+        "within limits": "within",
+        "below 95% limit": "below95",
+        "below 99.8% limit": "below998",
+    }
+    points["position"] = [short.get(w, "within") if w is not None else None for w in words]
+    top = max(float(points["n"].max()) * 1.1, 20.0)
+    bases = np.unique(np.geomspace(1, top, grid).round(2))
+    limits = pd.DataFrame({"n": bases})
+    for level, (lo, up) in (("95", _LIMITS[:2]), ("998", _LIMITS[2:])):
+        lower, upper = stats.funnel_limits_proportion(
+            pooled, bases, 0.95 if level == "95" else 0.998
+        )
+        limits[lo], limits[up] = 100.0 * lower, 100.0 * upper
+    return points.drop(columns="khi").reset_index(drop=True), limits, 100.0 * pooled
+
+
+def _pooled_counts(table: pd.DataFrame, total: pd.DataFrame) -> tuple[float, float]:
+    """The pooled numerator and base: the view's total (published, so not hidden
+    unless the whole view is small)."""
+    if len(total) and not bool(total["suppressed"].iloc[0]):
+        n = total["n"].iloc[0]
+        x = total["count"].iloc[0]
+        if pd.notna(n) and pd.notna(x) and n > 0:
+            return float(x), float(n)
+    return 0.0, 0.0
+
+
+# --------------------------------------------------------- answer distribution ---
+def answer_distribution(
+    store: Store,
+    item: str,
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """How people answered one question: label, value, count, percent (0-100).
+
+    An answer given by fewer than the minimum base is hidden (and a second one,
+    so it cannot be worked out from the rest); a question answered by fewer
+    than the minimum shows nothing.
+    """
+    entry = bank().item(item)  # raises on an unknown item
+    filters = filters or Filters()
+    settings = settings or default_settings()
+    column = entry.code  # from the item bank, not from input
+    with store.connect() as con:
+        period_sql, period_params, _ = _period(quarter, store, con)
+        params = list(period_params)
+        area = _area_sql(filters, params)
+        support = _support_sql(filters, params)
+        audience = "" if entry.audience == "all" else f"AND r.respondent_type = '{entry.audience}'"
+        frame = con.execute(
+            f"""WITH latest AS ({_latest_sql(period_sql, area)})
+            SELECT {column} AS value, count(*) AS count FROM latest r
+            WHERE {support} {audience} AND {column} IS NOT NULL GROUP BY 1""",
+            params,
+        ).df()
+    options = pd.DataFrame(entry.scale.values, columns=["value", "label"])
+    options["label"] = options["label"].astype(str)
+    out = options.merge(frame, on="value", how="left")
+    out["count"] = out["count"].fillna(0).astype("int64")
+    total = int(out["count"].sum())
+    if total == 0:
+        return out.iloc[0:0].assign(percent=[], suppressed=[])
+    out["percent"] = 100.0 * out["count"] / total
+    if total < settings.min_base:
+        out["suppressed"] = True
+    else:
+        out["option"] = out["value"]
+        out["suppressed"] = suppress(
+            out.rename(columns={"count": "n"}), by=["option"], within=["option"],
+            min_base=settings.min_base,
+        )
+        out = out.drop(columns="option")
+    out["count"] = out["count"].astype("float64").mask(out["suppressed"]).astype("Int64")
+    out["percent"] = out["percent"].mask(out["suppressed"])
+    return out[["value", "label", "count", "percent", "suppressed"]]
+
+
+# ------------------------------------------------------------- data quality ---
+def _rate_cells(
+    store: Store, filters: Filters | None, quarter: dt.date | str | None
+) -> pd.DataFrame:
+    """Responses and people supported per scheme and quarter, before disclosure control."""
+    filters = filters or Filters()
+    params: list = []
+    area = _area_sql(dataclasses.replace(filters, respondent_types=None), params)
+    support = _support_sql(filters, params)
+    period = "TRUE"
+    if quarter is not None:
+        period = "r.quarter_start = ?"
+        params.insert(0, parse_quarter(quarter))
+    people_sql = " + ".join(
+        f"coalesce(a.{c}, 0)" for c in (filters.support_types or SUPPORT_COLUMNS)
+        if c in SUPPORT_COLUMNS
+    ) or "0"
+    activity_params: list = []
+    activity_area = _area_sql(
+        dataclasses.replace(filters, respondent_types=None), activity_params
+    ).replace("r.scheme_id", "a.scheme_id")
+    activity_period = "TRUE"
+    if quarter is not None:
+        activity_period = "a.quarter_start = ?"
+        activity_params.insert(0, parse_quarter(quarter))
+    sql = f"""
+        WITH latest AS ({_latest_sql(period + " AND r.respondent_type = 'person'", area)}),
+        answered AS (
+            SELECT scheme_id, quarter_start, count(*) AS responses
+            FROM latest r WHERE {support} GROUP BY ALL
+        ),
+        supported AS (
+            SELECT a.scheme_id, a.quarter_start, {people_sql} AS people_supported
+            FROM activity_returns a JOIN schemes s USING (scheme_id)
+            WHERE {activity_period} AND {activity_area}
+        ),
+        quarters AS (SELECT DISTINCT quarter_start FROM responses)
+        SELECT coalesce(n.scheme_id, p.scheme_id) AS scheme_id,
+               coalesce(n.quarter_start, p.quarter_start) AS quarter,
+               coalesce(n.responses, 0) AS responses, p.people_supported
+        FROM answered n FULL OUTER JOIN supported p
+          ON n.scheme_id = p.scheme_id AND n.quarter_start = p.quarter_start
+        WHERE coalesce(n.quarter_start, p.quarter_start) IN (SELECT quarter_start FROM quarters)
+        ORDER BY scheme_id, quarter"""
+    if not store.exists():
+        return pd.DataFrame(columns=["scheme_id", "region", "quarter", "responses",
+                                     "people_supported", "rate", "suppressed"])
+    with store.connect() as con:
+        frame = con.execute(sql, params + activity_params).df()
+        regions = con.execute("SELECT scheme_id, region FROM schemes").df()
+    frame = frame.merge(regions, on="scheme_id", how="left")
+    frame["quarter"] = pd.to_datetime(frame["quarter"]).dt.date
+    frame["responses"] = frame["responses"].astype("int64")
+    frame["people_supported"] = frame["people_supported"].astype("float64")
+    return frame
+
+
+def response_rates(
+    store: Store,
+    filters: Filters | None = None,
+    quarter: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """Responses ÷ people supported, per scheme and quarter (every quarter by default).
+
+    Columns: scheme_id, region, quarter (date), responses (people using Shared Lives
+    who answered, once each), people_supported (the activity return; NA without
+    one), rate (0-100), suppressed (responses hidden, with the rate, below the
+    minimum base; a second scheme of the region is hidden with a lone one, so the
+    region's total does not give it away). A support-type filter uses that column
+    of the return.
+    """
+    frame = _rate_cells(store, filters, quarter)
+    settings = default_settings()
+    people = frame["people_supported"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["rate"] = np.where(people > 0, 100.0 * frame["responses"] / people, np.nan)
+    frame["region_key"] = frame["region"]
+    frame["suppressed"] = suppress(
+        frame.rename(columns={"responses": "n"}), by=["scheme_id"],
+        within=["quarter", "scheme_id"], min_base=settings.min_base,
+        nest={"scheme_id": "region_key"},
+    )
+    hidden = frame["suppressed"]
+    frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
+    frame["rate"] = frame["rate"].mask(hidden)
+    frame["people_supported"] = people.astype("Int64")
+    return frame[["scheme_id", "region", "quarter", "responses", "people_supported", "rate",
+                  "suppressed"]]
+
+
+def response_totals(
+    store: Store, quarter: dt.date | str, filters: Filters | None = None
+) -> dict[str, int]:
+    """The area's totals for one quarter (published figures, checked by the caller
+    against the minimum base): responses, people_supported and
+    responses_with_return (over the schemes that sent an activity return), schemes."""
+    frame = _rate_cells(store, filters, parse_quarter(quarter))
+    has_return = frame["people_supported"].fillna(0) > 0
+    return {
+        "responses": int(frame["responses"].sum()),
+        "people_supported": int(frame.loc[has_return, "people_supported"].sum()),
+        "responses_with_return": int(frame.loc[has_return, "responses"].sum()),
+        "schemes": int(len(frame)),
+    }
+
+
+def missing_returns(
+    store: Store, quarter: dt.date | str | None = None, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Registered schemes in the view with no activity return for the quarter.
+
+    Columns: scheme_id, name, region, last_return (the latest quarter they sent
+    a return for, or empty).
+    """
+    filters = filters or Filters()
+    if not store.exists():
+        return pd.DataFrame(columns=["scheme_id", "name", "region", "last_return"])
+    start = parse_quarter(quarter) if quarter is not None else latest_quarter(store)
+    if start is None:
+        return pd.DataFrame(columns=["scheme_id", "name", "region", "last_return"])
+    params: list = [start]
+    area = _area_sql(dataclasses.replace(filters, respondent_types=None), params).replace(
+        "r.scheme_id", "s.scheme_id"
+    )
+    frame = store.query(
+        f"""SELECT s.scheme_id, s.name, s.region,
+               (SELECT max(a.quarter_start) FROM activity_returns a
+                WHERE a.scheme_id = s.scheme_id) AS last_return
+            FROM schemes s
+            WHERE NOT EXISTS (SELECT 1 FROM activity_returns a
+                              WHERE a.scheme_id = s.scheme_id AND a.quarter_start = ?)
+              AND {area}
+            ORDER BY s.scheme_id""",
+        params,
+    )
+    frame["last_return"] = [
+        None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["last_return"]
+    ]
+    return frame
+
+
+def item_completeness(
+    store: Store, quarter: dt.date | str | None = None, filters: Filters | None = None
+) -> pd.DataFrame:
+    """For each survey item: asked (responses of its audience), answered, share (0-100).
+
+    "Asked" counts each person once (latest response in the quarter) of the
+    item's audience; a question asked of fewer than the minimum base is hidden.
+    """
+    filters = filters or Filters()
+    settings = default_settings()
+    items = bank().items
+    with store.connect() as con:
+        period_sql, period_params, _ = _period(quarter, store, con)
+        params = list(period_params)
+        area = _area_sql(filters, params)
+        support = _support_sql(filters, params)
+        parts = []
+        for k, item in enumerate(items):
+            who = "TRUE" if item.audience == "all" else f"r.respondent_type = '{item.audience}'"
+            parts.append(f"count(*) FILTER (WHERE {who}) AS asked_{k}")
+            parts.append(f"count({item.code}) FILTER (WHERE {who}) AS answered_{k}")
+        row = con.execute(
+            f"WITH latest AS ({_latest_sql(period_sql, area)}) "
+            f"SELECT {', '.join(parts)} FROM latest r WHERE {support}",
+            params,
+        ).df().iloc[0]
+    asked = [int(row[f"asked_{k}"] or 0) for k in range(len(items))]
+    answered = [int(row[f"answered_{k}"] or 0) for k in range(len(items))]
+    frame = pd.DataFrame({"item": [i.code for i in items], "asked": asked, "answered": answered})
+    frame = frame[frame["asked"] > 0].reset_index(drop=True)
+    if frame.empty:
+        return frame.assign(share=[], suppressed=[])
+    frame["share"] = 100.0 * frame["answered"] / frame["asked"]
+    frame["suppressed"] = frame["asked"] < settings.min_base
+    hidden = frame["suppressed"]
+    for column in ("asked", "answered"):
+        frame[column] = frame[column].astype("float64").mask(hidden).astype("Int64")
+    frame["share"] = frame["share"].mask(hidden)
+    return frame
+
+
+# ---------------------------------------------------------------- activity ---
+def activity_summary(
+    store: Store,
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    by: str = "region",
+) -> pd.DataFrame:
+    """Sector size from the activity returns, per region (or scheme) for the quarter.
+
+    Columns: the ``by`` column, schemes (returns counted), the activity counts,
+    people_supported (the four support types), people_year_before (same schemes'
+    returns a year earlier) and growth_pct (change since a year earlier, 0-100,
+    over schemes that sent both returns, so a late return is not read as growth).
+    """
+    if by not in ("region", "scheme"):
+        raise ValueError("activity_summary: by must be 'region' or 'scheme'")
+    filters = filters or Filters()
+    if not store.exists():
+        return pd.DataFrame()
+    start = parse_quarter(quarter) if quarter is not None else latest_quarter(store)
+    if start is None:
+        return pd.DataFrame()
+    year_before = shift_quarter(start, -4)
+    area_params: list = []
+    area = _area_sql(dataclasses.replace(filters, respondent_types=None), area_params).replace(
+        "r.scheme_id", "a.scheme_id"
+    )
+    people = " + ".join(f"coalesce(a.{c}, 0)" for c in SUPPORT_COLUMNS)
+    now = "a.quarter_start = ?"
+    sums = ", ".join(f"sum(a.{c}) FILTER (WHERE {now}) AS {c}" for c in ACTIVITY_COUNTS)
+    key = "a.region" if by == "region" else "a.scheme_id"
+    sql = f"""
+        WITH a AS (
+            SELECT a.*, s.region, {people} AS people,
+                   count(*) OVER (PARTITION BY a.scheme_id) AS returns
+            FROM activity_returns a JOIN schemes s USING (scheme_id)
+            WHERE a.quarter_start IN (?, ?) AND {area}
+        )
+        SELECT {key} AS {by},
+               count(*) FILTER (WHERE {now}) AS schemes,
+               {sums},
+               sum(a.people) FILTER (WHERE {now}) AS people_supported,
+               sum(a.people) FILTER (WHERE {now} AND a.returns = 2) AS people_now,
+               sum(a.people) FILTER (WHERE a.quarter_start = ? AND a.returns = 2)
+                   AS people_year_before
+        FROM a GROUP BY 1 HAVING count(*) FILTER (WHERE {now}) > 0
+        ORDER BY 1"""
+    # Parameters in the order the placeholders appear in the SQL text.
+    params = [
+        start, year_before, *area_params,  # the CTE
+        start,  # schemes
+        *([start] * len(ACTIVITY_COUNTS)),  # sums
+        start, start, year_before,  # people_supported, people_now, people_year_before
+        start,  # HAVING
+    ]
+    frame = store.query(sql, params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        before = frame["people_year_before"].astype("float64")
+        current = frame["people_now"].astype("float64")
+        frame["growth_pct"] = np.where(before > 0, 100.0 * (current - before) / before, np.nan)
+    return frame.drop(columns="people_now")
+

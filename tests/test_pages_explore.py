@@ -177,6 +177,8 @@ def test_schemes_draw_the_engines_funnel_ranking_and_profile(
     mine = by_scheme[by_scheme["scheme"] == scheme]
     for _, row in mine.iterrows():
         entry = khi(str(row["khi"]))
+        if entry.measure == "change":  # change has its own page
+            continue
         expected = HIDDEN if bool(row["suppressed"]) else shown(row["value"], entry.code)
         assert profile.loc[entry.name, "This scheme"] == expected
     assert "CQC rating" in markdown(at)
