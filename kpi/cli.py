@@ -75,6 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cli_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The spec's columns (§6), in order; a quarter is written as people read it."""
+    from kpi.indicators import VALUE_COLUMNS
+
+    out = frame[["khi", *by, *VALUE_COLUMNS]].copy()
+    if "quarter" in by:
+        out["quarter"] = frame["quarter_label"]
+    return out
+
+
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     from kpi.export import safe_csv
 
@@ -160,7 +170,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             scheme_ids=(args.scheme,) if args.scheme else None,
         )
         frame = indicator_table(store, khis=khis, by=by, quarter=args.quarter, filters=filters)
-        _print_frame(frame, args.format)
+        _print_frame(cli_table(frame, by), args.format)
         return EXIT_OK
     if args.command == "report":
         from kpi.report import build_report

@@ -80,9 +80,15 @@ def suppress(
     hidden = primary(base, min_base)
     if not hidden.any() or not by:
         return hidden.astype(bool)
-    # Missing group codes ("not recorded") are a cell like any other.
-    keys = frame[list(dict.fromkeys([*within, *nest.values()]))].astype(object)
-    keys = keys.where(keys.notna(), "\x00missing")
+    # Integer codes per key column (a missing code, "not recorded", is a cell like
+    # any other): grouping on integers is what keeps this fast on big tables.
+    keys = pd.DataFrame(
+        {
+            c: pd.factorize(frame[c], use_na_sentinel=False)[0]
+            for c in dict.fromkeys([*within, *nest.values()])
+        },
+        index=frame.index,
+    )
     changed = True
     while changed:
         changed = False
@@ -102,7 +108,7 @@ def _next_smallest(
 ) -> pd.Series:
     """In each breakdown with exactly one hidden cell, its smallest shown cell."""
     if partition:
-        group = keys[partition].apply(tuple, axis=1) if len(partition) > 1 else keys[partition[0]]
+        group = keys.groupby(partition, sort=False).ngroup()
     else:
         group = pd.Series(0, index=keys.index)
     lone = hidden.groupby(group).transform("sum") == 1

@@ -126,12 +126,13 @@ def _khis(codes: Sequence[str] | None) -> list[KHI]:
     return [khi_by_code(code) for code in codes]
 
 
-def _area_sql(filters: Filters, params: list) -> str:
-    """Conditions on the scheme (region, scheme, scope): safe before de-duplication."""
+def _area_sql(filters: Filters, params: list, region: str = "s.region") -> str:
+    """Conditions on the scheme (region, scheme, scope) and the respondent type:
+    safe before de-duplication (both are part of a person's key)."""
     parts = ["TRUE"]
     if filters.regions is not None:
         names = _region_names(filters.regions)
-        parts.append(f"s.region IN ({', '.join('?' * len(names))})" if names else "FALSE")
+        parts.append(f"{region} IN ({', '.join('?' * len(names))})" if names else "FALSE")
         params.extend(names)
     for ids in (filters.scheme_ids, filters.scope):
         if ids is not None:
@@ -172,14 +173,17 @@ def _support_sql(filters: Filters, params: list) -> str:
 
 
 def _latest_sql(period_sql: str, area_sql: str) -> str:
-    """Each person's latest response per quarter, in the period and area."""
+    """Each person's latest response per quarter, in the period and area.
+
+    The store keeps the responses a later one replaced in ``superseded`` (see
+    :meth:`kpi.store.Store.refresh_superseded`), so this is an anti-join, not a
+    window over every response.
+    """
     return f"""
         SELECT r.*, s.region
         FROM responses r JOIN schemes s USING (scheme_id)
-        WHERE {period_sql} AND {area_sql}
-        QUALIFY row_number() OVER (
-            PARTITION BY r.scheme_id, r.person_key, r.respondent_type, r.quarter_start
-            ORDER BY r.completed_on DESC, r.response_id DESC) = 1"""
+        ANTI JOIN superseded x ON r.response_id = x.response_id
+        WHERE {period_sql} AND {area_sql}"""
 
 
 def _period(quarter: dt.date | str | None, store: Store, con: duckdb.DuckDBPyConnection):
@@ -200,65 +204,97 @@ def _latest_quarter(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return None if row is None or row[0] is None else row[0]
 
 
-def _aggregate_sql(khis: Sequence[KHI]) -> tuple[str, list[str]]:
-    """SELECT items: per KHI its base, numerator (proportions) or sum and sum of
-    squares (means), each over its own population."""
+def _aggregate_sql(khis: Sequence[KHI]) -> str:
+    """SELECT items: per KHI its base and numerator (proportions) or sum and sum of
+    squares (means). Populations are a GROUP BY key, not a FILTER per KHI: one
+    hash aggregate with plain counts is the cheapest pass DuckDB can make."""
     parts: list[str] = []
     for k, khi in enumerate(khis):
         score = khi.score_sql
-        who = f"r.respondent_type = '{khi.population}'"  # population: catalogue-validated
-        parts.append(f"count({score}) FILTER (WHERE {who}) AS n_{k}")
+        parts.append(f"count({score}) AS n_{k}")
         if khi.is_proportion:
-            parts.append(f"count(*) FILTER (WHERE {who} AND {khi.hit_sql}) AS x_{k}")
+            parts.append(f"count_if({khi.hit_sql}) AS x_{k}")
         else:
-            parts.append(f"sum(CAST({score} AS DOUBLE)) FILTER (WHERE {who}) AS s_{k}")
-            parts.append(
-                f"sum(CAST({score} AS DOUBLE) * CAST({score} AS DOUBLE)) "
-                f"FILTER (WHERE {who}) AS q_{k}"
-            )
-    return ",\n".join(parts), [k.code for k in khis]
+            value = f"CAST({score} AS DOUBLE)"
+            parts.append(f"sum({value}) AS s_{k}")
+            parts.append(f"sum({value} * {value}) AS q_{k}")
+    return ",\n".join(parts)
 
 
 def _cells(
     con: duckdb.DuckDBPyConnection,
     khis: Sequence[KHI],
     keys: Sequence[str],
+    bench_keys: Sequence[str],
     period_sql: str,
     period_params: list,
     filters: Filters,
-) -> pd.DataFrame:
-    """Long frame: khi, the ``keys`` columns, n, x (proportions), total, total_sq."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The view's cells and the benchmark's (England: no area), from one scan.
+
+    Long frames: khi, the key columns, n, x (proportions), total, total_sq. The
+    scan covers England; rows of the chosen area carry ``in_area``. DuckDB turns
+    the wide aggregate into one row per KHI (each over its own population) and
+    sums both the view (in-area rows by ``keys``) and the benchmark (every row by
+    ``bench_keys``) with GROUPING SETS, so Python receives only the final cells.
+    """
     params: list = list(period_params)
-    area = _area_sql(filters, params)
+    everyone = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
+    scan_area = _area_sql(everyone, params)
+    in_area = _area_sql(dataclasses.replace(filters, respondent_types=None), params, "r.region")
     support = _support_sql(filters, params)
-    select_keys = [f"{_DIMENSION_SQL[d]} AS {d}" for d in keys]
-    aggregates, codes = _aggregate_sql(khis)
-    group = f"GROUP BY {', '.join(keys)}" if keys else ""
+    group = list(dict.fromkeys([*keys, *bench_keys]))
+    select_keys = [f"{_DIMENSION_SQL[d]} AS {d}" for d in group]
+    per_khi = []
+    for k, khi in enumerate(khis):
+        x = f"x_{k}" if khi.is_proportion else "CAST(NULL AS BIGINT)"
+        total = "CAST(NULL AS DOUBLE)" if khi.is_proportion else f"s_{k}"
+        total_sq = "CAST(NULL AS DOUBLE)" if khi.is_proportion else f"q_{k}"
+        per_khi.append(
+            f"SELECT {k} AS khi_index, {''.join(c + ', ' for c in group)}in_area, "
+            f"n_{k} AS n, {x} AS x, {total} AS total, {total_sq} AS total_sq "
+            f"FROM agg WHERE respondent_type = '{khi.population}'"
+        )
+    view_set = ", ".join(["khi_index", *keys, "in_area"])
+    bench_set = ", ".join(["khi_index", *bench_keys])
     sql = f"""
-        WITH latest AS ({_latest_sql(period_sql, area)})
-        SELECT {', '.join([*select_keys, aggregates])}
-        FROM latest r WHERE {support} {group}"""
-    wide = con.execute(sql, params).df()
-    if not keys:  # an aggregate without rows still gives one row of zeros and NULLs
-        wide = wide.iloc[:1]
-    frames = []
-    for k, (khi, code) in enumerate(zip(khis, codes)):
-        part = wide[list(keys)].copy()
-        part.insert(0, "khi", code)
-        part["n"] = wide[f"n_{k}"].fillna(0).astype("int64")
-        if khi.is_proportion:
-            part["x"] = wide[f"x_{k}"].fillna(0).astype("float64")
-            part["total"] = np.nan
-            part["total_sq"] = np.nan
-        else:
-            part["x"] = np.nan
-            part["total"] = wide[f"s_{k}"].astype("float64")
-            part["total_sq"] = wide[f"q_{k}"].astype("float64")
-        frames.append(part)
-    columns = ["khi", *keys, "n", "x", "total", "total_sq"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+        WITH latest AS ({_latest_sql(period_sql, scan_area)}),
+        -- Materialised: each KHI's branch below reads it, the scan runs once.
+        agg AS MATERIALIZED (
+            SELECT {', '.join([*select_keys, 'r.respondent_type', f'({in_area}) AS in_area',
+                               _aggregate_sql(khis)])}
+            FROM latest r WHERE {support}
+            GROUP BY ALL
+        ),
+        cells AS ({' UNION ALL '.join(per_khi)})
+        SELECT khi_index, {''.join(c + ', ' for c in group)}in_area,
+               GROUPING(in_area) AS is_benchmark,
+               sum(n) AS n, sum(x) AS x, sum(total) AS total, sum(total_sq) AS total_sq
+        FROM cells
+        GROUP BY GROUPING SETS (({view_set}), ({bench_set}))"""
+    frame = con.execute(sql, params).df()
+    frame.insert(0, "khi", np.asarray([k.code for k in khis], dtype=object)[frame["khi_index"]])
+    frame["n"] = frame["n"].fillna(0).astype("int64")
+    frame["x"] = frame["x"].astype("float64")
+    benchmark = frame["is_benchmark"].astype(bool)
+    columns = ["khi", "n", "x", "total", "total_sq"]
+    view = frame[~benchmark & frame["in_area"].fillna(False).astype(bool)]
+    view = view[[columns[0], *keys, *columns[1:]]].reset_index(drop=True)
+    bench = frame.loc[benchmark, [columns[0], *bench_keys, *columns[1:]]].reset_index(drop=True)
+    if not keys:
+        view = _one_row_each(view, khis)
+    return view, bench
+
+
+def _one_row_each(view: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
+    """Without grouping, every KHI has its row (n = 0 when the view has no answers)."""
+    present = set(view["khi"])
+    missing = [k.code for k in khis if k.code not in present]
+    if not missing:
+        return view
+    empty = pd.DataFrame({"khi": missing, "n": 0, "x": np.nan, "total": np.nan,
+                          "total_sq": np.nan})
+    return pd.concat([view, empty], ignore_index=True)
 
 
 def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
@@ -285,25 +321,23 @@ def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
     return out
 
 
-def _compare(
-    table: pd.DataFrame, khis: Sequence[KHI], settings: Settings
-) -> pd.DataFrame:
-    """Benchmark comparison (spec §4) and the 99.8% flag, KHI by KHI (polarity)."""
+def _compare(table: pd.DataFrame, khis: Sequence[KHI], settings: Settings) -> pd.DataFrame:
+    """Benchmark comparison (spec §4) and the 99.8% flag, by each KHI's polarity."""
     table["comparison"] = "not compared"
     table["outside998"] = False
-    for khi in khis:
-        rows = table.index[table["khi"] == khi.code]
-        if len(rows) == 0:
+    polarity = table["khi"].map({k.code: k.polarity for k in khis})
+    hidden = table["suppressed"].to_numpy(dtype=bool)
+    for direction in ("high", "low"):
+        rows = (polarity == direction).to_numpy()
+        if not rows.any():
             continue
         part = table.loc[rows]
-        hidden = part["suppressed"].to_numpy(dtype=bool)
-        limits = [part[c].to_numpy(dtype=float) for c in _LIMITS]
-        limits = [np.where(hidden, np.nan, lim) for lim in limits]
+        limits = [np.where(hidden[rows], np.nan, part[c].to_numpy(dtype=float)) for c in _LIMITS]
         comparison, outside = stats.compare_with_benchmark(
             *limits,
             benchmark=part["benchmark"].to_numpy(dtype=float),
-            polarity=khi.polarity,
-            n=np.where(hidden, np.nan, part["n"].to_numpy(dtype=float)),
+            polarity=direction,
+            n=np.where(hidden[rows], np.nan, part["n"].to_numpy(dtype=float)),
             min_n=settings.min_compare,
         )
         table.loc[rows, "comparison"] = comparison
@@ -313,19 +347,18 @@ def _compare(
 
 def _describe(table: pd.DataFrame, khis: Sequence[KHI], by: Sequence[str]) -> pd.DataFrame:
     """Final column order, types and the catalogue's words beside the numbers."""
-    entry = {k.code: k for k in khis}
-    table["name"] = table["khi"].map(lambda c: entry[c].name)
-    table["domain"] = table["khi"].map(lambda c: entry[c].domain)
-    table["measure"] = table["khi"].map(lambda c: entry[c].measure)
-    table["polarity"] = table["khi"].map(lambda c: entry[c].polarity)
-    table["n"] = table["n"].astype("Int64")
-    table["count"] = pd.array(
-        [None if pd.isna(v) else int(round(v)) for v in table["count"]], dtype="Int64"
-    )
+    for field in ("name", "domain", "measure", "polarity"):
+        table[field] = table["khi"].map({k.code: getattr(k, field) for k in khis})
+    table["n"] = table["n"].round().astype("Int64")
+    table["count"] = table["count"].round().astype("Int64")
     table["suppressed"] = table["suppressed"].astype(bool)
     if "quarter" in by:
-        table["quarter"] = pd.to_datetime(table["quarter"]).dt.date
-        table["quarter_label"] = [quarter_label(q) for q in table["quarter"]]
+        # Few distinct quarters: convert each once, not per row.
+        starts = {q: pd.Timestamp(q).date() for q in table["quarter"].dropna().unique()}
+        table["quarter"] = table["quarter"].map(starts)
+        table["quarter_label"] = table["quarter"].map(
+            {q: quarter_label(q) for q in starts.values()}
+        )
     extra = ["name", "domain", "measure", "polarity", "outside998", "sd"]
     if "quarter" in by:
         extra.append("quarter_label")
@@ -404,10 +437,11 @@ def indicator_table(
         bench_filters = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
         parts, benches = [], []
         if scored:
-            parts.append(_cells(con, scored, keys, period_sql, period_params, filters))
-            benches.append(
-                _cells(con, scored, bench_keys, period_sql, period_params, bench_filters)
+            view, bench = _cells(
+                con, scored, keys, bench_keys, period_sql, period_params, filters
             )
+            parts.append(view)
+            benches.append(bench)
         if changes:
             ends = [start] if start is not None else _quarters(con)
             if start is None and period_sql == "FALSE":
@@ -591,6 +625,8 @@ def change(
     )
     if nest:
         out = out.drop(columns="region")
+    if by:
+        out = out.sort_values(list(by), kind="stable", na_position="last")
     hidden = out["suppressed"]
     values = ["n", "mean_change", "sd_change", *_LIMITS, "p_value",
               "share_better", "share_same", "share_worse"]

@@ -28,7 +28,8 @@ import pyarrow as pa
 from kpi.items import bank
 from kpi.paths import default_db_path
 
-SCHEMA_VERSION = 1
+# 2: the `superseded` table (one person, one vote, kept at write time).
+SCHEMA_VERSION = 2
 
 ATTRIBUTE_COLUMNS = (
     "completed_by",
@@ -49,6 +50,19 @@ ACTIVITY_COUNTS = (
     "new_arrangements",
     "ended_arrangements",
 )
+
+
+SUPERSEDED_SQL = """
+INSERT INTO superseded
+SELECT response_id FROM (
+  SELECT response_id, row_number() OVER (
+      PARTITION BY scheme_id, person_key, respondent_type, quarter_start
+      ORDER BY completed_on DESC, response_id DESC) AS rank
+  FROM responses
+  WHERE (scheme_id, person_key, respondent_type, quarter_start) IN (
+      SELECT (scheme_id, person_key, respondent_type, quarter_start)
+      FROM responses GROUP BY ALL HAVING count(*) > 1)
+) WHERE rank > 1"""
 
 
 class StoreLockedError(RuntimeError):
@@ -154,6 +168,12 @@ SCHEMA = (
   new_arrangements INTEGER, ended_arrangements INTEGER,
   replaced_by INTEGER NOT NULL
 )""",
+    # Responses replaced by a later one of the same person in the same quarter.
+    # Why kept at write time: "each person counts once per period, by their latest
+    # response" would otherwise cost a window over every response on every read;
+    # this table is small (repeat answers in one quarter are rare), so reads skip
+    # its rows with an anti-join at no measurable cost.
+    "CREATE TABLE IF NOT EXISTS superseded (response_id BIGINT NOT NULL)",
     # A scheme's own column names mapped by hand on the Upload page.
     """CREATE TABLE IF NOT EXISTS column_mappings (
   scheme_id VARCHAR NOT NULL,
@@ -261,10 +281,22 @@ class Store:
                 for code in item_columns():
                     if code not in have:
                         con.execute(f"ALTER TABLE {table} ADD COLUMN {code} TINYINT")
+            self.refresh_superseded(con)  # an upgraded store fills the table
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
         return SCHEMA_VERSION
+
+    @staticmethod
+    def refresh_superseded(con: duckdb.DuckDBPyConnection) -> None:
+        """Rebuild ``superseded`` after responses changed (inside the caller's transaction).
+
+        A response is superseded when the same person (scheme, pseudonymised key,
+        respondent type) has a later one in the same quarter (by date completed,
+        then by order stored). Only keys answered more than once are ranked.
+        """
+        con.execute("DELETE FROM superseded")
+        con.execute(SUPERSEDED_SQL)
 
     def ensure(self) -> None:
         """Make sure the store exists with the current schema."""
@@ -473,6 +505,7 @@ class Store:
                 [upload_id],
             )
             con.execute("DROP TABLE matched")
+            self.refresh_superseded(con)
         finally:
             con.unregister("incoming")
         accepted = len(frame) - int(duplicates)
@@ -509,6 +542,7 @@ class Store:
                 SELECT nextval('response_ids'), ?, {selected} FROM incoming_bulk""",
                 [upload_id],
             )
+            self.refresh_superseded(con)
         finally:
             con.unregister("incoming_bulk")
         return len(frame)
@@ -545,6 +579,7 @@ class Store:
         )
         con.execute("DELETE FROM uploads WHERE is_demo")
         con.execute("DELETE FROM schemes WHERE is_demo")
+        self.refresh_superseded(con)
 
     def mark_demo(self, con: duckdb.DuckDBPyConnection) -> None:
         """Mark the store as holding demo data (meta ``demo`` = ``true``)."""
@@ -671,6 +706,7 @@ class Store:
             con.execute(
                 "UPDATE uploads SET status = 'rolled_back' WHERE upload_id = ?", [upload_id]
             )
+            self.refresh_superseded(con)
         return {"removed": int(removed), "restored": int(restored)}
 
     # ------------------------------------------------------ column mapping ---

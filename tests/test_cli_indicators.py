@@ -1,0 +1,108 @@
+"""`python -m kpi indicators` in a subprocess: the spec's columns (§6), percentages,
+quarters by label or date, JSON, and a clear refusal for an unknown KHI or breakdown."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpi.catalogue import catalogue
+from kpi.indicators import latest_quarter
+from kpi.periods import quarter_end, quarter_label
+from kpi.store import Store
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SPEC_COLUMNS = [
+    "n", "count", "value", "lower95", "upper95", "lower998", "upper998",
+    "suppressed", "benchmark", "comparison",
+]
+
+
+def kpi(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    return subprocess.run(
+        [sys.executable, "-m", "kpi", *args],
+        capture_output=True, text=True, cwd=PROJECT_DIR, env=env, timeout=120,
+    )
+
+
+def csv_of(result: subprocess.CompletedProcess[str]) -> pd.DataFrame:
+    assert result.returncode == 0, result.stderr
+    return pd.read_csv(io.StringIO(result.stdout))
+
+
+def test_the_whole_table_has_the_spec_columns_and_every_khi(demo_store: Store) -> None:
+    frame = csv_of(kpi("indicators", "--db", str(demo_store.path)))
+    assert list(frame.columns) == ["khi", *SPEC_COLUMNS]
+    assert list(frame["khi"]) == [k.code for k in catalogue()]
+    proportions = frame[frame["khi"].isin([k.code for k in catalogue() if k.is_proportion])]
+    # Percentages 0-100, a count for every proportion and none for the means.
+    assert proportions["value"].between(0, 100).all()
+    assert (proportions["value"] > 1).any()
+    assert proportions["count"].notna().all()
+    means = frame[frame["khi"].isin(["friends_mean", "swemwbs_mean"])]
+    assert means["count"].isna().all()
+    assert (frame["lower95"] <= frame["value"]).all()
+    assert (frame["lower998"] <= frame["lower95"]).all()
+    assert (frame["upper998"] >= frame["upper95"]).all()
+
+
+def test_by_region_and_a_label_or_date_give_the_same_rows(demo_store: Store) -> None:
+    start = latest_quarter(demo_store)
+    label, inside = quarter_label(start), quarter_end(start).isoformat()
+    by_label = csv_of(kpi("indicators", "--db", str(demo_store.path), "--khi",
+                          "lonely_often,swemwbs_mean", "--by", "region", "--quarter", label))
+    by_date = csv_of(kpi("indicators", "--db", str(demo_store.path), "--khi",
+                         "lonely_often,swemwbs_mean", "--by", "region", "--quarter", inside))
+    assert list(by_label.columns) == ["khi", "region", *SPEC_COLUMNS]
+    pd.testing.assert_frame_equal(by_label, by_date)
+    assert set(by_label["khi"]) == {"lonely_often", "swemwbs_mean"}
+    assert set(by_label["comparison"]) <= {"better", "similar", "worse", "not compared"}
+
+
+def test_hidden_rows_are_empty_in_the_csv(demo_store: Store) -> None:
+    frame = csv_of(kpi("indicators", "--db", str(demo_store.path), "--khi", "lonely_often",
+                       "--by", "scheme"))
+    hidden = frame[frame["suppressed"]]
+    assert len(hidden) > 0, "the demo has small schemes: some must be hidden"
+    for column in ("n", "count", "value", "lower95", "upper95", "lower998", "upper998"):
+        assert hidden[column].isna().all(), column
+    shown = frame[~frame["suppressed"]]
+    assert (shown["n"] >= 5).all()
+
+
+def test_json_and_quarters_as_labels(demo_store: Store) -> None:
+    result = kpi("indicators", "--db", str(demo_store.path), "--khi", "warm_kind",
+                 "--by", "quarter", "--quarter", "all", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["quarter"] for r in rows] == sorted(
+        (r["quarter"] for r in rows), key=lambda q: (q[:4], q[-1])
+    )
+    assert all(r["quarter"].startswith("20") and " Q" in r["quarter"] for r in rows)
+    assert set(rows[0]) == {"khi", "quarter", *SPEC_COLUMNS}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--khi", "happiness"), "Unknown KHI code 'happiness'"),
+        (("--by", "postcode"), "Unknown breakdown 'postcode'"),
+        (("--quarter", "spring"), "is not recognised"),
+        (("--region", "Atlantis"), "Unknown region 'Atlantis'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_what_to_do(
+    demo_store: Store, args: tuple[str, ...], message: str
+) -> None:
+    result = kpi("indicators", "--db", str(demo_store.path), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
