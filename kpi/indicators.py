@@ -852,10 +852,7 @@ def answer_distribution(
             WHERE {support} {audience} AND {column} IS NOT NULL GROUP BY 1""",
             params,
         ).df()
-    options = pd.DataFrame(entry.scale.values, columns=["value", "label"])
-    options["label"] = options["label"].astype(str)
-    out = options.merge(frame, on="value", how="left")
-    out["count"] = out["count"].fillna(0).astype("int64")
+    out = _answer_options(entry.scale, frame)
     total = int(out["count"].sum())
     if total == 0:
         return out.iloc[0:0].assign(percent=[], suppressed=[])
@@ -872,6 +869,31 @@ def answer_distribution(
     out["count"] = out["count"].astype("float64").mask(out["suppressed"]).astype("Int64")
     out["percent"] = out["percent"].mask(out["suppressed"])
     return out[["value", "label", "count", "percent", "suppressed"]]
+
+
+# A long numeric scale (friends 0-99) is shown as its first values and "N or more".
+LONG_SCALE_SHOWN = 10
+
+
+def _answer_options(scale: object, counts: pd.DataFrame) -> pd.DataFrame:
+    """Every answer option in the scale's order with its count (0 when nobody gave it).
+
+    Why not only the scale's labels: a count or 0-10 scale labels just some
+    values ("None" = 0), and the rest are answers too.
+    """
+    labels = {int(v): str(label) for v, label in scale.values}
+    low, high = int(scale.min), int(scale.max)
+    given = dict(zip(counts["value"].astype(int), counts["count"].astype(int)))
+    if high - low <= LONG_SCALE_SHOWN:
+        values = list(range(low, high + 1))
+        rows = [(v, labels.get(v, str(v)), given.get(v, 0)) for v in values]
+    else:
+        top = low + LONG_SCALE_SHOWN
+        rows = [(v, labels.get(v, str(v)), given.get(v, 0)) for v in range(low, top)]
+        rows.append((top, f"{top} or more", sum(c for v, c in given.items() if v >= top)))
+    out = pd.DataFrame(rows, columns=["value", "label", "count"])
+    out["count"] = out["count"].astype("int64")
+    return out
 
 
 # ------------------------------------------------------------- data quality ---

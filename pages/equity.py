@@ -22,15 +22,17 @@ CHART_CONFIG = {"displaylogo": False}
 GROUPINGS = ("primary_need", "age_band", "ethnicity", "gender", "support_type", "completed_by")
 
 
-def gap_words(khi: KHI, groups: pd.DataFrame, result: object) -> str:
+def gap_words(khi: KHI, groups: pd.DataFrame, result: object, dimension: str) -> str:
     """The gap between the highest and lowest shown group, and whether it is real.
 
-    ``groups`` is the engine's table with a readable ``group`` column.
+    ``groups`` is the engine's table with a readable ``group`` column. As in the
+    engine's test, "not recorded" is not a group of people and is left out.
     """
     gap = getattr(result, "gap", None)
     if gap is None or pd.isna(gap) or getattr(result, "groups", 0) < 2:
         return "Fewer than two groups have enough answers to compare."
-    shown = groups[~groups["suppressed"].fillna(False).astype(bool)].dropna(subset=["value"])
+    shown = groups[~groups["suppressed"].fillna(False).astype(bool) & groups[dimension].notna()]
+    shown = shown.dropna(subset=["value"])
     top = shown.loc[shown["value"].idxmax()]
     bottom = shown.loc[shown["value"].idxmin()]
     unit = " percentage points" if khi.is_proportion else ""
@@ -114,7 +116,7 @@ def render() -> None:
         )
         return
     frame = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
-    st.markdown(gap_words(khi, frame, result))
+    st.markdown(gap_words(khi, frame, result, dimension))
     st.plotly_chart(
         charts.interval_chart(
             frame,

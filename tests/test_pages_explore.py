@@ -221,6 +221,12 @@ def test_equity_states_the_engines_gap(
     )
     text = markdown(at)
     assert f"The gap is {result.gap:.0f} percentage points" in text
+    # The groups named are the ones the test compared: "not recorded" is not one.
+    gap_line = next(line for line in text.splitlines() if "The gap is" in line)
+    assert "Not recorded" not in gap_line
+    recorded = groups[~groups["suppressed"].astype(bool) & groups[dimension].notna()]
+    top = recorded.loc[recorded["value"].astype(float).idxmax(), dimension]
+    assert dict(bank().attribute(dimension).labels)[top] in gap_line
     assert ("really differ" in text) == bool(result.significant)
     visible = groups.loc[~groups["suppressed"].astype(bool), "value"].astype(float)
     drawn = trace_values(figure(at, "equity_chart"), "x")
