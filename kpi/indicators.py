@@ -302,8 +302,7 @@ def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
     out = cells.copy()
     for column in ("count", "value", "sd", *_LIMITS):
         out[column] = np.nan
-    measure = {k.code: k.measure for k in khis}
-    is_prop = out["khi"].map(lambda c: measure[c] == "proportion").astype(bool)
+    is_prop = out["khi"].isin([k.code for k in khis if k.is_proportion]).to_numpy()
     if is_prop.any():
         part = out.loc[is_prop]
         ci = stats.proportion_with_intervals(part["x"].to_numpy(), part["n"].to_numpy())
@@ -347,8 +346,10 @@ def _compare(table: pd.DataFrame, khis: Sequence[KHI], settings: Settings) -> pd
 
 def _describe(table: pd.DataFrame, khis: Sequence[KHI], by: Sequence[str]) -> pd.DataFrame:
     """Final column order, types and the catalogue's words beside the numbers."""
+    # Position of each row's KHI in the catalogue: words and order by array lookup.
+    position = pd.Categorical(table["khi"], categories=[k.code for k in khis]).codes
     for field in ("name", "domain", "measure", "polarity"):
-        table[field] = table["khi"].map({k.code: getattr(k, field) for k in khis})
+        table[field] = np.array([getattr(k, field) for k in khis], dtype=object)[position]
     table["n"] = table["n"].round().astype("Int64")
     table["count"] = table["count"].round().astype("Int64")
     table["suppressed"] = table["suppressed"].astype(bool)
@@ -362,8 +363,7 @@ def _describe(table: pd.DataFrame, khis: Sequence[KHI], by: Sequence[str]) -> pd
     extra = ["name", "domain", "measure", "polarity", "outside998", "sd"]
     if "quarter" in by:
         extra.append("quarter_label")
-    order = {k.code: i for i, k in enumerate(khis)}
-    table = table.assign(_order=table["khi"].map(order))
+    table = table.assign(_order=position)
     table = table.sort_values(["_order", *by], kind="stable", na_position="last")
     return table[["khi", *by, *VALUE_COLUMNS, *extra]].reset_index(drop=True)
 
@@ -372,7 +372,7 @@ def _hide(table: pd.DataFrame, by: Sequence[str], settings: Settings) -> pd.Data
     """Disclosure control: nothing of a hidden cell leaves the engine."""
     nest = {"scheme": "region"} if "scheme" in by else {}
     table["suppressed"] = suppress(
-        table, by=[d for d in by if d != "quarter"], within=["khi", *by],
+        table, by=list(by), within=["khi", *by],
         min_base=settings.min_base, nest=nest,
     )
     hidden = table["suppressed"]
@@ -443,7 +443,11 @@ def indicator_table(
             parts.append(view)
             benches.append(bench)
         if changes:
+            # Change is "up to the period's end": every quarter's end when broken
+            # down by quarter, else the end of the latest quarter.
             ends = [start] if start is not None else _quarters(con)
+            if start is None and "quarter" not in by:
+                ends = ends[-1:]
             if start is None and period_sql == "FALSE":
                 ends = []
             for end in ends:
@@ -503,7 +507,6 @@ def _change_sql(
     """
     params.append(end)
     area = _area_sql(filters, params)
-    support = _support_sql(filters, params)
     score = khi.score_sql
     order = "(r.completed_on, r.response_id)"
     attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
@@ -515,7 +518,8 @@ def _change_sql(
         for d in keys
     ]
     if "quarter" in keys:
-        params.append(end)
+        params.append(end)  # "? AS quarter" comes before the support condition's values
+    support = _support_sql(filters, params)
     group = f"GROUP BY {', '.join(keys)}" if keys else ""
     better, worse = ("d > 0", "d < 0") if khi.polarity == "high" else ("d < 0", "d > 0")
     return f"""
@@ -608,6 +612,8 @@ def change(
         cells["total_sq"].fillna(0).to_numpy(),
     )
     out = cells[[*by, "n"]].copy()
+    if "quarter" in by:
+        out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
     out["mean_change"] = ci["value"].to_numpy()
     out["sd_change"] = ci["sd"].to_numpy()
     for column in _LIMITS:
