@@ -1031,11 +1031,12 @@ def board_summary(
     by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
 
     rows: list[BoardRow] = []
+    series_by_code = engine.trends(
+        store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
+    )
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
-        raw_series, trend_result = engine.trend(
-            store, khi.code, filters, SERIES_QUARTERS, q, settings
-        )
+        raw_series, trend_result = series_by_code[khi.code]
         series = _with_quarters(raw_series)
         suppressed = _is_true(current.get("suppressed", False))
         lq = _period_change(

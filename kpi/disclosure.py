@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -92,108 +93,97 @@ def suppress(
     # Ties are broken by the group's own code, so a cell hidden in one table is the
     # one hidden in every other table of the same cells, whatever the row order.
     rank = {c: _rank(frame[c]) for c in dict.fromkeys([*by, *nest.values()])}
+    base_arr = base.to_numpy(dtype=float)
+    state = hidden.to_numpy(dtype=bool)
+    # Each breakdown's cells (group ids) and, for a nested one, which cells lie in a
+    # parent hidden in the parents' own table: both depend only on the bases.
+    plans = []
+    for dimension in by:
+        partition = [c for c in within if c != dimension]
+        parent = nest.get(dimension)
+        if parent is not None and parent not in partition:
+            partition.append(parent)
+        group = _group_ids(keys, partition)
+        in_hidden_parent = (
+            None if parent is None
+            else _in_hidden_parent(keys, partition, parent, base, min_base, rank[parent])
+        )
+        plans.append((group, rank[dimension].to_numpy(), in_hidden_parent))
     changed = True
     while changed:
         changed = False
-        for dimension in by:
-            partition = [c for c in within if c != dimension]
-            if dimension in nest:
-                partition.append(nest[dimension])
-                extra = _hidden_parent(
-                    keys, partition, nest[dimension], base, hidden, min_base,
-                    rank[dimension], rank[nest[dimension]],
-                )
+        for group, order, in_hidden_parent in plans:
+            hidden_in_group = np.bincount(group, weights=state)[group]
+            if in_hidden_parent is not None:
+                # A hidden parent must not be the sum of children all shown.
+                extra = _smallest(group, base_arr, order,
+                                  in_hidden_parent & (hidden_in_group == 0) & ~state)
                 if extra.any():
-                    hidden = hidden | extra
+                    state = state | extra
                     changed = True
-            extra = _next_smallest(keys, partition, base, hidden, rank[dimension])
+                    hidden_in_group = np.bincount(group, weights=state)[group]
+            extra = _smallest(group, base_arr, order, (hidden_in_group == 1) & ~state)
             if extra.any():
-                hidden = hidden | extra
+                state = state | extra
                 changed = True
-    return hidden.astype(bool)
+    return pd.Series(state, index=frame.index)
 
 
-def _rank(values: pd.Series) -> pd.Series:
-    """A stable order of a column's codes (missing last), for breaking ties."""
-    text = values.astype(object).where(values.notna(), "\uffff").astype(str)
-    return text.rank(method="dense")
+def _group_ids(keys: pd.DataFrame, partition: list[str]) -> np.ndarray:
+    if not partition:
+        return np.zeros(len(keys), dtype=np.int64)
+    return keys.groupby(partition, sort=False).ngroup().to_numpy()
 
 
-def _hidden_parent(
+def _smallest(
+    group: np.ndarray, base: np.ndarray, order: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """The candidate with answers and the smallest base in each group (ties: by code)."""
+    candidates = candidates & (base > 0)
+    extra = np.zeros(len(group), dtype=bool)
+    where = np.flatnonzero(candidates)
+    if len(where):
+        ranked = where[np.lexsort((order[where], base[where], group[where]))]
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = group[ranked][1:] != group[ranked][:-1]
+        extra[ranked[first]] = True
+    return extra
+
+
+def _in_hidden_parent(
     keys: pd.DataFrame,
     partition: list[str],
     parent: str,
     base: pd.Series,
-    hidden: pd.Series,
     min_base: int,
-    rank: pd.Series,
     parent_rank: pd.Series,
-) -> pd.Series:
-    """Keep a nested breakdown consistent with its parents' own table.
+) -> np.ndarray:
+    """Which cells lie in a parent (region) that the parents' own table hides.
 
-    The parents (regions) are published in a table of their own, with the same
-    primary and secondary suppression. A parent hidden there must not be
-    recoverable here as the sum of its children, so where every child of a
-    hidden parent is shown, its smallest child is hidden (and the next pass
-    hides a second child beside it). Otherwise one small scheme alone in its
-    region could be read off the England total minus the other regions.
+    The parents are published in a table of their own, with the same primary and
+    secondary suppression. A parent hidden there must not be recoverable here as
+    the sum of its children, so where every child of a hidden parent is shown, its
+    smallest child is hidden (and the lone-cell rule then hides a second beside
+    it). Otherwise one small scheme alone in its region could be read off the
+    England total minus the other regions.
     """
     outer = [c for c in partition if c != parent]
-    parents = pd.DataFrame({"base": base, "rank": parent_rank})
-    parents[partition] = keys[partition]
-    totals = parents.groupby(partition, sort=False).agg(
-        base=("base", "sum"), rank=("rank", "first")
-    ).reset_index()
-    totals_hidden = primary(totals["base"], min_base)
-    if not totals_hidden.any():
-        return pd.Series(False, index=keys.index)
+    cell_parent = _group_ids(keys, partition)
+    totals = np.bincount(cell_parent, weights=base.to_numpy(dtype=float))
+    first_cell = np.unique(cell_parent, return_index=True)[1]
+    parent_hidden = np.array(primary(pd.Series(totals), min_base), dtype=bool)
+    if not parent_hidden.any():
+        return np.zeros(len(keys), dtype=bool)
     # The parents' own secondary suppression: one more parent beside a lone one.
-    group = (
-        totals.groupby(outer, sort=False).ngroup() if outer else pd.Series(0, index=totals.index)
-    )
-    totals_hidden |= _lone_extra(group, totals["base"], totals_hidden, totals["rank"])
-    hidden_parents = totals.loc[totals_hidden, partition]
-    cell_parent = keys[partition].merge(
-        hidden_parents.assign(_hidden_parent=True), on=partition, how="left"
-    )["_hidden_parent"].fillna(False).to_numpy(dtype=bool)
-    cell_parent = pd.Series(cell_parent, index=keys.index)
-    group_cells = keys.groupby(partition, sort=False).ngroup()
-    none_hidden = hidden.groupby(group_cells).transform("sum") == 0
-    candidates = cell_parent & none_hidden & ~hidden & (base > 0)
-    return _smallest_per_group(group_cells, base, rank, candidates)
+    outer_group = _group_ids(keys.iloc[first_cell], outer)
+    order = parent_rank.to_numpy()[first_cell]
+    count = np.bincount(outer_group, weights=parent_hidden)[outer_group]
+    parent_hidden |= _smallest(outer_group, totals, order, (count == 1) & ~parent_hidden)
+    return parent_hidden[cell_parent]
 
 
-def _lone_extra(
-    group: pd.Series, base: pd.Series, hidden: pd.Series, rank: pd.Series
-) -> pd.Series:
-    lone = hidden.groupby(group).transform("sum") == 1
-    return _smallest_per_group(group, base, rank, lone & ~hidden & (base > 0))
-
-
-def _smallest_per_group(
-    group: pd.Series, base: pd.Series, rank: pd.Series, candidates: pd.Series
-) -> pd.Series:
-    """The candidate with the smallest base in each group (ties: by code)."""
-    extra = pd.Series(False, index=group.index)
-    if candidates.any():
-        pool = pd.DataFrame(
-            {"group": group[candidates], "base": base[candidates], "rank": rank[candidates]}
-        )
-        first = pool.sort_values(["base", "rank"], kind="stable").groupby("group").head(1)
-        extra.loc[first.index] = True
-    return extra
-
-
-def _next_smallest(
-    keys: pd.DataFrame,
-    partition: list[str],
-    base: pd.Series,
-    hidden: pd.Series,
-    rank: pd.Series,
-) -> pd.Series:
-    """In each breakdown with exactly one hidden cell, its smallest shown cell."""
-    if partition:
-        group = keys.groupby(partition, sort=False).ngroup()
-    else:
-        group = pd.Series(0, index=keys.index)
-    return _lone_extra(group, base, hidden, rank)
+def _rank(values: pd.Series) -> pd.Series:
+    """A stable order of a column's codes (missing last), for breaking ties."""
+    codes, _ = pd.factorize(values, sort=True)  # missing: -1
+    codes = np.where(codes < 0, codes.max() + 1, codes)
+    return pd.Series(codes, index=values.index)

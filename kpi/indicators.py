@@ -233,10 +233,12 @@ def _cells(
     """The view's cells and the benchmark's (England: no area), from one scan.
 
     Long frames: khi, the key columns, n, x (proportions), total, total_sq. The
-    scan covers England; rows of the chosen area carry ``in_area``. DuckDB turns
-    the wide aggregate into one row per KHI (each over its own population) and
-    sums both the view (in-area rows by ``keys``) and the benchmark (every row by
-    ``bench_keys``) with GROUPING SETS, so Python receives only the final cells.
+    scan covers England; rows of the chosen area carry ``in_area``. One aggregate
+    gives every KHI's sums per group and respondent type, GROUPING SETS sum it to
+    the view (in-area rows by ``keys``) and the benchmark (every row by
+    ``bench_keys``), and numpy turns the few wide rows into one row per KHI, each
+    over its own population. (A UNION of one SELECT per KHI did the same in SQL,
+    but DuckDB took longer to plan it than to run it.)
     """
     params: list = list(period_params)
     everyone = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
@@ -245,45 +247,71 @@ def _cells(
     support = _support_sql(filters, params)
     group = list(dict.fromkeys([*keys, *bench_keys]))
     select_keys = [f"{_DIMENSION_SQL[d]} AS {d}" for d in group]
-    per_khi = []
-    for k, khi in enumerate(khis):
-        x = f"x_{k}" if khi.is_proportion else "CAST(NULL AS BIGINT)"
-        total = "CAST(NULL AS DOUBLE)" if khi.is_proportion else f"s_{k}"
-        total_sq = "CAST(NULL AS DOUBLE)" if khi.is_proportion else f"q_{k}"
-        per_khi.append(
-            f"SELECT {k} AS khi_index, {''.join(c + ', ' for c in group)}in_area, "
-            f"n_{k} AS n, {x} AS x, {total} AS total, {total_sq} AS total_sq "
-            f"FROM agg WHERE respondent_type = '{khi.population}'"
-        )
-    view_set = ", ".join(["khi_index", *keys, "in_area"])
-    bench_set = ", ".join(["khi_index", *bench_keys])
+    measures = [f"{m}_{k}" for k, khi in enumerate(khis)
+                for m in (("n", "x") if khi.is_proportion else ("n", "s", "q"))]
+    view_set = ", ".join([*keys, "respondent_type", "in_area"])
+    bench_set = ", ".join([*bench_keys, "respondent_type"])
     sql = f"""
         WITH latest AS ({_latest_sql(period_sql, scan_area)}),
-        -- Materialised: each KHI's branch below reads it, the scan runs once.
-        agg AS MATERIALIZED (
+        agg AS (
             SELECT {', '.join([*select_keys, 'r.respondent_type', f'({in_area}) AS in_area',
                                _aggregate_sql(khis)])}
             FROM latest r WHERE {support}
             GROUP BY ALL
-        ),
-        cells AS ({' UNION ALL '.join(per_khi)})
-        SELECT khi_index, {''.join(c + ', ' for c in group)}in_area,
+        )
+        SELECT {''.join(c + ', ' for c in group)}respondent_type, in_area,
                GROUPING(in_area) AS is_benchmark,
-               sum(n) AS n, sum(x) AS x, sum(total) AS total, sum(total_sq) AS total_sq
-        FROM cells
+               {', '.join(f'sum({m}) AS {m}' for m in measures)}
+        FROM agg
         GROUP BY GROUPING SETS (({view_set}), ({bench_set}))"""
-    frame = con.execute(sql, params).df()
-    frame.insert(0, "khi", np.asarray([k.code for k in khis], dtype=object)[frame["khi_index"]])
-    frame["n"] = frame["n"].fillna(0).astype("int64")
-    frame["x"] = frame["x"].astype("float64")
-    benchmark = frame["is_benchmark"].astype(bool)
-    columns = ["khi", "n", "x", "total", "total_sq"]
-    view = frame[~benchmark & frame["in_area"].fillna(False).astype(bool)]
-    view = view[[columns[0], *keys, *columns[1:]]].reset_index(drop=True)
-    bench = frame.loc[benchmark, [columns[0], *bench_keys, *columns[1:]]].reset_index(drop=True)
+    wide = con.execute(sql, params).df()
+    benchmark = wide["is_benchmark"].astype(bool).to_numpy()
+    in_view = ~benchmark & wide["in_area"].fillna(False).astype(bool).to_numpy()
+    view = _long(wide[in_view], khis, keys)
+    bench = _long(wide[benchmark], khis, bench_keys)
     if not keys:
         view = _one_row_each(view, khis)
     return view, bench
+
+
+def _long(wide: pd.DataFrame, khis: Sequence[KHI], keys: Sequence[str]) -> pd.DataFrame:
+    """One row per KHI and group from the wide sums, each KHI over its population."""
+    frames = []
+    for population in dict.fromkeys(k.population for k in khis):
+        rows = wide[(wide["respondent_type"] == population).to_numpy()]
+        chosen = [(k, khi) for k, khi in enumerate(khis) if khi.population == population]
+        if rows.empty or not chosen:
+            continue
+        size = len(rows)
+
+        def stack(names: list[str | None], rows: pd.DataFrame = rows) -> np.ndarray:
+            """Column after column, NaN where a KHI has no such sum (rows x KHIs)."""
+            nan = np.full(len(rows), np.nan)
+            return np.concatenate(
+                [nan if c is None else rows[c].to_numpy(dtype="float64") for c in names]
+            )
+
+        part = {"khi": np.repeat([khi.code for _, khi in chosen], size)}
+        for key in keys:
+            values = rows[key].to_numpy(dtype=object)
+            if key == "quarter":  # DuckDB gives Timestamps; the engine speaks dates
+                values = np.array([pd.Timestamp(q).date() for q in values], dtype=object)
+            part[key] = np.tile(values, len(chosen))
+        part["n"] = stack([f"n_{k}" for k, _ in chosen])
+        part["x"] = stack([f"x_{k}" if khi.is_proportion else None for k, khi in chosen])
+        part["total"] = stack([None if khi.is_proportion else f"s_{k}" for k, khi in chosen])
+        part["total_sq"] = stack(
+            [None if khi.is_proportion else f"q_{k}" for k, khi in chosen]
+        )
+        frames.append(pd.DataFrame(part))
+    columns = ["khi", *keys, "n", "x", "total", "total_sq"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    is_prop = out["khi"].isin([k.code for k in khis if k.is_proportion])
+    out.loc[is_prop, "x"] = out.loc[is_prop, "x"].fillna(0)
+    return out[columns]
 
 
 def _one_row_each(view: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
@@ -300,23 +328,27 @@ def _one_row_each(view: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
 def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
     """Values and intervals from the aggregates (proportions as percentages)."""
     out = cells.copy()
-    for column in ("count", "value", "sd", *_LIMITS):
-        out[column] = np.nan
+    n = out["n"].to_numpy(dtype="float64")
+    x = pd.to_numeric(out["x"], errors="coerce").to_numpy(dtype="float64")
+    total = pd.to_numeric(out["total"], errors="coerce").to_numpy(dtype="float64")
+    total_sq = pd.to_numeric(out["total_sq"], errors="coerce").to_numpy(dtype="float64")
     is_prop = out["khi"].isin([k.code for k in khis if k.is_proportion]).to_numpy()
+    columns = {c: np.full(len(out), np.nan) for c in ("count", "value", "sd", *_LIMITS)}
     if is_prop.any():
-        part = out.loc[is_prop]
-        ci = stats.proportion_with_intervals(part["x"].to_numpy(), part["n"].to_numpy())
-        out.loc[is_prop, "count"] = part["x"].to_numpy()
+        ci = stats.proportion_with_intervals(x[is_prop], n[is_prop])
+        columns["count"][is_prop] = x[is_prop]
         for column in ("value", *_LIMITS):
-            out.loc[is_prop, column] = 100.0 * ci[column].to_numpy()
+            columns[column][is_prop] = 100.0 * ci[column].to_numpy()
     means = ~is_prop
     if means.any():
-        part = out.loc[means]
-        total = part["total"].fillna(0).to_numpy()
-        total_sq = part["total_sq"].fillna(0).to_numpy()
-        ci = stats.mean_intervals_from_moments(part["n"].to_numpy(), total, total_sq)
+        ci = stats.mean_intervals_from_moments(
+            n[means], np.nan_to_num(total[means]), np.nan_to_num(total_sq[means])
+        )
         for column in ("value", "sd", *_LIMITS):
-            out.loc[means, column] = ci[column].to_numpy()
+            columns[column][means] = ci[column].to_numpy()
+    out["x"], out["total"], out["total_sq"] = x, total, total_sq
+    for column, values in columns.items():
+        out[column] = values
     return out
 
 
@@ -355,17 +387,23 @@ def _describe(table: pd.DataFrame, khis: Sequence[KHI], by: Sequence[str]) -> pd
     table["suppressed"] = table["suppressed"].astype(bool)
     if "quarter" in by:
         # Few distinct quarters: convert each once, not per row.
-        starts = {q: pd.Timestamp(q).date() for q in table["quarter"].dropna().unique()}
-        table["quarter"] = table["quarter"].map(starts)
-        table["quarter_label"] = table["quarter"].map(
-            {q: quarter_label(q) for q in starts.values()}
-        )
+        # (Scored KHIs bring Timestamps from DuckDB, change KHIs dates: one type.)
+        codes, uniques = pd.factorize(table["quarter"])
+        starts = [pd.Timestamp(q).date() for q in uniques]
+        table["quarter"] = np.array([*starts, None], dtype=object)[codes]
+        table["quarter_label"] = np.array(
+            [*(quarter_label(q) for q in starts), None], dtype=object
+        )[codes]
     extra = ["name", "domain", "measure", "polarity", "outside998", "sd"]
     if "quarter" in by:
         extra.append("quarter_label")
-    table = table.assign(_order=position)
-    table = table.sort_values(["_order", *by], kind="stable", na_position="last")
-    return table[["khi", *by, *VALUE_COLUMNS, *extra]].reset_index(drop=True)
+    # Catalogue order, then each group's codes (missing last), by integer sort keys.
+    sort_keys = [position]
+    for column in by:
+        codes, _ = pd.factorize(table[column], sort=True)
+        sort_keys.append(np.where(codes < 0, np.iinfo(np.int64).max, codes))
+    ordered = np.lexsort(tuple(reversed(sort_keys)))
+    return table.iloc[ordered][["khi", *by, *VALUE_COLUMNS, *extra]].reset_index(drop=True)
 
 
 def _hide(table: pd.DataFrame, by: Sequence[str], settings: Settings) -> pd.DataFrame:
@@ -406,6 +444,7 @@ def indicator_table(
     filters: Filters | None = None,
     settings: Settings | None = None,
     benchmark: str = "england",
+    change_since: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per KHI and group: khi, the ``by`` columns, then VALUE_COLUMNS.
 
@@ -415,7 +454,9 @@ def indicator_table(
     "england" (same period, all schemes, same respondent filters) or "region"
     (the region of each row's area). Extra columns after VALUE_COLUMNS: name,
     domain, measure, polarity, outside998 (bool), sd (means), quarter_label when
-    grouping by quarter. Change KHIs give the mean change (see :func:`change`).
+    grouping by quarter. Change KHIs give the mean change (see :func:`change`);
+    with ``quarter="all"`` by quarter, ``change_since`` skips the (costly, one
+    pass per quarter) change of quarters before it.
     """
     by = _check_by(by)
     filters = filters or Filters()
@@ -448,11 +489,16 @@ def indicator_table(
             ends = [start] if start is not None else _quarters(con)
             if start is None and "quarter" not in by:
                 ends = ends[-1:]
+            if change_since is not None:
+                ends = [q for q in ends if q >= change_since]
             if start is None and period_sql == "FALSE":
                 ends = []
-            for end in ends:
-                parts.append(_change_cells(con, changes, keys, end, filters))
-                benches.append(_change_cells(con, changes, bench_keys, end, bench_filters))
+            view = _change_cells(con, changes, keys, ends, filters)
+            bench = _change_cells(con, changes, bench_keys, ends, bench_filters)
+            if "quarter" not in by:  # one period end: its date is not a column
+                view, bench = view.drop(columns="quarter"), bench.drop(columns="quarter")
+            parts.append(view)
+            benches.append(bench)
     if not parts:
         return _empty_table(by)
     cells = pd.concat(parts, ignore_index=True)
@@ -497,80 +543,112 @@ def _quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
 
 
 # --------------------------------------------------------------------- change ---
-def _change_sql(
-    khi: KHI, keys: Sequence[str], filters: Filters, end: dt.date, params: list
-) -> str:
-    """Per person: first and latest score up to ``end``, then aggregates by group.
+def _change_sql(khi: KHI, keys: Sequence[str], filters: Filters, params: list) -> str:
+    """Per person and period end: first and latest score up to that end, then
+    aggregates by group (``quarter`` = the period whose end it is).
 
-    Why per person in SQL: at a million respondents the pairs never leave DuckDB;
+    Why this shape: each person's answers are summed per quarter once, a window
+    carries their first score and count forward, and each period end joins the
+    person's state in force then. At a million respondents the pairs never leave
+    DuckDB, and every quarter's change comes from one scan, not one per quarter;
     Python gets one row per group (n, sum, sum of squares, better/same/worse).
     """
-    params.append(end)
+    params.append(None)  # placeholder for the ends list, set by the caller
     area = _area_sql(filters, params)
+    support = _support_sql(filters, params)
     score = khi.score_sql
     order = "(r.completed_on, r.response_id)"
     attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
-    latest_attrs = "".join(
-        f", arg_max({_DIMENSION_SQL[d]}, {order}) AS {d}" for d in attributes
-    )
+    if filters.support_types is not None and "support_type" not in attributes:
+        attributes.append("support_type")
+    # arg_max_null: the latest answer's own value, "not recorded" included.
+    latest_attrs = "".join(f", arg_max_null(r.{d}, {order}) AS {d}" for d in attributes)
     select_keys = [
-        "? AS quarter" if d == "quarter" else f"p.{'scheme_id' if d == 'scheme' else d} AS {d}"
-        for d in keys
+        f"p.{'scheme_id' if d == 'scheme' else d} AS {d}" for d in keys if d != "quarter"
     ]
-    if "quarter" in keys:
-        params.append(end)  # "? AS quarter" comes before the support condition's values
-    support = _support_sql(filters, params)
-    group = f"GROUP BY {', '.join(keys)}" if keys else ""
+    group = ", ".join(["quarter", *[d for d in keys if d != "quarter"]])
     better, worse = ("d > 0", "d < 0") if khi.polarity == "high" else ("d < 0", "d > 0")
     return f"""
-        WITH scored AS (
+        WITH ends AS (SELECT unnest(CAST(? AS DATE[])) AS quarter),
+        scored AS (
             SELECT r.*, s.region, CAST({score} AS DOUBLE) AS v
             FROM responses r JOIN schemes s USING (scheme_id)
-            WHERE r.quarter_start <= ? AND {area}
+            WHERE r.quarter_start <= (SELECT max(quarter) FROM ends) AND {area}
               AND r.respondent_type = '{khi.population}' AND {score} IS NOT NULL
         ),
-        people AS (
-            SELECT r.scheme_id, any_value(r.region) AS region,
-                   arg_max(r.support_type, {order}) AS support_type_latest,
-                   arg_max(r.v, {order}) - arg_min(r.v, {order}) AS d
-                   {latest_attrs}
+        by_quarter AS (
+            SELECT r.scheme_id, r.person_key, r.quarter_start, any_value(r.region) AS region,
+                   count(*) AS k, arg_min(r.v, {order}) AS first_v,
+                   arg_max(r.v, {order}) AS last_v {latest_attrs}
             FROM scored r
-            GROUP BY r.scheme_id, r.person_key
-            HAVING count(*) >= 2
+            GROUP BY r.scheme_id, r.person_key, r.quarter_start
+        ),
+        states AS (
+            SELECT *,
+                   sum(k) OVER person AS seen,
+                   first_value(first_v) OVER person AS first_ever,
+                   lead(quarter_start) OVER person AS next_start
+            FROM by_quarter
+            WINDOW person AS (PARTITION BY scheme_id, person_key ORDER BY quarter_start)
+        ),
+        people AS (
+            SELECT e.quarter, st.*, st.last_v - st.first_ever AS d
+            FROM states st JOIN ends e
+              ON st.quarter_start <= e.quarter
+             AND (st.next_start IS NULL OR st.next_start > e.quarter)
+            WHERE st.seen >= 2
         )
-        SELECT {', '.join([*select_keys, 'count(*) AS n', 'sum(d) AS total',
-                           'sum(d * d) AS total_sq', f'count(*) FILTER ({better}) AS better',
+        SELECT {', '.join(['p.quarter AS quarter', *select_keys, 'count(*) AS n',
+                           'sum(d) AS total', 'sum(d * d) AS total_sq',
+                           f'count(*) FILTER ({better}) AS better',
                            'count(*) FILTER (d = 0) AS same',
                            f'count(*) FILTER ({worse}) AS worse'])}
         FROM people p
-        WHERE {support.replace('r.support_type', 'p.support_type_latest')}
-        {group}"""
+        WHERE {support.replace('r.support_type', 'p.support_type')}
+        GROUP BY {group}"""
 
 
 def _change_cells(
     con: duckdb.DuckDBPyConnection,
     khis: Sequence[KHI],
     keys: Sequence[str],
-    end: dt.date,
+    ends: Sequence[dt.date],
     filters: Filters,
 ) -> pd.DataFrame:
+    """Long frame of change aggregates: khi, quarter (the period end), the keys."""
+    columns = ["khi", "quarter", *[k for k in keys if k != "quarter"],
+               "n", "x", "total", "total_sq", "better", "same", "worse"]
     frames = []
     for khi in khis:
-        params: list = []
-        if filters.respondent_types is not None and khi.population not in filters.respondent_types:
-            sql = _change_sql(khi, keys, filters, end, params) + " LIMIT 0"
+        if not ends or (
+            filters.respondent_types is not None
+            and khi.population not in filters.respondent_types
+        ):
+            frame = pd.DataFrame(columns=columns[1:])
         else:
-            sql = _change_sql(khi, keys, filters, end, params)
-        frame = con.execute(sql, params).df()
-        if not keys and frame.empty:
-            frame = pd.DataFrame([{"n": 0, "total": np.nan, "total_sq": np.nan,
-                                   "better": 0, "same": 0, "worse": 0}])
+            params: list = []
+            sql = _change_sql(khi, keys, filters, params)
+            params[0] = list(ends)
+            frame = con.execute(sql, params).df()
         frame.insert(0, "khi", khi.code)
         frame["x"] = np.nan
-        frames.append(frame)
+        if not [k for k in keys if k != "quarter"]:
+            # Ungrouped: every period end has its row (n = 0 without pairs).
+            frame["quarter"] = [pd.Timestamp(q).date() for q in frame["quarter"]]
+            frame = (
+                frame.set_index("quarter")
+                .reindex(list(ends))
+                .rename_axis("quarter")
+                .reset_index()
+            )
+            frame["khi"] = khi.code
+            for column in ("n", "better", "same", "worse"):
+                frame[column] = frame[column].fillna(0)
+        frames.append(frame[columns])
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].fillna(0).astype("int64")
-    return out[["khi", *keys, "n", "x", "total", "total_sq", "better", "same", "worse"]]
+    out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
+    return out
 
 
 def change(
@@ -603,7 +681,9 @@ def change(
         _, _, start = _period(quarter, store, con)
         if start is None:
             return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
-        cells = _change_cells(con, [entry], by, start, filters)
+        cells = _change_cells(con, [entry], by, [start], filters)
+        if "quarter" not in by:
+            cells = cells.drop(columns="quarter")
     cells = cells[cells["n"] > 0].reset_index(drop=True) if by else cells
     if cells.empty or int(cells["n"].sum()) == 0:
         return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
@@ -675,36 +755,59 @@ def trend(
     trend in proportions (Cochran-Armitage) or a weighted regression for means,
     with quarters scored by their position, so gaps keep their spacing.
     """
-    entry = khi_by_code(khi)
+    return trends(store, [khi], filters, quarters, end, settings)[khi]
+
+
+def trends(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None = None,
+    quarters: int = 8,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
+    """:func:`trend` for several KHIs from one engine pass (the board page needs all)."""
+    entries = [khi_by_code(code) for code in khis]
     settings = settings or default_settings()
     last = parse_quarter(end) if end is not None else latest_quarter(store)
     nan = float("nan")
     untested = stats.TrendResult(nan, nan, "no significant trend", nan, 0)
     if last is None:
-        return pd.DataFrame(columns=["quarter", "quarter_label", *VALUE_COLUMNS]), untested
+        empty = pd.DataFrame(columns=["quarter", "quarter_label", *VALUE_COLUMNS])
+        return {k.code: (empty, untested) for k in entries}
     first = shift_quarter(last, -(quarters - 1))
+    # Every quarter, not only the window: the quarters' secondary suppression must
+    # hold against the all-quarters total, whatever window a page shows.
     table = indicator_table(
-        store, khis=[khi], by=["quarter"], quarter="all", filters=filters, settings=settings
+        store, khis=[k.code for k in entries], by=["quarter"], quarter="all",
+        filters=filters, settings=settings, change_since=first,
     )
     if len(table):
         keep = (table["quarter"] >= first) & (table["quarter"] <= last)
         table = table[keep & (table["suppressed"] | (table["n"].fillna(0) > 0))]
-    series = table.drop(columns="khi").reset_index(drop=True)
+    out = {}
+    for entry in entries:
+        series = table[table["khi"] == entry.code].drop(columns="khi").reset_index(drop=True)
+        out[entry.code] = (series, _trend_test(entry, series, first, untested))
+    return out
+
+
+def _trend_test(
+    entry: KHI, series: pd.DataFrame, first: dt.date, untested: stats.TrendResult
+) -> stats.TrendResult:
     shown = series[~series["suppressed"].astype(bool)]
     if len(shown) < 3:
-        return series, dataclasses.replace(untested, periods=len(shown))
+        return dataclasses.replace(untested, periods=len(shown))
     scores = [_quarter_index(q, first) for q in shown["quarter"]]
     if entry.is_proportion:
         result = stats.trend_test_proportions(
             shown["count"].astype(float), shown["n"].astype(float), scores=scores
         )
-        result = dataclasses.replace(result, slope=result.slope * 100.0)
-    else:
-        result = stats.trend_test_means(
-            shown["value"].astype(float), shown["sd"].astype(float), shown["n"].astype(float),
-            scores=scores,
-        )
-    return series, result
+        return dataclasses.replace(result, slope=result.slope * 100.0)
+    return stats.trend_test_means(
+        shown["value"].astype(float), shown["sd"].astype(float), shown["n"].astype(float),
+        scores=scores,
+    )
 
 
 def _quarter_index(quarter: dt.date, first: dt.date) -> int:

@@ -23,7 +23,7 @@ ALL = "all"
 
 
 # ------------------------------------------------------------------- cached work ---
-@st.cache_data(show_spinner="Preparing the board page…", max_entries=32)
+@st.cache_resource(show_spinner="Preparing the board page…", max_entries=32)
 def _pack(
     path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None
 ) -> BoardPack:
@@ -36,6 +36,26 @@ def _pack(
         settings=c.settings(),
         scope=scope,
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _view(
+    path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None
+) -> tuple[str, list[tuple[str, object, object]]]:
+    """The CSV and, per domain, its styled table and run-chart figure.
+
+    Why cached as a resource: building seven plotly subplot figures and styled
+    tables costs far more than the rest of a rerun; they depend only on the pack,
+    and Streamlit only reads them (resources are shared, not copied).
+    """
+    pack = _pack(path, rev, quarter, area, scope)
+    parts = []
+    for domain, rows in pack.domains():
+        table = domain_table(rows, pack).set_index("Indicator").map(coloured)
+        figure = report.domain_chart(domain, rows)
+        figure.update_layout(width=None, autosize=True)
+        parts.append((domain, table, figure))
+    return safe_csv(pack.to_frame()), parts
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -108,14 +128,16 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
     )
 
 
-def _colour(cell: object) -> str:
-    """Blue for better, vermillion for worse: the icon and words already say it."""
+def coloured(cell: object) -> str:
+    """Blue for better, orange for worse (st.table cells are Markdown): the icon and
+    words already say it. Why not a pandas Styler: Streamlit restyles it on every
+    rerun, which cost more than the rest of the page."""
     text = str(cell)
     if text.startswith("▲"):
-        return f"color: {c.PALETTE['blue']}"
+        return f":blue[{text}]"
     if text.startswith("▼"):
-        return f"color: {c.PALETTE['vermillion']}"
-    return ""
+        return f":orange[{text}]"
+    return text
 
 
 def _flags(pack: BoardPack) -> None:
@@ -176,6 +198,7 @@ def main() -> None:
             "**Demo data**: a synthetic sector, not real schemes.", icon=":material/science:"
         )
 
+    csv, parts = _view(path, rev, quarter, area, scope)
     stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
     one, two, _ = st.columns([1, 1, 2])
     one.download_button(
@@ -189,7 +212,7 @@ def main() -> None:
     )
     two.download_button(
         "Numbers (CSV)",
-        data=safe_csv(pack.to_frame()),
+        data=csv,
         file_name=f"{stem}.csv",
         mime="text/csv",
         key="board_csv",
@@ -205,11 +228,9 @@ def main() -> None:
     with st.expander("How to read this page"):
         st.markdown(md(report.METHODS))
 
-    for domain, rows in pack.domains():
+    for domain, table, figure in parts:
         st.markdown(f"### {domain}")
-        st.table(domain_table(rows, pack).set_index("Indicator").style.map(_colour))
-        figure = report.domain_chart(domain, rows)
-        figure.update_layout(width=None, autosize=True)
+        st.table(table)
         st.plotly_chart(
             figure,
             key=f"board_chart_{_slug(domain)}",

@@ -153,13 +153,15 @@ def rates_chart(rates: pd.DataFrame, label: str) -> go.Figure:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def rates_view(
     path: str, rev: int, label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
     """Chart and tables of response rates, built once per store revision and view.
 
-    Why cached: building Plotly figures costs more than the rest of a rerun.
+    Why cached as a resource: building Plotly figures costs more than the rest of
+    a rerun, and so does unpickling one from ``st.cache_data``; Streamlit only
+    reads what is returned here.
     """
     rates = _in_view(c.engine_call("response_rates", filters), filters)
     if rates.empty:
@@ -281,7 +283,7 @@ def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
     return fig
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def completeness_view(
     path: str, rev: int, label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame] | None:

@@ -8,6 +8,8 @@ data, so it reads the same on an empty store.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -115,6 +117,13 @@ def item_table(items: list[Item]) -> pd.DataFrame:
     )
 
 
+@functools.cache
+def definitions_csv() -> str:
+    """The catalogue as a spreadsheet-safe CSV: it only changes with the catalogue,
+    which is read once per process, so it is built once too."""
+    return safe_csv(khi_table(list(catalogue())))
+
+
 def khi_block(khi: KHI) -> None:
     """One KHI as a short readable block: name and code, who, direction, method,
     the definition and the question it is built from."""
@@ -149,7 +158,7 @@ def render() -> None:
         )
         st.download_button(
             "Download every definition (CSV)",
-            safe_csv(khi_table(list(catalogue()))),
+            definitions_csv(),
             file_name="khi_definitions.csv",
             mime="text/csv",
             key="definitions_download",

@@ -261,3 +261,35 @@ def test_a_missing_column_is_refused_with_its_name() -> None:
         suppress(frame, by=["scheme"], within=["scheme", "quarter"], min_base=5)
     with pytest.raises(ValueError, match="columns missing from the frame: base"):
         suppress(frame, by=["scheme"], within=["scheme"], min_base=5, n="base")
+
+
+def test_region_and_scheme_together_nest_schemes_in_their_regions() -> None:
+    # by region and scheme at once: the region is a key of the cell and the parent.
+    frame = pd.DataFrame(
+        {
+            "region": ["London", "London", "London", "Wales", "Wales"],
+            "scheme": ["A", "B", "C", "D", "E"],
+            "n": [3, 40, 9, 30, 20],
+        }
+    )
+    hidden = suppress(frame, by=["region", "scheme"], within=["region", "scheme"],
+                      min_base=5, nest={"scheme": "region"})
+    # A (3) is hidden; C (9), London's next smallest, goes with it; Wales is untouched.
+    assert hidden.tolist() == [True, False, True, False, False]
+
+
+def test_a_hidden_parent_hides_two_of_its_children() -> None:
+    # North East's only scheme C has 3 answers: the region is hidden in the regions'
+    # own table, and so is the next-smallest region (Wales, 30). Here Wales's schemes
+    # must not all be shown, or Wales's total (and so C, from England's) could be
+    # worked out: its smallest scheme and, beside that lone one, a second are hidden.
+    frame = pd.DataFrame(
+        {
+            "region": ["London", "London", "North East", "Wales", "Wales"],
+            "scheme": ["A", "B", "C", "D", "E"],
+            "n": [40, 45, 3, 10, 20],
+        }
+    )
+    hidden = suppress(frame, by=["scheme"], within=["scheme"], min_base=5,
+                      nest={"scheme": "region"})
+    assert hidden.tolist() == [False, False, True, True, True]
