@@ -42,6 +42,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -183,7 +184,13 @@ def z_for(confidence: float) -> float:
     ----------
     PHE, "Technical Guide: Confidence Intervals" (Fingertips guidance).
     """
-    confidence = _check_confidence(confidence)
+    return _z(_check_confidence(confidence))
+
+
+@functools.lru_cache(maxsize=64)
+def _z(confidence: float) -> float:
+    # Why cached: every interval asks for z at 95% or 99.8%, and scipy's ppf costs
+    # far more than the interval arithmetic itself (pages compute hundreds a rerun).
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
 
 

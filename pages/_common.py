@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import indicators as engine
@@ -23,6 +24,7 @@ from kpi.items import bank
 from kpi.paths import default_db_path
 from kpi.periods import quarter_label
 from kpi.store import Store
+from pages import charts
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = {
@@ -135,6 +137,23 @@ def _call(path: str, rev: int, name: str, args: tuple, kwargs: tuple) -> object:
 def engine_call(name: str, *args: object, **kwargs: object) -> object:
     """Call ``kpi.indicators.<name>(store, ...)``, cached on the store revision."""
     return _call(str(db_path()), revision(), name, args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _figure(name: str, args: tuple, kwargs: tuple) -> go.Figure:
+    return getattr(charts, name)(*args, **dict(kwargs))
+
+
+def figure(name: str, *args: object, **kwargs: object) -> go.Figure:
+    """``pages.charts.<name>(...)``, built once for the same inputs (a figure, or the
+    frame a figure is drawn from).
+
+    Why: building a plotly figure (subplots, a tile map, a funnel) costs far more
+    than anything else in a warm rerun. The figure is a shared resource keyed on
+    the engine's result it draws, so a new upload (a new result) draws afresh;
+    pages pass it straight to ``st.plotly_chart`` and never change it.
+    """
+    return _figure(name, args, tuple(sorted(kwargs.items())))
 
 
 # ------------------------------------------------------------------ filters ---

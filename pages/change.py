@@ -110,7 +110,7 @@ def render() -> None:
     for key in ("better", "same", "worse"):
         shares[f"share_{key}"] = pd.to_numeric(shares[f"share_{key}"], errors="coerce")
     st.plotly_chart(
-        charts.interval_chart(
+        c.figure("interval_chart",
             frame.rename(columns={"mean_change": "value"}),
             "group",
             title=f"Average change in {unit_words(khi)}",
@@ -125,7 +125,7 @@ def render() -> None:
         config=CHART_CONFIG,
     )
     st.plotly_chart(
-        charts.better_same_worse(
+        c.figure("better_same_worse",
             shares, "group", title="Who got better, stayed the same or got worse"
         ),
         key="change_shares",

@@ -118,7 +118,7 @@ def render() -> None:
     frame = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
     st.markdown(gap_words(khi, frame, result, dimension))
     st.plotly_chart(
-        charts.interval_chart(
+        c.figure("interval_chart",
             frame,
             "group",
             title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",

@@ -77,7 +77,7 @@ def trend_section(khi: KHI, label: str, filters: c.Filters) -> None:
         st.info("No quarters with answers for these filters.")
         return
     st.plotly_chart(
-        charts.run_chart(
+        c.figure("run_chart",
             series,
             title=f"{khi.name}: quarter by quarter, {c.area_label(filters)}",
             value_title="Per cent" if khi.is_proportion else khi.name,
@@ -117,7 +117,7 @@ def breakdown_section(khi: KHI, label: str, filters: c.Filters) -> None:
     frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
     bench = frame["benchmark"].dropna() if "benchmark" in frame else pd.Series(dtype=float)
     st.plotly_chart(
-        charts.interval_chart(
+        c.figure("interval_chart",
             frame,
             "group",
             title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",
@@ -152,7 +152,7 @@ def distribution_section(khi: KHI, label: str, filters: c.Filters) -> None:
         st.info("No answers to this question with these filters.")
         return
     st.plotly_chart(
-        charts.answer_bars(frame, title=f"“{bank().item(item).text}” — answers, {label}"),
+        c.figure("answer_bars", frame, title=f"“{bank().item(item).text}” — answers, {label}"),
         key="indicator_answers",
         theme=None,
         config=CHART_CONFIG,

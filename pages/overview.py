@@ -115,7 +115,29 @@ def comparison_line(row: pd.Series | None, khi: KHI, applies: bool) -> str:
     return f":{colour}[**{words}**{strong}]{england}"
 
 
-def tile(khi: KHI, now: pd.Series | None, before: pd.Series | None, applies: bool) -> None:
+@st.cache_data(show_spinner=False, max_entries=64)
+def change_lines(
+    path: str, rev: int, label: str, previous: str, filters: Filters, settings: c.Settings
+) -> dict[str, str]:
+    """Every tile's change since last quarter, in words, once per store revision and view.
+
+    Why cached: the tests behind the words (Newcombe intervals for 26 KHIs) cost
+    more than drawing the page.
+    """
+    now = rows_by_code(
+        c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
+    )
+    before = rows_by_code(
+        c.engine_call("indicator_table", quarter=previous, filters=filters, settings=settings)
+    )
+    return {
+        k.code: change_since(k, now.get(k.code), before.get(k.code))
+        for k in catalogue()
+        if k.measure != "change"
+    }
+
+
+def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> None:
     """One KHI tile: value, interval and base, comparison, change since last quarter."""
     with st.container(border=True):
         hidden = is_hidden(now)
@@ -144,7 +166,7 @@ def tile(khi: KHI, now: pd.Series | None, before: pd.Series | None, applies: boo
         )
         if applies:
             st.markdown(comparison_line(now, khi, applies))
-        st.markdown(change_since(khi, now, before))
+        st.markdown(change)
 
 
 def headline(table: pd.DataFrame, applies: bool) -> str | None:
@@ -178,12 +200,12 @@ def render() -> None:
     quarter = parse_quarter(label)
     previous = quarter_label(shift_quarter(quarter, -1))
     table = c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
-    before = c.engine_call("indicator_table", quarter=previous, filters=filters, settings=settings)
     st.caption(
         f"{c.area_label(filters)} · {label} · change compared with {previous}. "
         + c.suppressed_note(settings.min_base)
     )
-    now_rows, before_rows = rows_by_code(table), rows_by_code(before)
+    now_rows = rows_by_code(table)
+    changes = change_lines(str(c.db_path()), c.revision(), label, previous, filters, settings)
     if not any(_number(r, "value") is not None or is_hidden(r) for r in now_rows.values()):
         st.info(
             "No answers match these filters in this quarter. Try another quarter, "
@@ -214,7 +236,7 @@ def render() -> None:
             columns = st.columns(TILES_PER_ROW)
             for column, khi in zip(columns, khis[start : start + TILES_PER_ROW]):
                 with column:
-                    tile(khi, now_rows.get(khi.code), before_rows.get(khi.code), applies)
+                    tile(khi, now_rows.get(khi.code), changes[khi.code], applies)
     st.caption(
         "Change for the same people over time (wellbeing and friends) is on the "
         "**Change over time** page."

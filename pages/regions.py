@@ -16,7 +16,6 @@ from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from kpi.periods import quarter_label
 from pages import _common as c
-from pages import charts
 
 HIDDEN = "Too few answers to show"
 CHART_CONFIG = {"displaylogo": False}
@@ -71,7 +70,7 @@ def activity_section(label: str) -> None:
     left, right = st.columns(2)
     with left:
         st.plotly_chart(
-            charts.people_supported_bars(
+            c.figure("people_supported_bars",
                 activity, "region", parts, title=f"People supported in {label}, by region"
             ),
             key="regions_people",
@@ -82,7 +81,7 @@ def activity_section(label: str) -> None:
         growth = "growth_pct" if "growth_pct" in activity else None
         if growth:
             st.plotly_chart(
-                charts.growth_bars(
+                c.figure("growth_bars",
                     activity,
                     "region",
                     growth,
@@ -130,7 +129,7 @@ def render() -> None:
     map_col, chart_col = st.columns([5, 4])
     with map_col:
         st.plotly_chart(
-            charts.tile_map(
+            c.figure("tile_map",
                 frame,
                 title=f"{khi.name}, {label}",
                 value_title=value_title,
@@ -147,7 +146,7 @@ def render() -> None:
         ranked = ranked.sort_values("_v", ascending=False, na_position="last")
         bench = table["benchmark"].dropna() if "benchmark" in table else pd.Series(dtype=float)
         st.plotly_chart(
-            charts.interval_chart(
+            c.figure("interval_chart",
                 ranked,
                 "region",
                 title="Highest to lowest, with 95% intervals",
@@ -185,7 +184,7 @@ def render() -> None:
                 quarter_label=[quarter_label(q) for q in pd.to_datetime(series["quarter"])]
             )
         st.plotly_chart(
-            charts.small_multiples(
+            c.figure("small_multiples",
                 series,
                 "region",
                 title=f"{khi.name}: trend in each region",

@@ -18,7 +18,6 @@ from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from pages import _common as c
-from pages import charts
 
 HIDDEN = "Too few answers to show"
 CHART_CONFIG = {"displaylogo": False}
@@ -55,7 +54,7 @@ def funnel_section(khi: KHI, label: str, filters: c.Filters, highlight: str | No
         return
     points = with_names(points)
     st.plotly_chart(
-        charts.funnel_chart(
+        c.figure("funnel_chart",
             points,
             limits,
             pooled,
@@ -89,7 +88,7 @@ def ranked_section(
 ) -> None:
     """Every scheme with its 95% interval, ranked, with the England line."""
     st.plotly_chart(
-        charts.caterpillar_chart(
+        c.figure("caterpillar_chart",
             table,
             "name",
             title=f"{khi.name}: schemes ranked, with 95% intervals, {label}",
@@ -147,12 +146,12 @@ def profile_section(label: str, filters: c.Filters) -> None:
     england = c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
     who = st.session_state.get("f_who", "both")
     khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
-    frame = charts.spine_frame(by_scheme, england, scheme, khis)
+    frame = c.figure("spine_frame", by_scheme, england, scheme, khis)
     if frame.empty or not (frame["value"].notna().any() or frame["suppressed"].any()):
         st.info(f"{names[scheme]} has no answers with these filters in {label}.")
         return
     st.plotly_chart(
-        charts.spine_chart(frame, title=f"{names[scheme]} compared with England, {label}"),
+        c.figure("spine_chart", frame, title=f"{names[scheme]} compared with England, {label}"),
         key="schemes_spine",
         theme=None,
         config=CHART_CONFIG,
