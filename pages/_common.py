@@ -26,26 +26,8 @@ from kpi.periods import quarter_label
 from kpi.store import Store
 from pages import charts
 
-# Okabe-Ito: distinguishable with every common colour-vision deficiency.
-PALETTE = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "sky": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-    "grey": "#999999",
-    "black": "#000000",
-}
-SEQUENCE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky")]
-# Benchmark results always carry an icon and words, never colour alone.
-COMPARISON_STYLE = {
-    "better": ("▲", "Better than England", PALETTE["blue"]),
-    "similar": ("●", "Similar to England", PALETTE["grey"]),
-    "worse": ("▼", "Worse than England", PALETTE["vermillion"]),
-    "not compared": ("○", "Not compared (too few answers)", PALETTE["grey"]),
-}
+# One palette and one set of comparison words for pages and charts alike.
+PALETTE, SEQUENCE, COMPARISON_STYLE = charts.PALETTE, charts.SEQUENCE, charts.COMPARISON_STYLE
 
 DIMENSION_LABELS = {
     "region": "Region",
@@ -314,6 +296,22 @@ def format_interval(lower: object, upper: object, khi: KHI) -> str:
 def comparison_words(comparison: object) -> str:
     icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
     return f"{icon} {words}".strip()
+
+
+def start_page(title: str) -> str | None:
+    """The page's title, then the sidebar's quarter; on an empty store, the way in
+    (upload or demo) instead, and None."""
+    st.title(title)
+    label = current_quarter()
+    if not available_quarters() or label is None:
+        empty_store_message()
+        return None
+    return label
+
+
+def khi_explained(khi: KHI) -> str:
+    """The KHI's definition and which direction is good, as the pages say it."""
+    return f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better."
 
 
 def empty_store_message() -> None:

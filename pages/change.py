@@ -66,10 +66,8 @@ def headline(khi: KHI, row: pd.Series) -> str:
 
 def render() -> None:
     """Draw the page for the sidebar's filters."""
-    st.title("Change over time")
-    label = c.current_quarter()
-    if not c.available_quarters() or label is None:
-        c.empty_store_message()
+    label = c.start_page("Change over time")
+    if label is None:
         return
     filters = c.current_filters()
     options = change_khis()

@@ -83,10 +83,8 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
 
 def render() -> None:
     """Draw the page for the sidebar's filters."""
-    st.title("Equity")
-    label = c.current_quarter()
-    if not c.available_quarters() or label is None:
-        c.empty_store_message()
+    label = c.start_page("Equity")
+    if label is None:
         return
     filters = c.current_filters()
     left, right = st.columns(2)
@@ -98,8 +96,7 @@ def render() -> None:
         )
     khi = khi_by_code(code)
     st.caption(
-        f"{c.area_label(filters)} · {label}. {khi.definition} "
-        f"{'Higher' if khi.polarity == 'high' else 'Lower'} is better. "
+        f"{c.area_label(filters)} · {label}. {c.khi_explained(khi)} "
         + c.suppressed_note(c.settings().min_base)
     )
     groups, result = c.engine_call(

@@ -161,16 +161,14 @@ def distribution_section(khi: KHI, label: str, filters: c.Filters) -> None:
 
 def render() -> None:
     """Draw the page for the sidebar's filters."""
-    st.title("Indicator detail")
-    label = c.current_quarter()
-    if not c.available_quarters() or label is None:
-        c.empty_store_message()
+    label = c.start_page("Indicator detail")
+    if label is None:
         return
     filters = c.current_filters()
     code = c.khi_picker("indicator_khi")
     khi = khi_by_code(code)
     st.caption(
-        f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better. "
+        f"{c.khi_explained(khi)} "
         + c.suppressed_note(c.settings().min_base)
     )
     st.subheader("Over time")

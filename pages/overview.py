@@ -149,7 +149,7 @@ def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> None:
         st.metric(
             khi.name,
             shown,
-            help=f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better.",
+            help=c.khi_explained(khi),
             label_visibility="collapsed",
         )
         if hidden:
@@ -190,10 +190,8 @@ def rows_by_code(table: pd.DataFrame) -> dict[str, pd.Series]:
 
 def render() -> None:
     """Draw the page for the sidebar's quarter and filters."""
-    st.title("Overview")
-    label = c.current_quarter()
-    if not c.available_quarters() or label is None:
-        c.empty_store_message()
+    label = c.start_page("Overview")
+    if label is None:
         return
     filters = c.current_filters()
     settings = c.settings()

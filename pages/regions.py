@@ -96,17 +96,15 @@ def activity_section(label: str) -> None:
 
 def render() -> None:
     """Draw the page for the sidebar's quarter, support type and respondents."""
-    st.title("Regions")
-    label = c.current_quarter()
-    if not c.available_quarters() or label is None:
-        c.empty_store_message()
+    label = c.start_page("Regions")
+    if label is None:
         return
     filters = c.without_area(c.current_filters())
     settings = c.settings()
     code = c.khi_picker("regions_khi")
     khi = khi_by_code(code)
     st.caption(
-        f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better. "
+        f"{c.khi_explained(khi)} "
         "All regions are shown whatever region or scheme is chosen in the sidebar. "
         + c.suppressed_note(settings.min_base)
     )

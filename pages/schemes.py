@@ -190,17 +190,15 @@ def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
 
 def render() -> None:
     """Draw the page for the sidebar's quarter, support type and respondents."""
-    st.title("Schemes")
-    label = c.current_quarter()
-    if not c.available_quarters() or label is None:
-        c.empty_store_message()
+    label = c.start_page("Schemes")
+    if label is None:
         return
     filters = c.without_area(c.current_filters())
     settings = c.settings()
     code = c.khi_picker("schemes_khi")
     khi = khi_by_code(code)
     st.caption(
-        f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better. "
+        f"{c.khi_explained(khi)} "
         "Every scheme is compared, whatever region or scheme is chosen in the sidebar; the "
         "chosen scheme is marked. " + c.suppressed_note(settings.min_base)
     )
