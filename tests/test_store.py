@@ -106,3 +106,39 @@ def test_store_is_not_held_open_between_operations(fresh_store: Store) -> None:
     code = f"import duckdb; duckdb.connect({str(fresh_store.path)!r}).close(); print('ok')"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_a_version_1_store_is_upgraded_with_its_superseded_responses(tmp_path: Path) -> None:
+    """Schema 2 keeps "replaced by a later answer in the same quarter" at write time;
+    a store made before it gets the table, filled, on upgrade."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from kpi.indicators import Settings, indicator_table
+
+    store = Store(tmp_path / "khi.duckdb")
+    store.init()
+    with store.transaction() as con:
+        store.upsert_schemes(
+            con, pd.DataFrame({"scheme_id": ["A"], "name": ["Alder"], "region": ["London"]})
+        )
+        upload_id = store.new_upload(
+            con, scheme_id="A", kind="survey", file_name="x.csv", sha256="0",
+            uploaded_by="test", layout="template", rows_read=2,
+        )
+        # One person twice in a quarter: disagrees in May, agrees in June.
+        store.bulk_insert_responses(con, upload_id, pd.DataFrame({
+            "scheme_id": ["A", "A"], "person_key": ["p", "p"],
+            "respondent_type": ["person", "person"],
+            "completed_on": [dt.date(2026, 5, 1), dt.date(2026, 6, 1)],
+            "warm_kind": pd.array([1, 5], dtype="Int8"),
+        }))
+    with store.connect(write=True) as con:  # what a version 1 store looked like
+        con.execute("DROP TABLE superseded")
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert store.schema_version() == 1
+    store.ensure()
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    table = indicator_table(store, khis=["warm_kind"], settings=Settings(min_base=1))
+    assert (int(table["n"].iloc[0]), int(table["count"].iloc[0])) == (1, 1)  # June counts
