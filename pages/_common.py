@@ -110,14 +110,19 @@ def schemes() -> pd.DataFrame:
     return frame[frame["scheme_id"].isin(scope)] if scope else frame
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _call(path: str, rev: int, name: str, args: tuple, kwargs: tuple) -> object:
     function = getattr(engine, name)
     return function(Store(path), *args, **dict(kwargs))
 
 
 def engine_call(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``kpi.indicators.<name>(store, ...)``, cached on the store revision."""
+    """Call ``kpi.indicators.<name>(store, ...)``, cached on the store revision.
+
+    Why a resource, not ``st.cache_data``: unpickling every table on every rerun
+    cost more than drawing the page. The result is shared between sessions, so
+    pages and chart builders never change it in place (they copy first).
+    """
     return _call(str(db_path()), revision(), name, args, tuple(sorted(kwargs.items())))
 
 
