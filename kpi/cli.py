@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     indicators.add_argument("--format", choices=("csv", "json"), default="csv")
     indicators.add_argument("--region", default=None)
     indicators.add_argument("--scheme", default=None)
+    indicators.add_argument("--support", default=None, help="one support type code")
+    indicators.add_argument(
+        "--benchmark", choices=("england", "region", "support_type"), default="england",
+        help="compare with England, the row's region, or the same support type",
+    )
 
     report = sub.add_parser("report", parents=[common], help="the quarterly board page as PDF")
     report.add_argument("--quarter", default=None, help='"2026/27 Q1" or a date inside it')
@@ -168,8 +173,12 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         filters = Filters(
             regions=(args.region,) if args.region else None,
             scheme_ids=(args.scheme,) if args.scheme else None,
+            support_types=(args.support,) if args.support else None,
         )
-        frame = indicator_table(store, khis=khis, by=by, quarter=args.quarter, filters=filters)
+        frame = indicator_table(
+            store, khis=khis, by=by, quarter=args.quarter, filters=filters,
+            benchmark=args.benchmark,
+        )
         _print_frame(cli_table(frame, by), args.format)
         return EXIT_OK
     if args.command == "report":

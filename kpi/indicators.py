@@ -72,7 +72,9 @@ VALUE_COLUMNS = (
     "comparison",
 )
 _LIMITS = ("lower95", "upper95", "lower998", "upper998")
-BENCHMARKS = ("england", "region")
+# What a value is compared with (spec §4): all of England; the row's own region;
+# schemes of the same support type (England, same support type).
+BENCHMARKS = ("england", "region", "support_type")
 SUPPORT_COLUMNS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
@@ -451,12 +453,13 @@ def indicator_table(
     Proportions are percentages 0-100; ``count`` is empty (NA) for means.
     ``quarter`` None = latest quarter with data; "all" = every quarter.
     Suppressed rows have n, count, value and limits NA. ``benchmark`` is
-    "england" (same period, all schemes, same respondent filters) or "region"
-    (the region of each row's area). Extra columns after VALUE_COLUMNS: name,
-    domain, measure, polarity, outside998 (bool), sd (means), quarter_label when
-    grouping by quarter. Change KHIs give the mean change (see :func:`change`);
-    with ``quarter="all"`` by quarter, ``change_since`` skips the (costly, one
-    pass per quarter) change of quarters before it.
+    "england" (same period, all schemes, same respondent filters), "region"
+    (the region of each row's area) or "support_type" (England's schemes for the
+    same support type: by support type, or with one support type chosen). Extra
+    columns after VALUE_COLUMNS: name, domain, measure, polarity, outside998
+    (bool), sd (means), quarter_label when grouping by quarter. Change KHIs give
+    the mean change (see :func:`change`); with ``quarter="all"`` by quarter,
+    ``change_since`` skips the change of quarters before it.
     """
     by = _check_by(by)
     filters = filters or Filters()
@@ -469,6 +472,15 @@ def indicator_table(
     bench_keys = [d for d in ("quarter",) if d in by]
     if benchmark == "region":
         bench_keys.append("region")
+    if benchmark == "support_type":
+        if "support_type" in by:
+            bench_keys.append("support_type")
+        elif not filters.support_types or len(filters.support_types) != 1:
+            raise ValueError(
+                "Comparing with schemes of the same support type needs one support type: "
+                "break down by support_type, or choose one support type."
+            )
+        # With one support type chosen, England under the same filter is that benchmark.
     with store.connect() as con:
         period_sql, period_params, start = _period(quarter, store, con)
         # A scheme's region (its benchmark, and its nesting for disclosure control)

@@ -352,9 +352,13 @@ def caterpillar_chart(
     benchmark: float | None = None,
     benchmark_label: str = "England",
     highlight: str | None = None,
+    against: str = "England",
 ) -> go.Figure:
     """Every group ranked by value with its 95% interval: overlapping intervals say
     "no real difference", which a league table hides.
+
+    ``against`` names what the ``comparison`` column compared with ("England",
+    "its region", ...), for the legend and hover words.
 
     Groups run along the x axis (no labels, too many to read); hover names them,
     colour and shape give the comparison with the benchmark, and ``highlight``
@@ -375,6 +379,7 @@ def caterpillar_chart(
         mask = (comparisons == key).to_numpy()
         if not mask.any():
             continue
+        words = words.replace("England", against)
         fig.add_trace(
             go.Scatter(
                 x=data["rank"][mask],

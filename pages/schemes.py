@@ -83,10 +83,31 @@ def funnel_section(khi: KHI, label: str, filters: c.Filters, highlight: str | No
         st.markdown("No scheme is outside the 99.8% limits: the differences could be chance.")
 
 
+# What each scheme can be compared with (the engine's benchmarks, spec §4). The
+# engine's third, schemes of the same support type, is England itself here: the
+# sidebar's support type already narrows England to it.
+BENCHMARK_WORDS = {"england": "England", "region": "its region"}
+
+
+def benchmark_choice() -> str:
+    """England, or the scheme's own region."""
+    return st.radio(
+        "Compare each scheme with",
+        list(BENCHMARK_WORDS),
+        format_func=lambda b: BENCHMARK_WORDS[b].capitalize(),
+        horizontal=True,
+        key="schemes_benchmark",
+        help="With a support type chosen in the sidebar, England means England's "
+        "schemes for that support type.",
+    )
+
+
 def ranked_section(
-    khi: KHI, label: str, table: pd.DataFrame, england: float | None, highlight: str | None
+    khi: KHI, label: str, table: pd.DataFrame, england: float | None, highlight: str | None,
+    benchmark: str = "england",
 ) -> None:
-    """Every scheme with its 95% interval, ranked, with the England line."""
+    """Every scheme with its 95% interval, ranked, against the chosen benchmark (the
+    England line when that is England: a region's value differs by scheme)."""
     st.plotly_chart(
         c.figure("caterpillar_chart",
             table,
@@ -94,8 +115,9 @@ def ranked_section(
             title=f"{khi.name}: schemes ranked, with 95% intervals, {label}",
             value_title="Per cent" if khi.is_proportion else khi.name,
             percent=khi.is_proportion,
-            benchmark=england,
+            benchmark=england if benchmark == "england" else None,
             highlight=highlight,
+            against=BENCHMARK_WORDS[benchmark],
         ),
         key="schemes_ranked",
         theme=None,
@@ -202,6 +224,7 @@ def render() -> None:
         "Every scheme is compared, whatever region or scheme is chosen in the sidebar; the "
         "chosen scheme is marked. " + c.suppressed_note(settings.min_base)
     )
+    benchmark = benchmark_choice()
     table = c.engine_call(
         "indicator_table",
         khis=[code],
@@ -209,6 +232,7 @@ def render() -> None:
         quarter=label,
         filters=filters,
         settings=settings,
+        benchmark=benchmark,
     )
     if table is None or table.empty or not table["value"].notna().any():
         st.info(
@@ -226,7 +250,7 @@ def render() -> None:
     highlight = scheme_names().get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
     if khi.is_proportion:
         funnel_section(khi, label, filters, highlight)
-    ranked_section(khi, label, table, england, highlight)
+    ranked_section(khi, label, table, england, highlight, benchmark)
     profile_section(label, filters)
 
 

@@ -106,3 +106,30 @@ def test_bad_arguments_exit_2_with_what_to_do(
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_benchmarks_are_the_region_or_the_same_support_type(demo_store: Store) -> None:
+    db = str(demo_store.path)
+    regions = csv_of(kpi("indicators", "--db", db, "--khi", "warm_kind", "--by", "region"))
+    schemes = csv_of(kpi("indicators", "--db", db, "--khi", "warm_kind", "--by", "scheme",
+                         "--benchmark", "region"))
+    region_of = dict(zip(demo_store.schemes()["scheme_id"], demo_store.schemes()["region"]))
+    region_value = dict(zip(regions["region"], regions["value"]))
+    # Each scheme is compared with its own region's published value.
+    expected = [region_value[region_of[s]] for s in schemes["scheme"]]
+    assert schemes["benchmark"].tolist() == pytest.approx(expected)
+    assert schemes["benchmark"].nunique() > 1
+
+    england = csv_of(kpi("indicators", "--db", db, "--khi", "warm_kind", "--by",
+                         "support_type"))
+    london = csv_of(kpi("indicators", "--db", db, "--khi", "warm_kind", "--by", "support_type",
+                        "--region", "London", "--benchmark", "support_type"))
+    england_value = dict(zip(england["support_type"].fillna("-"), england["value"]))
+    assert london["benchmark"].tolist() == pytest.approx(
+        [england_value[t] for t in london["support_type"].fillna("-")]
+    )
+    # Without a support type to compare within, the command says what to do.
+    refused = kpi("indicators", "--db", db, "--khi", "warm_kind", "--by", "scheme",
+                  "--benchmark", "support_type")
+    assert refused.returncode == 2
+    assert "needs one support type" in refused.stderr

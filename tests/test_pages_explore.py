@@ -329,3 +329,30 @@ def test_filters_that_match_nothing_say_so(
         assert not at.error, page
         if page != "regions":  # Regions shows every region whatever the sidebar's area
             assert texts(at.info), page
+
+
+def test_schemes_can_be_compared_with_their_own_region(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   state={"schemes_benchmark": "region"})
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="schemes_khi").value
+    label = latest_label(demo_store)
+    table = engine.indicator_table(
+        demo_store, khis=[code], by=["scheme"], quarter=label, filters=Filters(),
+        settings=settings, benchmark="region",
+    )
+    ranked = figure(at, "schemes_ranked")
+    names = {t.get("name") for t in ranked["data"]}
+    shown = table[~table["suppressed"].astype(bool)]
+    expected = {
+        c.COMPARISON_STYLE[k][1].replace("England", "its region")
+        for k in shown["comparison"].unique()
+    }
+    assert names == expected
+    # Each comparison word's trace holds exactly the schemes the engine compared so.
+    for word in shown["comparison"].unique():
+        trace = next(t for t in ranked["data"]
+                     if t["name"] == c.COMPARISON_STYLE[word][1].replace("England", "its region"))
+        assert len(trace["y"]) == int((shown["comparison"] == word).sum())
