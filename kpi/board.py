@@ -1010,6 +1010,18 @@ def board_summary(
         For an unknown quarter, region or scheme, both a region and a scheme, or a
         store without survey data.
     """
+    with store.reading():  # one open of the file for the dozen reads below
+        return _board_summary(store, quarter, region, scheme, settings, scope)
+
+
+def _board_summary(
+    store: Store,
+    quarter: dt.date | str | None,
+    region: str | None,
+    scheme: str | None,
+    settings: Settings | None,
+    scope: tuple[str, ...] | None,
+) -> BoardPack:
     settings = settings or Settings(
         min_base=int(bank().settings.get("min_base", 5)),
         min_compare=int(bank().settings.get("min_compare", 10)),

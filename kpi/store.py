@@ -195,11 +195,35 @@ class Store:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
+        self._reading: duckdb.DuckDBPyConnection | None = None
 
     # ------------------------------------------------------------ plumbing ---
     @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """Hold one read-only connection for a batch of reads (the board pack makes a
+        dozen), then close it: one open instead of one per query, and still never
+        held past the batch. Reads inside share it; writes are refused meanwhile
+        by DuckDB itself, so keep batches short."""
+        if self._reading is not None:
+            yield self
+            return
+        with self.connect() as con:
+            self._reading = con
+            try:
+                yield self
+            finally:
+                self._reading = None
+
+    @contextmanager
     def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open the file for one unit of work, waiting a bounded time for a lock."""
+        if not write and self._reading is not None:
+            cursor = self._reading.cursor()  # its own results, the same open file
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
         if not write and not self.path.exists():
             raise StoreMissingError(
                 f"No store at {self.path}. Run `python -m kpi init` (or `demo`) first."

@@ -142,3 +142,28 @@ def test_a_version_1_store_is_upgraded_with_its_superseded_responses(tmp_path: P
     assert store.schema_version() == SCHEMA_VERSION == 2
     table = indicator_table(store, khis=["warm_kind"], settings=Settings(min_base=1))
     assert (int(table["n"].iloc[0]), int(table["count"].iloc[0])) == (1, 1)  # June counts
+
+
+def test_a_batch_of_reads_opens_the_file_once_and_lets_go(
+    fresh_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    opened: list[bool] = []
+    real_connect = duckdb.connect
+
+    def counting(path: str, read_only: bool = False):  # noqa: ANN202
+        opened.append(read_only)
+        return real_connect(path, read_only=read_only)
+
+    monkeypatch.setattr(duckdb, "connect", counting)
+    with fresh_store.reading():
+        for _ in range(3):
+            assert fresh_store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0] == 0
+        with fresh_store.reading():  # nested batches share the same connection
+            fresh_store.schemes()
+    assert opened == [True]
+    # Let go: a write right after the batch gets the file.
+    with fresh_store.transaction() as con:
+        con.execute("INSERT INTO meta VALUES ('probe', 'x')")
+    assert fresh_store.meta("probe") == "x"
