@@ -7,7 +7,9 @@ and the board report all call this package. Public surface, by module:
 - ``kpi.items.bank()`` / ``kpi.catalogue.catalogue()``: the item bank and KHIs.
 - ``kpi.ingest``: upload survey exports, activity returns and the register.
 - ``kpi.statistics``: Wilson, t, Byars, funnel limits, benchmark, trend, equity.
-- ``kpi.indicators``: KHI tables for any grouping, trends, funnels, equity, change.
+- ``kpi.indicators``: KHI tables for any grouping, trends, funnels, equity, change,
+  and the data-quality figures (response rates, missing returns, completeness).
+- ``kpi.disclosure``: which cells to hide (primary and secondary suppression).
 - ``kpi.demo.load_demo``: the synthetic demo sector.
 - ``kpi.board`` / ``kpi.report``: the quarterly board summary and its PDF.
 """

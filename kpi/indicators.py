@@ -188,7 +188,7 @@ def _latest_sql(period_sql: str, area_sql: str) -> str:
         WHERE {period_sql} AND {area_sql}"""
 
 
-def _period(quarter: dt.date | str | None, store: Store, con: duckdb.DuckDBPyConnection):
+def _period(quarter: dt.date | str | None, con: duckdb.DuckDBPyConnection):
     """(SQL condition, params, quarter start or None for every quarter)."""
     if isinstance(quarter, str) and quarter.strip().lower() == "all":
         return "TRUE", [], None
@@ -482,7 +482,7 @@ def indicator_table(
             )
         # With one support type chosen, England under the same filter is that benchmark.
     with store.connect() as con:
-        period_sql, period_params, start = _period(quarter, store, con)
+        period_sql, period_params, start = _period(quarter, con)
         # A scheme's region (its benchmark, and its nesting for disclosure control)
         # rides along as a key: one scheme lies in one region, so no group splits.
         extra_region = "region" not in by and ("scheme" in by or benchmark == "region")
@@ -690,7 +690,7 @@ def change(
     filters = filters or Filters()
     settings = settings or default_settings()
     with store.connect() as con:
-        _, _, start = _period(quarter, store, con)
+        _, _, start = _period(quarter, con)
         if start is None:
             return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
         cells = _change_cells(con, [entry], by, [start], filters)
@@ -710,7 +710,7 @@ def change(
     out["sd_change"] = ci["sd"].to_numpy()
     for column in _LIMITS:
         out[column] = ci[column].to_numpy()
-    out["p_value"] = _paired_p(out["mean_change"], out["sd_change"], out["n"])
+    out["p_value"] = stats.mean_zero_p_value(out["mean_change"], out["sd_change"], out["n"])
     with np.errstate(divide="ignore", invalid="ignore"):
         for key in ("better", "same", "worse"):
             out[f"share_{key}"] = 100.0 * cells[key].to_numpy(dtype=float) / cells["n"].to_numpy()
@@ -732,17 +732,6 @@ def change(
         out[column] = out[column].astype("float64").mask(hidden)
     out["n"] = out["n"].astype("Int64")
     return out.drop(columns="khi").reset_index(drop=True)
-
-
-def _paired_p(mean: pd.Series, sd: pd.Series, n: pd.Series) -> np.ndarray:
-    """Two-sided paired t-test p-value of no mean change (NaN when undefined)."""
-    from scipy import stats as sps
-
-    m, s, k = (np.asarray(a, dtype=float) for a in (mean, sd, n))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = m / (s / np.sqrt(k))
-        p = 2.0 * sps.t.sf(np.abs(t), k - 1)
-    return np.where((k >= 2) & (s > 0), p, np.nan)
 
 
 def _scheme_regions(store: Store) -> pd.DataFrame:
@@ -962,7 +951,7 @@ def answer_distribution(
     settings = settings or default_settings()
     column = entry.code  # from the item bank, not from input
     with store.connect() as con:
-        period_sql, period_params, _ = _period(quarter, store, con)
+        period_sql, period_params, _ = _period(quarter, con)
         params = list(period_params)
         area = _area_sql(filters, params)
         support = _support_sql(filters, params)
@@ -1170,7 +1159,7 @@ def item_completeness(
     settings = default_settings()
     items = bank().items
     with store.connect() as con:
-        period_sql, period_params, _ = _period(quarter, store, con)
+        period_sql, period_params, _ = _period(quarter, con)
         params = list(period_params)
         area = _area_sql(filters, params)
         support = _support_sql(filters, params)

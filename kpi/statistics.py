@@ -65,6 +65,7 @@ __all__ = [
     "funnel_limits_proportion",
     "funnel_position",
     "funnel_significance",
+    "mean_zero_p_value",
     "mean_intervals_from_moments",
     "paired_change",
     "proportion_with_intervals",
@@ -1258,6 +1259,35 @@ class PairedChange:
     share_worse: float
 
 
+def mean_zero_p_value(mean: ArrayLike, sd: ArrayLike, n: ArrayLike) -> np.ndarray:
+    """Two-sided one-sample t-test p-value of a zero mean, from summary statistics.
+
+    ``t = mean / (sd / sqrt(n))`` on ``n - 1`` degrees of freedom; applied to
+    latest-minus-first changes it is the paired t-test. NaN where it is undefined
+    (fewer than two values, or no spread).
+
+    Parameters
+    ----------
+    mean, sd, n : array_like
+        Mean, sample standard deviation and number of values per group.
+
+    Returns
+    -------
+    numpy.ndarray
+        P-values.
+
+    References
+    ----------
+    Student (1908) Biometrika 6:1-25; Altman DG (1991) Practical Statistics for Medical
+    Research, section 9.5 (paired data).
+    """
+    m, s, k = (_as_float(name, v) for name, v in (("mean", mean), ("sd", sd), ("n", n)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = m / (s / np.sqrt(k))
+        p = 2.0 * stats.t.sf(np.abs(t), k - 1)
+    return np.where((k >= 2) & (s > 0), p, np.nan)
+
+
 def paired_change(first: ArrayLike, latest: ArrayLike, polarity: str = "high") -> PairedChange:
     """Summarise change per person between a first and a latest measurement.
 
@@ -1306,11 +1336,7 @@ def paired_change(first: ArrayLike, latest: ArrayLike, polarity: str = "high") -
     sd = float(d.std(ddof=1)) if n >= 2 else nan
     lo95, up95 = t_interval(mean, sd, n, 0.95)
     lo998, up998 = t_interval(mean, sd, n, 0.998)
-    if n >= 2 and sd > 0:
-        t_stat = mean / (sd / math.sqrt(n))
-        p_value = float(2.0 * stats.t.sf(abs(t_stat), n - 1))
-    else:
-        p_value = nan
+    p_value = float(mean_zero_p_value(mean, sd, n)) if n >= 2 else nan
     up, down = float(np.mean(d > 0)), float(np.mean(d < 0))
     better, worse = (up, down) if polarity == "high" else (down, up)
     return PairedChange(

@@ -911,3 +911,19 @@ def test_property_benchmark_similar_iff_inside_95(n: int, share: float, benchmar
     assert (comparison.item() == "similar") == inside
     if outside.item():
         assert comparison.item() != "similar"
+
+
+def test_mean_zero_p_value_is_scipys_one_sample_t_test() -> None:
+    from scipy import stats as scipy_stats
+
+    from kpi.statistics import mean_zero_p_value
+
+    rng = np.random.default_rng(3)
+    groups = [rng.normal(0.4, 2.0, size) for size in (5, 12, 40)]
+    means = [g.mean() for g in groups]
+    sds = [g.std(ddof=1) for g in groups]
+    expected = [scipy_stats.ttest_1samp(g, 0.0).pvalue for g in groups]
+    got = mean_zero_p_value(means, sds, [len(g) for g in groups])
+    assert got == pytest.approx(expected)
+    # Undefined without spread or with one value.
+    assert np.isnan(mean_zero_p_value([1.0, 1.0], [0.0, np.nan], [5, 1])).all()
