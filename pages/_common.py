@@ -43,6 +43,34 @@ DIMENSION_LABELS = {
 }
 
 
+def through_navigation() -> None:
+    """Make sure this page runs inside dashboard.py's navigation and sidebar.
+
+    Why: while no session of the process has run dashboard.py's ``st.navigation``
+    yet, Streamlit treats a ``pages/`` folder as an old-style multipage app, so a
+    shared link opened first after a restart (``/schemes?region=London``) would run
+    the page alone: no store set-up, no filters, every file of ``pages/`` listed.
+    Leave that mode and rerun: the rerun goes through dashboard.py, which opens the
+    page the link names, with its query string. (Streamlit 1.67's
+    ``PagesManager.uses_pages_directory``; ``st.navigation`` clears it the same way.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # Only a session that has never been through dashboard.py: AppTest puts every
+    # rerun in that mode, and rerouting a rerun would drop the click behind it.
+    if PagesManager.uses_pages_directory and not st.session_state.get(ENTRY_RAN):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+ENTRY_RAN = "_khi_entry_ran"
+
+
+def entry_ran() -> None:
+    """dashboard.py marks the session: it has been through the navigation."""
+    st.session_state[ENTRY_RAN] = True
+
+
 def db_path() -> Path:
     """The store this dashboard shows: ``KHI_DB`` when set, else data/khi.duckdb."""
     return default_db_path()

@@ -19,6 +19,8 @@ from kpi.periods import quarter_label
 from kpi.store import Store
 from pages import _common as c
 
+c.through_navigation()
+
 ALL = "all"
 
 

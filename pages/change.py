@@ -18,6 +18,8 @@ from kpi.catalogue import khi as khi_by_code
 from pages import _common as c
 from pages import charts
 
+c.through_navigation()
+
 CHART_CONFIG = {"displaylogo": False}
 BREAKDOWNS = (
     None,

@@ -20,6 +20,8 @@ from kpi.periods import parse_quarter, quarter_label
 from pages import _common as c
 from pages import charts
 
+c.through_navigation()
+
 HIDDEN = "too few to show"
 
 

@@ -18,6 +18,8 @@ from kpi.export import safe_csv
 from kpi.items import Item, Scale, bank
 from pages import _common as c
 
+c.through_navigation()
+
 WHO = {"person": "People using Shared Lives", "carer": "Family carers", "all": "Everyone"}
 POLARITY = {"high": "Higher is better", "low": "Lower is better"}
 METHOD = {

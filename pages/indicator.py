@@ -20,6 +20,8 @@ from kpi.items import bank
 from pages import _common as c
 from pages import charts
 
+c.through_navigation()
+
 CHART_CONFIG = {"displaylogo": False}
 TREND_QUARTERS = 8
 BREAKDOWNS = (

@@ -19,6 +19,8 @@ from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages import _common as c
 
+c.through_navigation()
+
 HIDDEN = "Too few answers to show"
 TILES_PER_ROW = 4
 # Markdown colours for the comparison words (the icon and words carry the meaning).

@@ -17,6 +17,8 @@ from kpi.items import bank
 from kpi.periods import quarter_label
 from pages import _common as c
 
+c.through_navigation()
+
 HIDDEN = "Too few answers to show"
 CHART_CONFIG = {"displaylogo": False}
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")

@@ -19,6 +19,8 @@ from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from pages import _common as c
 
+c.through_navigation()
+
 HIDDEN = "Too few answers to show"
 CHART_CONFIG = {"displaylogo": False}
 

@@ -27,6 +27,8 @@ from kpi.items import bank, normalise_header
 from kpi.store import Store, StoreLockedError
 from pages import _common as c
 
+c.through_navigation()
+
 KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
 # Select-box values for a column mapped by hand that are not codes.
 NOT_MAPPED = "\x00not mapped"

@@ -7,7 +7,8 @@ download its own browsers here; ``make system-deps`` installs ``/usr/bin/chromiu
 Fixtures: ``server`` / ``app_url`` (the dashboard, started once per session
 and per xdist worker on a free port with ``KHI_DB`` pointing at the store; its
 log is kept beside the store and shown when it fails to start), ``browser``
-(Chromium), ``page`` (a fresh tab, its own Streamlit session) and ``app``
+(Chromium), ``fresh_server`` (a dashboard no browser has opened yet), ``page`` (a fresh tab, its own
+Streamlit session) and ``app``
 (``page`` with waits that follow the app root's ``data-test-script-state``
 attribute instead of sleeping).
 """
@@ -24,6 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +59,6 @@ class Server:
     url: str
     store: Store
     log: Path
-    warmed: bool = False
 
 
 def _free_port() -> int:
@@ -91,14 +92,14 @@ def browser_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-@pytest.fixture(scope="session")
-def server(browser_store: Store) -> Iterator[Server]:
-    """``streamlit run dashboard.py`` on a free port, showing ``browser_store``."""
+@contextmanager
+def running_dashboard(store: Store) -> Iterator[Server]:
+    """``streamlit run dashboard.py`` on a free port, showing ``store``, stopped after."""
     port = _free_port()
-    log = browser_store.path.with_name("streamlit.log")
+    log = store.path.with_name(f"streamlit-{port}.log")
     env = {
         **os.environ,
-        "KHI_DB": str(browser_store.path),
+        "KHI_DB": str(store.path),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [
@@ -115,7 +116,7 @@ def server(browser_store: Store) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield Server(url=url, store=browser_store, log=log)
+        yield Server(url=url, store=store, log=log)
     finally:
         process.terminate()
         try:
@@ -123,6 +124,20 @@ def server(browser_store: Store) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def server(browser_store: Store) -> Iterator[Server]:
+    """The dashboard for the session's browser tests, showing ``browser_store``."""
+    with running_dashboard(browser_store) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_server(browser_store: Store) -> Iterator[Server]:
+    """A dashboard process of its own that no browser has opened yet."""
+    with running_dashboard(browser_store) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -219,13 +234,6 @@ def page(browser, server: Server) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
-    if not server.warmed:
-        # Streamlit quirk: a process's very first run, when it is a deep link such
-        # as /upload, runs pages/upload.py on its own (the old pages-folder mode)
-        # instead of dashboard.py's st.navigation. Open the main page once first.
-        tab.goto(server.url)
-        tab.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        server.warmed = True
     try:
         yield tab
     finally:
