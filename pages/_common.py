@@ -54,11 +54,15 @@ def through_navigation() -> None:
     page the link names, with its query string. (Streamlit 1.67's
     ``PagesManager.uses_pages_directory``; ``st.navigation`` clears it the same way.)
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a later Streamlit without the old mode: nothing to undo
+        return
     # Only a session that has never been through dashboard.py: AppTest puts every
     # rerun in that mode, and rerouting a rerun would drop the click behind it.
-    if PagesManager.uses_pages_directory and not st.session_state.get(ENTRY_RAN):
+    if getattr(PagesManager, "uses_pages_directory", False) and not st.session_state.get(
+        ENTRY_RAN
+    ):
         PagesManager.uses_pages_directory = False
         st.rerun()
 
