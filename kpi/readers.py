@@ -149,7 +149,7 @@ def check_size(size: int, max_upload_mb: float | None = None) -> None:
         )
 
 
-_SAVE_AS = "Save your survey results as CSV or Excel (.xlsx) and upload that file instead."
+_SAVE_AS = "Save your survey results as CSV or Excel (.xlsx) and upload that file instead"
 
 
 def sniff_kind(data: bytes) -> str:

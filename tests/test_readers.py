@@ -486,8 +486,18 @@ def test_ragged_rows_still_read_through_the_python_fallback() -> None:
     ],
 )
 def test_what_is_not_a_spreadsheet_is_refused_by_content(data: bytes, phrase: str) -> None:
-    with pytest.raises(readers.RefusedFile, match=phrase):
+    with pytest.raises(readers.RefusedFile, match=phrase) as refused:
         readers.read_export(data, "results.csv")
+    message = str(refused.value)
+    assert message.endswith(".") and ".." not in message  # one sentence end, shown as is
+
+
+@pytest.mark.parametrize("kind", ["ole", "pdf", "image", "binary", "docx", "pptx", "ods", "zip",
+                                  "badzip"])
+def test_every_refusal_reads_as_finished_sentences(kind: str) -> None:
+    message = str(readers._refuse_kind(kind))
+    assert message.startswith("This file is ") and message.endswith(".")
+    assert ".." not in message
 
 
 # ------------------------------------------------------------- properties ---
