@@ -524,9 +524,23 @@ def indicator_table(
     if by:  # a group without answers to a KHI has no row for it (nothing to show)
         table = table[table["suppressed"] | (table["n"].fillna(0) > 0)].reset_index(drop=True)
     table = _compare(table, chosen, settings)
+    if _is_its_own_benchmark(filters, by, benchmark):
+        # All of England by quarter is the benchmark itself: nothing to compare.
+        table["comparison"] = "not compared"
+        table["outside998"] = False
     if extra_region:
         table = table.drop(columns="region")
     return _describe(table, chosen, by)
+
+
+def _is_its_own_benchmark(filters: Filters, by: Sequence[str], benchmark: str) -> bool:
+    """True when every row is the very value it would be compared with."""
+    whole = filters.regions is None and filters.scheme_ids is None and filters.scope is None
+    if benchmark == "region":
+        return set(by) <= {"quarter", "region"} and (whole or filters.regions is not None)
+    if benchmark == "support_type":
+        return whole and set(by) <= {"quarter", "support_type"}
+    return whole and set(by) <= {"quarter"}
 
 
 def _empty_table(by: Sequence[str]) -> pd.DataFrame:

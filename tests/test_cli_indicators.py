@@ -133,3 +133,17 @@ def test_benchmarks_are_the_region_or_the_same_support_type(demo_store: Store) -
                   "--benchmark", "support_type")
     assert refused.returncode == 2
     assert "needs one support type" in refused.stderr
+
+
+def test_england_is_not_compared_with_itself(demo_store: Store) -> None:
+    db = str(demo_store.path)
+    england = csv_of(kpi("indicators", "--db", db))
+    assert set(england["comparison"]) == {"not compared"}
+    by_quarter = csv_of(kpi("indicators", "--db", db, "--khi", "warm_kind", "--by", "quarter",
+                            "--quarter", "all"))
+    assert set(by_quarter["comparison"]) == {"not compared"}
+    # A region, or groups of people, are compared with England.
+    london = csv_of(kpi("indicators", "--db", db, "--region", "London"))
+    assert set(london["comparison"]) & {"better", "similar", "worse"}
+    ages = csv_of(kpi("indicators", "--db", db, "--khi", "lonely_often", "--by", "age_band"))
+    assert set(ages["comparison"]) & {"better", "similar", "worse"}
