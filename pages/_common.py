@@ -311,6 +311,12 @@ def khi_options(population: str | None = None) -> dict[str, str]:
     }
 
 
+def scored_khis() -> list[str]:
+    """The KHIs the tiles and profiles show: every one but the change KHIs, which
+    have their own page (and cost a pass of their own to compute)."""
+    return [k.code for k in catalogue() if k.measure != "change"]
+
+
 def unit(khi: KHI) -> str:
     return "%" if khi.is_proportion else ""
 

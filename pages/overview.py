@@ -127,10 +127,16 @@ def change_lines(
     more than drawing the page.
     """
     now = rows_by_code(
-        c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
+        c.engine_call(
+            "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+            settings=settings,
+        )
     )
     before = rows_by_code(
-        c.engine_call("indicator_table", quarter=previous, filters=filters, settings=settings)
+        c.engine_call(
+            "indicator_table", khis=c.scored_khis(), quarter=previous, filters=filters,
+            settings=settings,
+        )
     )
     return {
         k.code: change_since(k, now.get(k.code), before.get(k.code))
@@ -199,7 +205,10 @@ def render() -> None:
     settings = c.settings()
     quarter = parse_quarter(label)
     previous = quarter_label(shift_quarter(quarter, -1))
-    table = c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
+    table = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+        settings=settings,
+    )
     st.caption(
         f"{c.area_label(filters)} · {label} · change compared with {previous}. "
         + c.suppressed_note(settings.min_base)

@@ -165,9 +165,13 @@ def profile_section(label: str, filters: c.Filters) -> None:
     )
     settings = c.settings()
     by_scheme = c.engine_call(
-        "indicator_table", by=["scheme"], quarter=label, filters=filters, settings=settings
+        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=label,
+        filters=filters, settings=settings,
     )
-    england = c.engine_call("indicator_table", quarter=label, filters=filters, settings=settings)
+    england = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+        settings=settings,
+    )
     who = st.session_state.get("f_who", "both")
     khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
     frame = c.figure("spine_frame", by_scheme, england, scheme, khis)
