@@ -128,9 +128,12 @@ def _khis(codes: Sequence[str] | None) -> list[KHI]:
     return [khi_by_code(code) for code in codes]
 
 
-def _area_sql(filters: Filters, params: list, region: str = "s.region") -> str:
+def _area_sql(
+    filters: Filters, params: list, region: str = "s.region", scheme: str = "r.scheme_id"
+) -> str:
     """Conditions on the scheme (region, scheme, scope) and the respondent type:
-    safe before de-duplication (both are part of a person's key)."""
+    safe before de-duplication (both are part of a person's key). ``region`` and
+    ``scheme`` name the columns in the caller's query."""
     parts = ["TRUE"]
     if filters.regions is not None:
         names = _region_names(filters.regions)
@@ -138,7 +141,7 @@ def _area_sql(filters: Filters, params: list, region: str = "s.region") -> str:
         params.extend(names)
     for ids in (filters.scheme_ids, filters.scope):
         if ids is not None:
-            parts.append(f"r.scheme_id IN ({', '.join('?' * len(ids))})" if ids else "FALSE")
+            parts.append(f"{scheme} IN ({', '.join('?' * len(ids))})" if ids else "FALSE")
             params.extend(ids)
     if filters.respondent_types is not None:
         types = filters.respondent_types
@@ -164,14 +167,14 @@ def _region_names(regions: Sequence[str]) -> list[str]:
     return out
 
 
-def _support_sql(filters: Filters, params: list) -> str:
+def _support_sql(filters: Filters, params: list, column: str = "r.support_type") -> str:
     """The support-type condition, applied after de-duplication (an attribute of the
     person's latest response, so each person stays in one group)."""
     if filters.support_types is None:
         return "TRUE"
     types = filters.support_types
     params.extend(types)
-    return f"r.support_type IN ({', '.join('?' * len(types))})" if types else "FALSE"
+    return f"{column} IN ({', '.join('?' * len(types))})" if types else "FALSE"
 
 
 def _latest_sql(period_sql: str, area_sql: str) -> str:
@@ -193,17 +196,15 @@ def _period(quarter: dt.date | str | None, con: duckdb.DuckDBPyConnection):
     if isinstance(quarter, str) and quarter.strip().lower() == "all":
         return "TRUE", [], None
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
-        start = _latest_quarter(con)
-        if start is None:
+        quarters = _quarters(con)
+        if not quarters:
             return "FALSE", [], None
+        start = quarters[-1]
     else:
         start = parse_quarter(quarter)
     return "r.quarter_start = ?", [start], start
 
 
-def _latest_quarter(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    row = con.execute("SELECT max(quarter_start) FROM responses").fetchone()
-    return None if row is None or row[0] is None else row[0]
 
 
 def _aggregate_sql(khis: Sequence[KHI]) -> str:
@@ -426,10 +427,8 @@ def available_quarters(store: Store) -> list[dt.date]:
     """Quarter starts that have survey responses, oldest first."""
     if not store.exists():
         return []
-    frame = store.query(
-        "SELECT DISTINCT quarter_start FROM responses ORDER BY quarter_start"
-    )
-    return [pd.Timestamp(q).date() for q in frame["quarter_start"]]
+    with store.connect() as con:
+        return [pd.Timestamp(q).date() for q in _quarters(con)]
 
 
 def latest_quarter(store: Store) -> dt.date | None:
@@ -503,8 +502,6 @@ def indicator_table(
                 ends = ends[-1:]
             if change_since is not None:
                 ends = [q for q in ends if q >= change_since]
-            if start is None and period_sql == "FALSE":
-                ends = []
             view = _change_cells(con, changes, keys, ends, filters)
             bench = _change_cells(con, changes, bench_keys, ends, bench_filters)
             if "quarter" not in by:  # one period end: its date is not a column
@@ -581,7 +578,7 @@ def _change_sql(khi: KHI, keys: Sequence[str], filters: Filters, params: list) -
     """
     params.append(None)  # placeholder for the ends list, set by the caller
     area = _area_sql(filters, params)
-    support = _support_sql(filters, params)
+    support = _support_sql(filters, params, "p.support_type")
     score = khi.score_sql
     order = "(r.completed_on, r.response_id)"
     attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
@@ -630,7 +627,7 @@ def _change_sql(khi: KHI, keys: Sequence[str], filters: Filters, params: list) -
                            'count(*) FILTER (d = 0) AS same',
                            f'count(*) FILTER ({worse}) AS worse'])}
         FROM people p
-        WHERE {support.replace('r.support_type', 'p.support_type')}
+        WHERE {support}
         GROUP BY {group}"""
 
 
@@ -731,7 +728,8 @@ def change(
     out.insert(0, "khi", khi)
     nest = {"scheme": "region"} if "scheme" in by and "region" not in by else {}
     if nest:
-        out = out.merge(_scheme_regions(store), on="scheme", how="left")
+        regions = store.schemes()[["scheme_id", "region"]].rename(columns={"scheme_id": "scheme"})
+        out = out.merge(regions, on="scheme", how="left")
     out["suppressed"] = suppress(
         out, by=by, within=["khi", *by], min_base=settings.min_base, nest=nest
     )
@@ -746,11 +744,6 @@ def change(
         out[column] = out[column].astype("float64").mask(hidden)
     out["n"] = out["n"].astype("Int64")
     return out.drop(columns="khi").reset_index(drop=True)
-
-
-def _scheme_regions(store: Store) -> pd.DataFrame:
-    frame = store.query("SELECT scheme_id AS scheme, region FROM schemes")
-    return frame
 
 
 # ------------------------------------------------------------------- trend ---
@@ -1039,8 +1032,9 @@ def _rate_cells(
     ) or "0"
     activity_params: list = []
     activity_area = _area_sql(
-        dataclasses.replace(filters, respondent_types=None), activity_params
-    ).replace("r.scheme_id", "a.scheme_id")
+        dataclasses.replace(filters, respondent_types=None), activity_params,
+        scheme="a.scheme_id",
+    )
     activity_period = "TRUE"
     if quarter is not None:
         activity_period = "a.quarter_start = ?"
@@ -1141,8 +1135,8 @@ def missing_returns(
     if start is None:
         return pd.DataFrame(columns=["scheme_id", "name", "region", "last_return"])
     params: list = [start]
-    area = _area_sql(dataclasses.replace(filters, respondent_types=None), params).replace(
-        "r.scheme_id", "s.scheme_id"
+    area = _area_sql(
+        dataclasses.replace(filters, respondent_types=None), params, scheme="s.scheme_id"
     )
     frame = store.query(
         f"""SELECT s.scheme_id, s.name, s.region,
@@ -1226,8 +1220,8 @@ def activity_summary(
         return pd.DataFrame()
     year_before = shift_quarter(start, -4)
     area_params: list = []
-    area = _area_sql(dataclasses.replace(filters, respondent_types=None), area_params).replace(
-        "r.scheme_id", "a.scheme_id"
+    area = _area_sql(
+        dataclasses.replace(filters, respondent_types=None), area_params, scheme="a.scheme_id"
     )
     people = " + ".join(f"coalesce(a.{c}, 0)" for c in SUPPORT_COLUMNS)
     now = "a.quarter_start = ?"

@@ -29,6 +29,12 @@ from pages import charts
 # One palette and one set of comparison words for pages and charts alike.
 PALETTE, SEQUENCE, COMPARISON_STYLE = charts.PALETTE, charts.SEQUENCE, charts.COMPARISON_STYLE
 
+# The groups of people every KHI can be broken down by (spec §4, equity), in the
+# order the pages offer them; a page adds "region" where places are compared too.
+GROUPS_OF_PEOPLE = (
+    "support_type", "primary_need", "age_band", "gender", "ethnicity", "completed_by"
+)
+
 DIMENSION_LABELS = {
     "region": "Region",
     "scheme": "Scheme",

@@ -21,16 +21,7 @@ from pages import charts
 c.through_navigation()
 
 CHART_CONFIG = {"displaylogo": False}
-BREAKDOWNS = (
-    None,
-    "support_type",
-    "primary_need",
-    "age_band",
-    "gender",
-    "ethnicity",
-    "completed_by",
-    "region",
-)
+BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 
 
 def change_khis() -> dict[str, str]:

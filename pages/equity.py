@@ -21,7 +21,7 @@ from pages import charts
 c.through_navigation()
 
 CHART_CONFIG = {"displaylogo": False}
-GROUPINGS = ("primary_need", "age_band", "ethnicity", "gender", "support_type", "completed_by")
+GROUPINGS = c.GROUPS_OF_PEOPLE
 
 
 def gap_words(khi: KHI, groups: pd.DataFrame, result: object, dimension: str) -> str:

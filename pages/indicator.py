@@ -24,15 +24,7 @@ c.through_navigation()
 
 CHART_CONFIG = {"displaylogo": False}
 TREND_QUARTERS = 8
-BREAKDOWNS = (
-    "support_type",
-    "primary_need",
-    "age_band",
-    "gender",
-    "ethnicity",
-    "completed_by",
-    "region",
-)
+BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
 
 
 def p_words(p_value: float) -> str:
