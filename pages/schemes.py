@@ -105,11 +105,18 @@ def benchmark_choice() -> str:
 
 
 def ranked_section(
-    khi: KHI, label: str, table: pd.DataFrame, england: float | None, highlight: str | None,
-    benchmark: str = "england",
+    khi: KHI, label: str, filters: c.Filters, england: float | None, highlight: str | None
 ) -> None:
-    """Every scheme with its 95% interval, ranked, against the chosen benchmark (the
-    England line when that is England: a region's value differs by scheme)."""
+    """Every scheme with its 95% interval, ranked, against the benchmark chosen just
+    above the chart (the England line when that is England: a region's value
+    differs by scheme)."""
+    benchmark = benchmark_choice()
+    table = with_names(
+        c.engine_call(
+            "indicator_table", khis=[khi.code], by=["scheme"], quarter=label, filters=filters,
+            settings=c.settings(), benchmark=benchmark,
+        )
+    )
     st.plotly_chart(
         c.figure("caterpillar_chart",
             table,
@@ -230,7 +237,6 @@ def render() -> None:
         "Every scheme is compared, whatever region or scheme is chosen in the sidebar; the "
         "chosen scheme is marked. " + c.suppressed_note(settings.min_base)
     )
-    benchmark = benchmark_choice()
     table = c.engine_call(
         "indicator_table",
         khis=[code],
@@ -238,7 +244,6 @@ def render() -> None:
         quarter=label,
         filters=filters,
         settings=settings,
-        benchmark=benchmark,
     )
     if table is None or table.empty or not table["value"].notna().any():
         st.info(
@@ -247,7 +252,6 @@ def render() -> None:
         )
         profile_section(label, filters)
         return
-    table = with_names(table)
     total = c.engine_call(
         "indicator_table", khis=[code], quarter=label, filters=filters, settings=settings
     )
@@ -256,7 +260,7 @@ def render() -> None:
     highlight = scheme_names().get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
     if khi.is_proportion:
         funnel_section(khi, label, filters, highlight)
-    ranked_section(khi, label, table, england, highlight, benchmark)
+    ranked_section(khi, label, filters, england, highlight)
     profile_section(label, filters)
 
 
