@@ -57,7 +57,7 @@ PAGES = {
 
 navigation = st.navigation(PAGES)
 _common.entry_ran()
-if _common.store().is_demo():
+if _common.is_demo():
     st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
 _common.filter_bar()
 navigation.run()

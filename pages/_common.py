@@ -9,12 +9,15 @@ must never recompute around it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import indicators as engine
@@ -127,16 +130,28 @@ def revision() -> int:
 
 
 # ------------------------------------------------------------- cached calls ---
-@st.cache_data(show_spinner=False, max_entries=64)
-def _available_quarters(path: str, rev: int) -> list[dt.date]:
-    return engine.available_quarters(Store(path))
+# The small reads every rerun makes are resources, not st.cache_data: unpickling
+# a copy each time cost more than the read saved. Callers never change them.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _available_quarters(path: str, rev: int) -> tuple[dt.date, ...]:
+    return tuple(engine.available_quarters(Store(path)))
 
 
-def available_quarters() -> list[dt.date]:
+def available_quarters() -> tuple[dt.date, ...]:
     return _available_quarters(str(db_path()), revision())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _is_demo(path: str, rev: int) -> bool:
+    return Store(path).is_demo()
+
+
+def is_demo() -> bool:
+    """Whether the store holds the synthetic demo sector (the sidebar says so)."""
+    return _is_demo(str(db_path()), revision())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _schemes(path: str, rev: int) -> pd.DataFrame:
     return Store(path).schemes()
 
@@ -164,21 +179,42 @@ def engine_call(name: str, *args: object, **kwargs: object) -> object:
     return _call(str(db_path()), revision(), name, args, tuple(sorted(kwargs.items())))
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _figure(name: str, args: tuple, kwargs: tuple) -> go.Figure:
-    return getattr(charts, name)(*args, **dict(kwargs))
+Section = TypeVar("Section", bound=Callable[..., Any])
 
 
-def figure(name: str, *args: object, **kwargs: object) -> go.Figure:
-    """``pages.charts.<name>(...)``, built once for the same inputs (a figure, or the
-    frame a figure is drawn from).
+def replayed(function: Section) -> Section:
+    """Decorator for a part of a page that has no widgets: drawn once for the same
+    arguments and store revision, then replayed.
 
-    Why: building a plotly figure (subplots, a tile map, a funnel) costs far more
-    than anything else in a warm rerun. The figure is a shared resource keyed on
-    the engine's result it draws, so a new upload (a new result) draws afresh;
-    pages pass it straight to ``st.plotly_chart`` and never change it.
+    Why: a warm rerun spent most of its time rebuilding what it had drawn before
+    (serialising plotly figures, converting tables to Arrow, hashing frames for
+    cache keys). Streamlit's caches record the elements a cached function draws
+    and replay them on a hit ("Using Streamlit commands in cached functions",
+    st.cache_resource docs), so a replayed part costs what sending its elements
+    costs. The store revision is part of the key, so a new upload draws afresh.
+
+    Rules for a replayed part: no widgets (buttons, inputs, downloads) inside it,
+    and every input an argument (codes, labels, Filters; not session state), since
+    the arguments are the whole cache key. Its value is shared between sessions,
+    so callers never change it in place.
     """
-    return _figure(name, args, tuple(sorted(kwargs.items())))
+
+    def draw(store_path: str, store_revision: int, code: str, args: tuple, kwargs: tuple) -> Any:
+        return function(*args, **dict(kwargs))
+
+    # Streamlit keys a cache on the function's module and qualified name: this
+    # part's own, not this wrapper's; ``code`` adds its bytecode, so an edited
+    # part is drawn afresh after a reload.
+    draw.__module__, draw.__qualname__ = function.__module__, function.__qualname__
+    draw.__name__ = function.__name__
+    cached = st.cache_resource(show_spinner=False, max_entries=256)(draw)
+    code = hashlib.blake2b(function.__code__.co_code, digest_size=8).hexdigest()
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return cached(str(db_path()), revision(), code, args, tuple(sorted(kwargs.items())))
+
+    return call  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------ filters ---

@@ -1,0 +1,8 @@
+"""What each dashboard page draws.
+
+``pages/<name>.py`` is the script Streamlit runs for a page; it imports
+``pages.views.<name>`` and calls its ``render()``. Why the split: Streamlit
+compiles and runs a page script afresh on every rerun, while an imported module
+is compiled once per process, and its cached sections (``_common.replayed``) are
+set up once too.
+"""

@@ -1,0 +1,129 @@
+"""Change over time: are the same people doing better than when they started?
+
+Quarter-on-quarter values compare different people; this page follows people
+who answered two or more times (up to the end of the chosen quarter) and shows
+their latest minus their first answer for wellbeing (SWEMWBS) and number of
+friends: the average change with its 95% interval, and the shares who got
+better, stayed the same or got worse, overall and by a chosen group. Every
+number is the engine's ``change``; hidden groups show no numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi.catalogue import KHI, catalogue
+from kpi.catalogue import khi as khi_by_code
+from pages import _common as c
+from pages import charts
+
+CHART_CONFIG = {"displaylogo": False}
+BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
+
+
+def change_khis() -> dict[str, str]:
+    """The catalogue's change KHIs: code -> name."""
+    return {k.code: k.name for k in catalogue() if k.measure == "change"}
+
+
+def unit_words(khi: KHI) -> str:
+    return "points on the wellbeing scale" if "swemwbs" in khi.code else "friends"
+
+
+def headline(khi: KHI, row: pd.Series) -> str:
+    """The overall change in words: size, interval, and whether it could be chance."""
+    if bool(row.get("suppressed", False)) or pd.isna(row.get("mean_change")):
+        return "Too few people with two or more answers to show."
+    change = float(row["mean_change"])
+    low, up = row.get("lower95"), row.get("upper95")
+    n = int(row["n"]) if pd.notna(row.get("n")) else None
+    direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"
+    amount = f" by {abs(change):.2f} {unit_words(khi)} on average" if change else " on average"
+    interval = f" (95% interval {low:+.2f} to {up:+.2f})" if pd.notna(low) and pd.notna(up) else ""
+    real = pd.notna(low) and pd.notna(up) and (low > 0 or up < 0)
+    good = (change > 0) == (khi.polarity == "high")
+    verdict = (
+        (" **This is a real improvement.**" if good else " **This is a real worsening.**")
+        if real
+        else " This could be chance."
+    )
+    people = f"For the {n:,} people" if n else "For people"
+    return (
+        f"{people} who answered two or more times, {khi.name.lower().removeprefix('change in ')}"
+        f" {direction}{amount}{interval} between their first and latest answer.{verdict}"
+    )
+
+
+def render() -> None:
+    """Draw the page for the sidebar's filters."""
+    label = c.start_page("Change over time")
+    if label is None:
+        return
+    filters = c.current_filters()
+    options = change_khis()
+    left, right = st.columns(2)
+    with left:
+        code = st.radio(
+            "Change in", list(options), format_func=options.get, key="change_khi", horizontal=True
+        )
+    with right:
+        dimension = st.selectbox(
+            "Break down by",
+            BREAKDOWNS,
+            format_func=lambda d: "No breakdown" if d is None else c.DIMENSION_LABELS[d],
+            key="change_by",
+        )
+    draw(label, code, dimension, filters)
+
+
+@c.replayed
+def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> None:
+    """Everything under the two choices (no widgets: drawn once per view)."""
+    khi = khi_by_code(code)
+    st.caption(
+        f"{c.area_label(filters)} · up to the end of {label}. {khi.definition} "
+        + c.suppressed_note(c.settings().min_base)
+    )
+    settings = c.settings()
+    overall = c.engine_call("change", code, quarter=label, filters=filters, settings=settings)
+    if overall is None or len(overall) == 0:
+        st.info(
+            "Nobody has answered two or more times with these filters yet. Change shows once "
+            "people have answered in at least two quarters."
+        )
+        return
+    st.markdown(headline(khi, overall.iloc[0]))
+    frame = overall.assign(group="Everyone")
+    if dimension is not None:
+        groups = c.engine_call(
+            "change", code, by=[dimension], quarter=label, filters=filters, settings=settings
+        )
+        groups = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
+        frame = pd.concat([frame, groups], ignore_index=True)
+    shares = frame.copy()
+    for key in ("better", "same", "worse"):
+        shares[f"share_{key}"] = pd.to_numeric(shares[f"share_{key}"], errors="coerce")
+    st.plotly_chart(
+        charts.interval_chart(frame.rename(columns={"mean_change": "value"}),
+            "group",
+            title=f"Average change in {unit_words(khi)}",
+            value_title=f"Latest minus first ({unit_words(khi)})",
+            percent=False,
+            benchmark=0.0,
+            benchmark_label="No change",
+            benchmark_value_shown=False,
+        ),
+        key="change_mean",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    st.plotly_chart(
+        charts.better_same_worse(
+            shares, "group", title="Who got better, stayed the same or got worse"
+        ),
+        key="change_shares",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+

@@ -1,0 +1,330 @@
+"""Data quality: is there enough data, from enough people, to trust the numbers?
+
+Three questions a scheme worker or commissioner asks before reading a KHI:
+how many of the people supported answered (response rate), which schemes have
+not sent their quarterly activity return, and which questions people skip
+(item completeness). Every number comes from the engine
+(``kpi.indicators.response_rates``, ``missing_returns``, ``item_completeness``),
+which has already hidden small cells; this page only arranges and draws them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from kpi.indicators import Filters
+from kpi.items import bank
+from kpi.periods import parse_quarter, quarter_label
+from pages import _common as c
+from pages import charts
+
+HIDDEN = "too few to show"
+
+
+# ------------------------------------------------------------------ helpers ---
+def _label(value: object) -> str:
+    """A quarter as people read it, whatever form the engine gives (date or label)."""
+    if isinstance(value, str):
+        return quarter_label(parse_quarter(value))
+    return quarter_label(pd.Timestamp(value).date())
+
+
+def _hidden(frame: pd.DataFrame) -> pd.Series:
+    if "suppressed" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["suppressed"].fillna(False).astype(bool)
+
+
+def _percent(value: object, hidden: bool = False) -> str:
+    if hidden:
+        return HIDDEN
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):.0f}%"
+
+
+def _count(value: object) -> object:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _in_view(frame: object, filters: Filters) -> pd.DataFrame:
+    """Rows of the schemes the sidebar and the user's scope show (no recomputation)."""
+    if not isinstance(frame, pd.DataFrame):
+        return pd.DataFrame()
+    if frame.empty or "scheme_id" not in frame:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if filters.scope:
+        keep &= frame["scheme_id"].isin(filters.scope)
+    if filters.scheme_ids:
+        keep &= frame["scheme_id"].isin(filters.scheme_ids)
+    if filters.regions and "region" in frame:
+        keep &= frame["region"].isin(filters.regions)
+    return frame[keep]
+
+
+def scheme_names() -> dict[str, str]:
+    frame = c.schemes()
+    return dict(zip(frame["scheme_id"], frame["name"]))
+
+
+# ----------------------------------------------------------- response rates ---
+def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The chosen quarter, one line per scheme: responses, people supported and the rate."""
+    data = rates[[_label(q) == label for q in rates["quarter"]]]
+    names = scheme_names()
+    hidden = _hidden(data)
+    out = pd.DataFrame(
+        {
+            "Scheme": [names.get(s, s) for s in data["scheme_id"]],
+            "Region": data.get("region", ""),
+            "Responses": pd.array(
+                [None if h else _count(v) for v, h in zip(data["responses"], hidden)],
+                dtype="Int64",
+            ),
+            "People supported": pd.array(
+                [_count(v) for v in data["people_supported"]], dtype="Int64"
+            ),
+            "Response rate": [_percent(v, h) for v, h in zip(data["rate"], hidden)],
+        }
+    )
+    return out.sort_values("Scheme").reset_index(drop=True)
+
+
+def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
+    """Every quarter side by side: one line per scheme, one column per quarter (the rate)."""
+    names = scheme_names()
+    hidden = _hidden(rates)
+    long = pd.DataFrame(
+        {
+            "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
+            "start": [parse_quarter(_label(q)) for q in rates["quarter"]],
+            "rate": [
+                "no return" if pd.isna(people) and not h else _percent(v, h)
+                for v, h, people in zip(rates["rate"], hidden, rates["people_supported"])
+            ],
+        }
+    )
+    wide = long.pivot_table(index="Scheme", columns="start", values="rate", aggfunc="first")
+    wide = wide[sorted(wide.columns)]
+    wide.columns = [quarter_label(q) for q in wide.columns]
+    return wide.fillna("–").reset_index()
+
+
+def rates_chart(rates: pd.DataFrame, label: str) -> go.Figure:
+    """The chosen quarter: each scheme's response rate against its size.
+
+    Why a scatter and not a bar per scheme: 150 schemes do not fit a bar chart,
+    and a rate means more beside the number of people it is out of.
+    """
+    data = rates[[_label(q) == label for q in rates["quarter"]]]
+    data = data[~_hidden(data) & data["rate"].notna()]
+    if data.empty:
+        return charts.empty_figure(f"No response rates to show for {label}.")
+    names = scheme_names()
+    fig = go.Figure(
+        go.Scatter(
+            x=data["people_supported"],
+            y=data["rate"],
+            mode="markers",
+            marker={"color": charts.PALETTE["blue"], "size": 9, "opacity": 0.8},
+            text=[names.get(s, s) for s in data["scheme_id"]],
+            customdata=data["responses"],
+            hovertemplate=(
+                "<b>%{text}</b><br>Response rate %{y:.0f}%<br>"
+                "%{customdata:,} responses from %{x:,} people supported<extra></extra>"
+            ),
+            name="Scheme",
+        )
+    )
+    fig.update_xaxes(title={"text": "People supported in the quarter"}, tickformat=",")
+    top = float(data["rate"].max())
+    fig.update_yaxes(
+        title={"text": "Response rate"}, ticksuffix="%", range=[0, max(100.0, top * 1.05)]
+    )
+    return charts._style(
+        fig,
+        f"Response rate by scheme, {label}",
+        380,
+        legend=False,
+        subtitle="Each dot is a scheme: surveys returned ÷ people supported",
+    )
+
+
+def rates_view(
+    label: str, filters: Filters
+) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
+    """Chart and tables of response rates; None when there are none yet."""
+    rates = _in_view(c.engine_call("response_rates", filters), filters)
+    if rates.empty:
+        return None
+    return rates_chart(rates, label), rates_table(rates, label), rates_by_quarter(rates)
+
+
+def response_rates_section(label: str, filters: Filters) -> None:
+    st.subheader("Response rates")
+    st.caption(
+        "Surveys returned ÷ people supported (from the scheme's quarterly activity return). "
+        "A low rate means the indicators may not speak for everyone the scheme supports."
+    )
+    view = rates_view(label, filters)
+    if view is None:
+        st.info("No response rates yet: they need survey responses and activity returns.")
+        return
+    figure, table, by_quarter = view
+    st.plotly_chart(figure, key="dq_rates_chart", theme=None, config={"displaylogo": False})
+    st.dataframe(table, hide_index=True, key="dq_rates_table", placeholder="–")
+    with st.expander("Response rates in every quarter"):
+        st.dataframe(by_quarter, hide_index=True, key="dq_rates_quarters")
+
+
+# ---------------------------------------------------------- missing returns ---
+def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
+    names = scheme_names()
+    out = pd.DataFrame(
+        {
+            "Scheme": [names.get(s, s) for s in missing["scheme_id"]],
+            "Scheme ID": missing["scheme_id"],
+            "Region": missing.get("region", ""),
+        }
+    )
+    if "last_return" in missing:
+        out["Last return"] = [
+            "never" if pd.isna(q) else _label(q) for q in missing["last_return"]
+        ]
+    return out.reset_index(drop=True)
+
+
+def missing_returns_section(label: str, filters: Filters) -> None:
+    st.subheader(f"Activity returns missing for {label}")
+    missing = _in_view(c.engine_call("missing_returns", label), filters)
+    if missing.empty:
+        st.success(
+            f"Every scheme shown has sent its activity return for {label}.",
+            icon=":material/check_circle:",
+        )
+        return
+    st.markdown(
+        f"**{len(missing)} {'scheme has' if len(missing) == 1 else 'schemes have'} not sent "
+        f"an activity return for {label}**, so their response rate cannot be worked out. "
+        "Upload the return on the **Upload** page (kind: quarterly activity return)."
+    )
+    st.dataframe(missing_table(missing), hide_index=True, key="dq_missing_table")
+
+
+# -------------------------------------------------------- item completeness ---
+def completeness_table(items: pd.DataFrame) -> pd.DataFrame:
+    texts = {i.code: i.text for i in bank().items}
+    hidden = _hidden(items)
+    return pd.DataFrame(
+        {
+            "Question": [texts.get(code, code) for code in items["item"]],
+            "Code": items["item"],
+            "Answered": pd.array(
+                [None if h else _count(v) for v, h in zip(items["answered"], hidden)],
+                dtype="Int64",
+            ),
+            "Asked": pd.array(
+                [None if h else _count(v) for v, h in zip(items["asked"], hidden)],
+                dtype="Int64",
+            ),
+            "Share answered": [_percent(v, h) for v, h in zip(items["share"], hidden)],
+        }
+    )
+
+
+def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
+    """Share answered per question, in the survey's order, top to bottom.
+
+    Hidden cells keep their row, marked "too few to show", never a bar.
+    """
+    texts = {i.code: i.text for i in bank().items}
+    hidden = _hidden(items)
+    share = pd.to_numeric(items["share"], errors="coerce").astype(float).mask(hidden)
+    labels = [
+        charts.wrap(f"{texts.get(code, code)} ({HIDDEN})" if h else texts.get(code, code), 60)
+        for code, h in zip(items["item"], hidden)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=share,
+            y=labels,
+            orientation="h",
+            marker={"color": charts.PALETTE["blue"]},
+            text=["" if pd.isna(v) else f"{v:.0f}%" for v in share],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f}% answered<extra></extra>",
+        )
+    )
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=list(reversed(labels)), type="category",
+        automargin=True,
+    )
+    fig.update_xaxes(title={"text": "Share answered, of those asked"}, ticksuffix="%",
+                     range=[0, 110])
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": f"Share who answered each question, {label}", "x": 0.0,
+               "xanchor": "left", "font": {"size": 17}},
+        font={"family": charts.FONT, "size": 13, "color": charts.INK},
+        height=120 + 30 * len(labels),
+        margin={"l": 10, "r": 30, "t": 50, "b": 50},
+        showlegend=False,
+    )
+    return fig
+
+
+def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataFrame] | None:
+    """Chart and table of item completeness; None when no responses match."""
+    items = c.engine_call("item_completeness", label, filters)
+    if not isinstance(items, pd.DataFrame) or items.empty:
+        return None
+    return completeness_chart(items, label), completeness_table(items)
+
+
+def completeness_section(label: str, filters: Filters) -> None:
+    st.subheader("Item completeness")
+    st.caption(
+        "Of the people asked each question, the share who answered it (\u201cDon't know\u201d "
+        "and blanks count as not answered). Questions often skipped may be hard to answer "
+        "or missing from a scheme's own form."
+    )
+    view = completeness_view(label, filters)
+    if view is None:
+        st.info(f"No survey responses match these filters in {label}.")
+        return
+    figure, table = view
+    st.plotly_chart(figure, key="dq_items_chart", theme=None, config={"displaylogo": False})
+    with st.expander("The numbers behind the chart"):
+        st.dataframe(table, hide_index=True, key="dq_items_table", placeholder="–")
+
+
+# --------------------------------------------------------------------- page ---
+def render() -> None:
+    st.title("Data quality")
+    st.caption(
+        "Is there enough data, from enough people, to trust the indicators? Response rates, "
+        "missing activity returns and the questions people skip."
+    )
+    quarters = c.available_quarters()
+    if not quarters:
+        c.empty_store_message()
+        return
+    # The sidebar's quarter; the latest when the page runs without the sidebar.
+    label = c.current_quarter() or quarter_label(quarters[-1])
+    draw(label, c.current_filters())
+
+
+@c.replayed
+def draw(label: str, filters: Filters) -> None:
+    """The whole page under its title: it has no widgets, so it is drawn once per
+    view and store revision, then replayed."""
+    st.caption(f"{c.area_label(filters)} · {label}")
+    response_rates_section(label, filters)
+    missing_returns_section(label, filters)
+    completeness_section(label, filters)
+    st.caption(c.suppressed_note(c.settings().min_base))
+

@@ -1,0 +1,191 @@
+"""Definitions: every KHI, every survey question and the statistics, in plain English.
+
+Generated from the same catalogue (kpi/bank/catalogue.toml) and item bank
+(kpi/bank/items.toml) that the engine computes from, so what users read here is
+what is computed; a test checks every catalogue code appears. Needs no survey
+data, so it reads the same on an empty store.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from kpi.catalogue import KHI, catalogue, domains
+from kpi.export import safe_csv
+from kpi.items import Item, Scale, bank
+from pages import _common as c
+
+WHO = {"person": "People using Shared Lives", "carer": "Family carers", "all": "Everyone"}
+POLARITY = {"high": "Higher is better", "low": "Lower is better"}
+METHOD = {
+    "proportion": "Percentage, with a Wilson score interval",
+    "mean": "Average, with a Student's t interval",
+    "change": "Average change per person, with a t interval; shares better / same / worse",
+}
+
+METHODS_TEXT = """
+**Percentages and their intervals (Wilson score interval).** A percentage from a
+survey is an estimate. The 95% interval is the range the true value is likely to be
+in; the 99.8% interval is wider and used to flag very clear differences. The Wilson
+method stays accurate for small numbers and for values near 0% or 100%.
+
+**Averages (Student's t interval).** Averages such as the number of friends or the
+wellbeing score (SWEMWBS) get an interval from the t distribution, which allows for
+small groups.
+
+**Comparison with a benchmark.** A value is *similar* to England when England's value
+lies inside its 95% interval, and *better* or *worse* (by which direction is good)
+when it lies outside. Outside the 99.8% interval it is flagged again as a very clear
+difference. Groups with fewer than {min_compare} answers are *not compared*.
+
+**Funnel plots.** Schemes of very different sizes are compared on a funnel plot, not
+a league table: small schemes vary more by chance, so the 95% and 99.8% limits
+around the value for all schemes together are wider for them. A scheme outside the
+99.8% limits is very unlikely to differ by chance alone.
+
+**Trend over quarters.** Run charts show each quarter with its 95% band and the
+median of the quarters shown. A test for a linear trend (chi-square test for trend
+for percentages, a weighted regression test for averages) says whether the change
+over time is more than chance.
+
+**Gaps between groups (equity).** The gap is the highest group minus the lowest. A
+chi-square test (percentages) or an F test (averages) says whether the groups
+really differ or the gap could be chance.
+
+**Change for the same people.** For people with two or more responses, their latest
+minus their first answer: the average change with a paired t interval, and the
+shares who got better, stayed the same or got worse.
+
+**Protecting privacy (disclosure control).** A cell based on fewer than {min_base}
+answers shows no value, interval or count anywhere: pages, charts, tables and
+exports. Where one group of a breakdown is hidden, a second one is hidden too, so
+the hidden value cannot be worked out by subtraction from the total.
+
+**Who counts.** Unless a definition says otherwise, a KHI counts people using Shared
+Lives who answered the question in the quarter; carer KHIs count family carers.
+Each person counts once per quarter, by their latest response. Quarters are UK
+financial quarters: Q1 is April to June, shown as "2026/27 Q1".
+"""
+
+
+def scale_words(scale: Scale) -> str:
+    """An answer scale as people read it: "1 Strongly disagree · 2 Disagree …"."""
+    if scale.labelled:
+        return " · ".join(f"{value} {label}" for value, label in scale.values)
+    ends = " · ".join(f"{value} = {label}" for value, label in scale.values)
+    return f"A number from {scale.min} to {scale.max} ({ends})"
+
+
+def what_it_counts(khi: KHI) -> str:
+    """The question(s) or score a KHI is built from, in words."""
+    b = bank()
+    if khi.score in b.item_codes:
+        return f"“{b.item(khi.score).text}” ({khi.score})"
+    if khi.score == "swemwbs_metric":
+        return "SWEMWBS metric score (7-35) from the seven wellbeing questions"
+    spec = b.scores.get(khi.score, {})
+    return str(spec.get("name", khi.score))
+
+
+def khi_table(khis: list[KHI]) -> pd.DataFrame:
+    """One row per KHI: what the Definitions page shows (code first, for exports)."""
+    return pd.DataFrame(
+        {
+            "Code": [k.code for k in khis],
+            "Indicator": [k.name for k in khis],
+            "Who": [WHO.get(k.population, k.population) for k in khis],
+            "Definition": [k.definition for k in khis],
+            "Built from": [what_it_counts(k) for k in khis],
+            "Good direction": [POLARITY[k.polarity] for k in khis],
+            "Method": [METHOD.get(k.measure, k.measure) for k in khis],
+        }
+    )
+
+
+def item_table(items: list[Item]) -> pd.DataFrame:
+    """One row per survey question with its answer scale."""
+    return pd.DataFrame(
+        {
+            "Code": [i.code for i in items],
+            "Question": [i.text for i in items],
+            "Asked of": [WHO.get(i.audience, i.audience) for i in items],
+            "Answers": [scale_words(i.scale) for i in items],
+        }
+    )
+
+
+@functools.cache
+def definitions_csv() -> str:
+    """The catalogue as a spreadsheet-safe CSV: it only changes with the catalogue,
+    which is read once per process, so it is built once too."""
+    return safe_csv(khi_table(list(catalogue())))
+
+
+def khi_block(khi: KHI) -> None:
+    """One KHI as a short readable block: name and code, who, direction, method,
+    the definition and the question it is built from."""
+    with st.container(border=True):
+        st.markdown(f"**{khi.name}** · `{khi.code}`")
+        st.markdown(khi.definition)
+        st.caption(
+            f"{WHO.get(khi.population, khi.population)} · **{POLARITY[khi.polarity]}** · "
+            f"{METHOD.get(khi.measure, khi.measure)} · Built from: {what_it_counts(khi)}"
+        )
+
+
+# The catalogue and item bank are read once per process, so what they draw is
+# drawn once too (``replayed`` adds the store revision to the key; harmless here).
+@c.replayed
+def indicators() -> None:
+    """Every KHI by domain."""
+    for domain in domains():
+        st.subheader(domain)
+        for khi in (k for k in catalogue() if k.domain == domain):
+            khi_block(khi)
+    st.caption(
+        "“Agree” means Agree or Strongly agree. Answers of “Don't know” or “Not "
+        "applicable” count as no answer."
+    )
+
+
+@c.replayed
+def questions() -> None:
+    """Every survey question with its answer scale, by domain."""
+    items = list(bank().items)
+    for domain in dict.fromkeys(i.domain for i in items):
+        st.subheader(domain)
+        st.table(item_table([i for i in items if i.domain == domain]), hide_index=True)
+    st.caption(
+        "Answers that mean no answer, for any question: " + ", ".join(bank().missing_labels)
+    )
+
+
+def render() -> None:
+    """Draw the page: KHIs by domain, then the questions, then the methods."""
+    st.title("Definitions")
+    st.caption(
+        "Every Key Human Indicator, the survey questions behind them and how the numbers "
+        "are worked out. This page is generated from the same catalogue that computes "
+        "the indicators."
+    )
+    khi_tab, item_tab, methods_tab = st.tabs(
+        ["Indicators", "Survey questions", "How the statistics work"]
+    )
+    with khi_tab:
+        indicators()
+        st.download_button(
+            "Download every definition (CSV)",
+            definitions_csv(),
+            file_name="khi_definitions.csv",
+            mime="text/csv",
+            key="definitions_download",
+        )
+    with item_tab:
+        questions()
+    with methods_tab:
+        s = c.settings()
+        st.markdown(METHODS_TEXT.format(min_base=s.min_base, min_compare=s.min_compare))
+

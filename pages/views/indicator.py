@@ -1,0 +1,181 @@
+"""Indicator detail: one KHI over time, by group, and the answers behind it.
+
+For the board member who asks "is this real?": a run chart (each quarter with
+its 95% band and the median line) with the engine's trend test in words; the
+KHI broken down by a chosen group with intervals against England; and how
+people answered the question the KHI is built from. Every number comes from the
+engine (``trend``, ``indicator_table``, ``answer_distribution``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from kpi.catalogue import KHI
+from kpi.catalogue import khi as khi_by_code
+from kpi.items import bank
+from pages import _common as c
+from pages import charts
+
+CHART_CONFIG = {"displaylogo": False}
+TREND_QUARTERS = 8
+BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
+
+
+def p_words(p_value: float) -> str:
+    """A p-value as printed in reports: ``p = 0.03``, ``p < 0.001``."""
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
+def trend_words(result: object, khi: KHI, quarters: int) -> str:
+    """The engine's trend test in plain English, by the KHI's polarity."""
+    direction = getattr(result, "direction", None)
+    p_value = getattr(result, "p_value", None)
+    periods = getattr(result, "periods", quarters)
+    if direction in ("increasing", "decreasing"):
+        good = (direction == "increasing") == (khi.polarity == "high")
+        moving = "rising" if direction == "increasing" else "falling"
+        verdict = "improving" if good else "getting worse"
+        return (
+            f"**{'▲' if good else '▼'} {khi.name} is {moving} over the last {periods} quarters: "
+            f"it is {verdict}, and the trend is unlikely to be chance** (test for trend, "
+            f"{p_words(p_value)})."
+        )
+    if p_value is None or pd.isna(p_value):
+        return "There are too few quarters with enough answers to test for a trend."
+    return (
+        f"**● No clear trend** over the last {periods} quarters: the ups and downs could be "
+        f"chance (test for trend, {p_words(p_value)})."
+    )
+
+
+def items_of(khi: KHI) -> list[str]:
+    """The survey questions a KHI is built from, in item-bank order."""
+    b = bank()
+    if khi.score in b.item_codes:
+        return [khi.score]
+    sql = b.scores.get("swemwbs_raw" if khi.score == "swemwbs_metric" else khi.score, {})
+    words = set(re.findall(r"[a-z_0-9]+", str(sql.get("sql", ""))))
+    return [code for code in b.item_codes if code in words]
+
+
+@c.replayed
+def trend_section(code: str, label: str, filters: c.Filters) -> None:
+    """Run chart and the trend test in words."""
+    khi = khi_by_code(code)
+    series, result = c.engine_call("trend", khi.code, filters, TREND_QUARTERS, label, c.settings())
+    if series is None or len(series) == 0:
+        st.info("No quarters with answers for these filters.")
+        return
+    st.plotly_chart(
+        charts.run_chart(
+            series,
+            title=f"{khi.name}: quarter by quarter, {c.area_label(filters)}",
+            value_title="Per cent" if khi.is_proportion else khi.name,
+            percent=khi.is_proportion,
+        ),
+        key="indicator_trend",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    st.markdown(trend_words(result, khi, TREND_QUARTERS))
+    st.caption(
+        "The shaded band is the 95% interval for each quarter; the dotted line is the "
+        "median of the quarters shown."
+    )
+
+
+@c.replayed
+def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str) -> None:
+    """The KHI by a chosen group, each with its interval, against England."""
+    khi = khi_by_code(code)
+    settings = c.settings()
+    table = c.engine_call(
+        "indicator_table",
+        khis=[khi.code],
+        by=[dimension],
+        quarter=label,
+        filters=filters,
+        settings=settings,
+    )
+    if table is None or table.empty:
+        st.info("No answers for this breakdown with these filters.")
+        return
+    frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
+    bench = frame["benchmark"].dropna() if "benchmark" in frame else pd.Series(dtype=float)
+    st.plotly_chart(
+        charts.interval_chart(
+            frame,
+            "group",
+            title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",
+            value_title="Per cent" if khi.is_proportion else khi.name,
+            percent=khi.is_proportion,
+            benchmark=float(bench.iloc[0]) if len(bench) else None,
+            colour_by_comparison=True,
+        ),
+        key="indicator_breakdown",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+
+
+def question_choice(khi: KHI) -> str | None:
+    """The question whose answers are shown: a choice when the KHI has several."""
+    items = items_of(khi)
+    if len(items) > 1:
+        return st.selectbox(
+            "Question",
+            items,
+            format_func=lambda code: bank().item(code).text,
+            key="indicator_item",
+        )
+    return items[0] if items else None
+
+
+@c.replayed
+def distribution_section(item: str, label: str, filters: c.Filters) -> None:
+    """How people answered one question behind the KHI."""
+    frame = c.engine_call(
+        "answer_distribution", item, quarter=label, filters=filters, settings=c.settings()
+    )
+    if frame is None or len(frame) == 0:
+        st.info("No answers to this question with these filters.")
+        return
+    st.plotly_chart(
+        charts.answer_bars(frame, title=f"“{bank().item(item).text}” — answers, {label}"),
+        key="indicator_answers",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+
+
+def render() -> None:
+    """Draw the page for the sidebar's filters."""
+    label = c.start_page("Indicator detail")
+    if label is None:
+        return
+    filters = c.current_filters()
+    code = c.khi_picker("indicator_khi")
+    khi = khi_by_code(code)
+    st.caption(
+        f"{c.khi_explained(khi)} "
+        + c.suppressed_note(c.settings().min_base)
+    )
+    st.subheader("Over time")
+    trend_section(code, label, filters)
+    st.subheader("By group")
+    dimension = st.selectbox(
+        "Break down by",
+        BREAKDOWNS,
+        format_func=c.DIMENSION_LABELS.get,
+        key="indicator_by",
+    )
+    breakdown_section(code, label, filters, dimension)
+    st.subheader("How people answered")
+    item = question_choice(khi)
+    if item is not None:
+        distribution_section(item, label, filters)
+

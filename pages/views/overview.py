@@ -1,0 +1,252 @@
+"""Overview: one tile per headline KHI, grouped by domain.
+
+Each tile answers a commissioner's first three questions in one glance: what is
+the value (with its 95% interval and base), is it different from England (icon
+and words, never colour alone), and did it move since last quarter (and could
+that be chance). Every number is the engine's: ``indicator_table`` for this and
+last quarter; the change test is the board page's own (``kpi.board``), so the
+Overview and the board page never disagree about whether a change is real.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi.board import ChangeTest, change_test_means, change_test_proportions
+from kpi.catalogue import KHI, catalogue, domains
+from kpi.indicators import Filters
+from kpi.periods import parse_quarter, quarter_label, shift_quarter
+from pages import _common as c
+
+HIDDEN = "Too few answers to show"
+TILES_PER_ROW = 4
+# Markdown colours for the comparison words (the icon and words carry the meaning).
+WORD_COLOUR = {"better": "blue", "worse": "red", "similar": "gray", "not compared": "gray"}
+
+
+def _number(row: pd.Series | None, column: str) -> float | None:
+    if row is None or column not in row or pd.isna(row[column]):
+        return None
+    return float(row[column])
+
+
+def is_hidden(row: pd.Series | None) -> bool:
+    """True when the engine hid this cell (disclosure control)."""
+    if row is None:
+        return False
+    flag = row.get("suppressed", False)
+    return bool(flag) and not pd.isna(flag)
+
+
+def benchmark_applies(filters: Filters) -> bool:
+    """England is compared with a region or scheme, not with itself.
+
+    The engine's England benchmark keeps the support-type and respondent filters
+    (same people, all schemes), so only an area makes the comparison meaningful.
+    """
+    return bool(filters.regions or filters.scheme_ids or filters.scope)
+
+
+def change_since(khi: KHI, now: pd.Series | None, before: pd.Series | None) -> str:
+    """Since last quarter, in words: the difference and whether it could be chance.
+
+    Uses the board page's tests on the two quarters the engine shows; never says
+    anything about a hidden quarter.
+    """
+    if before is None or (_number(before, "value") is None and not is_hidden(before)):
+        return "No answers last quarter to compare with."
+    if is_hidden(now) or is_hidden(before):
+        return "Too few answers to say whether it changed."
+    value_now, value_before = _number(now, "value"), _number(before, "value")
+    if value_now is None or value_before is None:
+        return "No answers last quarter to compare with."
+    test = _test(khi, now, before)  # type: ignore[arg-type]
+    diff = value_now - value_before
+    digits = 0 if khi.is_proportion else 1
+    size = f"{abs(diff):.{digits}f}"
+    unit = (" point" if size == "1" else " points") if khi.is_proportion else ""
+    if float(size) == 0 and not test.significant:
+        return "No change since last quarter."
+    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since last quarter"
+    if test.significant:
+        good = (diff > 0) == (khi.polarity == "high")
+        verdict = "an improvement" if good else "a worsening"
+        level = "a real change" if test.level == "99.8%" else "likely a real change"
+        return f"{moved}: {verdict}, {level} ({test.level} level)."
+    if test.level == "untested":
+        return f"{moved}; too few answers to test the change."
+    return f"{moved}; this could be chance."
+
+
+def _test(khi: KHI, now: pd.Series, before: pd.Series) -> ChangeTest:
+    """The board page's change test, when the engine gives what it needs."""
+    n1, n2 = _number(now, "n"), _number(before, "n")
+    settings = c.settings()
+    if n1 is None or n2 is None or min(n1, n2) < settings.min_compare:
+        return ChangeTest.untested()
+    try:
+        if khi.is_proportion:
+            x1, x2 = _number(now, "count"), _number(before, "count")
+            if x1 is None or x2 is None:
+                return ChangeTest.untested()
+            return change_test_proportions(x1, n1, x2, n2)
+        s1, s2 = _number(now, "sd"), _number(before, "sd")
+        m1, m2 = _number(now, "value"), _number(before, "value")
+        if None in (s1, s2, m1, m2):
+            return ChangeTest.untested()
+        return change_test_means(m1, s1, n1, m2, s2, n2)  # type: ignore[arg-type]
+    except ValueError:
+        return ChangeTest.untested()
+
+
+def comparison_line(row: pd.Series | None, khi: KHI, applies: bool) -> str:
+    """Icon and words for the comparison with England, with England's value."""
+    if not applies:
+        return ":gray[This is the England and nations value (the benchmark)]"
+    comparison = str(row.get("comparison", "not compared")) if row is not None else "not compared"
+    if is_hidden(row) or comparison in ("", "nan", "None"):
+        comparison = "not compared"
+    words = c.comparison_words(comparison)
+    strong = " (99.8% level)" if row is not None and bool(row.get("outside998", False)) else ""
+    bench = _number(row, "benchmark")
+    england = f" · England {c.format_value(bench, khi)}" if bench is not None else ""
+    colour = WORD_COLOUR.get(comparison, "gray")
+    return f":{colour}[**{words}**{strong}]{england}"
+
+
+def change_lines(
+    label: str, previous: str, filters: Filters, settings: c.Settings
+) -> dict[str, str]:
+    """Every tile's change since last quarter, in words (drawn once per view: see
+    ``tiles``)."""
+    now = rows_by_code(
+        c.engine_call(
+            "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+            settings=settings,
+        )
+    )
+    before = rows_by_code(
+        c.engine_call(
+            "indicator_table", khis=c.scored_khis(), quarter=previous, filters=filters,
+            settings=settings,
+        )
+    )
+    return {
+        k.code: change_since(k, now.get(k.code), before.get(k.code))
+        for k in catalogue()
+        if k.measure != "change"
+    }
+
+
+def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> None:
+    """One KHI tile: value, interval and base, comparison, change since last quarter."""
+    with st.container(border=True):
+        hidden = is_hidden(now)
+        value = _number(now, "value")
+        shown = HIDDEN if hidden else (c.format_value(value, khi) if value is not None else "–")
+        # The name as text (it wraps); the metric's own label is kept for screen
+        # readers and tests but not drawn (it would be cut off in a narrow tile).
+        st.markdown(f"**{khi.name}**")
+        st.metric(
+            khi.name,
+            shown,
+            help=c.khi_explained(khi),
+            label_visibility="collapsed",
+        )
+        if hidden:
+            st.caption("Fewer answers than the privacy minimum, so nothing is shown.")
+            return
+        if value is None:
+            st.caption("No answers this quarter.")
+            return
+        interval = c.format_interval(_number(now, "lower95"), _number(now, "upper95"), khi)
+        n = _number(now, "n")
+        base = f"{int(n):,} answered" if n is not None else ""
+        st.caption(
+            " · ".join(p for p in (f"95% interval {interval}" if interval else "", base) if p)
+        )
+        if applies:
+            st.markdown(comparison_line(now, khi, applies))
+        st.markdown(change)
+
+
+def headline(table: pd.DataFrame, applies: bool) -> str | None:
+    """One sentence: how many KHIs are better, similar or worse than England."""
+    if not applies or table.empty or "comparison" not in table:
+        return None
+    counts = table["comparison"].astype(str).value_counts()
+    parts = [
+        f"{counts.get(key, 0)} {words.lower()}"
+        for key, words in (("better", "▲ Better"), ("similar", "● Similar"), ("worse", "▼ Worse"))
+    ]
+    return "Compared with England: " + ", ".join(parts) + " (of the indicators shown)."
+
+
+def rows_by_code(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """The engine's table keyed by KHI code (one row per KHI: no grouping)."""
+    if table is None or table.empty:
+        return {}
+    return {str(r["khi"]): r for _, r in table.iterrows()}
+
+
+def render() -> None:
+    """Draw the page for the sidebar's quarter and filters."""
+    label = c.start_page("Overview")
+    if label is None:
+        return
+    tiles(label, c.current_filters(), st.session_state.get("f_who", "both"))
+
+
+@c.replayed
+def tiles(label: str, filters: Filters, who: str) -> None:
+    """Everything under the title: the page has no widgets of its own, so it is
+    drawn once per view and store revision, then replayed."""
+    settings = c.settings()
+    quarter = parse_quarter(label)
+    previous = quarter_label(shift_quarter(quarter, -1))
+    table = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+        settings=settings,
+    )
+    st.caption(
+        f"{c.area_label(filters)} · {label} · change compared with {previous}. "
+        + c.suppressed_note(settings.min_base)
+    )
+    now_rows = rows_by_code(table)
+    changes = change_lines(label, previous, filters, settings)
+    if not any(_number(r, "value") is not None or is_hidden(r) for r in now_rows.values()):
+        st.info(
+            "No answers match these filters in this quarter. Try another quarter, "
+            "or widen the region, scheme, support type or respondents."
+        )
+        return
+    applies = benchmark_applies(filters)
+    sentence = headline(table, applies)
+    if sentence:
+        st.markdown(sentence)
+    else:
+        st.markdown(
+            "These are the values for all of England and the nations: the benchmark the "
+            "other views are compared with. Choose a region or scheme in the sidebar to see "
+            "how it compares."
+        )
+    for domain in domains():
+        khis = [
+            k
+            for k in catalogue()
+            if k.domain == domain and k.measure != "change" and who in ("both", k.population)
+        ]
+        if not khis:
+            continue
+        st.subheader(domain)
+        for start in range(0, len(khis), TILES_PER_ROW):
+            columns = st.columns(TILES_PER_ROW)
+            for column, khi in zip(columns, khis[start : start + TILES_PER_ROW]):
+                with column:
+                    tile(khi, now_rows.get(khi.code), changes[khi.code], applies)
+    st.caption(
+        "Change for the same people over time (wellbeing and friends) is on the "
+        "**Change over time** page."
+    )
+

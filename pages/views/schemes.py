@@ -1,0 +1,286 @@
+"""Schemes: compare schemes fairly, and see one scheme across every KHI.
+
+Schemes range from a handful of people to several hundred, so a league table
+would rank chance. This page shows a funnel plot (proportion KHIs: each scheme
+against limits that widen for small schemes), a ranked chart with every
+scheme's 95% interval and the England line, and one scheme's profile across all
+KHIs relative to England and the range of schemes, with its CQC rating. All
+values come from the engine (``funnel``, ``indicator_table`` by scheme);
+hidden schemes are simply not plotted.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from kpi.catalogue import KHI, catalogue
+from kpi.catalogue import khi as khi_by_code
+from kpi.items import bank
+from pages import _common as c
+from pages import charts
+
+HIDDEN = "Too few answers to show"
+CHART_CONFIG = {"displaylogo": False}
+
+
+def scheme_names() -> dict[str, str]:
+    """scheme id -> name, for labels (the register, in the user's scope)."""
+    register = c.schemes()
+    return dict(zip(register["scheme_id"], register["name"]))
+
+
+def with_names(table: pd.DataFrame) -> pd.DataFrame:
+    """The engine's by-scheme table with each scheme's name beside its id."""
+    names = scheme_names()
+    out = table.copy()
+    out["name"] = [names.get(s, str(s)) for s in out["scheme"]]
+    return out
+
+
+def is_hidden(row: pd.Series) -> bool:
+    flag = row.get("suppressed", False)
+    return bool(flag) and not pd.isna(flag)
+
+
+# ----------------------------------------------------------------- comparison ---
+def funnel_section(khi: KHI, label: str, filters: c.Filters) -> None:
+    """Proportions: the engine's funnel plot (95% and 99.8% limits, pooled line)."""
+    result = c.engine_call(
+        "funnel", khi.code, quarter=label, filters=filters, settings=c.settings()
+    )
+    points, limits, pooled = result
+    if points is None or len(points) == 0:
+        st.info("No scheme has enough answers for a funnel plot with these filters.")
+        return
+    points = with_names(points)
+    st.plotly_chart(
+        charts.funnel_chart(
+            points,
+            limits,
+            pooled,
+            title=f"{khi.name}: each scheme against the funnel limits, {label}",
+            value_title="Per cent",
+            percent=True,
+        ),
+        key="schemes_funnel",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    outside = points[points.get("position", pd.Series(dtype=str)).isin(["above998", "below998"])]
+    if len(outside):
+        words = {"above998": "higher", "below998": "lower"}
+        good = {"above998": khi.polarity == "high", "below998": khi.polarity == "low"}
+        lines = [
+            f"- **{r['name']}**: {c.format_value(r['value'], khi)} of {int(r['n']):,} answers, "
+            f"{words[r['position']]} than expected "
+            f"({'better' if good[r['position']] else 'worse'})"
+            for _, r in outside.sort_values("value", ascending=False).iterrows()
+        ]
+        st.markdown(
+            "**Outside the 99.8% limits** (very unlikely to be chance):\n" + "\n".join(lines)
+        )
+    else:
+        st.markdown("No scheme is outside the 99.8% limits: the differences could be chance.")
+
+
+# What each scheme can be compared with (the engine's benchmarks, spec §4). The
+# engine's third, schemes of the same support type, is England itself here: the
+# sidebar's support type already narrows England to it.
+BENCHMARK_WORDS = {"england": "England", "region": "its region"}
+
+
+def benchmark_choice() -> str:
+    """England, or the scheme's own region."""
+    return st.radio(
+        "Compare each scheme with",
+        list(BENCHMARK_WORDS),
+        format_func=lambda b: BENCHMARK_WORDS[b].capitalize(),
+        horizontal=True,
+        key="schemes_benchmark",
+        help="With a support type chosen in the sidebar, England means England's "
+        "schemes for that support type.",
+    )
+
+
+@c.replayed
+def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) -> None:
+    """Every scheme with its 95% interval, ranked, against the benchmark chosen just
+    above the chart (the England line when that is England: a region's value
+    differs by scheme)."""
+    khi = khi_by_code(code)
+    filters = c.without_area(sidebar)
+    england, highlight = benchmark_line(label, code, sidebar)
+    table = with_names(
+        c.engine_call(
+            "indicator_table", khis=[khi.code], by=["scheme"], quarter=label, filters=filters,
+            settings=c.settings(), benchmark=benchmark,
+        )
+    )
+    st.plotly_chart(
+        charts.caterpillar_chart(
+            table,
+            "name",
+            title=f"{khi.name}: schemes ranked, with 95% intervals, {label}",
+            value_title="Per cent" if khi.is_proportion else khi.name,
+            percent=khi.is_proportion,
+            benchmark=england if benchmark == "england" else None,
+            highlight=highlight,
+            against=BENCHMARK_WORDS[benchmark],
+        ),
+        key="schemes_ranked",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    hidden = int(table.apply(is_hidden, axis=1).sum()) if len(table) else 0
+    if hidden:
+        schemes = "scheme has" if hidden == 1 else "schemes have"
+        st.caption(f"{hidden} {schemes} too few answers to show and are left out.")
+
+
+# -------------------------------------------------------------------- profile ---
+def profile_choice(sidebar: c.Filters) -> str | None:
+    """The heading and the scheme to profile (the sidebar's, when one is chosen)."""
+    st.subheader("One scheme across every indicator")
+    register = c.schemes()
+    if register.empty:
+        st.info("No schemes are registered yet.")
+        return None
+    if sidebar.regions:
+        register = register[register["region"] == sidebar.regions[0]]
+    ids = register["scheme_id"].tolist()
+    names = dict(zip(register["scheme_id"], register["name"]))
+    default = sidebar.scheme_ids[0] if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids else None
+    if "schemes_profile" in st.session_state and st.session_state["schemes_profile"] not in ids:
+        del st.session_state["schemes_profile"]
+    scheme = st.selectbox(
+        "Scheme",
+        ids,
+        index=ids.index(default) if default else 0,
+        format_func=lambda s: names.get(s, s),
+        key="schemes_profile",
+    )
+    return scheme
+
+
+@c.replayed
+def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
+    """One scheme across every KHI: value vs England and the range of schemes."""
+    filters = c.without_area(sidebar)
+    register = c.schemes()
+    names = dict(zip(register["scheme_id"], register["name"]))
+    info = register[register["scheme_id"] == scheme].iloc[0]
+    rating = dict(bank().cqc_ratings).get(str(info.get("cqc_rating")), "Not recorded")
+    when = info.get("cqc_rating_date")
+    dated = f" (rated {pd.Timestamp(when):%B %Y})" if when is not None and not pd.isna(when) else ""
+    st.markdown(
+        f"**{names[scheme]}** · {info['region']}"
+        + (f" · {info['local_authority']}" if info.get("local_authority") else "")
+        + f" · CQC rating: **{rating}**{dated}"
+    )
+    settings = c.settings()
+    by_scheme = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=label,
+        filters=filters, settings=settings,
+    )
+    england = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+        settings=settings,
+    )
+    khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
+    frame = charts.spine_frame(by_scheme, england, scheme, khis)
+    if frame.empty or not (frame["value"].notna().any() or frame["suppressed"].any()):
+        st.info(f"{names[scheme]} has no answers with these filters in {label}.")
+        return
+    st.plotly_chart(
+        charts.spine_chart(frame, title=f"{names[scheme]} compared with England, {label}"),
+        key="schemes_spine",
+        theme=None,
+        config=CHART_CONFIG,
+    )
+    st.dataframe(
+        profile_table(frame, khis),
+        hide_index=True,
+        key="schemes_profile_table",
+        height=35 * (len(frame) + 1) + 3,
+    )
+
+
+def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
+    """The profile in words and numbers, for those who prefer a table."""
+    rows = []
+    for khi, (_, r) in zip(khis, frame.iterrows()):
+        hidden = bool(r["suppressed"])
+        rows.append(
+            {
+                "Indicator": khi.name,
+                "This scheme": HIDDEN if hidden else c.format_value(r["value"], khi),
+                "95% interval": ""
+                if hidden
+                else c.format_interval(r["lower95"], r["upper95"], khi),
+                "England": c.format_value(r["benchmark"], khi),
+                "Range of schemes": ""
+                if pd.isna(r["lowest"])
+                else f"{c.format_value(r['lowest'], khi)} to {c.format_value(r['highest'], khi)}",
+                "Compared with England": c.comparison_words(
+                    "not compared" if hidden else r["comparison"]
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render() -> None:
+    """Draw the page for the sidebar's quarter, support type and respondents."""
+    label = c.start_page("Schemes")
+    if label is None:
+        return
+    code = c.khi_picker("schemes_khi")
+    sidebar = c.current_filters()
+    if comparison_section(label, code, sidebar):
+        ranked_section(label, code, sidebar, benchmark_choice())
+    scheme = profile_choice(sidebar)
+    if scheme is not None:
+        profile_section(label, sidebar, scheme, st.session_state.get("f_who", "both"))
+
+
+def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | None, str | None]:
+    """England's value (the ranked chart's line) and the sidebar's scheme, by name."""
+    filters = c.without_area(sidebar)
+    total = c.engine_call(
+        "indicator_table", khis=[code], quarter=label, filters=filters, settings=c.settings()
+    )
+    england = float(total["value"].iloc[0]) if len(total) and total["value"].notna().any() else None
+    highlight = scheme_names().get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
+    return england, highlight
+
+
+@c.replayed
+def comparison_section(label: str, code: str, sidebar: c.Filters) -> bool:
+    """The indicator in words and, for proportions, the funnel plot; False when no
+    scheme has answers to compare (then only the profile follows)."""
+    filters = c.without_area(sidebar)
+    settings = c.settings()
+    khi = khi_by_code(code)
+    st.caption(
+        f"{c.khi_explained(khi)} "
+        "Every scheme is compared, whatever region or scheme is chosen in the sidebar; the "
+        "chosen scheme is marked. " + c.suppressed_note(settings.min_base)
+    )
+    table = c.engine_call(
+        "indicator_table",
+        khis=[code],
+        by=["scheme"],
+        quarter=label,
+        filters=filters,
+        settings=settings,
+    )
+    if table is None or table.empty or not table["value"].notna().any():
+        st.info(
+            "No scheme has enough answers with these filters in this quarter. Try "
+            "another quarter, support type or respondents."
+        )
+        return False
+    if khi.is_proportion:
+        funnel_section(khi, label, filters)
+    return True

@@ -1,0 +1,685 @@
+"""Upload: a scheme's survey export or quarterly activity return, checked before it is stored.
+
+The page is a thin face on :mod:`kpi.ingest`: ``preview`` shows exactly what
+``ingest_bytes`` will do (same code, transaction rolled back), so the counts a
+scheme worker confirms are the counts they get. Nothing here reads, validates
+or stores rows itself.
+
+Why the preview lives in session state and not ``st.cache_data``: it holds the
+rows set aside *with the person's reference* (so they can be fixed), and a
+process-wide cache would share them between sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from kpi import ingest, readers, template
+from kpi.export import safe_csv
+from kpi.ingest import ColumnMatch, IngestResult, Preview
+from kpi.items import bank, normalise_header
+from kpi.store import Store, StoreLockedError
+from pages import _common as c
+
+KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
+# Select-box values for a column mapped by hand that are not codes.
+NOT_MAPPED = "\x00not mapped"
+IGNORE = ""
+SEVERAL = "\x00several"  # an activity return with a Scheme ID column, for many schemes
+
+STATUS_WORDS = {
+    "matched": "✓ Recognised",
+    "not recognised": "✗ Not recognised: map it below, or leave it out",
+    "ignored (tool metadata)": "– Left out: the survey tool's own column",
+    "ignored": "– Left out (your choice)",
+    "ignored (duplicate)": "– Left out: another column gives the same answer",
+}
+PROBLEM_ROW = 58  # pixels: two lines of a reason
+HISTORY_KINDS = {"survey": "Survey", "activity": "Activity return", "demo": "Demo data"}
+HISTORY_STATUS = {"stored": "Stored", "rolled_back": "Rolled back"}
+
+
+# ----------------------------------------------------------------- helpers ---
+def layout_words(layout: str | None) -> str:
+    """"a Google Forms export" -> "Google Forms export": how the file was read."""
+    words = readers.LAYOUTS.get(layout or "", layout or "")
+    for article in ("a ", "an "):
+        if words.startswith(article):
+            return words[len(article) :]
+    return words
+
+
+def target_words(code: str | None) -> str:
+    """What a code means to a scheme worker: the question or the column heading."""
+    if not code:
+        return ""
+    b = bank()
+    if code in b.item_codes:
+        return b.item(code).text
+    if code in b.attribute_codes:
+        return b.attribute(code).header
+    return dict(b.activity_columns).get(code, code)
+
+
+def target_options(kind: str) -> list[str]:
+    """Codes a column may be mapped to by hand: attributes then items, or activity columns."""
+    b = bank()
+    if kind == "activity":
+        return [code for code, _ in b.activity_columns]
+    return [*b.attribute_codes, *b.item_codes]
+
+
+def format_target(value: str) -> str:
+    if value == NOT_MAPPED:
+        return "Not chosen (left out)"
+    if value == IGNORE:
+        return "Ignore this column (not survey answers)"
+    return f"{target_words(value)} [{value}]"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def stored_headline(result: IngestResult) -> str:
+    """'12 responses stored': the words the browser test and the worker look for."""
+    if result.kind == "activity":
+        return f"{plural(result.accepted, 'activity return')} stored"
+    return f"{plural(result.accepted, 'response')} stored"
+
+
+def problems_frame(problems: list[ingest.Problem]) -> pd.DataFrame:
+    """Every problem, one line each, by row and column as the user's spreadsheet has them."""
+    return pd.DataFrame(
+        {
+            "Row": pd.array([p.row for p in problems], dtype="Int64"),
+            "Column": [p.column or "(whole row)" for p in problems],
+            "Problem": [p.reason for p in problems],
+        }
+    )
+
+
+def mapping_frame(columns: list[ColumnMatch]) -> pd.DataFrame:
+    """The file's columns: heading, what we read it as, and how we knew."""
+
+    def status(m: ColumnMatch) -> str:
+        words = STATUS_WORDS.get(m.status, m.status)
+        return f"{words} ({m.how})" if m.status == "matched" and m.how else words
+
+    return pd.DataFrame(
+        {
+            "Column": [m.letter for m in columns],
+            "Heading in your file": [m.header for m in columns],
+            "Read as": [target_words(m.code) for m in columns],
+            "Status": [status(m) for m in columns],
+            "Code": [m.code or "" for m in columns],
+        }
+    )
+
+
+def table_height(rows: int, most: int = 20, row: int = 35) -> int:
+    """Pixels for a table showing every row up to ``most`` (then it scrolls)."""
+    return 38 + row * min(max(rows, 1), most)
+
+
+def here(message: str, stored: bool = False) -> str:
+    """The engine's advice points to "the Upload page": we are on it, so say where."""
+    where = "when you next upload it" if stored else "under “Columns to map by hand” above"
+    return message.replace("on the Upload page", where)
+
+
+def uploaded_by() -> str:
+    """Who to record as the uploader; sign-in does not exist yet (``KHI_USER`` or the page)."""
+    return os.environ.get("KHI_USER", "").strip() or "Upload page"
+
+
+def _stem(file_name: str) -> str:
+    return file_name.rsplit(".", 1)[0] or "upload"
+
+
+# ------------------------------------------------------------ cached reads ---
+@st.cache_data(show_spinner=False, max_entries=8)
+def _uploads(path: str, rev: int) -> pd.DataFrame:
+    return Store(path).uploads()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _set_aside(path: str, rev: int, upload_id: int) -> pd.DataFrame:
+    return Store(path).set_aside(upload_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _survey_xlsx() -> bytes:
+    return template.survey_template_xlsx()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _saved_mappings(path: str, rev: int, scheme_id: str) -> dict[str, str]:
+    return Store(path).saved_mappings(scheme_id)
+
+
+# ------------------------------------------------------------------ upload ---
+@dataclass(frozen=True)
+class Choice:
+    """What the worker picked in steps 1 and 2."""
+
+    scheme_id: str | None
+    kind: str
+    file_name: str
+    data: bytes
+    sha: str
+
+
+def _choose_scheme_and_kind(frame: pd.DataFrame) -> tuple[str | None, str]:
+    st.markdown("#### 1. Which scheme, and what kind of file")
+    left, right = st.columns([2, 1])
+    kind = right.radio(
+        "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
+    )
+    names = dict(zip(frame["scheme_id"], frame["name"]))
+    options = list(frame["scheme_id"])
+    if kind == "activity" and c.user_scope() is None:
+        options = [SEVERAL, *options]
+        names[SEVERAL] = "Several schemes (the file has a Scheme ID column)"
+    if st.session_state.get("upload_scheme") not in options:
+        wanted = st.session_state.get("f_scheme")
+        st.session_state["upload_scheme"] = wanted if wanted in options else options[0]
+    scheme = left.selectbox(
+        "Scheme",
+        options,
+        key="upload_scheme",
+        format_func=lambda s: names[s] if s == SEVERAL else f"{names.get(s, s)} ({s})",
+        help="Only schemes in the register are listed. The file's answers are stored "
+        "for this scheme.",
+    )
+    return (None if scheme == SEVERAL else scheme), kind
+
+
+def _choose_file(scheme_id: str | None, kind: str) -> Choice | None:
+    st.markdown("#### 2. Choose the file")
+    limit = int(bank().settings.get("max_upload_mb", 20))
+    nonce = st.session_state.setdefault("upload_nonce", 0)
+    uploaded = st.file_uploader(
+        "Survey export or activity return (CSV or Excel .xlsx)",
+        type=["csv", "xlsx"],
+        key=f"upload_file_{nonce}",
+        help=f"Up to {limit} MB. Exports from SurveyMonkey, Google Forms, Microsoft Forms, "
+        "Qualtrics and SmartSurvey work as they come; so does our template.",
+    )
+    _templates()
+    if uploaded is None:
+        return None
+    data = uploaded.getvalue()
+    return Choice(scheme_id, kind, uploaded.name, data, hashlib.sha256(data).hexdigest())
+
+
+def _hand_mapping(choice: Choice, saved: dict[str, str]) -> dict[str, str]:
+    """The columns mapped by hand so far, read from the select boxes' state.
+
+    Keys are normalised headers (what ``ingest`` and the saved mappings use);
+    ``""`` means ignore. A select box left on "not chosen" maps nothing, unless
+    the scheme had saved a mapping for that column: then it means "ignore".
+    """
+    prefix = _widget_prefix(choice)
+    mapping: dict[str, str] = {}
+    for name, value in st.session_state.items():
+        if not (isinstance(name, str) and name.startswith(prefix)):
+            continue
+        key = name[len(prefix) :]
+        if value == NOT_MAPPED:
+            if key in saved:
+                mapping[key] = IGNORE
+        else:
+            mapping[key] = value
+    return mapping
+
+
+def _widget_prefix(choice: Choice) -> str:
+    return f"upload_map_{choice.kind}_{choice.sha[:12]}_"
+
+
+def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
+    """Preview once per file, scheme, kind, mapping and store revision (this session only)."""
+    key = (
+        choice.sha,
+        choice.file_name,
+        choice.scheme_id,
+        choice.kind,
+        tuple(sorted(mapping.items())),
+        c.revision(),
+    )
+    held = st.session_state.get("_upload_preview")
+    if held and held[0] == key:
+        return held[1]
+    with st.spinner("Reading the file…"):
+        result = ingest.preview(
+            c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
+            mapping=mapping or None,
+        )
+    st.session_state["_upload_preview"] = (key, result)
+    return result
+
+
+def _mapping_widgets(choice: Choice, result: Preview, saved: dict[str, str]) -> bool:
+    """One select box per column that is not recognised or was mapped by hand.
+
+    Returns True when any column is mapped by hand (so it can be saved).
+    """
+    editable: dict[str, ColumnMatch] = {}
+    for m in result.columns:
+        by_hand = m.how in ("your choice", "saved for this scheme")
+        if (m.status == "not recognised" or by_hand) and m.key not in editable:
+            editable[m.key] = m
+    if not editable:
+        return False
+    st.markdown("**Columns to map by hand**")
+    st.caption(
+        "Tell us which question each of these columns answers. Choose “Ignore” for columns "
+        "that are not survey answers (such as notes), so they are not flagged again."
+    )
+    options = [NOT_MAPPED, IGNORE, *target_options(choice.kind)]
+    prefix = _widget_prefix(choice)
+    for key, m in editable.items():
+        default = saved.get(key, NOT_MAPPED)
+        st.selectbox(
+            f"Column {m.letter}: “{m.header}”",
+            options,
+            index=options.index(default) if default in options else 0,
+            format_func=format_target,
+            key=prefix + key,
+        )
+    return True
+
+
+def _counts(result: IngestResult, to_store: str) -> None:
+    one, two, three, four, five = st.columns(5)
+    one.metric("Rows read", f"{result.rows_read:,}", help="Rows of answers in the file.")
+    two.metric(to_store, f"{result.accepted:,}", help="New answers and corrections.")
+    three.metric(
+        "Set aside", f"{result.rejected:,}", help="Rows with a problem: listed below, to fix."
+    )
+    four.metric(
+        "Duplicates", f"{result.duplicates:,}", help="Rows already stored: left alone."
+    )
+    five.metric(
+        "Corrections",
+        f"{result.corrected:,}",
+        help="Rows replacing a stored answer for the same person and date.",
+    )
+    if result.corrected:
+        st.caption(
+            "A correction is a row for the same person, date and respondent type as a stored "
+            "one, with different answers: the new answers stand and the old are kept in history."
+        )
+
+
+def _problems(result: IngestResult, stem: str, key: str) -> None:
+    """The validation report: every problem by row and column, and the rows to fix."""
+    if not result.problems:
+        return
+    rows = len({p.row for p in result.problems})
+    st.markdown(
+        f"**{plural(len(result.problems), 'problem')} in {plural(rows, 'row')}**: these rows "
+        "are set aside, the others are stored. Row numbers are as your spreadsheet shows them."
+    )
+    frame = problems_frame(result.problems)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key=f"{key}_problems",
+        # Taller rows wrap the reason onto a second line instead of cutting it off.
+        row_height=PROBLEM_ROW,
+        height=table_height(len(frame), row=PROBLEM_ROW),
+        # Fixed widths that fit a laptop screen, so the reason wraps instead of running off.
+        column_config={
+            "Row": st.column_config.NumberColumn(width=56),
+            "Column": st.column_config.TextColumn(width=210),
+            "Problem": st.column_config.TextColumn(width=520),
+        },
+    )
+    row = st.container(horizontal=True)
+    if not result.set_aside.empty:
+        row.download_button(
+            "Rows set aside, to fix (CSV)",
+            data=safe_csv(result.set_aside),
+            file_name=f"{stem}_set_aside.csv",
+            mime="text/csv",
+            key=f"{key}_set_aside_csv",
+            icon=":material/download:",
+            on_click="ignore",
+            help="Your rows as they were, with the row number and why each was set aside. "
+            "Fix them, delete the two added columns or leave them, and upload this file again.",
+        )
+    row.download_button(
+        "List of problems (CSV)",
+        data=safe_csv(frame),
+        file_name=f"{stem}_problems.csv",
+        mime="text/csv",
+        key=f"{key}_problems_csv",
+        icon=":material/checklist:",
+        on_click="ignore",
+    )
+
+
+def _check(choice: Choice) -> None:
+    """Step 3 and 4: what we read, the problems, and the confirm button."""
+    path, rev = str(c.db_path()), c.revision()
+    saved = _saved_mappings(path, rev, choice.scheme_id) if choice.scheme_id else {}
+    mapping = _hand_mapping(choice, saved)
+    try:
+        result = _preview(choice, mapping)
+    except (StoreLockedError, ValueError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.markdown("#### 3. Check what we read")
+    stem = _stem(choice.file_name)
+    if result.layout:
+        st.markdown(f"Read as a **{layout_words(result.layout)}**.")
+    if result.columns:
+        st.dataframe(
+            mapping_frame(result.columns),
+            hide_index=True,
+            key="upload_mapping_table",
+            height=table_height(len(result.columns), most=40),
+            column_config={
+                "Column": st.column_config.TextColumn(width=60),
+                "Status": st.column_config.TextColumn(width="large"),
+                "Code": st.column_config.TextColumn(width="small"),
+            },
+        )
+    has_hand = _mapping_widgets(choice, result, saved)
+    if result.refused:
+        st.error(result.message, icon=":material/block:")
+        _problems(result, stem, "upload_preview")
+        st.caption("Nothing from this file has been stored.")
+        return
+    _counts(result, "Rows to store")
+    for warning in result.warnings:
+        st.warning(here(warning), icon=":material/info:")
+    _problems(result, stem, "upload_preview")
+
+    st.markdown("#### 4. Store it")
+    blocked = None
+    if isinstance(result, Preview) and result.already_uploaded is not None:
+        blocked = result.message
+    elif result.accepted == 0:
+        blocked = (
+            "No row of this file can be stored yet: fix the rows set aside (download them "
+            "above) and upload the file again."
+            if result.rejected
+            else "Every row of this file is already stored, so there is nothing new to store."
+        )
+    if blocked:
+        st.warning(blocked, icon=":material/info:")
+    else:
+        st.markdown(result.message)
+    save = False
+    if has_hand and choice.scheme_id:
+        save = st.checkbox(
+            "Save my column choices for this scheme, so the next upload is matched the same way",
+            key="upload_save_mapping",
+        )
+    if st.button(
+        "Confirm and store",
+        key="upload_confirm",
+        type="primary",
+        disabled=blocked is not None,
+        icon=":material/cloud_upload:",
+    ):
+        _store(choice, mapping, save)
+
+
+def _store(choice: Choice, mapping: dict[str, str], save: bool) -> None:
+    """Run the real upload, remember its result for the next run and start afresh."""
+    try:
+        with st.spinner("Storing…"):
+            result = ingest.ingest_bytes(
+                c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
+                mapping=mapping or None, uploaded_by=uploaded_by(),
+            )
+    except (StoreLockedError, ValueError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    saved_mapping = False
+    if save and not result.refused and choice.scheme_id and mapping:
+        c.store().save_mappings(
+            choice.scheme_id, {normalise_header(k): v for k, v in mapping.items()}
+        )
+        saved_mapping = True
+    st.session_state["upload_last"] = (result, saved_mapping)
+    st.session_state.pop("_upload_preview", None)
+    if not result.refused:
+        # A new key empties the file picker, so the stored file is not previewed again.
+        st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1
+    st.rerun()
+
+
+def _last_result() -> None:
+    """The outcome of the upload just confirmed, shown until the next one."""
+    held = st.session_state.get("upload_last")
+    if not held:
+        return
+    result, saved_mapping = held
+    with st.container(border=True):
+        if result.refused:
+            st.error(
+                f"**{result.file_name} was not stored.** {result.message}", icon=":material/block:"
+            )
+        else:
+            st.success(f"**{stored_headline(result)}.** {result.message}", icon=":material/check:")
+            if saved_mapping:
+                st.info("Your column choices are saved for this scheme.", icon=":material/save:")
+        for warning in result.warnings:
+            st.warning(here(warning, stored=True), icon=":material/info:")
+        _problems(result, _stem(result.file_name or "upload"), "upload_result")
+        if st.button("Dismiss", key="upload_dismiss"):
+            st.session_state.pop("upload_last", None)
+            st.rerun()
+
+
+# --------------------------------------------------------------- templates ---
+def _templates() -> None:
+    """Templates generated from the item bank (they cannot drift from what we accept)."""
+    st.caption("No export yet? Start from a template: the headings are the ones we read.")
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Survey template (CSV)",
+        data=template.survey_template_csv(),
+        file_name="khi_survey_template.csv",
+        mime="text/csv",
+        key="template_survey_csv",
+        icon=":material/table:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "Survey template (Excel)",
+        data=_survey_xlsx,
+        file_name="khi_survey_template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="template_survey_xlsx",
+        help="With a drop-down list of the allowed answers in every column.",
+        icon=":material/grid_on:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "Activity return template (CSV)",
+        data=template.activity_template_csv(),
+        file_name="khi_activity_return_template.csv",
+        mime="text/csv",
+        key="template_activity_csv",
+        icon=":material/event_note:",
+        on_click="ignore",
+    )
+
+
+# ----------------------------------------------------------------- history ---
+def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
+    """The upload log as a scheme worker reads it."""
+    return pd.DataFrame(
+        {
+            "Upload": uploads["upload_id"].astype(int),
+            "When": pd.to_datetime(uploads["uploaded_at"]).dt.strftime("%d %b %Y %H:%M"),
+            "Scheme": uploads["scheme_name"].fillna(uploads["scheme_id"]).fillna("All schemes"),
+            "Kind": uploads["kind"].map(HISTORY_KINDS).fillna(uploads["kind"]),
+            "File": uploads["file_name"],
+            "Read as": uploads["layout"].map(layout_words),
+            "Rows read": uploads["rows_read"].astype(int),
+            "Stored": uploads["accepted"].astype(int),
+            "Set aside": uploads["rejected"].astype(int),
+            "Duplicates": uploads["duplicates"].astype(int),
+            "Corrections": uploads["corrected"].astype(int),
+            "Status": uploads["status"].map(HISTORY_STATUS).fillna(uploads["status"]),
+            "By": uploads["uploaded_by"],
+            "Note": uploads["note"].where(uploads["kind"] != "demo", "Synthetic demo sector"),
+        }
+    )
+
+
+def _visible_uploads() -> pd.DataFrame:
+    uploads = _uploads(str(c.db_path()), c.revision())
+    scope = c.user_scope()
+    if scope:
+        uploads = uploads[uploads["scheme_id"].isin(scope)]
+    return uploads
+
+
+def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
+    """Stored set-aside records as one line per row: the cells we kept and every reason.
+
+    The person's reference is never stored, so it is not here: the worker adds
+    it back from their own file before uploading again.
+    """
+    if records.empty:
+        return pd.DataFrame()
+    lines = []
+    for number, group in records.groupby("row_number", sort=True):
+        values = group["row_values"].dropna()
+        cells = json.loads(values.iloc[0]) if len(values) else {}
+        reasons = "; ".join(
+            f"{col}: {why}" if isinstance(col, str) and col else why
+            for col, why in zip(group["column_name"], group["reason"])
+        )
+        lines.append({readers.ROW_COLUMN: int(number), **cells, readers.WHY_COLUMN: reasons})
+    return pd.DataFrame(lines)
+
+
+def _history() -> None:
+    st.markdown("### Upload history")
+    uploads = _visible_uploads()
+    if uploads.empty:
+        st.caption("Nothing has been uploaded yet.")
+        return
+    st.dataframe(history_frame(uploads), hide_index=True, key="upload_history")
+    path, rev = str(c.db_path()), c.revision()
+    with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
+    if not with_problems.empty:
+        with st.expander("Rows set aside by an earlier upload"):
+            labels = {
+                int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
+                f"({plural(int(r.rejected), 'row')} set aside)"
+                for r in with_problems.itertuples()
+            }
+            chosen = st.selectbox(
+                "Upload", list(labels), format_func=labels.get, key="history_set_aside"
+            )
+            rows = set_aside_rows(_set_aside(path, rev, int(chosen)))
+            st.caption(
+                "The person's reference is never stored, so add it back from your own file "
+                "before uploading these rows again."
+            )
+            st.dataframe(rows, hide_index=True, key="history_set_aside_rows")
+            st.download_button(
+                "These rows (CSV)",
+                data=safe_csv(rows),
+                file_name=f"upload_{chosen}_set_aside.csv",
+                mime="text/csv",
+                key="history_set_aside_csv",
+                on_click="ignore",
+                icon=":material/download:",
+            )
+    if c.is_admin():
+        _rollback(uploads)
+
+
+def _rollback(uploads: pd.DataFrame) -> None:
+    """Administrators remove a bad upload completely, after saying yes twice."""
+    done = st.session_state.pop("rollback_done", None)
+    if done:
+        st.success(done, icon=":material/undo:")
+    stored = uploads[(uploads["status"] == "stored") & (uploads["kind"] != "demo")]
+    with st.expander("Roll back an upload (administrators)"):
+        if stored.empty:
+            st.caption("There is no stored upload to roll back.")
+            return
+        labels = {
+            int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} for "
+            f"{r.scheme_name if isinstance(r.scheme_name, str) else 'several schemes'}, "
+            f"{pd.Timestamp(r.uploaded_at):%d %b %Y %H:%M} ({plural(int(r.accepted), 'row')} "
+            "stored)"
+            for r in stored.itertuples()
+        }
+        chosen = st.selectbox(
+            "Upload to roll back", list(labels), format_func=labels.get, key="rollback_upload"
+        )
+        pending = st.session_state.get("rollback_pending")
+        if pending != chosen:
+            if st.button("Roll back this upload…", key="rollback_start", icon=":material/undo:"):
+                st.session_state["rollback_pending"] = chosen
+                st.rerun()
+            return
+        st.warning(
+            f"This removes every row stored by {labels[chosen]} and restores any answers it "
+            "corrected. It cannot be undone: to get the rows back, upload the file again.",
+            icon=":material/warning:",
+        )
+        yes, no, _ = st.columns([1, 1, 3])
+        if yes.button("Yes, roll it back", key="rollback_confirm", type="primary"):
+            try:
+                counts = c.store().rollback(int(chosen))
+            except (ValueError, StoreLockedError) as exc:
+                st.error(str(exc))
+                return
+            st.session_state.pop("rollback_pending", None)
+            st.session_state["rollback_done"] = (
+                f"Upload {chosen} rolled back: {plural(counts['removed'], 'row')} removed, "
+                f"{plural(counts['restored'], 'earlier answer')} restored."
+            )
+            st.rerun()
+        if no.button("Cancel", key="rollback_cancel"):
+            st.session_state.pop("rollback_pending", None)
+            st.rerun()
+
+
+# -------------------------------------------------------------------- page ---
+def render() -> None:
+    st.title("Upload")
+    st.caption(
+        "Send a survey export or a quarterly activity return. You see what we read, and every "
+        "problem, before anything is stored; rows with problems are set aside for you to fix."
+    )
+    _last_result()
+    frame = c.schemes()
+    if frame.empty:
+        st.info(
+            "There are no schemes in the register yet, so there is nothing to upload for. "
+            "An administrator loads the register with `python -m kpi schemes register.csv`."
+            if c.user_scope() is None
+            else "None of the schemes you may upload for is in the register yet. Ask an "
+            "administrator to add them.",
+            icon=":material/info:",
+        )
+        _templates()
+    else:
+        scheme_id, kind = _choose_scheme_and_kind(frame)
+        choice = _choose_file(scheme_id, kind)
+        if choice is not None:
+            _check(choice)
+    st.divider()
+    _history()
+
