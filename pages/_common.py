@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import html
 import os
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -158,15 +159,49 @@ def _schemes(path: str, rev: int) -> pd.DataFrame:
 
 def schemes() -> pd.DataFrame:
     """The scheme register, restricted to the user's scope."""
-    frame = _schemes(str(db_path()), revision())
-    scope = user_scope()
+    return _schemes_in_scope(str(db_path()), revision(), user_scope())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _schemes_in_scope(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.DataFrame:
+    frame = _schemes(path, rev)
     return frame[frame["scheme_id"].isin(scope)] if scope else frame
 
 
+@dataclass(frozen=True)
+class SchemeChoices:
+    """The register as the select boxes need it, built once per store revision."""
+
+    names: dict[str, str]  # scheme id -> name
+    ids: tuple[str, ...]  # in the register's order (region, then name)
+    by_region: dict[str, tuple[str, ...]]  # region -> its scheme ids
+
+
+def scheme_choices() -> SchemeChoices:
+    """The schemes in the user's scope, for select boxes and labels (shared: read only)."""
+    return _scheme_choices(str(db_path()), revision(), user_scope())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> SchemeChoices:
+    frame = _schemes_in_scope(path, rev, scope)
+    ids = tuple(frame["scheme_id"])
+    by_region: dict[str, list[str]] = {}
+    for scheme_id, region in zip(ids, frame["region"]):
+        by_region.setdefault(region, []).append(scheme_id)
+    return SchemeChoices(
+        names=dict(zip(ids, frame["name"])),
+        ids=ids,
+        by_region={region: tuple(found) for region, found in by_region.items()},
+    )
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _call(path: str, rev: int, name: str, args: tuple, kwargs: tuple) -> object:
-    function = getattr(engine, name)
-    return function(Store(path), *args, **dict(kwargs))
+def _call(key: tuple) -> object:
+    """key = (store path, revision, engine function, args, sorted kwargs): one
+    argument, as Streamlit inspects the signature per argument on every call."""
+    path, _, name, args, kwargs = key
+    return getattr(engine, name)(Store(path), *args, **dict(kwargs))
 
 
 def engine_call(name: str, *args: object, **kwargs: object) -> object:
@@ -176,7 +211,7 @@ def engine_call(name: str, *args: object, **kwargs: object) -> object:
     cost more than drawing the page. The result is shared between sessions, so
     pages and chart builders never change it in place (they copy first).
     """
-    return _call(str(db_path()), revision(), name, args, tuple(sorted(kwargs.items())))
+    return _call((str(db_path()), revision(), name, args, tuple(sorted(kwargs.items()))))
 
 
 Section = TypeVar("Section", bound=Callable[..., Any])
@@ -199,7 +234,10 @@ def replayed(function: Section) -> Section:
     so callers never change it in place.
     """
 
-    def draw(store_path: str, store_revision: int, code: str, args: tuple, kwargs: tuple) -> Any:
+    def draw(key: tuple) -> Any:
+        # One argument: Streamlit inspects the signature once per argument on every
+        # call. key = (store path, store revision, code, args, sorted kwargs).
+        _, _, _, args, kwargs = key
         return function(*args, **dict(kwargs))
 
     # Streamlit keys a cache on the function's module and qualified name: this
@@ -212,7 +250,7 @@ def replayed(function: Section) -> Section:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        return cached(str(db_path()), revision(), code, args, tuple(sorted(kwargs.items())))
+        return cached((str(db_path()), revision(), code, args, tuple(sorted(kwargs.items()))))
 
     return call  # type: ignore[return-value]
 
@@ -235,8 +273,7 @@ def filter_bar() -> None:
     quarters = available_quarters()
     labels = [quarter_label(q) for q in reversed(quarters)]
     regions = [r.name for r in bank().regions]
-    frame = schemes()
-    scheme_names = dict(zip(frame["scheme_id"], frame["name"]))
+    choices = scheme_choices()
     support_codes = bank().attribute("support_type").labels
     state = st.session_state
 
@@ -255,11 +292,11 @@ def filter_bar() -> None:
         seed("f_region", region_options, region_options[0])
         st.selectbox("Region", region_options, key="f_region")
         in_region = (
-            frame
+            choices.ids
             if state["f_region"] == region_options[0]
-            else frame[frame["region"] == state["f_region"]]
+            else choices.by_region.get(state["f_region"], ())
         )
-        scheme_options = ["All schemes", *in_region["scheme_id"].tolist()]
+        scheme_options = ["All schemes", *in_region]
         # Seed from the URL first, then drop a scheme outside the chosen region.
         seed("f_scheme", scheme_options, "All schemes")
         if state.get("f_scheme") not in scheme_options:
@@ -268,7 +305,7 @@ def filter_bar() -> None:
             "Scheme",
             scheme_options,
             key="f_scheme",
-            format_func=lambda s: scheme_names.get(s, s),
+            format_func=lambda s: choices.names.get(s, s),
         )
         support_options = ["All support types", *[c for c, _ in support_codes]]
         support_labels = dict(support_codes)
@@ -331,8 +368,7 @@ def current_quarter() -> str | None:
 
 def area_label(filters: Filters) -> str:
     if filters.scheme_ids:
-        names = dict(zip(schemes()["scheme_id"], schemes()["name"]))
-        return names.get(filters.scheme_ids[0], filters.scheme_ids[0])
+        return scheme_choices().names.get(filters.scheme_ids[0], filters.scheme_ids[0])
     if filters.regions:
         return filters.regions[0]
     return "England and the nations"
@@ -381,6 +417,38 @@ def format_interval(lower: object, upper: object, khi: KHI) -> str:
 def comparison_words(comparison: object) -> str:
     icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
     return f"{icon} {words}".strip()
+
+
+CARD_STYLE = (
+    "border:1px solid rgba(128,128,128,.35);border-radius:.5rem;padding:.75rem 1rem;"
+    "display:flex;flex-direction:column;gap:.3rem"
+)
+# Muted text that reads on a light or a dark theme (inherits the theme's colour).
+MUTED = "font-size:.875rem;opacity:.78;margin:0"
+
+
+def card(label: str, body: str) -> str:
+    """One card of a ``card_grid``: a group named ``label`` for screen readers (and
+    for tests: ``get_by_role("group", name=...)``). ``body`` is HTML, escaped by
+    the caller."""
+    return f'<div role="group" aria-label="{html.escape(label)}" style="{CARD_STYLE}">{body}</div>'
+
+
+def card_grid(cards: list[str], min_width: str = "15rem") -> None:
+    """Cards in a grid that wraps to the page's width, drawn as one element.
+
+    Why HTML in one Markdown element, not a bordered container per card: 26
+    Overview tiles drew about 150 elements, and every element costs on each
+    rerun and in the browser; a CSS grid also fits as many cards as the width
+    allows, where fixed columns squeeze at a laptop's width.
+    """
+    st.markdown(
+        '<div style="display:grid;gap:.75rem;margin:0 0 1rem;'
+        f'grid-template-columns:repeat(auto-fill,minmax({min_width},1fr))">'
+        + "".join(cards)
+        + "</div>",
+        unsafe_allow_html=True,
+    )
 
 
 def start_page(title: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +121,35 @@ def trace_values(fig: dict, axis: str = "x", name: str | None = None) -> list[fl
             if isinstance(value, int | float) and value == value:
                 values.append(float(value))
     return values
+
+
+class _Cards(HTMLParser):
+    """Reads ``_common.card_grid`` HTML: each card's name and its value part."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: dict[str, str] = {}
+        self._card: str | None = None
+        self._in_value = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("role") == "group":
+            self._card = found.get("aria-label") or ""
+            self.cards[self._card] = ""
+        self._in_value = found.get("data-part") == "value"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_value = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_value and self._card is not None:
+            self.cards[self._card] += data
+
+
+def cards(at: AppTest) -> dict[str, str]:
+    """Every card drawn on the page: its name (the group's label) -> its value as shown."""
+    parser = _Cards()
+    for element in at.markdown:
+        parser.feed(str(element.value))
+    return parser.cards

@@ -8,6 +8,7 @@ engine's own numbers for the same filters: the pages draw, they never compute.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterator
 
@@ -23,6 +24,7 @@ from kpi.periods import quarter_label
 from kpi.store import Store
 from pages import _common as c
 from tests.apptest_helpers import (
+    cards,
     dataframe_with,
     figure,
     markdown,
@@ -85,7 +87,7 @@ def test_overview_tiles_show_the_engines_values(
     assert not at.exception, [e.value for e in at.exception]
     label = latest_label(demo_store)
     table = engine.indicator_table(demo_store, quarter=label, filters=Filters(), settings=settings)
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = cards(at)
     checked = 0
     for _, row in table.iterrows():
         entry = khi(str(row["khi"]))
@@ -99,7 +101,7 @@ def test_overview_tiles_show_the_engines_values(
     # The tile's interval is the engine's, in the same words.
     first = table[~table["suppressed"].astype(bool)].iloc[0]
     interval = c.format_interval(first["lower95"], first["upper95"], khi(str(first["khi"])))
-    assert f"95% interval {interval}" in texts(at.caption)
+    assert f"95% interval {interval}" in markdown(at)
 
 
 def test_overview_compares_a_region_with_england(
@@ -117,7 +119,7 @@ def test_overview_compares_a_region_with_england(
     for word in ("better", "similar", "worse"):
         count = int((table["comparison"] == word).sum())
         assert f"{count} {c.COMPARISON_STYLE[word][0]} {word}" in text
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = cards(at)
     for _, row in table.iterrows():
         entry = khi(str(row["khi"]))
         if entry.measure != "change":
@@ -286,9 +288,11 @@ def test_definitions_list_every_catalogue_code_and_item(
     at = open_page(monkeypatch, demo_store, "pages/definitions.py")
     assert not at.exception, [e.value for e in at.exception]
     text = markdown(at)
+    drawn = cards(at)
     for entry in catalogue():
-        assert f"`{entry.code}`" in text, entry.code
-        assert entry.definition in text
+        assert entry.name in drawn, entry.code
+        assert f"<code>{entry.code}</code>" in text, entry.code
+        assert html.escape(entry.definition) in text
     items = pd.concat([t.value for t in at.table])
     assert set(items["Code"]) == set(bank().item_codes)
     assert "Wilson" in text and "funnel" in text.lower()

@@ -60,12 +60,18 @@ def _png(
 # ------------------------------------------------------------------- choices ---
 def area_options() -> dict[str, str]:
     """Area key -> label: England and the nations, each region, each scheme in scope."""
+    return _area_options(str(c.db_path()), c.revision(), c.user_scope())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _area_options(path: str, rev: int, scope: tuple[str, ...] | None) -> dict[str, str]:
     options: dict[str, str] = {}
-    if c.user_scope() is None:
+    if scope is None:
         options[ALL] = "England and the nations"
         options |= {f"region:{r.name}": r.name for r in bank().regions}
-    for _, scheme in c.schemes().iterrows():
-        options[f"scheme:{scheme['scheme_id']}"] = f"{scheme['name']} ({scheme['region']})"
+    register = c.schemes()
+    for scheme_id, name, region in zip(register["scheme_id"], register["name"], register["region"]):
+        options[f"scheme:{scheme_id}"] = f"{name} ({region})"
     return options
 
 

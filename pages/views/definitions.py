@@ -9,6 +9,7 @@ data, so it reads the same on an empty store.
 from __future__ import annotations
 
 import functools
+from html import escape
 
 import pandas as pd
 import streamlit as st
@@ -124,16 +125,20 @@ def definitions_csv() -> str:
     return safe_csv(khi_table(list(catalogue())))
 
 
-def khi_block(khi: KHI) -> None:
-    """One KHI as a short readable block: name and code, who, direction, method,
-    the definition and the question it is built from."""
-    with st.container(border=True):
-        st.markdown(f"**{khi.name}** · `{khi.code}`")
-        st.markdown(khi.definition)
-        st.caption(
-            f"{WHO.get(khi.population, khi.population)} · **{POLARITY[khi.polarity]}** · "
-            f"{METHOD.get(khi.measure, khi.measure)} · Built from: {what_it_counts(khi)}"
-        )
+def khi_card(khi: KHI) -> str:
+    """One KHI as a short readable card (HTML for ``card_grid``): name and code,
+    the definition, then who, direction, method and the question it is built from."""
+    details = (
+        f"{WHO.get(khi.population, khi.population)} · <b>{escape(POLARITY[khi.polarity])}</b>"
+        f" · {escape(METHOD.get(khi.measure, khi.measure))} · Built from: "
+        f"{escape(what_it_counts(khi))}"
+    )
+    return c.card(
+        khi.name,
+        f'<p style="margin:0"><b>{escape(khi.name)}</b> · <code>{escape(khi.code)}</code></p>'
+        f'<p style="margin:0">{escape(khi.definition)}</p>'
+        f'<p style="{c.MUTED}">{details}</p>',
+    )
 
 
 # The catalogue and item bank are read once per process, so what they draw is
@@ -143,8 +148,7 @@ def indicators() -> None:
     """Every KHI by domain."""
     for domain in domains():
         st.subheader(domain)
-        for khi in (k for k in catalogue() if k.domain == domain):
-            khi_block(khi)
+        c.card_grid([khi_card(k) for k in catalogue() if k.domain == domain], "22rem")
     st.caption(
         "“Agree” means Agree or Strongly agree. Answers of “Don't know” or “Not "
         "applicable” count as no answer."

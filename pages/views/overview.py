@@ -10,6 +10,8 @@ Overview and the board page never disagree about whether a change is real.
 
 from __future__ import annotations
 
+from html import escape
+
 import pandas as pd
 import streamlit as st
 
@@ -20,9 +22,9 @@ from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages import _common as c
 
 HIDDEN = "Too few answers to show"
-TILES_PER_ROW = 4
-# Markdown colours for the comparison words (the icon and words carry the meaning).
-WORD_COLOUR = {"better": "blue", "worse": "red", "similar": "gray", "not compared": "gray"}
+# Colours for the comparison words (the icon and words carry the meaning; similar
+# and not compared keep the text's own colour, which reads on any theme).
+WORD_COLOUR = {"better": c.PALETTE["blue"], "worse": c.PALETTE["vermillion"]}
 
 
 def _number(row: pd.Series | None, column: str) -> float | None:
@@ -100,10 +102,8 @@ def _test(khi: KHI, now: pd.Series, before: pd.Series) -> ChangeTest:
         return ChangeTest.untested()
 
 
-def comparison_line(row: pd.Series | None, khi: KHI, applies: bool) -> str:
-    """Icon and words for the comparison with England, with England's value."""
-    if not applies:
-        return ":gray[This is the England and nations value (the benchmark)]"
+def comparison_html(row: pd.Series | None, khi: KHI) -> str:
+    """Icon and words for the comparison with England, with England's value (HTML)."""
     comparison = str(row.get("comparison", "not compared")) if row is not None else "not compared"
     if is_hidden(row) or comparison in ("", "nan", "None"):
         comparison = "not compared"
@@ -111,8 +111,12 @@ def comparison_line(row: pd.Series | None, khi: KHI, applies: bool) -> str:
     strong = " (99.8% level)" if row is not None and bool(row.get("outside998", False)) else ""
     bench = _number(row, "benchmark")
     england = f" · England {c.format_value(bench, khi)}" if bench is not None else ""
-    colour = WORD_COLOUR.get(comparison, "gray")
-    return f":{colour}[**{words}**{strong}]{england}"
+    colour = WORD_COLOUR.get(comparison)
+    style = f"color:{colour};font-weight:600" if colour else "font-weight:600"
+    return (
+        f'<p style="margin:0"><span style="{style}">{escape(words + strong)}</span>'
+        f"{escape(england)}</p>"
+    )
 
 
 def change_lines(
@@ -139,36 +143,35 @@ def change_lines(
     }
 
 
-def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> None:
-    """One KHI tile: value, interval and base, comparison, change since last quarter."""
-    with st.container(border=True):
-        hidden = is_hidden(now)
-        value = _number(now, "value")
-        shown = HIDDEN if hidden else (c.format_value(value, khi) if value is not None else "–")
-        # The name as text (it wraps); the metric's own label is kept for screen
-        # readers and tests but not drawn (it would be cut off in a narrow tile).
-        st.markdown(f"**{khi.name}**")
-        st.metric(
-            khi.name,
-            shown,
-            help=c.khi_explained(khi),
-            label_visibility="collapsed",
-        )
-        if hidden:
-            st.caption("Fewer answers than the privacy minimum, so nothing is shown.")
-            return
-        if value is None:
-            st.caption("No answers this quarter.")
-            return
+def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> str:
+    """One KHI tile (HTML for ``card_grid``): value, interval and base, comparison
+    with England, change since last quarter. The name carries the definition as
+    its tooltip; the value is marked ``data-part="value"`` for tests."""
+    hidden = is_hidden(now)
+    value = _number(now, "value")
+    shown = HIDDEN if hidden else (c.format_value(value, khi) if value is not None else "–")
+    size = "1.1rem" if hidden else "2rem"
+    parts = [
+        f'<p style="margin:0;font-weight:600" title="{escape(c.khi_explained(khi))}">'
+        f"{escape(khi.name)}</p>",
+        f'<p data-part="value" style="margin:0;font-size:{size};line-height:1.2">'
+        f"{escape(shown)}</p>",
+    ]
+    if hidden:
+        parts.append(f'<p style="{c.MUTED}">Fewer answers than the privacy minimum, so '
+                     "nothing is shown.</p>")
+    elif value is None:
+        parts.append(f'<p style="{c.MUTED}">No answers this quarter.</p>')
+    else:
         interval = c.format_interval(_number(now, "lower95"), _number(now, "upper95"), khi)
         n = _number(now, "n")
         base = f"{int(n):,} answered" if n is not None else ""
-        st.caption(
-            " · ".join(p for p in (f"95% interval {interval}" if interval else "", base) if p)
-        )
+        details = " · ".join(p for p in (f"95% interval {interval}" if interval else "", base) if p)
+        parts.append(f'<p style="{c.MUTED}">{escape(details)}</p>')
         if applies:
-            st.markdown(comparison_line(now, khi, applies))
-        st.markdown(change)
+            parts.append(comparison_html(now, khi))
+        parts.append(f'<p style="margin:0">{escape(change)}</p>')
+    return c.card(khi.name, "".join(parts))
 
 
 def headline(table: pd.DataFrame, applies: bool) -> str | None:
@@ -240,11 +243,7 @@ def tiles(label: str, filters: Filters, who: str) -> None:
         if not khis:
             continue
         st.subheader(domain)
-        for start in range(0, len(khis), TILES_PER_ROW):
-            columns = st.columns(TILES_PER_ROW)
-            for column, khi in zip(columns, khis[start : start + TILES_PER_ROW]):
-                with column:
-                    tile(khi, now_rows.get(khi.code), changes[khi.code], applies)
+        c.card_grid([tile(k, now_rows.get(k.code), changes[k.code], applies) for k in khis])
     st.caption(
         "Change for the same people over time (wellbeing and friends) is on the "
         "**Change over time** page."

@@ -26,8 +26,7 @@ CHART_CONFIG = {"displaylogo": False}
 
 def scheme_names() -> dict[str, str]:
     """scheme id -> name, for labels (the register, in the user's scope)."""
-    register = c.schemes()
-    return dict(zip(register["scheme_id"], register["name"]))
+    return c.scheme_choices().names
 
 
 def with_names(table: pd.DataFrame) -> pd.DataFrame:
@@ -142,14 +141,15 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) ->
 def profile_choice(sidebar: c.Filters) -> str | None:
     """The heading and the scheme to profile (the sidebar's, when one is chosen)."""
     st.subheader("One scheme across every indicator")
-    register = c.schemes()
-    if register.empty:
+    choices = c.scheme_choices()
+    if not choices.ids:
         st.info("No schemes are registered yet.")
         return None
-    if sidebar.regions:
-        register = register[register["region"] == sidebar.regions[0]]
-    ids = register["scheme_id"].tolist()
-    names = dict(zip(register["scheme_id"], register["name"]))
+    ids = list(choices.by_region.get(sidebar.regions[0], ()) if sidebar.regions else choices.ids)
+    if not ids:
+        st.info(f"No schemes are registered in {sidebar.regions[0]}.")  # type: ignore[index]
+        return None
+    names = choices.names
     default = sidebar.scheme_ids[0] if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids else None
     if "schemes_profile" in st.session_state and st.session_state["schemes_profile"] not in ids:
         del st.session_state["schemes_profile"]

@@ -144,8 +144,9 @@ def _stem(file_name: str) -> str:
 
 
 # ------------------------------------------------------------ cached reads ---
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _uploads(path: str, rev: int) -> pd.DataFrame:
+    """The upload log (a resource: read each rerun, never changed by the page)."""
     return Store(path).uploads()
 
 
@@ -154,9 +155,21 @@ def _set_aside(path: str, rev: int, upload_id: int) -> pd.DataFrame:
     return Store(path).set_aside(upload_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+# The templates are built when downloaded (Streamlit calls these on the click),
+# once per process: they only change with the item bank.
+@st.cache_resource(show_spinner=False)
 def _survey_xlsx() -> bytes:
     return template.survey_template_xlsx()
+
+
+@st.cache_resource(show_spinner=False)
+def _survey_csv() -> str:
+    return template.survey_template_csv()
+
+
+@st.cache_resource(show_spinner=False)
+def _activity_csv() -> str:
+    return template.activity_template_csv()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -176,14 +189,23 @@ class Choice:
     sha: str
 
 
-def _choose_scheme_and_kind(frame: pd.DataFrame) -> tuple[str | None, str]:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _scheme_choices(
+    path: str, rev: int, scope: tuple[str, ...] | None
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The schemes the user may upload for: id -> name, and the ids in register order."""
+    frame = c.schemes()
+    return dict(zip(frame["scheme_id"], frame["name"])), tuple(frame["scheme_id"])
+
+
+def _choose_scheme_and_kind() -> tuple[str | None, str]:
     st.markdown("#### 1. Which scheme, and what kind of file")
     left, right = st.columns([2, 1])
     kind = right.radio(
         "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
     )
-    names = dict(zip(frame["scheme_id"], frame["name"]))
-    options = list(frame["scheme_id"])
+    names, options = _scheme_choices(str(c.db_path()), c.revision(), c.user_scope())
+    names, options = dict(names), list(options)  # the cached ones are shared: copy
     if kind == "activity" and c.user_scope() is None:
         options = [SEVERAL, *options]
         names[SEVERAL] = "Several schemes (the file has a Scheme ID column)"
@@ -490,7 +512,7 @@ def _templates() -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "Survey template (CSV)",
-        data=template.survey_template_csv(),
+        data=_survey_csv,
         file_name="khi_survey_template.csv",
         mime="text/csv",
         key="template_survey_csv",
@@ -509,7 +531,7 @@ def _templates() -> None:
     )
     row.download_button(
         "Activity return template (CSV)",
-        data=template.activity_template_csv(),
+        data=_activity_csv,
         file_name="khi_activity_return_template.csv",
         mime="text/csv",
         key="template_activity_csv",
@@ -541,9 +563,14 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _visible_uploads() -> pd.DataFrame:
+@c.replayed
+def history_table(scope: tuple[str, ...] | None) -> None:
+    """The upload log as a table (drawn once per store revision: every upload changes it)."""
+    st.dataframe(history_frame(_visible_uploads(scope)), hide_index=True, key="upload_history")
+
+
+def _visible_uploads(scope: tuple[str, ...] | None) -> pd.DataFrame:
     uploads = _uploads(str(c.db_path()), c.revision())
-    scope = c.user_scope()
     if scope:
         uploads = uploads[uploads["scheme_id"].isin(scope)]
     return uploads
@@ -569,24 +596,42 @@ def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lines)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _history_choices(
+    path: str, rev: int, scope: tuple[str, ...] | None
+) -> tuple[bool, dict[int, str], dict[int, str]]:
+    """Whether anything was uploaded; the uploads with rows set aside, and those an
+    administrator may roll back, as select-box labels. Once per store revision."""
+    uploads = _visible_uploads(scope)
+    with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
+    set_aside = {
+        int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
+        f"({plural(int(r.rejected), 'row')} set aside)"
+        for r in with_problems.itertuples()
+    }
+    stored = uploads[(uploads["status"] == "stored") & (uploads["kind"] != "demo")]
+    rollback = {
+        int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} for "
+        f"{r.scheme_name if isinstance(r.scheme_name, str) else 'several schemes'}, "
+        f"{pd.Timestamp(r.uploaded_at):%d %b %Y %H:%M} ({plural(int(r.accepted), 'row')} "
+        "stored)"
+        for r in stored.itertuples()
+    }
+    return not uploads.empty, set_aside, rollback
+
+
 def _history() -> None:
     st.markdown("### Upload history")
-    uploads = _visible_uploads()
-    if uploads.empty:
+    path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
+    any_uploads, set_aside, rollback = _history_choices(path, rev, scope)
+    if not any_uploads:
         st.caption("Nothing has been uploaded yet.")
         return
-    st.dataframe(history_frame(uploads), hide_index=True, key="upload_history")
-    path, rev = str(c.db_path()), c.revision()
-    with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
-    if not with_problems.empty:
+    history_table(scope)
+    if set_aside:
         with st.expander("Rows set aside by an earlier upload"):
-            labels = {
-                int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
-                f"({plural(int(r.rejected), 'row')} set aside)"
-                for r in with_problems.itertuples()
-            }
             chosen = st.selectbox(
-                "Upload", list(labels), format_func=labels.get, key="history_set_aside"
+                "Upload", list(set_aside), format_func=set_aside.get, key="history_set_aside"
             )
             rows = set_aside_rows(_set_aside(path, rev, int(chosen)))
             st.caption(
@@ -604,26 +649,18 @@ def _history() -> None:
                 icon=":material/download:",
             )
     if c.is_admin():
-        _rollback(uploads)
+        _rollback(rollback)
 
 
-def _rollback(uploads: pd.DataFrame) -> None:
+def _rollback(labels: dict[int, str]) -> None:
     """Administrators remove a bad upload completely, after saying yes twice."""
     done = st.session_state.pop("rollback_done", None)
     if done:
         st.success(done, icon=":material/undo:")
-    stored = uploads[(uploads["status"] == "stored") & (uploads["kind"] != "demo")]
     with st.expander("Roll back an upload (administrators)"):
-        if stored.empty:
+        if not labels:
             st.caption("There is no stored upload to roll back.")
             return
-        labels = {
-            int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} for "
-            f"{r.scheme_name if isinstance(r.scheme_name, str) else 'several schemes'}, "
-            f"{pd.Timestamp(r.uploaded_at):%d %b %Y %H:%M} ({plural(int(r.accepted), 'row')} "
-            "stored)"
-            for r in stored.itertuples()
-        }
         chosen = st.selectbox(
             "Upload to roll back", list(labels), format_func=labels.get, key="rollback_upload"
         )
@@ -676,7 +713,7 @@ def render() -> None:
         )
         _templates()
     else:
-        scheme_id, kind = _choose_scheme_and_kind(frame)
+        scheme_id, kind = _choose_scheme_and_kind()
         choice = _choose_file(scheme_id, kind)
         if choice is not None:
             _check(choice)

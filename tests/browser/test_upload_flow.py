@@ -41,8 +41,8 @@ def lonely_often(store: Store) -> float:
 
 def expect_tile(app: App, name: str, value: str) -> None:
     """The Overview tile headed ``name`` shows ``value`` (waits until it does)."""
-    tile = app.page.get_by_test_id("stMetric").filter(has_text=name)
-    expect(tile.get_by_test_id("stMetricValue")).to_have_text(value)
+    tile = app.page.get_by_role("group", name=name, exact=True)
+    expect(tile.locator("[data-part=value]")).to_have_text(value)
 
 
 def test_google_forms_upload_is_stored_and_moves_the_khi(app: App) -> None:
