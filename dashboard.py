@@ -7,8 +7,6 @@ unless ``KHI_NO_DEMO=1`` (tests use that to see the empty-store welcome).
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from pages import _common
@@ -18,23 +16,7 @@ st.set_page_config(
     page_icon=":material/diversity_3:",
     layout="wide",
 )
-
-
-@st.cache_resource(show_spinner="Preparing the store…")
-def _prepare_store(path: str) -> str:
-    """Create or upgrade the store once per process; load the demo when empty."""
-    from kpi.store import Store
-
-    store = Store(path)
-    store.ensure()
-    if store.is_empty() and os.environ.get("KHI_NO_DEMO", "") not in ("1", "true"):
-        from kpi.demo import load_demo
-
-        load_demo(store)
-    return path
-
-
-_prepare_store(str(_common.db_path()))
+_common.prepare_store()
 
 PAGES = {
     "Explore": [

@@ -37,6 +37,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 from plotly.subplots import make_subplots
 
+from kpi import chart_theme
 from kpi.board import (
     BoardPack,
     BoardRow,
@@ -225,7 +226,7 @@ def domain_chart(domain: str, rows: Sequence[BoardRow], columns: int = 5) -> go.
         )
     fig.update_annotations(font_size=12)
     fig.update_layout(
-        template="simple_white",
+        template=chart_theme.SIMPLE,
         showlegend=False,
         width=CHART_WIDTH,
         height=60 + ROW_HEIGHT * nrows,

@@ -8,6 +8,7 @@ must never recompute around it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -92,6 +93,25 @@ def db_path() -> Path:
 
 def store() -> Store:
     return Store(db_path())
+
+
+def prepare_store() -> None:
+    """Create or upgrade the store once per process; load the demo when it is empty
+    (unless ``KHI_NO_DEMO=1``: tests use that to see the empty-store welcome)."""
+    _prepare_store(str(db_path()))
+
+
+# Defined here, not in dashboard.py: a cached function defined in the entry script
+# is set up again on every rerun (Streamlit reads its source to key the cache).
+@st.cache_resource(show_spinner="Preparing the store…")
+def _prepare_store(path: str) -> str:
+    store = Store(path)
+    store.ensure()
+    if store.is_empty() and os.environ.get("KHI_NO_DEMO", "") not in ("1", "true"):
+        from kpi.demo import load_demo
+
+        load_demo(store)
+    return path
 
 
 def user_scope() -> tuple[str, ...] | None:
@@ -196,12 +216,39 @@ def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> Schem
     )
 
 
+def plain_key(*parts: object) -> str:
+    """A cache key for plain values: str, numbers, None, tuples and lists of them,
+    and frozen dataclasses of them (Filters, Settings), whose repr is their value.
+
+    Why not Streamlit's own hashing of the arguments: it walks every value
+    (a Filters costs more than half a millisecond) on every call, several times
+    a rerun. Anything else (a DataFrame, whose repr is abridged) is refused.
+    """
+    for part in parts:
+        _check_plain(part)
+    return repr(parts)
+
+
+def _check_plain(value: object) -> None:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            _check_plain(item)
+        return
+    params = getattr(type(value), "__dataclass_params__", None)
+    if params is not None and params.frozen:
+        for field in dataclasses.fields(value):  # type: ignore[arg-type]
+            _check_plain(getattr(value, field.name))
+        return
+    raise TypeError(f"not a plain value for a cache key: {type(value).__name__}")
+
+
+# Streamlit hashes only ``key``: parameters named with a leading underscore are
+# left out of its hash (the key already says everything they hold).
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _call(key: tuple) -> object:
-    """key = (store path, revision, engine function, args, sorted kwargs): one
-    argument, as Streamlit inspects the signature per argument on every call."""
-    path, _, name, args, kwargs = key
-    return getattr(engine, name)(Store(path), *args, **dict(kwargs))
+def _call(key: str, _path: str, _name: str, _args: tuple, _kwargs: dict) -> object:
+    return getattr(engine, _name)(Store(_path), *_args, **_kwargs)
 
 
 def engine_call(name: str, *args: object, **kwargs: object) -> object:
@@ -211,7 +258,9 @@ def engine_call(name: str, *args: object, **kwargs: object) -> object:
     cost more than drawing the page. The result is shared between sessions, so
     pages and chart builders never change it in place (they copy first).
     """
-    return _call((str(db_path()), revision(), name, args, tuple(sorted(kwargs.items()))))
+    path = str(db_path())
+    key = plain_key(path, revision(), name, args, sorted(kwargs.items()))
+    return _call(key, path, name, args, kwargs)
 
 
 Section = TypeVar("Section", bound=Callable[..., Any])
@@ -229,16 +278,14 @@ def replayed(function: Section) -> Section:
     costs. The store revision is part of the key, so a new upload draws afresh.
 
     Rules for a replayed part: no widgets (buttons, inputs, downloads) inside it,
-    and every input an argument (codes, labels, Filters; not session state), since
-    the arguments are the whole cache key. Its value is shared between sessions,
-    so callers never change it in place.
+    and every input a plain argument (codes, labels, Filters; not session state or
+    a frame: see ``plain_key``), since the arguments are the whole cache key. Its
+    value is shared between sessions, so callers never change it in place.
     """
 
-    def draw(key: tuple) -> Any:
-        # One argument: Streamlit inspects the signature once per argument on every
-        # call. key = (store path, store revision, code, args, sorted kwargs).
-        _, _, _, args, kwargs = key
-        return function(*args, **dict(kwargs))
+    def draw(key: str, _args: tuple, _kwargs: dict) -> Any:
+        # Streamlit hashes ``key`` only (see plain_key); the rest is what it says.
+        return function(*_args, **_kwargs)
 
     # Streamlit keys a cache on the function's module and qualified name: this
     # part's own, not this wrapper's; ``code`` adds its bytecode, so an edited
@@ -250,7 +297,8 @@ def replayed(function: Section) -> Section:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        return cached((str(db_path()), revision(), code, args, tuple(sorted(kwargs.items()))))
+        key = plain_key(str(db_path()), revision(), code, args, sorted(kwargs.items()))
+        return cached(key, args, kwargs)
 
     return call  # type: ignore[return-value]
 

@@ -26,6 +26,8 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from kpi import chart_theme
+
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = {
     "blue": "#0072B2",
@@ -124,7 +126,7 @@ def _style(
     lines = wrap(subtitle, subtitle_width).count("<br>") + 1 if subtitle else 0
     top = (44 + 18 * lines if subtitle else 44) if title else 16
     fig.update_layout(
-        template="plotly_white",
+        template=chart_theme.WHITE,
         title={
             "text": title,
             "subtitle": {

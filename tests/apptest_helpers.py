@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Widget
 
 from kpi.store import Store
 
@@ -153,3 +154,21 @@ def cards(at: AppTest) -> dict[str, str]:
     for element in at.markdown:
         parser.feed(str(element.value))
     return parser.cards
+
+
+def drawn(at: AppTest) -> list[bytes]:
+    """Every element of the page's main area as sent to the browser, in order, but
+    widgets: theirs carry whether the script set their value in this run."""
+    found: list[bytes] = []
+
+    def walk(node: object) -> None:
+        proto = getattr(node, "proto", None)
+        if isinstance(node, Widget):
+            found.append(type(node).__name__.encode())
+        elif proto is not None and not getattr(node, "children", None):
+            found.append(proto.SerializeToString())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return found

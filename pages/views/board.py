@@ -153,8 +153,12 @@ def _flags(pack: BoardPack) -> None:
 
 
 @c.replayed
-def summary_part(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
-    """The summary, the flags and what to know about the numbers."""
+def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
+    """Everything under the downloads: the summary, the flags, what to know about
+    the numbers, then each domain's table (in the PDF's words) and run charts.
+
+    Cells are coloured with Markdown, not a pandas Styler (see ``coloured``).
+    """
     pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
     st.markdown("### Summary")
     st.markdown("\n".join(f"- {md(sentence)}" for sentence in pack.summary))
@@ -163,25 +167,56 @@ def summary_part(quarter: str, area: str, scope: tuple[str, ...] | None) -> None
     st.markdown("\n".join(f"- {md(s)}" for s in pack.caveats.sentences()))
     with st.expander("How to read this page"):
         st.markdown(md(report.METHODS))
+    for domain, rows in pack.domains():
+        st.markdown(f"### {domain}")
+        st.table(domain_table(rows, pack).set_index("Indicator").map(coloured))
+        figure = report.domain_chart(domain, rows)
+        figure.update_layout(width=None, autosize=True)
+        st.plotly_chart(
+            figure,
+            key=f"board_chart_{_slug(domain)}",
+            config={"displaylogo": False},
+            theme=None,
+        )
+    st.caption(c.suppressed_note(pack.settings.min_base))
 
 
-@c.replayed
-def domain_part(quarter: str, area: str, scope: tuple[str, ...] | None, domain: str) -> None:
-    """One domain: its table in the PDF's words and its run charts.
-
-    Cells are coloured with Markdown, not a pandas Styler (see ``coloured``).
-    """
-    pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
-    rows = dict(pack.domains())[domain]
-    st.markdown(f"### {domain}")
-    st.table(domain_table(rows, pack).set_index("Indicator").map(coloured))
-    figure = report.domain_chart(domain, rows)
-    figure.update_layout(width=None, autosize=True)
-    st.plotly_chart(
-        figure,
-        key=f"board_chart_{_slug(domain)}",
-        config={"displaylogo": False},
-        theme=None,
+def downloads(pack: BoardPack, quarter: str, area: str) -> None:
+    """The take-aways in one row: the PDF, the numbers, and one domain's run charts
+    as PNG (as the PDF draws them), each built only when clicked."""
+    path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
+    stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    row.download_button(
+        "Board pack (PDF)",
+        data=lambda: _pdf(path, rev, quarter, area, scope),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        key="board_pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "Numbers (CSV)",
+        data=lambda: _csv(path, rev, quarter, area, scope),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key="board_csv",
+        icon=":material/table:",
+        on_click="ignore",
+    )
+    domains = [domain for domain, _ in pack.domains()]
+    if st.session_state.get("board_png_domain") not in domains:
+        st.session_state.pop("board_png_domain", None)
+    domain = row.selectbox("Run charts of", domains, key="board_png_domain", width=260)
+    row.download_button(
+        "Run charts (PNG)",
+        data=lambda: _png(path, rev, quarter, area, scope, domain),
+        file_name=f"{stem}_{_slug(domain)}.png",
+        mime="image/png",
+        key="board_png",
+        icon=":material/image:",
+        on_click="ignore",
     )
 
 
@@ -189,7 +224,7 @@ def render() -> None:
     st.title("Quarterly board page")
     st.caption(
         "One page per quarter and area: what changed, whether it is real, what needs "
-        "attention. Take it away as PDF or CSV."
+        "attention. Take it away as PDF, the numbers as CSV, the charts as PNG."
     )
     quarters = c.available_quarters()
     if not quarters:
@@ -221,39 +256,5 @@ def render() -> None:
         st.warning(
             "**Demo data**: a synthetic sector, not real schemes.", icon=":material/science:"
         )
-
-    stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
-    one, two, _ = st.columns([1, 1, 2])
-    one.download_button(
-        "Board pack (PDF)",
-        data=lambda: _pdf(path, rev, quarter, area, scope),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        key="board_pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-    )
-    two.download_button(
-        "Numbers (CSV)",
-        data=lambda: _csv(path, rev, quarter, area, scope),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key="board_csv",
-        icon=":material/table:",
-        on_click="ignore",
-    )
-
-    summary_part(quarter, area, scope)
-    for domain, _ in pack.domains():
-        domain_part(quarter, area, scope, domain)
-        st.download_button(
-            f"{domain} run charts (PNG)",
-            data=lambda d=domain: _png(path, rev, quarter, area, scope, d),
-            file_name=f"{stem}_{_slug(domain)}.png",
-            mime="image/png",
-            key=f"board_png_{_slug(domain)}",
-            icon=":material/image:",
-            on_click="ignore",
-        )
-    st.caption(c.suppressed_note(pack.settings.min_base))
-
+    downloads(pack, quarter, area)
+    body(quarter, area, scope)

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi import chart_theme
 from kpi.indicators import Filters
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label
@@ -266,7 +267,7 @@ def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
     fig.update_xaxes(title={"text": "Share answered, of those asked"}, ticksuffix="%",
                      range=[0, 110])
     fig.update_layout(
-        template="plotly_white",
+        template=chart_theme.WHITE,
         title={"text": f"Share who answered each question, {label}", "x": 0.0,
                "xanchor": "left", "font": {"size": 17}},
         font={"family": charts.FONT, "size": 13, "color": charts.INK},

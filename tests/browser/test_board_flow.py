@@ -48,3 +48,11 @@ def test_board_pdf_and_csv_download(app: App, tmp_path: Path) -> None:
     for column in ("value", "lower95", "upper95", "suppressed", "comparison", "flag"):
         assert column in header
     assert len(lines) == 1 + 28 and all(line.startswith(quarter) for line in lines[1:])
+
+    # One domain's run charts as PNG, the domain chosen beside the button.
+    app.page.get_by_role("combobox", name="Run charts of").click()
+    app.page.get_by_role("option", name="Connection", exact=True).click()
+    app.idle()
+    png = download(app, "Run charts (PNG)", tmp_path)
+    assert png.name.endswith("_connection.png"), png.name
+    assert png.read_bytes().startswith(b"\x89PNG")
