@@ -17,9 +17,9 @@ Two measures per page, each against the same baseline:
 
 The baseline is an empty script (a temporary file with nothing in it) under the
 same harness: its fixed cost. Page, page with sidebar and empty script are
-rerun in turn, N times each, so all three are timed on the same machine at the
-same moment (the speed of this shared machine drifts by a factor of two within
-a minute); the ratios are of medians.
+rerun in turn, in blocks of three, N times each, so all three are timed on the
+same machine at the same moment (the speed of this shared machine drifts by a
+factor of two within a minute); the ratios are of medians.
 
 The store is a demo sector of ``--people`` people (default 20,000) over eight
 quarters in a temporary folder.
@@ -43,6 +43,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 GOAL = 3.0
+# Reruns in blocks of three, the blocks in turn: in turn, so all three measures see
+# the same machine; in blocks, so no rerun is timed straight after another app's
+# (which leaves the processor's caches cold for it alone, and inflated the pages'
+# times by a third).
+BLOCK = 3
 FILTER_KEYS = ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
 _ENTRY = {"on": False}  # read by the patched PagesManager: see entry()
 
@@ -137,10 +142,15 @@ def page_times(page: str, runs: int, floor_at: object, cold: bool) -> tuple[floa
     alone, state = opened(page, through_entry=False)
     with_sidebar, _ = opened(page, through_entry=True)
     times: dict[str, list[float]] = {"alone": [], "sidebar": [], "floor": []}
-    for _ in range(runs):
-        times["floor"].append(rerun_seconds(floor_at))
-        times["alone"].append(rerun_seconds(alone, state=state, cold=cold))
-        times["sidebar"].append(rerun_seconds(with_sidebar, through_entry=True, cold=cold))
+    for _ in range(max(1, runs // BLOCK)):
+        for _ in range(BLOCK):
+            times["floor"].append(rerun_seconds(floor_at))
+        for _ in range(BLOCK):
+            times["alone"].append(rerun_seconds(alone, state=state, cold=cold))
+        for _ in range(BLOCK):
+            times["sidebar"].append(
+                rerun_seconds(with_sidebar, through_entry=True, cold=cold)
+            )
     return (
         statistics.median(times["alone"]),
         statistics.median(times["sidebar"]),

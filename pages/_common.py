@@ -482,16 +482,18 @@ def card(label: str, body: str) -> str:
     return f'<div role="group" aria-label="{html.escape(label)}" style="{CARD_STYLE}">{body}</div>'
 
 
-def card_grid(cards: list[str], min_width: str = "15rem") -> None:
+def card_grid(cards: list[str], min_width: str = "15rem", heading: str | None = None) -> None:
     """Cards in a grid that wraps to the page's width, drawn as one element.
 
     Why HTML in one Markdown element, not a bordered container per card: 26
     Overview tiles drew about 150 elements, and every element costs on each
     rerun and in the browser; a CSS grid also fits as many cards as the width
-    allows, where fixed columns squeeze at a laptop's width.
+    allows, where fixed columns squeeze at a laptop's width. ``heading`` (Markdown,
+    drawn as a subheader) goes in the same element.
     """
     st.markdown(
-        '<div style="display:grid;gap:.75rem;margin:0 0 1rem;'
+        (f"### {heading}\n\n" if heading else "")
+        + '<div style="display:grid;gap:.75rem;margin:0 0 1rem;'
         f'grid-template-columns:repeat(auto-fill,minmax({min_width},1fr))">'
         + "".join(cards)
         + "</div>",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -172,3 +173,20 @@ def drawn(at: AppTest) -> list[bytes]:
 
     walk(at.main)
     return found
+
+
+def markdown_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every Markdown table on the page, as frames of its cells' text (escapes undone)."""
+    tables = []
+    for element in at.markdown:
+        rows = [
+            line for line in str(element.value).splitlines() if line.startswith("|")
+        ]
+        if len(rows) < 2:
+            continue
+        cells = [
+            [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", row)[1:-1]]
+            for row in rows
+        ]
+        tables.append(pd.DataFrame(cells[2:], columns=cells[0]))
+    return tables

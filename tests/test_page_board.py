@@ -12,17 +12,18 @@ from streamlit.testing.v1 import AppTest
 from kpi import report
 from kpi.board import BoardPack, board_summary
 from kpi.indicators import latest_quarter
-from kpi.periods import quarter_label
+from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
+from tests.apptest_helpers import markdown_tables, open_page
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
-def open_board(monkeypatch: pytest.MonkeyPatch, store: Store) -> AppTest:
-    monkeypatch.setenv("KHI_DB", str(store.path))
-    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60).run()
-    at.switch_page("pages/board.py").run()
-    return at
+def open_board(
+    monkeypatch: pytest.MonkeyPatch, store: Store, params: dict[str, str] | None = None
+) -> AppTest:
+    """The Board page on ``store``, for the sidebar's filters in ``params`` (a link's)."""
+    return open_page(monkeypatch, store, "pages/board.py", params)
 
 
 def shown_text(at: AppTest) -> str:
@@ -40,10 +41,10 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
     for sentence in pack.summary:
         assert sentence in text
     domains = pack.domains()
-    assert len(at.table) == len(domains)
-    for (_, rows), table in zip(domains, at.table):
-        frame = table.value
-        assert list(frame.index) == [r.name for r in rows]
+    tables = markdown_tables(at)
+    assert len(tables) == len(domains)
+    for (_, rows), frame in zip(domains, tables):
+        assert list(frame["Indicator"]) == [r.name for r in rows]
         assert plain(frame["This quarter"]) == [
             report.value_words(r, pack.settings.min_base).replace("\n", " · ") for r in rows
         ]
@@ -58,19 +59,36 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
 def test_board_page_shows_the_board_pack(demo_store: Store, monkeypatch) -> None:
     at = open_board(monkeypatch, demo_store)
     assert not at.exception
-    quarter = at.selectbox(key="board_quarter").value
-    # Defaults to the sidebar's default: the latest quarter with data.
-    assert quarter == quarter_label(latest_quarter(demo_store))
+    # The sidebar's quarter: by default the latest with data.
+    quarter = quarter_label(latest_quarter(demo_store))
     assert_page_shows(at, board_summary(demo_store, quarter=quarter))
     assert "Demo data" in "\n".join(w.value for w in at.warning)
 
 
-def test_choosing_a_region_shows_its_pack(demo_store: Store, monkeypatch) -> None:
-    at = open_board(monkeypatch, demo_store)
-    at.selectbox(key="board_area").set_value("region:London").run()
+def test_the_sidebars_region_and_quarter_choose_the_pack(demo_store: Store, monkeypatch) -> None:
+    earlier = quarter_label(shift_quarter(latest_quarter(demo_store), -1))
+    at = open_board(monkeypatch, demo_store, {"region": "London", "quarter": earlier})
     assert not at.exception
-    quarter = at.selectbox(key="board_quarter").value
-    assert_page_shows(at, board_summary(demo_store, quarter=quarter, region="London"))
+    assert_page_shows(at, board_summary(demo_store, quarter=earlier, region="London"))
+
+
+def test_the_sidebars_scheme_chooses_the_pack(demo_store: Store, monkeypatch) -> None:
+    scheme = demo_store.schemes().iloc[0]
+    link = {"region": scheme["region"], "scheme": scheme["scheme_id"]}
+    at = open_board(monkeypatch, demo_store, link)
+    assert not at.exception
+    quarter = quarter_label(latest_quarter(demo_store))
+    assert_page_shows(at, board_summary(demo_store, quarter=quarter, scheme=scheme["scheme_id"]))
+
+
+def test_a_user_limited_to_some_schemes_is_asked_to_choose_one(
+    demo_store: Store, monkeypatch
+) -> None:
+    scheme = str(demo_store.schemes()["scheme_id"].iloc[0])
+    at = open_page(monkeypatch, demo_store, "pages/board.py", KHI_SCOPE=scheme)
+    assert not at.exception
+    assert "Choose one of your schemes" in "\n".join(i.value for i in at.info)
+    assert not markdown_tables(at)
 
 
 def test_empty_store_shows_the_way_in(fresh_store: Store, monkeypatch) -> None:
@@ -78,4 +96,4 @@ def test_empty_store_shows_the_way_in(fresh_store: Store, monkeypatch) -> None:
     at = open_board(monkeypatch, fresh_store)
     assert not at.exception
     assert "no survey data yet" in "\n".join(i.value for i in at.info)
-    assert not at.table
+    assert not markdown_tables(at)

@@ -14,8 +14,6 @@ import streamlit as st
 from kpi import report
 from kpi.board import BoardPack, BoardRow, board_summary
 from kpi.export import safe_csv
-from kpi.items import bank
-from kpi.periods import quarter_label
 from kpi.store import Store
 from pages import _common as c
 
@@ -58,33 +56,17 @@ def _png(
 
 
 # ------------------------------------------------------------------- choices ---
-def area_options() -> dict[str, str]:
-    """Area key -> label: England and the nations, each region, each scheme in scope."""
-    return _area_options(str(c.db_path()), c.revision(), c.user_scope())
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _area_options(path: str, rev: int, scope: tuple[str, ...] | None) -> dict[str, str]:
-    options: dict[str, str] = {}
-    if scope is None:
-        options[ALL] = "England and the nations"
-        options |= {f"region:{r.name}": r.name for r in bank().regions}
-    register = c.schemes()
-    for scheme_id, name, region in zip(register["scheme_id"], register["name"], register["region"]):
-        options[f"scheme:{scheme_id}"] = f"{name} ({region})"
-    return options
-
-
-def _default_area(options: dict[str, str]) -> str:
-    """The sidebar's scheme or region when set, else everything."""
-    filters = c.current_filters()
-    for key in (
-        f"scheme:{filters.scheme_ids[0]}" if filters.scheme_ids else None,
-        f"region:{filters.regions[0]}" if filters.regions else None,
-    ):
-        if key in options:
-            return key
-    return next(iter(options))
+def area_of(filters: c.Filters) -> str | None:
+    """The board pack's area from the sidebar: its scheme, else its region, else
+    England and the nations ("all"). None for a user limited to some schemes who
+    has not chosen one: the pack for England or a region is not theirs to take."""
+    if filters.scheme_ids:
+        return f"scheme:{filters.scheme_ids[0]}"
+    if c.user_scope() is not None:
+        return None
+    if filters.regions:
+        return f"region:{filters.regions[0]}"
+    return ALL
 
 
 def md(text: str) -> str:
@@ -120,10 +102,9 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
 
 
 def coloured(cell: object) -> str:
-    """Blue for better, orange for worse (st.table cells are Markdown): the icon and
-    words already say it. Why not a pandas Styler: Streamlit restyles it on every
-    rerun, which cost more than the rest of the page."""
-    text = str(cell)
+    """A table cell as Markdown: blue for better, orange for worse; the icon and
+    words already say it, the colour only helps the eye."""
+    text = md(str(cell))
     if text.startswith("▲"):
         return f":blue[{text}]"
     if text.startswith("▼"):
@@ -131,47 +112,65 @@ def coloured(cell: object) -> str:
     return text
 
 
+def markdown_table(table: pd.DataFrame) -> str:
+    """A table as Markdown (cells escaped and coloured by ``coloured``).
+
+    Why Markdown and not st.table: a domain's heading and table are then one
+    element, drawn without an Arrow conversion, and the cells keep their colour.
+    """
+    lines = [
+        "| " + " | ".join(md(str(h)) for h in table.columns) + " |",
+        "| " + " | ".join("---" for _ in table.columns) + " |",
+    ]
+    lines += ["| " + " | ".join(coloured(v) for v in row) + " |" for row in table.itertuples(
+        index=False
+    )]
+    return "\n".join(lines)
+
+
 def _flags(pack: BoardPack) -> None:
     left, right = st.columns(2)
-    with left:
-        st.markdown("#### :material/warning: Needs attention")
-        if pack.attention:
-            st.markdown("\n".join(f"- ▼ {md(line)}" for line in report.flags_text(pack.attention)))
-        else:
-            what = (
-                "worse than England and getting worse"
-                if pack.benchmark_applies
-                else "getting significantly worse"
-            )
-            st.markdown(f"No indicator is {what}.")
-    with right:
-        st.markdown("#### :material/thumb_up: Improved")
-        if pack.improved:
-            st.markdown("\n".join(f"- ▲ {md(line)}" for line in report.flags_text(pack.improved)))
-        else:
-            st.markdown("No indicator improved by more than chance would explain.")
+    if pack.attention:
+        attention = "\n".join(f"- ▼ {md(line)}" for line in report.flags_text(pack.attention))
+    else:
+        what = (
+            "worse than England and getting worse"
+            if pack.benchmark_applies
+            else "getting significantly worse"
+        )
+        attention = f"No indicator is {what}."
+    left.markdown(f"#### :material/warning: Needs attention\n\n{attention}")
+    if pack.improved:
+        improved = "\n".join(f"- ▲ {md(line)}" for line in report.flags_text(pack.improved))
+    else:
+        improved = "No indicator improved by more than chance would explain."
+    right.markdown(f"#### :material/thumb_up: Improved\n\n{improved}")
 
 
 @c.replayed
 def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     """Everything under the downloads: the summary, the flags, what to know about
-    the numbers, then each domain's table (in the PDF's words) and run charts.
-
-    Cells are coloured with Markdown, not a pandas Styler (see ``coloured``).
-    """
+    the numbers, then each domain's table (in the PDF's words) and run charts."""
     pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
-    st.markdown("### Summary")
-    st.markdown("\n".join(f"- {md(sentence)}" for sentence in pack.summary))
+    st.markdown("### Summary\n\n" + "\n".join(f"- {md(s)}" for s in pack.summary))
     _flags(pack)
-    st.markdown("#### :material/info: About these numbers")
-    st.markdown("\n".join(f"- {md(s)}" for s in pack.caveats.sentences()))
+    st.markdown(
+        "#### :material/info: About these numbers\n\n"
+        + "\n".join(f"- {md(s)}" for s in pack.caveats.sentences())
+    )
     with st.expander("How to read this page"):
         st.markdown(md(report.METHODS))
     for domain, rows in pack.domains():
-        st.markdown(f"### {domain}")
-        st.table(domain_table(rows, pack).set_index("Indicator").map(coloured))
+        st.markdown(f"### {md(domain)}\n\n" + markdown_table(domain_table(rows, pack)))
         figure = report.domain_chart(domain, rows)
         figure.update_layout(width=None, autosize=True)
+        # The page's charts are narrower than the PDF's: the first and last quarter
+        # only, or the quarters' labels run into each other.
+        figure.for_each_xaxis(
+            lambda axis: axis.update(tickvals=[axis.tickvals[0], axis.tickvals[-1]])
+            if axis.tickvals and len(axis.tickvals) > 2
+            else None
+        )
         st.plotly_chart(
             figure,
             key=f"board_chart_{_slug(domain)}",
@@ -223,38 +222,34 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
 def render() -> None:
     st.title("Quarterly board page")
     st.caption(
-        "One page per quarter and area: what changed, whether it is real, what needs "
-        "attention. Take it away as PDF, the numbers as CSV, the charts as PNG."
+        "One page per quarter and area, for the quarter, region or scheme chosen in the "
+        "sidebar: what changed, whether it is real, what needs attention. Take it away as "
+        "PDF, the numbers as CSV, the charts as PNG."
     )
-    quarters = c.available_quarters()
-    if not quarters:
+    quarter = c.current_quarter()
+    if not c.available_quarters() or quarter is None:
         c.empty_store_message()
         return
-    labels = [quarter_label(q) for q in reversed(quarters)]
-    options = area_options()
-    if not options:
-        st.info("No schemes are in your scope.")
+    filters = c.current_filters()
+    area = area_of(filters)
+    if area is None:
+        st.info("Choose one of your schemes in the sidebar to see its board page.")
         return
-    if st.session_state.get("board_quarter") not in labels:
-        current = c.current_quarter()
-        st.session_state["board_quarter"] = current if current in labels else labels[0]
-    if st.session_state.get("board_area") not in options:
-        st.session_state["board_area"] = _default_area(options)
-    left, right = st.columns([1, 2])
-    quarter = left.selectbox("Quarter", labels, key="board_quarter")
-    area = right.selectbox("Area", list(options), format_func=options.get, key="board_area")
-
-    path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
+    scope = c.user_scope()
     try:
-        pack = _pack(path, rev, quarter, area, scope)
+        pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
     except ValueError as exc:
         st.warning(str(exc))
         return
-
     st.subheader(f"{pack.area_label} · {pack.quarter_label}")
     if pack.is_demo:
         st.warning(
             "**Demo data**: a synthetic sector, not real schemes.", icon=":material/science:"
+        )
+    if filters.support_types or filters.respondent_types:
+        st.caption(
+            "The board pack covers every support type and both people using Shared Lives "
+            "and family carers, whatever the sidebar's support type and respondents say."
         )
     downloads(pack, quarter, area)
     body(quarter, area, scope)

@@ -147,8 +147,9 @@ def khi_card(khi: KHI) -> str:
 def indicators() -> None:
     """Every KHI by domain."""
     for domain in domains():
-        st.subheader(domain)
-        c.card_grid([khi_card(k) for k in catalogue() if k.domain == domain], "22rem")
+        c.card_grid(
+            [khi_card(k) for k in catalogue() if k.domain == domain], "22rem", heading=domain
+        )
     st.caption(
         "“Agree” means Agree or Strongly agree. Answers of “Don't know” or “Not "
         "applicable” count as no answer."

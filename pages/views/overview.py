@@ -242,8 +242,10 @@ def tiles(label: str, filters: Filters, who: str) -> None:
         ]
         if not khis:
             continue
-        st.subheader(domain)
-        c.card_grid([tile(k, now_rows.get(k.code), changes[k.code], applies) for k in khis])
+        c.card_grid(
+            [tile(k, now_rows.get(k.code), changes[k.code], applies) for k in khis],
+            heading=domain,
+        )
     st.caption(
         "Change for the same people over time (wellbeing and friends) is on the "
         "**Change over time** page."
