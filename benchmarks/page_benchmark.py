@@ -94,8 +94,6 @@ def rerun_seconds(
     if cold:  # what the first view after an upload costs: nothing cached
         import streamlit as st
 
-        # Clearing outside a server logs "No runtime found" each time: expected here.
-        logging.getLogger("streamlit").setLevel(logging.ERROR)
         st.cache_data.clear()
         st.cache_resource.clear()
     _ENTRY["on"] = through_entry
@@ -173,13 +171,17 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("KHI_SECRET", "benchmark-secret-not-for-production")
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
-    # Setting session state from the test thread logs "missing ScriptRunContext"
-    # (a filter, as Streamlit sets its loggers' levels again at each run).
+    # Setting session state from the test thread logs "missing ScriptRunContext",
+    # and clearing the caches outside a server (--cold) "No runtime found": both
+    # expected here. Filters, as Streamlit sets its loggers' levels again each run.
+    import streamlit.runtime.caching.cache_data_api as cache_data_api
     import streamlit.runtime.scriptrunner_utils.script_run_context as context
 
-    logging.getLogger(context.__name__).addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage()
-    )
+    quiet = ("missing ScriptRunContext", "No runtime found")
+    for name in (context.__name__, cache_data_api.__name__):
+        logging.getLogger(name).addFilter(
+            lambda record: not any(words in record.getMessage() for words in quiet)
+        )
     from kpi.demo import load_demo
     from kpi.store import Store
 
@@ -202,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         floor_at = empty_script(folder)
         kind = "cold" if args.cold else "warm"
         print(
-            f"{kind} reruns, median of {args.runs}; goal: page <= {GOAL:g}x the empty script\n"
+            f"{kind} reruns, median of {args.runs}; goal (warm): page <= {GOAL:g}x the empty "
+            "script\n"
             f"{'page':<24}{'floor':>8}{'page':>9}{'ratio':>7}{'with sidebar':>15}{'ratio':>7}"
         )
         over = 0
@@ -214,12 +217,13 @@ def main(argv: list[str] | None = None) -> int:
                 over += 1
                 continue
             over += alone / base > GOAL
-            mark = "" if alone / base <= GOAL else "  over goal"
+            mark = "" if alone / base <= GOAL or args.cold else "  over goal"
             print(
                 f"{page:<24}{base * 1000:>6.1f}ms{alone * 1000:>7.1f}ms{alone / base:>6.1f}x"
                 f"{sidebar * 1000:>13.1f}ms{sidebar / base:>6.1f}x{mark}"
             )
-    print(f"{len(pages) - over} of {len(pages)} pages within {GOAL:g}x of the floor.")
+    if not args.cold:  # the goal is for warm reruns
+        print(f"{len(pages) - over} of {len(pages)} pages within {GOAL:g}x of the floor.")
     return 0
 
 

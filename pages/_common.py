@@ -377,13 +377,13 @@ def filter_bar() -> None:
             }.get,
             horizontal=False,
         )
-    st.query_params.from_dict(
-        {
-            key.removeprefix("f_"): state[key]
-            for key in ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
-            if key in state
-        }
-    )
+    wanted = {
+        key.removeprefix("f_"): state[key]
+        for key in ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
+        if key in state
+    }
+    if st.query_params.to_dict() != wanted:  # most reruns change no filter
+        st.query_params.from_dict(wanted)
 
 
 def current_filters() -> Filters:
