@@ -14,6 +14,7 @@ import functools
 import hashlib
 import html
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -465,6 +466,29 @@ def format_interval(lower: object, upper: object, khi: KHI) -> str:
 def comparison_words(comparison: object) -> str:
     icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
     return f"{icon} {words}".strip()
+
+
+def md(text: str) -> str:
+    """Plain text safe inside st.markdown (scheme names come from uploaded registers)."""
+    return re.sub(r"([\\`*_\[\]$<>#|~])", r"\\\1", text)
+
+
+def markdown_table(table: pd.DataFrame, cell: Callable[[object], str] | None = None) -> str:
+    """A table as Markdown; each cell through ``cell`` (default: escaped text).
+
+    Why Markdown and not st.table: a heading and its table are then one element,
+    drawn without an Arrow conversion, and cells can carry Markdown colour.
+    """
+    cell = cell or (lambda value: md(str(value)))
+    lines = [
+        "| " + " | ".join(md(str(h)) for h in table.columns) + " |",
+        "| " + " | ".join("---" for _ in table.columns) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |"
+        for row in table.itertuples(index=False)
+    ]
+    return "\n".join(lines)
 
 
 CARD_STYLE = (

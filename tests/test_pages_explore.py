@@ -28,6 +28,7 @@ from tests.apptest_helpers import (
     dataframe_with,
     figure,
     markdown,
+    markdown_tables,
     open_page,
     texts,
     trace_values,
@@ -293,7 +294,7 @@ def test_definitions_list_every_catalogue_code_and_item(
         assert entry.name in drawn, entry.code
         assert f"<code>{entry.code}</code>" in text, entry.code
         assert html.escape(entry.definition) in text
-    items = pd.concat([t.value for t in at.table])
+    items = pd.concat(markdown_tables(at))
     assert set(items["Code"]) == set(bank().item_codes)
     assert "Wilson" in text and "funnel" in text.lower()
 

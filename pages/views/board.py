@@ -69,11 +69,6 @@ def area_of(filters: c.Filters) -> str | None:
     return ALL
 
 
-def md(text: str) -> str:
-    """Plain text safe inside st.markdown (scheme names come from uploaded registers)."""
-    return re.sub(r"([\\`*_\[\]$<>#|~])", r"\\\1", text)
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -104,7 +99,7 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
 def coloured(cell: object) -> str:
     """A table cell as Markdown: blue for better, orange for worse; the icon and
     words already say it, the colour only helps the eye."""
-    text = md(str(cell))
+    text = c.md(str(cell))
     if text.startswith("▲"):
         return f":blue[{text}]"
     if text.startswith("▼"):
@@ -112,26 +107,10 @@ def coloured(cell: object) -> str:
     return text
 
 
-def markdown_table(table: pd.DataFrame) -> str:
-    """A table as Markdown (cells escaped and coloured by ``coloured``).
-
-    Why Markdown and not st.table: a domain's heading and table are then one
-    element, drawn without an Arrow conversion, and the cells keep their colour.
-    """
-    lines = [
-        "| " + " | ".join(md(str(h)) for h in table.columns) + " |",
-        "| " + " | ".join("---" for _ in table.columns) + " |",
-    ]
-    lines += ["| " + " | ".join(coloured(v) for v in row) + " |" for row in table.itertuples(
-        index=False
-    )]
-    return "\n".join(lines)
-
-
 def _flags(pack: BoardPack) -> None:
     left, right = st.columns(2)
     if pack.attention:
-        attention = "\n".join(f"- ▼ {md(line)}" for line in report.flags_text(pack.attention))
+        attention = "\n".join(f"- ▼ {c.md(line)}" for line in report.flags_text(pack.attention))
     else:
         what = (
             "worse than England and getting worse"
@@ -141,7 +120,7 @@ def _flags(pack: BoardPack) -> None:
         attention = f"No indicator is {what}."
     left.markdown(f"#### :material/warning: Needs attention\n\n{attention}")
     if pack.improved:
-        improved = "\n".join(f"- ▲ {md(line)}" for line in report.flags_text(pack.improved))
+        improved = "\n".join(f"- ▲ {c.md(line)}" for line in report.flags_text(pack.improved))
     else:
         improved = "No indicator improved by more than chance would explain."
     right.markdown(f"#### :material/thumb_up: Improved\n\n{improved}")
@@ -152,16 +131,17 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     """Everything under the downloads: the summary, the flags, what to know about
     the numbers, then each domain's table (in the PDF's words) and run charts."""
     pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
-    st.markdown("### Summary\n\n" + "\n".join(f"- {md(s)}" for s in pack.summary))
+    st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
     st.markdown(
         "#### :material/info: About these numbers\n\n"
-        + "\n".join(f"- {md(s)}" for s in pack.caveats.sentences())
+        + "\n".join(f"- {c.md(s)}" for s in pack.caveats.sentences())
     )
     with st.expander("How to read this page"):
-        st.markdown(md(report.METHODS))
+        st.markdown(c.md(report.METHODS))
     for domain, rows in pack.domains():
-        st.markdown(f"### {md(domain)}\n\n" + markdown_table(domain_table(rows, pack)))
+        table = c.markdown_table(domain_table(rows, pack), coloured)
+        st.markdown(f"### {c.md(domain)}\n\n{table}")
         figure = report.domain_chart(domain, rows)
         figure.update_layout(width=None, autosize=True)
         # The page's charts are narrower than the PDF's: the first and last quarter

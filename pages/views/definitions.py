@@ -161,8 +161,8 @@ def questions() -> None:
     """Every survey question with its answer scale, by domain."""
     items = list(bank().items)
     for domain in dict.fromkeys(i.domain for i in items):
-        st.subheader(domain)
-        st.table(item_table([i for i in items if i.domain == domain]), hide_index=True)
+        table = c.markdown_table(item_table([i for i in items if i.domain == domain]))
+        st.markdown(f"### {c.md(domain)}\n\n{table}")
     st.caption(
         "Answers that mean no answer, for any question: " + ", ".join(bank().missing_labels)
     )
