@@ -193,9 +193,13 @@ class Choice:
 def _scheme_choices(
     path: str, rev: int, scope: tuple[str, ...] | None
 ) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The schemes the user may upload for: id -> name, and the ids in register order."""
+    """The schemes the user may upload for, in register order, with their labels
+    ("Name (ID)"); for an activity return without a scope, "several schemes" first."""
     frame = c.schemes()
-    return dict(zip(frame["scheme_id"], frame["name"])), tuple(frame["scheme_id"])
+    labels = {s: f"{name} ({s})" for s, name in zip(frame["scheme_id"], frame["name"])}
+    if scope is None:
+        labels = {SEVERAL: "Several schemes (the file has a Scheme ID column)", **labels}
+    return labels, tuple(frame["scheme_id"])
 
 
 def _choose_scheme_and_kind() -> tuple[str | None, str]:
@@ -204,11 +208,8 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
     kind = right.radio(
         "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
     )
-    names, options = _scheme_choices(str(c.db_path()), c.revision(), c.user_scope())
-    names, options = dict(names), list(options)  # the cached ones are shared: copy
-    if kind == "activity" and c.user_scope() is None:
-        options = [SEVERAL, *options]
-        names[SEVERAL] = "Several schemes (the file has a Scheme ID column)"
+    labels, ids = _scheme_choices(str(c.db_path()), c.revision(), c.user_scope())
+    options = [SEVERAL, *ids] if kind == "activity" and SEVERAL in labels else list(ids)
     if st.session_state.get("upload_scheme") not in options:
         wanted = st.session_state.get("f_scheme")
         st.session_state["upload_scheme"] = wanted if wanted in options else options[0]
@@ -216,7 +217,7 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
         "Scheme",
         options,
         key="upload_scheme",
-        format_func=lambda s: names[s] if s == SEVERAL else f"{names.get(s, s)} ({s})",
+        format_func=labels.__getitem__,
         help="Only schemes in the register are listed. The file's answers are stored "
         "for this scheme.",
     )
