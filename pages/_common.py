@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import indicators as engine
@@ -466,6 +467,15 @@ def format_interval(lower: object, upper: object, khi: KHI) -> str:
 def comparison_words(comparison: object) -> str:
     icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
     return f"{icon} {words}".strip()
+
+
+CHART_CONFIG = {"displaylogo": False}
+
+
+def chart(figure: go.Figure, key: str) -> None:
+    """A plotly chart as every page draws it: in our palette and type (``theme=None``:
+    Streamlit's theme would restyle them) and without plotly's logo."""
+    st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
 
 
 def md(text: str) -> str:

@@ -151,12 +151,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
             if axis.tickvals and len(axis.tickvals) > 2
             else None
         )
-        st.plotly_chart(
-            figure,
-            key=f"board_chart_{_slug(domain)}",
-            config={"displaylogo": False},
-            theme=None,
-        )
+        c.chart(figure, f"board_chart_{_slug(domain)}")
     st.caption(c.suppressed_note(pack.settings.min_base))
 
 

@@ -18,7 +18,6 @@ from kpi.catalogue import khi as khi_by_code
 from pages import _common as c
 from pages import charts
 
-CHART_CONFIG = {"displaylogo": False}
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 
 
@@ -104,7 +103,7 @@ def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> No
     shares = frame.copy()
     for key in ("better", "same", "worse"):
         shares[f"share_{key}"] = pd.to_numeric(shares[f"share_{key}"], errors="coerce")
-    st.plotly_chart(
+    c.chart(
         charts.interval_chart(frame.rename(columns={"mean_change": "value"}),
             "group",
             title=f"Average change in {unit_words(khi)}",
@@ -114,16 +113,12 @@ def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> No
             benchmark_label="No change",
             benchmark_value_shown=False,
         ),
-        key="change_mean",
-        theme=None,
-        config=CHART_CONFIG,
+        "change_mean",
     )
-    st.plotly_chart(
+    c.chart(
         charts.better_same_worse(
             shares, "group", title="Who got better, stayed the same or got worse"
         ),
-        key="change_shares",
-        theme=None,
-        config=CHART_CONFIG,
+        "change_shares",
     )
 

@@ -175,7 +175,7 @@ def response_rates_section(label: str, filters: Filters) -> None:
         st.info("No response rates yet: they need survey responses and activity returns.")
         return
     figure, table, by_quarter = view
-    st.plotly_chart(figure, key="dq_rates_chart", theme=None, config={"displaylogo": False})
+    c.chart(figure, "dq_rates_chart")
     st.dataframe(table, hide_index=True, key="dq_rates_table", placeholder="–")
     with st.expander("Response rates in every quarter"):
         st.dataframe(by_quarter, hide_index=True, key="dq_rates_quarters")
@@ -298,7 +298,7 @@ def completeness_section(label: str, filters: Filters) -> None:
         st.info(f"No survey responses match these filters in {label}.")
         return
     figure, table = view
-    st.plotly_chart(figure, key="dq_items_chart", theme=None, config={"displaylogo": False})
+    c.chart(figure, "dq_items_chart")
     with st.expander("The numbers behind the chart"):
         st.dataframe(table, hide_index=True, key="dq_items_table", placeholder="–")
 

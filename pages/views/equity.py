@@ -18,7 +18,6 @@ from kpi.catalogue import khi as khi_by_code
 from pages import _common as c
 from pages import charts
 
-CHART_CONFIG = {"displaylogo": False}
 GROUPINGS = c.GROUPS_OF_PEOPLE
 
 
@@ -120,7 +119,7 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
         return
     frame = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
     st.markdown(gap_words(khi, frame, result, dimension))
-    st.plotly_chart(
+    c.chart(
         charts.interval_chart(
             frame,
             "group",
@@ -128,9 +127,7 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
             value_title="Per cent" if khi.is_proportion else khi.name,
             percent=khi.is_proportion,
         ),
-        key="equity_chart",
-        theme=None,
-        config=CHART_CONFIG,
+        "equity_chart",
     )
     st.subheader(f"Gaps in “{khi.name}” for every grouping")
     st.dataframe(all_gaps(khi, label, filters), hide_index=True, key="equity_gaps")

@@ -20,7 +20,6 @@ from kpi.items import bank
 from pages import _common as c
 from pages import charts
 
-CHART_CONFIG = {"displaylogo": False}
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
 
@@ -70,16 +69,14 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
     if series is None or len(series) == 0:
         st.info("No quarters with answers for these filters.")
         return
-    st.plotly_chart(
+    c.chart(
         charts.run_chart(
             series,
             title=f"{khi.name}: quarter by quarter, {c.area_label(filters)}",
             value_title="Per cent" if khi.is_proportion else khi.name,
             percent=khi.is_proportion,
         ),
-        key="indicator_trend",
-        theme=None,
-        config=CHART_CONFIG,
+        "indicator_trend",
     )
     st.markdown(trend_words(result, khi, TREND_QUARTERS))
     st.caption(
@@ -106,7 +103,7 @@ def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str)
         return
     frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
     bench = frame["benchmark"].dropna() if "benchmark" in frame else pd.Series(dtype=float)
-    st.plotly_chart(
+    c.chart(
         charts.interval_chart(
             frame,
             "group",
@@ -116,9 +113,7 @@ def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str)
             benchmark=float(bench.iloc[0]) if len(bench) else None,
             colour_by_comparison=True,
         ),
-        key="indicator_breakdown",
-        theme=None,
-        config=CHART_CONFIG,
+        "indicator_breakdown",
     )
 
 
@@ -144,11 +139,9 @@ def distribution_section(item: str, label: str, filters: c.Filters) -> None:
     if frame is None or len(frame) == 0:
         st.info("No answers to this question with these filters.")
         return
-    st.plotly_chart(
+    c.chart(
         charts.answer_bars(frame, title=f"“{bank().item(item).text}” — answers, {label}"),
-        key="indicator_answers",
-        theme=None,
-        config=CHART_CONFIG,
+        "indicator_answers",
     )
 
 

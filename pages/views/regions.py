@@ -19,7 +19,6 @@ from pages import _common as c
 from pages import charts
 
 HIDDEN = "Too few answers to show"
-CHART_CONFIG = {"displaylogo": False}
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
@@ -70,18 +69,16 @@ def activity_section(label: str, filters: c.Filters) -> None:
     activity = activity.sort_values("region", key=lambda r: r.map(order))
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(
+        c.chart(
             charts.people_supported_bars(
                 activity, "region", parts, title=f"People supported in {label}, by region"
             ),
-            key="regions_people",
-            theme=None,
-            config=CHART_CONFIG,
+            "regions_people",
         )
     with right:
         growth = "growth_pct" if "growth_pct" in activity else None
         if growth:
-            st.plotly_chart(
+            c.chart(
                 charts.growth_bars(
                     activity,
                     "region",
@@ -89,9 +86,7 @@ def activity_section(label: str, filters: c.Filters) -> None:
                     title="Growth in people supported over a year",
                     value_title="Change since a year earlier",
                 ),
-                key="regions_growth",
-                theme=None,
-                config=CHART_CONFIG,
+                "regions_growth",
             )
 
 
@@ -133,7 +128,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
     value_title = "Per cent" if khi.is_proportion else khi.name
     map_col, chart_col = st.columns([5, 4])
     with map_col:
-        st.plotly_chart(
+        c.chart(
             charts.tile_map(
                 frame,
                 title=f"{khi.name}, {label}",
@@ -142,15 +137,13 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
                 subtitle="Colour shows the value (lighter is higher).<br>"
                 "▲ better, ▼ worse, ● similar to England.",
             ),
-            key="regions_map",
-            theme=None,
-            config=CHART_CONFIG,
+            "regions_map",
         )
     with chart_col:
         ranked = frame.assign(_v=pd.to_numeric(frame["value"], errors="coerce"))
         ranked = ranked.sort_values("_v", ascending=False, na_position="last")
         bench = table["benchmark"].dropna() if "benchmark" in table else pd.Series(dtype=float)
-        st.plotly_chart(
+        c.chart(
             charts.interval_chart(
                 ranked,
                 "region",
@@ -164,9 +157,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
                 height=560,
                 narrow=True,
             ),
-            key="regions_ranked",
-            theme=None,
-            config=CHART_CONFIG,
+            "regions_ranked",
         )
     st.dataframe(
         region_table(frame, khi),
@@ -188,7 +179,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
             series = series.assign(
                 quarter_label=[quarter_label(q) for q in pd.to_datetime(series["quarter"])]
             )
-        st.plotly_chart(
+        c.chart(
             charts.small_multiples(
                 series,
                 "region",
@@ -197,9 +188,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
                 percent=khi.is_proportion,
                 order=list(bank().region_names),
             ),
-            key="regions_trends",
-            theme=None,
-            config=CHART_CONFIG,
+            "regions_trends",
         )
     activity_section(label, sidebar)
 

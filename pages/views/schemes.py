@@ -21,7 +21,6 @@ from pages import _common as c
 from pages import charts
 
 HIDDEN = "Too few answers to show"
-CHART_CONFIG = {"displaylogo": False}
 
 
 def scheme_names() -> dict[str, str]:
@@ -53,7 +52,7 @@ def funnel_section(khi: KHI, label: str, filters: c.Filters) -> None:
         st.info("No scheme has enough answers for a funnel plot with these filters.")
         return
     points = with_names(points)
-    st.plotly_chart(
+    c.chart(
         charts.funnel_chart(
             points,
             limits,
@@ -62,9 +61,7 @@ def funnel_section(khi: KHI, label: str, filters: c.Filters) -> None:
             value_title="Per cent",
             percent=True,
         ),
-        key="schemes_funnel",
-        theme=None,
-        config=CHART_CONFIG,
+        "schemes_funnel",
     )
     outside = points[points.get("position", pd.Series(dtype=str)).isin(["above998", "below998"])]
     if len(outside):
@@ -116,7 +113,7 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) ->
             settings=c.settings(), benchmark=benchmark,
         )
     )
-    st.plotly_chart(
+    c.chart(
         charts.caterpillar_chart(
             table,
             "name",
@@ -127,9 +124,7 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) ->
             highlight=highlight,
             against=BENCHMARK_WORDS[benchmark],
         ),
-        key="schemes_ranked",
-        theme=None,
-        config=CHART_CONFIG,
+        "schemes_ranked",
     )
     hidden = int(table.apply(is_hidden, axis=1).sum()) if len(table) else 0
     if hidden:
@@ -192,11 +187,9 @@ def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> No
     if frame.empty or not (frame["value"].notna().any() or frame["suppressed"].any()):
         st.info(f"{names[scheme]} has no answers with these filters in {label}.")
         return
-    st.plotly_chart(
+    c.chart(
         charts.spine_chart(frame, title=f"{names[scheme]} compared with England, {label}"),
-        key="schemes_spine",
-        theme=None,
-        config=CHART_CONFIG,
+        "schemes_spine",
     )
     st.dataframe(
         profile_table(frame, khis),
