@@ -134,26 +134,29 @@ def opened(page: str, through_entry: bool) -> tuple[object, dict]:
     return at, state
 
 
-def page_times(page: str, runs: int, floor_at: object, cold: bool) -> tuple[float, float, float]:
+def page_times(page: str, runs: int, floor_at: object, cold: bool) -> dict[str, object]:
     """Median seconds of a rerun of the page alone, of the page with the sidebar, and
-    of the empty script, the three rerun in turn."""
+    of the empty script, the three rerun in turn; and the lowest and highest ratio
+    of page to floor over the blocks (how much the machine moved them)."""
     alone, state = opened(page, through_entry=False)
     with_sidebar, _ = opened(page, through_entry=True)
     times: dict[str, list[float]] = {"alone": [], "sidebar": [], "floor": []}
+    ratios: list[float] = []
     for _ in range(max(1, runs // BLOCK)):
-        for _ in range(BLOCK):
-            times["floor"].append(rerun_seconds(floor_at))
-        for _ in range(BLOCK):
-            times["alone"].append(rerun_seconds(alone, state=state, cold=cold))
-        for _ in range(BLOCK):
-            times["sidebar"].append(
-                rerun_seconds(with_sidebar, through_entry=True, cold=cold)
-            )
-    return (
-        statistics.median(times["alone"]),
-        statistics.median(times["sidebar"]),
-        statistics.median(times["floor"]),
-    )
+        floor_block = [rerun_seconds(floor_at) for _ in range(BLOCK)]
+        alone_block = [rerun_seconds(alone, state=state, cold=cold) for _ in range(BLOCK)]
+        times["sidebar"] += [
+            rerun_seconds(with_sidebar, through_entry=True, cold=cold) for _ in range(BLOCK)
+        ]
+        times["floor"] += floor_block
+        times["alone"] += alone_block
+        ratios.append(statistics.median(alone_block) / statistics.median(floor_block))
+    return {
+        "alone": statistics.median(times["alone"]),
+        "sidebar": statistics.median(times["sidebar"]),
+        "floor": statistics.median(times["floor"]),
+        "spread": (min(ratios), max(ratios)),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,20 +209,24 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{kind} reruns, median of {args.runs}; goal (warm): page <= {GOAL:g}x the empty "
             "script\n"
-            f"{'page':<24}{'floor':>8}{'page':>9}{'ratio':>7}{'with sidebar':>15}{'ratio':>7}"
+            f"{'page':<24}{'floor':>8}{'page':>9}{'ratio':>7}{'(blocks)':>12}"
+            f"{'with sidebar':>15}{'ratio':>7}"
         )
         over = 0
         for page in pages:
             try:
-                alone, sidebar, base = page_times(page, args.runs, floor_at, args.cold)
+                found = page_times(page, args.runs, floor_at, args.cold)
             except Exception as exc:  # a broken page must not hide the others' numbers
                 print(f"{page:<24}failed: {type(exc).__name__}: {exc}")
                 over += 1
                 continue
+            alone, sidebar, base = found["alone"], found["sidebar"], found["floor"]
+            low, high = found["spread"]
             over += alone / base > GOAL
             mark = "" if alone / base <= GOAL or args.cold else "  over goal"
             print(
                 f"{page:<24}{base * 1000:>6.1f}ms{alone * 1000:>7.1f}ms{alone / base:>6.1f}x"
+                f"{f'{low:.1f}-{high:.1f}x':>12}"
                 f"{sidebar * 1000:>13.1f}ms{sidebar / base:>6.1f}x{mark}"
             )
     if not args.cold:  # the goal is for warm reruns
