@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -53,9 +52,10 @@ _ENTRY = {"on": False}  # read by the patched PagesManager: see entry()
 
 
 def page_files() -> list[str]:
-    """The pages dashboard.py lists, in menu order (so a new page is timed too)."""
-    source = (PROJECT_DIR / "dashboard.py").read_text()
-    return re.findall(r'st\.Page\(\s*"([^"]+)"', source)
+    """The menu's pages, in menu order (so a new page is timed too)."""
+    from pages._common import menu_pages
+
+    return [script for script, _, _ in menu_pages()]
 
 
 def entry() -> None:

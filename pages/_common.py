@@ -56,6 +56,52 @@ DIMENSION_LABELS = {
 }
 
 
+# The dashboard's pages by menu section: (script, title, icon), the first the
+# default. dashboard.py builds the navigation from it; the browser tests and the
+# page benchmark read it, so a new page is tested and timed too.
+MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "Explore": (
+        ("pages/overview.py", "Overview", ":material/dashboard:"),
+        ("pages/regions.py", "Regions", ":material/map:"),
+        ("pages/schemes.py", "Schemes", ":material/scatter_plot:"),
+        ("pages/indicator.py", "Indicator detail", ":material/insights:"),
+        ("pages/equity.py", "Equity", ":material/balance:"),
+        ("pages/change.py", "Change over time", ":material/trending_up:"),
+    ),
+    "Report": (("pages/board.py", "Quarterly board page", ":material/summarize:"),),
+    "Data": (
+        ("pages/upload.py", "Upload", ":material/upload_file:"),
+        ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
+        ("pages/definitions.py", "Definitions", ":material/menu_book:"),
+    ),
+}
+
+
+def menu_pages() -> list[tuple[str, str, str]]:
+    """Every page of the menu, in menu order."""
+    return [page for pages in MENU.values() for page in pages]
+
+
+def menu() -> dict[str, list[Any]]:
+    """``st.navigation``'s pages, made afresh each run (a page object belongs to one
+    session's run: Streamlit marks it as callable for that run)."""
+    default = menu_pages()[0][0]
+    return {
+        section: [
+            st.Page(script, title=title, icon=icon, default=script == default)
+            for script, title, icon in pages
+        ]
+        for section, pages in MENU.items()
+    }
+
+
+def sidebar() -> None:
+    """What every page's sidebar shows under the menu: demo data said so, the filters."""
+    if is_demo():
+        st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
+    filter_bar()
+
+
 def through_navigation() -> None:
     """Make sure this page runs inside dashboard.py's navigation and sidebar.
 
@@ -155,13 +201,15 @@ def revision() -> int:
 # ------------------------------------------------------------- cached calls ---
 # The small reads every rerun makes are resources, not st.cache_data: unpickling
 # a copy each time cost more than the read saved. Callers never change them.
+# Cached functions are called with keywords: for each positional argument
+# Streamlit inspects the function's signature again, on every call (about 25 us).
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _available_quarters(path: str, rev: int) -> tuple[dt.date, ...]:
     return tuple(engine.available_quarters(Store(path)))
 
 
 def available_quarters() -> tuple[dt.date, ...]:
-    return _available_quarters(str(db_path()), revision())
+    return _available_quarters(path=str(db_path()), rev=revision())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -171,7 +219,7 @@ def _is_demo(path: str, rev: int) -> bool:
 
 def is_demo() -> bool:
     """Whether the store holds the synthetic demo sector (the sidebar says so)."""
-    return _is_demo(str(db_path()), revision())
+    return _is_demo(path=str(db_path()), rev=revision())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -181,12 +229,12 @@ def _schemes(path: str, rev: int) -> pd.DataFrame:
 
 def schemes() -> pd.DataFrame:
     """The scheme register, restricted to the user's scope."""
-    return _schemes_in_scope(str(db_path()), revision(), user_scope())
+    return _schemes_in_scope(path=str(db_path()), rev=revision(), scope=user_scope())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _schemes_in_scope(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.DataFrame:
-    frame = _schemes(path, rev)
+    frame = _schemes(path=path, rev=rev)
     return frame[frame["scheme_id"].isin(scope)] if scope else frame
 
 
@@ -201,12 +249,12 @@ class SchemeChoices:
 
 def scheme_choices() -> SchemeChoices:
     """The schemes in the user's scope, for select boxes and labels (shared: read only)."""
-    return _scheme_choices(str(db_path()), revision(), user_scope())
+    return _scheme_choices(path=str(db_path()), rev=revision(), scope=user_scope())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> SchemeChoices:
-    frame = _schemes_in_scope(path, rev, scope)
+    frame = _schemes_in_scope(path=path, rev=rev, scope=scope)
     ids = tuple(frame["scheme_id"])
     by_region: dict[str, list[str]] = {}
     for scheme_id, region in zip(ids, frame["region"]):
@@ -262,7 +310,7 @@ def engine_call(name: str, *args: object, **kwargs: object) -> object:
     """
     path = str(db_path())
     key = plain_key(path, revision(), name, args, sorted(kwargs.items()))
-    return _call(key, path, name, args, kwargs)
+    return _call(key=key, _path=path, _name=name, _args=args, _kwargs=kwargs)
 
 
 Section = TypeVar("Section", bound=Callable[..., Any])
@@ -300,7 +348,7 @@ def replayed(function: Section) -> Section:
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
         key = plain_key(str(db_path()), revision(), code, args, sorted(kwargs.items()))
-        return cached(key, args, kwargs)
+        return cached(key=key, _args=args, _kwargs=kwargs)
 
     return call  # type: ignore[return-value]
 

@@ -6,7 +6,9 @@ pack), so the page, the PDF and the CSV always agree.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pandas as pd
 import streamlit as st
@@ -46,13 +48,20 @@ def _pdf(path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | 
     return report.render_pdf(_pack(path, rev, quarter, area, scope))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _png(
-    path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None, domain: str
+@st.cache_data(show_spinner=False, max_entries=8)
+def _charts_zip(
+    path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None, stem: str
 ) -> bytes:
+    """Every domain's run charts as PNG (as the PDF draws them), one file a domain,
+    zipped: rendered in one batch by the report's browser."""
     pack = _pack(path, rev, quarter, area, scope)
-    rows = dict(pack.domains())[domain]
-    return report.renderer().render([report.domain_chart(domain, rows)])[0]
+    domains = pack.domains()
+    pngs = report.renderer().render([report.domain_chart(d, rows) for d, rows in domains])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
+        for (domain, _), png in zip(domains, pngs):
+            archive.writestr(f"{stem}_{_slug(domain)}.png", png)
+    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------- choices ---
@@ -130,7 +139,9 @@ def _flags(pack: BoardPack) -> None:
 def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     """Everything under the downloads: the summary, the flags, what to know about
     the numbers, then each domain's table (in the PDF's words) and run charts."""
-    pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
+    pack = _pack(
+        path=str(c.db_path()), rev=c.revision(), quarter=quarter, area=area, scope=scope
+    )
     st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
     st.markdown(
@@ -156,8 +167,8 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
 
 
 def downloads(pack: BoardPack, quarter: str, area: str) -> None:
-    """The take-aways in one row: the PDF, the numbers, and one domain's run charts
-    as PNG (as the PDF draws them), each built only when clicked."""
+    """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
+    (as the PDF draws them), each built only when clicked."""
     path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
     stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
     row = st.container(horizontal=True, vertical_alignment="bottom")
@@ -179,16 +190,13 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
         icon=":material/table:",
         on_click="ignore",
     )
-    domains = [domain for domain, _ in pack.domains()]
-    if st.session_state.get("board_png_domain") not in domains:
-        st.session_state.pop("board_png_domain", None)
-    domain = row.selectbox("Run charts of", domains, key="board_png_domain", width=260)
     row.download_button(
-        "Run charts (PNG)",
-        data=lambda: _png(path, rev, quarter, area, scope, domain),
-        file_name=f"{stem}_{_slug(domain)}.png",
-        mime="image/png",
+        "Run charts (PNG, zip)",
+        data=lambda: _charts_zip(path, rev, quarter, area, scope, stem),
+        file_name=f"{stem}_charts.zip",
+        mime="application/zip",
         key="board_png",
+        help="Each domain's run charts as a PNG, as the PDF draws them (for slides).",
         icon=":material/image:",
         on_click="ignore",
     )
@@ -212,7 +220,9 @@ def render() -> None:
         return
     scope = c.user_scope()
     try:
-        pack = _pack(str(c.db_path()), c.revision(), quarter, area, scope)
+        pack = _pack(
+            path=str(c.db_path()), rev=c.revision(), quarter=quarter, area=area, scope=scope
+        )
     except ValueError as exc:
         st.warning(str(exc))
         return

@@ -208,7 +208,9 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
     kind = right.radio(
         "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
     )
-    labels, ids = _scheme_choices(str(c.db_path()), c.revision(), c.user_scope())
+    labels, ids = _scheme_choices(
+        path=str(c.db_path()), rev=c.revision(), scope=c.user_scope()
+    )
     options = [SEVERAL, *ids] if kind == "activity" and SEVERAL in labels else list(ids)
     if st.session_state.get("upload_scheme") not in options:
         wanted = st.session_state.get("f_scheme")
@@ -571,7 +573,7 @@ def history_table(scope: tuple[str, ...] | None) -> None:
 
 
 def _visible_uploads(scope: tuple[str, ...] | None) -> pd.DataFrame:
-    uploads = _uploads(str(c.db_path()), c.revision())
+    uploads = _uploads(path=str(c.db_path()), rev=c.revision())
     if scope:
         uploads = uploads[uploads["scheme_id"].isin(scope)]
     return uploads
@@ -624,7 +626,7 @@ def _history_choices(
 def _history() -> None:
     st.markdown("### Upload history")
     path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
-    any_uploads, set_aside, rollback = _history_choices(path, rev, scope)
+    any_uploads, set_aside, rollback = _history_choices(path=path, rev=rev, scope=scope)
     if not any_uploads:
         st.caption("Nothing has been uploaded yet.")
         return
