@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{kind} reruns, median of {args.runs}; goal (warm): page <= {GOAL:g}x the empty "
             "script\n"
-            f"{'page':<24}{'floor':>8}{'page':>9}{'ratio':>7}{'(blocks)':>12}"
+            f"{'page':<24}{'floor':>8}{'page':>9}{'ratio':>7}{'(blocks)':>14}"
             f"{'with sidebar':>15}{'ratio':>7}"
         )
         over = 0
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             mark = "" if alone / base <= GOAL or args.cold else "  over goal"
             print(
                 f"{page:<24}{base * 1000:>6.1f}ms{alone * 1000:>7.1f}ms{alone / base:>6.1f}x"
-                f"{f'{low:.1f}-{high:.1f}x':>12}"
+                f"{f'{low:.1f}-{high:.1f}x':>14}"
                 f"{sidebar * 1000:>13.1f}ms{sidebar / base:>6.1f}x{mark}"
             )
     if not args.cold:  # the goal is for warm reruns
