@@ -517,6 +517,36 @@ def comparison_words(comparison: object) -> str:
     return f"{icon} {words}".strip()
 
 
+@dataclass(frozen=True)
+class Download:
+    """One download button: ``data`` is called when the button is clicked."""
+
+    label: str
+    data: Callable[[], bytes | str]
+    file_name: str
+    mime: str
+    key: str
+    icon: str
+    help: str | None = None
+
+
+def download_row(downloads: list[Download]) -> None:
+    """Download buttons side by side. Each file is built only when its button is
+    clicked, and a click does not rerun the page (``on_click="ignore"``)."""
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    for item in downloads:
+        row.download_button(
+            item.label,
+            data=item.data,
+            file_name=item.file_name,
+            mime=item.mime,
+            key=item.key,
+            help=item.help,
+            icon=item.icon,
+            on_click="ignore",
+        )
+
+
 CHART_CONFIG = {"displaylogo": False}
 
 

@@ -171,34 +171,34 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     (as the PDF draws them), each built only when clicked."""
     path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
     stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
-    row = st.container(horizontal=True, vertical_alignment="bottom")
-    row.download_button(
-        "Board pack (PDF)",
-        data=lambda: _pdf(path, rev, quarter, area, scope),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        key="board_pdf",
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-    )
-    row.download_button(
-        "Numbers (CSV)",
-        data=lambda: _csv(path, rev, quarter, area, scope),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key="board_csv",
-        icon=":material/table:",
-        on_click="ignore",
-    )
-    row.download_button(
-        "Run charts (PNG, zip)",
-        data=lambda: _charts_zip(path, rev, quarter, area, scope, stem),
-        file_name=f"{stem}_charts.zip",
-        mime="application/zip",
-        key="board_png",
-        help="Each domain's run charts as a PNG, as the PDF draws them (for slides).",
-        icon=":material/image:",
-        on_click="ignore",
+    c.download_row(
+        [
+            c.Download(
+                "Board pack (PDF)",
+                lambda: _pdf(path, rev, quarter, area, scope),
+                f"{stem}.pdf",
+                "application/pdf",
+                "board_pdf",
+                ":material/picture_as_pdf:",
+            ),
+            c.Download(
+                "Numbers (CSV)",
+                lambda: _csv(path, rev, quarter, area, scope),
+                f"{stem}.csv",
+                "text/csv",
+                "board_csv",
+                ":material/table:",
+            ),
+            c.Download(
+                "Run charts (PNG, zip)",
+                lambda: _charts_zip(path, rev, quarter, area, scope, stem),
+                f"{stem}_charts.zip",
+                "application/zip",
+                "board_png",
+                ":material/image:",
+                help="Each domain's run charts as a PNG, as the PDF draws them (for slides).",
+            ),
+        ]
     )
 
 

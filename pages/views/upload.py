@@ -512,34 +512,27 @@ def _last_result() -> None:
 def _templates() -> None:
     """Templates generated from the item bank (they cannot drift from what we accept)."""
     st.caption("No export yet? Start from a template: the headings are the ones we read.")
-    row = st.container(horizontal=True)
-    row.download_button(
-        "Survey template (CSV)",
-        data=_survey_csv,
-        file_name="khi_survey_template.csv",
-        mime="text/csv",
-        key="template_survey_csv",
-        icon=":material/table:",
-        on_click="ignore",
-    )
-    row.download_button(
-        "Survey template (Excel)",
-        data=_survey_xlsx,
-        file_name="khi_survey_template.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="template_survey_xlsx",
-        help="With a drop-down list of the allowed answers in every column.",
-        icon=":material/grid_on:",
-        on_click="ignore",
-    )
-    row.download_button(
-        "Activity return template (CSV)",
-        data=_activity_csv,
-        file_name="khi_activity_return_template.csv",
-        mime="text/csv",
-        key="template_activity_csv",
-        icon=":material/event_note:",
-        on_click="ignore",
+    c.download_row(
+        [
+            c.Download(
+                "Survey template (CSV)", _survey_csv, "khi_survey_template.csv", "text/csv",
+                "template_survey_csv", ":material/table:",
+            ),
+            c.Download(
+                "Survey template (Excel)",
+                _survey_xlsx,
+                "khi_survey_template.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "template_survey_xlsx",
+                ":material/grid_on:",
+                help="With a drop-down list of the allowed answers in every column.",
+            ),
+            c.Download(
+                "Activity return template (CSV)", _activity_csv,
+                "khi_activity_return_template.csv", "text/csv", "template_activity_csv",
+                ":material/event_note:",
+            ),
+        ]
     )
 
 
