@@ -108,9 +108,11 @@ def _run_chart_traces(
     noise is not magnified into a trend.
     """
     series = row.series
-    values = [_num(v) for v in series["value"]]
-    lower = [_num(v) for v in series["lower95"]]
-    upper = [_num(v) for v in series["upper95"]]
+    # To a thousandth: hover shows one decimal, and 16 digits a number made each
+    # chart's JSON, sent to the browser on every rerun, half as large again.
+    values = [_drawn(v) for v in series["value"]]
+    lower = [_drawn(v) for v in series["lower95"]]
+    upper = [_drawn(v) for v in series["upper95"]]
     unit = "%" if row.khi.is_proportion else ""
     traces = [
         dict(
@@ -124,9 +126,12 @@ def _run_chart_traces(
             error_y={
                 "type": "data",
                 "symmetric": False,
-                "array": [u - v if None not in (u, v) else None for u, v in zip(upper, values)],
+                "array": [
+                    round(u - v, 3) if None not in (u, v) else None for u, v in zip(upper, values)
+                ],
                 "arrayminus": [
-                    v - lo if None not in (lo, v) else None for lo, v in zip(lower, values)
+                    round(v - lo, 3) if None not in (lo, v) else None
+                    for lo, v in zip(lower, values)
                 ],
                 "color": SKY,
                 "thickness": 1.2 * size,
@@ -316,6 +321,12 @@ def split_sheet(png: bytes, count: int) -> list[bytes]:
         crop.save(out, format="PNG", optimize=False)
         pieces.append(out.getvalue())
     return pieces
+
+
+def _drawn(value: object) -> float | None:
+    """A value as a chart draws it: to a thousandth (None when missing)."""
+    number = _num(value)
+    return None if number is None else round(number, 3)
 
 
 def _num(value: object) -> float | None:
