@@ -819,13 +819,6 @@ def render_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes
     return bytes(pdf.output())
 
 
-def _image_height(png: bytes, width_mm: float) -> float:
-    """Height in mm of a PNG shown ``width_mm`` wide (from its IHDR header)."""
-    width_px = int.from_bytes(png[16:20], "big")
-    height_px = int.from_bytes(png[20:24], "big")
-    return width_mm * height_px / width_px if width_px else 0.0
-
-
 def build_report(
     store: Store,
     quarter: dt.date | str | None = None,

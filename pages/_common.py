@@ -478,23 +478,10 @@ def settings() -> Settings:
 
 
 # ---------------------------------------------------------------- formatting ---
-def khi_options(population: str | None = None) -> dict[str, str]:
-    """KHI code -> name, for select boxes (optionally one population)."""
-    return {
-        k.code: f"{k.name} ({k.domain})"
-        for k in catalogue()
-        if population is None or k.population == population
-    }
-
-
 def scored_khis() -> list[str]:
     """The KHIs the tiles and profiles show: every one but the change KHIs, which
     have their own page (and cost a pass of their own to compute)."""
     return [k.code for k in catalogue() if k.measure != "change"]
-
-
-def unit(khi: KHI) -> str:
-    return "%" if khi.is_proportion else ""
 
 
 def format_value(value: object, khi: KHI) -> str:

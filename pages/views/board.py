@@ -54,12 +54,10 @@ def _charts_zip(
 ) -> bytes:
     """Every domain's run charts as PNG (as the PDF draws them), one file a domain,
     zipped: rendered in one batch by the report's browser."""
-    pack = _pack(path, rev, quarter, area, scope)
-    domains = pack.domains()
-    pngs = report.renderer().render([report.domain_chart(d, rows) for d, rows in domains])
+    pngs = report.domain_pngs(_pack(path, rev, quarter, area, scope))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
-        for (domain, _), png in zip(domains, pngs):
+        for domain, png in pngs.items():
             archive.writestr(f"{stem}_{_slug(domain)}.png", png)
     return buffer.getvalue()
 
