@@ -66,16 +66,11 @@ def _in_view(frame: object, filters: Filters) -> pd.DataFrame:
     return frame[keep]
 
 
-def scheme_names() -> dict[str, str]:
-    frame = c.schemes()
-    return dict(zip(frame["scheme_id"], frame["name"]))
-
-
 # ----------------------------------------------------------- response rates ---
 def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
     """The chosen quarter, one line per scheme: responses, people supported and the rate."""
     data = rates[[_label(q) == label for q in rates["quarter"]]]
-    names = scheme_names()
+    names = c.scheme_choices().names
     hidden = _hidden(data)
     out = pd.DataFrame(
         {
@@ -96,7 +91,7 @@ def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
 
 def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
     """Every quarter side by side: one line per scheme, one column per quarter (the rate)."""
-    names = scheme_names()
+    names = c.scheme_choices().names
     hidden = _hidden(rates)
     long = pd.DataFrame(
         {
@@ -124,7 +119,7 @@ def rates_chart(rates: pd.DataFrame, label: str) -> go.Figure:
     data = data[~_hidden(data) & data["rate"].notna()]
     if data.empty:
         return charts.empty_figure(f"No response rates to show for {label}.")
-    names = scheme_names()
+    names = c.scheme_choices().names
     fig = go.Figure(
         go.Scatter(
             x=data["people_supported"],
@@ -183,7 +178,7 @@ def response_rates_section(label: str, filters: Filters) -> None:
 
 # ---------------------------------------------------------- missing returns ---
 def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
-    names = scheme_names()
+    names = c.scheme_choices().names
     out = pd.DataFrame(
         {
             "Scheme": [names.get(s, s) for s in missing["scheme_id"]],

@@ -23,14 +23,9 @@ from pages import charts
 HIDDEN = "Too few answers to show"
 
 
-def scheme_names() -> dict[str, str]:
-    """scheme id -> name, for labels (the register, in the user's scope)."""
-    return c.scheme_choices().names
-
-
 def with_names(table: pd.DataFrame) -> pd.DataFrame:
     """The engine's by-scheme table with each scheme's name beside its id."""
-    names = scheme_names()
+    names = c.scheme_choices().names
     out = table.copy()
     out["name"] = [names.get(s, str(s)) for s in out["scheme"]]
     return out
@@ -244,7 +239,7 @@ def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | N
         "indicator_table", khis=[code], quarter=label, filters=filters, settings=c.settings()
     )
     england = float(total["value"].iloc[0]) if len(total) and total["value"].notna().any() else None
-    highlight = scheme_names().get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
+    highlight = c.scheme_choices().names.get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
     return england, highlight
 
 

@@ -32,6 +32,7 @@ KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
 NOT_MAPPED = "\x00not mapped"
 IGNORE = ""
 SEVERAL = "\x00several"  # an activity return with a Scheme ID column, for many schemes
+SEVERAL_WORDS = "Several schemes (the file has a Scheme ID column)"
 
 STATUS_WORDS = {
     "matched": "✓ Recognised",
@@ -189,29 +190,15 @@ class Choice:
     sha: str
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _scheme_choices(
-    path: str, rev: int, scope: tuple[str, ...] | None
-) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The schemes the user may upload for, in register order, with their labels
-    ("Name (ID)"); for an activity return without a scope, "several schemes" first."""
-    frame = c.schemes()
-    labels = {s: f"{name} ({s})" for s, name in zip(frame["scheme_id"], frame["name"])}
-    if scope is None:
-        labels = {SEVERAL: "Several schemes (the file has a Scheme ID column)", **labels}
-    return labels, tuple(frame["scheme_id"])
-
-
 def _choose_scheme_and_kind() -> tuple[str | None, str]:
     st.markdown("#### 1. Which scheme, and what kind of file")
     left, right = st.columns([2, 1])
     kind = right.radio(
         "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
     )
-    labels, ids = _scheme_choices(
-        path=str(c.db_path()), rev=c.revision(), scope=c.user_scope()
-    )
-    options = [SEVERAL, *ids] if kind == "activity" and SEVERAL in labels else list(ids)
+    choices = c.scheme_choices()
+    several = kind == "activity" and c.user_scope() is None
+    options = [SEVERAL, *choices.ids] if several else list(choices.ids)
     if st.session_state.get("upload_scheme") not in options:
         wanted = st.session_state.get("f_scheme")
         st.session_state["upload_scheme"] = wanted if wanted in options else options[0]
@@ -219,7 +206,7 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
         "Scheme",
         options,
         key="upload_scheme",
-        format_func=labels.__getitem__,
+        format_func=lambda s: SEVERAL_WORDS if s == SEVERAL else f"{choices.names[s]} ({s})",
         help="Only schemes in the register are listed. The file's answers are stored "
         "for this scheme.",
     )
