@@ -118,6 +118,23 @@ def test_upload_page_on_demo_store(demo_store: Store, monkeypatch) -> None:
     assert "no stored upload to roll back" in texts(at.caption)
 
 
+def test_scheme_box_names_schemes_and_offers_several_for_an_activity_return(
+    demo_store: Store, monkeypatch
+) -> None:
+    register = demo_store.schemes()
+    at = open_page(monkeypatch, demo_store, "pages/upload.py")
+    box = at.selectbox(key="upload_scheme")
+    first = register.iloc[0]
+    assert box.options[0] == f"{first['name']} ({first['scheme_id']})"
+    assert len(box.options) == len(register)
+    # An activity return may cover several schemes (its own Scheme ID column).
+    at.radio(key="upload_kind").set_value("activity").run()
+    assert not at.exception
+    box = at.selectbox(key="upload_scheme")
+    assert box.options[0] == "Several schemes (the file has a Scheme ID column)"
+    assert len(box.options) == len(register) + 1
+
+
 def test_upload_page_on_empty_store(fresh_store: Store, monkeypatch) -> None:
     at = open_page(monkeypatch, fresh_store, "pages/upload.py", KHI_NO_DEMO="1")
     assert not at.exception
