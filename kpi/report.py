@@ -183,13 +183,19 @@ def _run_chart_traces(
     return traces, (lo, hi)
 
 
-def domain_chart(domain: str, rows: Sequence[BoardRow], columns: int = 5) -> go.Figure:
+def domain_chart(
+    domain: str, rows: Sequence[BoardRow], columns: int = 5, *, fit_width: bool = False
+) -> go.Figure:
     """Small-multiple run charts for one domain: each KHI over the last eight quarters.
 
     Each panel shows the value with its 95% interval, the median of the quarters
     shown (dashed: the run chart's centre line) and this quarter's point in orange.
     Hidden quarters are gaps. Nothing here computes a statistic: the values come
     from the board pack (the engine's disclosure-controlled series).
+
+    ``fit_width``: for a page, as wide as the page instead of the PDF's fixed
+    width; the panels may then be narrow, so only the first and last quarter are
+    labelled (every other quarter's labels would run into each other).
     """
     count = max(len(rows), 1)
     cols = columns  # the same panel size in every domain, so charts compare at a glance
@@ -225,7 +231,8 @@ def domain_chart(domain: str, rows: Sequence[BoardRow], columns: int = 5) -> go.
             tickfont={"size": 9},
             tickangle=0,
             tickmode="array",
-            tickvals=labels[::-2][::-1],  # every other quarter, ending with this one
+            # Every other quarter, ending with this one; or the two ends.
+            tickvals=[labels[0], labels[-1]] if fit_width else labels[::-2][::-1],
             row=r,
             col=c,
         )
@@ -233,7 +240,8 @@ def domain_chart(domain: str, rows: Sequence[BoardRow], columns: int = 5) -> go.
     fig.update_layout(
         template=chart_theme.SIMPLE,
         showlegend=False,
-        width=CHART_WIDTH,
+        width=None if fit_width else CHART_WIDTH,
+        **({"autosize": True} if fit_width else {}),
         height=60 + ROW_HEIGHT * nrows,
         margin={"l": 45, "r": 15, "t": 45, "b": 20},
         font={"family": "DejaVu Sans, Arial, sans-serif", "size": 11, "color": INK},

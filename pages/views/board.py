@@ -151,15 +151,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     for domain, rows in pack.domains():
         table = c.markdown_table(domain_table(rows, pack), coloured)
         st.markdown(f"### {c.md(domain)}\n\n{table}")
-        figure = report.domain_chart(domain, rows)
-        figure.update_layout(width=None, autosize=True)
-        # The page's charts are narrower than the PDF's: the first and last quarter
-        # only, or the quarters' labels run into each other.
-        figure.for_each_xaxis(
-            lambda axis: axis.update(tickvals=[axis.tickvals[0], axis.tickvals[-1]])
-            if axis.tickvals and len(axis.tickvals) > 2
-            else None
-        )
+        figure = report.domain_chart(domain, rows, fit_width=True)
         c.chart(figure, f"board_chart_{_slug(domain)}")
     st.caption(c.suppressed_note(pack.settings.min_base))
 
