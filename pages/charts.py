@@ -74,6 +74,13 @@ def _hidden(frame: pd.DataFrame, value: str = "value") -> pd.Series:
     return flag | pd.Series(pd.isna(values), index=frame.index)
 
 
+def _comparisons(frame: pd.DataFrame) -> pd.Series:
+    """The engine's comparison words per row ("" where the frame has none)."""
+    if "comparison" in frame:
+        return frame["comparison"].astype(str)
+    return pd.Series("", index=frame.index)
+
+
 def _num(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype=float)
@@ -253,9 +260,7 @@ def interval_chart(
     value, low, up = _num(data, "value"), _num(data, "lower95"), _num(data, "upper95")
     value, low, up = value.mask(hidden), low.mask(hidden), up.mask(hidden)
     n = _num(data, "n").mask(hidden)
-    comparisons = (
-        data["comparison"].astype(str) if "comparison" in data else pd.Series("", index=data.index)
-    )
+    comparisons = _comparisons(data)
     fig = go.Figure()
     groups = (
         [(key, comparisons == key) for key in COMPARISON_STYLE]
@@ -373,9 +378,7 @@ def caterpillar_chart(
     data["rank"] = np.arange(1, len(data) + 1)
     value, low, up = _num(data, "value"), _num(data, "lower95"), _num(data, "upper95")
     n = _num(data, "n")
-    comparisons = (
-        data["comparison"].astype(str) if "comparison" in data else pd.Series("", index=data.index)
-    )
+    comparisons = _comparisons(data)
     fig = go.Figure()
     for key, (icon, words, colour) in COMPARISON_STYLE.items():
         mask = (comparisons == key).to_numpy()
