@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,22 +28,13 @@ from kpi.board import (
 from kpi.catalogue import khi
 from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
+from tests.builders import make_store
 
 Q = dt.date(2025, 7, 1)  # 2025/26 Q2
 PREVIOUS = shift_quarter(Q, -1)
 
 
 # ------------------------------------------------------------------ store builders ---
-def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:
-    """An empty store with a scheme register of (scheme_id, name, region)."""
-    store = Store(path)
-    store.init()
-    frame = pd.DataFrame(schemes, columns=["scheme_id", "name", "region"])
-    with store.transaction() as con:
-        store.upsert_schemes(con, frame)
-    return store
-
-
 def add_responses(
     store: Store,
     scheme_id: str,

@@ -40,6 +40,7 @@ from kpi.indicators import (
 )
 from kpi.items import bank
 from kpi.store import Store
+from tests.builders import make_store
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-not-for-production"
@@ -55,16 +56,6 @@ SWEMWBS = [f"swemwbs_{i}" for i in range(1, 8)]
 
 
 # ------------------------------------------------------------------ store builders ---
-def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:
-    """An empty store with a scheme register of (scheme_id, name, region)."""
-    store = Store(path)
-    store.init()
-    frame = pd.DataFrame(schemes, columns=["scheme_id", "name", "region"])
-    with store.transaction() as con:
-        store.upsert_schemes(con, frame)
-    return store
-
-
 def upload(store: Store, scheme_id: str, rows: list[dict]) -> None:
     """One survey upload. Each row: ``person`` (the pseudonymised key), optional ``type``
     (respondent type, default person) and ``on`` (completion date, default 10 days into
