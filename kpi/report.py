@@ -67,7 +67,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Okabe-Ito (the same palette as pages/_common.py; kpi never imports pages).
+# Okabe-Ito (the same palette as pages/views/_common.py; kpi never imports pages).
 BLUE = "#0072B2"
 SKY = "#56B4E9"
 ORANGE = "#E69F00"

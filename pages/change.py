@@ -1,6 +1,6 @@
 """Change over time: the script Streamlit runs for this page; ``pages.views.change`` draws it."""
 
-from pages import _common as c
+from pages.views import _common as c
 from pages.views import change
 
 c.through_navigation()

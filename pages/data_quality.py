@@ -1,6 +1,6 @@
 """Data quality: the script Streamlit runs for this page; ``pages.views.data_quality`` draws it."""
 
-from pages import _common as c
+from pages.views import _common as c
 from pages.views import data_quality
 
 c.through_navigation()

@@ -1,6 +1,6 @@
 """Equity: the script Streamlit runs for this page; ``pages.views.equity`` draws it."""
 
-from pages import _common as c
+from pages.views import _common as c
 from pages.views import equity
 
 c.through_navigation()

@@ -1,6 +1,6 @@
 """Indicator detail: the script Streamlit runs for this page; ``pages.views.indicator`` draws it."""
 
-from pages import _common as c
+from pages.views import _common as c
 from pages.views import indicator
 
 c.through_navigation()

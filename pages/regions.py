@@ -1,6 +1,6 @@
 """Regions: the script Streamlit runs for this page; ``pages.views.regions`` draws it."""
 
-from pages import _common as c
+from pages.views import _common as c
 from pages.views import regions
 
 c.through_navigation()

@@ -1,6 +1,6 @@
 """Upload: the script Streamlit runs for this page; ``pages.views.upload`` draws it."""
 
-from pages import _common as c
+from pages.views import _common as c
 from pages.views import upload
 
 c.through_navigation()

@@ -22,7 +22,7 @@ from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
 from kpi.store import Store
-from pages import _common as c
+from pages.views import _common as c
 from tests.apptest_helpers import (
     cards,
     dataframe_with,

@@ -1,7 +1,7 @@
 """A warm rerun draws exactly what the first run drew.
 
 The pages draw their widget-free parts once per view and store revision and
-replay them after (``pages._common.replayed``); the engine's results and the
+replay them after (``pages.views._common.replayed``); the engine's results and the
 sidebar's lists are cached the same way. If a replay dropped or changed an
 element, the page a user sees after any click would differ from the first.
 """
@@ -16,7 +16,7 @@ import streamlit as st
 
 from kpi.indicators import Filters, Settings
 from kpi.store import Store
-from pages import _common as c
+from pages.views import _common as c
 from tests.apptest_helpers import drawn, open_page
 
 PAGES = (

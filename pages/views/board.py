@@ -17,7 +17,7 @@ from kpi import report
 from kpi.board import BoardPack, BoardRow, board_summary
 from kpi.export import safe_csv
 from kpi.store import Store
-from pages import _common as c
+from pages.views import _common as c
 
 ALL = "all"
 

@@ -15,8 +15,8 @@ import streamlit as st
 
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
-from pages import _common as c
-from pages import charts
+from pages.views import _common as c
+from pages.views import charts
 
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 

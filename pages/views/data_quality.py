@@ -18,8 +18,8 @@ from kpi import chart_theme
 from kpi.indicators import Filters
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label
-from pages import _common as c
-from pages import charts
+from pages.views import _common as c
+from pages.views import charts
 
 HIDDEN = "too few to show"
 

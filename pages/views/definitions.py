@@ -17,7 +17,7 @@ import streamlit as st
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.export import safe_csv
 from kpi.items import Item, Scale, bank
-from pages import _common as c
+from pages.views import _common as c
 
 WHO = {"person": "People using Shared Lives", "carer": "Family carers", "all": "Everyone"}
 POLARITY = {"high": "Higher is better", "low": "Lower is better"}

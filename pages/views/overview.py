@@ -19,7 +19,7 @@ from kpi.board import ChangeTest, change_test_means, change_test_proportions
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
-from pages import _common as c
+from pages.views import _common as c
 
 HIDDEN = "Too few answers to show"
 # Colours for the comparison words (the icon and words carry the meaning; similar

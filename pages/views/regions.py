@@ -15,8 +15,8 @@ import streamlit as st
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from kpi.periods import quarter_label
-from pages import _common as c
-from pages import charts
+from pages.views import _common as c
+from pages.views import charts
 
 HIDDEN = "Too few answers to show"
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")

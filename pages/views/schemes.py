@@ -17,8 +17,8 @@ import streamlit as st
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
-from pages import _common as c
-from pages import charts
+from pages.views import _common as c
+from pages.views import charts
 
 HIDDEN = "Too few answers to show"
 

@@ -25,7 +25,7 @@ from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
 from kpi.items import bank, normalise_header
 from kpi.store import Store, StoreLockedError
-from pages import _common as c
+from pages.views import _common as c
 
 KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
 # Select-box values for a column mapped by hand that are not codes.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pages._common import menu_pages
+from pages.views._common import menu_pages
 
 if TYPE_CHECKING:
     from tests.browser.conftest import App

@@ -31,7 +31,7 @@ from kpi.items import bank
 from kpi.paths import default_db_path
 from kpi.periods import quarter_label
 from kpi.store import Store
-from pages import charts
+from pages.views import charts
 
 # One palette and one set of comparison words for pages and charts alike.
 PALETTE, SEQUENCE, COMPARISON_STYLE = charts.PALETTE, charts.SEQUENCE, charts.COMPARISON_STYLE
@@ -136,7 +136,15 @@ def entry_ran() -> None:
 
 def db_path() -> Path:
     """The store this dashboard shows: ``KHI_DB`` when set, else data/khi.duckdb."""
-    return default_db_path()
+    return _store_files(os.environ.get("KHI_DB", ""))[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _store_files(khi_db: str) -> tuple[Path, str, str]:
+    """The store's path, and its file and write-ahead log as strings for ``os.stat``:
+    built once per setting of ``KHI_DB``, not the several times each rerun asks."""
+    path = default_db_path()
+    return path, str(path), str(path) + ".wal"
 
 
 def store() -> Store:
@@ -186,11 +194,11 @@ def revision() -> int:
     write-ahead log (``.wal``); a change without new data (a checkpoint) only
     costs one cache miss.
     """
-    path = db_path()
+    _, store_file, wal_file = _store_files(os.environ.get("KHI_DB", ""))
     stamp: list[int] = []
-    for file in (path, path.with_name(path.name + ".wal")):
+    for file in (store_file, wal_file):
         try:
-            info = file.stat()
+            info = os.stat(file)
         except OSError:
             stamp += [0, 0]
         else:
