@@ -773,21 +773,12 @@ def render_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes
         pdf.bullet("•", sentence, INK, size=10)
 
     # ---- exceptions
-    pdf.heading("Needs attention", size=12)
-    if pack.attention:
-        for line in flags_text(pack.attention):
-            pdf.bullet("▼", line, VERMILLION)
-    else:
-        what = "worse than England and getting worse" if pack.benchmark_applies else (
-            "getting significantly worse"
-        )
-        pdf.paragraph(f"No indicator is {what}.")
-    pdf.heading("Improved", size=12)
-    if pack.improved:
-        for line in flags_text(pack.improved):
-            pdf.bullet("▲", line, BLUE)
-    else:
-        pdf.paragraph("No indicator improved by more than chance would explain.")
+    for heading, (mark, lines, none) in flag_lists(pack).items():
+        pdf.heading(heading, size=12)
+        for line in lines:
+            pdf.bullet(mark, line, VERMILLION if mark == "▼" else BLUE)
+        if not lines:
+            pdf.paragraph(none)
 
     # ---- caveats
     pdf.heading("About these numbers", size=12)
@@ -873,6 +864,25 @@ def build_report(
         time.perf_counter() - summarised,
     )
     return pdf
+
+
+def flag_lists(pack: BoardPack) -> dict[str, tuple[str, list[str], str]]:
+    """The board's two exception lists, for the page and the PDF alike: each one's
+    heading, its mark, its lines (empty when there are none) and the sentence that
+    then says so."""
+    what = (
+        "worse than England and getting worse"
+        if pack.benchmark_applies
+        else "getting significantly worse"
+    )
+    return {
+        "Needs attention": ("▼", flags_text(pack.attention), f"No indicator is {what}."),
+        "Improved": (
+            "▲",
+            flags_text(pack.improved),
+            "No indicator improved by more than chance would explain.",
+        ),
+    }
 
 
 def flags_text(flags: Sequence[Flag]) -> list[str]:

@@ -3,6 +3,7 @@ and shows exactly the board pack's numbers and sentences."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -35,11 +36,29 @@ def plain(cells: object) -> list[str]:
     return [re.sub(r"^:(blue|orange)\[(.*)\]$", r"\2", str(v)) for v in cells]
 
 
+def flags_shown(at: AppTest) -> dict[str, list[str]]:
+    """The page's flag cards: heading -> its lines (or its one "none" sentence)."""
+    found = {}
+    for label, body in re.findall(r'role="group" aria-label="([^"]+)"[^>]*>(.*?)</div>',
+                                  shown_text(at)):
+        lines = re.findall(r"<(?:li|p)\b[^>]*>(.*?)</(?:li|p)>", body)
+        found[html.unescape(label)] = [html.unescape(re.sub("<[^>]+>", "", x)) for x in lines]
+    return found
+
+
 def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
     assert [s.value for s in at.subheader] == [f"{pack.area_label} · {pack.quarter_label}"]
     text = shown_text(at).replace("\\", "")  # the page escapes Markdown characters
     for sentence in pack.summary:
         assert sentence in text
+    flags = flags_shown(at)
+    assert set(flags) == {"Needs attention", "Improved"}
+    for heading, wanted in (("Needs attention", pack.attention), ("Improved", pack.improved)):
+        shown = "\n".join(flags[heading]).lower()  # a grouped reason starts a line
+        for flag in wanted:  # every flagged KHI, under its heading, with its reason
+            assert flag.name.lower() in shown and flag.reason.lower() in shown
+        mark = "▼" if heading == "Needs attention" else "▲"
+        assert all(line.startswith(mark) for line in flags[heading]) == bool(wanted)
     domains = pack.domains()
     tables = markdown_tables(at)
     assert len(tables) == len(domains)
@@ -61,7 +80,9 @@ def test_board_page_shows_the_board_pack(demo_store: Store, monkeypatch) -> None
     assert not at.exception
     # The sidebar's quarter: by default the latest with data.
     quarter = quarter_label(latest_quarter(demo_store))
-    assert_page_shows(at, board_summary(demo_store, quarter=quarter))
+    pack = board_summary(demo_store, quarter=quarter)
+    assert pack.attention or pack.improved  # so the flags' check below checks something
+    assert_page_shows(at, pack)
     assert "Demo data" in "\n".join(w.value for w in at.warning)
 
 

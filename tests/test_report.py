@@ -8,6 +8,7 @@ to keep the suite lean.
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,18 @@ def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
     for khi in catalogue():
         assert khi.name in text, khi.name
     assert "Definitions and methods" in text
+    assert pack.attention or pack.improved  # the demo flags something to look for
+    # Each flagged KHI, with its reason, under its own heading (not the summary's
+    # "Needs attention: ..." sentence, which names them too).
+    sections = re.search(
+        r"Needs attention (?=▼|No indicator)(.*?) Improved (?=▲|No indicator)(.*?) "
+        r"About these numbers",
+        text,
+    )
+    assert sections, "the PDF's two flag lists are missing"
+    for section, flags in zip(sections.groups(), (pack.attention, pack.improved)):
+        for flag in flags:
+            assert flag.name in section and flag.reason.lower() in section.lower(), flag
     assert reader.metadata.title == f"Key Human Indicators: England and the nations, " \
         f"{pack.quarter_label}"
     charts = report.chart_pngs(pack)  # the browser is warm now: a fraction of a second

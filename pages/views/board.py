@@ -6,6 +6,7 @@ pack), so the page, the PDF and the CSV always agree.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -114,23 +115,30 @@ def coloured(cell: object) -> str:
     return text
 
 
+# The marks in the tables' colours (Okabe-Ito blue and vermillion: they read on a
+# light or a dark theme, and the mark and the heading say it without them).
+MARK_COLOURS = {"▼": "#D55E00", "▲": "#0072B2"}
+
+
 def _flags(pack: BoardPack) -> None:
-    left, right = st.columns(2)
-    if pack.attention:
-        attention = "\n".join(f"- ▼ {c.md(line)}" for line in report.flags_text(pack.attention))
-    else:
-        what = (
-            "worse than England and getting worse"
-            if pack.benchmark_applies
-            else "getting significantly worse"
+    """The two lists side by side, as one element (a grid that stacks them on a
+    narrow screen): columns and a Markdown block each cost an element per rerun."""
+    cards = []
+    for heading, (mark, lines, none) in report.flag_lists(pack).items():
+        colour = MARK_COLOURS[mark]
+        items = "".join(
+            f'<li style="margin:0 0 .25rem"><span style="color:{colour}">{mark}</span> '
+            f"{html.escape(line)}</li>"
+            for line in lines
         )
-        attention = f"No indicator is {what}."
-    left.markdown(f"#### :material/warning: Needs attention\n\n{attention}")
-    if pack.improved:
-        improved = "\n".join(f"- ▲ {c.md(line)}" for line in report.flags_text(pack.improved))
-    else:
-        improved = "No indicator improved by more than chance would explain."
-    right.markdown(f"#### :material/thumb_up: Improved\n\n{improved}")
+        listed = (
+            f'<ul style="margin:0;padding:0;list-style:none">{items}</ul>'
+            if lines
+            else f'<p style="margin:0">{html.escape(none)}</p>'
+        )
+        title = f'<strong style="font-size:1.1rem">{html.escape(heading)}</strong>'
+        cards.append(c.card(heading, title + listed))
+    c.card_grid(cards, min_width="20rem")
 
 
 @c.replayed
