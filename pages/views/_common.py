@@ -83,16 +83,27 @@ def menu_pages() -> list[tuple[str, str, str]]:
 
 
 def menu() -> dict[str, list[Any]]:
-    """``st.navigation``'s pages, made afresh each run (a page object belongs to one
-    session's run: Streamlit marks it as callable for that run)."""
-    default = menu_pages()[0][0]
-    return {
-        section: [
-            st.Page(script, title=title, icon=icon, default=script == default)
-            for script, title, icon in pages
-        ]
-        for section, pages in MENU.items()
-    }
+    """``st.navigation``'s pages, made once per session.
+
+    Why kept: making the ten page objects cost about 1 ms a rerun (each resolves
+    and checks its file). Why per session, not shared: ``st.navigation`` marks the
+    page it chose as callable for that run, and two sessions sharing one object
+    could clear each other's mark.
+    """
+    pages = st.session_state.get(MENU_KEY)
+    if pages is None:
+        default = menu_pages()[0][0]
+        pages = st.session_state[MENU_KEY] = {
+            section: [
+                st.Page(script, title=title, icon=icon, default=script == default)
+                for script, title, icon in listed
+            ]
+            for section, listed in MENU.items()
+        }
+    return pages
+
+
+MENU_KEY = "_khi_menu"
 
 
 def sidebar() -> None:
