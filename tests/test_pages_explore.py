@@ -187,6 +187,32 @@ def test_schemes_draw_the_engines_funnel_ranking_and_profile(
         expected = HIDDEN if bool(row["suppressed"]) else shown(row["value"], entry.code)
         assert profile.loc[entry.name, "This scheme"] == expected
     assert "CQC rating" in markdown(at)
+    # With no scheme chosen in the sidebar it opens on a scheme with the most
+    # indicators shown, not on the register's first (often a profile of gaps).
+    scored = by_scheme[by_scheme["measure"] != "change"]
+    shown_per_scheme = scored.groupby("scheme")["value"].count()
+    assert shown_per_scheme[scheme] == shown_per_scheme.max() > 0
+    first = demo_store.schemes()["scheme_id"].iloc[0]  # what the box would open on
+    assert shown_per_scheme.get(first, 0) < shown_per_scheme.max()  # so this checks it
+
+
+def test_a_scheme_with_every_indicator_hidden_is_said_so_not_charted(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    label = latest_label(demo_store)
+    by_scheme = engine.indicator_table(
+        demo_store, by=["scheme"], quarter=label, filters=Filters(), settings=settings
+    )
+    scored = by_scheme[by_scheme["measure"] != "change"]
+    counts = scored.groupby("scheme").agg(shown=("value", "count"), hidden=("suppressed", "sum"))
+    gaps = counts[(counts["shown"] == 0) & (counts["hidden"] > 0)].index
+    assert len(gaps), "the demo has no scheme whose indicators are all hidden"
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py", state={"schemes_profile": gaps[0]})
+    assert at.selectbox(key="schemes_profile").value == gaps[0]
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("too few answers" in str(i.value) for i in at.info)
+    assert "schemes_spine" not in [getattr(e, "key", None) for e in at.get("plotly_chart")]
+    figure(at, "schemes_ranked")  # the rest of the page is still there
 
 
 def test_indicator_detail_shows_the_engines_trend_and_breakdown(

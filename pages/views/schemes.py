@@ -128,7 +128,7 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) ->
 
 
 # -------------------------------------------------------------------- profile ---
-def profile_choice(sidebar: c.Filters) -> str | None:
+def profile_choice(label: str, sidebar: c.Filters) -> str | None:
     """The heading and the scheme to profile (the sidebar's, when one is chosen)."""
     st.subheader("One scheme across every indicator")
     choices = c.scheme_choices()
@@ -140,17 +140,48 @@ def profile_choice(sidebar: c.Filters) -> str | None:
         st.info(f"No schemes are registered in {sidebar.regions[0]}.")  # type: ignore[index]
         return None
     names = choices.names
-    default = sidebar.scheme_ids[0] if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids else None
+    if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids:
+        default = sidebar.scheme_ids[0]
+    else:
+        default = most_shown(label, sidebar, tuple(ids))
     if "schemes_profile" in st.session_state and st.session_state["schemes_profile"] not in ids:
         del st.session_state["schemes_profile"]
     scheme = st.selectbox(
         "Scheme",
         ids,
-        index=ids.index(default) if default else 0,
-        format_func=lambda s: names.get(s, s),
+        index=ids.index(default) if default in ids else 0,
+        format_func=names.get,
         key="schemes_profile",
+        help="Opens on the sidebar's scheme, else on the scheme with the most "
+        "indicators shown this quarter.",
     )
     return scheme
+
+
+def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | None:
+    """The scheme of ``ids`` with the most indicators shown (not hidden for too few
+    answers) in the quarter, then the most answers: the first scheme in the register
+    is often a small one whose profile is all gaps."""
+    key = c.plain_key(str(c.db_path()), c.revision(), label, sidebar, ids)
+    return _most_shown(key=key, _label=label, _sidebar=sidebar, _ids=ids)
+
+
+# Streamlit hashes ``key`` only (see _common.plain_key); the rest is what it says.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _most_shown(
+    key: str, _label: str, _sidebar: c.Filters, _ids: tuple[str, ...]
+) -> str | None:
+    table = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=_label,
+        filters=c.without_area(_sidebar), settings=c.settings(),
+    )
+    ids = _ids
+    table = table[table["scheme"].isin(ids)]
+    if table.empty:
+        return None
+    shown = table.assign(shown=table["value"].notna(), answers=table["n"].fillna(0))
+    ranked = shown.groupby("scheme")[["shown", "answers"]].sum()
+    return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
 
 
 @c.replayed
@@ -181,6 +212,13 @@ def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> No
     frame = charts.spine_frame(by_scheme, england, scheme, khis)
     if frame.empty or not (frame["value"].notna().any() or frame["suppressed"].any()):
         st.info(f"{names[scheme]} has no answers with these filters in {label}.")
+        return
+    if not frame["value"].notna().any():  # a chart of gaps would say nothing
+        st.info(
+            f"{names[scheme]} has too few answers with these filters in {label} for any "
+            f"indicator to be shown (fewer than {settings.min_base} each). Choose another "
+            "scheme or quarter."
+        )
         return
     c.chart(
         charts.spine_chart(frame, title=f"{names[scheme]} compared with England, {label}"),
@@ -227,7 +265,7 @@ def render() -> None:
     sidebar = c.current_filters()
     if comparison_section(label, code, sidebar):
         ranked_section(label, code, sidebar, benchmark_choice())
-    scheme = profile_choice(sidebar)
+    scheme = profile_choice(label, sidebar)
     if scheme is not None:
         profile_section(label, sidebar, scheme, st.session_state.get("f_who", "both"))
 
