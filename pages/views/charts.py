@@ -1332,7 +1332,10 @@ def growth_bars(
     data = frame.reset_index(drop=True)
     values = _num(data, column)
     if values.dropna().empty:
-        return empty_figure("Not enough quarters of activity returns to show growth.")
+        return empty_figure(
+            "Growth compares a quarter with the same quarter a year before:<br>"
+            "no scheme has activity returns for both yet."
+        )
     labels = [wrap(str(v), 30) for v in data[label]]
     fig = go.Figure(
         go.Bar(
