@@ -29,6 +29,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ __all__ = [
     "change_words",
     "chart_pngs",
     "domain_chart",
+    "FlagList",
+    "flag_lists",
     "render_pdf",
     "renderer",
     "trend_words",
@@ -773,12 +776,12 @@ def render_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes
         pdf.bullet("•", sentence, INK, size=10)
 
     # ---- exceptions
-    for heading, (mark, lines, none) in flag_lists(pack).items():
-        pdf.heading(heading, size=12)
-        for line in lines:
-            pdf.bullet(mark, line, VERMILLION if mark == "▼" else BLUE)
-        if not lines:
-            pdf.paragraph(none)
+    for flags in flag_lists(pack):
+        pdf.heading(flags.heading, size=12)
+        for line in flags.lines:
+            pdf.bullet(flags.mark, line, flags.colour)
+        if not flags.lines:
+            pdf.paragraph(flags.none)
 
     # ---- caveats
     pdf.heading("About these numbers", size=12)
@@ -866,23 +869,30 @@ def build_report(
     return pdf
 
 
-def flag_lists(pack: BoardPack) -> dict[str, tuple[str, list[str], str]]:
-    """The board's two exception lists, for the page and the PDF alike: each one's
-    heading, its mark, its lines (empty when there are none) and the sentence that
-    then says so."""
+@dataclass(frozen=True)
+class FlagList:
+    """One of the board's two exception lists, as the page and the PDF draw it."""
+
+    heading: str
+    mark: str  # before each line, in ``colour``
+    colour: str
+    lines: list[str]  # empty when there are none
+    none: str  # the sentence that then says so
+
+
+def flag_lists(pack: BoardPack) -> list[FlagList]:
+    """"Needs attention" and "Improved", for the page and the PDF alike."""
     what = (
         "worse than England and getting worse"
         if pack.benchmark_applies
         else "getting significantly worse"
     )
-    return {
-        "Needs attention": ("▼", flags_text(pack.attention), f"No indicator is {what}."),
-        "Improved": (
-            "▲",
-            flags_text(pack.improved),
-            "No indicator improved by more than chance would explain.",
-        ),
-    }
+    return [
+        FlagList("Needs attention", "▼", VERMILLION, flags_text(pack.attention),
+                 f"No indicator is {what}."),
+        FlagList("Improved", "▲", BLUE, flags_text(pack.improved),
+                 "No indicator improved by more than chance would explain."),
+    ]
 
 
 def flags_text(flags: Sequence[Flag]) -> list[str]:

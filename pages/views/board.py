@@ -115,29 +115,23 @@ def coloured(cell: object) -> str:
     return text
 
 
-# The marks in the tables' colours (Okabe-Ito blue and vermillion: they read on a
-# light or a dark theme, and the mark and the heading say it without them).
-MARK_COLOURS = {"▼": "#D55E00", "▲": "#0072B2"}
-
-
 def _flags(pack: BoardPack) -> None:
     """The two lists side by side, as one element (a grid that stacks them on a
     narrow screen): columns and a Markdown block each cost an element per rerun."""
     cards = []
-    for heading, (mark, lines, none) in report.flag_lists(pack).items():
-        colour = MARK_COLOURS[mark]
+    for flags in report.flag_lists(pack):
         items = "".join(
-            f'<li style="margin:0 0 .25rem"><span style="color:{colour}">{mark}</span> '
-            f"{html.escape(line)}</li>"
-            for line in lines
+            f'<li style="margin:0 0 .25rem"><span style="color:{flags.colour}">{flags.mark}'
+            f"</span> {html.escape(line)}</li>"
+            for line in flags.lines
         )
         listed = (
             f'<ul style="margin:0;padding:0;list-style:none">{items}</ul>'
-            if lines
-            else f'<p style="margin:0">{html.escape(none)}</p>'
+            if flags.lines
+            else f'<p style="margin:0">{html.escape(flags.none)}</p>'
         )
-        title = f'<strong style="font-size:1.1rem">{html.escape(heading)}</strong>'
-        cards.append(c.card(heading, title + listed))
+        title = f'<strong style="font-size:1.1rem">{html.escape(flags.heading)}</strong>'
+        cards.append(c.card(flags.heading, title + listed))
     c.card_grid(cards, min_width="20rem")
 
 
