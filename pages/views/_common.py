@@ -349,7 +349,9 @@ def replayed(function: Section) -> Section:
     Rules for a replayed part: no widgets (buttons, inputs, downloads) inside it,
     and every input a plain argument (codes, labels, Filters; not session state or
     a frame: see ``plain_key``), since the arguments are the whole cache key. Its
-    value is shared between sessions, so callers never change it in place.
+    value is shared between sessions, so callers never change it in place. A part
+    that draws nothing and only returns a value (a default choice worked out from
+    the engine's table) is kept the same way.
     """
 
     def draw(key: str, _args: tuple, _kwargs: dict) -> Any:

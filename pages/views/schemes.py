@@ -158,24 +158,15 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
     return scheme
 
 
+@c.replayed  # no drawing: a value, kept per view and store revision like a part
 def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | None:
     """The scheme of ``ids`` with the most indicators shown (not hidden for too few
     answers) in the quarter, then the most answers: the first scheme in the register
     is often a small one whose profile is all gaps."""
-    key = c.plain_key(str(c.db_path()), c.revision(), label, sidebar, ids)
-    return _most_shown(key=key, _label=label, _sidebar=sidebar, _ids=ids)
-
-
-# Streamlit hashes ``key`` only (see _common.plain_key); the rest is what it says.
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _most_shown(
-    key: str, _label: str, _sidebar: c.Filters, _ids: tuple[str, ...]
-) -> str | None:
     table = c.engine_call(
-        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=_label,
-        filters=c.without_area(_sidebar), settings=c.settings(),
+        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=label,
+        filters=c.without_area(sidebar), settings=c.settings(),
     )
-    ids = _ids
     table = table[table["scheme"].isin(ids)]
     if table.empty:
         return None
@@ -189,7 +180,7 @@ def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> No
     """One scheme across every KHI: value vs England and the range of schemes."""
     filters = c.without_area(sidebar)
     register = c.schemes()
-    names = dict(zip(register["scheme_id"], register["name"]))
+    names = c.scheme_choices().names
     info = register[register["scheme_id"] == scheme].iloc[0]
     rating = dict(bank().cqc_ratings).get(str(info.get("cqc_rating")), "Not recorded")
     when = info.get("cqc_rating_date")
