@@ -1022,10 +1022,7 @@ def _board_summary(
     settings: Settings | None,
     scope: tuple[str, ...] | None,
 ) -> BoardPack:
-    settings = settings or Settings(
-        min_base=int(bank().settings.get("min_base", 5)),
-        min_compare=int(bank().settings.get("min_compare", 10)),
-    )
+    settings = settings or engine.default_settings()
     filters, area_label, area_kind = area_filters(store, region, scheme, scope)
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
         latest = engine.latest_quarter(store)

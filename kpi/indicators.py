@@ -566,7 +566,9 @@ def _quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
 
 
 # --------------------------------------------------------------------- change ---
-def _change_sql(khi: KHI, keys: Sequence[str], filters: Filters, params: list) -> str:
+def _change_sql(
+    khi: KHI, keys: Sequence[str], filters: Filters, ends: Sequence[dt.date], params: list
+) -> str:
     """Per person and period end: first and latest score up to that end, then
     aggregates by group (``quarter`` = the period whose end it is).
 
@@ -576,7 +578,7 @@ def _change_sql(khi: KHI, keys: Sequence[str], filters: Filters, params: list) -
     DuckDB, and every quarter's change comes from one scan, not one per quarter;
     Python gets one row per group (n, sum, sum of squares, better/same/worse).
     """
-    params.append(None)  # placeholder for the ends list, set by the caller
+    params.append(list(ends))
     area = _area_sql(filters, params)
     support = _support_sql(filters, params, "p.support_type")
     score = khi.score_sql
@@ -650,9 +652,7 @@ def _change_cells(
             frame = pd.DataFrame(columns=columns[1:])
         else:
             params: list = []
-            sql = _change_sql(khi, keys, filters, params)
-            params[0] = list(ends)
-            frame = con.execute(sql, params).df()
+            frame = con.execute(_change_sql(khi, keys, filters, ends, params), params).df()
         frame.insert(0, "khi", khi.code)
         frame["x"] = np.nan
         if not [k for k in keys if k != "quarter"]:
@@ -714,9 +714,7 @@ def change(
         cells["n"].to_numpy(), cells["total"].fillna(0).to_numpy(),
         cells["total_sq"].fillna(0).to_numpy(),
     )
-    out = cells[[*by, "n"]].copy()
-    if "quarter" in by:
-        out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
+    out = cells[[*by, "n"]].copy()  # quarters are dates already (_change_cells)
     out["mean_change"] = ci["value"].to_numpy()
     out["sd_change"] = ci["sd"].to_numpy()
     for column in _LIMITS:

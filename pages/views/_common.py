@@ -494,8 +494,8 @@ def area_label(filters: Filters) -> str:
 
 
 def settings() -> Settings:
-    values = bank().settings
-    return Settings(min_base=int(values["min_base"]), min_compare=int(values["min_compare"]))
+    """The register's disclosure and comparison settings (the engine's defaults)."""
+    return engine.default_settings()
 
 
 # ---------------------------------------------------------------- formatting ---
