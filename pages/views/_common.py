@@ -632,6 +632,13 @@ def start_page(title: str) -> str | None:
     return label
 
 
+def value_axis(khi: KHI) -> dict[str, Any]:
+    """A chart's value axis for a KHI (spread into a chart builder's arguments):
+    per cent for proportions, else the KHI's own scale, named after it."""
+    return {"value_title": "Per cent" if khi.is_proportion else khi.name,
+            "percent": khi.is_proportion}
+
+
 def khi_explained(khi: KHI) -> str:
     """The KHI's definition and which direction is good, as the pages say it."""
     return f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better."

@@ -124,8 +124,7 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
             frame,
             "group",
             title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",
-            value_title="Per cent" if khi.is_proportion else khi.name,
-            percent=khi.is_proportion,
+            **c.value_axis(khi),
         ),
         "equity_chart",
     )

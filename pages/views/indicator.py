@@ -73,8 +73,7 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
         charts.run_chart(
             series,
             title=f"{khi.name}: quarter by quarter, {c.area_label(filters)}",
-            value_title="Per cent" if khi.is_proportion else khi.name,
-            percent=khi.is_proportion,
+            **c.value_axis(khi),
         ),
         "indicator_trend",
     )
@@ -108,8 +107,7 @@ def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str)
             frame,
             "group",
             title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",
-            value_title="Per cent" if khi.is_proportion else khi.name,
-            percent=khi.is_proportion,
+            **c.value_axis(khi),
             benchmark=float(bench.iloc[0]) if len(bench) else None,
             colour_by_comparison=True,
         ),

@@ -125,15 +125,14 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
             "support type or respondents."
         )
         return
-    value_title = "Per cent" if khi.is_proportion else khi.name
+    axis = c.value_axis(khi)
     map_col, chart_col = st.columns([5, 4])
     with map_col:
         c.chart(
             charts.tile_map(
                 frame,
                 title=f"{khi.name}, {label}",
-                value_title=value_title,
-                percent=khi.is_proportion,
+                **axis,
                 subtitle="Colour shows the value (lighter is higher).<br>"
                 "▲ better, ▼ worse, ● similar to England.",
             ),
@@ -148,8 +147,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
                 ranked,
                 "region",
                 title="Highest to lowest, with 95% intervals",
-                value_title=value_title,
-                percent=khi.is_proportion,
+                **axis,
                 benchmark=float(bench.iloc[0]) if len(bench) else None,
                 colour_by_comparison=True,
                 subtitle="Lines are 95% intervals. Where they cross the England line, the "
