@@ -549,11 +549,12 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
 @c.replayed
 def history_table(scope: tuple[str, ...] | None) -> None:
     """The upload log as a table (drawn once per store revision: every upload changes it)."""
-    st.dataframe(history_frame(_visible_uploads(scope)), hide_index=True, key="upload_history")
+    uploads = _visible_uploads(str(c.db_path()), c.revision(), scope)
+    st.dataframe(history_frame(uploads), hide_index=True, key="upload_history")
 
 
-def _visible_uploads(scope: tuple[str, ...] | None) -> pd.DataFrame:
-    uploads = _uploads(path=str(c.db_path()), rev=c.revision())
+def _visible_uploads(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.DataFrame:
+    uploads = _uploads(path=path, rev=rev)
     if scope:
         uploads = uploads[uploads["scheme_id"].isin(scope)]
     return uploads
@@ -585,7 +586,7 @@ def _history_choices(
 ) -> tuple[bool, dict[int, str], dict[int, str]]:
     """Whether anything was uploaded; the uploads with rows set aside, and those an
     administrator may roll back, as select-box labels. Once per store revision."""
-    uploads = _visible_uploads(scope)
+    uploads = _visible_uploads(path, rev, scope)
     with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
     set_aside = {
         int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
@@ -684,8 +685,7 @@ def render() -> None:
         "problem, before anything is stored; rows with problems are set aside for you to fix."
     )
     _last_result()
-    frame = c.schemes()
-    if frame.empty:
+    if not c.scheme_choices().ids:
         st.info(
             "There are no schemes in the register yet, so there is nothing to upload for. "
             "An administrator loads the register with `python -m kpi schemes register.csv`."
