@@ -120,16 +120,10 @@ def comparison_html(row: pd.Series | None, khi: KHI) -> str:
 
 
 def change_lines(
-    label: str, previous: str, filters: Filters, settings: c.Settings
+    now: dict[str, pd.Series], previous: str, filters: Filters, settings: c.Settings
 ) -> dict[str, str]:
-    """Every tile's change since last quarter, in words (drawn once per view: see
-    ``tiles``)."""
-    now = rows_by_code(
-        c.engine_call(
-            "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
-            settings=settings,
-        )
-    )
+    """Every tile's change since last quarter, in words, from this quarter's rows
+    and the previous quarter's table (drawn once per view: see ``tiles``)."""
     before = rows_by_code(
         c.engine_call(
             "indicator_table", khis=c.scored_khis(), quarter=previous, filters=filters,
@@ -217,7 +211,7 @@ def tiles(label: str, filters: Filters, who: str) -> None:
         + c.suppressed_note(settings.min_base)
     )
     now_rows = rows_by_code(table)
-    changes = change_lines(label, previous, filters, settings)
+    changes = change_lines(now_rows, previous, filters, settings)
     if not any(_number(r, "value") is not None or is_hidden(r) for r in now_rows.values()):
         st.info(
             "No answers match these filters in this quarter. Try another quarter, "
