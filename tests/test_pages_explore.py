@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from kpi import indicators as engine
 from kpi.catalogue import catalogue, khi
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
-from kpi.periods import quarter_label
+from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
 from pages.views import _common as c
 from tests.apptest_helpers import (
@@ -103,6 +105,44 @@ def test_overview_tiles_show_the_engines_values(
     first = table[~table["suppressed"].astype(bool)].iloc[0]
     interval = c.format_interval(first["lower95"], first["upper95"], khi(str(first["khi"])))
     assert f"95% interval {interval}" in markdown(at)
+
+
+def card_texts(at: AppTest) -> dict[str, str]:
+    """Every card's whole text (tags removed, entities undone), by the card's name."""
+    found = {}
+    for element in at.markdown:
+        for label, body in re.findall(
+            r'role="group" aria-label="([^"]+)"[^>]*>(.*?)</div>', str(element.value)
+        ):
+            found[html.unescape(label)] = html.unescape(re.sub("<[^>]+>", " ", body))
+    return found
+
+
+def test_overview_tiles_say_the_change_since_last_quarter(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/overview.py")
+    label = latest_label(demo_store)
+    previous = quarter_label(shift_quarter(engine.latest_quarter(demo_store), -1))
+    scored = [k.code for k in catalogue() if k.measure != "change"]
+    now, before = (
+        engine.indicator_table(demo_store, khis=scored, quarter=q, filters=Filters(),
+                               settings=settings).set_index("khi")
+        for q in (label, previous)
+    )
+    texts, moved = card_texts(at), 0
+    for code in scored:
+        entry = khi(code)
+        text = texts[entry.name]
+        if bool(now.loc[code, "suppressed"]) or bool(before.loc[code, "suppressed"]):
+            assert "Too few answers to say whether it changed." in text, code
+            continue
+        diff = float(now.loc[code, "value"]) - float(before.loc[code, "value"])
+        size = f"{abs(diff):.{0 if entry.is_proportion else 1}f}"
+        if float(size) > 0:  # the engine's two values, as the tile words their difference
+            assert f"{'Up' if diff > 0 else 'Down'} {size}" in text, (code, text)
+            moved += 1
+    assert texts and moved >= 10  # so the loop checked real changes
 
 
 def test_overview_compares_a_region_with_england(
