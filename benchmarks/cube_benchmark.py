@@ -44,26 +44,15 @@ from kpi.store import Store  # noqa: E402
 
 BY = ["region", "scheme", "quarter"]
 ENGINE_CHILD = """
-import json, resource, sys, time
+import json, sys
 sys.path.insert(0, {root!r})
+from benchmarks.memory import peak_rss_mb
 from kpi.catalogue import catalogue
 from kpi.indicators import indicator_table
 from kpi.store import Store
 codes = [k.code for k in catalogue() if k.measure != "change"]
-store = Store({db!r})
-best = float("inf")
-for _ in range({repeat}):
-    start = time.perf_counter()
-    table = indicator_table(store, khis=codes, by={by!r}, quarter="all")
-    best = min(best, time.perf_counter() - start)
-# VmHWM, the peak of this process's own memory: ru_maxrss would also count the
-# parent's peak (the demo build): Linux keeps it across the exec of a spawned child.
-try:
-    status = open("/proc/self/status").read()
-    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
-except (OSError, IndexError, ValueError):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": best, "rows": len(table), "peak_mb": peak}}))
+table = indicator_table(Store({db!r}), khis=codes, by={by!r}, quarter="all")
+print(json.dumps({{"rows": len(table), "peak_mb": peak_rss_mb()}}))
 """
 
 
@@ -71,8 +60,8 @@ def scored_khis() -> list:
     return [k for k in catalogue() if k.measure != "change"]
 
 
-def bare_pass(db: Path, repeat: int) -> float:
-    """One GROUP BY with a count and a sum per KHI score, no de-duplication."""
+def bare_pass(db: Path) -> float:
+    """Seconds of one GROUP BY with a count and a sum per KHI score, no de-duplication."""
     parts = []
     for k, khi in enumerate(scored_khis()):
         parts.append(f"count({khi.score_sql}) AS n_{k}")
@@ -81,14 +70,12 @@ def bare_pass(db: Path, repeat: int) -> float:
         f"SELECT s.region, r.scheme_id, r.quarter_start, {', '.join(parts)} "
         "FROM responses r JOIN schemes s USING (scheme_id) GROUP BY ALL"
     )
-    best = float("inf")
-    for _ in range(repeat):
-        con = duckdb.connect(str(db), read_only=True)
-        start = time.perf_counter()
-        con.execute(sql).fetchall()
-        best = min(best, time.perf_counter() - start)
-        con.close()
-    return best
+    con = duckdb.connect(str(db), read_only=True)
+    start = time.perf_counter()
+    con.execute(sql).fetchall()
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds
 
 
 def pandas_cube(frame: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +133,7 @@ def main() -> int:
         print(f"demo store built in {time.perf_counter() - start:.1f} s", flush=True)
 
         # Memory: one engine run in a fresh process, so its peak is the engine's own.
-        child = ENGINE_CHILD.format(root=str(ROOT), db=str(db), repeat=1, by=BY)
+        child = ENGINE_CHILD.format(root=str(ROOT), db=str(db), by=BY)
         out = subprocess.run(
             [sys.executable, "-c", child], capture_output=True, text=True, check=True
         )
@@ -162,7 +149,7 @@ def main() -> int:
             start = time.perf_counter()
             indicator_table(store, khis=codes, by=BY, quarter="all")
             engine_best = min(engine_best, time.perf_counter() - start)
-            bare = min(bare, bare_pass(db, 1))
+            bare = min(bare, bare_pass(db))
         engine["seconds"] = engine_best
 
         con = duckdb.connect(str(db), read_only=True)

@@ -14,7 +14,6 @@ that compares across machines.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -22,14 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.memory import peak_rss_mb  # noqa: E402
 from kpi.demo import load_demo  # noqa: E402
 from kpi.items import bank  # noqa: E402
 from kpi.store import ATTRIBUTE_COLUMNS, Store  # noqa: E402
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def baseline_sql(rows: int) -> str:

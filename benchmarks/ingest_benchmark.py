@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import multiprocessing
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -37,23 +36,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.memory import peak_rss_mb  # noqa: E402
 from kpi.items import bank  # noqa: E402
 
 SCHEME = "SL001"
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process, in MB.
-
-    VmHWM, this process's own peak: ``ru_maxrss`` of a spawned child can also
-    carry the parent's peak (Linux keeps it across the exec). ``ru_maxrss``
-    only where /proc is missing.
-    """
-    try:
-        status = Path("/proc/self/status").read_text()
-        return int(status.split("VmHWM:")[1].split()[0]) / 1024
-    except (OSError, IndexError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def write_export(path: Path, rows: int, seed: int = 2026) -> None:
