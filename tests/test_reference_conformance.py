@@ -1,8 +1,8 @@
 """Golden tests: kpi.statistics reproduces the PHEindicatormethods reference values.
 
-The reference folder (``shared/reference/pheindicatormethods`` beside the repository, or
-the folder named by ``KHI_REFERENCE_DIR``) holds the expected inputs and outputs from
-PHEindicatormethods' own test suite; see its README.md. Every row of every file is a
+The reference folder (``tests/reference/pheindicatormethods``, a copy of the peer's
+values kept in the repository, or the folder named by ``KHI_REFERENCE_DIR``)
+from PHEindicatormethods' own test suite; see its README.md. Every row of every file is a
 test. Tolerances (absolute): 1e-6 on proportions and counts, 1e-4 on percentages and
 means. If the folder is missing, every test here FAILS with a message saying where it
 was looked for: a missing reference must never pass silently.
@@ -30,9 +30,9 @@ from kpi.statistics import (
     wilson_interval,
 )
 
-DEFAULT_REFERENCE_DIR = (
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "pheindicatormethods"
-)
+# A copy kept in the repository (tests/reference/pheindicatormethods/README.md says
+# where it comes from), so the golden tests pass on any clone.
+DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent / "reference" / "pheindicatormethods"
 REFERENCE_DIR = Path(os.environ.get("KHI_REFERENCE_DIR") or DEFAULT_REFERENCE_DIR)
 
 PROPORTION_TOL = 1e-6
@@ -67,8 +67,8 @@ AXIS_VARIATION_MAX_DENOMINATOR = 31000
 def _missing_message(name: str) -> str:
     return (
         f"reference file {name!r} not found in {REFERENCE_DIR}. The golden tests need the "
-        "PHEindicatormethods reference data: clone the project with shared/ beside it "
-        f"(expected at {DEFAULT_REFERENCE_DIR}) or set KHI_REFERENCE_DIR to the folder."
+        "PHEindicatormethods reference data, kept in the repository at "
+        f"{DEFAULT_REFERENCE_DIR}; restore it from git, or set KHI_REFERENCE_DIR to a copy."
     )
 
 
