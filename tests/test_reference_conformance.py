@@ -1,11 +1,12 @@
 """Golden tests: kpi.statistics reproduces the PHEindicatormethods reference values.
 
 The reference folder (``tests/reference/pheindicatormethods``, a copy of the peer's
-values kept in the repository, or the folder named by ``KHI_REFERENCE_DIR``)
-holds the expected inputs and outputs from PHEindicatormethods' own test suite; see
-its README.md. Every row of every file is a test. Tolerances (absolute): 1e-6 on
-proportions and counts, 1e-4 on percentages and means. If the folder is missing, every test here FAILS with a message saying where it
-was looked for: a missing reference must never pass silently.
+values kept in the repository, or the folder named by ``KHI_REFERENCE_DIR``) holds the
+expected inputs and outputs from PHEindicatormethods' own test suite; see its README.md.
+Every row of every file is a test. Tolerances (absolute): 1e-6 on proportions and
+counts, 1e-4 on percentages and means. If the folder is missing, every test here FAILS
+with a message saying where it was looked for: a missing reference must never pass
+silently.
 """
 
 from __future__ import annotations
