@@ -486,7 +486,6 @@ def indicator_table(
         # rides along as a key: one scheme lies in one region, so no group splits.
         extra_region = "region" not in by and ("scheme" in by or benchmark == "region")
         keys = [*by, "region"] if extra_region else list(by)
-        bench_filters = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
         parts, benches = [], []
         if scored:
             view, bench = _cells(
@@ -502,8 +501,7 @@ def indicator_table(
                 ends = ends[-1:]
             if change_since is not None:
                 ends = [q for q in ends if q >= change_since]
-            view = _change_cells(con, changes, keys, ends, filters)
-            bench = _change_cells(con, changes, bench_keys, ends, bench_filters)
+            view, bench = _change_cells(con, changes, keys, ends, filters, bench_keys)
             if "quarter" not in by:  # one period end: its date is not a column
                 view, bench = view.drop(columns="quarter"), bench.drop(columns="quarter")
             parts.append(view)
@@ -566,71 +564,93 @@ def _quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
 
 
 # --------------------------------------------------------------------- change ---
-def _change_sql(
-    khi: KHI, keys: Sequence[str], filters: Filters, ends: Sequence[dt.date], params: list
-) -> str:
-    """Per person and period end: first and latest score up to that end, then
-    aggregates by group (``quarter`` = the period whose end it is).
+_CHANGE_COLUMNS = ("n", "x", "total", "total_sq", "better", "same", "worse")
 
-    Why this shape: each person's answers are summed per quarter once, a window
-    carries their first score and count forward, and each period end joins the
-    person's state in force then. At a million respondents the pairs never leave
-    DuckDB, and every quarter's change comes from one scan, not one per quarter;
-    Python gets one row per group (n, sum, sum of squares, better/same/worse).
+
+def _change_sql(
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    bench_keys: Sequence[str] | None,
+    filters: Filters,
+    end: dt.date,
+    params: list,
+) -> str:
+    """Per person, their first and latest score up to ``end``; then aggregates by group.
+
+    Why this shape: one grouped pass over the responses up to the period's end
+    (``arg_min``/``arg_max`` per person, every change KHI of one population at
+    once), with the benchmark as a second grouping set of the same pass, as in
+    :func:`_cells`. "First" and "latest" order by quarter, then completion date,
+    then response id. A person's groups follow their latest scored answer.
+    ``bench_keys`` None: no benchmark, and the scan covers the chosen area only.
     """
-    params.append(list(ends))
-    area = _area_sql(filters, params)
-    support = _support_sql(filters, params, "p.support_type")
-    score = khi.score_sql
-    order = "(r.completed_on, r.response_id)"
+    population = khis[0].population
+    order = "(r.quarter_start, r.completed_on, r.response_id)"
     attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
-    if filters.support_types is not None and "support_type" not in attributes:
+    if bench_keys is not None:
+        attributes += [d for d in bench_keys if d not in ("scheme", "region", "quarter")]
+    if filters.support_types is not None:
         attributes.append("support_type")
-    # arg_max_null: the latest answer's own value, "not recorded" included.
-    latest_attrs = "".join(f", arg_max_null(r.{d}, {order}) AS {d}" for d in attributes)
-    select_keys = [
-        f"p.{'scheme_id' if d == 'scheme' else d} AS {d}" for d in keys if d != "quarter"
-    ]
-    group = ", ".join(["quarter", *[d for d in keys if d != "quarter"]])
-    better, worse = ("d > 0", "d < 0") if khi.polarity == "high" else ("d < 0", "d > 0")
-    return f"""
-        WITH ends AS (SELECT unnest(CAST(? AS DATE[])) AS quarter),
-        scored AS (
-            SELECT r.*, s.region, CAST({score} AS DOUBLE) AS v
-            FROM responses r JOIN schemes s USING (scheme_id)
-            WHERE r.quarter_start <= (SELECT max(quarter) FROM ends) AND {area}
-              AND r.respondent_type = '{khi.population}' AND {score} IS NOT NULL
-        ),
-        by_quarter AS (
-            SELECT r.scheme_id, r.person_key, r.quarter_start, any_value(r.region) AS region,
-                   count(*) AS k, arg_min(r.v, {order}) AS first_v,
-                   arg_max(r.v, {order}) AS last_v {latest_attrs}
-            FROM scored r
-            GROUP BY r.scheme_id, r.person_key, r.quarter_start
-        ),
-        states AS (
-            SELECT *,
-                   sum(k) OVER person AS seen,
-                   first_value(first_v) OVER person AS first_ever,
-                   lead(quarter_start) OVER person AS next_start
-            FROM by_quarter
-            WINDOW person AS (PARTITION BY scheme_id, person_key ORDER BY quarter_start)
-        ),
-        people AS (
-            SELECT e.quarter, st.*, st.last_v - st.first_ever AS d
-            FROM states st JOIN ends e
-              ON st.quarter_start <= e.quarter
-             AND (st.next_start IS NULL OR st.next_start > e.quarter)
-            WHERE st.seen >= 2
+    attributes = list(dict.fromkeys(attributes))
+    params.append(end)
+    if bench_keys is None:
+        scan = _area_sql(dataclasses.replace(filters, respondent_types=None), params)
+    else:
+        scan = "TRUE"
+    params.append(population)
+    scores = [f"CAST({k.score_sql} AS DOUBLE)" for k in khis]
+    per_person = []
+    for j, score in enumerate(scores):
+        scored = f"FILTER ({score} IS NOT NULL)"
+        per_person.append(f"count({score}) AS c_{j}")
+        per_person.append(
+            f"arg_max({score}, {order}) {scored} - arg_min({score}, {order}) {scored} AS d_{j}"
         )
-        SELECT {', '.join(['p.quarter AS quarter', *select_keys, 'count(*) AS n',
-                           'sum(d) AS total', 'sum(d * d) AS total_sq',
-                           f'count(*) FILTER ({better}) AS better',
-                           'count(*) FILTER (d = 0) AS same',
-                           f'count(*) FILTER ({worse}) AS worse'])}
+        # arg_max_null: the latest answer's own value, "not recorded" included.
+        per_person += [f"arg_max_null(r.{d}, {order}) {scored} AS {d}_{j}" for d in attributes]
+    people = f"""
+        SELECT r.scheme_id, r.person_key, any_value(s.region) AS region,
+               {', '.join(per_person)}
+        FROM responses r JOIN schemes s USING (scheme_id)
+        WHERE r.quarter_start <= ? AND {scan} AND r.respondent_type = ?
+          AND ({' OR '.join(f'{score} IS NOT NULL' for score in scores)})
+        GROUP BY r.scheme_id, r.person_key"""
+    group = list(dict.fromkeys([*keys, *(bench_keys or [])]))
+    group = [d for d in group if d != "quarter"]
+    parts = []
+    for j, khi in enumerate(khis):
+        in_area = "TRUE"
+        if bench_keys is not None:
+            in_area = _area_sql(
+                dataclasses.replace(filters, respondent_types=None), params, "p.region",
+                "p.scheme_id",
+            )
+        support = _support_sql(filters, params, f"p.support_type_{j}")
+        column = {"scheme": "p.scheme_id", "region": "p.region"}
+        select_keys = [f"{column.get(d, f'p.{d}_{j}')} AS {d}" for d in group]
+        better, worse = (f"d_{j} > 0", f"d_{j} < 0")
+        if khi.polarity != "high":
+            better, worse = worse, better
+        parts.append(f"""
+        SELECT {j} AS k, {''.join(c + ', ' for c in select_keys)}({in_area}) AS in_area,
+               count(*) AS n, sum(d_{j}) AS total, sum(d_{j} * d_{j}) AS total_sq,
+               count(*) FILTER ({better}) AS better, count(*) FILTER (d_{j} = 0) AS same,
+               count(*) FILTER ({worse}) AS worse
         FROM people p
-        WHERE {support}
-        GROUP BY {group}"""
+        WHERE c_{j} >= 2 AND {support}
+        GROUP BY ALL""")
+    body = "\nUNION ALL BY NAME\n".join(parts)
+    sets = f"({', '.join(['k', *[d for d in keys if d != 'quarter'], 'in_area'])})"
+    if bench_keys is not None:
+        sets += f", ({', '.join(['k', *[d for d in bench_keys if d != 'quarter']])})"
+    return f"""
+        WITH people AS MATERIALIZED ({people}),
+        cells AS ({body})
+        SELECT k, {''.join(c + ', ' for c in group)}in_area, GROUPING(in_area) AS is_benchmark,
+               sum(n) AS n, sum(total) AS total, sum(total_sq) AS total_sq,
+               sum(better) AS better, sum(same) AS same, sum(worse) AS worse
+        FROM cells
+        GROUP BY GROUPING SETS ({sets})"""
 
 
 def _change_cells(
@@ -639,36 +659,56 @@ def _change_cells(
     keys: Sequence[str],
     ends: Sequence[dt.date],
     filters: Filters,
-) -> pd.DataFrame:
-    """Long frame of change aggregates: khi, quarter (the period end), the keys."""
-    columns = ["khi", "quarter", *[k for k in keys if k != "quarter"],
-               "n", "x", "total", "total_sq", "better", "same", "worse"]
-    frames = []
-    for khi in khis:
-        if not ends or (
-            filters.respondent_types is not None
-            and khi.population not in filters.respondent_types
-        ):
-            frame = pd.DataFrame(columns=columns[1:])
-        else:
+    bench_keys: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Long frames of change aggregates (the view's, and the benchmark's when
+    ``bench_keys`` is given, else None): khi, quarter (the period end), the keys,
+    n, x (empty), total, total_sq, better, same, worse. One pass per period end
+    and population (see :func:`_change_sql`)."""
+    wanted = [
+        k for k in khis
+        if filters.respondent_types is None or k.population in filters.respondent_types
+    ]
+    views, benches = [], []
+    for end in ends:
+        for population in dict.fromkeys(k.population for k in wanted):
+            group = [k for k in wanted if k.population == population]
             params: list = []
-            frame = con.execute(_change_sql(khi, keys, filters, ends, params), params).df()
-        frame.insert(0, "khi", khi.code)
-        frame["x"] = np.nan
-        if not [k for k in keys if k != "quarter"]:
-            # Ungrouped: every period end has its row (n = 0 without pairs).
-            frame["quarter"] = [pd.Timestamp(q).date() for q in frame["quarter"]]
-            frame = (
-                frame.set_index("quarter")
-                .reindex(list(ends))
-                .rename_axis("quarter")
-                .reset_index()
-            )
-            frame["khi"] = khi.code
-            for column in ("n", "better", "same", "worse"):
-                frame[column] = frame[column].fillna(0)
-        frames.append(frame[columns])
-    out = pd.concat(frames, ignore_index=True)
+            wide = con.execute(
+                _change_sql(group, keys, bench_keys, filters, end, params), params
+            ).df()
+            wide.insert(0, "khi", [group[j].code for j in wide["k"]])
+            wide["quarter"] = end
+            is_bench = wide["is_benchmark"].astype(bool).to_numpy()
+            in_area = wide["in_area"].fillna(False).astype(bool).to_numpy()
+            views.append(wide[~is_bench & in_area])
+            benches.append(wide[is_bench])
+    view = _change_long(views, khis, keys, ends)
+    if bench_keys is None:
+        return view, None
+    return view, _change_long(benches, khis, bench_keys, ends)
+
+
+def _change_long(
+    frames: list[pd.DataFrame], khis: Sequence[KHI], keys: Sequence[str], ends: Sequence[dt.date]
+) -> pd.DataFrame:
+    """One frame in the columns of :func:`_change_cells`; ungrouped, every KHI has a
+    row for every period end (n = 0 without pairs)."""
+    groups = [k for k in keys if k != "quarter"]
+    columns = ["khi", "quarter", *groups, *_CHANGE_COLUMNS]
+    frames = [f for f in frames if len(f)]
+    out = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    )
+    out["x"] = np.nan
+    out = out[columns]
+    if not groups:
+        full = pd.DataFrame(
+            [(k.code, end) for k in khis for end in ends], columns=["khi", "quarter"]
+        )
+        out = full.merge(out, on=["khi", "quarter"], how="left")
+        for column in ("n", "better", "same", "worse"):
+            out[column] = out[column].fillna(0)
     out["n"] = out["n"].fillna(0).astype("int64")
     out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
     return out
@@ -704,7 +744,7 @@ def change(
         _, _, start = _period(quarter, con)
         if start is None:
             return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
-        cells = _change_cells(con, [entry], by, [start], filters)
+        cells, _ = _change_cells(con, [entry], by, [start], filters)
         if "quarter" not in by:
             cells = cells.drop(columns="quarter")
     cells = cells[cells["n"] > 0].reset_index(drop=True) if by else cells
