@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "EquityResult",
@@ -192,7 +192,7 @@ def z_for(confidence: float) -> float:
 def _z(confidence: float) -> float:
     # Why cached: every interval asks for z at 95% or 99.8%, and scipy's ppf costs
     # far more than the interval arithmetic itself (pages compute hundreds a rerun).
-    return float(stats.norm.ppf(0.5 + confidence / 2.0))
+    return float(special.ndtri(0.5 + confidence / 2.0))
 
 
 # --------------------------------------------------------------------------------------
@@ -381,7 +381,7 @@ def t_interval(
     ok = n_arr >= 2
     df = np.where(ok, n_arr - 1.0, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = stats.t.ppf(0.5 + confidence / 2.0, df)
+        t = special.stdtrit(df, 0.5 + confidence / 2.0)
         half = t * sd_arr / np.sqrt(np.where(ok, n_arr, np.nan))
     lower = np.where(ok, mean_arr - half, np.nan)
     upper = np.where(ok, mean_arr + half, np.nan)
@@ -928,7 +928,7 @@ def trend_test_proportions(
     if p <= 0 or p >= 1:
         return TrendResult(nan, nan, "no significant trend", slope, periods)
     statistic = float(sxy**2 / (p * (1 - p) * sxx))
-    p_value = float(stats.chi2.sf(statistic, 1))
+    p_value = float(special.chdtrc(1, statistic))
     return TrendResult(statistic, p_value, _direction(slope, p_value, confidence), slope, periods)
 
 
@@ -1009,7 +1009,7 @@ def trend_test_means(
         return TrendResult(nan, nan, "no significant trend", nan, periods)
     slope = float(np.sum(w * (t_u - t_bar) * (m_u - m_bar)) / sxx)
     statistic = float(slope**2 * sxx)
-    p_value = float(stats.chi2.sf(statistic, 1))
+    p_value = float(special.chdtrc(1, statistic))
     return TrendResult(statistic, p_value, _direction(slope, p_value, confidence), slope, periods)
 
 
@@ -1121,7 +1121,9 @@ def equity_gap_test(x: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Equ
     if groups < 2 or total_x <= 0 or total_x >= total_n:
         return EquityResult(nan, nan, dof, gap, highest, lowest, False, groups)
     table = np.vstack([x_u, n_u - x_u])
-    res = stats.chi2_contingency(table, correction=False)
+    from scipy.stats import chi2_contingency  # here only: slow to import, rarely needed
+
+    res = chi2_contingency(table, correction=False)
     statistic, p_value = float(res.statistic), float(res.pvalue)
     return EquityResult(
         statistic,
@@ -1204,7 +1206,7 @@ def equity_gap_test_means(
     if ss_within <= 0:
         return EquityResult(nan, nan, dof_b, gap, highest, lowest, False, groups, dof_w)
     statistic = (ss_between / dof_b) / (ss_within / dof_w)
-    p_value = float(stats.f.sf(statistic, dof_b, dof_w))
+    p_value = float(special.fdtrc(dof_b, dof_w, statistic))
     return EquityResult(
         float(statistic),
         p_value,
@@ -1284,7 +1286,7 @@ def mean_zero_p_value(mean: ArrayLike, sd: ArrayLike, n: ArrayLike) -> np.ndarra
     m, s, k = (_as_float(name, v) for name, v in (("mean", mean), ("sd", sd), ("n", n)))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = m / (s / np.sqrt(k))
-        p = 2.0 * stats.t.sf(np.abs(t), k - 1)
+        p = 2.0 * special.stdtr(k - 1, -np.abs(t))
     return np.where((k >= 2) & (s > 0), p, np.nan)
 
 
