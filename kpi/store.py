@@ -219,6 +219,7 @@ class Store:
         """Open the file for one unit of work, waiting a bounded time for a lock."""
         if not write and self._reading is not None:
             cursor = self._reading.cursor()  # its own results, the same open file
+            _quiet(cursor)
             try:
                 yield cursor
             finally:
@@ -249,6 +250,7 @@ class Store:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+        _quiet(con)
         try:
             yield con
         finally:
@@ -749,3 +751,8 @@ class Store:
                     "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, ?)",
                     [scheme_id, source, target, dt.datetime.now()],
                 )
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar: DuckDB draws it on stdout, inside the command line's CSV or JSON."""
+    con.execute("SET enable_progress_bar = false")
