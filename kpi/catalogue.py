@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
+from kpi.errors import UnknownCode
 from kpi.items import bank
 from kpi.paths import BANK_DIR
 
@@ -71,7 +72,7 @@ def khi(code: str) -> KHI:
     for entry in catalogue():
         if entry.code == code:
             return entry
-    raise ValueError(
+    raise UnknownCode(
         f"Unknown KHI code {code!r}. Known codes: {', '.join(k.code for k in catalogue())}."
     )
 

@@ -7,18 +7,21 @@ Exit codes: 0 done; 2 refused (bad input or arguments: nothing was stored);
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from kpi.paths import default_db_path
-from kpi.store import Store, StoreLockedError, StoreMissingError
+from kpi.errors import EXIT_BUSY, EXIT_REFUSED, KhiError
+from kpi.paths import default_db_path, secret_path
+from kpi.store import Store
 
 EXIT_OK = 0
-EXIT_REFUSED = 2
-EXIT_BUSY = 3
+__all__ = ["EXIT_BUSY", "EXIT_OK", "EXIT_REFUSED", "cli_table", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,13 +106,92 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     store = Store(args.db or default_db_path())
     try:
-        return _run(args, store)
-    except StoreLockedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except (StoreMissingError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+        code = _run(args, store)
+        sys.stdout.flush()  # a closed pipe or a full disk shows here, not after exit
+        return code
+    except BrokenPipeError:
+        _drop_output()
+        return _fail(
+            "the output was closed before all of it was written (for example by `head`). "
+            "Run the command again and write the output to a file with `> FILE`.",
+            EXIT_REFUSED,
+        )
+    except KhiError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except ValueError as exc:  # refusals raised before the KhiError family existed
+        return _fail(str(exc), EXIT_REFUSED)
+    except OSError as exc:
+        return _fail(_os_message(exc, store), EXIT_REFUSED)
+    except duckdb.Error as exc:
+        return _fail(_store_message(exc, store), EXIT_REFUSED)
+    except Exception as exc:  # noqa: BLE001 - a sentence and an exit code, never a traceback
+        return _fail(
+            f"unexpected {type(exc).__name__}: {exc}. Nothing more can be done here; "
+            "please report it with the command you ran.",
+            EXIT_REFUSED,
+        )
+
+
+# ------------------------------------------------------------------ failures ---
+def _fail(message: str, code: int) -> int:
+    """Print the sentence on stderr; output that can no longer be written is dropped."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _drop_output()
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _drop_output() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+_OS_ADVICE = {
+    errno.ENOSPC: "The disk is full: free some space on it (or use another disk), then "
+                  "run the command again.",
+    errno.EDQUOT: "The disk quota is used up: free some space, then run the command again.",
+    errno.EACCES: "Check its permissions: the user running this command must be able to "
+                  "read it (and write it, to change the store).",
+    errno.EPERM: "Check its permissions: the user running this command must be able to "
+                 "read it (and write it, to change the store).",
+    errno.EISDIR: "That path is a folder: give the path of a file.",
+    errno.ENOENT: "Check the path: no such file or folder.",
+    errno.EROFS: "The disk is read-only: put the store on a disk you can write to.",
+}
+
+
+def _os_message(exc: OSError, store: Store) -> str:
+    """What could not be read or written, why, and what to do."""
+    name = str(exc.filename) if exc.filename else None
+    if name is None:
+        what = "could not write the output"
+    elif Path(name) == secret_path(store.path):
+        what = (f"could not use the installation secret {name} (the key that "
+                "pseudonymises respondent references)")
+    else:
+        what = f"could not use {name}"
+    reason = exc.strerror or str(exc)
+    advice = _OS_ADVICE.get(exc.errno, "Check the file and the disk, then run the command again.")
+    return f"{what}: {reason}. {advice}"
+
+
+def _store_message(exc: duckdb.Error, store: Store) -> str:
+    """DuckDB's own failures (a full disk arrives as an IOException, not an OSError)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    causes = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 10:  # a failed rollback hides the cause
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any("no space left" in str(c).lower() for c in causes):
+        return (f"the disk holding the store {store.path} is full. Free some space on it "
+                "(or use a store on another disk with --db), then run the command again.")
+    return (f"the store {store.path} could not be read or written ({text}). Check the file "
+            "and the disk, then run the command again.")
 
 
 def _run(args: argparse.Namespace, store: Store) -> int:

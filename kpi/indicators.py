@@ -27,6 +27,7 @@ from kpi import statistics as stats
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.disclosure import suppress
+from kpi.errors import UnknownCode
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from kpi.store import ACTIVITY_COUNTS, Store
@@ -113,7 +114,7 @@ def _check_by(by: Sequence[str]) -> list[str]:
     by = list(by)
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
-        raise ValueError(
+        raise UnknownCode(
             f"Unknown breakdown {', '.join(map(repr, unknown))}: use any of "
             f"{', '.join(DIMENSIONS)}."
         )
@@ -161,7 +162,7 @@ def _region_names(regions: Sequence[str]) -> list[str]:
         elif value in by_code:
             out.append(by_code[value])
         else:
-            raise ValueError(
+            raise UnknownCode(
                 f"Unknown region {value!r}: use one of {', '.join(bank().region_names)}."
             )
     return out
@@ -464,7 +465,7 @@ def indicator_table(
     filters = filters or Filters()
     settings = settings or default_settings()
     if benchmark not in BENCHMARKS:
-        raise ValueError(f"Unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)}.")
+        raise UnknownCode(f"Unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)}.")
     chosen = _khis(khis)
     scored = [k for k in chosen if k.measure != "change"]
     changes = [k for k in chosen if k.measure == "change"]

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from kpi import errors
 from kpi.items import bank
 
 # Layout code -> how we name it to the user.
@@ -90,7 +91,7 @@ _DATE_HINT = {"surveymonkey": "month_first", "microsoft_forms": "month_first"}
 _SM_SINGLE = {"response", "openendedresponse", ""}
 
 
-class RefusedFile(ValueError):
+class RefusedFile(errors.RefusedFile):
     """The whole file cannot be read; the message says what to do instead."""
 
 

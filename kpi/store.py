@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from kpi.errors import StoreBusy, StoreMissing
 from kpi.items import bank
 from kpi.paths import default_db_path
 
@@ -65,11 +66,11 @@ SELECT response_id FROM (
 ) WHERE rank > 1"""
 
 
-class StoreLockedError(RuntimeError):
+class StoreLockedError(StoreBusy, RuntimeError):
     """Another process kept the store busy for longer than we wait."""
 
 
-class StoreMissingError(RuntimeError):
+class StoreMissingError(StoreMissing, RuntimeError):
     """The store file does not exist yet."""
 
 
