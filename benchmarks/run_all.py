@@ -16,7 +16,8 @@ QUICK = {
     "ingest_benchmark.py": ["--rows", "20000"],
     "demo_benchmark.py": ["--people", "100000"],
     "cube_benchmark.py": ["--people", "100000"],
-    "page_benchmark.py": [],
+    "khi_table_benchmark.py": ["--people", "100000"],
+    "browser_benchmark.py": ["--runs", "1"],
     "report_benchmark.py": [],
 }
 
