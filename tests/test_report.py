@@ -110,7 +110,7 @@ def test_the_real_change_is_called_real_in_the_pdf(small_scheme: Store) -> None:
     text = pdf_text(report.render_pdf(pack, charts={}))
     assert (
         "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
-        "this is a real change (99.8% level)."
+        "a change this large is very unlikely to be chance."
     ) in text
 
 
