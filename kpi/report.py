@@ -657,6 +657,8 @@ def trend_words(row: BoardRow) -> tuple[str, str]:
 
 def tone(text: str) -> str:
     """"good", "bad" or "" for one of the words above: the page colours by it."""
+    if not text.startswith(("▲", "▼")):
+        return ""  # an indicator's name, a value, a "could be chance"
     first = text.split("\n")[0].lower()
     if any(w in first for w in ("improvement", "improving", "better")):
         return "good"

@@ -23,7 +23,17 @@ from kpi.catalogue import catalogue
 from kpi.export import neutralise, safe_csv
 from kpi.periods import quarter_label
 from kpi.store import Store
-from tests.test_board import PREVIOUS, Q, add_responses, lonely, make_store
+from tests.test_board import (  # noqa: F401
+    NW_IMPROVING,
+    NW_WORSE,
+    NW_WORSENING,
+    PREVIOUS,
+    Q,
+    add_responses,
+    lonely,
+    make_store,
+    north_west,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -68,7 +78,7 @@ def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
     # Each flagged KHI, with its reason, under its own heading (not the summary's
     # "Needs attention: ..." sentence, which names them too).
     sections = re.search(
-        r"Needs attention (?=▼|No indicator)(.*?) Improved (?=▲|No indicator)(.*?) "
+        r"Needs attention (?=!|No indicator)(.*?) Improved (?=✓|No indicator)(.*?) "
         r"About these numbers",
         text,
     )
@@ -186,3 +196,27 @@ def test_cli_refuses_bad_input_with_exit_2(
     assert result.returncode == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+def flag_sections(text: str) -> tuple[str, str]:
+    sections = re.search(
+        r"Needs attention (?=!|No indicator)(.*?) Improved (?=✓|No indicator)(.*?) "
+        r"About these numbers", text)
+    assert sections, "the PDF's two flag lists are missing"
+    return sections.group(1), sections.group(2)
+
+
+def test_the_pdf_lists_exactly_the_constructed_exceptions(north_west: Store) -> None:
+    pack = board_summary(north_west, quarter=Q, region="North West")
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    attention, improved = flag_sections(text)
+    for code in catalogue():
+        name = code.name
+        assert (f"! {name}:" in attention) == (code.code in {*NW_WORSE, NW_WORSENING}), name
+        assert (f"✓ {name}:" in improved) == (code.code == NW_IMPROVING), name
+    for flag in pack.attention:
+        assert f"{flag.name}: {flag.reason}." in attention
+    assert ("North West, 2025/26 Q2: worse than England on 2 of 4 indicators compared, "
+            "better on 0 and similar on 2.") in text
+    assert "Words used in this pack" in text and "Very unlikely to be chance" in text
+    assert "level)" not in text and "p = " not in text
