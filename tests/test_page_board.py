@@ -121,7 +121,9 @@ def test_empty_store_shows_the_way_in(fresh_store: Store, monkeypatch) -> None:
     assert not markdown_tables(at)
 
 
-def test_the_page_lists_exactly_the_constructed_exceptions(north_west: Store, monkeypatch) -> None:
+def test_the_page_lists_exactly_the_constructed_exceptions(
+    north_west: Store, monkeypatch  # noqa: F811 - the fixture from tests.test_board
+) -> None:
     """North West: worse than England on two named KHIs, one worsening, one improving."""
     at = open_board(monkeypatch, north_west, {"region": "North West", "quarter": quarter_label(Q)})
     assert not at.exception

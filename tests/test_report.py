@@ -206,7 +206,9 @@ def flag_sections(text: str) -> tuple[str, str]:
     return sections.group(1), sections.group(2)
 
 
-def test_the_pdf_lists_exactly_the_constructed_exceptions(north_west: Store) -> None:
+def test_the_pdf_lists_exactly_the_constructed_exceptions(
+    north_west: Store,  # noqa: F811 - the fixture from tests.test_board
+) -> None:
     pack = board_summary(north_west, quarter=Q, region="North West")
     text = pdf_text(report.render_pdf(pack, charts={}))
     attention, improved = flag_sections(text)
