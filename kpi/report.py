@@ -25,6 +25,7 @@ import io
 import logging
 import math
 import statistics
+import subprocess
 import textwrap
 import threading
 import time
@@ -67,6 +68,7 @@ __all__ = [
     "FlagList",
     "flag_lists",
     "render_pdf",
+    "render_untagged_pdf",
     "renderer",
     "trend_words",
     "value_words",
@@ -763,7 +765,26 @@ METHODS = (
 
 
 def render_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes:
-    """The board pack as PDF bytes.
+    """The board pack as a tagged PDF (Chromium printing :func:`kpi.pack_html.pack_html`).
+
+    A screen reader can read it: headings, table headers, reading order, alternative
+    text for every run chart, title and language (``pdfinfo`` says "Tagged: yes").
+    Without Chromium, or if it fails, the untagged fpdf2 layout is built instead
+    (``charts`` are its run-chart PNGs) so a board still gets its numbers.
+    """
+    from kpi import pack_html
+
+    browser = pack_html.chromium()
+    if browser is not None:
+        try:
+            return pack_html.print_pdf(pack_html.pack_html(pack), browser)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            log.warning("Chromium could not print the tagged pack, using fpdf2: %s", exc)
+    return render_untagged_pdf(pack, charts)
+
+
+def render_untagged_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes:
+    """The board pack as PDF bytes, laid out by fpdf2 (no structure tags).
 
     Parameters
     ----------
@@ -896,8 +917,12 @@ def build_report(
     if quarter is not None and str(quarter).strip():
         parse_quarter(quarter)  # refuse a bad request before starting a browser
     area_filters(store, region, scheme, None)
-    # Start the browser while the engine works: the two overlap (about 1.5 s saved).
-    threading.Thread(target=renderer().warm_up, name="kaleido-warm-up", daemon=True).start()
+    from kpi import pack_html
+
+    if pack_html.chromium() is None:  # the untagged layout's charts need kaleido
+        # Start the browser while the engine works: the two overlap (about 1.5 s saved).
+        threading.Thread(target=renderer().warm_up, name="kaleido-warm-up",
+                         daemon=True).start()
     pack = board_summary(store, quarter=quarter, region=region, scheme=scheme)
     summarised = time.perf_counter()
     pdf = render_pdf(pack)
