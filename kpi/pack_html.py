@@ -42,7 +42,8 @@ CSS = f"""
   @bottom-left {{ content: "FOOT"; font: 7.5pt 'DejaVu Sans', sans-serif; color: {MUTED}; }}
   @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
                    font: 7.5pt 'DejaVu Sans', sans-serif; color: {MUTED}; }} }}
-html {{ font: 9.5pt/1.35 'DejaVu Sans', Arial, sans-serif; color: {INK}; }}
+html {{ font: 9.5pt/1.35 'DejaVu Sans', Arial, sans-serif; color: {INK};
+        font-variant-ligatures: none; }}  /* "fi" stays two letters for text and readers */
 body {{ margin: 0; }}
 .kicker {{ color: {MUTED}; margin: 0; font-size: 8.5pt; }}
 h1 {{ font-size: 19pt; margin: 2pt 0 0; }}

@@ -38,6 +38,30 @@ from tests.test_board import (  # noqa: F401
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
+def structure(reader: PdfReader) -> list[dict[str, str]]:
+    """The tagged PDF's structure elements in reading order: type (H1, TH, Figure...)
+    and alternative text."""
+    found: list[dict[str, str]] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+            return
+        if not hasattr(node, "get"):
+            return
+        kind = node.get("/S")
+        if kind is not None:
+            found.append({"type": str(kind).lstrip("/"), "alt": str(node.get("/Alt", ""))})
+        kids = node.get("/K")
+        if kids is not None:
+            walk(kids)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
 def pdf_text(pdf: bytes) -> str:
     """Every page's text, whitespace collapsed (table cells wrap names over lines)."""
     reader = PdfReader(io.BytesIO(pdf))
@@ -88,12 +112,12 @@ def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
             assert flag.name in section and flag.reason.lower() in section.lower(), flag
     assert reader.metadata.title == f"Key Human Indicators: England and the nations, " \
         f"{pack.quarter_label}"
-    charts = report.chart_pngs(pack)  # the browser is warm now: a fraction of a second
+    # One run chart per KHI, each a figure with its alternative text.
+    figures = [e for e in structure(reader) if e["type"] == "Figure"]
+    assert len(figures) == len(catalogue())
+    charts = report.chart_pngs(pack)  # the page's PNG downloads still use kaleido
     assert set(charts) == {k.code for k in catalogue()}
     assert all(png.startswith(b"\x89PNG") for png in charts.values())
-    # One run chart per KHI (identical ones, e.g. two empty charts, are stored once).
-    images = sum(len(page.images) for page in reader.pages)
-    assert images == len(set(charts.values()))
 
 
 def test_region_pdf_names_region_and_benchmark(demo_store: Store) -> None:
@@ -147,6 +171,7 @@ def test_export_neutralises_formula_triggers(cell: object, safe: object) -> None
 def test_without_dejavu_the_pdf_falls_back_to_helvetica(
     small_scheme: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")  # the untagged layout
     monkeypatch.setattr(report, "FONT_DIR", Path("/nonexistent"))
     pack = board_summary(small_scheme, quarter=Q, scheme="S1")
     text = pdf_text(report.render_pdf(pack, charts={}))
@@ -160,8 +185,11 @@ def test_without_a_browser_the_pdf_says_charts_are_missing(
         raise RuntimeError("Chromium not found")
 
     monkeypatch.setattr(report, "chart_pngs", no_browser)
+    monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")
     pdf = report.render_pdf(board_summary(small_scheme, quarter=Q, scheme="S1"))
-    assert "Run charts are not included" in pdf_text(pdf)
+    text = pdf_text(pdf)
+    assert "Run charts are not included" in text  # still the numbers, untagged
+    assert "fell from 40% to 5%" in text
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -222,3 +250,34 @@ def test_the_pdf_lists_exactly_the_constructed_exceptions(
             "better on 0 and similar on 2.") in text
     assert "Words used in this pack" in text and "Very unlikely to be chance" in text
     assert "level)" not in text and "p = " not in text
+
+
+def test_the_pdf_is_tagged_for_screen_readers(north_west: Store, tmp_path: Path) -> None:  # noqa: F811
+    """pdfinfo says Tagged; title and language are set; the structure tree has the
+    headings in order, table header cells, and a figure with alt text per chart."""
+    import time
+
+    pack = board_summary(north_west, quarter=Q, region="North West")
+    began = time.perf_counter()
+    pdf = report.render_pdf(pack)
+    took = time.perf_counter() - began
+    out = tmp_path / "pack.pdf"
+    out.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M), info.stdout
+    assert f"Key Human Indicators: North West, {pack.quarter_label}" in info.stdout
+    reader = PdfReader(io.BytesIO(pdf))
+    assert str(reader.trailer["/Root"]["/Lang"]) == "en-GB"
+    elements = structure(reader)
+    kinds = [e["type"] for e in elements]
+    assert kinds.count("H1") == 1
+    headings = [k for k in kinds if k in ("H1", "H2")]
+    assert headings[:1] == ["H1"] and len(headings) >= 6 + len(pack.domains())
+    assert kinds.count("TH") >= len(pack.domains()) * len(report.COLUMNS)  # column headers
+    figures = [e for e in elements if e["type"] == "Figure"]
+    assert len(figures) == len(pack.rows)
+    assert all(f["alt"].startswith("Run chart of ") for f in figures)
+    warm = pack.row("warm_kind")
+    assert any(f["alt"].startswith(f"Run chart of {warm.name} over the last 8 quarters: ")
+               and "50%" in f["alt"] for f in figures)
+    assert took < 15  # under 5 s on an idle machine; the shared test machine is slower
