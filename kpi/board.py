@@ -13,8 +13,8 @@ A change between two quarters compares two independent samples:
 inherits the Wilson intervals' good small-sample behaviour) and
 :func:`difference_of_means` (Welch's unequal-variance t interval). A change is
 
-* "real (99.8% level)" when the 99.8% interval for the difference excludes 0,
-* "real (95% level)" when only the 95% interval excludes 0,
+* "very unlikely to be chance" when the 99.8% interval for the difference excludes 0,
+* "unlikely to be chance" when only the 95% interval excludes 0,
 * "could be chance" otherwise,
 
 and is not tested at all when either quarter is hidden, missing, or has fewer
@@ -61,6 +61,10 @@ __all__ = [
     "group_flags",
     "change_test_means",
     "change_test_proportions",
+    "chance_words",
+    "value_pair",
+    "comparison_sentences",
+    "GLOSSARY",
 ]
 
 ALL_AREAS = "England and the nations"
@@ -588,10 +592,14 @@ def format_value(value: float | None, khi: KHI, decimals: int | None = None) -> 
     """A KHI value as people read it: 14%, 23.4 or +1.2 (change measures)."""
     if value is None or math.isnan(value):
         return "–"
+    places = (0 if khi.is_proportion else 1) if decimals is None else decimals
+    if round(value, places) == 0:
+        value = 0.0  # never "-0.0" or "+0.0": a change that rounds to nothing is 0
     if khi.is_proportion:
-        return f"{value:.{0 if decimals is None else decimals}f}%"
-    places = 1 if decimals is None else decimals
-    return f"{value:+.{places}f}" if khi.measure == "change" else f"{value:.{places}f}"
+        return f"{value:.{places}f}%"
+    if khi.measure == "change" and value != 0:
+        return f"{value:+.{places}f}"
+    return f"{value:.{places}f}"
 
 
 def format_interval(lower: float | None, upper: float | None, khi: KHI) -> str:
@@ -602,7 +610,7 @@ def format_interval(lower: float | None, upper: float | None, khi: KHI) -> str:
     return f"{lower:.1f} to {upper:.1f}"
 
 
-def _pair(earlier: float, later: float, khi: KHI) -> tuple[str, str]:
+def value_pair(earlier: float, later: float, khi: KHI) -> tuple[str, str]:
     """Both values formatted with enough decimals to tell them apart (up to 2 more)."""
     base = 0 if khi.is_proportion else 1
     for extra in range(3):
@@ -613,10 +621,33 @@ def _pair(earlier: float, later: float, khi: KHI) -> tuple[str, str]:
     return format_value(earlier, khi), format_value(later, khi)
 
 
-def _level_words(level: str) -> str:
+def chance_words(level: str) -> str:
+    """A test's level in plain words (the glossary explains them)."""
     if level == LEVEL_998:
-        return "this is a real change (99.8% level)"
-    return "this is likely to be a real change (95% level)"
+        return "very unlikely to be chance"
+    if level == LEVEL_95:
+        return "unlikely to be chance"
+    return "could be chance"
+
+
+def _level_words(level: str) -> str:
+    return f"a change this large is {chance_words(level)}"
+
+
+# The pack's short glossary: the words it uses for its statistics.
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("95% interval", "the range the true value is likely to lie in, given how many people "
+     "answered; fewer answers give a wider range."),
+    ("Unlikely to be chance", "a difference as large as this would turn up by chance "
+     "alone less than once in 20 times (outside the 95% interval)."),
+    ("Very unlikely to be chance", "less than once in 500 times (outside the 99.8% "
+     "interval). \"Clearly worse\" or \"clearly better\" than England means this."),
+    ("Could be chance", "the difference is small enough to be the luck of who answered."),
+    ("Similar to England", "England's value lies inside the area's 95% interval."),
+    ("Trend", "a steady rise or fall over the last eight quarters, tested for chance."),
+    ("Hidden", "fewer than the minimum number of people answered, so no number is shown "
+     "to protect their privacy."),
+)
 
 
 def change_sentence(
@@ -661,7 +692,7 @@ def change_sentence(
         return f"{name}: {now} this quarter; no answers in {change.quarter_label} to compare with."
     if change.verdict == "too few answers" or change.previous is None:
         return f"{name}: {now} this quarter; too few answers to say whether it changed {since}."
-    before, after = _pair(change.previous, value, khi)  # type: ignore[arg-type]
+    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
     if before == after:
         moved = f"stayed at {after} {since}"
     else:
@@ -847,38 +878,85 @@ def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
-def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
-    """Needs attention: worse than England (or no benchmark) AND getting worse.
+def _change_reason(khi: KHI, change: PeriodChange, value: float | None) -> str:
+    """"got worse since last quarter (40% to 45%; unlikely to be chance)"."""
+    verb = "improved" if change.verdict == "improved" else "got worse"
+    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
+    return (f"{verb} since {change.period} ({before} to {after}; "
+            f"{chance_words(change.test.level)})")
 
-    Improved: a real improvement since last quarter or an improving trend (and not
-    also needing attention).
+
+def _benchmark_reason(row: BoardRow) -> str:
+    """"clearly worse than England (32% against 25%; very unlikely to be chance)"."""
+    strength = "clearly " if row.outside998 else ""
+    level = LEVEL_998 if row.outside998 else LEVEL_95
+    return (f"{strength}{row.comparison} than England ({format_value(row.value, row.khi)} "
+            f"against {format_value(row.benchmark, row.khi)}; {chance_words(level)})")
+
+
+def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
+    """Needs attention: every KHI worse than England (outside its 95% interval, by
+    polarity) or getting significantly worse (since last quarter, since the same
+    quarter last year, or over the eight-quarter trend). Improved is the mirror.
+
+    A KHI can be in both lists (worse than England yet improving): each list gives
+    its own reasons. Hidden KHIs are in neither.
     """
     attention, improved = [], []
     for r in rows:
         if r.suppressed:
             continue
-        lq = r.since_last_quarter
-        worse_now = r.comparison == "worse" or not benchmark_applies
-        declining = lq.verdict == "worsened" or r.trend == "worsening"
-        if worse_now and declining:
+        for kind, bench, verdict, trend, trend_reason, out in (
+            ("attention", "worse", "worsened", "worsening",
+             "getting worse over the last eight quarters (a steady trend, unlikely to be "
+             "chance)", attention),
+            ("improved", "better", "improved", "improving",
+             "improving over the last eight quarters (a steady trend, unlikely to be "
+             "chance)", improved),
+        ):
             reasons = []
-            if r.comparison == "worse":
-                level = "99.8%" if r.outside998 else "95%"
-                reasons.append(f"worse than England ({level} level)")
-            if lq.verdict == "worsened":
-                reasons.append(f"worsened since last quarter ({lq.test.level} level)")
-            if r.trend == "worsening":
-                reasons.append("getting worse over the last eight quarters (significant trend)")
-            attention.append(Flag(r.code, r.name, "attention", "; ".join(reasons)))
-            continue
-        reasons = []
-        if lq.verdict == "improved":
-            reasons.append(f"improved since last quarter ({lq.test.level} level)")
-        if r.trend == "improving":
-            reasons.append("improving over the last eight quarters (significant trend)")
-        if reasons:
-            improved.append(Flag(r.code, r.name, "improved", "; ".join(reasons)))
+            if benchmark_applies and r.comparison == bench:
+                reasons.append(_benchmark_reason(r))
+            for change in (r.since_last_quarter, r.since_last_year):
+                if change.verdict == verdict:
+                    reasons.append(_change_reason(r.khi, change, r.value))
+            if r.trend == trend:
+                reasons.append(trend_reason)
+            if reasons:
+                out.append(Flag(r.code, r.name, kind, "; ".join(reasons)))
     return attention, improved
+
+
+def _names(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def comparison_sentences(rows: list[BoardRow] | tuple[BoardRow, ...]) -> list[str]:
+    """How the area compares with England, counted over the KHIs compared.
+
+    "Worse than England on 7 of 26 indicators compared, better on 2 and similar on
+    17." then the worse ones by name (those beyond the 99.8% limit said so).
+    """
+    compared = [r for r in rows if not r.suppressed and r.comparison in
+                ("better", "similar", "worse")]
+    if not compared:
+        return ["Too few answers to compare any indicator with England."]
+    worse = [r for r in compared if r.comparison == "worse"]
+    better = [r for r in compared if r.comparison == "better"]
+    similar = len(compared) - len(worse) - len(better)
+    noun = "indicator" if len(compared) == 1 else "indicators"
+    out = [f"Worse than England on {len(worse)} of {len(compared)} {noun} compared, "
+           f"better on {len(better)} and similar on {similar}."]
+    if worse:
+        clearly = [r.name for r in worse if r.outside998]
+        text = f"Worse than England: {_names([r.name for r in worse])}."
+        if clearly:
+            text += (f" Clearly worse (very unlikely to be chance): {_names(clearly)}.")
+        out.append(text)
+    if better:
+        out.append(f"Better than England: {_names([r.name for r in better])}.")
+    return out
 
 
 def _summary(
@@ -889,15 +967,26 @@ def _summary(
     area: str,
     caveats: Caveats,
     min_compare: int = 10,
+    benchmark_applies: bool = True,
 ) -> list[str]:
     sentences = []
     if caveats.responses_hidden:
         sentences.append(f"{area}, {quarter}: too few surveys were returned to show any number.")
-    elif caveats.responses is not None:
-        sentences.append(f"{area}, {quarter}: {caveats.responses:,} surveys were returned.")
-    if attention:
-        names = ", ".join(f.name for f in attention)
-        sentences.append(f"Needs attention: {names}.")
+    elif benchmark_applies:
+        opening = comparison_sentences(rows)
+        first = opening[0][0].lower() + opening[0][1:]
+        sentences.append(f"{area}, {quarter}: {first}")
+        sentences.extend(opening[1:])
+    if caveats.responses is not None and not caveats.responses_hidden:
+        lead = "" if benchmark_applies else f"{area}, {quarter}: "
+        sentences.append(f"{lead}{caveats.responses:,} surveys were returned.")
+    getting_worse = [
+        r.name for r in rows if not r.suppressed and (
+            "worsened" in (r.since_last_quarter.verdict, r.since_last_year.verdict)
+            or r.trend == "worsening")
+    ]
+    if getting_worse:
+        sentences.append(f"Getting worse: {_names(getting_worse)}.")
     real = [r for r in rows if r.since_last_quarter.significant]
     sentences.extend(r.sentence for r in real)
     chance = [r for r in rows if r.since_last_quarter.verdict == "could be chance"]
@@ -922,8 +1011,7 @@ def _summary(
     yearly: dict[str, list[str]] = {"improved": [], "worsened": []}
     for r in rows:
         if r.since_last_year.significant:
-            level = r.since_last_year.test.level
-            yearly[r.since_last_year.verdict].append(f"{r.name} ({level} level)")
+            yearly[r.since_last_year.verdict].append(r.name)
     parts = [
         f"{len(names)} {'indicator' if len(names) == 1 else 'indicators'} {verdict}: "
         + ", ".join(names)
@@ -1085,14 +1173,15 @@ def _board_summary(
         )
 
     attention, improved = _flags(rows, area_kind != "all")
-    kinds = {f.code: f.kind for f in attention} | {f.code: f.kind for f in improved}
+    kinds = {f.code: f.kind for f in improved} | {f.code: f.kind for f in attention}
     rows = [
         BoardRow(**{**r.__dict__, "flag": kinds.get(r.code, "")}) for r in rows
     ]
     caveats = _caveats(store, q, filters, settings)
     label = quarter_label(q)
     summary = _summary(
-        rows, attention, improved, label, area_label, caveats, settings.min_compare
+        rows, attention, improved, label, area_label, caveats, settings.min_compare,
+        area_kind != "all",
     )
     return BoardPack(
         quarter=q,

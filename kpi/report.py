@@ -25,6 +25,7 @@ import io
 import logging
 import math
 import statistics
+import subprocess
 import textwrap
 import threading
 import time
@@ -40,14 +41,17 @@ from plotly.subplots import make_subplots
 
 from kpi import chart_theme
 from kpi.board import (
+    GLOSSARY,
     BoardPack,
     BoardRow,
     Flag,
     area_filters,
     board_summary,
+    chance_words,
     format_interval,
     format_value,
     group_flags,
+    value_pair,
 )
 from kpi.catalogue import catalogue
 from kpi.periods import parse_quarter, quarter_end
@@ -60,9 +64,11 @@ __all__ = [
     "change_words",
     "chart_pngs",
     "domain_chart",
+    "tone",
     "FlagList",
     "flag_lists",
     "render_pdf",
+    "render_untagged_pdf",
     "renderer",
     "trend_words",
     "value_words",
@@ -477,7 +483,7 @@ def domain_pngs(pack: BoardPack) -> dict[str, bytes]:
 
 _ASCII = str.maketrans(
     {
-        "▲": "+", "▼": "-", "●": "=", "○": "o", "–": "-", "—": "-", "→": "->",
+        "▲": "^", "▼": "v", "✓": "+", "●": "=", "○": "o", "–": "-", "—": "-", "→": "->",
         "’": "'", "‘": "'", "“": '"', "”": '"', "·": "-", "…": "...", "≥": ">=",
     }
 )
@@ -572,6 +578,14 @@ class _BoardPDF(FPDF):
             self.add_page()
 
 
+def _arrow(later: float | None, earlier: float | None) -> str:
+    """▲ when the line goes up, ▼ when it goes down: the arrow follows the line, the
+    words and colour say whether that is good (lower is better for some KHIs)."""
+    if later is None or earlier is None or later == earlier:
+        return "●"
+    return "▲" if later > earlier else "▼"
+
+
 def change_words(row: BoardRow, period: str) -> tuple[str, str]:
     """Icon, words and colour for a change ("quarter" or "year"); lines split by newline."""
     change = row.since_last_quarter if period == "quarter" else row.since_last_year
@@ -581,12 +595,16 @@ def change_words(row: BoardRow, period: str) -> tuple[str, str]:
         return f"– No answers in {change.quarter_label}", GREY
     if change.verdict == "too few answers" or change.previous is None:
         return "– Too few answers to say", GREY
-    arrow = f"{format_value(change.previous, row.khi)} → {format_value(row.value, row.khi)}"
+    before, after = value_pair(change.previous, row.value, row.khi)  # type: ignore[arg-type]
+    moved = f"{before} → {after}"
+    icon = _arrow(row.value, change.previous)
+    verb = "Rose" if icon == "▲" else "Fell"
     if change.verdict == "improved":
-        return f"▲ Improved\n{arrow}\nreal ({change.test.level} level)", BLUE
+        return f"{icon} {verb}: an improvement\n{moved}\n{chance_words(change.test.level)}", BLUE
     if change.verdict == "worsened":
-        return f"▼ Worsened\n{arrow}\nreal ({change.test.level} level)", VERMILLION
-    return f"● Could be chance\n{arrow}", INK
+        return (f"{icon} {verb}: a worsening\n{moved}\n{chance_words(change.test.level)}",
+                VERMILLION)
+    return f"● Could be chance\n{moved}", INK
 
 
 def value_words(row: BoardRow, min_base: int) -> str:
@@ -605,30 +623,50 @@ def value_words(row: BoardRow, min_base: int) -> str:
 
 
 def benchmark_words(row: BoardRow, pack: BoardPack) -> tuple[str, str]:
-    """The comparison with England in icon and words (never colour alone), and a colour."""
+    """The comparison with England in icon and words (never colour alone), and a colour.
+
+    The arrow says whether the area is above or below England; the word says
+    whether that is better or worse.
+    """
     if not pack.benchmark_applies:
         return "n/a (this is the benchmark)", GREY
     england = format_value(row.benchmark, row.khi) if row.benchmark is not None else "–"
-    if row.comparison == "better":
-        strength = " (99.8%)" if row.outside998 else ""
-        return f"▲ Better{strength}\nEngland {england}", BLUE
-    if row.comparison == "worse":
-        strength = " (99.8%)" if row.outside998 else ""
-        return f"▼ Worse{strength}\nEngland {england}", VERMILLION
+    if row.comparison in ("better", "worse"):
+        icon = _arrow(row.value, row.benchmark)
+        side = "higher" if icon == "▲" else "lower"
+        strength = "Clearly " if row.outside998 else ""
+        word = row.comparison if strength else row.comparison.capitalize()
+        colour = BLUE if row.comparison == "better" else VERMILLION
+        return f"{icon} {strength}{word}: {side}\nEngland {england}", colour
     if row.comparison == "similar":
         return f"● Similar\nEngland {england}", INK
     return "○ Too few to compare", GREY
 
 
 def trend_words(row: BoardRow) -> tuple[str, str]:
-    """The eight-quarter trend test in icon and words, and a colour."""
+    """The eight-quarter trend test in icon and words, and a colour; the arrow is
+    the line's direction (a falling line improves a KHI where lower is better)."""
+    rising = (row.trend == "improving") == (row.khi.polarity == "high")
+    icon, verb = ("▲", "Rising") if rising else ("▼", "Falling")
     if row.trend == "improving":
-        return "▲ Improving", BLUE
+        return f"{icon} {verb}: improving", BLUE
     if row.trend == "worsening":
-        return "▼ Worsening", VERMILLION
+        return f"{icon} {verb}: worsening", VERMILLION
     if row.trend == "no significant trend":
         return "No clear trend", INK
     return "–", GREY
+
+
+def tone(text: str) -> str:
+    """"good", "bad" or "" for one of the words above: the page colours by it."""
+    if not text.startswith(("▲", "▼")):
+        return ""  # an indicator's name, a value, a "could be chance"
+    first = text.split("\n")[0].lower()
+    if any(w in first for w in ("improvement", "improving", "better")):
+        return "good"
+    if any(w in first for w in ("worsening", "worse")):
+        return "bad"
+    return ""
 
 
 COLUMNS = (
@@ -664,7 +702,7 @@ def _domain_table(
             head.cell(pdf.t(title))
         for row in rows:
             cells = table.row()
-            name = row.name + ("\n▼ needs attention" if row.flag == "attention" else "")
+            name = row.name + ("\n! needs attention" if row.flag == "attention" else "")
             cells.cell(pdf.t(name), style=FontFace(emphasis="BOLD"))
             cells.cell(pdf.t(value_words(row, pack.settings.min_base)))
             for text, colour in (
@@ -710,23 +748,43 @@ def _quarter_span(pack: BoardPack) -> str:
 
 
 METHODS = (
-    "How to read this page. Each value has a 95% confidence interval: the range the "
-    "true value is likely to lie in, given how many people answered (Wilson intervals "
-    "for percentages, Student's t for averages). 'Compared with England' says better or "
-    "worse only when England's value lies outside that interval, '(99.8%)' when it lies "
+    "How to read this page. Each value has a 95% interval: the range the true value is "
+    "likely to lie in, given how many people answered (Wilson intervals for percentages, "
+    "Student's t for averages). 'Compared with England' says better or worse only when "
+    "England's value lies outside that interval, and 'clearly' better or worse when it lies "
     "outside the wider 99.8% interval too. A change since an earlier quarter is called "
-    "real only when the interval for the difference between the two quarters (Newcombe's "
-    "score method for percentages, Welch's t for averages) leaves out zero: at the 99.8% "
-    "level chance alone would do this about once in 500 comparisons, at the 95% level "
-    "about once in 20, so with 28 indicators expect the odd 95% result by chance. The "
-    "trend is a test for a steady rise or fall over the last eight quarters. Run charts "
-    "show each quarter with its 95% interval, the median of the quarters shown (dashed) "
-    "and this quarter in orange."
+    "unlikely to be chance only when the interval for the difference between the two "
+    "quarters (Newcombe's score method for percentages, Welch's t for averages) leaves out "
+    "zero; 'very unlikely to be chance' means chance alone would do this about once in 500 "
+    "comparisons, 'unlikely' about once in 20, so with 28 indicators expect the odd "
+    "'unlikely' result by chance. The trend is a test for a steady rise or fall over the "
+    "last eight quarters. Arrows show whether the line went up or down; the words and "
+    "colour say whether that is good. Run charts show each quarter with its 95% interval, "
+    "the median of the quarters shown (dashed) and this quarter in orange."
 )
 
 
 def render_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes:
-    """The board pack as PDF bytes.
+    """The board pack as a tagged PDF (Chromium printing :func:`kpi.pack_html.pack_html`).
+
+    A screen reader can read it: headings, table headers, reading order, alternative
+    text for every run chart, title and language (``pdfinfo`` says "Tagged: yes").
+    Without Chromium, or if it fails, the untagged fpdf2 layout is built instead
+    (``charts`` are its run-chart PNGs) so a board still gets its numbers.
+    """
+    from kpi import pack_html
+
+    browser = pack_html.chromium()
+    if browser is not None:
+        try:
+            return pack_html.print_pdf(pack_html.pack_html(pack), browser)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            log.warning("Chromium could not print the tagged pack, using fpdf2: %s", exc)
+    return render_untagged_pdf(pack, charts)
+
+
+def render_untagged_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes:
+    """The board pack as PDF bytes, laid out by fpdf2 (no structure tags).
 
     Parameters
     ----------
@@ -789,6 +847,11 @@ def render_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None) -> bytes
         pdf.bullet("•", sentence, "#555555", size=9.5)
     if chart_note:
         pdf.bullet("•", chart_note, "#555555", size=9.5)
+
+    # ---- glossary
+    pdf.heading("Words used in this pack", size=12)
+    for term, meaning in GLOSSARY:
+        pdf.bullet("•", f"{term}: {meaning}", "#555555", size=9.5)
 
     # ---- one section per domain
     for domain, rows in pack.domains():
@@ -854,8 +917,12 @@ def build_report(
     if quarter is not None and str(quarter).strip():
         parse_quarter(quarter)  # refuse a bad request before starting a browser
     area_filters(store, region, scheme, None)
-    # Start the browser while the engine works: the two overlap (about 1.5 s saved).
-    threading.Thread(target=renderer().warm_up, name="kaleido-warm-up", daemon=True).start()
+    from kpi import pack_html
+
+    if pack_html.chromium() is None:  # the untagged layout's charts need kaleido
+        # Start the browser while the engine works: the two overlap (about 1.5 s saved).
+        threading.Thread(target=renderer().warm_up, name="kaleido-warm-up",
+                         daemon=True).start()
     pack = board_summary(store, quarter=quarter, region=region, scheme=scheme)
     summarised = time.perf_counter()
     pdf = render_pdf(pack)
@@ -883,15 +950,16 @@ class FlagList:
 def flag_lists(pack: BoardPack) -> list[FlagList]:
     """"Needs attention" and "Improved", for the page and the PDF alike."""
     what = (
-        "worse than England and getting worse"
+        "worse than England or getting worse by more than chance would explain"
         if pack.benchmark_applies
-        else "getting significantly worse"
+        else "getting worse by more than chance would explain"
     )
+    good = ("better than England or improved" if pack.benchmark_applies else "improved")
     return [
-        FlagList("Needs attention", "▼", VERMILLION, flags_text(pack.attention),
+        FlagList("Needs attention", "!", VERMILLION, flags_text(pack.attention),
                  f"No indicator is {what}."),
-        FlagList("Improved", "▲", BLUE, flags_text(pack.improved),
-                 "No indicator improved by more than chance would explain."),
+        FlagList("Improved", "✓", BLUE, flags_text(pack.improved),
+                 f"No indicator is {good} by more than chance would explain."),
     ]
 
 

@@ -17,3 +17,25 @@ def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:
     with store.transaction() as con:
         store.upsert_schemes(con, frame)
     return store
+
+
+def add_people(store: Store, scheme_id: str, quarter, people: pd.DataFrame) -> None:
+    """One survey upload of ``people`` (one row each: attribute codes and item
+    answers by column name) for ``scheme_id``, completed ten days into ``quarter``."""
+    import datetime as dt
+
+    n = len(people)
+    frame = people.copy()
+    frame["scheme_id"] = scheme_id
+    frame["person_key"] = [f"{scheme_id}-{quarter}-{i}" for i in range(n)]
+    if "respondent_type" not in people:
+        frame["respondent_type"] = "person"
+    frame["completed_on"] = quarter + dt.timedelta(days=10)
+    frame["source_row"] = range(2, n + 2)
+    with store.transaction() as con:
+        upload = store.new_upload(
+            con, scheme_id=scheme_id, kind="survey", file_name="people.csv", sha256=None,
+            uploaded_by="test", layout="template", rows_read=n,
+        )
+        store.bulk_insert_responses(con, upload, frame)
+        store.finish_upload(con, upload, accepted=n, rejected=0)

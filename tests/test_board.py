@@ -180,7 +180,7 @@ def test_sentence_words_follow_the_test_and_polarity() -> None:
     text = change_sentence(LONELY, 5.0, False, _change(40.0, real, "improved"))
     assert text == (
         "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
-        "this is a real change (99.8% level)."
+        "a change this large is very unlikely to be chance."
     )
     noise = change_test_proportions(12, 30, 10, 30)
     text = change_sentence(LONELY, 40.0, False, _change(33.3, noise, "could be chance"))
@@ -207,7 +207,7 @@ def test_a_large_fall_on_400_people_is_called_real(constructed: Store) -> None:
     assert row.since_last_quarter.test.level == "99.8%"
     assert row.sentence == (
         "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
-        "this is a real change (99.8% level)."
+        "a change this large is very unlikely to be chance."
     )
     assert row.sentence in pack.summary
     assert "lonely_often" in {f.code for f in pack.improved}
@@ -222,7 +222,9 @@ def test_a_small_change_on_few_people_could_be_chance(constructed: Store) -> Non
     assert row.sentence.endswith("a change this small could be chance.")
     assert "real" not in row.sentence and "improve" not in row.sentence
     assert row.sentence not in pack.summary  # only real changes are spelt out
-    assert not pack.attention and not pack.improved
+    # 40% against England's 8%: worse than England, though not getting worse.
+    assert [f.reason.split(" (")[0] for f in pack.attention] == ["clearly worse than England"]
+    assert not pack.improved
 
 
 def test_a_hidden_scheme_says_too_few_and_no_number(constructed: Store) -> None:
@@ -295,3 +297,91 @@ def test_bad_areas_and_quarters_are_refused(constructed: Store, kwargs, message)
 def test_an_empty_store_is_refused_with_what_to_do(fresh_store: Store) -> None:
     with pytest.raises(ValueError, match="no survey data"):
         board_summary(fresh_store)
+
+
+# ------------------------------------------------------- what needs attention ---
+AGREE, DISAGREE = 5, 2
+
+
+def agree(yes: int, total: int) -> list[int | None]:
+    return [AGREE] * yes + [DISAGREE] * (total - yes)
+
+
+def often(yes: int, total: int) -> list[int | None]:
+    return [1] * yes + [5] * (total - yes)
+
+
+# Constructed so the answer is known: North West (200 people a quarter) against
+# England (North West plus 2,000 in London this quarter).
+NW_WORSE = {"warm_kind": "clearly worse", "dignity_respect": "worse"}
+NW_WORSENING = "lonely_often"  # 10% -> 30%, England 30%: similar, but worse than last quarter
+NW_IMPROVING = "community_part"  # 40% -> 70%, England 70%
+
+
+@pytest.fixture(scope="module")
+def north_west(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """N1 (North West) and L1 (London), two quarters; see the constants above."""
+    store = make_store(
+        tmp_path_factory.mktemp("attention") / "khi.duckdb",
+        [("N1", "Irwell Shared Lives", "North West"),
+         ("L1", "Lea Bridge Shared Lives", "London")],
+    )
+    add_responses(store, "N1", PREVIOUS, {
+        "lonely_how_often": often(20, 200), "community_part": agree(80, 200)})
+    add_responses(store, "N1", Q, {
+        "warm_kind": agree(100, 200),  # 50% against England's 86%
+        "dignity_respect": agree(172, 200),  # 86% against 92%: outside 95%, not 99.8%
+        "lonely_how_often": often(60, 200),
+        "community_part": agree(140, 200)})
+    add_responses(store, "L1", Q, {
+        "warm_kind": agree(1800, 2000), "dignity_respect": agree(1850, 2000),
+        "lonely_how_often": often(600, 2000), "community_part": agree(1400, 2000)})
+    return store
+
+
+def test_needs_attention_lists_every_worse_and_worsening_khi(north_west: Store) -> None:
+    pack = board_summary(north_west, quarter=Q, region="North West")
+    attention = {f.code: f.reason for f in pack.attention}
+    assert set(attention) == {*NW_WORSE, NW_WORSENING}
+    assert attention["warm_kind"] == (
+        "clearly worse than England (50% against 86%; very unlikely to be chance)")
+    assert attention["dignity_respect"].startswith("worse than England (86% against 92%; "
+                                                   "unlikely to be chance)")
+    assert attention["lonely_often"] == (
+        "got worse since last quarter (10% to 30%; very unlikely to be chance)")
+    improved = {f.code: f.reason for f in pack.improved}
+    assert improved == {
+        "community_part": "improved since last quarter (40% to 70%; very unlikely to be chance)"
+    }
+    assert pack.row("warm_kind").flag == "attention"
+    assert pack.row("community_part").flag == "improved"
+    # The summary opens with the comparison, counted over the KHIs compared.
+    assert pack.summary[0] == (
+        "North West, 2025/26 Q2: worse than England on 2 of 4 indicators compared, "
+        "better on 0 and similar on 2."
+    )
+    names = {r.code: r.name for r in pack.rows}
+    assert pack.summary[1].startswith(
+        f"Worse than England: {names['warm_kind']} and {names['dignity_respect']}. "
+        f"Clearly worse (very unlikely to be chance): {names['warm_kind']}.")
+    assert f"Getting worse: {names['lonely_often']}." in pack.summary
+    text = " ".join(pack.summary) + " ".join(f.reason for f in pack.attention + pack.improved)
+    assert "level)" not in text and "p =" not in text
+
+
+def test_england_lists_only_changes(north_west: Store) -> None:
+    pack = board_summary(north_west, quarter=Q)
+    assert not any("England (" in f.reason for f in pack.attention + pack.improved)
+    assert pack.summary[0] == "England and the nations, 2025/26 Q2: 2,200 surveys were returned."
+    assert {f.code for f in pack.attention} == {NW_WORSENING}  # England's own 10% -> 30%
+    assert {f.code for f in pack.improved} == {NW_IMPROVING}
+
+
+def test_a_change_that_rounds_to_nothing_has_no_sign() -> None:
+    from kpi.board import format_value
+
+    change = khi("swemwbs_change")
+    assert format_value(-0.04, change) == "0.0"
+    assert format_value(0.04, change) == "0.0"
+    assert format_value(0.26, change) == "+0.3"
+    assert format_value(-0.3, LONELY) == "0%"

@@ -16,6 +16,7 @@ from kpi.indicators import latest_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
 from tests.apptest_helpers import markdown_tables, open_page
+from tests.test_board import NW_IMPROVING, NW_WORSE, NW_WORSENING, Q, north_west  # noqa: F401
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,7 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
         shown = "\n".join(flags[heading]).lower()  # a grouped reason starts a line
         for flag in wanted:  # every flagged KHI, under its heading, with its reason
             assert flag.name.lower() in shown and flag.reason.lower() in shown
-        mark = "▼" if heading == "Needs attention" else "▲"
+        mark = "!" if heading == "Needs attention" else "✓"
         assert all(line.startswith(mark) for line in flags[heading]) == bool(wanted)
     domains = pack.domains()
     tables = markdown_tables(at)
@@ -118,3 +119,23 @@ def test_empty_store_shows_the_way_in(fresh_store: Store, monkeypatch) -> None:
     assert not at.exception
     assert "no survey data yet" in "\n".join(i.value for i in at.info)
     assert not markdown_tables(at)
+
+
+def test_the_page_lists_exactly_the_constructed_exceptions(
+    north_west: Store, monkeypatch  # noqa: F811 - the fixture from tests.test_board
+) -> None:
+    """North West: worse than England on two named KHIs, one worsening, one improving."""
+    at = open_board(monkeypatch, north_west, {"region": "North West", "quarter": quarter_label(Q)})
+    assert not at.exception
+    pack = board_summary(north_west, quarter=Q, region="North West")
+    assert_page_shows(at, pack)
+    names = {r.code: r.name for r in pack.rows}
+    flags = flags_shown(at)
+    listed = {heading: {code for code, name in names.items()
+                        if any(line.startswith(f"{mark} {name}:") for line in lines)}
+              for (heading, lines), mark in zip(flags.items(), ("!", "✓"))}
+    assert listed == {"Needs attention": {*NW_WORSE, NW_WORSENING},
+                      "Improved": {NW_IMPROVING}}
+    text = shown_text(at).replace("\\", "")
+    assert "worse than England on 2 of 4 indicators compared, better on 0 and similar on 2" in text
+    assert "level)" not in text

@@ -23,9 +23,43 @@ from kpi.catalogue import catalogue
 from kpi.export import neutralise, safe_csv
 from kpi.periods import quarter_label
 from kpi.store import Store
-from tests.test_board import PREVIOUS, Q, add_responses, lonely, make_store
+from tests.test_board import (  # noqa: F401
+    NW_IMPROVING,
+    NW_WORSE,
+    NW_WORSENING,
+    PREVIOUS,
+    Q,
+    add_responses,
+    lonely,
+    make_store,
+    north_west,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def structure(reader: PdfReader) -> list[dict[str, str]]:
+    """The tagged PDF's structure elements in reading order: type (H1, TH, Figure...)
+    and alternative text."""
+    found: list[dict[str, str]] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+            return
+        if not hasattr(node, "get"):
+            return
+        kind = node.get("/S")
+        if kind is not None:
+            found.append({"type": str(kind).lstrip("/"), "alt": str(node.get("/Alt", ""))})
+        kids = node.get("/K")
+        if kids is not None:
+            walk(kids)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -68,7 +102,7 @@ def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
     # Each flagged KHI, with its reason, under its own heading (not the summary's
     # "Needs attention: ..." sentence, which names them too).
     sections = re.search(
-        r"Needs attention (?=▼|No indicator)(.*?) Improved (?=▲|No indicator)(.*?) "
+        r"Needs attention (?=!|No indicator)(.*?) Improved (?=✓|No indicator)(.*?) "
         r"About these numbers",
         text,
     )
@@ -78,12 +112,12 @@ def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
             assert flag.name in section and flag.reason.lower() in section.lower(), flag
     assert reader.metadata.title == f"Key Human Indicators: England and the nations, " \
         f"{pack.quarter_label}"
-    charts = report.chart_pngs(pack)  # the browser is warm now: a fraction of a second
+    # One run chart per KHI, each a figure with its alternative text.
+    figures = [e for e in structure(reader) if e["type"] == "Figure"]
+    assert len(figures) == len(catalogue())
+    charts = report.chart_pngs(pack)  # the page's PNG downloads still use kaleido
     assert set(charts) == {k.code for k in catalogue()}
     assert all(png.startswith(b"\x89PNG") for png in charts.values())
-    # One run chart per KHI (identical ones, e.g. two empty charts, are stored once).
-    images = sum(len(page.images) for page in reader.pages)
-    assert images == len(set(charts.values()))
 
 
 def test_region_pdf_names_region_and_benchmark(demo_store: Store) -> None:
@@ -110,7 +144,7 @@ def test_the_real_change_is_called_real_in_the_pdf(small_scheme: Store) -> None:
     text = pdf_text(report.render_pdf(pack, charts={}))
     assert (
         "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
-        "this is a real change (99.8% level)."
+        "a change this large is very unlikely to be chance."
     ) in text
 
 
@@ -137,6 +171,7 @@ def test_export_neutralises_formula_triggers(cell: object, safe: object) -> None
 def test_without_dejavu_the_pdf_falls_back_to_helvetica(
     small_scheme: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")  # the untagged layout
     monkeypatch.setattr(report, "FONT_DIR", Path("/nonexistent"))
     pack = board_summary(small_scheme, quarter=Q, scheme="S1")
     text = pdf_text(report.render_pdf(pack, charts={}))
@@ -150,8 +185,11 @@ def test_without_a_browser_the_pdf_says_charts_are_missing(
         raise RuntimeError("Chromium not found")
 
     monkeypatch.setattr(report, "chart_pngs", no_browser)
+    monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")
     pdf = report.render_pdf(board_summary(small_scheme, quarter=Q, scheme="S1"))
-    assert "Run charts are not included" in pdf_text(pdf)
+    text = pdf_text(pdf)
+    assert "Run charts are not included" in text  # still the numbers, untagged
+    assert "fell from 40% to 5%" in text
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -186,3 +224,60 @@ def test_cli_refuses_bad_input_with_exit_2(
     assert result.returncode == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+def flag_sections(text: str) -> tuple[str, str]:
+    sections = re.search(
+        r"Needs attention (?=!|No indicator)(.*?) Improved (?=✓|No indicator)(.*?) "
+        r"About these numbers", text)
+    assert sections, "the PDF's two flag lists are missing"
+    return sections.group(1), sections.group(2)
+
+
+def test_the_pdf_lists_exactly_the_constructed_exceptions(
+    north_west: Store,  # noqa: F811 - the fixture from tests.test_board
+) -> None:
+    pack = board_summary(north_west, quarter=Q, region="North West")
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    attention, improved = flag_sections(text)
+    for code in catalogue():
+        name = code.name
+        assert (f"! {name}:" in attention) == (code.code in {*NW_WORSE, NW_WORSENING}), name
+        assert (f"✓ {name}:" in improved) == (code.code == NW_IMPROVING), name
+    for flag in pack.attention:
+        assert f"{flag.name}: {flag.reason}." in attention
+    assert ("North West, 2025/26 Q2: worse than England on 2 of 4 indicators compared, "
+            "better on 0 and similar on 2.") in text
+    assert "Words used in this pack" in text and "Very unlikely to be chance" in text
+    assert "level)" not in text and "p = " not in text
+
+
+def test_the_pdf_is_tagged_for_screen_readers(north_west: Store, tmp_path: Path) -> None:  # noqa: F811
+    """pdfinfo says Tagged; title and language are set; the structure tree has the
+    headings in order, table header cells, and a figure with alt text per chart."""
+    import time
+
+    pack = board_summary(north_west, quarter=Q, region="North West")
+    began = time.perf_counter()
+    pdf = report.render_pdf(pack)
+    took = time.perf_counter() - began
+    out = tmp_path / "pack.pdf"
+    out.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M), info.stdout
+    assert f"Key Human Indicators: North West, {pack.quarter_label}" in info.stdout
+    reader = PdfReader(io.BytesIO(pdf))
+    assert str(reader.trailer["/Root"]["/Lang"]) == "en-GB"
+    elements = structure(reader)
+    kinds = [e["type"] for e in elements]
+    assert kinds.count("H1") == 1
+    headings = [k for k in kinds if k in ("H1", "H2")]
+    assert headings[:1] == ["H1"] and len(headings) >= 6 + len(pack.domains())
+    assert kinds.count("TH") >= len(pack.domains()) * len(report.COLUMNS)  # column headers
+    figures = [e for e in elements if e["type"] == "Figure"]
+    assert len(figures) == len(pack.rows)
+    assert all(f["alt"].startswith("Run chart of ") for f in figures)
+    warm = pack.row("warm_kind")
+    assert any(f["alt"].startswith(f"Run chart of {warm.name} over the last 8 quarters: ")
+               and "50%" in f["alt"] for f in figures)
+    assert took < 15  # under 5 s on an idle machine; the shared test machine is slower

@@ -67,6 +67,7 @@ MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("pages/indicator.py", "Indicator detail", ":material/insights:"),
         ("pages/equity.py", "Equity", ":material/balance:"),
         ("pages/change.py", "Change over time", ":material/trending_up:"),
+        ("pages/drivers.py", "What goes with better outcomes", ":material/hub:"),
     ),
     "Report": (("pages/board.py", "Quarterly board page", ":material/summarize:"),),
     "Data": (

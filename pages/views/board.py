@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import report
-from kpi.board import BoardPack, BoardRow, board_summary
+from kpi.board import GLOSSARY, BoardPack, BoardRow, board_summary
 from kpi.export import safe_csv
 from kpi.store import Store
 from pages.views import _common as c
@@ -108,9 +108,10 @@ def coloured(cell: object) -> str:
     """A table cell as Markdown: blue for better, orange for worse; the icon and
     words already say it, the colour only helps the eye."""
     text = c.md(str(cell))
-    if text.startswith("▲"):
+    tone = report.tone(str(cell))
+    if tone == "good":
         return f":blue[{text}]"
-    if text.startswith("▼"):
+    if tone == "bad":
         return f":orange[{text}]"
     return text
 
@@ -149,7 +150,10 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
         + "\n".join(f"- {c.md(s)}" for s in pack.caveats.sentences())
     )
     with st.expander("How to read this page"):
-        st.markdown(c.md(report.METHODS))
+        st.markdown(
+            c.md(report.METHODS) + "\n\n**Words used on this page**\n\n"
+            + "\n".join(f"- **{c.md(term)}**: {c.md(meaning)}" for term, meaning in GLOSSARY)
+        )
     for domain, rows in pack.domains():
         table = c.markdown_table(domain_table(rows, pack), coloured)
         st.markdown(f"### {c.md(domain)}\n\n{table}")

@@ -15,51 +15,63 @@ import streamlit as st
 
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
+from kpi.equity import equity_view, group_table
 from pages.views import _common as c
 from pages.views import charts
 
 GROUPINGS = c.GROUPS_OF_PEOPLE
 
 
-def gap_words(khi: KHI, groups: pd.DataFrame, result: object, dimension: str) -> str:
-    """The gap between the highest and lowest shown group, and whether it is real.
+def gap_words(khi: KHI, groups: pd.DataFrame, dimension: str) -> tuple[str, list[str]]:
+    """The gap between groups with enough answers, in words (kpi.equity decides),
+    and the warnings about small or hidden groups."""
+    view = equity_view(groups, khi, dimension, c.settings())
+    sentences = view.sentences(khi)
+    warnings = [s for s in sentences if s.startswith(("Small groups", "Hidden"))]
+    text = " ".join(s for s in sentences if s not in warnings)
+    return text, warnings
 
-    ``groups`` is the engine's table with a readable ``group`` column. As in the
-    engine's test, "not recorded" is not a group of people and is left out.
-    """
-    gap = getattr(result, "gap", None)
-    if gap is None or pd.isna(gap) or getattr(result, "groups", 0) < 2:
-        return "Fewer than two groups have enough answers to compare."
-    shown = groups[~groups["suppressed"].fillna(False).astype(bool) & groups[dimension].notna()]
-    shown = shown.dropna(subset=["value"])
-    top = shown.loc[shown["value"].idxmax()]
-    bottom = shown.loc[shown["value"].idxmin()]
-    unit = " percentage points" if khi.is_proportion else ""
-    digits = 0 if khi.is_proportion else 1
-    text = (
-        f"The gap is **{gap:.{digits}f}{unit}**: from {c.format_value(bottom['value'], khi)} "
-        f"({bottom['group']}) to "
-        f"{c.format_value(top['value'], khi)} ({top['group']})."
+
+def benchmark_for(code: str, label: str, filters: c.Filters) -> tuple[float | None, str]:
+    """The line to read the groups against: England's value, or for England itself
+    the value over everyone (the same number)."""
+    table = c.engine_call(
+        "indicator_table", khis=[code], quarter=label, filters=filters, settings=c.settings()
     )
-    if getattr(result, "significant", False):
-        return (
-            text + f" **The groups really differ** (p = {result.p_value:.3f}): a gap this "
-            "large is unlikely to be chance."
-        )
-    p_value = getattr(result, "p_value", None)
-    tested = "" if p_value is None or pd.isna(p_value) else f" (p = {p_value:.2f})"
-    return text + f" The difference **could be chance**{tested}."
+    if table is None or not len(table):
+        return None, "England"
+    row = table.iloc[0]
+    value = row.get("benchmark")
+    if value is None or pd.isna(value):
+        return None, "England"
+    return float(value), "England"
+
+
+def with_bases(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each group's label with its base beside it ("Man · 123 answered"); hidden
+    groups keep their name only (their base is never shown)."""
+    out = frame.copy()
+    hidden = out["suppressed"].fillna(False).astype(bool)
+    out["group"] = [
+        str(g) if h or pd.isna(n) else f"{g} · {int(n):,} answered"
+        for g, n, h in zip(out["group"], out["n"], hidden)
+    ]
+    return out
 
 
 def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
     """The gap for every grouping, largest first, with the test in words."""
     rows = []
     for dimension in GROUPINGS:
-        groups, result = c.engine_call(
+        groups, _ = c.engine_call(
             "equity", khi.code, dimension, quarter=label, filters=filters, settings=c.settings()
         )
-        gap = getattr(result, "gap", None)
-        has_gap = gap is not None and not pd.isna(gap) and getattr(result, "groups", 0) >= 2
+        view = equity_view(
+            charts.label_groups(groups, dimension, c.dimension_codes(dimension)),
+            khi, dimension, c.settings(),
+        ) if groups is not None and len(groups) else None
+        gap = None if view is None else view.gap
+        has_gap = gap is not None
         rows.append(
             {
                 "Grouping": c.DIMENSION_LABELS[dimension],
@@ -69,11 +81,14 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
                     if has_gap
                     else "Too few answers"
                 ),
+                "Between": (f"{view.lowest} ({view.lowest_n:,}) and {view.highest} "
+                            f"({view.highest_n:,})" if has_gap else "–"),
                 "Real difference?": (
                     "Yes: unlikely to be chance"
-                    if getattr(result, "significant", False)
+                    if has_gap and view.significant
                     else ("No: could be chance" if has_gap else "–")
                 ),
+                "Small groups left out": ", ".join(view.small) if view else "",
             }
         )
     frame = pd.DataFrame(rows).sort_values("Gap", ascending=False, na_position="last")
@@ -118,15 +133,24 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
         )
         return
     frame = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
-    st.markdown(gap_words(khi, frame, result, dimension))
+    text, warnings = gap_words(khi, frame, dimension)
+    st.markdown(c.md(text))
+    for warning in warnings:
+        st.warning(warning, icon=":material/group:")
+    benchmark, benchmark_label = benchmark_for(code, label, filters)
     c.chart(
         charts.interval_chart(
-            frame,
+            with_bases(frame),
             "group",
             title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",
+            benchmark=benchmark,
+            benchmark_label=benchmark_label,
             **c.value_axis(khi),
         ),
         "equity_chart",
+    )
+    st.dataframe(
+        group_table(frame, khi, c.settings().min_base), hide_index=True, key="equity_groups"
     )
     st.subheader(f"Gaps in “{khi.name}” for every grouping")
     st.dataframe(all_gaps(khi, label, filters), hide_index=True, key="equity_gaps")

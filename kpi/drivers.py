@@ -1,0 +1,383 @@
+"""What goes with better outcomes: odds ratios from a logistic regression.
+
+Pure (no streamlit). For an outcome KHI (loneliness, wellbeing, life
+satisfaction, friendships) and a factor (a process KHI people experience, their
+support type, or who filled in the form), :func:`drivers` fits
+
+    logit P(outcome) = b0 + b * factor + age band + main support need + support type
+
+by maximum likelihood (``statsmodels.Logit``) over each person's latest response
+in the quarter and area, and reports ``exp(b)`` with its 95% Wald interval. The
+adjustment compares like with like (a person with dementia in short breaks with
+another), but it is still an association, not proof of cause: the words say so.
+
+Disclosure and minimum sample
+-----------------------------
+No estimate is shown unless the model has at least ``MIN_MODEL`` people and the
+factor's group and its comparison group each have at least ``MIN_GROUP`` people,
+with at least ``Settings.min_base`` of them with and without the outcome (a
+group where everyone, or nearly everyone, has the outcome gives no stable
+odds). The shares shown beside each estimate are over groups that passed.
+Covariate groups smaller than ``MIN_COVARIATE`` are merged into "other".
+
+References
+----------
+Hosmer DW, Lemeshow S, Sturdivant RX. Applied Logistic Regression, 3rd ed. Wiley; 2013.
+Spector LC, Mazzeo M. Probit analysis and economic education. J Econ Educ.
+1980;11:37-44 (the worked example the tests check the fit against).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kpi import indicators as engine
+from kpi.catalogue import KHI
+from kpi.catalogue import khi as khi_by_code
+from kpi.indicators import Filters, Settings
+from kpi.items import bank
+from kpi.periods import quarter_label
+from kpi.store import Store
+
+__all__ = [
+    "ADJUSTED_FOR",
+    "FACTORS",
+    "OUTCOMES",
+    "Driver",
+    "Factor",
+    "drivers",
+    "odds_ratios",
+]
+
+# Outcome KHIs (proportions, so a logistic model fits them).
+OUTCOMES: tuple[str, ...] = (
+    "lonely_often", "lonely_ucla", "emotional_health_better", "life_satisfaction_high",
+    "friends_any", "friends_support_helps",
+)
+ADJUSTED_FOR: tuple[str, ...] = ("age_band", "primary_need", "support_type")
+MIN_MODEL = 100
+MIN_GROUP = 30
+MIN_COVARIATE = 10
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor the page can look at: a process KHI (yes/no) or an attribute."""
+
+    code: str
+    label: str  # "Fully involved in planning", "Support type"
+    kind: str  # "khi" or "attribute"
+
+
+FACTORS: tuple[Factor, ...] = (
+    Factor("planning_full", "Fully involved in planning their support", "khi"),
+    Factor("choice_control", "Have choice and control over their support", "khi"),
+    Factor("listened_to", "Feel listened to", "khi"),
+    Factor("support_type", "Support type", "attribute"),
+    Factor("completed_by", "Who filled in the form", "attribute"),
+)
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One group of a factor against its comparison group."""
+
+    factor: str
+    group: str  # "Fully involved in planning", "Short breaks"
+    reference: str  # "not", "Long-term"
+    n: int | None  # people in the group (None when too few to show)
+    share: float | None  # percent of the group with the outcome
+    reference_n: int | None
+    reference_share: float | None
+    odds_ratio: float | None  # None: no estimate (too few, or the model failed)
+    lower95: float | None
+    upper95: float | None
+    p_value: float | None
+    reason: str  # why there is no estimate ("" when there is one)
+
+    @property
+    def estimated(self) -> bool:
+        return self.odds_ratio is not None
+
+    def sentence(self, outcome: KHI) -> str:
+        """The estimate in plain words, ending "an association, not proof of cause"."""
+        if not self.estimated:
+            return f"{self.group}: no estimate — {self.reason}."
+        what = outcome_words(outcome)
+        ratio = self.odds_ratio
+        shares = ""
+        if self.share is not None and self.reference_share is not None:
+            shares = (f" ({self.share:.0f}% of them, against {self.reference_share:.0f}% of "
+                      f"{self.reference})")
+        interval = f"95% interval {self.lower95:.2f} to {self.upper95:.2f}"
+        chance = self.lower95 > 1 or self.upper95 < 1  # type: ignore[operator]
+        if ratio >= 1:  # type: ignore[operator]
+            size = f"{ratio:.1f} times the odds of {what}"
+        else:
+            size = f"lower odds of {what} ({ratio:.2f} times)"
+        words = (f"{self.group} had {size}{shares}, allowing for age, main support need "
+                 f"and support type (odds ratio {ratio:.2f}, {interval}")
+        words += "; unlikely to be chance)" if chance else "; this could be chance)"
+        return words + " — an association, not proof of cause."
+
+
+def outcome_words(outcome: KHI) -> str:
+    """What the outcome's "yes" means, to follow "the odds of"."""
+    return {
+        "lonely_often": "feeling lonely often or always",
+        "lonely_ucla": "being lonely on the UCLA-3 scale",
+        "emotional_health_better": "saying their support helped how they feel in themselves",
+        "life_satisfaction_high": "being highly satisfied with their life",
+        "friends_any": "having at least one friend",
+        "friends_support_helps": "saying their support helps them make and keep friends",
+    }.get(outcome.code, outcome.name.lower())
+
+
+# Groups as the sentences name them.
+PEOPLE_WORDS: dict[str, dict[str, str]] = {
+    "planning_full": {"yes": "People fully involved in planning their support",
+                      "no": "people who were partly or not involved"},
+    "choice_control": {"yes": "People with choice and control over their support",
+                       "no": "people without"},
+    "listened_to": {"yes": "People who feel listened to", "no": "people who do not"},
+    "completed_by": {"self": "people who filled in the form themselves",
+                     "with_help": "People who had some help filling in the form",
+                     "proxy": "People whose form someone else filled in"},
+}
+
+
+# ------------------------------------------------------------------ the model ---
+def odds_ratios(y: pd.Series, x: pd.DataFrame) -> pd.DataFrame:
+    """Fit a logistic regression of ``y`` (0/1) on ``x`` (numeric columns, no
+    constant: one is added) and give each term's odds ratio and 95% Wald interval.
+
+    Parameters
+    ----------
+    y : Series
+        The outcome, 0 or 1.
+    x : DataFrame
+        Covariates, numeric (dummy-coded already).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by term ("const" first): coef, se, odds_ratio, lower95, upper95,
+        p_value.
+
+    Raises
+    ------
+    ValueError
+        When the model cannot be fitted (perfect separation, or no convergence).
+    """
+    import statsmodels.api as sm
+
+    design = sm.add_constant(x.astype(float), has_constant="add")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # separation and non-convergence raise
+        try:
+            fit = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100)
+        except Exception as exc:  # noqa: BLE001 - statsmodels raises several kinds
+            raise ValueError(f"the model could not be fitted ({exc})") from exc
+    if not fit.mle_retvals.get("converged", True):
+        raise ValueError("the model did not converge")
+    coef, se = fit.params, fit.bse
+    z = 1.959963984540054
+    return pd.DataFrame(
+        {
+            "coef": coef,
+            "se": se,
+            "odds_ratio": np.exp(coef),
+            "lower95": np.exp(coef - z * se),
+            "upper95": np.exp(coef + z * se),
+            "p_value": fit.pvalues,
+        }
+    )
+
+
+def _dummies(column: pd.Series, reference: str, prefix: str) -> pd.DataFrame:
+    levels = [v for v in pd.unique(column) if v != reference]
+    return pd.DataFrame(
+        {f"{prefix}={v}": (column == v).astype(float) for v in sorted(map(str, levels))},
+        index=column.index,
+    )
+
+
+def _covariate(column: pd.Series) -> tuple[pd.Series, str]:
+    """Missing as its own group, small groups merged; the largest is the reference."""
+    out = column.astype(object).where(column.notna(), "not recorded").astype(str)
+    counts = out.value_counts()
+    small = counts[counts < MIN_COVARIATE].index
+    out = out.where(~out.isin(small), "other")
+    counts = out.value_counts()
+    return out, str(counts.index[0])
+
+
+# ------------------------------------------------------------------ the data ---
+def _people(
+    store: Store, outcome: KHI, factor: Factor, quarter: dt.date | str | None,
+    filters: Filters,
+) -> pd.DataFrame:
+    """One row per person (latest response in the quarter, in the area): y, the
+    factor and the covariates. People without an answer to the outcome are left out."""
+    columns = {"y": f"CASE WHEN {outcome.score_sql} IS NULL THEN NULL "
+                    f"WHEN {outcome.hit_sql} THEN 1 ELSE 0 END"}
+    if factor.kind == "khi":
+        process = khi_by_code(factor.code)
+        columns["factor"] = (f"CASE WHEN {process.score_sql} IS NULL THEN NULL "
+                             f"WHEN {process.hit_sql} THEN 'yes' ELSE 'no' END")
+    else:
+        columns["factor"] = f"r.{factor.code}"
+    for name in ADJUSTED_FOR:
+        columns[name] = f"r.{name}"
+    select = ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
+    filters = Filters(regions=filters.regions, scheme_ids=filters.scheme_ids,
+                      support_types=filters.support_types,
+                      respondent_types=(outcome.population,), scope=filters.scope)
+    with store.connect() as con:
+        period_sql, params, _ = engine._period(quarter, con)
+        params = list(params)
+        area = engine._area_sql(filters, params)
+        support = engine._support_sql(filters, params)
+        sql = (f"WITH latest AS ({engine._latest_sql(period_sql, area)}) "
+               f"SELECT {select} FROM latest r WHERE {support}")
+        people = con.execute(sql, params).df()
+    return people.dropna(subset=["y", "factor"]).reset_index(drop=True)
+
+
+def _label(factor: Factor, code: str, reference: bool = False) -> str:
+    """The group in words: "People fully involved in planning their support" for a
+    group, "people who were partly or not involved" for its comparison."""
+    words = PEOPLE_WORDS.get(factor.code, {}).get(code)
+    if words is None:
+        label = dict(bank().attribute(factor.code).labels).get(code, code)
+        words = f"people in {label.lower()}" if factor.code == "support_type" else label
+    if reference:
+        return words[0].lower() + words[1:]
+    return words[0].upper() + words[1:]
+
+
+def drivers(
+    store: Store,
+    outcome: str,
+    factor: str,
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> tuple[list[Driver], int, str]:
+    """Odds ratios of ``outcome`` for each group of ``factor`` against its reference.
+
+    Parameters
+    ----------
+    store : Store
+    outcome : str
+        An outcome KHI code (one of ``OUTCOMES``).
+    factor : str
+        A factor code (one of ``FACTORS``).
+    quarter, filters, settings
+        As :func:`kpi.indicators.indicator_table`.
+
+    Returns
+    -------
+    drivers, base, note
+        One :class:`Driver` per non-reference group; the number of people in the
+        model (0 when below ``settings.min_base``: never a small count); a note
+        when no model was fitted at all ("" otherwise).
+
+    Raises
+    ------
+    ValueError
+        For an unknown outcome or factor.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}.")
+    chosen = {f.code: f for f in FACTORS}.get(factor)
+    if chosen is None:
+        raise ValueError(
+            f"Unknown factor {factor!r}: use one of {', '.join(f.code for f in FACTORS)}."
+        )
+    settings = settings or engine.default_settings()
+    filters = filters or Filters()
+    target = khi_by_code(outcome)
+    people = _people(store, target, chosen, quarter, filters)
+    base = len(people) if len(people) >= settings.min_base else 0
+    if len(people) < MIN_MODEL:
+        label = quarter_label(quarter) if isinstance(quarter, dt.date) else "this quarter"
+        return [], base, (f"Too few people answered both questions in {label} for an estimate "
+                          f"(a model needs at least {MIN_MODEL}).")
+    # The factor's reference: "no" for a process KHI, else its largest group.
+    groups = people["factor"].astype(str)
+    counts = groups.value_counts()
+    reference = "no" if chosen.kind == "khi" else str(counts.index[0])
+    covariates = []
+    for name in ADJUSTED_FOR:
+        if name == chosen.code:
+            continue
+        column, ref = _covariate(people[name])
+        covariates.append(_dummies(column, ref, name))
+
+    def enough(code: str) -> bool:
+        in_group = people["y"][groups == code]
+        yes = int(in_group.sum())
+        return (len(in_group) >= MIN_GROUP and yes >= settings.min_base
+                and len(in_group) - yes >= settings.min_base)
+
+    shown = {code for code in counts.index if enough(code)}
+    out: list[Driver] = []
+    ref_ok = reference in shown
+    ref_n = int(counts.get(reference, 0))
+    ref_share = 100.0 * float(people["y"][groups == reference].mean()) if ref_ok else None
+    fit: pd.DataFrame | None = None
+    failure = ""
+    if ref_ok and len(shown) >= 2:
+        use = groups.isin(shown)  # too-small groups leave the model, not just the table
+        factor_x = _dummies(groups[use], reference, "factor")
+        x = pd.concat([factor_x, *(c[use] for c in covariates)], axis=1)
+        x = x.loc[:, x.std() > 0]  # a covariate that no longer varies adds nothing
+        try:
+            fit = odds_ratios(people["y"][use], x)
+        except ValueError as exc:
+            failure = str(exc)
+    others = [code for code in counts.index if code != reference]
+    if chosen.kind == "khi":
+        others = ["yes"] if "yes" in counts.index else []
+    for code in others:
+        n = int(counts.get(code, 0))
+        share = 100.0 * float(people["y"][groups == code].mean())
+        term = f"factor={code}"
+        reason = ""
+        if not ref_ok:
+            reason = (f"too few answers among {_label(chosen, reference, reference=True)} "
+                      f"for an estimate (at least {MIN_GROUP} people, {settings.min_base} "
+                      "with and without the outcome)")
+        elif code not in shown:
+            reason = (f"too few answers for an estimate (at least {MIN_GROUP} people, "
+                      f"{settings.min_base} with and without the outcome)")
+        elif failure:
+            reason = failure
+        elif fit is None or term not in fit.index:
+            reason = "the model could not separate this group from the others"
+        hide = n < settings.min_base
+        row = fit.loc[term] if not reason and fit is not None else None
+        out.append(
+            Driver(
+                factor=chosen.code,
+                group=_label(chosen, code),
+                reference=_label(chosen, reference, reference=True),
+                n=None if hide else n,
+                share=None if hide or reason else share,
+                reference_n=ref_n if ref_n >= settings.min_base else None,
+                reference_share=ref_share if not reason else None,
+                odds_ratio=None if row is None else float(row["odds_ratio"]),
+                lower95=None if row is None else float(row["lower95"]),
+                upper95=None if row is None else float(row["upper95"]),
+                p_value=None if row is None else float(row["p_value"]),
+                reason=reason,
+            )
+        )
+    return out, base, ""
+

@@ -1,0 +1,299 @@
+"""The board pack as accessible HTML, printed to a tagged PDF by Chromium.
+
+Why HTML: a screen reader needs a *tagged* PDF (a structure tree in reading
+order, real headings, table header cells, alternative text for every chart, the
+document's title and language). fpdf2 tags only images; Chromium's printer tags
+whatever the HTML says (``<h1>``-``<h3>``, ``<th scope>``, ``<img alt>``,
+``<html lang>``, ``<title>``), so the pack is written once as semantic HTML and
+printed with ``chromium --headless --print-to-pdf`` (Chromium 131+ tags by
+default). Run charts are small SVG drawings made here (no plotly, no second
+browser), each with a sentence saying what it shows.
+
+The words are :mod:`kpi.report`'s and :mod:`kpi.board`'s, so the PDF, the page
+and the CSV say the same thing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from kpi.board import GLOSSARY, BoardPack, BoardRow, format_value
+from kpi.catalogue import catalogue
+
+__all__ = ["chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_svg"]
+
+BLUE = "#0072B2"
+SKY = "#56B4E9"
+ORANGE = "#E69F00"
+INK = "#222222"
+MUTED = "#555555"
+# Text colours with at least 4.5:1 contrast on white (Okabe-Ito vermillion is 3.9:1).
+GOOD_TEXT = "#005A8C"
+BAD_TEXT = "#A33F00"
+
+CSS = f"""
+@page {{ size: A4; margin: 14mm 14mm 16mm 14mm;
+  @bottom-left {{ content: "FOOT"; font: 7.5pt 'DejaVu Sans', sans-serif; color: {MUTED}; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
+                   font: 7.5pt 'DejaVu Sans', sans-serif; color: {MUTED}; }} }}
+html {{ font: 9.5pt/1.35 'DejaVu Sans', Arial, sans-serif; color: {INK};
+        font-variant-ligatures: none; }}  /* "fi" stays two letters for text and readers */
+body {{ margin: 0; }}
+.kicker {{ color: {MUTED}; margin: 0; font-size: 8.5pt; }}
+h1 {{ font-size: 19pt; margin: 2pt 0 0; }}
+.sub {{ font-size: 12pt; margin: 2pt 0 6pt; }}
+h2 {{ font-size: 13pt; margin: 10pt 0 4pt; break-after: avoid; }}
+h3 {{ font-size: 11pt; margin: 8pt 0 3pt; break-after: avoid; }}
+ul {{ margin: 0 0 4pt; padding-left: 14pt; }}
+li {{ margin: 0 0 2.5pt; }}
+ul.flags {{ list-style: none; padding-left: 0; }}
+.mark {{ font-weight: bold; display: inline-block; width: 10pt; }}
+.attention .mark {{ color: {BAD_TEXT}; }} .improved .mark {{ color: {GOOD_TEXT}; }}
+.banner {{ background: #F0E442; font-weight: bold; text-align: center; padding: 3pt; }}
+.about, .glossary {{ color: {MUTED}; font-size: 8.5pt; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 7.3pt; margin-bottom: 4pt; }}
+thead th {{ background: #EBEBEB; text-align: left; vertical-align: bottom; }}
+th, td {{ padding: 2pt 3pt; border-bottom: 0.5pt solid #BBBBBB; vertical-align: top; }}
+tbody th {{ text-align: left; font-weight: bold; width: 20%; }}
+tr {{ break-inside: avoid; }}
+td.chart {{ width: 31mm; padding: 1pt; }}
+td.chart img {{ width: 30mm; height: 12mm; display: block; }}
+.good {{ color: {GOOD_TEXT}; }} .bad {{ color: {BAD_TEXT}; }} .none {{ color: {MUTED}; }}
+.flag {{ color: {BAD_TEXT}; font-weight: normal; display: block; }}
+section.domain {{ break-inside: avoid-page; }}
+.methods {{ font-size: 8pt; }}
+.definitions {{ columns: 2; column-gap: 6mm; font-size: 7.3pt; }}
+.definitions p {{ margin: 0 0 3pt; break-inside: avoid; }}
+.code {{ color: {MUTED}; }}
+"""
+
+
+def _num(value: object) -> float | None:
+    """A number, or None for missing (None, NaN, pandas NA)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _lines(text: str) -> str:
+    return "<br>".join(_e(part) for part in text.split("\n"))
+
+
+def chart_alt(row: BoardRow) -> str:
+    """What a run chart shows, in one sentence (the chart's alternative text)."""
+    series = row.series
+    shown = [(str(q), _num(v)) for q, v, h in
+             zip(series["quarter_label"], series["value"], series["suppressed"])
+             if not h and _num(v) is not None]
+    hidden = int(series["suppressed"].sum())
+    quarters = len(series)
+    if not shown:
+        return (f"Run chart of {row.name} over the last {quarters} quarters: too few "
+                "answers in every quarter to show a value.")
+    first, last = shown[0], shown[-1]
+    low = min(shown, key=lambda p: p[1])
+    high = max(shown, key=lambda p: p[1])
+    text = (f"Run chart of {row.name} over the last {quarters} quarters: "
+            f"{format_value(first[1], row.khi)} in {first[0]}")
+    if len(shown) > 1:
+        text += (f", {format_value(last[1], row.khi)} in {last[0]}; lowest "
+                 f"{format_value(low[1], row.khi)} ({low[0]}), highest "
+                 f"{format_value(high[1], row.khi)} ({high[0]})")
+    text += "."
+    if hidden:
+        noun = "quarter is" if hidden == 1 else "quarters are"
+        text += f" {hidden} {noun} hidden (too few answers)."
+    return text
+
+
+def sparkline_svg(row: BoardRow, y_range: tuple[float, float] | None) -> str:
+    """A small run chart as SVG: each quarter with its 95% interval, the median of
+    the quarters shown (dashed) and this quarter in orange; hidden quarters are gaps."""
+    w, h, left, right, top, bottom = 150.0, 60.0, 4.0, 4.0, 4.0, 4.0
+    series = row.series
+    count = max(len(series), 1)
+    if y_range is None:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}">'
+                f'<text x="{w / 2}" y="{h / 2 + 4}" text-anchor="middle" font-size="11" '
+                f'font-family="DejaVu Sans, sans-serif" fill="{MUTED}">Too few answers</text>'
+                "</svg>")
+    lo, hi = y_range
+
+    def x(i: int) -> float:
+        return left + (w - left - right) * (i + 0.5) / count
+
+    def y(v: float) -> float:
+        return top + (h - top - bottom) * (1 - (v - lo) / ((hi - lo) or 1))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}">',
+             f'<rect x="0" y="0" width="{w}" height="{h}" fill="white" stroke="#DDDDDD"/>']
+    values = [None if hidden else _num(v) for v, hidden in
+              zip(series["value"], series["suppressed"])]
+    shown = sorted(v for v in values if v is not None)
+    if len(shown) >= 2:
+        mid = len(shown) // 2
+        median = shown[mid] if len(shown) % 2 else (shown[mid - 1] + shown[mid]) / 2
+        parts.append(f'<line x1="{left}" x2="{w - right}" y1="{y(median):.1f}" '
+                     f'y2="{y(median):.1f}" stroke="#999999" stroke-dasharray="3 2"/>')
+    for i, (v, lo95, up95) in enumerate(zip(values, series["lower95"], series["upper95"])):
+        lo95, up95 = _num(lo95), _num(up95)
+        if v is None or lo95 is None or up95 is None:
+            continue
+        parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{y(lo95):.1f}" '
+                     f'y2="{y(up95):.1f}" stroke="{SKY}" stroke-width="1.5"/>')
+    path, pen = [], "M"
+    for i, v in enumerate(values):
+        if v is None:
+            pen = "M"
+            continue
+        path.append(f"{pen}{x(i):.1f},{y(v):.1f}")
+        pen = "L"
+    if path:
+        parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{BLUE}" '
+                     'stroke-width="2"/>')
+    for i, v in enumerate(values):
+        if v is not None:
+            last = i == len(values) - 1
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{4.5 if last else 2.8}" '
+                         f'fill="{ORANGE if last else BLUE}"'
+                         f'{" stroke=" + chr(34) + INK + chr(34) if last else ""}/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _css_string(text: str) -> str:
+    """Text safe inside a CSS string in a <style> element."""
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+            .replace("\n", " "))
+
+
+def _img(svg: str, alt: str) -> str:
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)}">'
+
+
+def _cell(text: str, colour_class: str) -> str:
+    return f'<td class="{colour_class}">{_lines(text)}</td>'
+
+
+def pack_html(pack: BoardPack, chart_note: str = "") -> str:
+    """The whole pack as one HTML document (what Chromium prints)."""
+    from kpi import report  # the words; report imports this module lazily too
+
+    title = f"Key Human Indicators: {pack.area_label}, {pack.quarter_label}"
+    foot = f"Key Human Indicators · {pack.area_label} · {pack.quarter_label}"
+    if pack.is_demo:
+        foot += " · DEMO DATA"
+    out = [
+        "<!doctype html>",
+        '<html lang="en-GB"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title>",
+        '<meta name="author" content="Key Human Indicators dashboard">',
+        "<style>" + CSS.replace("FOOT", _css_string(foot)) + "</style></head><body>",
+        '<p class="kicker">Key Human Indicators · Quarterly board page</p>',
+        f"<h1>{_e(pack.area_label)}</h1>",
+        f'<p class="sub">{_e(pack.quarter_label)} ({_e(report._quarter_span(pack))})</p>',
+    ]
+    if pack.is_demo:
+        out.append('<p class="banner">DEMO DATA: a synthetic sector made up for '
+                   "demonstration, not real schemes.</p>")
+    out.append("<h2>Summary</h2><ul>")
+    out += [f"<li>{_e(s)}</li>" for s in pack.summary]
+    out.append("</ul>")
+    for flags, css in zip(report.flag_lists(pack), ("attention", "improved")):
+        out.append(f"<h2>{_e(flags.heading)}</h2>")
+        if flags.lines:
+            out.append(f'<ul class="flags {css}">')
+            out += [f'<li><span class="mark">{_e(flags.mark)}</span> {_e(line)}</li>'
+                    for line in flags.lines]
+            out.append("</ul>")
+        else:
+            out.append(f"<p>{_e(flags.none)}</p>")
+    out.append('<h2>About these numbers</h2><ul class="about">')
+    out += [f"<li>{_e(s)}</li>" for s in pack.caveats.sentences()]
+    if chart_note:
+        out.append(f"<li>{_e(chart_note)}</li>")
+    out.append('</ul><h2>Words used in this pack</h2><ul class="glossary">')
+    out += [f"<li><strong>{_e(term)}</strong>: {_e(meaning)}</li>" for term, meaning in GLOSSARY]
+    out.append("</ul>")
+    tones = {"good": "good", "bad": "bad"}
+    for domain, rows in pack.domains():
+        out.append(f'<section class="domain"><h2>{_e(domain)}</h2><table>')
+        out.append("<thead><tr>" + "".join(f'<th scope="col">{_e(t)}</th>'
+                                            for t, _ in report.COLUMNS) + "</tr></thead><tbody>")
+        for row in rows:
+            flag = ('<span class="flag">! needs attention</span>'
+                    if row.flag == "attention" else "")
+            cells = [f'<th scope="row">{_e(row.name)}{flag}</th>',
+                     f"<td>{_lines(report.value_words(row, pack.settings.min_base))}</td>"]
+            for text, _ in (report.change_words(row, "quarter"), report.change_words(row, "year"),
+                            report.trend_words(row), report.benchmark_words(row, pack)):
+                cells.append(_cell(text, tones.get(report.tone(text), "")))
+            labels = [report._short(str(q)) for q in row.series["quarter_label"]]
+            _, y_range = report._run_chart_traces(row, labels)
+            cells.append(f'<td class="chart">{_img(sparkline_svg(row, y_range), chart_alt(row))}'
+                         "</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table></section>")
+    out.append('<h2 style="break-before: page">Definitions and methods</h2>')
+    out.append(f'<p class="methods">{_e(report.METHODS)}</p><div class="definitions">')
+    shown = {r.code for r in pack.rows}
+    for khi in catalogue():
+        if khi.code not in shown:
+            continue
+        good = "higher is better" if khi.polarity == "high" else "lower is better"
+        out.append(f"<p><strong>{_e(khi.name)}</strong> <span class=\"code\">({_e(khi.code)}, "
+                   f"{_e(khi.domain)}; {good})</span><br>{_e(khi.definition)}</p>")
+    out.append("</div></body></html>")
+    return "\n".join(out)
+
+
+def chromium() -> str | None:
+    """The Chromium to print with: ``KHI_CHROMIUM``, else the first on the PATH."""
+    configured = os.environ.get("KHI_CHROMIUM")
+    if configured:
+        return configured if Path(configured).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(document: str, browser: str, timeout: float = 60.0) -> bytes:
+    """Print an HTML document to a tagged A4 PDF with headless Chromium.
+
+    Raises
+    ------
+    RuntimeError
+        When Chromium fails or writes no PDF.
+    """
+    with tempfile.TemporaryDirectory(prefix="khi-pack-") as folder:
+        page = Path(folder) / "pack.html"
+        out = Path(folder) / "pack.pdf"
+        page.write_text(document, encoding="utf-8")
+        command = [
+            browser, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+            "--disable-extensions", "--no-pdf-header-footer",
+            "--generate-pdf-document-outline", f"--user-data-dir={folder}/profile",
+            f"--print-to-pdf={out}", page.as_uri(),
+        ]
+        result = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        if not out.exists() or out.stat().st_size == 0:
+            raise RuntimeError(
+                f"Chromium did not print the pack (exit {result.returncode}): "
+                + result.stderr.decode(errors="replace")[-300:]
+            )
+        return out.read_bytes()
