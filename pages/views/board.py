@@ -71,7 +71,9 @@ def area_of(filters: c.Filters) -> str | None:
     if filters.scheme_ids:
         return f"scheme:{filters.scheme_ids[0]}"
     if c.user_scope() is not None:
-        return None
+        # A whole region granted (commissioners, boards) is theirs to take; else none.
+        granted = filters.regions and filters.regions[0] in c.current_scope().regions
+        return f"region:{filters.regions[0]}" if granted else None
     if filters.regions:
         return f"region:{filters.regions[0]}"
     return ALL

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 
 import pandas as pd
@@ -136,8 +135,8 @@ def here(message: str, stored: bool = False) -> str:
 
 
 def uploaded_by() -> str:
-    """Who to record as the uploader; sign-in does not exist yet (``KHI_USER`` or the page)."""
-    return os.environ.get("KHI_USER", "").strip() or "Upload page"
+    """Who to record as the uploader: the signed-in email (local mode: the OS user)."""
+    return c.acting_as()
 
 
 def _stem(file_name: str) -> str:
@@ -450,6 +449,7 @@ def _check(choice: Choice) -> None:
 def _store(choice: Choice, mapping: dict[str, str], save: bool) -> None:
     """Run the real upload, remember its result for the next run and start afresh."""
     try:
+        c.current_scope().check_upload(choice.scheme_id, c.user_scope())
         with st.spinner("Storing…"):
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
@@ -541,6 +541,7 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
             "Corrections": uploads["corrected"].astype(int),
             "Status": uploads["status"].map(HISTORY_STATUS).fillna(uploads["status"]),
             "By": uploads["uploaded_by"],
+            "Rolled back by": uploads.get("rolled_back_by"),
             "Note": uploads["note"].where(uploads["kind"] != "demo", "Synthetic demo sector"),
         }
     )
@@ -662,7 +663,7 @@ def _rollback(labels: dict[int, str]) -> None:
         yes, no, _ = st.columns([1, 1, 3])
         if yes.button("Yes, roll it back", key="rollback_confirm", type="primary"):
             try:
-                counts = c.store().rollback(int(chosen))
+                counts = c.store().rollback(int(chosen), by=c.acting_as())
             except (ValueError, StoreLockedError) as exc:
                 st.error(str(exc))
                 return
