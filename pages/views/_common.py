@@ -321,7 +321,7 @@ def sign_out_button() -> None:
     """Sign out, in the sidebar of every page once signed in."""
     email = signed_in_email()
     if email:
-        st.sidebar.caption(f"Signed in as **{md(email)}**")
+        st.sidebar.text(f"Signed in as {email}")  # text, never Markdown
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         st.logout()
 
