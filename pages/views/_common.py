@@ -406,7 +406,8 @@ def _schemes_in_scope(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.
 class SchemeChoices:
     """The register as the select boxes need it, built once per store revision."""
 
-    names: dict[str, str]  # scheme id -> name
+    names: dict[str, str]  # scheme id -> name, safe in Markdown (what pages write)
+    plain: dict[str, str]  # scheme id -> name as registered (for widgets' options only)
     ids: tuple[str, ...]  # in the register's order (region, then name)
     by_region: dict[str, tuple[str, ...]]  # region -> its scheme ids
 
@@ -424,7 +425,10 @@ def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> Schem
     for scheme_id, region in zip(ids, frame["region"]):
         by_region.setdefault(region, []).append(scheme_id)
     return SchemeChoices(
-        names=dict(zip(ids, frame["name"])),
+        # The one place a registered name meets the pages: escaped once for Markdown,
+        # so a name can never draw an image, a link or a colour (issue 14, item 7).
+        names={i: md(str(n)) for i, n in zip(ids, frame["name"])},
+        plain=dict(zip(ids, frame["name"])),
         ids=ids,
         by_region={region: tuple(found) for region, found in by_region.items()},
     )
@@ -569,7 +573,7 @@ def filter_bar() -> None:
             "Scheme",
             scheme_options,
             key="f_scheme",
-            format_func=lambda s: choices.names.get(s, s),
+            format_func=lambda s: choices.plain.get(s, s),
         )
         support_options = ["All support types", *[c for c, _ in support_codes]]
         support_labels = dict(support_codes)
@@ -710,7 +714,9 @@ def chart(figure: go.Figure, key: str) -> None:
 
 
 def md(text: str) -> str:
-    """Plain text safe inside st.markdown (scheme names come from uploaded registers)."""
+    """Plain text safe inside st.markdown, captions, messages and widget labels: what
+    a user typed (scheme names, file names, column headers) is shown as typed, never
+    drawn as Markdown or HTML."""
     return re.sub(r"([\\`*_\[\]$<>#|~])", r"\\\1", text)
 
 

@@ -51,7 +51,7 @@ def users_section() -> None:
         email = st.text_input("Email they sign in with", key="admin_email")
         role = st.selectbox("Role", ROLES, format_func=ROLE_WORDS.get, key="admin_role")
         schemes = st.multiselect(
-            "Schemes", list(choices.ids), format_func=lambda s: f"{choices.names[s]} ({s})",
+            "Schemes", list(choices.ids), format_func=lambda s: f"{choices.plain[s]} ({s})",
             key="admin_schemes",
         )
         regions = st.multiselect(

@@ -220,7 +220,7 @@ def render() -> None:
     except ValueError as exc:
         st.warning(str(exc))
         return
-    st.subheader(f"{pack.area_label} · {pack.quarter_label}")
+    st.subheader(f"{c.md(pack.area_label)} · {pack.quarter_label}")
     if pack.is_demo:
         st.warning(
             "**Demo data**: a synthetic sector, not real schemes.", icon=":material/science:"

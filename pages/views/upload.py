@@ -205,7 +205,7 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
         "Scheme",
         options,
         key="upload_scheme",
-        format_func=lambda s: SEVERAL_WORDS if s == SEVERAL else f"{choices.names[s]} ({s})",
+        format_func=lambda s: SEVERAL_WORDS if s == SEVERAL else f"{choices.plain[s]} ({s})",
         help="Only schemes in the register are listed. The file's answers are stored "
         "for this scheme.",
     )
@@ -299,7 +299,7 @@ def _mapping_widgets(choice: Choice, result: Preview, saved: dict[str, str]) -> 
     for key, m in editable.items():
         default = saved.get(key, NOT_MAPPED)
         st.selectbox(
-            f"Column {m.letter}: “{m.header}”",
+            f"Column {m.letter}: “{c.md(str(m.header))}”",
             options,
             index=options.index(default) if default in options else 0,
             format_func=format_target,
@@ -481,7 +481,8 @@ def _last_result() -> None:
     with st.container(border=True):
         if result.refused:
             st.error(
-                f"**{result.file_name} was not stored.** {result.message}", icon=":material/block:"
+                f"**{c.md(str(result.file_name))} was not stored.** {result.message}",
+                icon=":material/block:",
             )
         else:
             st.success(f"**{stored_headline(result)}.** {result.message}", icon=":material/check:")
