@@ -4,6 +4,10 @@
 data/khi.duckdb). An empty store is filled with the demo sector on first start,
 unless ``KHI_NO_DEMO=1`` (tests use that to see the empty-store welcome). The
 pages and their menu are listed in ``pages.views._common.MENU``.
+
+With an ``[auth]`` section in the secrets file, only the sign-in page is served
+until a person signs in, and the menu lists only the pages their role may open
+(``kpi.scope``); without it the dashboard runs in local mode (administrator).
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ st.set_page_config(
     page_title="Key Human Indicators", page_icon=":material/diversity_3:", layout="wide"
 )
 _common.prepare_store()
-navigation = st.navigation(_common.menu())
-_common.entry_ran()
-_common.sidebar()
-navigation.run()
+scope = _common.access_gate()
+if scope is not None:
+    navigation = st.navigation(_common.menu(scope))
+    _common.entry_ran()
+    _common.access_banner(scope)
+    _common.sidebar()
+    navigation.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import getpass
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ import pandas as pd
 
 from kpi.errors import EXIT_BUSY, EXIT_REFUSED, KhiError
 from kpi.paths import default_db_path, secret_path
+from kpi.scope import ENGLAND, ROLES, Scope, scope_for
 from kpi.store import Store
 
 EXIT_OK = 0
@@ -60,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rollback = sub.add_parser("rollback", parents=[common], help="remove one upload")
     rollback.add_argument("upload_id", type=int)
+    _access_arguments(sub, common, schemes, rollback)
 
     indicators = sub.add_parser("indicators", parents=[common], help="the KHI table")
     indicators.add_argument("--khi", default=None, help="comma-separated KHI codes")
@@ -80,7 +83,43 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--region", default=None)
     area.add_argument("--scheme", default=None)
     report.add_argument("--out", type=Path, required=True)
+    for command in (indicators, report, uploads):
+        command.add_argument(
+            "--as", dest="as_email", default=None, metavar="EMAIL",
+            help="run with this user's scope (default: the administrator)",
+        )
     return parser
+
+
+def _access_arguments(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+    *changing: argparse.ArgumentParser,
+) -> None:
+    """``users add|list|remove``, and ``--by`` on the commands that change the store."""
+    for command in changing:
+        command.add_argument("--by", default=None, help="who is making the change (recorded)")
+    users = sub.add_parser("users", parents=[common], help="who may sign in, with which role")
+    action = users.add_subparsers(dest="users_command", required=True)
+    add = action.add_parser("add", parents=[common], help="add or change a user")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--scheme", action="append", default=[], metavar="ID")
+    add.add_argument("--region", action="append", default=[], metavar="NAME",
+                     help=f"a region or nation ({ENGLAND}: every scheme)")
+    add.add_argument("--by", default=None, help="who is making the change (recorded)")
+    listed = action.add_parser("list", parents=[common], help="list users")
+    listed.add_argument("--json", action="store_true")
+    remove = action.add_parser("remove", parents=[common], help="remove a user")
+    remove.add_argument("email")
+    remove.add_argument("--by", default=None, help="who is making the change (recorded)")
+
+
+def os_user() -> str:
+    """Who the command line records when ``--by`` is not given: the OS user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "command line"
 
 
 def cli_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -209,6 +248,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         from kpi.ingest import load_schemes
 
         result = load_schemes(store, args.file)
+        if not result.refused:
+            store.record_register_change(args.by or os_user(), f"file={args.file.name}")
         if args.json:
             print(json.dumps(result.to_dict(), default=str))
         else:
@@ -223,7 +264,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             scheme_id=args.scheme,
             kind=args.kind,
             strict=args.strict,
-            uploaded_by=args.by or "command line",
+            uploaded_by=args.by or os_user(),
         )
         if args.json:
             print(json.dumps(result.to_dict(), default=str))
@@ -233,15 +274,20 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "uploads":
         store.ensure()
         frame = store.uploads()
+        allowed = _acting(args, store).allowed(store)
+        if allowed is not None:
+            frame = frame[frame["scheme_id"].isin(allowed)]
         if args.json:
             print(frame.to_json(orient="records", date_format="iso"))
         else:
             columns = ["upload_id", "uploaded_at", "scheme_id", "kind", "file_name", "status",
-                       "accepted", "rejected", "duplicates", "corrected"]
+                       "accepted", "rejected", "duplicates", "corrected", "uploaded_by",
+                       "rolled_back_by"]
             print(frame[columns].to_string(index=False) if len(frame) else "No uploads yet.")
         return EXIT_OK
     if args.command == "rollback":
-        result = store.rollback(args.upload_id)
+        store.ensure()
+        result = store.rollback(args.upload_id, by=args.by or os_user())
         print(
             f"Upload {args.upload_id} rolled back: {result['removed']} responses removed, "
             f"{result['restored']} earlier responses restored."
@@ -257,6 +303,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             scheme_ids=(args.scheme,) if args.scheme else None,
             support_types=(args.support,) if args.support else None,
         )
+        acting = _acting(args, store)
+        filters = acting.restrict(filters, acting.allowed(store))
         frame = indicator_table(
             store, khis=khis, by=by, quarter=args.quarter, filters=filters,
             benchmark=args.benchmark,
@@ -266,9 +314,69 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "report":
         from kpi.report import build_report
 
+        acting = _acting(args, store)
+        if acting.allowed(store) is not None:
+            from kpi.board import area_filters
+
+            if not args.scheme:
+                raise ValueError(
+                    f"{acting.email} may take the board page of their own schemes only: give "
+                    "--scheme ID."
+                )
+            area_filters(store, None, args.scheme, acting.allowed(store))
         pdf = build_report(store, quarter=args.quarter, region=args.region, scheme=args.scheme)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(pdf)
         print(f"Board report written to {args.out} ({len(pdf) // 1024} KB).")
         return EXIT_OK
+    if args.command == "users":
+        return _users(args, store)
     raise AssertionError(args.command)  # argparse only lets known commands through
+
+
+def _acting(args: argparse.Namespace, store: Store) -> Scope:
+    """The scope a command runs with: ``--as EMAIL``'s, else the administrator's."""
+    from kpi.scope import LOCAL_ADMIN
+
+    email = getattr(args, "as_email", None)
+    if not email:
+        return LOCAL_ADMIN
+    scope = scope_for(store, email)
+    if scope.role is None:
+        raise ValueError(
+            f"{email} is not a user: add them with `python -m kpi users add {email} --role ...`."
+        )
+    return scope
+
+
+def _users(args: argparse.Namespace, store: Store) -> int:
+    """``users add|list|remove``: the users table (every change records who made it)."""
+    from kpi.scope import add_user, remove_user
+
+    store.ensure()
+    if args.users_command == "add":
+        scope = add_user(store, args.email, args.role, args.scheme, args.region,
+                         by=args.by or os_user())
+        grants = ", ".join([*scope.scheme_ids, *scope.regions]) or "every scheme"
+        print(f"{scope.email} may now sign in as {scope.role} ({grants}).")
+        return EXIT_OK
+    if args.users_command == "remove":
+        remove_user(store, args.email, by=args.by or os_user())
+        print(f"{args.email.strip().lower()} removed: they no longer have a role.")
+        return EXIT_OK
+    frame = store.users()
+    if args.json:
+        frame = frame.assign(
+            scheme_ids=frame["scheme_ids"].map(list), regions=frame["regions"].map(list)
+        )
+        print(frame.to_json(orient="records", date_format="iso"))
+    elif frame.empty:
+        print("No users yet: add the first administrator with "
+              "`python -m kpi users add EMAIL --role admin`.")
+    else:
+        shown = frame.assign(
+            scheme_ids=frame["scheme_ids"].map(", ".join), regions=frame["regions"].map(", ".join)
+        )
+        print(shown[["email", "role", "scheme_ids", "regions", "added_by", "added_at"]]
+              .to_string(index=False))
+    return EXIT_OK

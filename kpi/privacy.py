@@ -16,23 +16,96 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
+
 from kpi.paths import secret_path
+
+# Shorter than this is refused: a guessable secret lets anyone with the store
+# recompute every person key from the references (token_hex(32) gives 64).
+MIN_SECRET_CHARS = 24
+
+
+class SecretError(ValueError):
+    """The pseudonymisation secret is missing, too short or unreadable (a message to show)."""
 
 
 def installation_secret(db_path: str | Path) -> bytes:
-    """The installation's secret key, created on first use."""
-    from_env = os.environ.get("KHI_SECRET")
-    if from_env:
-        return from_env.encode("utf-8")
+    """The installation's secret key, created on first use (mode 0600).
+
+    Fails loud rather than quietly making a new one: when the store already
+    holds person keys and the secret is gone, a new secret would stop people
+    linking across quarters (counted twice), so nothing is stored until the
+    secret is back. Empty or short secrets are refused (``MIN_SECRET_CHARS``).
+    """
+    if "KHI_SECRET" in os.environ:
+        return _checked(os.environ["KHI_SECRET"].encode("utf-8"), "KHI_SECRET")
     path = secret_path(Path(db_path))
-    if path.exists():
-        return path.read_bytes().strip()
+    try:
+        return _checked(path.read_bytes().strip(), str(path))
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise SecretError(
+            f"The pseudonymisation secret at {path} cannot be read ({exc.strerror}). Make it "
+            "readable by the user running the dashboard (and by nobody else: chmod 600), or "
+            "set KHI_SECRET_FILE to where it is. Nothing was stored."
+        ) from exc
+    if _has_person_keys(Path(db_path)):
+        raise SecretError(
+            f"The store {db_path} already holds pseudonymised references, but its secret is "
+            f"missing: it must be at {path} (or named by KHI_SECRET_FILE, or given in "
+            "KHI_SECRET). Put it back from the backup kept with the store; a new secret "
+            "would stop people linking across quarters. Nothing was stored."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32).encode("ascii")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise SecretError(
+            f"The pseudonymisation secret cannot be created at {path} ({exc.strerror}). "
+            "Check that folder is writable, or set KHI_SECRET_FILE. Nothing was stored."
+        ) from exc
     with os.fdopen(fd, "wb") as fh:
         fh.write(value)
     return value
+
+
+def _checked(value: bytes, where: str) -> bytes:
+    if len(value.strip()) < MIN_SECRET_CHARS:
+        state = "empty" if not value.strip() else f"only {len(value.strip())} characters"
+        raise SecretError(
+            f"The pseudonymisation secret in {where} is {state}: it needs at least "
+            f"{MIN_SECRET_CHARS} (make one with `python -c \"import secrets; "
+            "print(secrets.token_hex(32))\"`). Nothing was stored."
+        )
+    return value
+
+
+def _has_person_keys(db_path: Path) -> bool:
+    """Whether the store holds any person key (responses or their history).
+
+    Refuses when the store cannot be read now: a wrong "no" would make a new
+    secret for old keys.
+    """
+    if not db_path.exists():
+        return False
+    from kpi.store import Store
+
+    try:
+        rows = Store(db_path).query(
+            "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM response_history)"
+            " AS n"
+        )
+    except duckdb.CatalogException:  # a store without tables yet
+        return False
+    except (duckdb.Error, RuntimeError) as exc:  # busy: a wrong "no" would cost the links
+        raise SecretError(
+            f"The pseudonymisation secret is missing at {secret_path(db_path)}, and the store "
+            f"could not be checked for existing person keys ({exc}). Try again in a minute. "
+            "Nothing was stored."
+        ) from exc
+    return int(rows["n"].iloc[0]) > 0
 
 
 def normalise_reference(ref: object) -> str:

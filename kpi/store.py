@@ -186,7 +186,140 @@ SCHEMA = (
 )
 
 
-class Store:
+# ------------------------------------------------------------------ access ---
+# Users and roles (issue 14), and who made each change. Kept in functions of their
+# own: `init` calls `init_access`, and `ensure` upgrades a store without them.
+ACCESS_SCHEMA = (
+    # One row per person who may sign in, by the OIDC email claim (lower case).
+    """CREATE TABLE IF NOT EXISTS users (
+  email VARCHAR PRIMARY KEY,
+  role VARCHAR NOT NULL,
+  scheme_ids VARCHAR[] NOT NULL,
+  regions VARCHAR[] NOT NULL,
+  added_by VARCHAR NOT NULL,
+  added_at TIMESTAMP NOT NULL
+)""",
+    # Who changed users, the register or uploads, and when (never edited).
+    """CREATE TABLE IF NOT EXISTS changes (
+  changed_at TIMESTAMP NOT NULL,
+  changed_by VARCHAR NOT NULL,
+  action VARCHAR NOT NULL,
+  subject VARCHAR,
+  detail VARCHAR
+)""",
+    "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rolled_back_by VARCHAR",
+    "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rolled_back_at TIMESTAMP",
+)
+
+
+def owner_only(path: Path) -> None:
+    """The store and its write-ahead log readable by their owner only (0600).
+
+    Why after each write: DuckDB creates the file and its ``.wal`` with the
+    process's umask, and the answers in them are personal data.
+    """
+    for file in (path, Path(str(path) + ".wal")):
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except OSError:  # no .wal between checkpoints; not ours to change
+            pass
+
+
+def _record_change(
+    con: duckdb.DuckDBPyConnection, by: str | None, action: str, subject: str | None,
+    detail: str | None,
+) -> None:
+    """One row of the change log (inside the caller's transaction)."""
+    con.execute(
+        "INSERT INTO changes VALUES (?, ?, ?, ?, ?)",
+        [dt.datetime.now(), by or "unknown", action, subject, detail],
+    )
+
+
+class AccessTables:
+    """The store's users, roles and change log (a part of :class:`Store`)."""
+
+    path: Path
+
+    def init_access(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the users and changes tables (inside ``init``'s transaction)."""
+        for statement in ACCESS_SCHEMA:
+            con.execute(statement)
+
+    def has_access_tables(self) -> bool:
+        try:
+            rows = self.query(
+                "SELECT count(*) AS n FROM information_schema.columns WHERE "
+                "(table_name = 'users' AND column_name = 'email') OR "
+                "(table_name = 'uploads' AND column_name = 'rolled_back_by')"
+            )
+        except StoreMissingError:
+            return False
+        return int(rows["n"].iloc[0]) == 2
+
+    def users(self) -> pd.DataFrame:
+        """Every user: email, role, scheme_ids, regions (lists), added_by, added_at."""
+        return self.query("SELECT * FROM users ORDER BY role, email")
+
+    def user(self, email: str) -> dict | None:
+        """One user by (lower-case) email, or None."""
+        if not self.exists():
+            return None
+        try:
+            rows = self.query("SELECT * FROM users WHERE email = ?", [email])
+        except duckdb.CatalogException:  # a store from before users: nobody has a role
+            return None
+        if rows.empty:
+            return None
+        row = rows.iloc[0].to_dict()
+        row["scheme_ids"] = [str(s) for s in row["scheme_ids"]]
+        row["regions"] = [str(r) for r in row["regions"]]
+        return row
+
+    def put_user(
+        self, email: str, role: str, scheme_ids: Sequence[str], regions: Sequence[str],
+        *, by: str,
+    ) -> None:
+        """Add or replace a user (checked by ``kpi.scope.add_user``), recording who did it."""
+        with self.transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                [email, role, list(scheme_ids), list(regions), by, dt.datetime.now()],
+            )
+            detail = f"role={role} schemes={','.join(scheme_ids)} regions={','.join(regions)}"
+            _record_change(con, by, "user added or changed", email, detail)
+
+    def remove_user(self, email: str, *, by: str) -> bool:
+        """Remove a user; False when there was none (nothing recorded)."""
+        with self.transaction() as con:
+            found = con.execute("SELECT count(*) FROM users WHERE email = ?", [email]).fetchone()[0]
+            if not found:
+                return False
+            con.execute("DELETE FROM users WHERE email = ?", [email])
+            _record_change(con, by, "user removed", email, None)
+        return True
+
+    def record_rollback(
+        self, con: duckdb.DuckDBPyConnection, upload_id: int, by: str | None
+    ) -> None:
+        con.execute(
+            "UPDATE uploads SET rolled_back_by = ?, rolled_back_at = ? WHERE upload_id = ?",
+            [by or "unknown", dt.datetime.now(), upload_id],
+        )
+        _record_change(con, by, "upload rolled back", str(upload_id), None)
+
+    def record_register_change(self, by: str, detail: str) -> None:
+        """Who loaded the scheme register (after ``kpi.ingest.load_schemes`` stored it)."""
+        with self.transaction() as con:
+            _record_change(con, by, "register loaded", None, detail)
+
+    def changes(self) -> pd.DataFrame:
+        """The change log, newest first."""
+        return self.query("SELECT * FROM changes ORDER BY changed_at DESC")
+
+
+class Store(AccessTables):
     """A DuckDB file holding every response with its provenance.
 
     Nothing keeps the file open: :meth:`connect` opens it for one unit of work.
@@ -256,6 +389,8 @@ class Store:
             yield con
         finally:
             con.close()
+            if write:
+                owner_only(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -309,6 +444,7 @@ class Store:
                     if code not in have:
                         con.execute(f"ALTER TABLE {table} ADD COLUMN {code} TINYINT")
             self.refresh_superseded(con)  # an upgraded store fills the table
+            self.init_access(con)
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
@@ -327,7 +463,8 @@ class Store:
 
     def ensure(self) -> None:
         """Make sure the store exists with the current schema."""
-        if not self.exists() or self.schema_version() != SCHEMA_VERSION:
+        if (not self.exists() or self.schema_version() != SCHEMA_VERSION
+                or not self.has_access_tables()):
             self.init()
 
     def schema_version(self) -> int | None:
@@ -688,8 +825,9 @@ class Store:
         )
 
     # ------------------------------------------------------------ rollback ---
-    def rollback(self, upload_id: int) -> dict[str, int]:
-        """Remove one upload completely and restore what its corrections replaced."""
+    def rollback(self, upload_id: int, by: str | None = None) -> dict[str, int]:
+        """Remove one upload completely and restore what its corrections replaced;
+        ``by`` (who asked) is kept on the upload's record."""
         with self.transaction() as con:
             row = con.execute(
                 "SELECT status FROM uploads WHERE upload_id = ?", [upload_id]
@@ -733,6 +871,7 @@ class Store:
             con.execute(
                 "UPDATE uploads SET status = 'rolled_back' WHERE upload_id = ?", [upload_id]
             )
+            self.record_rollback(con, upload_id, by)
             self.refresh_superseded(con)
         return {"removed": int(removed), "restored": int(restored)}
 

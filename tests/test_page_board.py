@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from kpi import report
 from kpi.board import BoardPack, board_summary
 from kpi.indicators import latest_quarter
 from kpi.periods import quarter_label, shift_quarter
+from kpi.scope import add_user
 from kpi.store import Store
 from tests.apptest_helpers import markdown_tables, open_page
 from tests.test_board import NW_IMPROVING, NW_WORSE, NW_WORSENING, Q, north_west  # noqa: F401
@@ -104,10 +106,13 @@ def test_the_sidebars_scheme_chooses_the_pack(demo_store: Store, monkeypatch) ->
 
 
 def test_a_user_limited_to_some_schemes_is_asked_to_choose_one(
-    demo_store: Store, monkeypatch
+    demo_store: Store, monkeypatch, tmp_path: Path
 ) -> None:
     scheme = str(demo_store.schemes()["scheme_id"].iloc[0])
-    at = open_page(monkeypatch, demo_store, "pages/board.py", KHI_SCOPE=scheme)
+    store = Store(tmp_path / "khi.duckdb")  # a copy: the shared demo store stays read-only
+    shutil.copyfile(demo_store.path, store.path)
+    add_user(store, "staff@scheme.example", "scheme", [scheme], by="test")
+    at = open_page(monkeypatch, store, "pages/board.py", KHI_AS="staff@scheme.example")
     assert not at.exception
     assert "Choose one of your schemes" in "\n".join(i.value for i in at.info)
     assert not markdown_tables(at)

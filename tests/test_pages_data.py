@@ -21,6 +21,7 @@ from kpi import indicators as engine
 from kpi import ingest
 from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label
+from kpi.scope import add_user
 from kpi.store import Store
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -237,18 +238,22 @@ def test_rollback_asks_first_then_removes_the_upload(upload_store: Store, monkey
     assert history.iloc[0]["Status"] == "Rolled back"
 
 
-def test_viewers_cannot_roll_back(upload_store: Store, monkeypatch) -> None:
+def test_scheme_staff_cannot_roll_back(upload_store: Store, monkeypatch) -> None:
     ingest.ingest_bytes(upload_store, GOOGLE_FORMS.read_bytes(), "gf.csv", SCHEME)
+    add_user(upload_store, "staff@scheme.example", "scheme", [SCHEME], by="test")
     at = open_page(
-        monkeypatch, upload_store, "pages/upload.py", KHI_NO_DEMO="1", KHI_ROLE="viewer"
+        monkeypatch, upload_store, "pages/upload.py", KHI_NO_DEMO="1",
+        KHI_AS="staff@scheme.example",
     )
     assert not at.exception
     assert not [s for s in at.selectbox if s.key == "rollback_upload"]
 
 
 def test_scope_limits_the_schemes_offered(upload_store: Store, monkeypatch) -> None:
+    add_user(upload_store, "staff@scheme.example", "scheme", ["SL901"], by="test")
     at = open_page(
-        monkeypatch, upload_store, "pages/upload.py", KHI_NO_DEMO="1", KHI_SCOPE="SL901"
+        monkeypatch, upload_store, "pages/upload.py", KHI_NO_DEMO="1",
+        KHI_AS="staff@scheme.example",
     )
     assert at.selectbox(key="upload_scheme").options == ["Ouse Meadows Shared Lives (SL901)"]
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kpi.ingest import ingest_bytes, load_schemes
-from kpi.privacy import installation_secret, person_key
+from kpi.privacy import SecretError, installation_secret, person_key
 from kpi.store import Store
 
 # Distinctive enough that finding them anywhere can only mean they were stored.
@@ -78,3 +80,89 @@ def test_raw_references_are_nowhere_in_the_store(fresh_store: Store) -> None:
     for ref in REFS:
         assert ref.encode() not in raw
         assert ref.encode("utf-16-le") not in raw
+
+
+# ------------------------------------------------- the secret fails loud (issue 14) ---
+ONE_ROW = (
+    b"Your reference,Date completed,Who is answering?,How often do you feel lonely?\n"
+    b"R1,14/05/2026,I use Shared Lives,Never\n"
+)
+
+
+def _store_with_keys(folder: Path) -> Store:
+    store = Store(folder / "khi.duckdb")
+    store.init()
+    load_schemes(store, b"scheme_id,name,region\nSL001,Alderley,North West\n")
+    assert ingest_bytes(store, ONE_ROW, "first.csv", "SL001").accepted == 1
+    return store
+
+
+def _responses(store: Store) -> int:
+    return int(store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0])
+
+
+def test_a_missing_secret_is_not_replaced_once_person_keys_are_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KHI_SECRET", raising=False)
+    monkeypatch.delenv("KHI_SECRET_FILE", raising=False)
+    store = _store_with_keys(tmp_path)
+    secret = tmp_path / "khi.duckdb.secret"
+    assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    secret.unlink()
+    with pytest.raises(SecretError, match=f"already holds .* must be at {secret}"):
+        ingest_bytes(store, ONE_ROW.replace(b"R1,", b"R2,"), "second.csv", "SL001")
+    assert not secret.exists() and _responses(store) == 1  # nothing new, nothing stored
+
+
+@pytest.mark.parametrize("value", ["", "   ", "short-secret"])
+def test_empty_or_short_secrets_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("KHI_SECRET", value)
+    with pytest.raises(SecretError, match="KHI_SECRET is (empty|only 12 characters)"):
+        installation_secret(tmp_path / "khi.duckdb")
+    monkeypatch.delenv("KHI_SECRET")
+    file = tmp_path / "khi.secret"
+    file.write_text(value)
+    monkeypatch.setenv("KHI_SECRET_FILE", str(file))
+    with pytest.raises(SecretError, match=f"in {file} is (empty|only 12 characters)"):
+        installation_secret(tmp_path / "khi.duckdb")
+
+
+def _kpi(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k not in ("KHI_SECRET", "KHI_SECRET_FILE")}
+    return subprocess.run(
+        [sys.executable, "-m", "kpi", *args, "--db", str(db)],
+        cwd=Path(__file__).resolve().parents[1], env={**full, **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_the_command_line_says_what_is_wrong_with_the_secret_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "khi.duckdb"
+    (tmp_path / "register.csv").write_bytes(b"scheme_id,name,region\nSL001,Alderley,North West\n")
+    (tmp_path / "one.csv").write_bytes(ONE_ROW)
+    assert _kpi(db, "schemes", str(tmp_path / "register.csv")).returncode == 0
+    # Unreadable: a folder where the secret file should be.
+    (tmp_path / "khi.duckdb.secret").mkdir()
+    done = _kpi(db, "ingest", str(tmp_path / "one.csv"), "--scheme", "SL001")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"secret at {tmp_path / 'khi.duckdb.secret'} cannot be read" in done.stderr
+    (tmp_path / "khi.duckdb.secret").rmdir()
+    done = _kpi(db, "ingest", str(tmp_path / "one.csv"), "--scheme", "SL001", KHI_SECRET="")
+    assert done.returncode == 2 and "KHI_SECRET is empty" in done.stderr
+    done = _kpi(db, "ingest", str(tmp_path / "one.csv"), "--scheme", "SL001")
+    assert done.returncode == 0, done.stderr
+    secret = tmp_path / "khi.duckdb.secret"
+    assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    secret.unlink()
+    (tmp_path / "two.csv").write_bytes(ONE_ROW.replace(b"R1,", b"R2,"))
+    done = _kpi(db, "ingest", str(tmp_path / "two.csv"), "--scheme", "SL001")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "already holds pseudonymised references" in done.stderr
+    assert "Put it back from the backup" in done.stderr

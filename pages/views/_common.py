@@ -15,6 +15,7 @@ import hashlib
 import html
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.paths import default_db_path
 from kpi.periods import quarter_label
+from kpi.scope import LOCAL_ADMIN, Scope, scope_for
 from kpi.store import Store
 from pages.views import charts
 
@@ -75,6 +77,7 @@ MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
         ("pages/definitions.py", "Definitions", ":material/menu_book:"),
     ),
+    "Administer": (("pages/admin.py", "Admin", ":material/admin_panel_settings:"),),
 }
 
 
@@ -83,25 +86,39 @@ def menu_pages() -> list[tuple[str, str, str]]:
     return [page for pages in MENU.values() for page in pages]
 
 
-def menu() -> dict[str, list[Any]]:
-    """``st.navigation``'s pages, made once per session.
+def menu(scope: Scope | None = None) -> dict[str, list[Any]]:
+    """``st.navigation``'s pages for ``scope``'s role, made once per session and role.
+
+    Only the pages the role may open are listed, so a page left out cannot be
+    reached by its URL either (Streamlit serves only listed pages).
 
     Why kept: making the ten page objects cost about 1 ms a rerun (each resolves
     and checks its file). Why per session, not shared: ``st.navigation`` marks the
     page it chose as callable for that run, and two sessions sharing one object
     could clear each other's mark.
     """
-    pages = st.session_state.get(MENU_KEY)
-    if pages is None:
-        default = menu_pages()[0][0]
-        pages = st.session_state[MENU_KEY] = {
+    allowed = (scope or LOCAL_ADMIN).pages
+    kept = st.session_state.get(MENU_KEY)
+    if kept is None or kept[0] != allowed:
+        listed_pages = {
+            section: [p for p in listed if _page_name(p[0]) in allowed]
+            for section, listed in MENU.items()
+        }
+        default = f"pages/{allowed[0]}.py" if allowed else None
+        pages = {
             section: [
                 st.Page(script, title=title, icon=icon, default=script == default)
                 for script, title, icon in listed
             ]
-            for section, listed in MENU.items()
+            for section, listed in listed_pages.items()
+            if listed
         }
-    return pages
+        kept = st.session_state[MENU_KEY] = (allowed, pages)
+    return kept[1]
+
+
+def _page_name(script: str) -> str:
+    return script.removeprefix("pages/").removesuffix(".py")
 
 
 MENU_KEY = "_khi_menu"
@@ -125,6 +142,7 @@ def through_navigation() -> None:
     page the link names, with its query string. (Streamlit 1.67's
     ``PagesManager.uses_pages_directory``; ``st.navigation`` clears it the same way.)
     """
+    _page_allowed(sys._getframe(1).f_code.co_filename)
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a later Streamlit without the old mode: nothing to undo
@@ -139,6 +157,13 @@ def through_navigation() -> None:
 
 
 ENTRY_RAN = "_khi_entry_ran"
+
+
+def _page_allowed(script: str) -> None:
+    """Stop a page script its role may not open, however it was reached (a second
+    guard behind ``st.navigation``, which lists only the role's pages)."""
+    if Path(script).stem not in current_scope().pages:
+        st.stop()
 
 
 def entry_ran() -> None:
@@ -182,19 +207,139 @@ def _prepare_store(path: str) -> str:
     return path
 
 
-def user_scope() -> tuple[str, ...] | None:
-    """The scheme ids this user may see; None = all (one place for roles).
+# ---------------------------------------------------------- sign-in, roles ---
+# Issue 14: with an [auth] section in secrets.toml nothing but the sign-in page is
+# served before sign-in; without it the dashboard is in local mode (the person at
+# the machine is the administrator). What each role may reach is kpi.scope's.
+def auth_configured() -> bool:
+    """Whether sign-in is on: an ``[auth]`` section in the secrets file Streamlit reads
+    (.streamlit/secrets.toml, or ``--secrets.files PATH``)."""
+    return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
 
-    Until sign-in arrives, ``KHI_SCOPE`` (comma-separated scheme ids) restricts
-    a deployment to some schemes.
+
+def signed_in_email() -> str | None:
+    """The signed-in person's email claim (None before sign-in, or without one)."""
+    if not st.user.is_logged_in:
+        return None
+    email = st.user.get("email")
+    return str(email).strip().lower() if email else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _scope_for(path: str, rev: int, email: str) -> Scope:
+    return scope_for(Store(path), email)
+
+
+def current_scope() -> Scope:
+    """What the person using this session may reach (kpi.scope decides).
+
+    Local mode: the administrator, or, with ``KHI_AS=EMAIL`` set, that user's scope
+    (to check what they see, as ``python -m kpi --as`` does).
     """
-    raw = os.environ.get("KHI_SCOPE", "").strip()
-    return tuple(s.strip() for s in raw.split(",") if s.strip()) or None
+    if not auth_configured():
+        acting = os.environ.get("KHI_AS", "").strip()
+        if not acting:
+            return LOCAL_ADMIN
+        return _scope_for(path=str(db_path()), rev=revision(), email=acting)
+    email = signed_in_email()
+    if email is None:
+        return Scope(role=None)
+    return _scope_for(path=str(db_path()), rev=revision(), email=email)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _allowed(
+    path: str, rev: int, role: str | None, scheme_ids: tuple[str, ...], regions: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    return Scope(role=role, scheme_ids=scheme_ids, regions=regions).allowed(Store(path))
+
+
+def user_scope() -> tuple[str, ...] | None:
+    """The scheme ids this session may see; None = all (``kpi.scope.Scope.allowed``)."""
+    scope = current_scope()
+    if scope.sees_all:
+        return None
+    return _allowed(
+        path=str(db_path()), rev=revision(), role=scope.role, scheme_ids=scope.scheme_ids,
+        regions=scope.regions,
+    )
 
 
 def is_admin() -> bool:
-    """Administrators may roll back uploads (KHI_ROLE=viewer turns it off)."""
-    return os.environ.get("KHI_ROLE", "admin").strip().lower() == "admin"
+    """Administrators may roll back uploads, keep users and the register."""
+    return current_scope().may_roll_back
+
+
+def acting_as() -> str:
+    """Who to record for a change: the signed-in email, else the local user."""
+    scope = current_scope()
+    if scope.email:
+        return scope.email
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (local mode)"
+    except (KeyError, OSError):
+        return "local mode"
+
+
+def sign_in_page() -> None:
+    """The only page served before sign-in: no KHI, no scheme, a Sign in button."""
+    st.title("Key Human Indicators")
+    st.markdown("Sign in with your work account to see the dashboard.")
+    if st.button("Sign in", type="primary", key="sign_in", icon=":material/login:"):
+        st.login()
+
+
+def no_role_page() -> None:
+    """A signed-in person the users table does not know: whom to ask, and sign out."""
+    st.title("Key Human Indicators")
+    email = signed_in_email() or "this account"
+    st.info(
+        f"You are signed in as {md(email)}, but no role has been given to you yet: ask your "
+        "Shared Lives administrator to add you on the Admin page.",
+        icon=":material/person_off:",
+    )
+
+
+def access_gate() -> Scope | None:
+    """Before anything else runs: the sign-in or no-role page when that is all this
+    session may see (then None, and nothing else is drawn), else the session's Scope."""
+    if not auth_configured():
+        return current_scope()
+    if not st.user.is_logged_in:
+        st.navigation([st.Page(sign_in_page, title="Sign in", url_path="sign_in")]).run()
+        return None
+    scope = current_scope()
+    if scope.role is None:
+        sign_out_button()
+        st.navigation([st.Page(no_role_page, title="No access", url_path="no_access")]).run()
+        return None
+    return scope
+
+
+def sign_out_button() -> None:
+    """Sign out, in the sidebar of every page once signed in."""
+    email = signed_in_email()
+    if email:
+        st.sidebar.text(f"Signed in as {email}")  # text, never Markdown
+    if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
+        st.logout()
+
+
+def access_banner(scope: Scope) -> None:
+    """Local mode says so, and how to turn sign-in on; sign-in shows who and Sign out."""
+    if auth_configured():
+        sign_out_button()
+        return
+    who = f"as {md(scope.email)} ({scope.role or 'no role'})" if scope.email else (
+        "the person at this machine is the **administrator**"
+    )
+    st.sidebar.info(
+        f"**Local mode**: no sign-in, {who}. To turn sign-in on, add an `[auth]` section "
+        "to `.streamlit/secrets.toml` (see the README).",
+        icon=":material/lock_open:",
+    )
 
 
 def revision() -> int:
@@ -262,7 +407,8 @@ def _schemes_in_scope(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.
 class SchemeChoices:
     """The register as the select boxes need it, built once per store revision."""
 
-    names: dict[str, str]  # scheme id -> name
+    names: dict[str, str]  # scheme id -> name, safe in Markdown (what pages write)
+    plain: dict[str, str]  # scheme id -> name as registered (for widgets' options only)
     ids: tuple[str, ...]  # in the register's order (region, then name)
     by_region: dict[str, tuple[str, ...]]  # region -> its scheme ids
 
@@ -280,7 +426,10 @@ def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> Schem
     for scheme_id, region in zip(ids, frame["region"]):
         by_region.setdefault(region, []).append(scheme_id)
     return SchemeChoices(
-        names=dict(zip(ids, frame["name"])),
+        # The one place a registered name meets the pages: escaped once for Markdown,
+        # so a name can never draw an image, a link or a colour (issue 14, item 7).
+        names={i: md(str(n)) for i, n in zip(ids, frame["name"])},
+        plain=dict(zip(ids, frame["name"])),
         ids=ids,
         by_region={region: tuple(found) for region, found in by_region.items()},
     )
@@ -425,7 +574,7 @@ def filter_bar() -> None:
             "Scheme",
             scheme_options,
             key="f_scheme",
-            format_func=lambda s: choices.names.get(s, s),
+            format_func=lambda s: choices.plain.get(s, s),
         )
         support_options = ["All support types", *[c for c, _ in support_codes]]
         support_labels = dict(support_codes)
@@ -566,7 +715,9 @@ def chart(figure: go.Figure, key: str) -> None:
 
 
 def md(text: str) -> str:
-    """Plain text safe inside st.markdown (scheme names come from uploaded registers)."""
+    """Plain text safe inside st.markdown, captions, messages and widget labels: what
+    a user typed (scheme names, file names, column headers) is shown as typed, never
+    drawn as Markdown or HTML."""
     return re.sub(r"([\\`*_\[\]$<>#|~])", r"\\\1", text)
 
 

@@ -71,7 +71,9 @@ def area_of(filters: c.Filters) -> str | None:
     if filters.scheme_ids:
         return f"scheme:{filters.scheme_ids[0]}"
     if c.user_scope() is not None:
-        return None
+        # A whole region granted (commissioners, boards) is theirs to take; else none.
+        granted = filters.regions and filters.regions[0] in c.current_scope().regions
+        return f"region:{filters.regions[0]}" if granted else None
     if filters.regions:
         return f"region:{filters.regions[0]}"
     return ALL
@@ -222,7 +224,7 @@ def render() -> None:
     except ValueError as exc:
         st.warning(str(exc))
         return
-    st.subheader(f"{pack.area_label} · {pack.quarter_label}")
+    st.subheader(f"{c.md(pack.area_label)} · {pack.quarter_label}")
     if pack.is_demo:
         st.warning(
             "**Demo data**: a synthetic sector, not real schemes.", icon=":material/science:"

@@ -138,7 +138,6 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
     if not ids:
         st.info(f"No schemes are registered in {sidebar.regions[0]}.")  # type: ignore[index]
         return None
-    names = choices.names
     if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids:
         default = sidebar.scheme_ids[0]
     else:
@@ -149,7 +148,7 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
         "Scheme",
         ids,
         index=ids.index(default) if default in ids else 0,
-        format_func=names.get,
+        format_func=choices.plain.get,
         key="schemes_profile",
         help="Opens on the sidebar's scheme, else on the scheme with the most "
         "indicators shown this quarter.",
@@ -186,7 +185,7 @@ def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> No
     dated = f" (rated {pd.Timestamp(when):%B %Y})" if when is not None and not pd.isna(when) else ""
     st.markdown(
         f"**{names[scheme]}** · {info['region']}"
-        + (f" · {info['local_authority']}" if info.get("local_authority") else "")
+        + (f" · {c.md(str(info['local_authority']))}" if info.get("local_authority") else "")
         + f" · CQC rating: **{rating}**{dated}"
     )
     settings = c.settings()

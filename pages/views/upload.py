@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 
 import pandas as pd
@@ -136,8 +135,8 @@ def here(message: str, stored: bool = False) -> str:
 
 
 def uploaded_by() -> str:
-    """Who to record as the uploader; sign-in does not exist yet (``KHI_USER`` or the page)."""
-    return os.environ.get("KHI_USER", "").strip() or "Upload page"
+    """Who to record as the uploader: the signed-in email (local mode: the OS user)."""
+    return c.acting_as()
 
 
 def _stem(file_name: str) -> str:
@@ -206,7 +205,7 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
         "Scheme",
         options,
         key="upload_scheme",
-        format_func=lambda s: SEVERAL_WORDS if s == SEVERAL else f"{choices.names[s]} ({s})",
+        format_func=lambda s: SEVERAL_WORDS if s == SEVERAL else f"{choices.plain[s]} ({s})",
         help="Only schemes in the register are listed. The file's answers are stored "
         "for this scheme.",
     )
@@ -300,7 +299,7 @@ def _mapping_widgets(choice: Choice, result: Preview, saved: dict[str, str]) -> 
     for key, m in editable.items():
         default = saved.get(key, NOT_MAPPED)
         st.selectbox(
-            f"Column {m.letter}: “{m.header}”",
+            f"Column {m.letter}: “{c.md(str(m.header))}”",
             options,
             index=options.index(default) if default in options else 0,
             format_func=format_target,
@@ -450,6 +449,7 @@ def _check(choice: Choice) -> None:
 def _store(choice: Choice, mapping: dict[str, str], save: bool) -> None:
     """Run the real upload, remember its result for the next run and start afresh."""
     try:
+        c.current_scope().check_upload(choice.scheme_id, c.user_scope())
         with st.spinner("Storing…"):
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
@@ -481,7 +481,8 @@ def _last_result() -> None:
     with st.container(border=True):
         if result.refused:
             st.error(
-                f"**{result.file_name} was not stored.** {result.message}", icon=":material/block:"
+                f"**{c.md(str(result.file_name))} was not stored.** {result.message}",
+                icon=":material/block:",
             )
         else:
             st.success(f"**{stored_headline(result)}.** {result.message}", icon=":material/check:")
@@ -541,6 +542,7 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
             "Corrections": uploads["corrected"].astype(int),
             "Status": uploads["status"].map(HISTORY_STATUS).fillna(uploads["status"]),
             "By": uploads["uploaded_by"],
+            "Rolled back by": uploads.get("rolled_back_by"),
             "Note": uploads["note"].where(uploads["kind"] != "demo", "Synthetic demo sector"),
         }
     )
@@ -662,7 +664,7 @@ def _rollback(labels: dict[int, str]) -> None:
         yes, no, _ = st.columns([1, 1, 3])
         if yes.button("Yes, roll it back", key="rollback_confirm", type="primary"):
             try:
-                counts = c.store().rollback(int(chosen))
+                counts = c.store().rollback(int(chosen), by=c.acting_as())
             except (ValueError, StoreLockedError) as exc:
                 st.error(str(exc))
                 return

@@ -1,0 +1,216 @@
+"""Who may see and change what: the one place roles are decided (spec §1, issue 14).
+
+A :class:`Scope` is what a signed-in person (or ``python -m kpi --as EMAIL``)
+may reach. The engine never trusts a page to narrow its queries: callers turn
+a Scope into the engine's :class:`~kpi.indicators.Filters` with
+:meth:`Scope.restrict`, which sets ``Filters.scope`` (the scheme ids every
+query keeps, in ``kpi.indicators._area_sql``) whatever region or scheme was
+asked for. Benchmarks (England, a region, a support type) stay computed over
+every scheme: they are published figures that name no scheme.
+
+Roles (the users table in the store, matched on the sign-in email, any case):
+
+- ``scheme``: their own schemes, named; upload and fix rows for them only.
+- ``commissioner``: the schemes and regions granted, named; no uploads.
+- ``board``: the board page and read-only pages for their area.
+- ``admin``: everything: users, the scheme register, rollback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from kpi.indicators import Filters
+from kpi.items import bank
+from kpi.store import Store
+
+ROLES = ("scheme", "commissioner", "board", "admin")
+# A grant of every scheme (a national commissioner or the national body's board).
+ENGLAND = "England"
+
+# The pages each role's menu lists, by page name (the script pages/<name>.py);
+# a page left out is not served to that role, whatever URL is typed. The first
+# is where the role lands.
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    "admin": (
+        "overview", "regions", "schemes", "indicator", "equity", "change", "board",
+        "upload", "data_quality", "definitions", "admin",
+    ),
+    "commissioner": (
+        "overview", "regions", "schemes", "indicator", "equity", "change", "board",
+        "data_quality", "definitions",
+    ),
+    "board": ("board", "overview", "indicator", "equity", "change", "definitions"),
+    "scheme": (
+        "overview", "schemes", "indicator", "equity", "change", "board", "upload",
+        "data_quality", "definitions",
+    ),
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccessError(ValueError):
+    """A person asked for something their role does not allow (a message to show)."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails match ignoring case and surrounding spaces (OIDC ``email`` claims vary)."""
+    return str(email).strip().lower()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may reach. ``role`` None: signed in but given no role yet.
+
+    ``scheme_ids`` and ``regions`` are the grants as stored; :meth:`allowed`
+    turns them into scheme ids with the register (a region's schemes today).
+    """
+
+    role: str | None
+    email: str | None = None
+    scheme_ids: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def sees_all(self) -> bool:
+        """Administrators, and commissioners or boards granted all of England."""
+        return self.is_admin or (
+            self.role in ("commissioner", "board") and ENGLAND in self.regions
+        )
+
+    @property
+    def may_upload(self) -> bool:
+        return self.role in ("scheme", "admin")
+
+    @property
+    def may_roll_back(self) -> bool:
+        return self.is_admin
+
+    @property
+    def pages(self) -> tuple[str, ...]:
+        """The page names this person's menu lists (none without a role)."""
+        return ROLE_PAGES.get(self.role or "", ())
+
+    def allowed(self, store: Store) -> tuple[str, ...] | None:
+        """The scheme ids this person may see; None = every scheme.
+
+        Nobody without a role sees any scheme (an empty tuple keeps no row).
+        """
+        if self.sees_all:
+            return None
+        if self.role is None:
+            return ()
+        ids = set(self.scheme_ids)
+        if self.regions and self.role in ("commissioner", "board"):
+            register = store.schemes()
+            ids |= set(register.loc[register["region"].isin(self.regions), "scheme_id"])
+        return tuple(sorted(ids))
+
+    def restrict(self, filters: Filters | None, allowed: tuple[str, ...] | None) -> Filters:
+        """``filters`` narrowed to ``allowed`` (from :meth:`allowed`), whatever they ask.
+
+        An existing ``Filters.scope`` is intersected, never widened.
+        """
+        filters = filters or Filters()
+        if allowed is None:
+            return filters
+        keep = tuple(allowed)
+        if filters.scope is not None:
+            keep = tuple(s for s in filters.scope if s in set(allowed))
+        return dataclasses.replace(filters, scope=keep)
+
+    def check_upload(self, scheme_id: str | None, allowed: tuple[str, ...] | None) -> None:
+        """Refuse an upload this person may not make (before anything is read)."""
+        if not self.may_upload:
+            raise AccessError("Your role may not upload: ask an administrator.")
+        if allowed is not None and (scheme_id is None or scheme_id not in allowed):
+            raise AccessError(
+                "You may upload only for your own schemes: choose one of them."
+            )
+
+
+# The scope of the command line and of the dashboard in local mode (no sign-in).
+LOCAL_ADMIN = Scope(role="admin", email=None)
+
+
+def scope_for(store: Store, email: str | None) -> Scope:
+    """The Scope of the person signed in as ``email`` (no role when not in the table)."""
+    if not email:
+        return Scope(role=None, email=None)
+    row = store.user(normalise_email(email))
+    if row is None:
+        return Scope(role=None, email=normalise_email(email))
+    return Scope(
+        role=row["role"],
+        email=row["email"],
+        scheme_ids=tuple(row["scheme_ids"]),
+        regions=tuple(row["regions"]),
+    )
+
+
+# ------------------------------------------------------------------- users ---
+def add_user(
+    store: Store,
+    email: str,
+    role: str,
+    scheme_ids: list[str] | tuple[str, ...] = (),
+    regions: list[str] | tuple[str, ...] = (),
+    *,
+    by: str,
+) -> Scope:
+    """Add or replace one person's role after checking every grant; returns their Scope.
+
+    Refused (AccessError, nothing stored): a malformed email, an unknown role,
+    a scheme not in the register, an unknown region, a scheme user without a
+    scheme, a commissioner or board without an area, grants for an administrator.
+    """
+    email = normalise_email(email)
+    if not _EMAIL.match(email):
+        raise AccessError(f"{email!r} is not an email address: give the one people sign in with.")
+    if role not in ROLES:
+        raise AccessError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+    schemes = tuple(dict.fromkeys(s.strip() for s in scheme_ids if s.strip()))
+    wanted_regions = tuple(dict.fromkeys(r.strip() for r in regions if r.strip()))
+    names = {n.lower(): n for n in bank().region_names}
+    names.update({r.code.lower(): r.name for r in bank().regions})
+    names[ENGLAND.lower()] = ENGLAND
+    unknown_regions = [r for r in wanted_regions if r.lower() not in names]
+    if unknown_regions:
+        raise AccessError(
+            f"Unknown region {unknown_regions[0]!r}: use {ENGLAND} (every scheme) or one of "
+            + ", ".join(bank().region_names) + "."
+        )
+    region_names = tuple(names[r.lower()] for r in wanted_regions)
+    if schemes:
+        known = store.scheme_ids() if store.exists() else set()
+        missing = [s for s in schemes if s not in known]
+        if missing:
+            raise AccessError(
+                f"Scheme {missing[0]!r} is not in the register: load the register first "
+                "(`python -m kpi schemes FILE`) or check the id."
+            )
+    if role == "admin" and (schemes or region_names):
+        raise AccessError("An administrator sees every scheme: give no --scheme or --region.")
+    if role == "scheme" and (not schemes or region_names):
+        raise AccessError("A scheme user needs their --scheme ID (one or more) and no --region.")
+    if role in ("commissioner", "board") and not (schemes or region_names):
+        raise AccessError(
+            f"A {role} needs an area: --scheme ID or --region NAME (--region {ENGLAND} for "
+            "every scheme)."
+        )
+    store.put_user(email, role, schemes, region_names, by=by)
+    return Scope(role=role, email=email, scheme_ids=schemes, regions=region_names)
+
+
+def remove_user(store: Store, email: str, *, by: str) -> None:
+    """Remove one person's role (they keep signing in, and see whom to ask)."""
+    email = normalise_email(email)
+    if not store.remove_user(email, by=by):
+        raise AccessError(f"There is no user {email!r}. `python -m kpi users list` lists them.")

@@ -1,0 +1,296 @@
+"""Sign-in and roles in a real browser, against a real OpenID Connect provider (issue 14).
+
+``oidc-provider-mock`` runs on loopback; ``streamlit run dashboard.py
+--secrets.files PATH`` is given an ``[auth]`` section pointing at it. Chromium
+signs in through the provider's own form (``input[name=sub]`` is the email).
+For each role the test visits every page the menu lists, types the URLs of
+pages it does not, and searches every websocket message the browser received
+for the names and ids of schemes the person may not see.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from kpi.scope import ROLE_PAGES, add_user
+from kpi.store import Store
+from pages.views._common import MENU
+from tests.browser.conftest import (
+    DEMO_END_QUARTER,
+    IDLE,
+    PROJECT_DIR,
+    TIMEOUT_MS,
+    _free_port,
+    _wait_healthy,
+)
+
+TITLES = {Path(script).stem: title for pages in MENU.values() for script, title, _ in pages}
+SIGN_IN_TEXT = "Sign in with your work account"
+
+
+@dataclass
+class Site:
+    url: str
+    store: Store
+    schemes: dict[str, tuple[str, str]]  # id -> (name, region)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A demo store with one user per role, the OIDC provider, and the dashboard."""
+    from oidc_provider_mock import run_server_in_thread
+
+    from kpi.demo import load_demo
+
+    folder = tmp_path_factory.mktemp("signin")
+    store = Store(folder / "khi.duckdb")
+    load_demo(store, people=3000, quarters=2, seed=11, end_quarter=DEMO_END_QUARTER)
+    register = store.schemes()
+    schemes = {
+        r.scheme_id: (r.name, r.region) for r in register.itertuples()
+    }
+    first = register.iloc[0]
+    region = str(first["region"])
+    add_user(store, "Staff@Scheme.example", "scheme", [str(first["scheme_id"])], by="test")
+    add_user(store, "commissioner@council.example", "commissioner", [], [region], by="test")
+    add_user(store, "chair@board.example", "board", [str(first["scheme_id"])], by="test")
+    add_user(store, "admin@khi.example", "admin", by="test")
+    with run_server_in_thread() as provider:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        secrets = folder / "secrets.toml"
+        secrets.write_text(
+            "[auth]\n"
+            f'redirect_uri = "{url}/oauth2callback"\n'
+            'cookie_secret = "a-long-random-cookie-secret-for-the-test-only"\n'
+            'client_id = "khi-dashboard"\n'
+            'client_secret = "khi-dashboard-secret"\n'
+            f'server_metadata_url = "http://localhost:{provider.server_port}'
+            '/.well-known/openid-configuration"\n'
+        )
+        log = folder / "streamlit.log"
+        env = {**os.environ, "KHI_DB": str(store.path),
+               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        env.pop("KHI_AS", None)
+        command = [
+            sys.executable, "-m", "streamlit", "run", "dashboard.py",
+            "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--server.fileWatcherType", "none",
+            "--secrets.files", str(secrets),
+        ]
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            _wait_healthy(url, process, log)
+            yield Site(url=url, store=store, schemes=schemes)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+
+
+@dataclass
+class Visit:
+    """A browser tab that keeps every websocket message it receives."""
+
+    tab: object
+    site: Site
+    frames: list[bytes] = field(default_factory=list)
+
+    def received(self) -> bytes:
+        return b"\n".join(self.frames)
+
+    def idle(self) -> None:
+        self.tab.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+    def open(self, path: str = "") -> None:
+        self.tab.goto(f"{self.site.url}/{path}")
+        self.tab.wait_for_selector("h1", timeout=TIMEOUT_MS)
+        self.idle()
+
+    def heading(self) -> str:
+        return self.tab.locator("h1").first.inner_text().strip()
+
+    def sign_in(self, email: str) -> None:
+        self.open()
+        self.tab.get_by_role("button", name="Sign in").click()
+        self.tab.wait_for_selector("input[name=sub]", timeout=TIMEOUT_MS)
+        self.tab.fill("input[name=sub]", email)
+        self.tab.get_by_role("button", name="Authorize").click()
+        self.tab.wait_for_url(re.compile(re.escape(self.site.url) + r"/.*"), timeout=TIMEOUT_MS)
+        self.tab.get_by_role("button", name="Sign out").wait_for(timeout=TIMEOUT_MS)
+        self.idle()
+
+    def menu(self) -> list[str]:
+        nav = self.tab.get_by_test_id("stSidebarNav")
+        return [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
+
+
+@pytest.fixture
+def visit(browser, site: Site) -> Iterator[Visit]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    seen = Visit(tab=tab, site=site)
+    tab.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: seen.frames.append(
+                payload if isinstance(payload, bytes) else payload.encode("utf-8")
+            ),
+        ),
+    )
+    try:
+        yield seen
+    finally:
+        context.close()
+
+
+def leaked(received: bytes, site: Site, allowed: set[str]) -> list[str]:
+    """Names and ids of schemes outside ``allowed`` found in the messages."""
+    own_names = [site.schemes[s][0] for s in allowed]
+    found = []
+    for scheme_id, (name, _) in site.schemes.items():
+        if scheme_id in allowed:
+            continue
+        if re.search(re.escape(scheme_id).encode() + rb"(?!\d)", received):
+            found.append(scheme_id)
+        if not any(name in own for own in own_names) and name.encode() in received:
+            found.append(name)
+    return found
+
+
+def visit_every_listed_page(visit: Visit, role: str) -> None:
+    expected = [TITLES[name] for name in ROLE_PAGES[role]]
+    assert sorted(visit.menu()) == sorted(expected)
+    for position, name in enumerate(ROLE_PAGES[role]):
+        visit.open("" if position == 0 else name)  # the first page is the root URL's
+        assert visit.heading() == TITLES[name], name
+        assert not visit.tab.get_by_role("dialog").count(), name
+        assert not visit.tab.locator('[data-testid="stException"]').count(), name
+
+
+def unlisted_pages_are_not_served(visit: Visit, role: str) -> None:
+    for name in TITLES:
+        if name in ROLE_PAGES[role]:
+            continue
+        visit.open(name)
+        assert visit.heading() != TITLES[name], f"{role} reached {name} by its URL"
+        dialog = visit.tab.get_by_role("dialog")
+        assert "Page not found" in dialog.inner_text()
+        visit.tab.keyboard.press("Escape")
+        dialog.wait_for(state="detached")
+
+
+def sign_out_returns_to_sign_in(visit: Visit) -> None:
+    visit.tab.get_by_role("button", name="Sign out").click()
+    # st.logout ends the provider's session too (OIDC RP-initiated logout): the
+    # provider asks to confirm, then sends the browser back to the dashboard.
+    visit.tab.get_by_role("button", name="End session").click()
+    visit.tab.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT_MS)
+    visit.open("overview")
+    assert SIGN_IN_TEXT in visit.tab.inner_text("body")
+    assert not visit.tab.get_by_role("button", name="Sign out").count()
+
+
+# ------------------------------------------------------------------- tests ---
+def test_before_sign_in_only_the_sign_in_page_is_served(visit: Visit, site: Site) -> None:
+    first = next(iter(site.schemes))
+    for path in ("", "overview", "schemes?scheme=" + first, "admin", "upload", "board"):
+        visit.open(path)
+        assert visit.heading() == "Key Human Indicators"
+        assert SIGN_IN_TEXT in visit.tab.inner_text("body")
+        assert visit.tab.get_by_role("button", name="Sign in").count() == 1
+    received = visit.received()
+    assert b"Sign in" in received  # the messages were captured
+    # No scheme (the deep link's own id is only echoed in the URL, never as data).
+    assert leaked(received, site, {first}) == []
+    assert site.schemes[first][0].encode() not in received
+    for words in (b"Warm and kind", b"Overview", b"Upload", b"dignity"):
+        assert words not in received, words
+
+
+def test_scheme_staff_see_only_their_scheme(visit: Visit, site: Site) -> None:
+    own = site.store.user("staff@scheme.example")["scheme_ids"][0]
+    visit.sign_in("STAFF@scheme.example")  # emails match in any case
+    visit_every_listed_page(visit, "scheme")
+    assert site.schemes[own][0].encode() in visit.received()
+    unlisted_pages_are_not_served(visit, "scheme")
+    assert leaked(visit.received(), site, {own}) == []
+    sign_out_returns_to_sign_in(visit)
+
+
+def test_commissioners_see_the_schemes_of_their_region(visit: Visit, site: Site) -> None:
+    region = site.store.user("commissioner@council.example")["regions"][0]
+    allowed = {s for s, (_, r) in site.schemes.items() if r == region}
+    visit.sign_in("commissioner@council.example")
+    visit_every_listed_page(visit, "commissioner")
+    unlisted_pages_are_not_served(visit, "commissioner")
+    received = visit.received()
+    assert any(site.schemes[s][0].encode() in received for s in allowed)
+    assert leaked(received, site, allowed) == []
+    sign_out_returns_to_sign_in(visit)
+
+
+def test_a_board_member_takes_their_board_pack(visit: Visit, site: Site) -> None:
+    own = site.store.user("chair@board.example")["scheme_ids"][0]
+    visit.sign_in("chair@board.example")
+    assert visit.heading() == TITLES["board"]  # the board lands on its page
+    visit_every_listed_page(visit, "board")
+    unlisted_pages_are_not_served(visit, "board")
+    visit.tab.goto(f"{site.url}/?scheme={own}")  # the board page is the board's root
+    visit.tab.wait_for_selector("h1")
+    visit.idle()
+    with visit.tab.expect_download() as download:
+        visit.tab.get_by_role("button", name=re.compile("CSV")).first.click()
+    csv = Path(download.value.path()).read_bytes()
+    assert csv and leaked(csv, site, {own}) == []
+    assert leaked(visit.received(), site, {own}) == []
+    sign_out_returns_to_sign_in(visit)
+
+
+def test_administrators_reach_every_page_and_the_admin_page(visit: Visit, site: Site) -> None:
+    visit.sign_in("admin@khi.example")
+    visit_every_listed_page(visit, "admin")
+    visit.open("admin")
+    received = visit.received()
+    assert b"staff@scheme.example" in received and b"commissioner@council.example" in received
+    # Add an administrator on the page: stored, and recorded as made by who signed in.
+    visit.tab.get_by_label("Email they sign in with").fill("Deputy@KHI.example")
+    visit.tab.get_by_test_id("stSelectbox").filter(has_text="Role").click()
+    visit.tab.get_by_role("option", name="Administrator (everything)").click()
+    visit.tab.get_by_role("button", name="Save user").click()
+    visit.tab.get_by_text("deputy@khi.example saved as admin.").wait_for()
+    added = site.store.user("deputy@khi.example")
+    assert added["role"] == "admin" and added["added_by"] == "admin@khi.example"
+    changes = site.store.changes()
+    assert ((changes["subject"] == "deputy@khi.example")
+            & (changes["changed_by"] == "admin@khi.example")).any()
+    sign_out_returns_to_sign_in(visit)
+
+
+def test_someone_without_a_role_is_told_whom_to_ask(visit: Visit, site: Site) -> None:
+    visit.sign_in("stranger@elsewhere.example")
+    body = visit.tab.inner_text("body")
+    assert "no role has been given to you yet: ask your Shared Lives administrator" in body
+    for name in ("overview", "schemes", "admin"):
+        visit.open(name)
+        assert visit.heading() == "Key Human Indicators"
+        assert "Page not found" in visit.tab.get_by_role("dialog").inner_text()
+        visit.tab.keyboard.press("Escape")
+    assert leaked(visit.received(), site, set()) == []
+    sign_out_returns_to_sign_in(visit)

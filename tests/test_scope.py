@@ -1,0 +1,172 @@
+"""The Scope in the engine: whatever filters a caller passes, a scheme user's queries
+return their own schemes' rows only (issue 14), and roles grant what they say."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from kpi import indicators as engine
+from kpi.indicators import Filters
+from kpi.scope import ENGLAND, LOCAL_ADMIN, AccessError, Scope, add_user, scope_for
+from kpi.store import Store
+
+
+@pytest.fixture(scope="module")
+def sector(demo_store: Store) -> dict[str, object]:
+    register = demo_store.schemes()
+    own = str(register["scheme_id"].iloc[0])
+    own_region = str(register["region"].iloc[0])
+    others = register[register["region"] != own_region]
+    neighbours = register[(register["region"] == own_region) & (register["scheme_id"] != own)]
+    return {
+        "own": own,
+        "own_region": own_region,
+        "other": str(others["scheme_id"].iloc[0]),
+        "other_region": str(others["region"].iloc[0]),
+        "neighbour": str(neighbours["scheme_id"].iloc[0]),
+        "register": register,
+    }
+
+
+def asked_filters(sector: dict) -> list[Filters]:
+    """Every kind of filter a page, a link or a hostile caller might pass."""
+    own, other, neighbour = sector["own"], sector["other"], sector["neighbour"]
+    regions = (None, (sector["own_region"],), (sector["other_region"],))
+    schemes = (None, (own,), (other,), (own, other, neighbour))
+    scopes = (None, (other,), (own, other))
+    return [
+        Filters(regions=r, scheme_ids=s, scope=sc)
+        for r, s, sc in itertools.product(regions, schemes, scopes)
+    ]
+
+
+def scheme_columns(frame: pd.DataFrame) -> set[str]:
+    for column in ("scheme", "scheme_id"):
+        if column in frame.columns:
+            return {str(v) for v in frame[column].dropna()}
+    raise AssertionError(f"no scheme column in {list(frame.columns)}")
+
+
+def test_a_scheme_users_queries_never_return_another_schemes_rows(
+    demo_store: Store, sector: dict
+) -> None:
+    scope = Scope(role="scheme", email="staff@a.example", scheme_ids=(sector["own"],))
+    allowed = scope.allowed(demo_store)
+    assert allowed == (sector["own"],)
+    seen_own = False
+    for asked in asked_filters(sector):
+        filters = scope.restrict(asked, allowed)
+        results = [
+            engine.indicator_table(demo_store, khis=["warm_kind", "friends_mean"],
+                                   by=["scheme"], quarter="all", filters=filters),
+            engine.indicator_table(demo_store, khis=["warm_kind"], by=["scheme", "region"],
+                                   filters=filters, benchmark="region"),
+            engine.funnel(demo_store, "warm_kind", filters=filters)[0],
+            engine.change(demo_store, "swemwbs_change", by=["scheme"], filters=filters),
+            engine.response_rates(demo_store, filters=filters),
+            engine.missing_returns(demo_store, filters=filters),
+            engine.activity_summary(demo_store, filters=filters, by="scheme"),
+        ]
+        for frame in results:
+            if frame.empty:
+                continue
+            found = scheme_columns(frame)
+            assert found <= {sector["own"]}, (asked, found)
+            seen_own |= sector["own"] in found
+    assert seen_own  # the check saw rows at all: the own scheme is there
+
+
+def test_the_scope_narrows_totals_too_but_not_the_benchmark(
+    demo_store: Store, sector: dict
+) -> None:
+    scope = Scope(role="scheme", email="staff@a.example", scheme_ids=(sector["own"],))
+    mine = engine.indicator_table(
+        demo_store, khis=["warm_kind"], quarter="all",
+        filters=scope.restrict(None, scope.allowed(demo_store)),
+    )
+    everyone = engine.indicator_table(demo_store, khis=["warm_kind"], quarter="all")
+    alone = engine.indicator_table(
+        demo_store, khis=["warm_kind"], quarter="all", filters=Filters(scheme_ids=(sector["own"],))
+    )
+    assert mine["n"].iloc[0] == alone["n"].iloc[0] < everyone["n"].iloc[0]
+    assert mine["benchmark"].iloc[0] == pytest.approx(everyone["value"].iloc[0])
+
+
+def test_restrict_intersects_and_never_widens(demo_store: Store, sector: dict) -> None:
+    own, other = sector["own"], sector["other"]
+    scope = Scope(role="commissioner", email="c@x.example", scheme_ids=(own, other))
+    allowed = scope.allowed(demo_store)
+    assert set(allowed) == {own, other}
+    assert scope.restrict(Filters(scope=(own,)), allowed).scope == (own,)
+    assert scope.restrict(Filters(scope=("SL999",)), allowed).scope == ()
+    assert scope.restrict(None, allowed).scope == allowed
+
+
+def test_roles_grant_what_they_say(demo_store: Store, sector: dict) -> None:
+    register = sector["register"]
+    region = sector["own_region"]
+    in_region = set(register.loc[register["region"] == region, "scheme_id"])
+    commissioner = Scope(role="commissioner", regions=(region,))
+    assert set(commissioner.allowed(demo_store)) == in_region
+    assert Scope(role="board", regions=(ENGLAND,)).allowed(demo_store) is None
+    assert LOCAL_ADMIN.allowed(demo_store) is None
+    nobody = Scope(role=None, email="who@x.example")
+    assert nobody.allowed(demo_store) == () and nobody.pages == ()
+    filters = nobody.restrict(Filters(scheme_ids=(sector["own"],)), ())
+    assert engine.indicator_table(demo_store, khis=["warm_kind"], by=["scheme"],
+                                  filters=filters).empty
+    # A scheme user granted a region by hand still sees only their schemes.
+    sneaky = Scope(role="scheme", scheme_ids=(sector["own"],), regions=(region,))
+    assert sneaky.allowed(demo_store) == (sector["own"],)
+    assert "upload" in Scope(role="scheme").pages and "admin" not in Scope(role="scheme").pages
+    assert "upload" not in commissioner.pages and "admin" in LOCAL_ADMIN.pages
+
+
+def test_uploads_are_checked_against_the_scope() -> None:
+    staff = Scope(role="scheme", scheme_ids=("SL001",))
+    staff.check_upload("SL001", ("SL001",))
+    with pytest.raises(AccessError, match="only for your own schemes"):
+        staff.check_upload("SL002", ("SL001",))
+    with pytest.raises(AccessError, match="only for your own schemes"):
+        staff.check_upload(None, ("SL001",))  # an activity return for several schemes
+    with pytest.raises(AccessError, match="may not upload"):
+        Scope(role="commissioner", regions=(ENGLAND,)).check_upload("SL001", None)
+    LOCAL_ADMIN.check_upload(None, None)
+
+
+def test_users_are_matched_on_email_in_any_case(fresh_store: Store) -> None:
+    from tests.builders import make_store
+
+    store = make_store(fresh_store.path, [("SL001", "Alderley", "North West")])
+    add_user(store, " Staff@Alderley.EXAMPLE ", "scheme", ["SL001"], by="test")
+    scope = scope_for(store, "staff@alderley.example")
+    assert (scope.role, scope.scheme_ids) == ("scheme", ("SL001",))
+    assert scope_for(store, "STAFF@ALDERLEY.example") == scope
+    assert scope_for(store, "someone@else.example").role is None
+    assert scope_for(store, None).role is None
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "schemes", "regions", "message"),
+    [
+        ("not-an-email", "admin", [], [], "is not an email address"),
+        ("a@b.example", "owner", [], [], "Unknown role 'owner'"),
+        ("a@b.example", "scheme", ["SL404"], [], "'SL404' is not in the register"),
+        ("a@b.example", "scheme", [], [], "needs their --scheme ID"),
+        ("a@b.example", "commissioner", [], [], "needs an area"),
+        ("a@b.example", "board", [], ["Atlantis"], "Unknown region 'Atlantis'"),
+        ("a@b.example", "admin", ["SL001"], [], "An administrator sees every scheme"),
+    ],
+)
+def test_bad_grants_are_refused_and_nothing_is_stored(
+    fresh_store: Store, email: str, role: str, schemes: list, regions: list, message: str
+) -> None:
+    from tests.builders import make_store
+
+    store = make_store(fresh_store.path, [("SL001", "Alderley", "North West")])
+    with pytest.raises(AccessError, match=message):
+        add_user(store, email, role, schemes, regions, by="test")
+    assert store.users().empty and store.changes().empty
