@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from kpi.errors import KhiError
 from kpi.paths import secret_path
 
 # Shorter than this is refused: a guessable secret lets anyone with the store
@@ -25,7 +26,7 @@ from kpi.paths import secret_path
 MIN_SECRET_CHARS = 24
 
 
-class SecretError(ValueError):
+class SecretError(KhiError, ValueError):
     """The pseudonymisation secret is missing, too short or unreadable (a message to show)."""
 
 

@@ -22,8 +22,9 @@ SURVEY = (
 REGISTER = b"scheme_id,name,region,cqc_rating\nSL001,Alderley,North West,Good\n"
 
 
-def kpi(*args: str, stdout=subprocess.PIPE, env: dict | None = None):
+def kpi(*args: str, stdout=subprocess.PIPE, env: dict[str, str | None] | None = None):
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), **(env or {})}
+    env = {name: value for name, value in env.items() if value is not None}  # None: unset
     return subprocess.run(
         [sys.executable, "-m", "kpi", *args], stdout=stdout, stderr=subprocess.PIPE,
         text=True, cwd=PROJECT_DIR, env=env, timeout=300,
@@ -87,10 +88,10 @@ def test_an_unreadable_secret_is_a_sentence_and_exit_2_and_nothing_stored(
     assert kpi("schemes", str(tmp_path / "register.csv"), "--db", str(db)).returncode == 0
     secret = tmp_path / "secret"
     secret.mkdir()  # cannot be read as a file, even by root
-    env = {"KHI_SECRET": "", "KHI_SECRET_FILE": str(secret)}
+    env = {"KHI_SECRET": None, "KHI_SECRET_FILE": str(secret)}
     done = kpi("ingest", str(tmp_path / "survey.csv"), "--scheme", "SL001", "--db", str(db),
                env=env)
-    assert_refused(done, "installation secret", str(secret), "folder")
+    assert_refused(done, "pseudonymisation secret", str(secret), "cannot be read")
     assert Store(db).uploads().empty
     assert int(Store(db).query("SELECT count(*) AS n FROM responses")["n"].iloc[0]) == 0
 
