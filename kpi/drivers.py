@@ -18,7 +18,8 @@ factor's group and its comparison group each have at least ``MIN_GROUP`` people,
 with at least ``Settings.min_base`` of them with and without the outcome (a
 group where everyone, or nearly everyone, has the outcome gives no stable
 odds). The shares shown beside each estimate are over groups that passed.
-Covariate groups smaller than ``MIN_COVARIATE`` are merged into "other".
+Covariate groups smaller than ``MIN_COVARIATE`` are merged into "other" (a small
+group where no one has the outcome would stop the model from fitting).
 
 References
 ----------
@@ -62,7 +63,7 @@ OUTCOMES: tuple[str, ...] = (
 ADJUSTED_FOR: tuple[str, ...] = ("age_band", "primary_need", "support_type")
 MIN_MODEL = 100
 MIN_GROUP = 30
-MIN_COVARIATE = 10
+MIN_COVARIATE = 30
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,16 @@ def odds_ratios(y: pd.Series, x: pd.DataFrame) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # separation and non-convergence raise
         try:
-            fit = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100)
+            fit = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - statsmodels raises several kinds
-            raise ValueError(f"the model could not be fitted ({exc})") from exc
+            raise ValueError(
+                "the model could not be fitted: in some group (of age, need or support "
+                "type) everyone or no one has the outcome; try a wider area or another "
+                "quarter"
+            ) from exc
     if not fit.mle_retvals.get("converged", True):
-        raise ValueError("the model did not converge")
+        raise ValueError("the model could not be fitted (it did not converge); try a "
+                         "wider area or another quarter")
     coef, se = fit.params, fit.bse
     z = 1.959963984540054
     return pd.DataFrame(

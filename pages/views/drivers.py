@@ -64,11 +64,16 @@ def forest(found: list[model.Driver], title: str) -> go.Figure:
                  "arrayminus": [d.odds_ratio - d.lower95 for d in shown]},
         hovertemplate="%{y}: odds ratio %{x:.2f}<extra></extra>", name="odds ratio",
     ))
-    fig.add_vline(x=1, line_dash="dash", line_color="#555555",
-                  annotation_text="no difference", annotation_position="top")
+    # The line of no difference as a trace on its own 0-1 axis: shapes on a log axis
+    # are placed differently by plotly.js versions (Streamlit's and kaleido's).
+    fig.add_trace(go.Scatter(x=[1, 1], y=[0, 1], yaxis="y2", mode="lines",
+                             line={"color": "#555555", "dash": "dash"}, hoverinfo="skip",
+                             name="no difference"))
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False})
     values = [v for d in shown for v in (d.lower95, d.upper95)] or [0.5, 2]
     span = max(abs(math.log10(min(values))), abs(math.log10(max(values))), 0.3) * 1.1
-    fig.update_xaxes(type="log", range=[-span, span], title="Odds ratio (log scale)")
+    fig.update_xaxes(type="log", range=[-span, span],
+                     title="Odds ratio (log scale; dashed line at 1: no difference)")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(title=title, height=140 + 60 * max(len(shown), 1),
                       margin={"l": 10, "r": 20, "t": 60, "b": 50}, showlegend=False,
