@@ -152,3 +152,52 @@ def test_init_upgrades_a_store_made_before_users(tmp_path: Path) -> None:
     assert not store.has_access_tables()
     store.ensure()
     assert store.has_access_tables() and store.users().empty
+
+
+# ------------------------------------------------------------- the Admin page ---
+def test_the_admin_page_adds_users_and_loads_the_register_recording_who(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.apptest_helpers import open_page
+    from tests.builders import make_store
+
+    store = make_store(tmp_path / "khi.duckdb", [("SL001", "Alderley", "North West")])
+    at = open_page(monkeypatch, store, "pages/admin.py", KHI_NO_DEMO="1")
+    assert [t.value for t in at.title] == ["Admin"]
+    at.text_input(key="admin_email").set_value("Lead@ICB.example")
+    at.selectbox(key="admin_role").set_value("commissioner")
+    at.multiselect(key="admin_regions").set_value(["North West"])
+    at.button[[b.label for b in at.button].index("Save user")].click().run()
+    assert not at.exception
+    user = store.user("lead@icb.example")
+    assert (user["role"], user["regions"]) == ("commissioner", ["North West"])
+    assert user["added_by"].endswith("(local mode)")
+    # A bad grant is refused with its message, and nothing is stored.
+    at.text_input(key="admin_email").set_value("nobody")
+    at.button[[b.label for b in at.button].index("Save user")].click().run()
+    assert "is not an email address" in "\n".join(e.value for e in at.error)
+    assert len(store.users()) == 1
+    uploader = next(u for u in at.file_uploader if u.key == "admin_register")
+    uploader.set_value(("register.csv", REGISTER, "text/csv")).run()
+    at.button(key="admin_register_load").click().run()
+    assert not at.exception
+    assert store.scheme_ids() == {"SL001", "SL002", "SL003"}
+    loaded = store.changes()
+    assert (loaded["action"] == "register loaded").any()
+
+
+def test_the_admin_page_is_for_administrators_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpi.scope import add_user
+    from tests.apptest_helpers import open_page
+    from tests.builders import make_store
+
+    store = make_store(tmp_path / "khi.duckdb", [("SL001", "Alderley", "North West")])
+    add_user(store, "lead@icb.example", "commissioner", [], ["North West"], by="test")
+    # The commissioner's navigation does not register the page at all.
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_page(monkeypatch, store, "pages/admin.py", KHI_NO_DEMO="1",
+                  KHI_AS="lead@icb.example")
+    at = open_page(monkeypatch, store, None, KHI_NO_DEMO="1", KHI_AS="lead@icb.example")
+    assert "Admin" not in [t.value for t in at.title]

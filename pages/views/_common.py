@@ -221,6 +221,8 @@ def signed_in_email() -> str | None:
     """The signed-in person's email claim (None before sign-in, or without one)."""
     if not st.user.is_logged_in:
         return None
+    if st.user.get("email_verified") is False:  # a provider that says it is unchecked
+        return None
     email = st.user.get("email")
     return str(email).strip().lower() if email else None
 
