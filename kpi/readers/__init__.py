@@ -309,7 +309,7 @@ def _grid_from_records(records: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(columns, dtype=str)
 
 
-def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
+def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str, set[tuple[int, int]]]:
     """Every record of a CSV, header rows included, as text; encoding; delimiter.
 
     Fast path: Arrow's CSV parser with every column declared as a string (so it
@@ -324,6 +324,11 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
     except csv.Error:
         first = []
     width = max((len(r) for r in first), default=1)
+    if width > MAX_COLUMNS:
+        # The sample may cut the header line short: count the whole first line.
+        line = data[: data.find(b"\n") if b"\n" in data[: 1 << 24] else 1 << 24]
+        text_line = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+        width = max(width, len(next(csv.reader([text_line], delimiter=delimiter), [])))
     _check_width(width)
     if encoding in ("utf-8", "utf-8-sig"):
         raw = data[3:] if encoding == "utf-8-sig" else data
@@ -332,14 +337,14 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
         raw = data[3:] if encoding == "utf-8-sig" else data
         grid = _arrow_grid(raw, delimiter, width)
         if grid is not None:
-            return grid, encoding, delimiter
+            return grid, encoding, delimiter, set()
     text, encoding = decode(data)
     if text.count('"') % 2:
         _check_quotes(text, delimiter)
     if encoding == "cp1252":
         grid = _arrow_grid(text.encode("utf-8"), delimiter, width)
         if grid is not None:
-            return grid, encoding, delimiter
+            return grid, encoding, delimiter, set()
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -348,7 +353,10 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
             "as CSV UTF-8 and upload that."
         ) from None
     _check_width(max((len(r) for r in records), default=0))
-    return _grid_from_records(records), encoding, delimiter
+    bad: set[tuple[int, int]] = set()
+    if "not readable" in encoding:
+        records, bad = _mark_unreadable(records)
+    return _grid_from_records(records), encoding, delimiter, bad
 
 
 def _check_width(width: int) -> None:
@@ -563,16 +571,14 @@ def read_export(
         )
     kind = sniff_kind(data)
     encoding = delimiter = None
+    bad_cells: set[tuple[int, int]] = set()
     if kind == "zip":
         grid, source = _read_xlsx_grid(data, unzip_limit), "xlsx"
     elif kind == "text":
-        (grid, encoding, delimiter), source = _read_csv_grid(data), "csv"
+        (grid, encoding, delimiter, bad_cells), source = _read_csv_grid(data), "csv"
     else:
         raise _refuse_kind(kind)
 
-    bad_cells: set[tuple[int, int]] = set()
-    if encoding and "not readable" in encoding:
-        grid, bad_cells = _mark_unreadable(grid)
     # A cell counts when it has more than spaces (isspace is False for "").
     filled = (grid.ne("") & ~grid.apply(lambda s: s.str.isspace())).to_numpy()
     used_rows = np.flatnonzero(filled.any(axis=1))
@@ -631,20 +637,30 @@ def read_export(
     )
 
 
-def _mark_unreadable(grid: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[int, int]]]:
-    """Cells holding bytes that were not UTF-8: where they are, shown as Windows-1252."""
+def _mark_unreadable(
+    records: list[list[str]],
+) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """Cells holding bytes that were not UTF-8: shown as Windows-1252, their places noted.
+
+    """
     bad: set[tuple[int, int]] = set()
 
     def show(text: str) -> str:
         return _NOT_TEXT.sub(lambda m: bytes([ord(m[0]) - 0xDC00]).decode("cp1252", "replace"),
                              text)
 
-    for j in grid.columns:
-        hit = grid[j].str.contains(_NOT_TEXT, regex=True)
-        for i in np.flatnonzero(hit.to_numpy()):
-            bad.add((int(i), int(j)))
-            grid.iat[int(i), int(j)] = show(grid.iat[int(i), int(j)])
-    return grid, bad
+    out = []
+    for i, record in enumerate(records):
+        if any(_NOT_TEXT.search(c) for c in record):
+            fixed = []
+            for j, c in enumerate(record):
+                if _NOT_TEXT.search(c):
+                    bad.add((i, j))
+                    c = show(c)
+                fixed.append(c)
+            record = fixed
+        out.append(record)
+    return out, bad
 
 
 def _letter(index: int) -> str:
