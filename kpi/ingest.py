@@ -605,7 +605,9 @@ def _cut_short(texts: Iterable[str], index: dict[str, str]) -> str | None:
     Why: Qualtrics and SurveyMonkey shorten long question texts in headers.
     At least 20 letters must be left so a short fragment never matches.
     """
-    for text in _candidates(texts):
+    pieces = [piece for text in _candidates(texts)
+              for piece in (text, *re.split(r"(?<=\.\.\.)\s*[-\u2013]\s*", text))]
+    for text in pieces:
         text = text.strip()
         if not text.endswith(("...", "\u2026")):
             continue

@@ -188,11 +188,11 @@ def test_google_sheets_in_another_locale_is_google_forms(store: Store, timestamp
 
 def test_google_sheets_dates_in_submission_order_settle_day_first(store: Store) -> None:
     data = (
-        "Timestamp,Your reference,Who is answering?\r\n"
-        "03/04/2026 09:00:00,R1,I use Shared Lives\r\n"  # 3 April ... or 4 March
-        "05/04/2026 10:00:00,R2,I use Shared Lives\r\n"  # 5 April ... or 4 May
-        "01/06/2026 11:00:00,R3,I use Shared Lives\r\n"  # 1 June  ... or 6 January
-    ).encode()
+        b"Timestamp,Your reference,Who is answering?\r\n"
+        b"03/04/2026 09:00:00,R1,I use Shared Lives\r\n"  # 3 April ... or 4 March
+        b"05/04/2026 10:00:00,R2,I use Shared Lives\r\n"  # 5 April ... or 4 May
+        b"01/06/2026 11:00:00,R3,I use Shared Lives\r\n"  # 1 June  ... or 6 January
+    )
     result = ingest_bytes(store, data, "Form responses 1.csv", SCHEME)
     assert not result.refused, result.message
     frame = store.query("SELECT completed_on FROM responses ORDER BY source_row")
