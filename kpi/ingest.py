@@ -1139,6 +1139,7 @@ def _run(
     sha = hashlib.sha256(data).hexdigest()
     parsed = None
     columns: list[ColumnMatch] = []
+    lost: list[dict[str, object]] = []
     try:
         if not dry_run:
             store.ensure()
@@ -1149,6 +1150,7 @@ def _run(
         remembered = {k: saved.pop(k) for k in list(saved) if k.startswith(DATES_KEY)}
         dates = _date_choice(dates) or remembered.get(dates_key(parsed.layout))
         columns = match_columns(parsed, kind, saved, mapping)
+        lost = unmatched_questions(parsed, columns) if kind == "survey" else []
         _check_columns(parsed, columns, kind, scheme_id)
         if kind == "survey":
             _refuse_numeric_export(parsed, columns)
@@ -1156,7 +1158,6 @@ def _run(
         else:
             checked = _check_activity(store, parsed, columns, scheme_id)
         columns = _with_examples(columns, checked.frame)
-        lost = unmatched_questions(parsed, columns) if kind == "survey" else []
         total, kept = _question_cells(parsed, columns, lost)
         partial = total > 0 and kept * 2 < total
         if partial and not accept_partial and not dry_run:
@@ -1186,7 +1187,7 @@ def _run(
                 extra["rejected"] = len({p.row for p in refusal.problems})
         return _refused_result(
             cls, refusal.message, problems=refusal.problems, columns=columns, sha256=sha,
-            **base, **extra, **refusal.extra,
+            **base, **{"unmatched_questions": lost, **extra, **refusal.extra},
         )
     rows_read = len(parsed.rows)
     common = dict(
