@@ -100,6 +100,7 @@ _KPI = (
 # DuckDB alone in a fresh interpreter: its multi-threaded read_csv into a table.
 _DUCKDB = (
     "import sys, duckdb; con = duckdb.connect(sys.argv[2]); "
+    "con.execute('SET enable_progress_bar = false'); "
     "con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]]); "
     "print(con.execute('SELECT count(*) FROM t').fetchone()[0])"
 )
@@ -136,7 +137,7 @@ def _duckdb(path: Path, db: Path, env: dict[str, str]) -> dict:
     done = _process(["-c", _DUCKDB, str(path), str(db)], env)
     if done["returncode"]:
         raise SystemExit(done["stderr"][-3000:])
-    return {**done, "accepted": int(done["stdout"])}
+    return {**done, "accepted": int(done["stdout"].split()[-1])}
 
 
 def main() -> int:
