@@ -389,7 +389,10 @@ def parse_date_values(
     else:
         readings = {o: [_reading(p, o) for p in parts] for o in DATE_ORDERS}
         future = {o: any(d is not None and d > today for d in readings[o]) for o in DATE_ORDERS}
-        ordered = {o: sequence is not None and _in_order([readings[o][i] for i in sequence])
+        # Order is evidence only over three or more different dates: with two, a
+        # file sorted some other way would run in order by chance half the time.
+        usable = sequence is not None and len(set(sequence)) >= 3
+        ordered = {o: usable and _in_order([readings[o][i] for i in sequence])
                    for o in DATE_ORDERS}
         if future[DAY_FIRST] != future[MONTH_FIRST]:
             order = MONTH_FIRST if future[DAY_FIRST] else DAY_FIRST
