@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--strict", action="store_true", help="refuse the file if any row is bad")
     ingest.add_argument("--json", action="store_true")
     ingest.add_argument("--by", default=None, help="who is uploading (recorded)")
+    ingest.add_argument(
+        "--dates", choices=("day-first", "month-first"), default=None,
+        help="which way round dates like 04/03/2026 are, when the file cannot tell",
+    )
+    ingest.add_argument(
+        "--accept-partial", action="store_true",
+        help="store the file even when less than half of its answers match a question",
+    )
 
     uploads = sub.add_parser("uploads", parents=[common], help="list uploads")
     uploads.add_argument("--json", action="store_true")
@@ -265,6 +273,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             kind=args.kind,
             strict=args.strict,
             uploaded_by=args.by or os_user(),
+            dates=args.dates,
+            accept_partial=args.accept_partial,
         )
         if args.json:
             print(json.dumps(result.to_dict(), default=str))

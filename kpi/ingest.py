@@ -28,7 +28,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -94,6 +94,21 @@ class ColumnMatch:
     code: str | None  # item / attribute / activity code, None when not used
     status: str  # "matched", "not recognised", "ignored (tool metadata)", "ignored", ...
     how: str = ""  # plain words: how it was matched
+    examples: tuple[str, ...] = ()  # up to three values as they would be stored, in words
+
+    @property
+    def became(self) -> str:
+        """What the column became, in the user's words: a question, an attribute, ..."""
+        if self.code is None:
+            return "the survey tool's own (not stored)" if "metadata" in self.status else (
+                "ignored (not stored)")
+        if self.code in bank().item_codes:
+            return "a question: " + bank().item(self.code).text
+        if self.code == "scheme_id":
+            return "the scheme (checked, not stored)"
+        if self.code not in bank().attribute_codes:
+            return "the activity return's " + self.code.replace("_", " ")
+        return "about the person: " + bank().attribute(self.code).header
 
 
 @dataclass
@@ -125,6 +140,15 @@ class IngestResult:
     scheme_id: str | None = None
     file_name: str | None = None
     sha256: str | None = None
+    # Columns that look like survey questions but matched none: what they would cost.
+    unmatched_questions: list[dict[str, object]] = field(default_factory=list)
+    # When which way round the dates are cannot be told: the column and a few
+    # dates read both ways, for the user to choose (``dates=`` / --dates).
+    date_question: dict[str, object] | None = None
+    # True when less than half of the file's question cells would be stored.
+    partial: bool = False
+    question_cells: int = 0
+    stored_question_cells: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """The command line's JSON: the spec's keys first, then the extras."""
@@ -139,6 +163,10 @@ class IngestResult:
             "refused": self.refused,
             "message": self.message,
             "warnings": list(self.warnings),
+            "unmatched_questions": list(self.unmatched_questions),
+            "date_question": self.date_question,
+            "question_cells": self.question_cells,
+            "stored_question_cells": self.stored_question_cells,
         }
 
     def mapping_table(self) -> pd.DataFrame:
@@ -228,10 +256,12 @@ class SchemeLoadResult:
 class _Refused(Exception):
     """Internal: stop and refuse the whole file with this message."""
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+    def __init__(self, message: str, problems: list[Problem] | None = None,
+                 **extra: object) -> None:
         super().__init__(message)
         self.message = message
         self.problems = problems or []
+        self.extra = extra
 
 
 class _DryRun(Exception):
@@ -259,15 +289,26 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _TIME_PART = r"[ T]+\d{1,2}:\d{2}.*$"
 
 
+DAY_FIRST, MONTH_FIRST = "day_first", "month_first"
+DATE_ORDERS = (DAY_FIRST, MONTH_FIRST)
+
+
 @dataclass(frozen=True)
 class DateParse:
-    """Dates read from one column, and which way round its numeric dates are."""
+    """Dates read from one column, which way round its numeric dates are, and why.
+
+    ``undecided`` is True when some value could be read either way and nothing
+    in the file (nor the user's choice) settles it: the upload must ask.
+    ``evidence`` says in plain words what settled it.
+    """
 
     dates: list[dt.date | None]
     reasons: list[str | None]
     order: str  # "day_first" or "month_first"
     proven: bool  # True when some value could only be read one way
     ambiguous: bool  # True when some value could be read either way
+    undecided: bool = False
+    evidence: str = ""
 
 
 def _uk(day: dt.date) -> str:
@@ -291,30 +332,81 @@ def _parts(text: str, excel_serials: bool) -> tuple[str, int, int, int] | None:
     return None
 
 
+def _reading(p: tuple[str, int, int, int] | None, order: str) -> dt.date | None:
+    """The date ``p`` gives read one way round, or None when it is not a real date."""
+    if p is None:
+        return None
+    try:
+        if p[0] == "ab":
+            a, b, year = p[1], p[2], p[3]
+            return dt.date(year, b, a) if order == DAY_FIRST else dt.date(year, a, b)
+        return dt.date(p[1], p[2], p[3])
+    except ValueError:
+        return None
+
+
+def _in_order(days: Sequence[dt.date | None]) -> bool:
+    known = [d for d in days if d is not None]
+    return all(a <= b for a, b in zip(known, known[1:]))
+
+
 def parse_date_values(
-    values: Sequence[str], hint: str | None = None, *, excel_serials: bool = False
+    values: Sequence[str],
+    hint: str | None = None,
+    *,
+    excel_serials: bool = False,
+    today: dt.date | None = None,
+    sequence: Sequence[int] | None = None,
+    choice: str | None = None,
 ) -> DateParse:
-    """Read dates the way a UK scheme worker means them, unless the file proves otherwise.
+    """Read dates, and decide which way round nn/nn/yyyy is only on evidence.
 
     ISO (2026-05-14, Google's 2026/05/14 10:32:11 GMT+1) and written months are
-    never ambiguous. For nn/nn/yyyy the column is read day-first (UK) unless a
-    value proves month-first (its second field is above 12) or the survey tool
-    is known to write month-first (``hint="month_first"``: SurveyMonkey,
-    Microsoft Forms); a value whose first field is above 12 proves day-first
-    and beats the hint. Times are dropped. Empty values give ``None`` and no
-    reason (the caller decides whether a date is required).
+    never ambiguous. For nn/nn/yyyy, in this order: a value that can only be
+    read one way (a field above 12) settles the column; then a reading that
+    would put dates in the future loses to one that does not; then, for a
+    tool that appends rows as they are submitted (``sequence``: the row order
+    as indices into ``values``), the reading under which the dates run in
+    order wins; then the user's ``choice``; then the tool's known convention
+    (``hint``). If none settles it the column is ``undecided`` (the caller
+    asks) and is read day-first only to show the question. Times are dropped;
+    empty values give ``None`` and no reason.
     """
+    today = today or dt.date.today()
     parts = [_parts(str(v).strip(), excel_serials) for v in values]
     day_proof = any(p and p[0] == "ab" and p[1] > 12 for p in parts)
     month_proof = any(p and p[0] == "ab" and p[2] > 12 for p in parts)
+    ambiguous = any(p and p[0] == "ab" and p[1] <= 12 and p[2] <= 12 and p[1] != p[2]
+                    for p in parts)
+    undecided = False
+    evidence = ""
     if day_proof:
-        order = "day_first"
-    elif month_proof or hint == "month_first":
-        order = "month_first"
+        order, evidence = DAY_FIRST, "a date in the file can only be day/month/year"
+    elif month_proof:
+        order, evidence = MONTH_FIRST, "a date in the file can only be month/day/year"
+    elif not ambiguous:
+        order = DAY_FIRST
     else:
-        order = "day_first"
-    ambiguous = any(p and p[0] == "ab" and p[1] <= 12 and p[2] <= 12 for p in parts)
-    shape = "day/month/year" if order == "day_first" else "month/day/year"
+        readings = {o: [_reading(p, o) for p in parts] for o in DATE_ORDERS}
+        future = {o: any(d is not None and d > today for d in readings[o]) for o in DATE_ORDERS}
+        # Order is evidence only over three or more different dates: with two, a
+        # file sorted some other way would run in order by chance half the time.
+        usable = sequence is not None and len(set(sequence)) >= 3
+        ordered = {o: usable and _in_order([readings[o][i] for i in sequence])
+                   for o in DATE_ORDERS}
+        if future[DAY_FIRST] != future[MONTH_FIRST]:
+            order = MONTH_FIRST if future[DAY_FIRST] else DAY_FIRST
+            evidence = "the other way round some dates would be in the future"
+        elif ordered[DAY_FIRST] != ordered[MONTH_FIRST]:
+            order = DAY_FIRST if ordered[DAY_FIRST] else MONTH_FIRST
+            evidence = "only this way round do the survey tool's timestamps run in order"
+        elif choice in DATE_ORDERS:
+            order, evidence = choice, "you chose it"
+        elif hint in DATE_ORDERS:
+            order, evidence = hint, "the survey tool writes dates this way"
+        else:
+            order, undecided = DAY_FIRST, True
+    shape = "day/month/year" if order == DAY_FIRST else "month/day/year"
     dates: list[dt.date | None] = []
     reasons: list[str | None] = []
     for value, p in zip(values, parts):
@@ -330,8 +422,8 @@ def parse_date_values(
             )
             continue
         if p[0] == "ab":
-            a, b, year = p[1], p[2], p[3]
-            day, month = (a, b) if order == "day_first" else (b, a)
+            a, b = p[1], p[2]
+            day, month = (a, b) if order == DAY_FIRST else (b, a)
             if month > 12 and day <= 12:
                 dates.append(None)
                 reasons.append(
@@ -339,26 +431,43 @@ def parse_date_values(
                     f"{shape}: check which way round it is written"
                 )
                 continue
-        else:
-            year, month, day = p[1], p[2], p[3]
-        try:
-            dates.append(dt.date(year, month, day))
-            reasons.append(None)
-        except ValueError:
-            dates.append(None)
-            reasons.append(f"'{text}' is not a real date (read as {shape})")
-    return DateParse(dates, reasons, order, day_proof or month_proof, ambiguous)
+        day_read = _reading(p, order)
+        dates.append(day_read)
+        reasons.append(None if day_read else f"'{text}' is not a real date (read as {shape})")
+    return DateParse(dates, reasons, order, day_proof or month_proof, ambiguous, undecided,
+                     evidence)
+
+
+def date_examples(values: Sequence[str], limit: int = 4) -> list[tuple[str, str, str]]:
+    """A few dates that read differently either way round: (as written, day-first, month-first)."""
+    out: list[tuple[str, str, str]] = []
+    for value in values:
+        p = _parts(str(value).strip(), False)
+        if p and p[0] == "ab" and p[1] <= 12 and p[2] <= 12 and p[1] != p[2]:
+            first, second = _reading(p, DAY_FIRST), _reading(p, MONTH_FIRST)
+            if first and second:
+                out.append((str(value).strip(), _uk(first), _uk(second)))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _date_column(
-    series: pd.Series, hint: str | None, excel_serials: bool, today: dt.date
+    series: pd.Series, hint: str | None, excel_serials: bool, today: dt.date,
+    in_submission_order: bool = False, choice: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, DateParse]:
     """Dates (datetime64[D], NaT when none) and reasons per row, each distinct text parsed once."""
     codes, uniques = pd.factorize(series)
     if len(uniques) > 2000:
         # Survey tools stamp every row to the second: parse dates, not timestamps.
         codes, uniques = pd.factorize(series.str.replace(_TIME_PART, "", regex=True))
-    parsed = parse_date_values([str(u) for u in uniques], hint, excel_serials=excel_serials)
+    sequence = None
+    if in_submission_order:
+        # Row order as unique indices, repeats of the same date dropped.
+        change = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.array([], bool)
+        sequence = codes[change].tolist()
+    parsed = parse_date_values([str(u) for u in uniques], hint, excel_serials=excel_serials,
+                               today=today, sequence=sequence, choice=choice)
     reasons = np.array(parsed.reasons, dtype=object)
     for i, day in enumerate(parsed.dates):
         if day is not None and day > today:
@@ -481,7 +590,7 @@ def _candidates(texts: Iterable[str]) -> list[str]:
         out.append(text)
         if m := re.search(r"\[([^\]]+)\]\s*$", text):
             out.append(m[1])
-        for separator in (" - ", " \u2013 ", ": ", " | "):
+        for separator in (" - ", " \u2013 ", ": ", " | ", "-", "\u2013"):
             if separator in text:
                 out.append(text.rsplit(separator, 1)[1])
                 out.append(text.split(separator, 1)[1])
@@ -491,6 +600,27 @@ def _candidates(texts: Iterable[str]) -> list[str]:
         if " - " in text:
             out.append(text.split(" - ", 1)[0])
     return [t for t in out if t.strip()]
+
+
+def _cut_short(texts: Iterable[str], index: dict[str, str]) -> str | None:
+    """The one question a heading cut short with "..." starts, if exactly one.
+
+    Why: Qualtrics and SurveyMonkey shorten long question texts in headers.
+    At least 20 letters must be left so a short fragment never matches.
+    """
+    pieces = [piece for text in _candidates(texts)
+              for piece in (text, *re.split(r"(?<=\.\.\.)\s*[-\u2013]\s*", text))]
+    for text in pieces:
+        text = text.strip()
+        if not text.endswith(("...", "\u2026")):
+            continue
+        start = normalise_header(text.rstrip(".\u2026 "))
+        if len(start) < 20:
+            continue
+        codes = {code for key, code in index.items() if key.startswith(start)}
+        if len(codes) == 1:
+            return codes.pop()
+    return None
 
 
 @cache
@@ -568,7 +698,12 @@ def match_columns(
                     chosen.append((2, found, "matched", f"by {how}"))
                     break
             else:
-                chosen.append((3, None, "not recognised", ""))
+                found = _cut_short(parsed.match_texts[j], index)
+                if found:
+                    chosen.append((2, found, "matched", "by the start of its heading (cut "
+                                   "short with ...)"))
+                else:
+                    chosen.append((3, None, "not recognised", ""))
     completion = parsed.completion_column
     explicit = any(code == "completed_on" for _, code, _, _ in chosen)
     if (
@@ -579,6 +714,16 @@ def match_columns(
         and chosen[completion][0] >= 2
     ):
         chosen[completion] = (2, "completed_on", "matched", "the survey tool's completion time")
+    reference = parsed.reference_column
+    if (
+        kind == "survey"
+        and reference is not None
+        and not any(code == "respondent_ref" for _, code, _, _ in chosen)
+        and chosen[reference][0] >= 2
+        and parsed.rows[reference].str.strip().ne("").any()
+    ):
+        chosen[reference] = (2, "respondent_ref", "matched",
+                             "the survey tool's own reference for the person")
     # One column per code: the best priority, then the leftmost.
     winner: dict[str, int] = {}
     for j, (priority, code, _, _) in enumerate(chosen):
@@ -782,9 +927,18 @@ def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
 
 
 def _check_survey(
-    store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str
+    store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str,
+    dates: str | None = None,
 ) -> _Checked:
     rows = _Rows(parsed)
+    used = {c.position for c in columns if c.code}
+    for position, column, reason in parsed.tool_set_aside:
+        rows.add_rows([position], column, reason)
+    for position, column in parsed.unreadable:
+        if column in used:
+            rows.add_rows([position], column, "this cell holds characters that are not "
+                          "readable text (the file is UTF-8 but this cell is not): retype it, "
+                          "save the file as CSV UTF-8 and upload again")
     data = parsed.rows
     n = len(data)
     warnings = _unrecognised_warning(columns)
@@ -814,20 +968,34 @@ def _check_survey(
                                "reference (your own ID for them)", None)
             rows.add(j, missing.astype(object))
         elif code == "completed_on":
-            hint = parsed.date_order_hint if j == parsed.completion_column else None
-            stamps, reasons, how = _date_column(series, hint, parsed.source == "xlsx", today)
+            tool_column = j == parsed.completion_column
+            hint = parsed.date_order_hint if tool_column else None
+            stamps, reasons, how = _date_column(
+                series, hint, parsed.source == "xlsx", today,
+                in_submission_order=tool_column and parsed.submission_order, choice=dates,
+            )
+            if how.undecided:
+                examples = date_examples(series.unique().tolist())
+                shown = "; ".join(f"'{t}' is {a} day-first, {b} month-first"
+                                  for t, a, b in examples[:3])
+                raise _Refused(
+                    f"The dates in '{c.header}' could be day/month/year or month/day/year, "
+                    f"and nothing in the file says which ({shown}), so nothing was stored. "
+                    "Say which: on the Upload page pick the way round, or on the command "
+                    "line add --dates day-first or --dates month-first.",
+                    date_question={"column": c.header, "layout": parsed.layout,
+                                   "examples": [list(e) for e in examples]},
+                )
             empty = np.flatnonzero(np.isnat(stamps) & pd.isna(reasons))
             reasons[empty] = "the date completed is missing"
             rows.add(j, reasons)
             frame["completed_on"] = stamps
             if how.ambiguous and not how.proven:
-                shape = "day/month/year (UK)" if how.order == "day_first" else (
-                    "month/day/year, the way " + parsed.layout_name.replace("a ", "", 1)
-                    + " writes them"
-                )
+                shape = "day/month/year" if how.order == "day_first" else "month/day/year"
                 warnings.append(
                     f"Dates in '{c.header}' could be read either way round; they were read "
-                    f"as {shape}. If that is wrong, use dates like 2026-05-14."
+                    f"as {shape} because {how.evidence}. If that is wrong, say so with "
+                    "--dates (or on the Upload page) and upload again."
                 )
         elif code in ATTRIBUTE_COLUMNS or code == "respondent_type":
             codes, values, reasons = _map_unique(series, lambda t, k=code: attribute_value(k, t))
@@ -964,6 +1132,8 @@ def _run(
     uploaded_by: str | None,
     dry_run: bool,
     max_upload_mb: float | None,
+    dates: str | None = None,
+    accept_partial: bool = False,
 ) -> IngestResult:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -972,6 +1142,7 @@ def _run(
     sha = hashlib.sha256(data).hexdigest()
     parsed = None
     columns: list[ColumnMatch] = []
+    lost: list[dict[str, object]] = []
     try:
         if not dry_run:
             store.ensure()
@@ -979,10 +1150,29 @@ def _run(
         base["scheme_id"] = scheme_id
         parsed = _read(data, file_name, max_upload_mb)
         saved = store.saved_mappings(scheme_id) if scheme_id else {}
+        remembered = {k: saved.pop(k) for k in list(saved) if k.startswith(DATES_KEY)}
+        dates = _date_choice(dates) or remembered.get(dates_key(parsed.layout))
         columns = match_columns(parsed, kind, saved, mapping)
+        lost = unmatched_questions(parsed, columns) if kind == "survey" else []
         _check_columns(parsed, columns, kind, scheme_id)
-        checker = _check_survey if kind == "survey" else _check_activity
-        checked = checker(store, parsed, columns, scheme_id)
+        if kind == "survey":
+            _refuse_numeric_export(parsed, columns)
+            checked = _check_survey(store, parsed, columns, scheme_id, dates)
+        else:
+            checked = _check_activity(store, parsed, columns, scheme_id)
+        columns = _with_examples(columns, checked.frame)
+        total, kept = _question_cells(parsed, columns, lost)
+        partial = total > 0 and kept * 2 < total
+        if partial and not accept_partial and not dry_run:
+            raise _Refused(
+                f"Only {kept:,} of the {total:,} answers to questions in this file would be "
+                "stored: " + "; ".join(str(q["cost"]) for q in lost[:5]) + ". Nothing was "
+                "stored. Map those columns to their questions on the Upload page, or, if "
+                "leaving them out is right, confirm it (on the command line add "
+                "--accept-partial).",
+                unmatched_questions=lost, partial=True, question_cells=total,
+                stored_question_cells=kept,
+            )
         if strict and checked.problems:
             bad = int(checked.rows.bad.sum())
             raise _Refused(
@@ -1000,11 +1190,13 @@ def _run(
                 extra["rejected"] = len({p.row for p in refusal.problems})
         return _refused_result(
             cls, refusal.message, problems=refusal.problems, columns=columns, sha256=sha,
-            **base, **extra,
+            **base, **{"unmatched_questions": lost, **extra, **refusal.extra},
         )
     rows_read = len(parsed.rows)
     common = dict(
-        layout=parsed.layout, columns=columns, rows_read=rows_read, sha256=sha, **base
+        layout=parsed.layout, columns=columns, rows_read=rows_read, sha256=sha,
+        unmatched_questions=lost, partial=partial, question_cells=total,
+        stored_question_cells=kept, **base
     )
     earlier = store.upload_with_checksum(scheme_id, sha, kind) if store.exists() else None
     if earlier is not None:
@@ -1133,6 +1325,141 @@ def _stored_message(result: IngestResult, parsed: readers.ParsedExport, dry_run:
     return " ".join(parts)
 
 
+DATES_KEY = "dates:"
+
+
+def dates_key(layout: str) -> str:
+    """The saved-mapping key remembering a scheme's date order for one survey tool."""
+    return DATES_KEY + layout
+
+
+def _date_choice(text: str | None) -> str | None:
+    """ "day-first" / "day_first" / "month-first" -> the code, None when not given."""
+    if not text:
+        return None
+    code = text.strip().lower().replace("-", "_")
+    if code not in DATE_ORDERS:
+        raise ValueError(f"dates must be day-first or month-first, not {text!r}")
+    return code
+
+
+def _item_label(code: str, value: int) -> str:
+    labels = dict(bank().item(code).scale.values)
+    return f"{labels[value]} ({value})" if value in labels else str(value)
+
+
+def _attribute_label(code: str, value: str) -> str:
+    if code not in bank().attribute_codes:
+        return value
+    labels = dict(bank().attribute(code).labels)
+    return labels.get(value, value)
+
+
+def _with_examples(columns: list[ColumnMatch], frame: pd.DataFrame) -> list[ColumnMatch]:
+    """Each used column with up to three values as they would be stored, in words."""
+    out = []
+    for c in columns:
+        examples: tuple[str, ...] = ()
+        if c.code == "respondent_ref":
+            examples = ("kept as a private key, never as written",)
+        elif c.code and c.code in frame.columns and len(frame):
+            values = frame[c.code].dropna().drop_duplicates().head(3).tolist()
+            c = replace(c, examples=())
+            if c.code == "completed_on":
+                examples = tuple(_uk(pd.Timestamp(v).date()) for v in values)
+            elif c.code in bank().item_codes:
+                examples = tuple(_item_label(c.code, int(v)) for v in values)
+            else:
+                examples = tuple(_attribute_label(c.code, str(v)) for v in values)
+        out.append(replace(c, examples=examples))
+    return out
+
+
+_QUESTION_WORDS = re.compile(r"[a-z]{2,}", re.I)
+
+
+def unmatched_questions(
+    parsed: readers.ParsedExport, columns: list[ColumnMatch]
+) -> list[dict[str, object]]:
+    """Columns that look like survey questions but match none, with what they would cost.
+
+    A column looks like a question when it is not the tool's own, its heading
+    has three or more words (or a question mark), and it holds answers.
+    Matrix statements under one stem are told as one cost.
+    """
+    found = []
+    for c in columns:
+        if c.status != "not recognised":
+            continue
+        heading = c.header
+        if not (len(_QUESTION_WORDS.findall(heading)) >= 3 or heading.rstrip().endswith("?")):
+            continue
+        cells = int(parsed.rows[c.position].str.strip().ne("").sum())
+        if cells:
+            texts = parsed.match_texts[c.position]
+            stem = ""
+            if len(texts) > 1 and " - " in texts[-1]:
+                stem = texts[-1].split(" - ", 1)[0]
+            elif m := re.match(r"^(.*?)\s*\[[^\]]+\]\s*$", heading):
+                stem = m[1]
+            elif " - " in heading:
+                stem = heading.split(" - ", 1)[0]
+            found.append({"column": c.letter, "header": heading, "cells": cells, "stem": stem})
+    groups: dict[str, list[dict[str, object]]] = {}
+    for f in found:
+        groups.setdefault(str(f["stem"]) or str(f["header"]), []).append(f)
+    for stem, members in groups.items():
+        cells = sum(int(m["cells"]) for m in members)
+        if len(members) > 1:
+            cost = (f"the {len(members)} statements under '{stem}' would not be stored "
+                    f"({cells:,} answers)")
+        else:
+            cost = f"'{members[0]['header']}' would not be stored ({cells:,} answers)"
+        for m in members:
+            m["cost"] = cost
+    return found
+
+
+def _question_cells(
+    parsed: readers.ParsedExport, columns: list[ColumnMatch], lost: list[dict[str, object]]
+) -> tuple[int, int]:
+    """Answers to questions the file holds, and how many of them match a question."""
+    items = set(bank().item_codes)
+    kept = sum(int(parsed.rows[c.position].str.strip().ne("").sum())
+               for c in columns if c.code in items)
+    return kept + sum(int(q["cells"]) for q in lost), kept
+
+
+def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMatch]) -> None:
+    """Refuse Qualtrics' "numeric values" export: its numbers are Qualtrics' own codes.
+
+    Why: Qualtrics numbers choices in the order they were built (and recodes
+    them at will), so "4" is not our "Agree". When the categorical questions
+    about the person hold only numbers, the file carries no labels to check.
+    """
+    if parsed.layout != "qualtrics":
+        return
+    categorical = [c for c in columns if c.code in ("respondent_type", "completed_by",
+                                                     "support_type", "age_band", "gender",
+                                                     "ethnicity", "primary_need")]
+    labelled = [c for c in columns if c.code in bank().item_codes
+                and bank().item(c.code).scale.labelled]
+    checked = categorical or labelled
+    if not checked:
+        return
+    for c in checked:
+        values = parsed.rows[c.position].str.strip()
+        values = values[values.ne("")]
+        if len(values) == 0 or not values.str.fullmatch(r"-?\d+").all():
+            return
+    raise _Refused(
+        "This Qualtrics export holds numbers in place of the answers (it was exported with "
+        "'Use numeric values'), and Qualtrics' numbers are not ours, so nothing was stored. "
+        "In Qualtrics, go to Data & Analysis > Export & Import > Export data, choose CSV "
+        "with 'Use choice text', and upload that file."
+    )
+
+
 def _check_columns(
     parsed: readers.ParsedExport, columns: list[ColumnMatch], kind: str, scheme_id: str | None
 ) -> None:
@@ -1227,15 +1554,20 @@ def ingest_bytes(
     uploaded_by: str | None = None,
     *,
     max_upload_mb: float | None = None,
+    dates: str | None = None,
+    accept_partial: bool = False,
 ) -> IngestResult:
     """Check and store one uploaded file in one transaction (the Upload page's confirm).
 
     ``mapping`` overrides what columns mean: normalised header (see
     :attr:`ColumnMatch.key`) -> item or attribute code, or ``""`` to ignore the
     column. ``max_upload_mb`` overrides the register's upload limit (benchmarks).
+    ``dates`` ("day_first" / "month_first") says which way round dates are when
+    the file cannot tell; ``accept_partial`` confirms storing a file of which
+    less than half of the question cells match a question.
     """
     return _run(store, data, file_name, scheme_id, kind, strict, mapping, uploaded_by,
-                False, max_upload_mb)
+                False, max_upload_mb, dates, accept_partial)
 
 
 def preview(
@@ -1247,9 +1579,15 @@ def preview(
     mapping: dict[str, str] | None = None,
     *,
     strict: bool = False,
+    dates: str | None = None,
 ) -> Preview:
-    """Everything :func:`ingest_bytes` does, then roll back: what an upload would give."""
-    result = _run(store, data, file_name, scheme_id, kind, strict, mapping, None, True, None)
+    """Everything :func:`ingest_bytes` does, then roll back: what an upload would give.
+
+    A file storing less than half its question cells is not refused here but
+    marked ``partial``: the page asks the user to confirm before storing.
+    """
+    result = _run(store, data, file_name, scheme_id, kind, strict, mapping, None, True, None,
+                  dates)
     assert isinstance(result, Preview)
     return result
 
@@ -1264,6 +1602,8 @@ def ingest_path(
     mapping: dict[str, str] | None = None,
     *,
     max_upload_mb: float | None = None,
+    dates: str | None = None,
+    accept_partial: bool = False,
 ) -> IngestResult:
     """Upload a file from disk (the command line). Refuses a missing or too-big file unread."""
     path = Path(path)
@@ -1277,7 +1617,8 @@ def ingest_path(
     except readers.RefusedFile as exc:
         return IngestResult(refused=True, file_name=path.name, kind=kind, message=str(exc))
     return ingest_bytes(store, path.read_bytes(), path.name, scheme_id, kind, strict, mapping,
-                        uploaded_by, max_upload_mb=max_upload_mb)
+                        uploaded_by, max_upload_mb=max_upload_mb, dates=dates,
+                        accept_partial=accept_partial)
 
 
 # -------------------------------------------------------- scheme register ---

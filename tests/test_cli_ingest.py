@@ -138,3 +138,56 @@ def test_schemes_with_bad_file_exits_2(db: Path, tmp_path: Path) -> None:
     done = _kpi(db, "schemes", str(path), "--json")
     assert done.returncode == 2
     assert json.loads(done.stdout)["refused"] is True
+
+
+AMBIGUOUS = (
+    b"Your reference,Date completed,Who is answering?\n"
+    b"R1,04/03/2026,I use Shared Lives\nR2,06/01/2026,I use Shared Lives\n"
+)
+
+
+def test_ambiguous_dates_exit_2_naming_dates_then_dates_day_first_stores(
+    db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ambiguous.csv"
+    path.write_bytes(AMBIGUOUS)
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    assert done.returncode == 2, done.stderr
+    result = json.loads(done.stdout)
+    assert "--dates day-first" in result["message"] and _responses(db) == 0
+    assert result["date_question"]["examples"][0] == ["04/03/2026", "4 March 2026",
+                                                      "3 April 2026"]
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--dates", "day-first", "--json")
+    assert done.returncode == 0, done.stderr
+    stored = Store(db).query("SELECT completed_on FROM responses ORDER BY source_row")
+    assert [d.date().isoformat() for d in stored["completed_on"]] == ["2026-03-04", "2026-01-06"]
+
+
+LOSSY = (
+    b"Your reference,Date completed,Who is answering?,How often do you feel lonely?,"
+    b"Thinking about the last month - I went out with friends,"
+    b"Thinking about the last month - I saw my family,"
+    b"Thinking about the last month - I did a hobby\n"
+    b"R1,14/05/2026,I use Shared Lives,Never,Agree,Agree,Disagree\n"
+    b"R2,15/05/2026,I use Shared Lives,Often or always,Agree,Disagree,Agree\n"
+)
+
+
+def test_unmatched_questions_are_named_with_their_cost_and_partial_needs_accept(
+    db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "lossy.csv"
+    path.write_bytes(LOSSY)
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    assert done.returncode == 2, done.stderr
+    result = json.loads(done.stdout)
+    lost = result["unmatched_questions"]
+    assert [q["column"] for q in lost] == ["E", "F", "G"]
+    assert "the 3 statements under 'Thinking about the last month' would not be stored" in (
+        lost[0]["cost"])
+    assert "--accept-partial" in result["message"] and _responses(db) == 0
+    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--accept-partial", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["accepted"] == 2 and len(result["unmatched_questions"]) == 3
+    assert (result["question_cells"], result["stored_question_cells"]) == (8, 2)

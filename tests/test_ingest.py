@@ -285,7 +285,7 @@ def test_the_set_aside_rows_fixed_and_uploaded_again_are_stored(store: Store) ->
     first = ingest_bytes(store, BAD_ROWS, "results.csv", SCHEME)
     fixed = first.set_aside.copy()
     fixed["How often do you feel lonely?"] = "Never"
-    fixed["Date completed"] = "01/05/2026"
+    fixed["Date completed"] = "2026-05-01"
     fixed["Your reference"] = fixed["Your reference"].replace("", "R7")
     fixed["Who is answering?"] = "I use Shared Lives"
     fixed = fixed[fixed["Row in your file"] != 12]

@@ -550,13 +550,13 @@ def test_a_date_written_either_way_round_reads_the_same_when_provable(
 
 @settings(max_examples=100, deadline=None)
 @given(day=_DAYS.filter(lambda d: d.day <= 12 and d.day != d.month))
-def test_an_unprovable_date_is_uk_day_first_unless_the_tool_writes_month_first(
-    day: dt.date,
-) -> None:
+def test_an_unprovable_date_is_asked_unless_the_tool_or_the_user_says(day: dt.date) -> None:
     text = f"{day.day:02d}/{day.month:02d}/{day.year}"
-    assert parse_date_values([text]).dates == [day]
+    assert parse_date_values([text]).undecided
+    assert parse_date_values([text], choice="day_first").dates == [day]
     swapped = dt.date(day.year, day.day, day.month)
     assert parse_date_values([text], "month_first").dates == [swapped]
+    assert not parse_date_values([text], "month_first").undecided
 
 
 def test_google_timestamp_with_zone_parses() -> None:
@@ -600,14 +600,18 @@ def test_surveymonkey_dates_that_prove_day_first_beat_the_tools_habit(store: Sto
     assert _stored_dates(store) == [dt.date(2026, 3, 4), dt.date(2026, 5, 14)]
 
 
-def test_template_dates_that_could_be_either_way_are_uk_day_first(store: Store) -> None:
+def test_template_dates_that_could_be_either_way_are_asked_not_guessed(store: Store) -> None:
     data = (
         b"Your reference,Date completed,Who is answering?\n"
         b"R1,04/03/2026,I use Shared Lives\nR2,06/01/2026,I use Shared Lives\n"
     )
     result = ingest_bytes(store, data, "t.csv", SCHEME)
+    assert result.refused and _stored_dates(store) == []
+    assert "--dates day-first" in result.message
+    assert result.date_question["examples"][0] == ["04/03/2026", "4 March 2026", "3 April 2026"]
+    again = ingest_bytes(store, data, "t.csv", SCHEME, dates="day-first")
     assert _stored_dates(store) == [dt.date(2026, 3, 4), dt.date(2026, 1, 6)]
-    assert any("day/month/year (UK)" in w for w in result.warnings)
+    assert any("you chose it" in w for w in again.warnings)
 
 
 def test_surveymonkey_rows_set_aside_fixed_and_uploaded_again_keep_their_dates(

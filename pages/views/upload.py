@@ -119,6 +119,8 @@ def mapping_frame(columns: list[ColumnMatch]) -> pd.DataFrame:
             "Read as": [target_words(m.code) for m in columns],
             "Status": [status(m) for m in columns],
             "Code": [m.code or "" for m in columns],
+            "What it became": [m.became for m in columns],
+            "Stored as (first three values)": ["; ".join(m.examples) for m in columns],
         }
     )
 
@@ -255,6 +257,19 @@ def _widget_prefix(choice: Choice) -> str:
     return f"upload_map_{choice.kind}_{choice.sha[:12]}_"
 
 
+def _dates_key(choice: Choice) -> str:
+    return f"upload_dates_{choice.sha[:12]}"
+
+
+def _dates_choice(choice: Choice) -> str | None:
+    """Which way round the user said this file's dates are (None until asked and answered).
+
+    Kept under a key of its own: the question's radio is not drawn once it is
+    answered, and Streamlit forgets the state of a widget it does not draw.
+    """
+    return DATE_CHOICES.get(st.session_state.get(_dates_key(choice) + "_chosen") or "")
+
+
 def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     """Preview once per file, scheme, kind, mapping and store revision (this session only)."""
     key = (
@@ -264,6 +279,7 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
         choice.kind,
         tuple(sorted(mapping.items())),
         c.revision(),
+        _dates_choice(choice),
     )
     held = st.session_state.get("_upload_preview")
     if held and held[0] == key:
@@ -271,7 +287,7 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     with st.spinner("Reading the file…"):
         result = ingest.preview(
             c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
-            mapping=mapping or None,
+            mapping=mapping or None, dates=_dates_choice(choice),
         )
     st.session_state["_upload_preview"] = (key, result)
     return result
@@ -306,6 +322,44 @@ def _mapping_widgets(choice: Choice, result: Preview, saved: dict[str, str]) -> 
             key=prefix + key,
         )
     return True
+
+
+DAY_FIRST_WORDS = "Day first (UK: 04/03 is 4 March)"
+MONTH_FIRST_WORDS = "Month first (US: 04/03 is April 3)"
+DATE_CHOICES = {DAY_FIRST_WORDS: "day_first", MONTH_FIRST_WORDS: "month_first"}
+
+
+def _date_question(choice: Choice, result: IngestResult) -> None:
+    """Ask which way round the dates are, showing a few of them read both ways."""
+    question = result.date_question or {}
+    st.markdown(f"**Which way round are the dates in “{question.get('column', '')}”?**")
+    st.caption("Nothing in the file says whether these dates are day first or month first, "
+               "so we ask rather than guess. Your answer is remembered for this scheme and "
+               "this survey tool.")
+    st.dataframe(
+        pd.DataFrame(question.get("examples") or [],
+                     columns=["In your file", "Read day first", "Read month first"]),
+        hide_index=True, key="upload_date_examples",
+    )
+    key = _dates_key(choice)
+
+    def keep() -> None:
+        st.session_state[key + "_chosen"] = st.session_state.get(key)
+
+    st.radio("The dates are written", list(DATE_CHOICES), index=None, key=key, on_change=keep)
+
+
+def _lost_questions(result: IngestResult) -> None:
+    """Columns that look like questions but match none: named, with what they would cost."""
+    costs = list(dict.fromkeys(str(q["cost"]) for q in result.unmatched_questions))
+    if not costs:
+        return
+    st.warning(
+        "These columns look like survey questions but match none of ours, so their answers "
+        "would not be stored: " + "; ".join(costs) + ". Map them to their questions above "
+        "if they are ours.",
+        icon=":material/report:",
+    )
 
 
 def _counts(result: IngestResult, to_store: str) -> None:
@@ -405,6 +459,10 @@ def _check(choice: Choice) -> None:
             },
         )
     has_hand = _mapping_widgets(choice, result, saved)
+    _lost_questions(result)
+    if result.date_question:
+        _date_question(choice, result)
+        return
     if result.refused:
         st.error(result.message, icon=":material/block:")
         _problems(result, stem, "upload_preview")
@@ -430,6 +488,14 @@ def _check(choice: Choice) -> None:
         st.warning(blocked, icon=":material/info:")
     else:
         st.markdown(result.message)
+    partial_ok = True
+    if getattr(result, "partial", False):
+        st.warning(
+            f"Only {result.stored_question_cells:,} of the {result.question_cells:,} answers to "
+            "questions in this file would be stored.",
+            icon=":material/warning:",
+        )
+        partial_ok = st.checkbox("I know, store the rest anyway", key="upload_accept_partial")
     save = False
     if has_hand and choice.scheme_id:
         save = st.checkbox(
@@ -440,13 +506,13 @@ def _check(choice: Choice) -> None:
         "Confirm and store",
         key="upload_confirm",
         type="primary",
-        disabled=blocked is not None,
+        disabled=blocked is not None or not partial_ok,
         icon=":material/cloud_upload:",
     ):
-        _store(choice, mapping, save)
+        _store(choice, mapping, save, result.layout)
 
 
-def _store(choice: Choice, mapping: dict[str, str], save: bool) -> None:
+def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | None = None) -> None:
     """Run the real upload, remember its result for the next run and start afresh."""
     try:
         c.current_scope().check_upload(choice.scheme_id, c.user_scope())
@@ -454,10 +520,15 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool) -> None:
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
                 mapping=mapping or None, uploaded_by=uploaded_by(),
+                dates=_dates_choice(choice), accept_partial=True,
             )
     except (StoreLockedError, ValueError) as exc:
         st.error(str(exc), icon=":material/error:")
         return
+    dates = _dates_choice(choice)
+    if dates and layout and not result.refused and choice.scheme_id:
+        # Remembered for this scheme and tool, so the next export is not asked again.
+        c.store().save_mappings(choice.scheme_id, {ingest.dates_key(layout): dates})
     saved_mapping = False
     if save and not result.refused and choice.scheme_id and mapping:
         c.store().save_mappings(

@@ -21,7 +21,8 @@ import io
 import itertools
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zlib import error as zlib_error
 
 import numpy as np
 import pandas as pd
@@ -30,65 +31,37 @@ import pyarrow.csv as pacsv
 
 from kpi import errors
 from kpi.items import bank
+from kpi.readers import (
+    google_forms,
+    microsoft_forms,
+    plain,
+    qualtrics,
+    smartsurvey,
+    surveymonkey,
+)
+from kpi.readers.base import OURS as _OURS
+from kpi.readers.base import ROW_COLUMN, WHY_COLUMN, Layout
+from kpi.readers.base import key as _key
 
+# Tried in this order; each recognises its tool by evidence only that tool
+# writes (Qualtrics' ImportIds, SurveyMonkey's second header row, ...).
+TOOLS: tuple[Layout, ...] = (
+    qualtrics.LAYOUT, surveymonkey.LAYOUT, google_forms.LAYOUT, microsoft_forms.LAYOUT,
+    smartsurvey.LAYOUT,
+)
+_BY_CODE = {layout.code: layout for layout in (*TOOLS, plain.TEMPLATE, plain.EXCEL)}
 # Layout code -> how we name it to the user.
-LAYOUTS = {
-    "template": "a CSV file with one header row",
-    "google_forms": "a Google Forms export",
-    "microsoft_forms": "a Microsoft Forms export",
-    "surveymonkey": "a SurveyMonkey export",
-    "qualtrics": "a Qualtrics export",
-    "smartsurvey": "a SmartSurvey export",
-    "excel": "an Excel workbook with one header row",
-}
+LAYOUTS = {code: layout.name for code, layout in _BY_CODE.items()}
 
-# Columns we add to the rows we hand back to fix; ignored when re-uploaded.
-ROW_COLUMN = "Row in your file"
-WHY_COLUMN = "Why set aside"
+__all__ = ["LAYOUTS", "ROW_COLUMN", "WHY_COLUMN", "ParsedExport", "RefusedFile", "read_export",
+           "_OURS"]
 
 
-def _key(text: object) -> str:
-    """A metadata header as we compare it: letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
-
-
-# Each survey tool's own columns (keys as :func:`_key` makes them). They are
-# the tool's bookkeeping, never survey answers: ignored, never "not recognised".
-_OURS = {_key(ROW_COLUMN), _key(WHY_COLUMN)}
-_METADATA = {
-    "google_forms": {"timestamp", "emailaddress", "score", "username"},
-    "microsoft_forms": {
-        "id", "starttime", "completiontime", "email", "name", "lastmodifiedtime",
-        "totalpoints", "quizfeedback", "gradepostedtolearners", "gradetime",
-    },
-    "surveymonkey": {
-        "respondentid", "collectorid", "startdate", "enddate", "ipaddress",
-        "emailaddress", "firstname", "lastname",
-    },
-    "qualtrics": {
-        "startdate", "enddate", "status", "ipaddress", "progress", "durationinseconds",
-        "finished", "recordeddate", "responseid", "recipientlastname",
-        "recipientfirstname", "recipientemail", "externalreference",
-        "externaldatareference", "locationlatitude", "locationlongitude",
-        "distributionchannel", "userlanguage",
-    },
-    "smartsurvey": {"userid", "started", "ended", "ipaddress", "uniqueid", "trackinglink"},
-}
-_CUSTOM_DATA = re.compile(r"^customdata\d+$")
-# The tool's own "when was this completed" column, best first.
-_COMPLETION = {
-    "google_forms": ("timestamp",),
-    "microsoft_forms": ("completiontime",),
-    "surveymonkey": ("enddate",),
-    "qualtrics": ("recordeddate", "enddate"),
-    "smartsurvey": ("ended",),
-}
-# How each tool writes its completion timestamp when it is ambiguous.
-# SurveyMonkey and Microsoft Forms default to US month-first; proof in the
-# values themselves (a first field above 12) still wins, see kpi.ingest.
-_DATE_HINT = {"surveymonkey": "month_first", "microsoft_forms": "month_first"}
-# SurveyMonkey's second header row under a single (non-matrix) question.
-_SM_SINGLE = {"response", "openendedresponse", ""}
+# Why caps: a survey export of our questions has well under 100 columns; a
+# hostile or broken file can claim a used range of 16,384 x 1,048,576 cells,
+# which a dense reader would allocate whole and abort the server for everyone.
+MAX_COLUMNS = 500
+MAX_CELLS = 8_000_000
 
 
 class RefusedFile(errors.RefusedFile):
@@ -120,6 +93,14 @@ class ParsedExport:
     header_rows: int = 1
     encoding: str | None = None
     delimiter: str | None = None
+    # (row position in ``rows``, column) of cells whose bytes were not text.
+    unreadable: list[tuple[int, int]] = field(default_factory=list)
+    # Row positions the tool itself marks as not a response, with the reason
+    # (Qualtrics' Survey Preview, unfinished responses) and the column saying so.
+    tool_set_aside: list[tuple[int, int, str]] = field(default_factory=list)
+    # The tool's own column that can serve as the person's reference, if any.
+    reference_column: int | None = None
+    submission_order: bool = False
 
     @property
     def layout_name(self) -> str:
@@ -168,6 +149,8 @@ def sniff_kind(data: bytes) -> str:
         return "image"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "text"  # UTF-16 with a byte-order mark (Excel "Unicode text")
+    if _utf16_without_bom(data):
+        return "text"
     if b"\x00" in data[:4096]:
         return "binary"
     return "text"
@@ -220,25 +203,56 @@ def _check_workbook(data: bytes, max_unzipped_mb: float) -> None:
 
 
 # -------------------------------------------------------------------- csv ---
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" / "utf-16-be" when the bytes are UTF-16 text with no byte-order mark.
+
+    Why: Excel's "Unicode Text" and some tools' exports omit the mark; such a
+    file is half NUL bytes, every other byte, which is text and not binary.
+    """
+    head = data[:4096]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if odd > 0.6 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.6 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+_NOT_TEXT = re.compile("[\udc80-\udcff]")
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-16 by BOM, else UTF-8 (BOM or not), else Windows-1252.
+    """Text and encoding: UTF-16 (with or without BOM), else UTF-8, else Windows-1252.
 
     Excel's "Save as CSV" writes Windows-1252 on Windows ("£", "é", curly
-    apostrophes as single bytes); those bytes are rarely valid UTF-8, so trying
-    UTF-8 first and falling back is safe.
+    apostrophes as single bytes); those bytes are rarely valid UTF-8. A file
+    with no valid UTF-8 beyond ASCII is read as Windows-1252 whole; a UTF-8
+    file with a few stray bytes stays UTF-8 and keeps those bytes as
+    surrogates (``surrogateescape``) so that only the cells holding them are
+    reported, not the whole file turned to mojibake.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    if bom_less := _utf16_without_bom(data):
+        return data.decode(bom_less, errors="replace"), bom_less
     try:
         text = data.decode("utf-8-sig")
         return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        pass
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    if any(ord(ch) > 127 and not _NOT_TEXT.match(ch) for ch in set(text)):
+        return text, "utf-8 (some cells not readable)"
+    return data.decode("cp1252", errors="replace"), "cp1252"
 
 
 def _sample_text(data: bytes) -> tuple[str, str]:
     """The first 64 KB as text, and the encoding the whole file probably has."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
         return decode(data)
     chunk = data[:65536]
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
@@ -296,7 +310,7 @@ def _grid_from_records(records: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(columns, dtype=str)
 
 
-def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
+def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str, set[tuple[int, int]]]:
     """Every record of a CSV, header rows included, as text; encoding; delimiter.
 
     Fast path: Arrow's CSV parser with every column declared as a string (so it
@@ -311,16 +325,27 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
     except csv.Error:
         first = []
     width = max((len(r) for r in first), default=1)
+    if width > MAX_COLUMNS:
+        # The sample may cut the header line short: count the whole first line.
+        line = data[: data.find(b"\n") if b"\n" in data[: 1 << 24] else 1 << 24]
+        text_line = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+        width = max(width, len(next(csv.reader([text_line], delimiter=delimiter), [])))
+    _check_width(width)
     if encoding in ("utf-8", "utf-8-sig"):
+        raw = data[3:] if encoding == "utf-8-sig" else data
+        if raw.count(b'"') % 2:
+            _check_quotes(raw.decode("utf-8", errors="replace"), delimiter)
         raw = data[3:] if encoding == "utf-8-sig" else data
         grid = _arrow_grid(raw, delimiter, width)
         if grid is not None:
-            return grid, encoding, delimiter
+            return grid, encoding, delimiter, set()
     text, encoding = decode(data)
+    if text.count('"') % 2:
+        _check_quotes(text, delimiter)
     if encoding == "cp1252":
         grid = _arrow_grid(text.encode("utf-8"), delimiter, width)
         if grid is not None:
-            return grid, encoding, delimiter
+            return grid, encoding, delimiter, set()
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -328,7 +353,43 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str]:
             f"This CSV file could not be read ({exc}). Open it in Excel, save it again "
             "as CSV UTF-8 and upload that."
         ) from None
-    return _grid_from_records(records), encoding, delimiter
+    _check_width(max((len(r) for r in records), default=0))
+    bad: set[tuple[int, int]] = set()
+    if "not readable" in encoding:
+        records, bad = _mark_unreadable(records)
+    return _grid_from_records(records), encoding, delimiter, bad
+
+
+def _check_width(width: int) -> None:
+    """Refuse more columns than any survey export of ours has, before building them."""
+    if width > MAX_COLUMNS:
+        raise RefusedFile(
+            f"This file has {width:,} columns; we read at most {MAX_COLUMNS}, and a survey "
+            "export of these questions has far fewer. Delete the columns you do not need "
+            "(or export only the survey questions), save and upload again."
+        )
+
+
+def _check_quotes(text: str, delimiter: str) -> None:
+    """Refuse a quote that is opened and never closed, naming the row it starts on.
+
+    Why: a CSV reader takes everything after such a quote, to the end of the
+    file, as one cell, so thousands of rows would vanish into it in silence.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" not in str(exc):
+            return  # a stray quote inside a cell: the lenient reader copes
+        raise RefusedFile(
+            f"Row {start} of this file opens a quoted cell (a \" mark) that is never "
+            "closed, so every row after it would be read as part of one cell. Open the "
+            f"file, find the stray \" on row {start}, remove it (or close the quote), "
+            "save and upload again."
+        ) from None
 
 
 def _arrow_grid(raw: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
@@ -370,11 +431,98 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _first_sheet_name(archive: zipfile.ZipFile) -> str:
+    """The member holding the workbook's first sheet (the one calamine reads)."""
+    names = set(archive.namelist())
+    try:
+        book = archive.read("xl/workbook.xml")
+        rid = re.search(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"', book)
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        if rid:
+            for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+                tag = rel.group(0)
+                if re.search(rb'\bId="' + re.escape(rid[1]) + rb'"', tag):
+                    target = re.search(rb'\bTarget="([^"]+)"', tag)[1].decode()
+                    target = target.lstrip("/")
+                    path = target if target.startswith("xl/") else "xl/" + target
+                    if path in names:
+                        return path
+    except (KeyError, TypeError):
+        pass
+    sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet"))
+    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else (
+        sheets[0] if sheets else "")
+
+
+def xlsx_extent(data: bytes) -> tuple[int, int, int]:
+    """Rows and columns the first sheet's cells really reach, and how many cells it holds.
+
+    Why before calamine: it allocates rows x columns of the range the cells
+    span, so one cell at XFD1048576 in a 2 KB file asks for 17 billion cells.
+    The sheet's XML is streamed in chunks (never unpacked whole) and only the
+    cell tags are looked at.
+    """
+    rows = columns = cells = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        name = _first_sheet_name(archive)
+        if not name:
+            return 0, 0, 0
+        with archive.open(name) as member:
+            tail = b""
+            while chunk := member.read(1 << 20):
+                block = tail + chunk
+                # Keep the unfinished end of the block: a tag may straddle chunks.
+                cut = max(block.rfind(b"<"), 0)
+                whole, tail = block[:cut], block[cut:]
+                cells += len(_CELL_TAG.findall(whole))
+                for m in _CELL_REF.finditer(whole):
+                    rows = max(rows, int(m[2]))
+                    columns = max(columns, _column_number(m[1]))
+            cells += len(_CELL_TAG.findall(tail))
+            for m in _CELL_REF.finditer(tail):
+                rows, columns = max(rows, int(m[2])), max(columns, _column_number(m[1]))
+    return rows, columns, cells
+
+
+def _check_extent(data: bytes) -> None:
+    try:
+        rows, columns, cells = xlsx_extent(data)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib_error):
+        raise _refuse_kind("badzip") from None
+    far = f"{_letter(max(columns, 1) - 1)}{rows}"
+    if columns > MAX_COLUMNS:
+        raise RefusedFile(
+            f"This Excel file has cells as far right as column {_letter(columns - 1)} "
+            f"({columns:,} columns, cell {far}); we read at most {MAX_COLUMNS} columns, "
+            "and a survey export of these questions has far fewer. Delete the columns "
+            "you do not need (or clear stray cells far to the right), save and upload again."
+        )
+    if max(rows * columns, cells) > MAX_CELLS:
+        raise RefusedFile(
+            f"This Excel file's cells reach row {rows:,} and column {_letter(columns - 1)} "
+            f"(cell {far}): {max(rows * columns, cells):,} cells, more than the "
+            f"{MAX_CELLS:,} we read at once. Clear stray cells far below the answers, or "
+            "split the file into smaller files (for example one per quarter), and upload each."
+        )
+
+
 def _read_xlsx_grid(data: bytes, max_unzipped_mb: float) -> pd.DataFrame:
     """The first sheet's cells as text (dates as ISO), one record per sheet row."""
     from python_calamine import CalamineWorkbook
 
     _check_workbook(data, max_unzipped_mb)
+    _check_extent(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
@@ -389,74 +537,18 @@ def _read_xlsx_grid(data: bytes, max_unzipped_mb: float) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- layouts ---
-def _detect(rows: list[list[str]], source: str) -> tuple[str, int]:
+def _detect(rows: list[list[str]], source: str) -> tuple[Layout, int]:
     """The export layout and how many header rows it has, from the first rows."""
-    keys0 = {_key(c) for c in rows[0]}
-    position = {_key(c): j for j, c in reversed(list(enumerate(rows[0])))}
-
-    def cell(r: int, key: str) -> str | None:
-        if r >= len(rows) or key not in position:
-            return None
-        return rows[r][position[key]]
-
-    if {"responseid", "startdate"} <= keys0 or {"responseid", "recordeddate"} <= keys0:
-        header_rows = 1
-        for r in (1, 2):
-            below = cell(r, "responseid")
-            import_id = r < len(rows) and any(c.startswith('{"ImportId"') for c in rows[r])
-            if import_id or (below is not None and _key(below) == "responseid"):
-                header_rows = r + 1
-            else:
-                break
-        return "qualtrics", header_rows
-    if {"respondentid", "collectorid"} <= keys0:
-        # The second header row is blank under the tool's own columns.
-        return "surveymonkey", 2 if cell(1, "respondentid") == "" else 1
-    first = next((c for c in rows[0] if c.strip() and _key(c) not in _OURS), "")
-    if _key(first) == "timestamp":
-        return "google_forms", 1
-    if {"id", "starttime", "completiontime"} <= keys0:
-        return "microsoft_forms", 1
-    if {"userid", "started", "ended"} <= keys0:
-        return "smartsurvey", 1
-    return ("excel" if source == "xlsx" else "template"), 1
+    for layout in TOOLS:
+        header_rows = layout.recognise(rows, source)
+        if header_rows:
+            return layout, header_rows
+    return (plain.EXCEL if source == "xlsx" else plain.TEMPLATE), 1
 
 
-def _is_metadata(layout: str, key: str) -> bool:
-    if key in _OURS:
-        return True
-    known = _METADATA.get(layout, set())
-    return key in known or (layout == "surveymonkey" and bool(_CUSTOM_DATA.match(key)))
-
-
-def _columns(layout: str, header: list[list[str]]) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Display header and texts to match, per column, from the header rows."""
-    row0 = [c.strip() for c in header[0]]
-    if layout == "surveymonkey" and len(header) > 1:
-        row1 = [c.strip() for c in header[1]]
-        headers, texts, stem = [], [], ""
-        for top, sub in zip(row0, row1):
-            # A matrix question's stem is written once, over blank cells.
-            stem = top if top or not sub else stem
-            if _key(sub) in _SM_SINGLE:
-                headers.append(stem)
-                texts.append((stem,))
-            else:
-                headers.append(f"{stem} - {sub}" if stem else sub)
-                texts.append((sub, f"{stem} - {sub}"))
-        return headers, texts
-    if layout == "qualtrics" and len(header) > 1:
-        row1 = [c.strip() for c in header[1]]
-        headers, texts = [], []
-        for name, question in zip(row0, row1):
-            if _is_metadata(layout, _key(name)) or not question:
-                headers.append(name)
-                texts.append((name,))
-            else:
-                headers.append(question)
-                texts.append((question, name))
-        return headers, texts
-    return row0, [(c,) for c in row0]
+def layout(code: str) -> Layout:
+    """The layout with this code (for the date conventions the caller needs)."""
+    return _BY_CODE[code]
 
 
 def read_export(
@@ -480,10 +572,11 @@ def read_export(
         )
     kind = sniff_kind(data)
     encoding = delimiter = None
+    bad_cells: set[tuple[int, int]] = set()
     if kind == "zip":
         grid, source = _read_xlsx_grid(data, unzip_limit), "xlsx"
     elif kind == "text":
-        (grid, encoding, delimiter), source = _read_csv_grid(data), "csv"
+        (grid, encoding, delimiter, bad_cells), source = _read_csv_grid(data), "csv"
     else:
         raise _refuse_kind(kind)
 
@@ -497,12 +590,12 @@ def read_export(
         )
     start = int(used_rows[0])
     first_rows = [list(grid.iloc[r]) for r in range(start, min(start + 3, len(grid)))]
-    layout, header_rows = _detect(first_rows, source)
+    tool, header_rows = _detect(first_rows, source)
     header = first_rows[:header_rows]
     # Drop columns with nothing in any row (Excel's trailing empty columns).
     used_columns = np.flatnonzero(filled[start:].any(axis=0))
     header = [[row[j] for j in used_columns] for row in header]
-    headers, texts = _columns(layout, header)
+    headers, texts = tool.columns(header)
     body = filled[start + header_rows :][:, used_columns].any(axis=1)
     keep = np.flatnonzero(body) + start + header_rows
     if len(keep) == 0:
@@ -513,16 +606,16 @@ def read_export(
     rows = grid.iloc[keep, used_columns]
     rows.columns = range(len(used_columns))
     rows = rows.reset_index(drop=True)
-    metadata = [_is_metadata(layout, _key(h)) or _is_metadata(layout, _key(t[-1]))
+    metadata = [tool.is_metadata(_key(h)) or tool.is_metadata(_key(t[-1]))
                 for h, t in zip(headers, texts)]
-    completion = None
-    keys = [_key(t[-1]) if layout == "qualtrics" else _key(h) for h, t in zip(headers, texts)]
-    for wanted in _COMPLETION.get(layout, ()):
-        if wanted in keys:
-            completion = keys.index(wanted)
-            break
+    keys = [_key(t[-1]) for t in texts]
+    completion = next((keys.index(k) for k in tool.completion if k in keys), None)
+    reference = next((keys.index(k) for k in tool.reference if k in keys), None)
+    positions = {int(r): i for i, r in enumerate(keep)}
+    unreadable = sorted((positions[r], int(np.searchsorted(used_columns, c)))
+                        for r, c in bad_cells if r in positions and c in set(used_columns))
     return ParsedExport(
-        layout=layout,
+        layout=tool.code,
         headers=[
             h if h else f"(column {_letter(int(used_columns[j]))}, no heading)"
             for j, h in enumerate(headers)
@@ -532,13 +625,43 @@ def read_export(
         match_texts=texts,
         metadata=metadata,
         completion_column=completion,
-        date_order_hint=_DATE_HINT.get(layout),
+        date_order_hint=tool.date_hint,
         source=source,
         letters=[_letter(int(j)) for j in used_columns],
         header_rows=header_rows,
         encoding=encoding,
         delimiter=delimiter,
+        unreadable=unreadable,
+        tool_set_aside=tool.tool_set_aside(headers, texts, rows),
+        reference_column=reference,
+        submission_order=tool.submission_order,
     )
+
+
+def _mark_unreadable(
+    records: list[list[str]],
+) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """Cells holding bytes that were not UTF-8: shown as Windows-1252, their places noted.
+
+    """
+    bad: set[tuple[int, int]] = set()
+
+    def show(text: str) -> str:
+        return _NOT_TEXT.sub(lambda m: bytes([ord(m[0]) - 0xDC00]).decode("cp1252", "replace"),
+                             text)
+
+    out = []
+    for i, record in enumerate(records):
+        if any(_NOT_TEXT.search(c) for c in record):
+            fixed = []
+            for j, c in enumerate(record):
+                if _NOT_TEXT.search(c):
+                    bad.add((i, j))
+                    c = show(c)
+                fixed.append(c)
+            record = fixed
+        out.append(record)
+    return out, bad
 
 
 def _letter(index: int) -> str:
