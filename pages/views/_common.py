@@ -453,8 +453,11 @@ def filter_bar() -> None:
         for key in ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
         if key in state
     }
-    if st.query_params.to_dict() != wanted:  # most reruns change no filter
-        st.query_params.from_dict(wanted)
+    # Only the sidebar's own keys: the page's choices (see ``url_choice``) stay.
+    params = st.query_params
+    for name, value in wanted.items():
+        if params.get(name) != value:  # most reruns change no filter
+            params[name] = value
 
 
 def current_filters() -> Filters:
@@ -671,15 +674,85 @@ def khi_picker(key: str, *, label: str = "Indicator") -> str:
         for k in catalogue()
         if k.measure != "change" and who in ("both", k.population)
     }
+    url_choice(key, "khi", list(options))
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
-    return st.selectbox(label, list(options), format_func=options.get, key=key)
+    chosen = st.selectbox(label, list(options), format_func=options.get, key=key)
+    keep_in_url("khi", chosen)
+    return chosen
 
 
 def dimension_codes(dimension: str) -> tuple[tuple[str, str], ...]:
     """(stored code, label) of a breakdown's groups, in the order people expect."""
     if dimension == "region":
         return tuple((name, name) for name in bank().region_names)
+    if dimension == "scheme":
+        choices = scheme_choices()
+        return tuple((scheme, choices.names[scheme]) for scheme in choices.ids)
     if dimension in bank().attribute_codes:
         return bank().attribute(dimension).labels
     return ()
+
+
+# ------------------------------------------------------- page choices in the URL ---
+def url_choice(key: str, param: str, options: list[Any] | tuple[Any, ...]) -> None:
+    """Before a page's widget ``key`` is drawn: a new session takes its value from
+    the URL's ``param`` (when it is one of ``options``), so a shared link opens on
+    the same view. Options that are not strings are matched by their text
+    (``None`` is the URL's ``none``)."""
+    state = st.session_state
+    wanted = _param(param)
+    if wanted is None or state.get(_URL_SEEDED + key):
+        return
+    state[_URL_SEEDED + key] = True
+    for option in options:
+        if _url_text(option) == wanted:
+            state[key] = option
+            return
+
+
+def keep_in_url(param: str, value: object) -> None:
+    """After a page's widget: its value in the URL beside the sidebar's filters."""
+    text = _url_text(value)
+    if st.query_params.get(param) != text:
+        st.query_params[param] = text
+
+
+def _url_text(value: object) -> str:
+    return "none" if value is None else str(value)
+
+
+_URL_SEEDED = "_khi_url_seeded_"
+
+
+# ----------------------------------------------------------- downloads in sight ---
+def csv_download(
+    frame: pd.DataFrame, stem: str, key: str, *, label: str = "Download (CSV)"
+) -> None:
+    """A visible CSV download of exactly the table the page shows (hidden cells
+    already empty: the engine's disclosure control), spreadsheet-safe."""
+    from kpi.export import safe_csv
+
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") + ".csv"
+    download_row([
+        Download(label, lambda: safe_csv(frame), name, "text/csv", key, ":material/download:")
+    ])
+
+
+# What a download of a KHI table keeps: the numbers the page shows, by name.
+TABLE_COLUMNS = {
+    "group": "Group", "quarter_label": "Quarter", "n": "Base (answers)", "count": "Count",
+    "value": "Value", "lower95": "95% interval from", "upper95": "95% interval to",
+    "benchmark": "England", "comparison": "Compared with England",
+    "mean_change": "Average change", "share_better": "Share better (%)",
+    "share_same": "Share the same (%)", "share_worse": "Share worse (%)",
+    "label": "Answer", "percent": "Per cent", "khi": "Indicator code",
+}
+
+
+def shown_columns(frame: pd.DataFrame, first: dict[str, str] | None = None) -> pd.DataFrame:
+    """The engine's table cut to the columns a page shows, with readable headings
+    (``first``: extra columns to lead with). Hidden cells are already empty."""
+    names = {**(first or {}), **TABLE_COLUMNS}
+    kept = [column for column in names if column in frame.columns]
+    return frame[kept].rename(columns=names)
