@@ -16,7 +16,7 @@ st.set_page_config(
     page_title="Key Human Indicators", page_icon=":material/diversity_3:", layout="wide"
 )
 _common.prepare_store()
-navigation = st.navigation(_common.menu())
+navigation = st.navigation(_common.menu(), position=_common.NAV_POSITION)
 _common.entry_ran()
 _common.sidebar()
 navigation.run()

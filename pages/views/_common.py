@@ -105,9 +105,27 @@ def menu() -> dict[str, list[Any]]:
 
 MENU_KEY = "_khi_menu"
 
+# Where Streamlit draws its own menu: hidden, because its sidebar menu's markup
+# (list items outside a list, a list holding other elements) fails WCAG 1.3.1
+# (axe-core "list", "listitem"); ``own_menu`` draws the same pages as links.
+NAV_POSITION = "hidden"
+
+
+def own_menu() -> None:
+    """The menu in the sidebar: each section's name, then its pages as links (the
+    pages ``st.navigation`` was given, so whatever it is given is what is listed)."""
+    pages = st.session_state.get(MENU_KEY) or menu()
+    box = st.sidebar.container(key="khi_menu", gap="small")
+    for section, listed in pages.items():
+        box.markdown(f"**{section}**")
+        for page in listed:
+            box.page_link(page, label=page.title, icon=page.icon)
+
 
 def sidebar() -> None:
     """What every page's sidebar shows under the menu: demo data said so, the filters."""
+    page_style()
+    own_menu()
     if is_demo():
         st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
     filter_bar()
@@ -558,13 +576,22 @@ def download_row(downloads: list[Download]) -> None:
         )
 
 
-CHART_CONFIG = {"displaylogo": False}
+# The tool bar always in sight (not only on hover): its camera downloads the PNG.
+CHART_CONFIG = {
+    "displaylogo": False,
+    "displayModeBar": True,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
 
 
 def chart(figure: go.Figure, key: str) -> None:
     """A plotly chart as every page draws it: in our palette and type (``theme=None``:
-    Streamlit's theme would restyle them) and without plotly's logo."""
+    Streamlit's theme would restyle them) and without plotly's logo; under it, the
+    chart as text (its text alternative, WCAG 1.1.1), folded away."""
     st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
+    heading, lines = charts.figure_text(figure)
+    with st.expander(f"Chart as text: {heading[:90]}"):
+        st.markdown(md(heading) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
 
 
 def md(text: str) -> str:
@@ -595,7 +622,7 @@ CARD_STYLE = (
     "display:flex;flex-direction:column;gap:.3rem"
 )
 # Muted text that reads on a light or a dark theme (inherits the theme's colour).
-MUTED = "font-size:.875rem;opacity:.78;margin:0"
+MUTED = "font-size:.875rem;opacity:.9;margin:0"
 
 
 def card(label: str, body: str) -> str:
@@ -756,3 +783,35 @@ def shown_columns(frame: pd.DataFrame, first: dict[str, str] | None = None) -> p
     names = {**(first or {}), **TABLE_COLUMNS}
     kept = [column for column in names if column in frame.columns]
     return frame[kept].rename(columns=names)
+
+
+# ------------------------------------------------------------- accessibility ---
+# WCAG 2.2 AA where Streamlit's defaults fall short: captions and muted text at
+# 4.5:1 or more (Streamlit draws them at about 3.8:1), a focus ring on everything
+# a keyboard reaches (2.4.7, 2.4.11), and a print stylesheet that leaves out the
+# sidebar, the tool bars and the buttons so the page prints as a report.
+PAGE_CSS = """
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stWidgetLabel"] [data-testid="stTooltipIcon"],
+[data-testid="stSidebar"] [data-testid="stCaptionContainer"] {
+  color: #4b4e5a !important; opacity: 1 !important;
+}
+:is(a, button, input, select, textarea, summary, [tabindex]):focus-visible,
+[data-baseweb="select"]:focus-within, [data-baseweb="input"]:focus-within {
+  outline: 3px solid #0b5394 !important; outline-offset: 2px !important;
+}
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stDownloadButton"], .modebar-container { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 1rem !important; }
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """The dashboard's own CSS (see PAGE_CSS), sent with every page."""
+    st.html(PAGE_CSS)

@@ -18,6 +18,7 @@ Conventions, so every chart reads the same at a laptop width (1280px):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,7 +36,8 @@ PALETTE = {
     "sky": "#56B4E9",
     "green": "#009E73",
     "yellow": "#F0E442",
-    "vermillion": "#D55E00",
+    # Okabe-Ito vermillion (#D55E00) darkened to 5:1 on white: it is also text ("worse").
+    "vermillion": "#B84F00",
     "purple": "#CC79A7",
     "grey": "#999999",
     "black": "#000000",
@@ -1414,3 +1416,39 @@ def growth_bars(
     span = max(5.0, float(values.abs().max()) * 1.25)
     fig.update_xaxes(title={"text": value_title}, ticksuffix="%", range=[-span, span])
     return _style(fig, title, max(280, 120 + 30 * len(labels)), legend=False)
+
+
+# ------------------------------------------------------- text alternative ---
+def _plain(text: object) -> str:
+    """Plotly's HTML-ish text as plain words."""
+    words = re.sub(r"<br\s*/?>", " · ", str(text or ""))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", words)).strip(" ·")
+
+
+def figure_text(fig: go.Figure, limit: int = 300) -> tuple[str, list[str]]:
+    """A chart's text alternative: its title and subtitle, then one line per point it
+    draws (the same words as its hover labels, so hidden cells read "too few
+    answers" here too). Drawn under every chart for people who cannot see it."""
+    title = fig.layout.title
+    heading = _plain(title.text) if title and title.text else "Chart"
+    subtitle = _plain(title.subtitle.text) if title and title.subtitle else ""
+    lines: list[str] = []
+    for trace in fig.data:
+        name = _plain(getattr(trace, "name", "") or "")
+        hover = getattr(trace, "hovertext", None)
+        if hover is not None and not isinstance(hover, str):
+            lines += [f"{_plain(h)}" + (f" ({name})" if name else "") for h in hover if h]
+        elif getattr(trace, "hoverinfo", None) != "skip" and getattr(trace, "x", None) is not None:
+            xs, ys = list(trace.x), list(trace.y if trace.y is not None else [])
+            if not xs or all(x is None for x in xs):
+                continue
+            pairs = [f"{_plain(x)}: {fmt(y, False, 1) if isinstance(y, float) else y}"
+                     for x, y in zip(xs, ys) if y is not None and not pd.isna(y)]
+            if pairs:
+                lines.append((f"{name}: " if name else "") + "; ".join(pairs))
+    for annotation in fig.layout.annotations or ():
+        if annotation.text:
+            lines.append(f"Marked: {_plain(annotation.text)}")
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
+    return (f"{heading}. {subtitle}".strip() if subtitle else heading), lines
