@@ -15,7 +15,7 @@ import pytest
 
 from kpi import indicators as engine
 from kpi.catalogue import catalogue
-from tests.browser.test_shared_links import choose, tick
+from tests.browser.test_shared_links import box, choose, tick
 
 if TYPE_CHECKING:
     from tests.browser.conftest import App
@@ -50,6 +50,8 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     assert first[: first.count(REGION)] == [REGION] * first.count(REGION)
     # Alone: only the region's schemes, in the table, its CSV and the funnel.
     tick(app, "Only this region's")
+    main.get_by_text(f"Only the schemes in {REGION} are shown").wait_for()
+    app.idle()
     alone = table_csv(app)
     assert len(alone) > 0 and set(alone["Region"]) == {REGION}
     assert set(alone["Scheme"]) <= in_region
@@ -65,8 +67,7 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     names = [text for chart in funnel[:1] for text in chart]
     assert names and all(f"({REGION})" in text for text in names)  # the region on hover
     # The profile's scheme box offers the region's schemes only.
-    box = main.get_by_test_id("stSelectbox").filter(has=app.page.get_by_text("Scheme", exact=True))
-    box.locator('[data-baseweb="select"]').click()
+    box(app, "Scheme").click()
     offered = set(app.page.get_by_role("option").all_inner_texts())
     app.page.keyboard.press("Escape")
     assert offered and offered <= in_region

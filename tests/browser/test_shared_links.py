@@ -24,18 +24,22 @@ pytestmark = pytest.mark.browser
 
 def choose(app: App, label: str, option: str, *, sidebar: bool = False) -> None:
     """Pick ``option`` in the select box labelled ``label`` (main area or sidebar)."""
-    area = app.page.get_by_test_id("stSidebar" if sidebar else "stMain")
-    box = area.get_by_test_id("stSelectbox").filter(
-        has=app.page.get_by_text(label, exact=True)
-    )
-    box.locator('[data-baseweb="select"]').click()
+    box(app, label, sidebar=sidebar).click()
     app.page.get_by_role("option", name=option, exact=True).click()
     app.idle()
 
 
+def box(app: App, label: str, *, sidebar: bool = False):
+    """The select box labelled ``label`` in the main area or the sidebar."""
+    area = app.page.get_by_test_id("stSidebar" if sidebar else "stMain")
+    return area.get_by_role("combobox", name=label, exact=True)
+
+
 def tick(app: App, option: str) -> None:
     """Pick a radio button of the main area by its words."""
+    radio = app.page.get_by_test_id("stMain").get_by_role("radio", name=option, exact=True)
     app.page.get_by_test_id("stMain").get_by_text(option, exact=True).click()
+    app.page.wait_for_function("(el) => el.checked", arg=radio.element_handle())
     app.idle()
 
 
@@ -128,9 +132,8 @@ def test_a_pages_link_opens_the_same_view_in_a_fresh_browser(
 def _option(app: App, label: str, wanted: str) -> str:
     """The option's exact words on screen: the catalogue's names may differ in case
     or detail from the test's, so match the start, ignoring case."""
-    area = app.page.get_by_test_id("stMain")
-    box = area.get_by_test_id("stSelectbox").filter(has=app.page.get_by_text(label, exact=True))
-    box.locator('[data-baseweb="select"]').click()
+    box(app, label).click()
+    app.page.get_by_role("option").first.wait_for()
     options = app.page.get_by_role("option").all_inner_texts()
     app.page.keyboard.press("Escape")
     start = re.split(r" \(", wanted)[0].lower()
