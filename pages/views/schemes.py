@@ -215,7 +215,7 @@ def scheme_table(table: pd.DataFrame, khi: KHI, against: str) -> pd.DataFrame:
             "95% interval to": shown("upper95"),
             "Base (answers)": shown("n").astype("Int64"),
             f"Compared with {against}": [
-                c.comparison_words("not compared" if h else r)
+                HIDDEN if h else c.comparison_words(r)
                 for h, r in zip(hidden, table["comparison"].astype(str))
             ],
             "CQC rating": table["cqc"],

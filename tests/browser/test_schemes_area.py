@@ -58,7 +58,7 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     assert {"Scheme", "Value (%)", "95% interval from", "95% interval to", "Base (answers)",
             "Compared with England", "CQC rating"} <= set(alone.columns)
     # Hidden schemes carry no value, interval or base (disclosure control).
-    hidden = alone["Compared with England"].str.startswith("○")
+    hidden = alone["Compared with England"] == "Too few answers to show"
     assert alone.loc[hidden, ["Value (%)", "Base (answers)"]].isna().all().all()
     funnel = app.page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
