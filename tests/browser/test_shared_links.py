@@ -24,9 +24,10 @@ pytestmark = pytest.mark.browser
 
 def choose(app: App, label: str, option: str, *, sidebar: bool = False) -> None:
     """Pick ``option`` in the select box labelled ``label`` (main area or sidebar)."""
+    before = app.page.url
     box(app, label, sidebar=sidebar).click()
     app.page.get_by_role("option", name=option, exact=True).click()
-    app.idle()
+    settled(app, before)
 
 
 def box(app: App, label: str, *, sidebar: bool = False):
@@ -37,9 +38,15 @@ def box(app: App, label: str, *, sidebar: bool = False):
 
 def tick(app: App, option: str) -> None:
     """Pick a radio button of the main area by its words."""
-    radio = app.page.get_by_test_id("stMain").get_by_role("radio", name=option, exact=True)
+    before = app.page.url
     app.page.get_by_test_id("stMain").get_by_text(option, exact=True).click()
-    app.page.wait_for_function("(el) => el.checked", arg=radio.element_handle())
+    settled(app, before)
+
+
+def settled(app: App, before: str) -> None:
+    """Wait for the rerun a choice starts: every choice on these pages is kept in the
+    URL, which the script updates as it runs; then for the script to finish."""
+    app.page.wait_for_function("(url) => location.href !== url", arg=before)
     app.idle()
 
 
