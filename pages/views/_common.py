@@ -728,10 +728,14 @@ def url_choice(key: str, param: str, options: list[Any] | tuple[Any, ...]) -> No
     the same view. Options that are not strings are matched by their text
     (``None`` is the URL's ``none``)."""
     state = st.session_state
-    wanted = _param(param)
-    if wanted is None or state.get(_URL_SEEDED + key):
+    # Only the session's first run of the widget: after that the widget leads and
+    # the URL follows (``keep_in_url``), or the URL would undo every click.
+    if state.get(_URL_SEEDED + key):
         return
     state[_URL_SEEDED + key] = True
+    wanted = _param(param)
+    if wanted is None:
+        return
     for option in options:
         if _url_text(option) == wanted:
             state[key] = option
