@@ -588,6 +588,9 @@ def chart(figure: go.Figure, key: str) -> None:
     """A plotly chart as every page draws it: in our palette and type (``theme=None``:
     Streamlit's theme would restyle them) and without plotly's logo; under it, the
     chart as text (its text alternative, WCAG 1.1.1), folded away."""
+    # The tool bar (always shown) stands down the right edge, off the title.
+    right = figure.layout.margin.r if figure.layout.margin.r is not None else 20
+    figure.update_layout(modebar={"orientation": "v"}, margin={"r": max(right, 44)})
     st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
     heading, lines = charts.figure_text(figure)
     with st.expander(f"Chart as text: {heading[:90]}"):
