@@ -96,15 +96,14 @@ WIDE_ELSEWHERE = {"Quarterly board page"}
 )
 def test_nothing_is_clipped_at_800_px(app: App, path: str, title: str) -> None:
     app.page.set_viewport_size({"width": 800, "height": 900})
-    if True:
-        app.open(path)
-        wider = app.page.evaluate(
-            """() => {
-                const main = document.querySelector('[data-testid="stMain"]');
-                return main.scrollWidth - main.clientWidth;
-            }"""
-        )
-        assert wider <= 1, f"{title}: the page is {wider}px wider than the window"
+    app.open(path)
+    wider = app.page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return main.scrollWidth - main.clientWidth;
+        }"""
+    )
+    assert wider <= 1, f"{title}: the page is {wider}px wider than the window"
 
 
 def test_keyboard_focus_is_visible(app: App) -> None:
