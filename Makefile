@@ -26,13 +26,21 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-dejavu-core poppler-utils >/dev/null; fi
 
+# axe-core (npm), injected by the accessibility browser test; pinned in package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
 run: $(VENV)/.installed system-deps
 	$(BIN)/streamlit run dashboard.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
-test: $(VENV)/.dev-installed system-deps
+test: $(VENV)/.dev-installed system-deps $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --durations=15
 
@@ -40,4 +48,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/node_modules

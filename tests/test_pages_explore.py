@@ -429,3 +429,74 @@ def test_schemes_can_be_compared_with_their_own_region(
         trace = next(t for t in ranked["data"]
                      if t["name"] == c.COMPARISON_STYLE[word][1].replace("England", "its region"))
         assert len(trace["y"]) == int((shown["comparison"] == word).sum())
+
+
+def test_schemes_follow_the_sidebars_region_alone_or_highlighted(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    region = "North West"
+    register = demo_store.schemes()
+    mine = set(register.loc[register["region"] == region, "name"])
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {"region": region},
+                   state={"schemes_show": "alone"})
+    assert not at.exception, [e.value for e in at.exception]
+    table = dataframe_with(at, "CQC rating")
+    assert len(table) and set(table["Scheme"]) <= mine and set(table["Region"]) == {region}
+    # Disclosure: a hidden scheme shows no value and no base.
+    hidden = table["Compared with England"] == "Too few answers to show"
+    assert hidden.any() and (~hidden).any()  # both kinds, so the check below bites
+    assert table.loc[hidden, ["Value (%)", "Base (answers)"]].isna().all().all()
+    funnel = figure(at, "schemes_funnel")
+    hovers = [h for t in funnel["data"] for h in (t.get("hovertext") or [])]
+    assert hovers and all(f"({region})" in h for h in hovers)
+    assert set(at.selectbox(key="schemes_profile").options) <= mine
+    assert at.query_params["show"] == ["alone"] or at.query_params["show"] == "alone"
+
+
+def test_schemes_highlight_the_region_among_englands(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    region = "North West"
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {"region": region})
+    assert not at.exception, [e.value for e in at.exception]
+    table = dataframe_with(at, "CQC rating")
+    assert {region} < set(table["Region"])  # England's schemes too
+    regions = table["Region"].tolist()
+    assert regions[: regions.count(region)] == [region] * regions.count(region)  # region first
+    names = {t.get("name") for t in figure(at, "schemes_funnel")["data"]}
+    assert f"Schemes in {region} (outlined)" in names
+
+
+def test_a_pages_choices_come_from_the_url(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(monkeypatch, demo_store, "pages/indicator.py",
+                   {"khi": "swemwbs_mean", "by": "age_band", "region": "London"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="indicator_khi").value == "swemwbs_mean"
+    assert at.selectbox(key="indicator_by").value == "age_band"
+    # Within a region its schemes are a breakdown too.
+    assert "Scheme (in this region)" in at.selectbox(key="indicator_by").options
+    at = open_page(monkeypatch, demo_store, "pages/change.py",
+                   {"khi": "friends_change", "by": "age_band"})
+    assert at.radio(key="change_khi").value == "friends_change"
+    assert at.selectbox(key="change_by").value == "age_band"
+
+
+@pytest.mark.parametrize(
+    ("page", "keys"),
+    [
+        ("overview", {"overview_csv"}),
+        ("regions", {"regions_csv"}),
+        ("schemes", {"schemes_table_csv"}),
+        ("indicator", {"indicator_trend_csv", "indicator_by_csv", "indicator_answers_csv"}),
+        ("change", {"change_csv"}),
+    ],
+)
+def test_every_explore_page_has_visible_csv_downloads(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, page: str, keys: set[str]
+) -> None:
+    at = open_page(monkeypatch, demo_store, f"pages/{page}.py", {"region": "London"})
+    assert not at.exception, [e.value for e in at.exception]
+    found = {getattr(e, "key", None) or e.proto.id for e in at.get("download_button")}
+    assert all(any(key in str(f) for f in found) for key in keys), found

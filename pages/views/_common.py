@@ -123,9 +123,28 @@ def _page_name(script: str) -> str:
 
 MENU_KEY = "_khi_menu"
 
+# Where Streamlit draws its own menu: hidden, because its sidebar menu's markup
+# (list items outside a list, a list holding other elements) fails WCAG 1.3.1
+# (axe-core "list", "listitem"); ``own_menu`` draws the same pages as links.
+NAV_POSITION = "hidden"
+
+
+def own_menu() -> None:
+    """The menu in the sidebar: each section's name, then its pages as links (the
+    pages ``st.navigation`` was given, so whatever it is given is what is listed)."""
+    kept = st.session_state.get(MENU_KEY)
+    pages = kept[1] if kept else menu()
+    box = st.sidebar.container(key="khi_menu", gap="small")
+    for section, listed in pages.items():
+        box.markdown(f"**{section}**")
+        for page in listed:
+            box.page_link(page, label=page.title, icon=page.icon)
+
 
 def sidebar() -> None:
     """What every page's sidebar shows under the menu: demo data said so, the filters."""
+    page_style()
+    own_menu()
     if is_demo():
         st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
     filter_bar()
@@ -605,8 +624,11 @@ def filter_bar() -> None:
         for key in ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
         if key in state
     }
-    if st.query_params.to_dict() != wanted:  # most reruns change no filter
-        st.query_params.from_dict(wanted)
+    # Only the sidebar's own keys: the page's choices (see ``url_choice``) stay.
+    params = st.query_params
+    for name, value in wanted.items():
+        if params.get(name) != value:  # most reruns change no filter
+            params[name] = value
 
 
 def current_filters() -> Filters:
@@ -707,13 +729,25 @@ def download_row(downloads: list[Download]) -> None:
         )
 
 
-CHART_CONFIG = {"displaylogo": False}
+# The tool bar always in sight (not only on hover): its camera downloads the PNG.
+CHART_CONFIG = {
+    "displaylogo": False,
+    "displayModeBar": True,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
 
 
 def chart(figure: go.Figure, key: str) -> None:
     """A plotly chart as every page draws it: in our palette and type (``theme=None``:
-    Streamlit's theme would restyle them) and without plotly's logo."""
+    Streamlit's theme would restyle them) and without plotly's logo; under it, the
+    chart as text (its text alternative, WCAG 1.1.1), folded away."""
+    # The tool bar (always shown) stands down the right edge, off the title.
+    right = figure.layout.margin.r if figure.layout.margin.r is not None else 20
+    figure.update_layout(modebar={"orientation": "v"}, margin={"r": max(right, 44)})
     st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
+    heading, lines = charts.figure_text(figure)
+    with st.expander(f"Chart as text: {heading[:90]}"):
+        st.markdown(md(heading) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
 
 
 def md(text: str) -> str:
@@ -746,7 +780,7 @@ CARD_STYLE = (
     "display:flex;flex-direction:column;gap:.3rem"
 )
 # Muted text that reads on a light or a dark theme (inherits the theme's colour).
-MUTED = "font-size:.875rem;opacity:.78;margin:0"
+MUTED = "font-size:.875rem;opacity:.9;margin:0"
 
 
 def card(label: str, body: str) -> str:
@@ -825,15 +859,121 @@ def khi_picker(key: str, *, label: str = "Indicator") -> str:
         for k in catalogue()
         if k.measure != "change" and who in ("both", k.population)
     }
+    url_choice(key, "khi", list(options))
     if st.session_state.get(key) not in options:
         st.session_state.pop(key, None)
-    return st.selectbox(label, list(options), format_func=options.get, key=key)
+    chosen = st.selectbox(label, list(options), format_func=options.get, key=key)
+    keep_in_url("khi", chosen)
+    return chosen
 
 
 def dimension_codes(dimension: str) -> tuple[tuple[str, str], ...]:
     """(stored code, label) of a breakdown's groups, in the order people expect."""
     if dimension == "region":
         return tuple((name, name) for name in bank().region_names)
+    if dimension == "scheme":
+        choices = scheme_choices()
+        return tuple((scheme, choices.names[scheme]) for scheme in choices.ids)
     if dimension in bank().attribute_codes:
         return bank().attribute(dimension).labels
     return ()
+
+
+# ------------------------------------------------------- page choices in the URL ---
+def url_choice(key: str, param: str, options: list[Any] | tuple[Any, ...]) -> None:
+    """Before a page's widget ``key`` is drawn: a new session takes its value from
+    the URL's ``param`` (when it is one of ``options``), so a shared link opens on
+    the same view. Options that are not strings are matched by their text
+    (``None`` is the URL's ``none``)."""
+    state = st.session_state
+    # Only the session's first run of the widget: after that the widget leads and
+    # the URL follows (``keep_in_url``), or the URL would undo every click.
+    if state.get(_URL_SEEDED + key):
+        return
+    state[_URL_SEEDED + key] = True
+    wanted = _param(param)
+    if wanted is None:
+        return
+    for option in options:
+        if _url_text(option) == wanted:
+            state[key] = option
+            return
+
+
+def keep_in_url(param: str, value: object) -> None:
+    """After a page's widget: its value in the URL beside the sidebar's filters."""
+    text = _url_text(value)
+    if st.query_params.get(param) != text:
+        st.query_params[param] = text
+
+
+def _url_text(value: object) -> str:
+    return "none" if value is None else str(value)
+
+
+_URL_SEEDED = "_khi_url_seeded_"
+
+
+# ----------------------------------------------------------- downloads in sight ---
+def csv_download(
+    frame: pd.DataFrame, stem: str, key: str, *, label: str = "Download (CSV)"
+) -> None:
+    """A visible CSV download of exactly the table the page shows (hidden cells
+    already empty: the engine's disclosure control), spreadsheet-safe."""
+    from kpi.export import safe_csv
+
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") + ".csv"
+    download_row([
+        Download(label, lambda: safe_csv(frame), name, "text/csv", key, ":material/download:")
+    ])
+
+
+# What a download of a KHI table keeps: the numbers the page shows, by name.
+TABLE_COLUMNS = {
+    "group": "Group", "quarter_label": "Quarter", "n": "Base (answers)", "count": "Count",
+    "value": "Value", "lower95": "95% interval from", "upper95": "95% interval to",
+    "benchmark": "England", "comparison": "Compared with England",
+    "mean_change": "Average change", "share_better": "Share better (%)",
+    "share_same": "Share the same (%)", "share_worse": "Share worse (%)",
+    "label": "Answer", "percent": "Per cent", "khi": "Indicator code",
+}
+
+
+def shown_columns(frame: pd.DataFrame, first: dict[str, str] | None = None) -> pd.DataFrame:
+    """The engine's table cut to the columns a page shows, with readable headings
+    (``first``: extra columns to lead with). Hidden cells are already empty."""
+    names = {**(first or {}), **TABLE_COLUMNS}
+    kept = [column for column in names if column in frame.columns]
+    return frame[kept].rename(columns=names)
+
+
+# ------------------------------------------------------------- accessibility ---
+# WCAG 2.2 AA where Streamlit's defaults fall short: captions and muted text at
+# 4.5:1 or more (Streamlit draws them at about 3.8:1), a focus ring on everything
+# a keyboard reaches (2.4.7, 2.4.11), and a print stylesheet that leaves out the
+# sidebar, the tool bars and the buttons so the page prints as a report.
+PAGE_CSS = """
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stWidgetLabel"] [data-testid="stTooltipIcon"],
+[data-testid="stSidebar"] [data-testid="stCaptionContainer"] {
+  color: #4b4e5a !important; opacity: 1 !important;
+}
+:is(a, button, input, select, textarea, summary, [tabindex]):focus-visible,
+[data-baseweb="select"]:focus-within, [data-baseweb="input"]:focus-within {
+  outline: 3px solid #0b5394 !important; outline-offset: 2px !important;
+}
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stDownloadButton"], .modebar-container { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 1rem !important; }
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """The dashboard's own CSS (see PAGE_CSS), sent with every page."""
+    st.html(PAGE_CSS)

@@ -61,6 +61,8 @@ def render() -> None:
         return
     filters = c.current_filters()
     options = change_khis()
+    c.url_choice("change_khi", "khi", list(options))
+    c.url_choice("change_by", "by", list(BREAKDOWNS))
     left, right = st.columns(2)
     with left:
         code = st.radio(
@@ -73,7 +75,29 @@ def render() -> None:
             format_func=lambda d: "No breakdown" if d is None else c.DIMENSION_LABELS[d],
             key="change_by",
         )
+    c.keep_in_url("khi", code)
+    c.keep_in_url("by", dimension)
     draw(label, code, dimension, filters)
+    download(label, code, dimension, filters)
+
+
+def download(label: str, code: str, dimension: str | None, filters: c.Filters) -> None:
+    """The numbers behind both charts as CSV (the engine's, hidden groups empty)."""
+    settings = c.settings()
+    overall = c.engine_call("change", code, quarter=label, filters=filters, settings=settings)
+    if overall is None or len(overall) == 0:
+        return
+    frame = overall.assign(group="Everyone")
+    if dimension is not None:
+        groups = c.engine_call(
+            "change", code, by=[dimension], quarter=label, filters=filters, settings=settings
+        )
+        groups = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
+        frame = pd.concat([frame, groups], ignore_index=True)
+    c.csv_download(
+        c.shown_columns(frame), f"{code}_{dimension or 'overall'}_{label}", "change_csv",
+        label="Change (CSV)",
+    )
 
 
 @c.replayed

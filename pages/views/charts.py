@@ -18,6 +18,7 @@ Conventions, so every chart reads the same at a laptop width (1280px):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,7 +36,8 @@ PALETTE = {
     "sky": "#56B4E9",
     "green": "#009E73",
     "yellow": "#F0E442",
-    "vermillion": "#D55E00",
+    # Okabe-Ito vermillion (#D55E00) darkened to 5:1 on white: it is also text ("worse").
+    "vermillion": "#B84F00",
     "purple": "#CC79A7",
     "grey": "#999999",
     "black": "#000000",
@@ -360,6 +362,7 @@ def caterpillar_chart(
     benchmark_label: str = "England",
     highlight: str | None = None,
     against: str = "England",
+    area: str | None = None,
 ) -> go.Figure:
     """Every group ranked by value with its 95% interval: overlapping intervals say
     "no real difference", which a league table hides.
@@ -379,6 +382,14 @@ def caterpillar_chart(
     value, low, up = _num(data, "value"), _num(data, "lower95"), _num(data, "upper95")
     n = _num(data, "n")
     comparisons = _comparisons(data)
+    in_area = (
+        data["in_area"].astype(bool).to_numpy()
+        if area is not None and "in_area" in data
+        else np.ones(len(data), dtype=bool)
+    )
+    where = (
+        [f" ({r})" for r in data["region"].astype(str)] if "region" in data else [""] * len(data)
+    )
     fig = go.Figure()
     for key, (icon, words, colour) in COMPARISON_STYLE.items():
         mask = (comparisons == key).to_numpy()
@@ -391,7 +402,8 @@ def caterpillar_chart(
                 y=value[mask],
                 mode="markers",
                 name=words,
-                marker={"color": colour, "size": 7, "symbol": COMPARISON_SYMBOL[key]},
+                marker={"color": colour, "size": 7, "symbol": COMPARISON_SYMBOL[key],
+                        "opacity": np.where(in_area[mask], 1.0, 0.3)},
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -403,7 +415,7 @@ def caterpillar_chart(
                 },
                 hovertext=[
                     _hover(
-                        data[label].iloc[i],
+                        f"{data[label].iloc[i]}{where[i]}",
                         False,
                         value.iloc[i],
                         low.iloc[i],
@@ -472,6 +484,8 @@ def funnel_chart(
     label: str = "name",
     name_outliers: bool = True,
     max_named: int = 8,
+    area: str | None = None,
+    chosen: str | None = None,
 ) -> go.Figure:
     """A funnel plot: each group's value against its number of answers, inside
     control limits that narrow as the base grows.
@@ -481,6 +495,11 @@ def funnel_chart(
     grid of bases (the engine's curves). Points outside 99.8% are named on the
     chart (the most extreme ``max_named``, so labels stay readable); all are
     named on hover.
+
+    ``area`` (a region's name): points with a true ``in_area`` column are drawn
+    solid with a dark outline, the others faded, so the area's schemes stand out
+    among England's. ``chosen`` (a label) is marked with a star and named. A
+    ``region`` column is named on hover.
     """
     data = points.loc[~_hidden(points)].copy()
     if data.empty:
@@ -537,6 +556,12 @@ def funnel_chart(
     }
     n = _num(data, "n")
     value = _num(data, "value")
+    in_area = (
+        data["in_area"].astype(bool).to_numpy()
+        if area is not None and "in_area" in data
+        else np.ones(len(data), dtype=bool)
+    )
+    regions = data["region"].astype(str).to_numpy() if "region" in data else None
     for key, (words, colour, symbol) in styles.items():
         mask = (position == key).to_numpy()
         if not mask.any():
@@ -551,15 +576,43 @@ def funnel_chart(
                     "color": colour,
                     "size": 9 if key == "within" else 11,
                     "symbol": symbol,
-                    "line": {"width": 1, "color": "white"},
+                    "opacity": np.where(in_area[mask], 1.0, 0.3),
+                    "line": {
+                        "width": np.where(in_area[mask], 1.5 if area else 1, 1),
+                        "color": np.where(in_area[mask] & (area is not None), INK, "white"),
+                    },
                 },
                 hovertext=[
-                    f"<b>{data[label].iloc[i]}</b><br>{fmt(value.iloc[i], percent)} of "
-                    f"{int(n.iloc[i])} answers<br>{words}"
+                    f"<b>{data[label].iloc[i]}</b>"
+                    + (f" ({regions[i]})" if regions is not None else "")
+                    + f"<br>{fmt(value.iloc[i], percent)} of {int(n.iloc[i])} answers<br>{words}"
                     for i in np.flatnonzero(mask)
                 ],
                 hoverinfo="text",
             )
+        )
+    if area is not None and not in_area.all():
+        fig.add_trace(  # legend entry saying what the outline means
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=f"Schemes in {area} (outlined)",
+                marker={"color": "white", "size": 10, "line": {"width": 1.5, "color": INK}},
+            )
+        )
+    if chosen is not None and (data[label] == chosen).any():
+        i = int(np.flatnonzero((data[label] == chosen).to_numpy())[0])
+        fig.add_trace(
+            go.Scatter(
+                x=[n.iloc[i]], y=[value.iloc[i]], mode="markers", name=f"Chosen: {chosen}",
+                marker={"color": INK, "size": 16, "symbol": "star",
+                        "line": {"width": 1, "color": "white"}},
+                hovertext=[f"<b>{chosen}</b><br>{fmt(value.iloc[i], percent)} of "
+                           f"{int(n.iloc[i])} answers"],
+                hoverinfo="text",
+            )
+        )
+        fig.add_annotation(
+            x=n.iloc[i], y=value.iloc[i], text=f"<b>{chosen}</b>", showarrow=True,
+            arrowhead=2, ax=-30, ay=-40, font={"size": 13}, bgcolor="rgba(255,255,255,0.85)",
         )
     if name_outliers:
         outside = data.assign(_pos=position.to_numpy(), _v=value.to_numpy(), _n=n.to_numpy())
@@ -1363,3 +1416,39 @@ def growth_bars(
     span = max(5.0, float(values.abs().max()) * 1.25)
     fig.update_xaxes(title={"text": value_title}, ticksuffix="%", range=[-span, span])
     return _style(fig, title, max(280, 120 + 30 * len(labels)), legend=False)
+
+
+# ------------------------------------------------------- text alternative ---
+def _plain(text: object) -> str:
+    """Plotly's HTML-ish text as plain words."""
+    words = re.sub(r"<br\s*/?>", " · ", str(text or ""))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", words)).strip(" ·")
+
+
+def figure_text(fig: go.Figure, limit: int = 300) -> tuple[str, list[str]]:
+    """A chart's text alternative: its title and subtitle, then one line per point it
+    draws (the same words as its hover labels, so hidden cells read "too few
+    answers" here too). Drawn under every chart for people who cannot see it."""
+    title = fig.layout.title
+    heading = _plain(title.text) if title and title.text else "Chart"
+    subtitle = _plain(title.subtitle.text) if title and title.subtitle else ""
+    lines: list[str] = []
+    for trace in fig.data:
+        name = _plain(getattr(trace, "name", "") or "")
+        hover = getattr(trace, "hovertext", None)
+        if hover is not None and not isinstance(hover, str):
+            lines += [f"{_plain(h)}" + (f" ({name})" if name else "") for h in hover if h]
+        elif getattr(trace, "hoverinfo", None) != "skip" and getattr(trace, "x", None) is not None:
+            xs, ys = list(trace.x), list(trace.y if trace.y is not None else [])
+            if not xs or all(x is None for x in xs):
+                continue
+            pairs = [f"{_plain(x)}: {fmt(y, False, 1) if isinstance(y, float) else y}"
+                     for x, y in zip(xs, ys) if y is not None and not pd.isna(y)]
+            if pairs:
+                lines.append((f"{name}: " if name else "") + "; ".join(pairs))
+    for annotation in fig.layout.annotations or ():
+        if annotation.text:
+            lines.append(f"Marked: {_plain(annotation.text)}")
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
+    return (f"{heading}. {subtitle}".strip() if subtitle else heading), lines

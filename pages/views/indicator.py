@@ -119,12 +119,15 @@ def question_choice(khi: KHI) -> str | None:
     """The question whose answers are shown: a choice when the KHI has several."""
     items = items_of(khi)
     if len(items) > 1:
-        return st.selectbox(
+        c.url_choice("indicator_item", "question", items)
+        chosen = st.selectbox(
             "Question",
             items,
             format_func=lambda code: bank().item(code).text,
             key="indicator_item",
         )
+        c.keep_in_url("question", chosen)
+        return chosen
     return items[0] if items else None
 
 
@@ -157,16 +160,48 @@ def render() -> None:
     )
     st.subheader("Over time")
     trend_section(code, label, filters)
+    settings = c.settings()
+    series, _ = c.engine_call("trend", khi.code, filters, TREND_QUARTERS, label, settings)
+    if series is not None and len(series):
+        c.csv_download(
+            c.shown_columns(series), f"{code}_trend_{label}", "indicator_trend_csv",
+            label="Trend (CSV)",
+        )
     st.subheader("By group")
+    # Within a region its schemes can be compared too (only that region's schemes).
+    options = [*BREAKDOWNS, "scheme"] if filters.regions and not filters.scheme_ids else BREAKDOWNS
+    c.url_choice("indicator_by", "by", options)
+    if st.session_state.get("indicator_by") not in options:
+        st.session_state.pop("indicator_by", None)
     dimension = st.selectbox(
         "Break down by",
-        BREAKDOWNS,
-        format_func=c.DIMENSION_LABELS.get,
+        options,
+        format_func=lambda d: "Scheme (in this region)" if d == "scheme" else
+        c.DIMENSION_LABELS[d],
         key="indicator_by",
     )
+    c.keep_in_url("by", dimension)
     breakdown_section(code, label, filters, dimension)
+    table = c.engine_call(
+        "indicator_table", khis=[khi.code], by=[dimension], quarter=label, filters=filters,
+        settings=settings,
+    )
+    if table is not None and len(table):
+        frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
+        c.csv_download(
+            c.shown_columns(frame), f"{code}_by_{dimension}_{label}", "indicator_by_csv",
+            label="Breakdown (CSV)",
+        )
     st.subheader("How people answered")
     item = question_choice(khi)
     if item is not None:
         distribution_section(item, label, filters)
+        answers = c.engine_call(
+            "answer_distribution", item, quarter=label, filters=filters, settings=settings
+        )
+        if answers is not None and len(answers):
+            c.csv_download(
+                answers, f"{item}_answers_{label}", "indicator_answers_csv",
+                label="Answers (CSV)",
+            )
 

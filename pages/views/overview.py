@@ -192,7 +192,20 @@ def render() -> None:
     label = c.start_page("Overview")
     if label is None:
         return
-    tiles(label, c.current_filters(), st.session_state.get("f_who", "both"))
+    filters = c.current_filters()
+    tiles(label, filters, st.session_state.get("f_who", "both"))
+    table = c.engine_call(
+        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+        settings=c.settings(),
+    )
+    if table is not None and len(table) and table["value"].notna().any():
+        names = {k.code: k.name for k in catalogue()}
+        frame = table.assign(indicator=[names.get(str(k), str(k)) for k in table["khi"]])
+        c.csv_download(
+            c.shown_columns(frame, {"indicator": "Indicator"}),
+            f"overview_{c.area_label(filters)}_{label}", "overview_csv",
+            label="Every tile (CSV)",
+        )
 
 
 @c.replayed

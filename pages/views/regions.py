@@ -96,7 +96,17 @@ def render() -> None:
     if label is None:
         return
     code = c.khi_picker("regions_khi")
-    draw(label, code, c.current_filters())
+    sidebar = c.current_filters()
+    draw(label, code, sidebar)
+    table = c.engine_call(
+        "indicator_table", khis=[code], by=["region"], quarter=label,
+        filters=c.without_area(sidebar), settings=c.settings(),
+    )
+    if table is not None and len(table):
+        c.csv_download(
+            c.shown_columns(table, {"region": "Region"}), f"regions_{code}_{label}",
+            "regions_csv", label="Regions table (CSV)",
+        )
 
 
 @c.replayed

@@ -23,12 +23,52 @@ from pages.views import charts
 HIDDEN = "Too few answers to show"
 
 
-def with_names(table: pd.DataFrame) -> pd.DataFrame:
-    """The engine's by-scheme table with each scheme's name beside its id."""
+def with_names(table: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
+    """The engine's by-scheme table with each scheme's name, region and CQC rating
+    beside its id, and ``in_area`` (in ``region``; every scheme when None)."""
+    register = c.schemes().set_index("scheme_id")
     names = c.scheme_choices().names
     out = table.copy()
-    out["name"] = [names.get(s, str(s)) for s in out["scheme"]]
+    ids = out["scheme"].astype(str)
+    out["name"] = [names.get(s, s) for s in ids]
+    out["region"] = [register["region"].get(s, "") for s in ids]
+    ratings = dict(bank().cqc_ratings)
+    out["cqc"] = [
+        ratings.get(str(register["cqc_rating"].get(s)), "Not recorded") for s in ids
+    ]
+    out["in_area"] = True if region is None else out["region"] == region
     return out
+
+
+# How the sidebar's region shows on this page: its schemes among England's, or alone.
+SHOW_WORDS = {"highlight": "Highlighted among England's schemes", "alone": "Only this region's"}
+
+
+def show_choice(sidebar: c.Filters) -> str:
+    """With a region in the sidebar: its schemes highlighted among England's, or alone."""
+    if not sidebar.regions:
+        return "highlight"
+    options = list(SHOW_WORDS)
+    c.url_choice("schemes_show", "show", options)
+    shown = st.radio(
+        f"Schemes in {sidebar.regions[0]}",
+        options,
+        format_func=SHOW_WORDS.get,
+        horizontal=True,
+        key="schemes_show",
+        help="Either way the limits and the England line are England's, so the "
+        "comparison stays fair.",
+    )
+    c.keep_in_url("show", shown)
+    return shown
+
+
+def area_of(sidebar: c.Filters) -> str | None:
+    return sidebar.regions[0] if sidebar.regions else None
+
+
+def chosen_name(sidebar: c.Filters) -> str | None:
+    return c.scheme_choices().names.get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
 
 
 def is_hidden(row: pd.Series) -> bool:
@@ -37,8 +77,11 @@ def is_hidden(row: pd.Series) -> bool:
 
 
 # ----------------------------------------------------------------- comparison ---
-def funnel_section(khi: KHI, label: str, filters: c.Filters) -> None:
-    """Proportions: the engine's funnel plot (95% and 99.8% limits, pooled line)."""
+def funnel_section(khi: KHI, label: str, sidebar: c.Filters, show: str) -> None:
+    """Proportions: the engine's funnel plot (95% and 99.8% limits, pooled line),
+    England's limits whether the area's schemes are highlighted or shown alone."""
+    filters = c.without_area(sidebar)
+    area = area_of(sidebar)
     result = c.engine_call(
         "funnel", khi.code, quarter=label, filters=filters, settings=c.settings()
     )
@@ -46,33 +89,46 @@ def funnel_section(khi: KHI, label: str, filters: c.Filters) -> None:
     if points is None or len(points) == 0:
         st.info("No scheme has enough answers for a funnel plot with these filters.")
         return
-    points = with_names(points)
+    points = with_names(points, area)
+    if show == "alone":
+        points = points[points["in_area"]]
+        if points.empty:
+            st.info(f"No scheme in {area} has enough answers for the funnel plot.")
+            return
+    where = f" in {area}" if area and show == "alone" else ""
     c.chart(
         charts.funnel_chart(
             points,
             limits,
             pooled,
-            title=f"{khi.name}: each scheme against the funnel limits, {label}",
+            title=f"{khi.name}: each scheme{where} against England's funnel limits, {label}",
             value_title="Per cent",
             percent=True,
+            area=area if show == "highlight" else None,
+            chosen=chosen_name(sidebar),
         ),
         "schemes_funnel",
     )
     outside = points[points.get("position", pd.Series(dtype=str)).isin(["above998", "below998"])]
+    outside = outside[outside["in_area"]] if area else outside
     if len(outside):
         words = {"above998": "higher", "below998": "lower"}
         good = {"above998": khi.polarity == "high", "below998": khi.polarity == "low"}
         lines = [
-            f"- **{r['name']}**: {c.format_value(r['value'], khi)} of {int(r['n']):,} answers, "
+            f"- **{c.md(r['name'])}** ({r['region']}): {c.format_value(r['value'], khi)} of "
+            f"{int(r['n']):,} answers, "
             f"{words[r['position']]} than expected "
             f"({'better' if good[r['position']] else 'worse'})"
-            for _, r in outside.sort_values("value", ascending=False).iterrows()
+            for _, r in outside[outside["in_area"]].sort_values("value", ascending=False).iterrows()
         ]
         st.markdown(
             "**Outside the 99.8% limits** (very unlikely to be chance):\n" + "\n".join(lines)
         )
     else:
-        st.markdown("No scheme is outside the 99.8% limits: the differences could be chance.")
+        st.markdown(
+            f"No scheme{' in ' + area if area else ''} is outside the 99.8% limits: the "
+            "differences could be chance."
+        )
 
 
 # What each scheme can be compared with (the engine's benchmarks, spec §4). The
@@ -82,8 +138,9 @@ BENCHMARK_WORDS = {"england": "England", "region": "its region"}
 
 
 def benchmark_choice() -> str:
-    """England, or the scheme's own region."""
-    return st.radio(
+    """England, or the scheme's own region (kept in the URL as ``vs``)."""
+    c.url_choice("schemes_benchmark", "vs", list(BENCHMARK_WORDS))
+    chosen = st.radio(
         "Compare each scheme with",
         list(BENCHMARK_WORDS),
         format_func=lambda b: BENCHMARK_WORDS[b].capitalize(),
@@ -92,27 +149,26 @@ def benchmark_choice() -> str:
         help="With a support type chosen in the sidebar, England means England's "
         "schemes for that support type.",
     )
+    c.keep_in_url("vs", chosen)
+    return chosen
 
 
 @c.replayed
-def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) -> None:
+def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
     """Every scheme with its 95% interval, ranked, against the benchmark chosen just
     above the chart (the England line when that is England: a region's value
     differs by scheme)."""
     khi = khi_by_code(code)
-    filters = c.without_area(sidebar)
     england, highlight = benchmark_line(label, code, sidebar)
-    table = with_names(
-        c.engine_call(
-            "indicator_table", khis=[khi.code], by=["scheme"], quarter=label, filters=filters,
-            settings=c.settings(), benchmark=benchmark,
-        )
-    )
+    area = area_of(sidebar)
+    table = scheme_rows(label, code, sidebar, benchmark, show)
+    where = f" in {area}" if area and show == "alone" else ""
     c.chart(
         charts.caterpillar_chart(
             table,
             "name",
-            title=f"{khi.name}: schemes ranked, with 95% intervals, {label}",
+            title=f"{khi.name}: schemes{where} ranked, with 95% intervals, {label}",
+            area=area if show == "highlight" else None,
             **c.value_axis(khi),
             benchmark=england if benchmark == "england" else None,
             highlight=highlight,
@@ -124,6 +180,64 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str) ->
     if hidden:
         schemes = "scheme has" if hidden == 1 else "schemes have"
         st.caption(f"{hidden} {schemes} too few answers to show and are left out.")
+
+
+def scheme_rows(
+    label: str, code: str, sidebar: c.Filters, benchmark: str, show: str
+) -> pd.DataFrame:
+    """The engine's by-scheme table for the KHI (England's schemes, the sidebar's
+    support type and respondents), named; only the area's when ``show`` is alone."""
+    table = with_names(
+        c.engine_call(
+            "indicator_table", khis=[code], by=["scheme"], quarter=label,
+            filters=c.without_area(sidebar), settings=c.settings(), benchmark=benchmark,
+        ),
+        area_of(sidebar),
+    )
+    return table[table["in_area"]] if show == "alone" else table
+
+
+def scheme_table(table: pd.DataFrame, khi: KHI, against: str) -> pd.DataFrame:
+    """One row per scheme as the page shows it: numbers stay numbers (so the table
+    sorts by value), hidden schemes carry no value, interval or base."""
+    hidden = table.apply(is_hidden, axis=1) if len(table) else pd.Series(dtype=bool)
+
+    def shown(column: str) -> pd.Series:
+        values = pd.to_numeric(table[column], errors="coerce").round(1)
+        return values.mask(hidden)
+
+    return pd.DataFrame(
+        {
+            "Scheme": table["name"],
+            "Region": table["region"],
+            "Value" + (" (%)" if khi.is_proportion else ""): shown("value"),
+            "95% interval from": shown("lower95"),
+            "95% interval to": shown("upper95"),
+            "Base (answers)": shown("n").astype("Int64"),
+            f"Compared with {against}": [
+                HIDDEN if h else c.comparison_words(r)
+                for h, r in zip(hidden, table["comparison"].astype(str))
+            ],
+            "CQC rating": table["cqc"],
+        }
+    ).reset_index(drop=True)
+
+
+def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
+    """The schemes as a sortable table (click a column heading) and its CSV."""
+    khi = khi_by_code(code)
+    against = BENCHMARK_WORDS[benchmark]
+    frame = scheme_table(scheme_rows(label, code, sidebar, benchmark, show), khi, against)
+    area = area_of(sidebar)
+    st.subheader(
+        f"Schemes{' in ' + area if area and show == 'alone' else ''} as a table"
+    )
+    if area and show == "highlight":
+        frame = frame.sort_values("Region", key=lambda r: r != area, kind="stable")
+    st.dataframe(frame, hide_index=True, key="schemes_table")
+    c.csv_download(
+        frame, f"schemes_{code}_{label}", "schemes_table_csv", label="Table (CSV)"
+    )
 
 
 # -------------------------------------------------------------------- profile ---
@@ -142,17 +256,18 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
         default = sidebar.scheme_ids[0]
     else:
         default = most_shown(label, sidebar, tuple(ids))
-    if "schemes_profile" in st.session_state and st.session_state["schemes_profile"] not in ids:
-        del st.session_state["schemes_profile"]
+    c.url_choice("schemes_profile", "profile", ids)
+    if st.session_state.get("schemes_profile") not in ids:
+        st.session_state["schemes_profile"] = default if default in ids else ids[0]
     scheme = st.selectbox(
         "Scheme",
         ids,
-        index=ids.index(default) if default in ids else 0,
         format_func=choices.plain.get,
         key="schemes_profile",
         help="Opens on the sidebar's scheme, else on the scheme with the most "
         "indicators shown this quarter.",
     )
+    c.keep_in_url("profile", scheme)
     return scheme
 
 
@@ -252,8 +367,11 @@ def render() -> None:
         return
     code = c.khi_picker("schemes_khi")
     sidebar = c.current_filters()
-    if comparison_section(label, code, sidebar):
-        ranked_section(label, code, sidebar, benchmark_choice())
+    show = show_choice(sidebar)
+    if comparison_section(label, code, sidebar, show):
+        benchmark = benchmark_choice()
+        ranked_section(label, code, sidebar, benchmark, show)
+        table_section(label, code, sidebar, benchmark, show)
     scheme = profile_choice(label, sidebar)
     if scheme is not None:
         profile_section(label, sidebar, scheme, st.session_state.get("f_who", "both"))
@@ -271,16 +389,23 @@ def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | N
 
 
 @c.replayed
-def comparison_section(label: str, code: str, sidebar: c.Filters) -> bool:
+def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> bool:
     """The indicator in words and, for proportions, the funnel plot; False when no
     scheme has answers to compare (then only the profile follows)."""
     filters = c.without_area(sidebar)
     settings = c.settings()
     khi = khi_by_code(code)
+    area = area_of(sidebar)
+    if area is None:
+        where = "Every scheme in England and the nations is shown; choose a region in the "
+        where += "sidebar to pick out its schemes."
+    elif show == "alone":
+        where = f"Only the schemes in {area} are shown, against England's limits."
+    else:
+        where = f"The schemes in {area} are outlined; the others are faded."
     st.caption(
-        f"{c.khi_explained(khi)} "
-        "Every scheme is compared, whatever region or scheme is chosen in the sidebar; the "
-        "chosen scheme is marked. " + c.suppressed_note(settings.min_base)
+        f"{c.khi_explained(khi)} {where} The sidebar's scheme is marked. "
+        + c.suppressed_note(settings.min_base)
     )
     table = c.engine_call(
         "indicator_table",
@@ -297,5 +422,5 @@ def comparison_section(label: str, code: str, sidebar: c.Filters) -> bool:
         )
         return False
     if khi.is_proportion:
-        funnel_section(khi, label, filters)
+        funnel_section(khi, label, sidebar, show)
     return True

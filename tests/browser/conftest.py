@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -49,6 +50,8 @@ DEMO_END_QUARTER = dt.date(2026, 7, 1)
 TIMEOUT_MS = 60_000
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Widgets load their code lazily and show a grey skeleton until then.
+# The dashboard's own menu (its container's key is khi_menu).
+MENU = ".st-key-khi_menu"
 NO_SKELETON = "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
 
 
@@ -186,7 +189,7 @@ class App:
         old page while the new script has not started yet.
         """
         before = self.heading()
-        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
+        link = self.menu().get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
         link.click()
         self.page.wait_for_function(
             """([before, idle]) => {
@@ -197,6 +200,10 @@ class App:
             timeout=TIMEOUT_MS,
         )
         self.idle()
+
+    def menu(self):
+        """The dashboard's menu in the sidebar (``pages.views._common.own_menu``)."""
+        return self.page.locator(MENU)
 
     def exceptions(self) -> list[str]:
         return self.page.locator('[data-testid="stException"]').all_inner_texts()

@@ -40,7 +40,7 @@ def test_a_shared_link_opened_first_after_a_restart_keeps_its_view(
         app = App(tab, fresh_server)
         assert app.heading() == "Equity"
         assert app.exceptions() == []
-        nav = tab.get_by_test_id("stSidebarNav").inner_text()
+        nav = app.menu().inner_text()
         assert "Quarterly board page" in nav and "Data quality" in nav  # dashboard.py's menu
         assert "_common" not in nav and "charts" not in nav
         main = tab.get_by_test_id("stMain").inner_text()

@@ -1,0 +1,162 @@
+"""A link reproduces the view: each page's own choices ride in the URL with the sidebar's.
+
+For each explore page a person makes the page's choices (indicator, breakdown,
+question, comparison...) and a region in the sidebar; the address bar's link,
+opened in a fresh browser context (a new session, nothing remembered), shows
+the same choices and the same charts.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.browser.conftest import TIMEOUT_MS, App
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import Server
+
+pytestmark = pytest.mark.browser
+
+
+def choose(app: App, label: str, option: str, *, sidebar: bool = False) -> None:
+    """Pick ``option`` in the select box labelled ``label`` (main area or sidebar)."""
+    before = app.page.url
+    wanted = app.page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):  # a box redrawn by the rerun before can swallow the first click
+        box(app, label, sidebar=sidebar).click()
+        try:
+            wanted.wait_for(timeout=5000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
+            app.page.keyboard.press("Escape")
+    wanted.click()
+    settled(app, before)
+
+
+def box(app: App, label: str, *, sidebar: bool = False):
+    """The select box labelled ``label`` in the main area or the sidebar."""
+    area = app.page.get_by_test_id("stSidebar" if sidebar else "stMain")
+    return area.get_by_role("combobox", name=label, exact=True)
+
+
+def tick(app: App, option: str) -> None:
+    """Pick a radio button of the main area by its words."""
+    before = app.page.url
+    app.page.get_by_test_id("stMain").get_by_text(option, exact=True).click()
+    settled(app, before)
+
+
+def settled(app: App, before: str) -> None:
+    """Wait for the rerun a choice starts: every choice on these pages is kept in the
+    URL, which the script updates as it runs; then for the script to finish."""
+    app.page.wait_for_function("(url) => location.href !== url", arg=before)
+    app.idle()
+
+
+def view(app: App) -> dict[str, object]:
+    """What the page shows: heading, every choice (select boxes, radios) and chart titles."""
+    page = app.page
+    return {
+        "heading": app.heading(),
+        "boxes": page.get_by_test_id("stSelectbox").all_inner_texts(),
+        "radios": page.locator(
+            '[data-testid="stRadio"] label:has(input:checked)'
+        ).all_inner_texts(),
+        "charts": page.locator('[data-testid="stPlotlyChart"] .gtitle').all_inner_texts(),
+    }
+
+
+def reopen(browser, server: Server, url: str) -> tuple[dict[str, object], str]:
+    """The link in a fresh browser context: its view and the address it settles on."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        other = App(context.new_page(), server)
+        other.page.goto(url)
+        other.page.wait_for_selector("h1", timeout=TIMEOUT_MS)
+        other.idle()
+        return view(other), other.page.url
+    finally:
+        context.close()
+
+
+def params(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def the_link(app: App, expected: dict[str, str]) -> str:
+    """The address bar once it carries ``expected`` (Streamlit updates it after a run)."""
+    app.page.wait_for_function(
+        "(want) => { const q = new URLSearchParams(location.search);"
+        " return Object.entries(want).every(([k, v]) => q.get(k) === v); }",
+        arg=expected,
+        timeout=TIMEOUT_MS,
+    )
+    return app.page.url
+
+
+# page, choices made (select box label -> option, or radio words), the URL it must carry
+CASES = {
+    "indicator": (
+        [("box", "Indicator", "Mental wellbeing (SWEMWBS) (Wellbeing)"),
+         ("box", "Break down by", "Age band")],
+        {"khi": "swemwbs_mean", "by": "age_band", "region": "London"},
+    ),
+    "schemes": (
+        [("box", "Indicator", "Often or always lonely (Connection)"),
+         ("radio", None, "Only this region's"), ("radio", None, "Its region")],
+        {"khi": "lonely_often", "show": "alone", "vs": "region", "region": "London"},
+    ),
+    "change": (
+        [("radio", None, "Change in number of friends"), ("box", "Break down by", "Age band")],
+        {"khi": "friends_change", "by": "age_band", "region": "London"},
+    ),
+    "regions": (
+        [("box", "Indicator", "Often or always lonely (Connection)")],
+        {"khi": "lonely_often", "region": "London"},
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(CASES))
+def test_a_pages_link_opens_the_same_view_in_a_fresh_browser(
+    app: App, browser, server: Server, path: str
+) -> None:
+    steps, expected = CASES[path]
+    app.open(path)
+    choose(app, "Region", "London", sidebar=True)
+    for kind, label, option in steps:
+        if kind == "box":
+            choose(app, label, _option(app, label, option))
+        else:
+            tick(app, option)
+    assert app.exceptions() == []
+    url = the_link(app, expected)
+    before = view(app)
+    after, settled = reopen(browser, server, url)
+    assert after == before
+    for key, value in expected.items():  # and the reopened page keeps them in its URL
+        assert params(settled).get(key) == value, (key, settled)
+
+
+def _option(app: App, label: str, wanted: str) -> str:
+    """The option's exact words on screen: the catalogue's names may differ in case
+    or detail from the test's, so match the start, ignoring case."""
+    for _ in range(3):
+        box(app, label).click()
+        try:
+            app.page.get_by_role("option").first.wait_for(timeout=5000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
+            app.page.keyboard.press("Escape")
+    options = app.page.get_by_role("option").all_inner_texts()
+    app.page.keyboard.press("Escape")
+    start = re.split(r" \(", wanted)[0].lower()
+    for text in options:
+        if text.lower().startswith(start):
+            return text
+    raise AssertionError(f"no option like {wanted!r} in {label!r}: {options[:10]}")
