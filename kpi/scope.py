@@ -35,17 +35,17 @@ ENGLAND = "England"
 # is where the role lands.
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "admin": (
-        "overview", "regions", "schemes", "indicator", "equity", "change", "board",
-        "upload", "data_quality", "definitions", "admin",
+        "overview", "regions", "schemes", "indicator", "equity", "change", "drivers",
+        "board", "upload", "data_quality", "definitions", "admin",
     ),
     "commissioner": (
-        "overview", "regions", "schemes", "indicator", "equity", "change", "board",
-        "data_quality", "definitions",
+        "overview", "regions", "schemes", "indicator", "equity", "change", "drivers",
+        "board", "data_quality", "definitions",
     ),
-    "board": ("board", "overview", "indicator", "equity", "change", "definitions"),
+    "board": ("board", "overview", "indicator", "equity", "change", "drivers", "definitions"),
     "scheme": (
-        "overview", "schemes", "indicator", "equity", "change", "board", "upload",
-        "data_quality", "definitions",
+        "overview", "schemes", "indicator", "equity", "change", "drivers", "board",
+        "upload", "data_quality", "definitions",
     ),
 }
 
