@@ -187,3 +187,121 @@ def _rank(values: pd.Series) -> pd.Series:
     codes, _ = pd.factorize(values, sort=True)  # missing: -1
     codes = np.where(codes < 0, codes.max() + 1, codes)
     return pd.Series(codes, index=values.index)
+
+
+# ------------------------------------------------------- linked tables (#12) ---
+# A cell's value in a dimension when the cell is that dimension's total.
+TOTAL = "\u03a3 total"
+# Area levels: England is (TOTAL, TOTAL), a region (region, TOTAL), a scheme
+# (region, scheme).
+AREA = ("region", "scheme")
+
+
+def suppress_linked(
+    frame: pd.DataFrame,
+    dims: Sequence[str],
+    within: Sequence[str],
+    min_base: int,
+    n: str = "n",
+) -> pd.Series:
+    """One decision per cell across every linked table a user can ask for.
+
+    ``frame`` holds every cell of the lattice: the area (columns ``region`` and
+    ``scheme``, :data:`TOTAL` for England or a region's own total) and each
+    dimension of ``dims`` (its value, or :data:`TOTAL`), separately for each
+    combination of ``within`` (e.g. KHI and quarter). Every cell that is the sum
+    of others is a *parent*: England of the regions, a region of its schemes, a
+    dimension's total of its values. In every parent's breakdown:
+
+    - a lone hidden child hides the smallest other child with answers;
+    - a hidden parent with every child shown hides its smallest child (and the
+      first rule then a second);
+
+    repeated until stable. Hiding only ever moves from a cell to a finer one,
+    so a cell's decision depends only on the cells it is made of and their
+    totals: the same whichever table, filter or page asks for it.
+
+    Returns a boolean Series aligned with ``frame`` (True = hidden).
+    """
+    needed = [n, *AREA, *dims, *within]
+    missing = [c for c in dict.fromkeys(needed) if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"suppress_linked: columns missing from the frame: {', '.join(missing)}"
+        )
+    base = pd.to_numeric(frame[n], errors="coerce").fillna(0).to_numpy(dtype=float)
+    state = np.array(primary(pd.Series(base), min_base), dtype=bool)
+    if not state.any():
+        return pd.Series(state, index=frame.index)
+    columns = list(dict.fromkeys([*within, *AREA, *dims]))
+    # Integer code per key column (TOTAL gets its own code), mixed into one id.
+    codes, total_code, ranks = {}, {}, {}
+    for c in columns:
+        values = frame[c]
+        values = values.astype(object)
+        is_total = values.to_numpy() == TOTAL
+        code, _ = pd.factorize(values.where(~is_total, None) if is_total.any() else values,
+                               sort=False, use_na_sentinel=False)
+        code = code.astype(np.int64)
+        # A NaN value ("not recorded") is a value like any other; TOTAL is separate.
+        # Rows that were TOTAL got the code of None, which can clash with a real
+        # missing value: give TOTAL a code of its own.
+        top = int(code.max()) + 1 if len(code) else 0
+        code = np.where(is_total, top, code)
+        codes[c], total_code[c] = code, top
+        rank, _ = pd.factorize(values.where(~is_total, None), sort=True)
+        ranks[c] = np.where(rank < 0, np.iinfo(np.int32).max, rank)
+    radix = {c: int(codes[c].max()) + 2 for c in columns}
+    mult, m = {}, 1
+    for c in columns:
+        mult[c] = m
+        m *= radix[c]
+    ids = np.zeros(len(frame), dtype=np.int64)
+    for c in columns:
+        ids += codes[c] * mult[c]
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+
+    def row_of(wanted: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(sorted_ids, wanted)
+        at = np.minimum(at, len(sorted_ids) - 1)
+        found = sorted_ids[at] == wanted
+        return np.where(found, order[at], -1)
+
+    is_total = {c: codes[c] == total_code[c] for c in (*AREA, *dims)}
+    # (children rows, their parent's id as a group, tie-break order)
+    relations = []
+    for d in dims:
+        children = np.flatnonzero(~is_total[d])
+        relations.append((children, d))
+    relations.append((np.flatnonzero(~is_total["scheme"]), "scheme"))
+    relations.append((np.flatnonzero(is_total["scheme"] & ~is_total["region"]), "region"))
+    plans = []
+    for children, d in relations:
+        if not len(children):
+            continue
+        parent_ids = ids[children] + (total_code[d] - codes[d][children]) * mult[d]
+        group, uniques = pd.factorize(parent_ids)
+        parent_row = row_of(uniques)
+        plans.append((children, group, parent_row, ranks[d][children]))
+    changed = True
+    while changed:
+        changed = False
+        for children, group, parent_row, rank in plans:
+            size = len(parent_row)
+            hidden = state[children]
+            count = np.bincount(group, weights=hidden, minlength=size)
+            parent_hidden = np.where(parent_row >= 0, state[np.maximum(parent_row, 0)], False)
+            lone_parent = parent_hidden & (count == 0)
+            if lone_parent.any():
+                extra = _smallest(group, base[children], rank, lone_parent[group] & ~hidden)
+                if extra.any():
+                    state[children[extra]] = True
+                    changed = True
+                    hidden = state[children]
+                    count = np.bincount(group, weights=hidden, minlength=size)
+            extra = _smallest(group, base[children], rank, (count == 1)[group] & ~hidden)
+            if extra.any():
+                state[children[extra]] = True
+                changed = True
+    return pd.Series(state, index=frame.index)

@@ -558,11 +558,11 @@ def test_a_lone_hidden_quarter_cannot_be_read_off_the_all_quarters_total(
                              settings=SETTINGS)
     total = one(indicator_table(store, khis=["warm_kind"], quarter="all", settings=SETTINGS))
     assert bool(one(series, quarter=Q_PREV)["suppressed"])
-    shown = series[~series["suppressed"]]
-    # Today: 23 people, 12 agree in all; the shown quarters have 10 + 10 people and
-    # 4 + 6 agree -> the hidden quarter is 3 people, 2 agree.
-    leaked = (total["n"] - shown["n"].sum(), total["count"] - shown["count"].sum())
-    assert leaked != (3, 2)
+    # 23 people, 12 agree in all; the shown quarters have 10 + 10 people and 4 + 6
+    # agree -> the all-quarters total would give the hidden quarter (3 people, 2
+    # agree). The cheaper cell is hidden (issue 12): the total, not a second quarter.
+    assert bool(total["suppressed"]) and pd.isna(total["n"]) and pd.isna(total["count"])
+    assert not series[series["quarter"] != Q_PREV]["suppressed"].any()
 
 
 # ------------------------------------------------------------------ change ---
@@ -748,25 +748,27 @@ def test_trend_series_and_test_leave_out_hidden_quarters(tmp_path: Path) -> None
                                   lonely_how_often=[1] * often + [5] * (total - often)))
     series, result = trend(store, "lonely_often", settings=SETTINGS)
     assert series["quarter"].tolist() == [q for q, _, _ in quarters]
-    # Q_EARLY (3 answers) is hidden, and the smallest other quarter (10 answers) with
-    # it: the quarters add up to the all-quarters total, which is published too.
-    assert series["suppressed"].tolist() == [False, True, True, False, False]
-    assert series.loc[[1, 2], ["value", "count", "n"]].isna().all().all()
-    assert series.loc[[0, 3, 4], "value"].tolist() == pytest.approx(
-        [100 * 2 / 12, 100 * 5 / 11, 100 * 7 / 12]
+    # Q_EARLY (3 answers) is hidden; the quarters add up to the all-quarters total,
+    # so that total is hidden instead of a second quarter (issue 12: the cheaper cell).
+    assert series["suppressed"].tolist() == [False, False, True, False, False]
+    assert series.loc[[2], ["value", "count", "n"]].isna().all().all()
+    assert bool(one(indicator_table(store, khis=["lonely_often"], quarter="all",
+                                    settings=SETTINGS))["suppressed"])
+    assert series.loc[[0, 1, 3, 4], "value"].tolist() == pytest.approx(
+        [100 * 2 / 12, 100 * 1 / 10, 100 * 5 / 11, 100 * 7 / 12]
     )
-    # Cochran-Armitage over the three shown quarters, scored by position (0, 3, 4 -
-    # the hidden quarters keep their gap): chi² = N r², r the correlation between the
-    # 0/1 answer and the score over the 35 people; the slope is the least-squares
+    # Cochran-Armitage over the four shown quarters, scored by position (0, 1, 3, 4 -
+    # the hidden quarter keeps its gap): chi² = N r², r the correlation between the
+    # 0/1 answer and the score over the 45 people; the slope is the least-squares
     # change per quarter, in percentage points.
-    score = np.repeat([0.0, 3.0, 4.0], [12, 11, 12])
+    score = np.repeat([0.0, 1.0, 3.0, 4.0], [12, 10, 11, 12])
     lonely = np.concatenate(
-        [[1] * k + [0] * (n - k) for k, n in ((2, 12), (5, 11), (7, 12))]
+        [[1] * k + [0] * (n - k) for k, n in ((2, 12), (1, 10), (5, 11), (7, 12))]
     ).astype(float)
     r = np.corrcoef(score, lonely)[0, 1]
-    assert result.periods == 3
-    assert result.statistic == pytest.approx(35 * r**2)
-    assert result.p_value == pytest.approx(sps.chi2.sf(35 * r**2, 1))
+    assert result.periods == 4
+    assert result.statistic == pytest.approx(45 * r**2)
+    assert result.p_value == pytest.approx(sps.chi2.sf(45 * r**2, 1))
     assert result.slope == pytest.approx(100 * np.polyfit(score, lonely, 1)[0])
 
 
