@@ -272,36 +272,79 @@ def suppress_linked(
     # (children rows, their parent's id as a group, tie-break order)
     relations = []
     for d in dims:
-        children = np.flatnonzero(~is_total[d])
-        relations.append((children, d))
-    relations.append((np.flatnonzero(~is_total["scheme"]), "scheme"))
-    relations.append((np.flatnonzero(is_total["scheme"] & ~is_total["region"]), "region"))
+        relations.append((np.flatnonzero(~is_total[d]), d, False))
+    relations.append((np.flatnonzero(~is_total["scheme"]), "scheme", True))
+    relations.append((np.flatnonzero(is_total["scheme"] & ~is_total["region"]), "region", True))
     plans = []
-    for children, d in relations:
+    pinned = np.zeros(len(frame), dtype=bool)
+    same = []  # (child rows, parent rows): an area cell with one child holding every answer
+    copies = []  # the same for a breakdown: the child is its total, and follows it
+    for children, d, is_area in relations:
         if not len(children):
             continue
         parent_ids = ids[children] + (total_code[d] - codes[d][children]) * mult[d]
         group, uniques = pd.factorize(parent_ids)
         parent_row = row_of(uniques)
-        plans.append((children, group, parent_row, ranks[d][children]))
-    changed = True
-    while changed:
+        parents = parent_row[group]
+        sole = (parents >= 0) & (base[children] > 0) & (
+            base[children] == base[np.maximum(parents, 0)])
+        if is_area:
+            same.append((children[sole], parents[sole]))
+        else:
+            # A cell that holds every answer of its total IS that total, published at
+            # a coarser level: hiding it would protect nothing.
+            pinned[children[sole]] = True
+            copies.append((children[sole], parents[sole]))
+        plans.append((children, group, parent_row, ranks[d][children], is_area))
+    # Cells that are the same people (a region of one scheme) share their fate.
+    for _ in range(4):
+        for child, parent in same:
+            pinned[child] |= pinned[parent]
+            pinned[parent] |= pinned[child]
+    # Hiding a total instead of a sibling (below) is the last resort: only once
+    # every other rule has settled.
+    changed, last_resort = True, False
+    while changed or not last_resort:
+        last_resort = not changed
         changed = False
-        for children, group, parent_row, rank in plans:
+        for child, parent in same:
+            both = state[child] | state[parent]
+            if (both != state[child]).any() or (both != state[parent]).any():
+                state[child] = both
+                state[parent] = both
+                changed = True
+        for child, parent in copies:
+            follow = state[parent] & ~state[child]
+            if follow.any():
+                state[child[follow]] = True
+                changed = True
+        for children, group, parent_row, rank, is_area in plans:
             size = len(parent_row)
             hidden = state[children]
+            free = ~hidden & ~pinned[children]
             count = np.bincount(group, weights=hidden, minlength=size)
             parent_hidden = np.where(parent_row >= 0, state[np.maximum(parent_row, 0)], False)
             lone_parent = parent_hidden & (count == 0)
             if lone_parent.any():
-                extra = _smallest(group, base[children], rank, lone_parent[group] & ~hidden)
+                extra = _smallest(group, base[children], rank, lone_parent[group] & free)
                 if extra.any():
                     state[children[extra]] = True
                     changed = True
                     hidden = state[children]
+                    free = ~hidden & ~pinned[children]
                     count = np.bincount(group, weights=hidden, minlength=size)
-            extra = _smallest(group, base[children], rank, (count == 1)[group] & ~hidden)
+            extra = _smallest(group, base[children], rank, (count == 1)[group] & free)
             if extra.any():
                 state[children[extra]] = True
                 changed = True
+                count = np.bincount(group, weights=state[children], minlength=size)
+            if is_area and last_resort:
+                # A lone hidden child with no sibling to hide beside it: its total
+                # (a region, or England) is hidden instead.
+                lone = (count == 1) & (parent_row >= 0)
+                up = parent_row[lone]
+                up = up[~state[up]]
+                if len(up):
+                    state[up] = True
+                    changed = True
     return pd.Series(state, index=frame.index)

@@ -26,7 +26,7 @@ import pandas as pd
 from kpi import statistics as stats
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
-from kpi.disclosure import TOTAL, suppress, suppress_linked
+from kpi.disclosure import TOTAL, primary, suppress, suppress_linked
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from kpi.store import ACTIVITY_COUNTS, Store
@@ -974,20 +974,29 @@ def answer_distribution(
             WHERE {support} {audience} AND {column} IS NOT NULL GROUP BY 1""",
             params,
         ).df()
-    out = _answer_options(entry.scale, frame)
-    total = int(out["count"].sum())
-    if total == 0:
-        return out.iloc[0:0].assign(percent=[], suppressed=[])
-    out["percent"] = 100.0 * out["count"] / total
-    if total < settings.min_base:
-        out["suppressed"] = True
-    else:
-        out["option"] = out["value"]
-        out["suppressed"] = suppress(
-            out.rename(columns={"count": "n"}), by=["option"], within=["option"],
-            min_base=settings.min_base,
+        out = _answer_options(entry.scale, frame)
+        total = int(out["count"].sum())
+        if total == 0:
+            return out.iloc[0:0].assign(percent=[], suppressed=[])
+        # Each answer is a cell of its own, linked across areas, support types
+        # and the question's total: the same lattice and rules as the KHIs.
+        scale = entry.scale
+        top = int(scale.min) + LONG_SCALE_SHOWN
+        answer = (f"least({column}, {top})" if int(scale.max) - int(scale.min)
+                  > LONG_SCALE_SHOWN else column)
+        populations = ("person", "carer") if entry.audience == "all" else (entry.audience,)
+        counts = [_Count(f"{item}:{p}", column, p) for p in populations]
+        options = pd.DataFrame({"answer": out["value"].to_numpy(dtype=object)})
+        rows = pd.concat([options.assign(khi=c.code) for c in counts], ignore_index=True)
+        hidden_rows = _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings,
+            by=["answer"], rows=rows, extra_sql={"answer": answer},
         )
-        out = out.drop(columns="option")
+        hidden_total = _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings)
+    out["percent"] = 100.0 * out["count"] / total
+    per_option = hidden_rows.reshape(len(counts), len(out)).any(axis=0)
+    out["suppressed"] = per_option | bool(hidden_total.any())
     out["count"] = out["count"].astype("float64").mask(out["suppressed"]).astype("Int64")
     out["percent"] = out["percent"].mask(out["suppressed"])
     return out[["value", "label", "count", "percent", "suppressed"]]
@@ -1095,12 +1104,23 @@ def response_rates(
     people = frame["people_supported"]
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["rate"] = np.where(people > 0, 100.0 * frame["responses"] / people, np.nan)
-    frame["region_key"] = frame["region"]
-    frame["suppressed"] = suppress(
-        frame.rename(columns={"responses": "n"}), by=["scheme_id"],
-        within=["quarter", "scheme_id"], min_base=settings.min_base,
-        nest={"scheme_id": "region_key"},
-    )
+    # Responses are each scheme's count of people: the same lattice and rules as
+    # a KHI's base (issue 12), so a filtered view hides what the whole one hides.
+    rows = pd.DataFrame({"khi": "asked:person", "region": frame["region"].to_numpy(),
+                         "scheme": frame["scheme_id"].to_numpy(),
+                         "quarter": frame["quarter"].to_numpy()})
+    if len(frame) and store.exists():
+        period = ("TRUE", []) if quarter is None else (
+            "r.quarter_start = ?", [parse_quarter(quarter)])
+        with store.connect() as con:
+            hidden = _count_decisions(
+                con, [_Count("asked:person", "1", "person")], period,
+                dataclasses.replace(filters or Filters(), respondent_types=None),
+                settings, by=["scheme", "quarter"], rows=rows,
+            )
+    else:
+        hidden = np.zeros(len(frame), dtype=bool)
+    frame["suppressed"] = hidden | primary(frame["responses"], settings.min_base).to_numpy()
     hidden = frame["suppressed"]
     frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
     frame["rate"] = frame["rate"].mask(hidden)
@@ -1186,6 +1206,14 @@ def item_completeness(
             f"SELECT {', '.join(parts)} FROM latest r WHERE {support}",
             params,
         ).df().iloc[0]
+        # "Asked" and "answered" are cells like a KHI's base, one per respondent
+        # type: an item asked of everyone is shown only when both are (else
+        # everyone minus people would give the carers).
+        types = ("person", "carer")
+        counts = [_Count(f"asked:{t}", "1", t) for t in types] + [
+            _Count(f"{i.code}:{t}", i.code, t) for i in items for t in types]
+        hidden = dict(zip((c.code for c in counts), _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings)))
     asked = [int(row[f"asked_{k}"] or 0) for k in range(len(items))]
     answered = [int(row[f"answered_{k}"] or 0) for k in range(len(items))]
     frame = pd.DataFrame({"item": [i.code for i in items], "asked": asked, "answered": answered})
@@ -1193,7 +1221,11 @@ def item_completeness(
     if frame.empty:
         return frame.assign(share=[], suppressed=[])
     frame["share"] = 100.0 * frame["answered"] / frame["asked"]
-    frame["suppressed"] = frame["asked"] < settings.min_base
+    audience = {i.code: (("person", "carer") if i.audience == "all" else (i.audience,))
+                for i in items}
+    frame["suppressed"] = (frame["asked"] < settings.min_base) | np.array([
+        any(hidden[f"asked:{t}"] or hidden[f"{code}:{t}"] for t in audience[code])
+        for code in frame["item"]], dtype=bool)
     hidden = frame["suppressed"]
     for column in ("asked", "answered"):
         frame[column] = frame[column].astype("float64").mask(hidden).astype("Int64")
@@ -1305,9 +1337,11 @@ def _lattice_finest(
     period_params: list,
     ends: Sequence[dt.date] | None,
     filters: Filters,
+    extra_sql: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Bases of the finest lattice cells over England: khi, quarter, region,
-    scheme, the dims, n (cells without answers left out)."""
+    scheme, the dims, n (cells without answers left out). ``extra_sql`` names
+    dimensions that are not respondent attributes (an answer's value)."""
     everyone = dataclasses.replace(
         filters, regions=None, scheme_ids=None, scope=None, support_types=None
     )
@@ -1316,7 +1350,8 @@ def _lattice_finest(
         params: list = list(period_params)
         area = _area_sql(everyone, params)
         keys = ["region", "scheme", "quarter", *dims]
-        select = ", ".join(f"{_DIMENSION_SQL[d]} AS {d}" for d in keys)
+        sql_of = {**_DIMENSION_SQL, **(extra_sql or {})}
+        select = ", ".join(f"{sql_of[d]} AS {d}" for d in keys)
         counts = ", ".join(f"count({k.score_sql}) AS n_{i}" for i, k in enumerate(scored))
         wide = con.execute(
             f"WITH latest AS ({_latest_sql(period_sql, area)}) "
@@ -1502,3 +1537,41 @@ def _protect(
             None if "support_type" in bench_keys else support,
         )
     return hidden, bench_hidden
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A count protected like a KHI's base: people of ``population`` in a cell
+    with ``score_sql`` not null (``"1"``: everyone)."""
+
+    code: str
+    score_sql: str
+    population: str
+
+
+def _count_decisions(
+    con: duckdb.DuckDBPyConnection,
+    counts: Sequence[_Count],
+    period: tuple[str, list],
+    filters: Filters,
+    settings: Settings,
+    by: Sequence[str] = (),
+    rows: pd.DataFrame | None = None,
+    extra_sql: dict[str, str] | None = None,
+) -> np.ndarray:
+    """Hidden or not for counts shown outside the KHI table (answers, asked,
+    answered, responses), from the same lattice and rules as the KHIs: one row
+    per count (or per row of ``rows``, with khi = the count's code)."""
+    dims = _lattice_dims(by, filters)
+    finest = _lattice_finest(con, counts, [], dims, *period, None, filters, extra_sql)
+    if rows is None:
+        rows = pd.DataFrame({"khi": [c.code for c in counts]})
+    if finest.empty:
+        return np.zeros(len(rows), dtype=bool)
+    lattice = _lattice(finest, dims, settings.min_base)
+    per_region, view_area = _area_parts(con, filters)
+    support = list(filters.support_types) if filters.support_types is not None else None
+    area: str | list[tuple] = (
+        "scheme" if "scheme" in by else "region" if "region" in by else view_area
+    )
+    return _decisions(rows, lattice, dims, area, per_region, support)
