@@ -954,9 +954,10 @@ def answer_distribution(
 ) -> pd.DataFrame:
     """How people answered one question: label, value, count, percent (0-100).
 
-    An answer given by fewer than the minimum base is hidden (and a second one,
-    so it cannot be worked out from the rest); a question answered by fewer
-    than the minimum shows nothing.
+    The answers are cells linked across areas, support types and the question's
+    total, protected by the same rules as the KHIs; where any answer must be
+    hidden the whole distribution is (its KHI already publishes the base and the
+    count that agree, so one hidden answer would be their difference).
     """
     entry = bank().item(item)  # raises on an unknown item
     filters = filters or Filters()
@@ -995,8 +996,9 @@ def answer_distribution(
         hidden_total = _count_decisions(
             con, counts, (period_sql, period_params), filters, settings)
     out["percent"] = 100.0 * out["count"] / total
-    per_option = hidden_rows.reshape(len(counts), len(out)).any(axis=0)
-    out["suppressed"] = per_option | bool(hidden_total.any())
+    # All or nothing: the KHI table publishes the cell's base and its count of
+    # agreeing people, so a hidden answer beside shown ones would be their difference.
+    out["suppressed"] = bool(hidden_rows.any() or hidden_total.any())
     out["count"] = out["count"].astype("float64").mask(out["suppressed"]).astype("Int64")
     out["percent"] = out["percent"].mask(out["suppressed"])
     return out[["value", "label", "count", "percent", "suppressed"]]
