@@ -348,3 +348,48 @@ def suppress_linked(
                     state[up] = True
                     changed = True
     return pd.Series(state, index=frame.index)
+
+
+# The published rule (Definitions page; the README says the same): one text, so the
+# page cannot drift from what the engine does.
+PROTECTION_TEXT = """
+### How small numbers are protected
+
+**The rule.** A number about fewer than **{min_base} people** (1 to {below}) is
+never shown: not its value, interval, count, base or benchmark, in any page, chart,
+table, CSV, PDF or command-line answer. A group with nobody in it shows nothing
+and reveals nothing.
+
+**Second cells.** Where one cell is hidden, others are hidden with it so that it
+cannot be worked out by subtraction. The tables a user can reach are linked: all
+of England is the sum of the nations and regions, a region the sum of its
+schemes, a group's total the sum of its support types (or ages, genders...), all
+quarters the sum of the quarters. In every such sum, a lone hidden cell hides the
+smallest other one with answers; a hidden total hides one of its parts; a cell
+that holds all of its total's people shares the total's fate; where nothing
+else can be hidden, the total is. This repeats until nothing changes.
+
+**One decision per cell.** Each cell is decided once, over all of England, and
+every view shows it the same way: a region picked in the sidebar, the same region
+in a table of regions, or a scheme asked for alone. Views that add up several
+cells (a scope of several schemes) are shown only when every cell they add up is.
+
+**The cheaper cell.** A small quarter hides the all-quarters total, not a second
+quarter, so the latest quarter stays visible.
+
+**What is never shown.** Respondent references (pseudonymised on upload); any
+number from a hidden cell; a benchmark from a base below {min_base} or from a hidden
+cell (a scheme alone in its region); "asked" and "answered" counts, response
+counts and answer distributions of hidden cells (a distribution is shown whole or
+not at all).
+
+**Not offered.** More than three breakdowns besides area and quarter at once (the
+support-type filter counts as one): too many linked tables to protect.
+
+**Known limits.** Shown numbers are exact (no rounding or noise), so hidden cells
+can sometimes be bounded (for example "between 5 and 9") though not worked out.
+Change over time counts people with two answers up to a quarter's end, so two
+quarters' counts differ by the people who gained a second answer. An answer
+distribution beside its KHI's published agree count can, for an item answered on
+two options only, give away a hidden answer count.
+"""
