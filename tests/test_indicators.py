@@ -781,12 +781,16 @@ def test_answer_distribution_hides_small_answers_and_a_second(tmp_path: Path) ->
                         {"person": "c", "type": "carer", "warm_kind": 3}])
     dist = answer_distribution(store, "warm_kind", settings=SETTINGS).set_index("value")
     assert dist.index.tolist() == [1, 2, 3, 4, 5]
-    # 2 (two people) is hidden; the next smallest answer given, 1 (six), with it;
-    # 3 (nobody) reveals nothing and shows 0.
-    assert dist["suppressed"].tolist() == [True, True, False, False, False]
-    assert dist["count"].isna().tolist() == [True, True, False, False, False]
-    assert dist.loc[[3, 4, 5], "count"].tolist() == [0, 7, 10]
-    assert dist.loc[[4, 5], "percent"].tolist() == pytest.approx([28.0, 40.0])  # of 25
+    # 2 (two people) must be hidden; warm_kind's table publishes 25 people, 17 agree,
+    # so any second answer hidden beside it would be a difference: the whole
+    # distribution is hidden (issue 12).
+    assert dist["suppressed"].all() and dist["count"].isna().all()
+    # Without the small answer every answer shows, with its share of the 25 + 2.
+    upload(store, "A", people("q", warm_kind=[2] * 5))
+    dist = answer_distribution(store, "warm_kind", settings=SETTINGS).set_index("value")
+    assert not dist["suppressed"].any()
+    assert dist["count"].tolist() == [6, 7, 0, 7, 10]
+    assert dist.loc[[4, 5], "percent"].tolist() == pytest.approx([700 / 30, 1000 / 30])
 
 
 def test_item_completeness_counts_each_items_audience(tmp_path: Path) -> None:
@@ -799,8 +803,10 @@ def test_item_completeness_counts_each_items_audience(tmp_path: Path) -> None:
     # warm_kind is asked of people: 10 asked, 8 answered.
     assert frame.loc["warm_kind", ["asked", "answered"]].tolist() == [10, 8]
     assert frame.loc["warm_kind", "share"] == pytest.approx(80.0)
-    # swemwbs_1 is asked of everyone: 12 asked, 11 answered.
-    assert frame.loc["swemwbs_1", ["asked", "answered"]].tolist() == [12, 11]
+    # swemwbs_1 is asked of everyone: 12 asked, 11 answered - but 12 minus the 10
+    # people asked warm_kind gives the 2 carers (issue 12), so it is hidden.
+    assert bool(frame.loc["swemwbs_1", "suppressed"])
+    assert frame.loc["swemwbs_1", ["asked", "answered"]].isna().all()
     # A carer item asked of 2 carers: below the minimum base, nothing shown.
     carer = frame.loc["carer_break_fits"]
     assert bool(carer["suppressed"]) and pd.isna(carer["asked"]) and pd.isna(carer["share"])
