@@ -485,12 +485,14 @@ def indicator_table(
         bench_filters = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
         parts, benches = [], []
         change_ends: list[dt.date] | None = None
+        views: list[tuple[pd.DataFrame, dt.date | None]] = []  # for disclosure control
         if scored:
             view, bench = _cells(
                 con, scored, keys, bench_keys, period_sql, period_params, filters
             )
             parts.append(view)
             benches.append(bench)
+            views.append((view, start))
         if changes:
             # Change is "up to the period's end": every quarter's end when broken
             # down by quarter, else the end of the latest quarter.
@@ -502,6 +504,7 @@ def indicator_table(
             change_ends = ends
             view = _change_cells(con, changes, keys, ends, filters)
             bench = _change_cells(con, changes, bench_keys, ends, bench_filters)
+            views.append((view, None))
             if "quarter" not in by:  # one period end: its date is not a column
                 view, bench = view.drop(columns="quarter"), bench.drop(columns="quarter")
             parts.append(view)
@@ -518,6 +521,7 @@ def indicator_table(
         hidden, bench_hidden = _protect(
             con, table, bench, scored, changes, by, bench_keys,
             (period_sql, period_params), change_ends, filters, settings,
+            views if start is not None or "quarter" in by else None,
         )
     # No benchmark from a hidden cell (a base below the minimum, or a region that
     # is one hidden scheme), and none beside a hidden row.
@@ -1507,11 +1511,25 @@ def _protect(
     ends: Sequence[dt.date] | None,
     filters: Filters,
     settings: Settings,
+    views: list[tuple[pd.DataFrame, dt.date | None]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which rows of the view and of the benchmarks are hidden (one decision per
     cell across every linked table)."""
     dims = _lattice_dims(by, filters)
-    finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
+    whole = (filters.regions is None and filters.scheme_ids is None and filters.scope is None
+             and filters.support_types is None)
+    if views is not None and whole and "scheme" in by:
+        # The view is already every scheme of England at the finest level: its cells
+        # are the lattice's (no second pass over the responses).
+        frames = []
+        for part, quarter in views:
+            part = part if "quarter" in part else part.assign(quarter=quarter)
+            frames.append(part[["khi", "quarter", "region", "scheme", *dims, "n"]])
+        finest = pd.concat(frames, ignore_index=True)
+        finest = finest[finest["n"].fillna(0) > 0].reset_index(drop=True)
+        finest["quarter"] = [pd.Timestamp(q).date() for q in finest["quarter"]]
+    else:
+        finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
     if finest.empty:
         return np.zeros(len(table), dtype=bool), np.zeros(len(bench), dtype=bool)
     lattice = _lattice(finest, dims, settings.min_base)
