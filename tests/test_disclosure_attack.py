@@ -334,11 +334,16 @@ def test_benchmarks_come_only_from_cells_that_passed_control(sector: Store) -> N
                   "--by", "scheme"])
     carers = pd.read_csv(io.StringIO(out.getvalue()))
     assert len(carers) and carers["benchmark"].isna().all()
-    # Shown rows keep an England benchmark from a shown England cell.
-    england = run_cli(sector)
-    shown = frame[~frame["suppressed"]]
-    assert len(shown) and (shown["benchmark"].notna()).all()
-    assert not bool(england["suppressed"].iloc[0])
+    # A shown scheme's region benchmark is its region's published value, and empty
+    # where the region is hidden (London: L2 and L3 hidden, Wales beside it).
+    regions = run_cli(sector, "--by=region").set_index("region")
+    for row in frame[~frame["suppressed"]].itertuples(index=False):
+        region = regions.loc[REGION[row.scheme]]
+        if bool(region["suppressed"]):
+            assert pd.isna(row.benchmark), row
+        else:
+            assert row.benchmark == pytest.approx(region["value"])
+    assert frame["benchmark"].notna().any()
 
 
 def test_the_data_quality_page_shows_no_hidden_count(
@@ -350,17 +355,16 @@ def test_the_data_quality_page_shows_no_hidden_count(
         at = open_page(monkeypatch, sector, "pages/data_quality.py", params=params,
                        KHI_NO_DEMO="1")
         assert not at.exception
-        for frame in at.dataframe:
-            data = frame.value
-            for column in data.columns:
-                if "carer" in str(column).lower():
-                    continue
-            text = data.astype(str)
-            # The 3 carers (every carer cell hidden) appear as no "asked" count.
-            items = data[data.iloc[:, 0].astype(str).str.contains("carer|Breaks|life of my own",
-                                                                  case=False, regex=True)]
-            assert not items.astype(str).isin([str(CARERS)]).any().any(), (params, items)
-            del text
+        tables = [frame.value for frame in at.dataframe]
+        assert tables, "the page drew no table"
+        for data in tables:
+            # The 3 carers (every carer cell hidden) appear as no count at all, nor
+            # as "asked of everyone" minus people.
+            cells = data.astype(str)
+            carers = cells[cells.iloc[:, 0].str.contains("carer|Breaks|life of my own",
+                                                         case=False, regex=True)]
+            assert not carers.isin([str(CARERS)]).any().any(), (params, carers)
+            assert not cells.isin([str(122 + CARERS)]).any().any(), (params, data)
 
 
 def test_a_subprocess_cli_gives_the_same_protected_rows(sector: Store) -> None:
