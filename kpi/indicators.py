@@ -26,7 +26,7 @@ import pandas as pd
 from kpi import statistics as stats
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
-from kpi.disclosure import suppress
+from kpi.disclosure import TOTAL, primary, suppress, suppress_linked
 from kpi.errors import UnknownCode
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
@@ -410,13 +410,9 @@ def _describe(table: pd.DataFrame, khis: Sequence[KHI], by: Sequence[str]) -> pd
     return table.iloc[ordered][["khi", *by, *VALUE_COLUMNS, *extra]].reset_index(drop=True)
 
 
-def _hide(table: pd.DataFrame, by: Sequence[str], settings: Settings) -> pd.DataFrame:
+def _hide(table: pd.DataFrame, hidden: np.ndarray) -> pd.DataFrame:
     """Disclosure control: nothing of a hidden cell leaves the engine."""
-    nest = {"scheme": "region"} if "scheme" in by else {}
-    table["suppressed"] = suppress(
-        table, by=list(by), within=["khi", *by],
-        min_base=settings.min_base, nest=nest,
-    )
+    table["suppressed"] = np.asarray(hidden, dtype=bool)
     hidden = table["suppressed"]
     for column in ("n", "count", "value", "sd", *_LIMITS):
         table[column] = table[column].astype("float64").mask(hidden)
@@ -488,12 +484,15 @@ def indicator_table(
         extra_region = "region" not in by and ("scheme" in by or benchmark == "region")
         keys = [*by, "region"] if extra_region else list(by)
         parts, benches = [], []
+        change_ends: list[dt.date] | None = None
+        views: list[tuple[pd.DataFrame, dt.date | None]] = []  # for disclosure control
         if scored:
             view, bench = _cells(
                 con, scored, keys, bench_keys, period_sql, period_params, filters
             )
             parts.append(view)
             benches.append(bench)
+            views.append((view, start))
         if changes:
             # Change is "up to the period's end": every quarter's end when broken
             # down by quarter, else the end of the latest quarter.
@@ -502,7 +501,9 @@ def indicator_table(
                 ends = ends[-1:]
             if change_since is not None:
                 ends = [q for q in ends if q >= change_since]
+            change_ends = ends
             view, bench = _change_cells(con, changes, keys, ends, filters, bench_keys)
+            views.append((view, None))
             if "quarter" not in by:  # one period end: its date is not a column
                 view, bench = view.drop(columns="quarter"), bench.drop(columns="quarter")
             parts.append(view)
@@ -515,8 +516,18 @@ def indicator_table(
     table = _finish(cells, chosen)
     bench = _finish(pd.concat(benches, ignore_index=True), chosen)
     bench = bench[["khi", *bench_keys, "value"]].rename(columns={"value": "benchmark"})
+    with store.connect() as con:
+        hidden, bench_hidden = _protect(
+            con, table, bench, scored, changes, by, bench_keys,
+            (period_sql, period_params), change_ends, filters, settings,
+            views if start is not None or "quarter" in by else None,
+        )
+    # No benchmark from a hidden cell (a base below the minimum, or a region that
+    # is one hidden scheme), and none beside a hidden row.
+    bench["benchmark"] = bench["benchmark"].mask(bench_hidden)
     table = table.merge(bench, on=["khi", *bench_keys], how="left")
-    table = _hide(table, by, settings)
+    table = _hide(table, hidden)
+    table["benchmark"] = table["benchmark"].mask(table["suppressed"])
     if by:  # a group without answers to a KHI has no row for it (nothing to show)
         table = table[table["suppressed"] | (table["n"].fillna(0) > 0)].reset_index(drop=True)
     table = _compare(table, chosen, settings)
@@ -990,9 +1001,10 @@ def answer_distribution(
 ) -> pd.DataFrame:
     """How people answered one question: label, value, count, percent (0-100).
 
-    An answer given by fewer than the minimum base is hidden (and a second one,
-    so it cannot be worked out from the rest); a question answered by fewer
-    than the minimum shows nothing.
+    The answers are cells linked across areas, support types and the question's
+    total, protected by the same rules as the KHIs; where any answer must be
+    hidden the whole distribution is (its KHI already publishes the base and the
+    count that agree, so one hidden answer would be their difference).
     """
     entry = bank().item(item)  # raises on an unknown item
     filters = filters or Filters()
@@ -1010,20 +1022,30 @@ def answer_distribution(
             WHERE {support} {audience} AND {column} IS NOT NULL GROUP BY 1""",
             params,
         ).df()
-    out = _answer_options(entry.scale, frame)
-    total = int(out["count"].sum())
-    if total == 0:
-        return out.iloc[0:0].assign(percent=[], suppressed=[])
-    out["percent"] = 100.0 * out["count"] / total
-    if total < settings.min_base:
-        out["suppressed"] = True
-    else:
-        out["option"] = out["value"]
-        out["suppressed"] = suppress(
-            out.rename(columns={"count": "n"}), by=["option"], within=["option"],
-            min_base=settings.min_base,
+        out = _answer_options(entry.scale, frame)
+        total = int(out["count"].sum())
+        if total == 0:
+            return out.iloc[0:0].assign(percent=[], suppressed=[])
+        # Each answer is a cell of its own, linked across areas, support types
+        # and the question's total: the same lattice and rules as the KHIs.
+        scale = entry.scale
+        top = int(scale.min) + LONG_SCALE_SHOWN
+        answer = (f"least({column}, {top})" if int(scale.max) - int(scale.min)
+                  > LONG_SCALE_SHOWN else column)
+        populations = ("person", "carer") if entry.audience == "all" else (entry.audience,)
+        counts = [_Count(f"{item}:{p}", column, p) for p in populations]
+        options = pd.DataFrame({"answer": out["value"].to_numpy(dtype=object)})
+        rows = pd.concat([options.assign(khi=c.code) for c in counts], ignore_index=True)
+        hidden_rows = _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings,
+            by=["answer"], rows=rows, extra_sql={"answer": answer},
         )
-        out = out.drop(columns="option")
+        hidden_total = _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings)
+    out["percent"] = 100.0 * out["count"] / total
+    # All or nothing: the KHI table publishes the cell's base and its count of
+    # agreeing people, so a hidden answer beside shown ones would be their difference.
+    out["suppressed"] = bool(hidden_rows.any() or hidden_total.any())
     out["count"] = out["count"].astype("float64").mask(out["suppressed"]).astype("Int64")
     out["percent"] = out["percent"].mask(out["suppressed"])
     return out[["value", "label", "count", "percent", "suppressed"]]
@@ -1131,12 +1153,23 @@ def response_rates(
     people = frame["people_supported"]
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["rate"] = np.where(people > 0, 100.0 * frame["responses"] / people, np.nan)
-    frame["region_key"] = frame["region"]
-    frame["suppressed"] = suppress(
-        frame.rename(columns={"responses": "n"}), by=["scheme_id"],
-        within=["quarter", "scheme_id"], min_base=settings.min_base,
-        nest={"scheme_id": "region_key"},
-    )
+    # Responses are each scheme's count of people: the same lattice and rules as
+    # a KHI's base (issue 12), so a filtered view hides what the whole one hides.
+    rows = pd.DataFrame({"khi": "asked:person", "region": frame["region"].to_numpy(),
+                         "scheme": frame["scheme_id"].to_numpy(),
+                         "quarter": frame["quarter"].to_numpy()})
+    if len(frame) and store.exists():
+        period = ("TRUE", []) if quarter is None else (
+            "r.quarter_start = ?", [parse_quarter(quarter)])
+        with store.connect() as con:
+            hidden = _count_decisions(
+                con, [_Count("asked:person", "1", "person")], period,
+                dataclasses.replace(filters or Filters(), respondent_types=None),
+                settings, by=["scheme", "quarter"], rows=rows,
+            )
+    else:
+        hidden = np.zeros(len(frame), dtype=bool)
+    frame["suppressed"] = hidden | primary(frame["responses"], settings.min_base).to_numpy()
     hidden = frame["suppressed"]
     frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
     frame["rate"] = frame["rate"].mask(hidden)
@@ -1222,6 +1255,14 @@ def item_completeness(
             f"SELECT {', '.join(parts)} FROM latest r WHERE {support}",
             params,
         ).df().iloc[0]
+        # "Asked" and "answered" are cells like a KHI's base, one per respondent
+        # type: an item asked of everyone is shown only when both are (else
+        # everyone minus people would give the carers).
+        types = ("person", "carer")
+        counts = [_Count(f"asked:{t}", "1", t) for t in types] + [
+            _Count(f"{i.code}:{t}", i.code, t) for i in items for t in types]
+        hidden = dict(zip((c.code for c in counts), _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings)))
     asked = [int(row[f"asked_{k}"] or 0) for k in range(len(items))]
     answered = [int(row[f"answered_{k}"] or 0) for k in range(len(items))]
     frame = pd.DataFrame({"item": [i.code for i in items], "asked": asked, "answered": answered})
@@ -1229,7 +1270,11 @@ def item_completeness(
     if frame.empty:
         return frame.assign(share=[], suppressed=[])
     frame["share"] = 100.0 * frame["answered"] / frame["asked"]
-    frame["suppressed"] = frame["asked"] < settings.min_base
+    audience = {i.code: (("person", "carer") if i.audience == "all" else (i.audience,))
+                for i in items}
+    frame["suppressed"] = (frame["asked"] < settings.min_base) | np.array([
+        any(hidden[f"asked:{t}"] or hidden[f"{code}:{t}"] for t in audience[code])
+        for code in frame["item"]], dtype=bool)
     hidden = frame["suppressed"]
     for column in ("asked", "answered"):
         frame[column] = frame[column].astype("float64").mask(hidden).astype("Int64")
@@ -1299,3 +1344,297 @@ def activity_summary(
         frame["growth_pct"] = np.where(before > 0, 100.0 * (current - before) / before, np.nan)
     return frame.drop(columns="people_now")
 
+
+
+# ------------------------------------------- disclosure across linked tables ---
+# Why here (issue 12): a cell must be hidden in the same way whichever table,
+# filter or page asks for it, so the decision is taken on the lattice of every
+# table a user can reach from the request (England, regions and schemes; each
+# breakdown dimension and its total; each quarter) over all of England, and each
+# row of the answer looks its decision up there. Areas and support types chosen
+# together (several regions, a scope of schemes, several support types) are sums
+# of lattice cells: shown only when every cell they add up is shown, so they add
+# nothing to what is already published. "All quarters" is such a sum of quarters,
+# so a small quarter hides the all-quarters total, not a second quarter.
+
+# Breakdown dimensions besides area and quarter, beyond which no table is offered:
+# each more doubles the linked tables to protect.
+MAX_BREAKDOWNS = 3
+
+
+def _lattice_dims(by: Sequence[str], filters: Filters) -> list[str]:
+    """The breakdown dimensions of the lattice: the request's, and support type
+    when it is filtered (a filtered view is a cell of the support-type table)."""
+    dims = [d for d in by if d not in ("region", "scheme", "quarter")]
+    if filters.support_types is not None and "support_type" not in dims:
+        dims.append("support_type")
+    if len(dims) > MAX_BREAKDOWNS:
+        raise ValueError(
+            f"At most {MAX_BREAKDOWNS} breakdowns besides region, scheme and quarter "
+            "(the support-type filter counts as one): small groups could not be "
+            "protected across so many tables."
+        )
+    return dims
+
+
+def _lattice_finest(
+    con: duckdb.DuckDBPyConnection,
+    scored: Sequence[KHI],
+    changes: Sequence[KHI],
+    dims: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    ends: Sequence[dt.date] | None,
+    filters: Filters,
+    extra_sql: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Bases of the finest lattice cells over England: khi, quarter, region,
+    scheme, the dims, n (cells without answers left out). ``extra_sql`` names
+    dimensions that are not respondent attributes (an answer's value)."""
+    everyone = dataclasses.replace(
+        filters, regions=None, scheme_ids=None, scope=None, support_types=None
+    )
+    frames = []
+    if scored:
+        params: list = list(period_params)
+        area = _area_sql(everyone, params)
+        keys = ["region", "scheme", "quarter", *dims]
+        sql_of = {**_DIMENSION_SQL, **(extra_sql or {})}
+        select = ", ".join(f"{sql_of[d]} AS {d}" for d in keys)
+        counts = ", ".join(f"count({k.score_sql}) AS n_{i}" for i, k in enumerate(scored))
+        wide = con.execute(
+            f"WITH latest AS ({_latest_sql(period_sql, area)}) "
+            f"SELECT {select}, r.respondent_type, {counts} FROM latest r GROUP BY ALL",
+            params,
+        ).df()
+        for i, k in enumerate(scored):
+            rows = wide[(wide["respondent_type"] == k.population).to_numpy()]
+            part = rows[keys].copy()
+            part.insert(0, "khi", k.code)
+            part["n"] = rows[f"n_{i}"].to_numpy()
+            frames.append(part)
+    if changes and ends:
+        cells, _ = _change_cells(con, changes, ["region", "scheme", *dims], ends, everyone)
+        frames.append(cells[["khi", "quarter", "region", "scheme", *dims, "n"]])
+    columns = ["khi", "quarter", "region", "scheme", *dims, "n"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)[columns]
+    out = out[out["n"].fillna(0) > 0].reset_index(drop=True)
+    out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
+    return out
+
+
+def _lattice(finest: pd.DataFrame, dims: Sequence[str], min_base: int) -> pd.DataFrame:
+    """Every linked cell (sums of the finest ones, TOTAL marking a total) and its
+    decision (``hidden``)."""
+    levels = []
+    inner = ["khi", "quarter"]
+    for size in range(len(dims) + 1):
+        for subset in _subsets(dims, size):
+            for area in (["region", "scheme"], ["region"], []):
+                keys = [*inner, *area, *subset]
+                level = finest.groupby(keys, dropna=False, sort=False, as_index=False)[
+                    "n"].sum()
+                for c in ("region", "scheme", *dims):
+                    if c not in keys:
+                        level[c] = TOTAL
+                levels.append(level)
+    cells = pd.concat(levels, ignore_index=True)
+    for c in ("region", "scheme", *dims):
+        cells[c] = cells[c].astype(object)
+    cells["hidden"] = suppress_linked(
+        cells, dims=list(dims), within=inner, min_base=min_base
+    ).to_numpy()
+    return cells
+
+
+def _subsets(items: Sequence[str], size: int) -> list[list[str]]:
+    import itertools
+
+    return [list(c) for c in itertools.combinations(items, size)]
+
+
+def _area_parts(
+    con: duckdb.DuckDBPyConnection, filters: Filters
+) -> tuple[dict[str, list[tuple]], list[tuple]]:
+    """What the filtered area is made of, in lattice cells: per region (a whole
+    region, or its chosen schemes) and for the whole view (England when nothing
+    is left out)."""
+    register = con.execute("SELECT scheme_id, region FROM schemes").fetchall()
+    chosen = set(_region_names(filters.regions)) if filters.regions is not None else None
+    per_region: dict[str, list[tuple]] = {}
+    whole = True
+    by_region: dict[str, list[str]] = {}
+    for scheme_id, region in register:
+        by_region.setdefault(region, []).append(scheme_id)
+    for region, ids in by_region.items():
+        keep = [
+            s for s in ids
+            if (chosen is None or region in chosen)
+            and (filters.scheme_ids is None or s in filters.scheme_ids)
+            and (filters.scope is None or s in filters.scope)
+        ]
+        if len(keep) == len(ids):
+            per_region[region] = [(region, TOTAL)]
+        else:
+            whole = False
+            per_region[region] = [(region, s) for s in keep]
+    view = [(TOTAL, TOTAL)] if whole else [c for parts in per_region.values() for c in parts]
+    return per_region, view
+
+
+def _decisions(
+    rows: pd.DataFrame,
+    lattice: pd.DataFrame,
+    dims: Sequence[str],
+    area: str | list[tuple],
+    per_region: dict[str, list[tuple]],
+    support: list | None,
+) -> np.ndarray:
+    """Hidden or not, per row of ``rows`` (khi and key columns), from the lattice.
+
+    ``area``: "scheme" (the row's own scheme), "region" (the row's region, as the
+    filters leave it) or a fixed list of (region, scheme) lattice cells. A row made
+    of several lattice cells is hidden when any of them is. ``support``: the
+    support-type cells when the rows have no support_type column.
+    """
+    if rows.empty:
+        return np.zeros(0, dtype=bool)
+    base = pd.DataFrame({"_row": np.arange(len(rows)), "khi": rows["khi"].to_numpy()})
+    for d in dims:
+        if d in rows.columns:
+            base[d] = rows[d].to_numpy(dtype=object)
+    if "quarter" in rows.columns:
+        base["quarter"] = [pd.Timestamp(q).date() if pd.notna(q) else q
+                           for q in rows["quarter"]]
+    if area == "scheme":
+        base["region"] = rows["region"].to_numpy(dtype=object)
+        base["scheme"] = rows["scheme"].to_numpy(dtype=object)
+    elif area == "region":
+        parts = pd.DataFrame(
+            [(r, r2, s) for r, cells in per_region.items() for r2, s in cells],
+            columns=["_region", "region", "scheme"],
+        )
+        base["_region"] = rows["region"].to_numpy(dtype=object)
+        base = base.merge(parts, on="_region", how="inner").drop(columns="_region")
+    else:
+        base = base.merge(pd.DataFrame(area, columns=["region", "scheme"]), how="cross")
+    if "support_type" in dims and "support_type" not in base.columns:
+        base = base.merge(
+            pd.DataFrame({"support_type": [TOTAL] if support is None else list(support)},
+                         dtype=object),
+            how="cross",
+        )
+    for d in dims:
+        if d not in base.columns:
+            base[d] = TOTAL
+    if "quarter" not in base.columns:
+        base = base.merge(lattice[["khi", "quarter"]].drop_duplicates(), on="khi")
+    keys = ["khi", "quarter", "region", "scheme", *dims]
+    for c in ("region", "scheme", *dims):
+        base[c] = base[c].astype(object)
+    found = base.merge(lattice[[*keys, "hidden"]], on=keys, how="left")
+    hidden = found["hidden"].fillna(False).astype(bool)
+    out = np.zeros(len(rows), dtype=bool)
+    hit = found.loc[hidden.to_numpy(), "_row"].to_numpy()
+    out[hit] = True
+    return out
+
+
+def _protect(
+    con: duckdb.DuckDBPyConnection,
+    table: pd.DataFrame,
+    bench: pd.DataFrame,
+    scored: Sequence[KHI],
+    changes: Sequence[KHI],
+    by: Sequence[str],
+    bench_keys: Sequence[str],
+    period: tuple[str, list],
+    ends: Sequence[dt.date] | None,
+    filters: Filters,
+    settings: Settings,
+    views: list[tuple[pd.DataFrame, dt.date | None]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of the view and of the benchmarks are hidden (one decision per
+    cell across every linked table)."""
+    dims = _lattice_dims(by, filters)
+    whole = (filters.regions is None and filters.scheme_ids is None and filters.scope is None
+             and filters.support_types is None)
+    if views is not None and whole and "scheme" in by:
+        # The view is already every scheme of England at the finest level: its cells
+        # are the lattice's (no second pass over the responses).
+        frames = []
+        for part, quarter in views:
+            part = part if "quarter" in part else part.assign(quarter=quarter)
+            frames.append(part[["khi", "quarter", "region", "scheme", *dims, "n"]])
+        finest = pd.concat(frames, ignore_index=True)
+        finest = finest[finest["n"].fillna(0) > 0].reset_index(drop=True)
+        finest["quarter"] = [pd.Timestamp(q).date() for q in finest["quarter"]]
+    else:
+        finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
+    if finest.empty:
+        return np.zeros(len(table), dtype=bool), np.zeros(len(bench), dtype=bool)
+    lattice = _lattice(finest, dims, settings.min_base)
+    per_region, view_area = _area_parts(con, filters)
+    support = list(filters.support_types) if filters.support_types is not None else None
+    if "scheme" in by:
+        area: str | list[tuple] = "scheme"
+    elif "region" in by:
+        area = "region"
+    else:
+        area = view_area
+    hidden = _decisions(table, lattice, dims, area, per_region, support)
+    # Benchmarks are England (or the region) under the same support filter.
+    if "region" in bench_keys:
+        whole = {r: [(r, TOTAL)] for r in per_region}
+        bench_area: str | list[tuple] = "region"
+        bench_rows = bench[bench["region"].notna()] if "region" in bench else bench
+    else:
+        whole, bench_area, bench_rows = per_region, [(TOTAL, TOTAL)], bench
+    bench_hidden = np.zeros(len(bench), dtype=bool)
+    if len(bench_rows):
+        keep = bench.index.get_indexer(bench_rows.index)
+        bench_hidden[keep] = _decisions(
+            bench_rows, lattice, dims, bench_area, whole,
+            None if "support_type" in bench_keys else support,
+        )
+    return hidden, bench_hidden
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A count protected like a KHI's base: people of ``population`` in a cell
+    with ``score_sql`` not null (``"1"``: everyone)."""
+
+    code: str
+    score_sql: str
+    population: str
+
+
+def _count_decisions(
+    con: duckdb.DuckDBPyConnection,
+    counts: Sequence[_Count],
+    period: tuple[str, list],
+    filters: Filters,
+    settings: Settings,
+    by: Sequence[str] = (),
+    rows: pd.DataFrame | None = None,
+    extra_sql: dict[str, str] | None = None,
+) -> np.ndarray:
+    """Hidden or not for counts shown outside the KHI table (answers, asked,
+    answered, responses), from the same lattice and rules as the KHIs: one row
+    per count (or per row of ``rows``, with khi = the count's code)."""
+    dims = _lattice_dims(by, filters)
+    finest = _lattice_finest(con, counts, [], dims, *period, None, filters, extra_sql)
+    if rows is None:
+        rows = pd.DataFrame({"khi": [c.code for c in counts]})
+    if finest.empty:
+        return np.zeros(len(rows), dtype=bool)
+    lattice = _lattice(finest, dims, settings.min_base)
+    per_region, view_area = _area_parts(con, filters)
+    support = list(filters.support_types) if filters.support_types is not None else None
+    area: str | list[tuple] = (
+        "scheme" if "scheme" in by else "region" if "region" in by else view_area
+    )
+    return _decisions(rows, lattice, dims, area, per_region, support)

@@ -558,11 +558,11 @@ def test_a_lone_hidden_quarter_cannot_be_read_off_the_all_quarters_total(
                              settings=SETTINGS)
     total = one(indicator_table(store, khis=["warm_kind"], quarter="all", settings=SETTINGS))
     assert bool(one(series, quarter=Q_PREV)["suppressed"])
-    shown = series[~series["suppressed"]]
-    # Today: 23 people, 12 agree in all; the shown quarters have 10 + 10 people and
-    # 4 + 6 agree -> the hidden quarter is 3 people, 2 agree.
-    leaked = (total["n"] - shown["n"].sum(), total["count"] - shown["count"].sum())
-    assert leaked != (3, 2)
+    # 23 people, 12 agree in all; the shown quarters have 10 + 10 people and 4 + 6
+    # agree -> the all-quarters total would give the hidden quarter (3 people, 2
+    # agree). The cheaper cell is hidden (issue 12): the total, not a second quarter.
+    assert bool(total["suppressed"]) and pd.isna(total["n"]) and pd.isna(total["count"])
+    assert not series[series["quarter"] != Q_PREV]["suppressed"].any()
 
 
 # ------------------------------------------------------------------ change ---
@@ -748,25 +748,27 @@ def test_trend_series_and_test_leave_out_hidden_quarters(tmp_path: Path) -> None
                                   lonely_how_often=[1] * often + [5] * (total - often)))
     series, result = trend(store, "lonely_often", settings=SETTINGS)
     assert series["quarter"].tolist() == [q for q, _, _ in quarters]
-    # Q_EARLY (3 answers) is hidden, and the smallest other quarter (10 answers) with
-    # it: the quarters add up to the all-quarters total, which is published too.
-    assert series["suppressed"].tolist() == [False, True, True, False, False]
-    assert series.loc[[1, 2], ["value", "count", "n"]].isna().all().all()
-    assert series.loc[[0, 3, 4], "value"].tolist() == pytest.approx(
-        [100 * 2 / 12, 100 * 5 / 11, 100 * 7 / 12]
+    # Q_EARLY (3 answers) is hidden; the quarters add up to the all-quarters total,
+    # so that total is hidden instead of a second quarter (issue 12: the cheaper cell).
+    assert series["suppressed"].tolist() == [False, False, True, False, False]
+    assert series.loc[[2], ["value", "count", "n"]].isna().all().all()
+    assert bool(one(indicator_table(store, khis=["lonely_often"], quarter="all",
+                                    settings=SETTINGS))["suppressed"])
+    assert series.loc[[0, 1, 3, 4], "value"].tolist() == pytest.approx(
+        [100 * 2 / 12, 100 * 1 / 10, 100 * 5 / 11, 100 * 7 / 12]
     )
-    # Cochran-Armitage over the three shown quarters, scored by position (0, 3, 4 -
-    # the hidden quarters keep their gap): chi² = N r², r the correlation between the
-    # 0/1 answer and the score over the 35 people; the slope is the least-squares
+    # Cochran-Armitage over the four shown quarters, scored by position (0, 1, 3, 4 -
+    # the hidden quarter keeps its gap): chi² = N r², r the correlation between the
+    # 0/1 answer and the score over the 45 people; the slope is the least-squares
     # change per quarter, in percentage points.
-    score = np.repeat([0.0, 3.0, 4.0], [12, 11, 12])
+    score = np.repeat([0.0, 1.0, 3.0, 4.0], [12, 10, 11, 12])
     lonely = np.concatenate(
-        [[1] * k + [0] * (n - k) for k, n in ((2, 12), (5, 11), (7, 12))]
+        [[1] * k + [0] * (n - k) for k, n in ((2, 12), (1, 10), (5, 11), (7, 12))]
     ).astype(float)
     r = np.corrcoef(score, lonely)[0, 1]
-    assert result.periods == 3
-    assert result.statistic == pytest.approx(35 * r**2)
-    assert result.p_value == pytest.approx(sps.chi2.sf(35 * r**2, 1))
+    assert result.periods == 4
+    assert result.statistic == pytest.approx(45 * r**2)
+    assert result.p_value == pytest.approx(sps.chi2.sf(45 * r**2, 1))
     assert result.slope == pytest.approx(100 * np.polyfit(score, lonely, 1)[0])
 
 
@@ -779,12 +781,16 @@ def test_answer_distribution_hides_small_answers_and_a_second(tmp_path: Path) ->
                         {"person": "c", "type": "carer", "warm_kind": 3}])
     dist = answer_distribution(store, "warm_kind", settings=SETTINGS).set_index("value")
     assert dist.index.tolist() == [1, 2, 3, 4, 5]
-    # 2 (two people) is hidden; the next smallest answer given, 1 (six), with it;
-    # 3 (nobody) reveals nothing and shows 0.
-    assert dist["suppressed"].tolist() == [True, True, False, False, False]
-    assert dist["count"].isna().tolist() == [True, True, False, False, False]
-    assert dist.loc[[3, 4, 5], "count"].tolist() == [0, 7, 10]
-    assert dist.loc[[4, 5], "percent"].tolist() == pytest.approx([28.0, 40.0])  # of 25
+    # 2 (two people) must be hidden; warm_kind's table publishes 25 people, 17 agree,
+    # so any second answer hidden beside it would be a difference: the whole
+    # distribution is hidden (issue 12).
+    assert dist["suppressed"].all() and dist["count"].isna().all()
+    # Without the small answer every answer shows, with its share of the 25 + 2.
+    upload(store, "A", people("q", warm_kind=[2] * 5))
+    dist = answer_distribution(store, "warm_kind", settings=SETTINGS).set_index("value")
+    assert not dist["suppressed"].any()
+    assert dist["count"].tolist() == [6, 7, 0, 7, 10]
+    assert dist.loc[[4, 5], "percent"].tolist() == pytest.approx([700 / 30, 1000 / 30])
 
 
 def test_item_completeness_counts_each_items_audience(tmp_path: Path) -> None:
@@ -797,8 +803,10 @@ def test_item_completeness_counts_each_items_audience(tmp_path: Path) -> None:
     # warm_kind is asked of people: 10 asked, 8 answered.
     assert frame.loc["warm_kind", ["asked", "answered"]].tolist() == [10, 8]
     assert frame.loc["warm_kind", "share"] == pytest.approx(80.0)
-    # swemwbs_1 is asked of everyone: 12 asked, 11 answered.
-    assert frame.loc["swemwbs_1", ["asked", "answered"]].tolist() == [12, 11]
+    # swemwbs_1 is asked of everyone: 12 asked, 11 answered - but 12 minus the 10
+    # people asked warm_kind gives the 2 carers (issue 12), so it is hidden.
+    assert bool(frame.loc["swemwbs_1", "suppressed"])
+    assert frame.loc["swemwbs_1", ["asked", "answered"]].isna().all()
     # A carer item asked of 2 carers: below the minimum base, nothing shown.
     carer = frame.loc["carer_break_fits"]
     assert bool(carer["suppressed"]) and pd.isna(carer["asked"]) and pd.isna(carer["share"])

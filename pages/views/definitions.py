@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.catalogue import KHI, catalogue, domains
+from kpi.disclosure import PROTECTION_TEXT
 from kpi.export import safe_csv
 from kpi.items import Item, Scale, bank
 from pages.views import _common as c
@@ -193,4 +194,5 @@ def render() -> None:
     with methods_tab:
         s = c.settings()
         st.markdown(METHODS_TEXT.format(min_base=s.min_base, min_compare=s.min_compare))
+        st.markdown(PROTECTION_TEXT.format(min_base=s.min_base, below=s.min_base - 1))
 
