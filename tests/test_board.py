@@ -79,18 +79,24 @@ def lonely(often: int, total: int) -> dict[str, list[int | None]]:
 
 @pytest.fixture(scope="module")
 def constructed(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """Three schemes, two quarters:
+    """Four schemes, two quarters:
 
     * S1 (North East): loneliness 40% of 400 -> 5% of 400 (a real fall);
     * S2 (London): 10 of 30 -> 12 of 30 (noise);
-    * S3 (London): 3 people this quarter (hidden), 20 last quarter.
+    * S3 (London): 3 people this quarter (hidden), 20 last quarter;
+    * S4 (London): 4 of 20 both quarters (hidden beside S3 this quarter).
     """
     store = make_store(
         tmp_path_factory.mktemp("board") / "khi.duckdb",
         [("S1", "Tynemere Shared Lives", "North East"),
          ("S2", "Lea Bridge Shared Lives", "London"),
-         ("S3", "Effra Shared Lives", "London")],
+         ("S3", "Effra Shared Lives", "London"),
+         ("S4", "Brent Shared Lives", "London")],
     )
+    # S4, smaller than S2, is the second cell hidden beside S3 this quarter (London
+    # minus S2 must not give S3); S2 stays shown.
+    add_responses(store, "S4", PREVIOUS, lonely(4, 20), people_supported=40)
+    add_responses(store, "S4", Q, lonely(4, 20), people_supported=40)
     add_responses(store, "S1", PREVIOUS, lonely(160, 400), people_supported=900)
     add_responses(store, "S1", Q, lonely(20, 400), people_supported=900)
     add_responses(store, "S2", PREVIOUS, lonely(10, 30), people_supported=60)
@@ -257,13 +263,13 @@ def test_england_has_no_benchmark_and_regions_do(constructed: Store) -> None:
 def test_caveats_count_responses_rate_and_missing_returns(constructed: Store) -> None:
     pack = board_summary(constructed, quarter=Q, region="London")
     caveats = pack.caveats
-    assert caveats.responses == 33
+    assert caveats.responses == 53
     assert caveats.schemes_missing_return == ("Effra Shared Lives",)
-    # Effra sent no return: a rate over the others (30 of 33) would give away its 3.
+    # Effra sent no return: a rate over the others (50 of 53) would give away its 3.
     assert caveats.response_rate is None and caveats.rate_withheld
     text = " ".join(caveats.sentences())
-    assert "33 surveys" in text and "Effra Shared Lives" in text
-    assert "response rate is not shown" in text and "30" not in text
+    assert "53 surveys" in text and "Effra Shared Lives" in text
+    assert "response rate is not shown" in text and "50" not in text
     s1 = board_summary(constructed, quarter=Q, scheme="S1").caveats
     assert s1.people_supported == 900 and s1.responses_with_return == 400
     assert s1.response_rate == pytest.approx(400 / 900 * 100)

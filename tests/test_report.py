@@ -75,8 +75,12 @@ def small_scheme(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = make_store(
         tmp_path_factory.mktemp("report") / "khi.duckdb",
         [("S1", "Tynemere Shared Lives", "North East"),
-         ("S9", "=HYPERLINK(\"http://x\") Tiny Scheme", "North East")],
+         ("S9", "=HYPERLINK(\"http://x\") Tiny Scheme", "North East"),
+         ("S8", "Wansbeck Shared Lives", "North East")],
     )
+    # S8, smaller than S1, is the second cell hidden beside S9 in the North East (a
+    # region minus its shown schemes must not give S9); S1 stays shown.
+    add_responses(store, "S8", Q, lonely(4, 20))
     add_responses(store, "S1", PREVIOUS, lonely(160, 400), people_supported=900)
     add_responses(store, "S1", Q, lonely(20, 400), people_supported=900)
     add_responses(

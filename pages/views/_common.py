@@ -733,6 +733,8 @@ def download_row(downloads: list[Download]) -> None:
 CHART_CONFIG = {
     "displaylogo": False,
     "displayModeBar": True,
+    # Only the camera: plotly's zoom buttons are 20 px targets (WCAG 2.5.8 asks 24).
+    "modeBarButtons": [["toImage"]],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 
@@ -747,7 +749,8 @@ def chart(figure: go.Figure, key: str) -> None:
     st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
     heading, lines = charts.figure_text(figure)
     with st.expander(f"Chart as text: {heading[:90]}"):
-        st.markdown(md(heading) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
+        # Plain text, never Markdown: the labels may carry names a user typed.
+        st.text(heading + "\n\n" + "\n".join(f"- {line}" for line in lines))
 
 
 def md(text: str) -> str:
@@ -963,6 +966,7 @@ PAGE_CSS = """
 [data-baseweb="select"]:focus-within, [data-baseweb="input"]:focus-within {
   outline: 3px solid #0b5394 !important; outline-offset: 2px !important;
 }
+.js-plotly-plot .modebar-btn { min-width: 28px; min-height: 28px; padding: 4px !important; }
 @media print {
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
