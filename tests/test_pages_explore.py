@@ -481,6 +481,11 @@ def test_a_pages_choices_come_from_the_url(
                    {"khi": "friends_change", "by": "age_band"})
     assert at.radio(key="change_khi").value == "friends_change"
     assert at.selectbox(key="change_by").value == "age_band"
+    at = open_page(monkeypatch, demo_store, "pages/equity.py",
+                   {"khi": "swemwbs_mean", "by": "age_band"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="equity_by").value == "age_band"
+    assert at.query_params["by"] == "age_band"
 
 
 @pytest.mark.parametrize(

@@ -105,9 +105,11 @@ def render() -> None:
     with left:
         code = c.khi_picker("equity_khi")
     with right:
+        c.url_choice("equity_by", "by", GROUPINGS)
         dimension = st.selectbox(
             "Compare groups by", GROUPINGS, format_func=c.DIMENSION_LABELS.get, key="equity_by"
         )
+        c.keep_in_url("by", dimension)
     draw(label, code, dimension, filters)
 
 
