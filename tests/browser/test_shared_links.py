@@ -26,15 +26,22 @@ def choose(app: App, label: str, option: str, *, sidebar: bool = False) -> None:
     """Pick ``option`` in the select box labelled ``label`` (main area or sidebar)."""
     before = app.page.url
     wanted = app.page.get_by_role("option", name=option, exact=True)
-    for _ in range(3):  # a box redrawn by the rerun before can swallow the first click
+    # A box redrawn by the rerun before can swallow a click (on the box or on the
+    # option, seen on a loaded machine): try again until the choice reaches the URL.
+    for attempt in range(3):
         box(app, label, sidebar=sidebar).click()
         try:
             wanted.wait_for(timeout=5000)
+            wanted.click()
+            app.page.wait_for_function(
+                "(url) => location.href !== url", arg=before, timeout=20_000
+            )
             break
-        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
+        except Exception:  # noqa: BLE001 - Playwright's timeout: try again
+            if attempt == 2:
+                raise
             app.page.keyboard.press("Escape")
-    wanted.click()
-    settled(app, before)
+    app.idle()
 
 
 def box(app: App, label: str, *, sidebar: bool = False):
