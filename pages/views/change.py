@@ -81,19 +81,31 @@ def render() -> None:
     download(label, code, dimension, filters)
 
 
-def download(label: str, code: str, dimension: str | None, filters: c.Filters) -> None:
-    """The numbers behind both charts as CSV (the engine's, hidden groups empty)."""
+def change_frame(
+    label: str, code: str, dimension: str | None, filters: c.Filters
+) -> pd.DataFrame | None:
+    """Everyone's change (first row, group "Everyone"), then each group's when
+    ``dimension`` is given: what the charts draw and the CSV holds. None when
+    nobody has answered twice."""
     settings = c.settings()
     overall = c.engine_call("change", code, quarter=label, filters=filters, settings=settings)
     if overall is None or len(overall) == 0:
-        return
+        return None
     frame = overall.assign(group="Everyone")
-    if dimension is not None:
-        groups = c.engine_call(
-            "change", code, by=[dimension], quarter=label, filters=filters, settings=settings
-        )
-        groups = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
-        frame = pd.concat([frame, groups], ignore_index=True)
+    if dimension is None:
+        return frame
+    groups = c.engine_call(
+        "change", code, by=[dimension], quarter=label, filters=filters, settings=settings
+    )
+    groups = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
+    return pd.concat([frame, groups], ignore_index=True)
+
+
+def download(label: str, code: str, dimension: str | None, filters: c.Filters) -> None:
+    """The numbers behind both charts as CSV (the engine's, hidden groups empty)."""
+    frame = change_frame(label, code, dimension, filters)
+    if frame is None:
+        return
     c.csv_download(
         c.shown_columns(frame), f"{code}_{dimension or 'overall'}_{label}", "change_csv",
         label="Change (CSV)",
@@ -108,22 +120,14 @@ def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> No
         f"{c.area_label(filters)} · up to the end of {label}. {khi.definition} "
         + c.suppressed_note(c.settings().min_base)
     )
-    settings = c.settings()
-    overall = c.engine_call("change", code, quarter=label, filters=filters, settings=settings)
-    if overall is None or len(overall) == 0:
+    frame = change_frame(label, code, dimension, filters)
+    if frame is None:
         st.info(
             "Nobody has answered two or more times with these filters yet. Change shows once "
             "people have answered in at least two quarters."
         )
         return
-    st.markdown(headline(khi, overall.iloc[0]))
-    frame = overall.assign(group="Everyone")
-    if dimension is not None:
-        groups = c.engine_call(
-            "change", code, by=[dimension], quarter=label, filters=filters, settings=settings
-        )
-        groups = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
-        frame = pd.concat([frame, groups], ignore_index=True)
+    st.markdown(headline(khi, frame.iloc[0]))
     shares = frame.copy()
     for key in ("better", "same", "worse"):
         shares[f"share_{key}"] = pd.to_numeric(shares[f"share_{key}"], errors="coerce")
