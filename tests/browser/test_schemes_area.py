@@ -39,7 +39,7 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     schemes = register(app)
     in_region = set(schemes.loc[schemes["region"] == REGION, "name"])
     app.open("schemes")
-    choose(app, "Region", REGION, sidebar=True)
+    choose(app, "Region", REGION, "region", REGION, sidebar=True)
     assert app.exceptions() == []
     main = app.page.get_by_test_id("stMain")
     assert f"The schemes in {REGION} are outlined" in main.inner_text()
@@ -81,8 +81,8 @@ def test_the_sidebars_scheme_is_starred_on_the_funnel(app: App) -> None:
     plotted = [s for s in points["scheme"] if schemes.loc[s, "region"] == REGION]
     name = schemes.loc[plotted[0], "name"]
     app.open("schemes")
-    choose(app, "Region", REGION, sidebar=True)
-    choose(app, "Scheme", name, sidebar=True)
+    choose(app, "Region", REGION, "region", REGION, sidebar=True)
+    choose(app, "Scheme", name, "scheme", plotted[0], sidebar=True)  # the URL names its id
     traces = app.page.evaluate(
         """() => document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot')
                .data.map(t => t.name)"""

@@ -22,26 +22,40 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 
-def choose(app: App, label: str, option: str, *, sidebar: bool = False) -> None:
-    """Pick ``option`` in the select box labelled ``label`` (main area or sidebar)."""
-    before = app.page.url
+def choose(
+    app: App, label: str, option: str, key: str, value: str, *, sidebar: bool = False
+) -> None:
+    """Pick ``option`` in the select box labelled ``label`` (main area or sidebar) and
+    wait until the link carries ``key=value``: every choice on these pages is kept in
+    the URL, which the script updates as it runs. Waiting for that value (not for any
+    change of address) also holds when the option was already chosen."""
     wanted = app.page.get_by_role("option", name=option, exact=True)
     # A box redrawn by the rerun before can swallow a click (on the box or on the
     # option, seen on a loaded machine): try again until the choice reaches the URL.
     for attempt in range(3):
+        if _carries(app, {key: value}, timeout=1000 if attempt else 0):
+            break
         box(app, label, sidebar=sidebar).click()
         try:
             wanted.wait_for(timeout=5000)
             wanted.click()
-            app.page.wait_for_function(
-                "(url) => location.href !== url", arg=before, timeout=20_000
-            )
-            break
         except Exception:  # noqa: BLE001 - Playwright's timeout: try again
-            if attempt == 2:
-                raise
             app.page.keyboard.press("Escape")
+            continue
+        if _carries(app, {key: value}, timeout=30_000):
+            break
+    else:
+        the_link(app, {key: value})  # fails, naming what the address lacks
     app.idle()
+
+
+def _carries(app: App, expected: dict[str, str], timeout: float) -> bool:
+    """Whether the address bar carries ``expected`` within ``timeout`` milliseconds."""
+    try:
+        the_link(app, expected, timeout=timeout or 1)
+    except Exception:  # noqa: BLE001 - Playwright's timeout
+        return False
+    return True
 
 
 def box(app: App, label: str, *, sidebar: bool = False):
@@ -95,35 +109,37 @@ def params(url: str) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
 
 
-def the_link(app: App, expected: dict[str, str]) -> str:
+def the_link(app: App, expected: dict[str, str], timeout: float = TIMEOUT_MS) -> str:
     """The address bar once it carries ``expected`` (Streamlit updates it after a run)."""
     app.page.wait_for_function(
         "(want) => { const q = new URLSearchParams(location.search);"
         " return Object.entries(want).every(([k, v]) => q.get(k) === v); }",
         arg=expected,
-        timeout=TIMEOUT_MS,
+        timeout=timeout,
     )
     return app.page.url
 
 
-# page, choices made (select box label -> option, or radio words), the URL it must carry
+# page, choices made (select box label -> option and the URL parameter it sets, or
+# radio words), the URL it must carry
 CASES = {
     "indicator": (
-        [("box", "Indicator", "Mental wellbeing (SWEMWBS) (Wellbeing)"),
-         ("box", "Break down by", "Age band")],
+        [("box", "Indicator", "Mental wellbeing (SWEMWBS) (Wellbeing)", "khi"),
+         ("box", "Break down by", "Age band", "by")],
         {"khi": "swemwbs_mean", "by": "age_band", "region": "London"},
     ),
     "schemes": (
-        [("box", "Indicator", "Often or always lonely (Connection)"),
-         ("radio", None, "Only this region's"), ("radio", None, "Its region")],
+        [("box", "Indicator", "Often or always lonely (Connection)", "khi"),
+         ("radio", None, "Only this region's", None), ("radio", None, "Its region", None)],
         {"khi": "lonely_often", "show": "alone", "vs": "region", "region": "London"},
     ),
     "change": (
-        [("radio", None, "Change in number of friends"), ("box", "Break down by", "Age band")],
+        [("radio", None, "Change in number of friends", None),
+         ("box", "Break down by", "Age band", "by")],
         {"khi": "friends_change", "by": "age_band", "region": "London"},
     ),
     "regions": (
-        [("box", "Indicator", "Often or always lonely (Connection)")],
+        [("box", "Indicator", "Often or always lonely (Connection)", "khi")],
         {"khi": "lonely_often", "region": "London"},
     ),
 }
@@ -135,10 +151,10 @@ def test_a_pages_link_opens_the_same_view_in_a_fresh_browser(
 ) -> None:
     steps, expected = CASES[path]
     app.open(path)
-    choose(app, "Region", "London", sidebar=True)
-    for kind, label, option in steps:
+    choose(app, "Region", "London", "region", "London", sidebar=True)
+    for kind, label, option, key in steps:
         if kind == "box":
-            choose(app, label, _option(app, label, option))
+            choose(app, label, _option(app, label, option), key, expected[key])
         else:
             tick(app, option)
     assert app.exceptions() == []

@@ -10,6 +10,7 @@ for the names and ids of schemes the person may not see.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -134,8 +135,19 @@ class Visit:
         self.tab.get_by_role("button", name="Sign out").wait_for(timeout=TIMEOUT_MS)
         self.idle()
 
-    def menu(self) -> list[str]:
-        nav = self.tab.locator(".st-key-khi_menu")  # the own menu (conftest.MENU)
+    def menu(self, expected: int = 1) -> list[str]:
+        """The own menu's page names (conftest.MENU), once at least ``expected`` links are
+        drawn: Streamlit draws the sidebar element by element, so a menu read just after
+        the heading appeared can still be empty (seen in CI on a loaded machine). A menu
+        that never reaches ``expected`` is read as it is, for the caller's assertion."""
+        nav = self.tab.locator(".st-key-khi_menu")
+        with contextlib.suppress(Exception):  # Playwright's timeout: report what is there
+            self.tab.wait_for_function(
+                "(n) => document.querySelectorAll('.st-key-khi_menu a').length >= n",
+                arg=expected,
+                timeout=15_000,
+            )
+        self.idle()
         return [t.strip().splitlines()[-1] for t in nav.get_by_role("link").all_inner_texts()]
 
 
@@ -176,7 +188,7 @@ def leaked(received: bytes, site: Site, allowed: set[str]) -> list[str]:
 
 def visit_every_listed_page(visit: Visit, role: str) -> None:
     expected = [TITLES[name] for name in ROLE_PAGES[role]]
-    assert sorted(visit.menu()) == sorted(expected)
+    assert sorted(visit.menu(len(expected))) == sorted(expected)
     for position, name in enumerate(ROLE_PAGES[role]):
         visit.open("" if position == 0 else name)  # the first page is the root URL's
         assert visit.heading() == TITLES[name], name
