@@ -1030,7 +1030,7 @@ def _caveats(
     store: Store, quarter: dt.date, filters: Filters, settings: Settings
 ) -> Caveats:
     """Responses, people supported, response rate and missing returns (engine outputs)."""
-    totals = engine.response_totals(store, quarter, filters)
+    totals = engine.response_totals(store, quarter, filters, settings)
     responses = totals["responses"]
     people = totals["people_supported"]
     matched = totals["responses_with_return"]
@@ -1039,7 +1039,7 @@ def _caveats(
     if missing is not None and len(missing):
         column = "name" if "name" in missing else "scheme_id"
         names = tuple(str(v) for v in missing[column])
-    hidden = responses is not None and 0 < responses < settings.min_base
+    hidden = bool(totals["hidden"]) or (responses is not None and 0 < responses < settings.min_base)
     rate = None
     # Showing the rate shows how many surveys came from schemes with a return; when
     # the rest are 1-4 surveys that would give away a small scheme's count.

@@ -380,8 +380,8 @@ quarter, so the latest quarter stays visible.
 **What is never shown.** Respondent references (pseudonymised on upload); any
 number from a hidden cell; a benchmark from a base below {min_base} or from a hidden
 cell (a scheme alone in its region); "asked" and "answered" counts, response
-counts and answer distributions of hidden cells (a distribution is shown whole or
-not at all).
+counts and answer distributions of hidden cells (a distribution is its cell's
+answers: shown whole with the cell, or not at all).
 
 **Not offered.** More than three breakdowns besides area and quarter at once (the
 support-type filter counts as one): too many linked tables to protect.
@@ -389,7 +389,5 @@ support-type filter counts as one): too many linked tables to protect.
 **Known limits.** Shown numbers are exact (no rounding or noise), so hidden cells
 can sometimes be bounded (for example "between 5 and 9") though not worked out.
 Change over time counts people with two answers up to a quarter's end, so two
-quarters' counts differ by the people who gained a second answer. An answer
-distribution beside its KHI's published agree count can, for an item answered on
-two options only, give away a hidden answer count.
+quarters' counts differ by the people who gained a second answer.
 """

@@ -26,7 +26,7 @@ import pandas as pd
 from kpi import statistics as stats
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
-from kpi.disclosure import TOTAL, primary, suppress, suppress_linked
+from kpi.disclosure import TOTAL, primary, suppress_linked
 from kpi.errors import UnknownCode
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
@@ -754,14 +754,24 @@ def change(
     by = _check_by(by)
     filters = filters or Filters()
     settings = settings or default_settings()
+    # A scheme's region rides along: the disclosure lattice places each scheme in it.
+    extra_region = "scheme" in by and "region" not in by
+    keys = [*by, "region"] if extra_region else list(by)
     with store.connect() as con:
-        _, _, start = _period(quarter, con)
+        period_sql, period_params, start = _period(quarter, con)
         if start is None:
             return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
-        cells, _ = _change_cells(con, [entry], by, [start], filters)
-        if "quarter" not in by:
-            cells = cells.drop(columns="quarter")
-    cells = cells[cells["n"] > 0].reset_index(drop=True) if by else cells
+        cells, _ = _change_cells(con, [entry], keys, [start], filters)
+        cells = cells[cells["n"] > 0].reset_index(drop=True) if by else cells
+        # The same decision per cell as the KHI table's (one lattice over England).
+        hidden, _ = _protect(
+            con, cells, pd.DataFrame(columns=["khi"]), [], [entry], by, [],
+            (period_sql, period_params), [start], filters, settings,
+        )
+    if "quarter" not in by:
+        cells = cells.drop(columns="quarter")
+    if extra_region:
+        cells = cells.drop(columns="region")
     if cells.empty or int(cells["n"].sum()) == 0:
         return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
     ci = stats.mean_intervals_from_moments(
@@ -777,16 +787,7 @@ def change(
     with np.errstate(divide="ignore", invalid="ignore"):
         for key in ("better", "same", "worse"):
             out[f"share_{key}"] = 100.0 * cells[key].to_numpy(dtype=float) / cells["n"].to_numpy()
-    out.insert(0, "khi", khi)
-    nest = {"scheme": "region"} if "scheme" in by and "region" not in by else {}
-    if nest:
-        regions = store.schemes()[["scheme_id", "region"]].rename(columns={"scheme_id": "scheme"})
-        out = out.merge(regions, on="scheme", how="left")
-    out["suppressed"] = suppress(
-        out, by=by, within=["khi", *by], min_base=settings.min_base, nest=nest
-    )
-    if nest:
-        out = out.drop(columns="region")
+    out["suppressed"] = hidden
     if by:
         out = out.sort_values(list(by), kind="stable", na_position="last")
     hidden = out["suppressed"]
@@ -795,7 +796,7 @@ def change(
     for column in values:
         out[column] = out[column].astype("float64").mask(hidden)
     out["n"] = out["n"].astype("Int64")
-    return out.drop(columns="khi").reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------- trend ---
@@ -1001,10 +1002,9 @@ def answer_distribution(
 ) -> pd.DataFrame:
     """How people answered one question: label, value, count, percent (0-100).
 
-    The answers are cells linked across areas, support types and the question's
-    total, protected by the same rules as the KHIs; where any answer must be
-    hidden the whole distribution is (its KHI already publishes the base and the
-    count that agree, so one hidden answer would be their difference).
+    The distribution is one cell (area, period, population, question) decided by
+    the same rules as the KHIs: shown whole with its cell or not at all, so it
+    agrees with the KHI's published base and count in every view.
     """
     entry = bank().item(item)  # raises on an unknown item
     filters = filters or Filters()
@@ -1026,26 +1026,16 @@ def answer_distribution(
         total = int(out["count"].sum())
         if total == 0:
             return out.iloc[0:0].assign(percent=[], suppressed=[])
-        # Each answer is a cell of its own, linked across areas, support types
-        # and the question's total: the same lattice and rules as the KHIs.
-        scale = entry.scale
-        top = int(scale.min) + LONG_SCALE_SHOWN
-        answer = (f"least({column}, {top})" if int(scale.max) - int(scale.min)
-                  > LONG_SCALE_SHOWN else column)
+        # The cell is the question's answers in this area, period and population,
+        # decided on the same lattice and rules as the KHIs (its base is the KHI's).
         populations = ("person", "carer") if entry.audience == "all" else (entry.audience,)
         counts = [_Count(f"{item}:{p}", column, p) for p in populations]
-        options = pd.DataFrame({"answer": out["value"].to_numpy(dtype=object)})
-        rows = pd.concat([options.assign(khi=c.code) for c in counts], ignore_index=True)
-        hidden_rows = _count_decisions(
-            con, counts, (period_sql, period_params), filters, settings,
-            by=["answer"], rows=rows, extra_sql={"answer": answer},
-        )
-        hidden_total = _count_decisions(
-            con, counts, (period_sql, period_params), filters, settings)
+        hidden = _count_decisions(con, counts, (period_sql, period_params), filters, settings)
     out["percent"] = 100.0 * out["count"] / total
-    # All or nothing: the KHI table publishes the cell's base and its count of
-    # agreeing people, so a hidden answer beside shown ones would be their difference.
-    out["suppressed"] = bool(hidden_rows.any() or hidden_total.any())
+    # Shown or hidden with its cell, whole: the KHI already publishes the cell's base
+    # and its count that agree, so hiding a small answer inside a shown cell would
+    # protect nothing (and a hidden answer beside shown ones would be a difference).
+    out["suppressed"] = bool(hidden.any())
     out["count"] = out["count"].astype("float64").mask(out["suppressed"]).astype("Int64")
     out["percent"] = out["percent"].mask(out["suppressed"])
     return out[["value", "label", "count", "percent", "suppressed"]]
@@ -1179,18 +1169,33 @@ def response_rates(
 
 
 def response_totals(
-    store: Store, quarter: dt.date | str, filters: Filters | None = None
+    store: Store,
+    quarter: dt.date | str,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, int]:
-    """The area's totals for one quarter (published figures, checked by the caller
-    against the minimum base): responses, people_supported and
-    responses_with_return (over the schemes that sent an activity return), schemes."""
-    frame = _rate_cells(store, filters, parse_quarter(quarter))
+    """The area's totals for one quarter: responses, people_supported and
+    responses_with_return (over the schemes that sent an activity return), schemes,
+    and hidden (1 when the area's responses are a cell the KHIs' rules hide: below
+    the minimum, or hidden beside a small one, as on the Data quality page)."""
+    start = parse_quarter(quarter)
+    frame = _rate_cells(store, filters, start)
     has_return = frame["people_supported"].fillna(0) > 0
+    responses = int(frame["responses"].sum())
+    hidden = False
+    if responses and store.exists():
+        with store.connect() as con:
+            hidden = bool(_count_decisions(
+                con, [_Count("asked:person", "1", "person")], ("r.quarter_start = ?", [start]),
+                dataclasses.replace(filters or Filters(), respondent_types=None),
+                settings or default_settings(),
+            ).any())
     return {
-        "responses": int(frame["responses"].sum()),
+        "responses": responses,
         "people_supported": int(frame.loc[has_return, "people_supported"].sum()),
         "responses_with_return": int(frame.loc[has_return, "responses"].sum()),
         "schemes": int(len(frame)),
+        "hidden": int(hidden),
     }
 
 

@@ -26,6 +26,7 @@ from kpi.board import (
     difference_of_proportions,
 )
 from kpi.catalogue import khi
+from kpi.indicators import Filters, response_rates
 from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
 from tests.builders import make_store
@@ -249,6 +250,22 @@ def test_a_hidden_scheme_says_too_few_and_no_number(constructed: Store) -> None:
     frame = pack.to_frame()
     hidden = frame[frame["khi"] == "lonely_often"].iloc[0]
     assert all(pd.isna(hidden[c]) for c in ("n", "count", "value", "lower95", "upper95"))
+
+
+def test_a_scheme_hidden_beside_a_small_one_shows_no_response_count(
+    constructed: Store,
+) -> None:
+    # S4's 20 surveys are enough on their own, but S4 is the second cell hidden
+    # beside S3 (London minus S2 and S4 would give S3's 3): its board page, like
+    # its KHIs and the Data quality page, shows no response count or rate.
+    pack = board_summary(constructed, quarter=Q, scheme="S4")
+    assert pack.row("lonely_often").suppressed
+    assert pack.caveats.responses is None and pack.caveats.responses_hidden
+    assert pack.caveats.response_rate is None
+    text = " ".join(pack.caveats.sentences())
+    assert not re.search(r"\b20 (surveys|answers|responses)\b", text)
+    rates = response_rates(constructed, Filters(scheme_ids=("S4",)), Q)
+    assert rates["suppressed"].all()
 
 
 def test_england_has_no_benchmark_and_regions_do(constructed: Store) -> None:

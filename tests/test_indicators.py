@@ -644,6 +644,43 @@ def test_change_by_quarter_with_a_support_type_filter(tmp_path: Path) -> None:
     assert (row["n"], row["mean_change"]) == (5, pytest.approx(1.0))  # (2+0-3+5+1)/5
 
 
+def test_change_hides_each_cell_as_the_khi_table_does(tmp_path: Path) -> None:
+    """Change over time and the KHI table take one decision per cell: a scheme
+    asked for alone is hidden when the KHI table hides it beside a smaller one."""
+    schemes = [("A", "Alder Shared Lives", "London"), ("B", "Birch Shared Lives", "London"),
+               ("C", "Cherry Shared Lives", "London"), ("D", "Damson Shared Lives", "North East"),
+               ("E", "Elder Shared Lives", "Wales")]
+    store = make_store(tmp_path / "khi.duckdb", schemes)
+    pairs = {"A": 12, "B": 6, "C": 3, "D": 8, "E": 3}  # people with two answers
+    for scheme, size in pairs.items():
+        for day, friends in ((dt.date(2026, 2, 1), 1), (dt.date(2026, 5, 1), 3)):
+            upload(store, scheme, [
+                {"person": f"{scheme}{i}", "on": day, "friends_count": friends + i % 3,
+                 "support_type": "short_break" if scheme == "A" and i < 2 else "long_term"}
+                for i in range(size)
+            ])
+    views = [((), Filters(scheme_ids=(s,))) for s in pairs] + [
+        ((), Filters(regions=(r,))) for r in ("London", "North East", "Wales")] + [
+        (("scheme",), Filters()), (("region",), Filters()),
+        (("support_type",), Filters(scheme_ids=("A",))),
+        ((), Filters(scheme_ids=("A",), support_types=("long_term",))),
+    ]
+    for by, filters in views:
+        table = indicator_table(store, khis=["friends_change"], by=list(by), quarter=Q,
+                                filters=filters, settings=SETTINGS)
+        frame = change(store, "friends_change", by=list(by), quarter=Q, filters=filters,
+                       settings=SETTINGS)
+        keys = list(by)
+        expected = table.set_index(keys)["suppressed"] if keys else table["suppressed"]
+        got = frame.set_index(keys)["suppressed"] if keys else frame["suppressed"]
+        assert got.sort_index().tolist() == expected.sort_index().tolist(), (by, filters)
+        assert frame.loc[frame["suppressed"], "n"].isna().all()
+    # B alone (6 people) is hidden: London minus A and B would otherwise give C.
+    alone = change(store, "friends_change", quarter=Q, filters=Filters(scheme_ids=("B",)),
+                   settings=SETTINGS)
+    assert bool(alone["suppressed"].iloc[0]) and pd.isna(alone["n"].iloc[0])
+
+
 def test_a_change_khi_over_all_quarters_is_one_row(repeated: Store) -> None:
     table = indicator_table(repeated, khis=["friends_change"], quarter="all",
                             settings=SETTINGS)
@@ -773,24 +810,35 @@ def test_trend_series_and_test_leave_out_hidden_quarters(tmp_path: Path) -> None
 
 
 # ------------------------------------------------------------------ answers & quality ---
-def test_answer_distribution_hides_small_answers_and_a_second(tmp_path: Path) -> None:
-    store = make_store(tmp_path / "khi.duckdb", [("A", "Alder Shared Lives", "London")])
-    # 25 answers: 1 x6, 2 x2, 3 x0, 4 x7, 5 x10 (and one carer, not asked this item).
+def test_answer_distribution_is_shown_or_hidden_with_its_cell(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "khi.duckdb", [("A", "Alder Shared Lives", "London"),
+                                                 ("B", "Birch Shared Lives", "London"),
+                                                 ("C", "Cherry Shared Lives", "London")])
+    # A: 25 answers: 1 x6, 2 x2, 3 x0, 4 x7, 5 x10 (and one carer, not asked this item).
     answers = [1] * 6 + [2] * 2 + [4] * 7 + [5] * 10
     upload(store, "A", [*people("p", warm_kind=answers),
                         {"person": "c", "type": "carer", "warm_kind": 3}])
-    dist = answer_distribution(store, "warm_kind", settings=SETTINGS).set_index("value")
+    upload(store, "B", people("b", warm_kind=[4] * 3 + [5] * 4))  # 7: hidden beside C
+    upload(store, "C", people("k", warm_kind=[5] * 3))  # 3: below the minimum
+    one_scheme = Filters(scheme_ids=("A",))
+    dist = answer_distribution(store, "warm_kind", filters=one_scheme,
+                               settings=SETTINGS).set_index("value")
     assert dist.index.tolist() == [1, 2, 3, 4, 5]
-    # 2 (two people) must be hidden; warm_kind's table publishes 25 people, 17 agree,
-    # so any second answer hidden beside it would be a difference: the whole
-    # distribution is hidden (issue 12).
-    assert dist["suppressed"].all() and dist["count"].isna().all()
-    # Without the small answer every answer shows, with its share of the 25 + 2.
-    upload(store, "A", people("q", warm_kind=[2] * 5))
-    dist = answer_distribution(store, "warm_kind", settings=SETTINGS).set_index("value")
+    # A's cell (25 people) is shown, so its whole distribution is, the 2 people who
+    # answered "2" included: the KHI table already publishes 25 people and 17 agreeing.
     assert not dist["suppressed"].any()
-    assert dist["count"].tolist() == [6, 7, 0, 7, 10]
-    assert dist.loc[[4, 5], "percent"].tolist() == pytest.approx([700 / 30, 1000 / 30])
+    assert dist["count"].tolist() == [6, 2, 0, 7, 10]
+    assert dist.loc[[4, 5], "percent"].tolist() == pytest.approx([700 / 25, 1000 / 25])
+    # Every scheme's distribution is hidden exactly when its KHI row is: C (3 people)
+    # and B, hidden with it so that London minus A does not give C.
+    table = indicator_table(store, khis=["warm_kind"], by=["scheme"], settings=SETTINGS)
+    kept = dict(zip(table["scheme"], table["suppressed"]))
+    assert kept == {"A": False, "B": True, "C": True}
+    for scheme, hidden in kept.items():
+        dist = answer_distribution(store, "warm_kind", filters=Filters(scheme_ids=(scheme,)),
+                                   settings=SETTINGS)
+        assert dist["suppressed"].tolist() == [hidden] * len(dist), scheme
+        assert dist["count"].isna().all() == hidden, scheme
 
 
 def test_item_completeness_counts_each_items_audience(tmp_path: Path) -> None:

@@ -249,6 +249,24 @@ def test_scheme_staff_cannot_roll_back(upload_store: Store, monkeypatch) -> None
     assert not [s for s in at.selectbox if s.key == "rollback_upload"]
 
 
+def test_upload_history_shows_a_scheme_user_only_their_own_uploads(
+    upload_store: Store, monkeypatch
+) -> None:
+    # SL901's file of a few people is someone else's: its row counts are the base of
+    # a hidden cell, and a scheme worker of SL900 must not read them in the history.
+    ingest.ingest_bytes(upload_store, GOOGLE_FORMS.read_bytes(), "gf.csv", SCHEME)
+    other = ingest.ingest_bytes(upload_store, GOOGLE_FORMS.read_bytes(), "gf.csv", "SL901")
+    assert other.accepted > 0
+    add_user(upload_store, "staff@scheme.example", "scheme", [SCHEME], by="test")
+    at = open_page(
+        monkeypatch, upload_store, "pages/upload.py", KHI_NO_DEMO="1",
+        KHI_AS="staff@scheme.example",
+    )
+    history = table(at, "Rows read")
+    names = dict(zip(upload_store.schemes()["scheme_id"], upload_store.schemes()["name"]))
+    assert len(history) == 1 and history["Scheme"].tolist() == [names[SCHEME]]
+
+
 def test_scope_limits_the_schemes_offered(upload_store: Store, monkeypatch) -> None:
     add_user(upload_store, "staff@scheme.example", "scheme", ["SL901"], by="test")
     at = open_page(

@@ -628,7 +628,7 @@ def history_table(scope: tuple[str, ...] | None) -> None:
 
 def _visible_uploads(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.DataFrame:
     uploads = _uploads(path=path, rev=rev)
-    if scope:
+    if scope is not None:  # an empty scope sees no upload, not every one
         uploads = uploads[uploads["scheme_id"].isin(scope)]
     return uploads
 
