@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from kpi.store import Store
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+TEST_SECRET = "test-secret-not-for-production"
+
+
+def run_kpi(db: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m kpi ARGS`` as a whole process, as a user's shell runs it, on the
+    store ``db`` (``KHI_DB``; None: the command's own default) with the tests' secret."""
+    env = {**os.environ, "KHI_SECRET": TEST_SECRET}
+    if db is not None:
+        env["KHI_DB"] = str(db)
+    return subprocess.run(
+        [sys.executable, "-m", "kpi", *args],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
 
 
 def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kpi.store import Store
+from tests.builders import run_kpi
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGISTER = b"scheme_id,name,region,cqc_rating\nSL001,Alderley,North West,Good\n"
@@ -22,23 +20,15 @@ SURVEY = (
 )
 
 
-def _kpi(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KHI_DB": str(db), "KHI_SECRET": "test-secret-not-for-production"}
-    return subprocess.run(
-        [sys.executable, "-m", "kpi", *args],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
-    )
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """A store made by `init` with the register loaded by `schemes`."""
     db = tmp_path / "khi.duckdb"
-    done = _kpi(db, "init")
+    done = run_kpi(db, "init")
     assert done.returncode == 0, done.stderr
     assert "Store ready" in done.stdout
     (tmp_path / "register.csv").write_bytes(REGISTER)
-    done = _kpi(db, "schemes", str(tmp_path / "register.csv"))
+    done = run_kpi(db, "schemes", str(tmp_path / "register.csv"))
     assert done.returncode == 0, done.stderr
     assert "Loaded 1 scheme" in done.stdout
     return db
@@ -51,7 +41,7 @@ def _responses(db: Path) -> int:
 def test_ingest_json_has_the_spec_keys_and_exits_0(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
     path.write_bytes(SURVEY)
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert {"upload_id", "accepted", "rejected", "duplicates", "corrected", "problems"} <= set(
@@ -69,7 +59,7 @@ def test_ingest_json_has_the_spec_keys_and_exits_0(db: Path, tmp_path: Path) -> 
 def test_ingest_text_summary(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
     path.write_bytes(SURVEY)
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001")
     assert done.returncode == 0
     assert "Stored 2 responses from survey.csv" in done.stdout
     assert "row 3, 'How often do you feel lonely?'" in done.stdout
@@ -78,7 +68,7 @@ def test_ingest_text_summary(db: Path, tmp_path: Path) -> None:
 def test_a_refused_file_exits_2_and_stores_nothing(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "report.csv"
     path.write_bytes(b"%PDF-1.5\n%binary\n")
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
     assert done.returncode == 2
     result = json.loads(done.stdout)
     assert result["refused"] and "PDF" in result["message"] and result["upload_id"] is None
@@ -89,7 +79,7 @@ def test_a_refused_file_exits_2_and_stores_nothing(db: Path, tmp_path: Path) -> 
 def test_strict_exits_2_when_a_row_is_bad(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
     path.write_bytes(SURVEY)
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--strict")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--strict")
     assert done.returncode == 2 and "--strict" in done.stdout
     assert _responses(db) == 0
 
@@ -97,7 +87,7 @@ def test_strict_exits_2_when_a_row_is_bad(db: Path, tmp_path: Path) -> None:
 def test_unknown_scheme_exits_2(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
     path.write_bytes(SURVEY)
-    done = _kpi(db, "ingest", str(path), "--scheme", "NOPE")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "NOPE")
     assert done.returncode == 2 and "not in the scheme register" in done.stdout
 
 
@@ -107,7 +97,7 @@ def test_activity_return_via_the_command_line(db: Path, tmp_path: Path) -> None:
         b"Scheme ID,Quarter,Long-term,Short breaks,Day support,Home from hospital,"
         b"Approved carers,New arrangements,Ended arrangements\nSL001,2026/27 Q1,5,4,3,2,9,1,0\n"
     )
-    done = _kpi(db, "ingest", str(path), "--kind", "activity", "--json")
+    done = run_kpi(db, "ingest", str(path), "--kind", "activity", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["accepted"] == 1
 
@@ -115,8 +105,8 @@ def test_activity_return_via_the_command_line(db: Path, tmp_path: Path) -> None:
 def test_uploads_then_rollback(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
     path.write_bytes(SURVEY)
-    assert _kpi(db, "ingest", str(path), "--scheme", "SL001", "--by", "Sam").returncode == 0
-    done = _kpi(db, "uploads", "--json")
+    assert run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--by", "Sam").returncode == 0
+    done = run_kpi(db, "uploads", "--json")
     assert done.returncode == 0
     uploads = json.loads(done.stdout)
     assert len(uploads) == 1
@@ -126,16 +116,16 @@ def test_uploads_then_rollback(db: Path, tmp_path: Path) -> None:
         "Sam", "survey.csv", "template"
     )
     assert len(upload["sha256"]) == 64
-    done = _kpi(db, "rollback", "1")
+    done = run_kpi(db, "rollback", "1")
     assert done.returncode == 0 and "2 responses removed" in done.stdout
     assert _responses(db) == 0
-    assert _kpi(db, "rollback", "1").returncode == 2  # already rolled back
+    assert run_kpi(db, "rollback", "1").returncode == 2  # already rolled back
 
 
 def test_schemes_with_bad_file_exits_2(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "register.csv"
     path.write_bytes(b"scheme_id,name\nX,Y\n")
-    done = _kpi(db, "schemes", str(path), "--json")
+    done = run_kpi(db, "schemes", str(path), "--json")
     assert done.returncode == 2
     assert json.loads(done.stdout)["refused"] is True
 
@@ -151,13 +141,13 @@ def test_ambiguous_dates_exit_2_naming_dates_then_dates_day_first_stores(
 ) -> None:
     path = tmp_path / "ambiguous.csv"
     path.write_bytes(AMBIGUOUS)
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
     assert done.returncode == 2, done.stderr
     result = json.loads(done.stdout)
     assert "--dates day-first" in result["message"] and _responses(db) == 0
     assert result["date_question"]["examples"][0] == ["04/03/2026", "4 March 2026",
                                                       "3 April 2026"]
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--dates", "day-first", "--json")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--dates", "day-first", "--json")
     assert done.returncode == 0, done.stderr
     stored = Store(db).query("SELECT completed_on FROM responses ORDER BY source_row")
     assert [d.date().isoformat() for d in stored["completed_on"]] == ["2026-03-04", "2026-01-06"]
@@ -178,7 +168,7 @@ def test_unmatched_questions_are_named_with_their_cost_and_partial_needs_accept(
 ) -> None:
     path = tmp_path / "lossy.csv"
     path.write_bytes(LOSSY)
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
     assert done.returncode == 2, done.stderr
     result = json.loads(done.stdout)
     lost = result["unmatched_questions"]
@@ -186,7 +176,7 @@ def test_unmatched_questions_are_named_with_their_cost_and_partial_needs_accept(
     assert "the 3 statements under 'Thinking about the last month' would not be stored" in (
         lost[0]["cost"])
     assert "--accept-partial" in result["message"] and _responses(db) == 0
-    done = _kpi(db, "ingest", str(path), "--scheme", "SL001", "--accept-partial", "--json")
+    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--accept-partial", "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["accepted"] == 2 and len(result["unmatched_questions"]) == 3

@@ -7,14 +7,12 @@ import csv
 import getpass
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kpi.store import Store
+from tests.builders import run_kpi
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGISTER = (
@@ -32,47 +30,39 @@ def survey(prefix: str) -> bytes:
             "The people who support me are warm and kind\n" + rows).encode()
 
 
-def kpi(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KHI_DB": str(db), "KHI_SECRET": "test-secret-not-for-production"}
-    return subprocess.run(
-        [sys.executable, "-m", "kpi", *args],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
-    )
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """A store with three schemes, each with twelve answers."""
     db = tmp_path / "khi.duckdb"
-    assert kpi(db, "init").returncode == 0
+    assert run_kpi(db, "init").returncode == 0
     (tmp_path / "register.csv").write_bytes(REGISTER)
-    done = kpi(db, "schemes", str(tmp_path / "register.csv"), "--by", "registrar@khi.example")
+    done = run_kpi(db, "schemes", str(tmp_path / "register.csv"), "--by", "registrar@khi.example")
     assert done.returncode == 0, done.stderr
     for scheme in ("SL001", "SL002", "SL003"):
         (tmp_path / f"{scheme}.csv").write_bytes(survey(scheme))
-        done = kpi(db, "ingest", str(tmp_path / f"{scheme}.csv"), "--scheme", scheme)
+        done = run_kpi(db, "ingest", str(tmp_path / f"{scheme}.csv"), "--scheme", scheme)
         assert done.returncode == 0, done.stderr
     return db
 
 
 def test_users_add_list_remove(db: Path) -> None:
-    done = kpi(db, "users", "add", "Staff@Alderley.example", "--role", "scheme",
+    done = run_kpi(db, "users", "add", "Staff@Alderley.example", "--role", "scheme",
                "--scheme", "SL001", "--by", "boss@khi.example")
     assert done.returncode == 0, done.stderr
     assert "staff@alderley.example may now sign in as scheme (SL001)" in done.stdout
-    done = kpi(db, "users", "add", "nw@council.example", "--role", "commissioner",
+    done = run_kpi(db, "users", "add", "nw@council.example", "--role", "commissioner",
                "--region", "north_west")
     assert done.returncode == 0, done.stderr
-    listed = json.loads(kpi(db, "users", "list", "--json").stdout)
+    listed = json.loads(run_kpi(db, "users", "list", "--json").stdout)
     by_email = {u["email"]: u for u in listed}
     assert by_email["staff@alderley.example"]["scheme_ids"] == ["SL001"]
     assert by_email["staff@alderley.example"]["added_by"] == "boss@khi.example"
     assert by_email["nw@council.example"]["regions"] == ["North West"]
     assert by_email["nw@council.example"]["added_by"] == getpass.getuser()  # the OS user
-    assert "nw@council.example" in kpi(db, "users", "list").stdout
-    done = kpi(db, "users", "remove", "NW@council.example", "--by", "boss@khi.example")
+    assert "nw@council.example" in run_kpi(db, "users", "list").stdout
+    done = run_kpi(db, "users", "remove", "NW@council.example", "--by", "boss@khi.example")
     assert done.returncode == 0, done.stderr
-    assert [u["email"] for u in json.loads(kpi(db, "users", "list", "--json").stdout)] == [
+    assert [u["email"] for u in json.loads(run_kpi(db, "users", "list", "--json").stdout)] == [
         "staff@alderley.example"
     ]
     changes = Store(db).changes()
@@ -97,7 +87,7 @@ REFUSALS = [
 
 def test_refusals_say_what_to_do_with_exit_code_2(db: Path) -> None:
     for args, message in REFUSALS:
-        done = kpi(db, *args)
+        done = run_kpi(db, *args)
         assert done.returncode == 2, args
         assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert Store(db).users().empty
@@ -106,40 +96,40 @@ def test_refusals_say_what_to_do_with_exit_code_2(db: Path) -> None:
 def test_as_runs_indicators_uploads_and_report_with_that_users_scope(
     db: Path, tmp_path: Path
 ) -> None:
-    assert kpi(db, "users", "add", "staff@alderley.example", "--role", "scheme",
+    assert run_kpi(db, "users", "add", "staff@alderley.example", "--role", "scheme",
                "--scheme", "SL001").returncode == 0
-    everyone = kpi(db, "indicators", "--khi", "warm_kind", "--by", "scheme")
+    everyone = run_kpi(db, "indicators", "--khi", "warm_kind", "--by", "scheme")
     assert {r["scheme"] for r in csv.DictReader(io.StringIO(everyone.stdout))} == {
         "SL001", "SL002", "SL003"
     }
     for asked in ([], ["--scheme", "SL002"], ["--region", "London"]):
-        done = kpi(db, "indicators", "--khi", "warm_kind", "--by", "scheme", *asked,
+        done = run_kpi(db, "indicators", "--khi", "warm_kind", "--by", "scheme", *asked,
                    "--as", "STAFF@alderley.example")
         assert done.returncode == 0, done.stderr
         assert {r["scheme"] for r in csv.DictReader(io.StringIO(done.stdout))} <= {"SL001"}
-    mine = kpi(db, "indicators", "--khi", "warm_kind", "--by", "scheme",
+    mine = run_kpi(db, "indicators", "--khi", "warm_kind", "--by", "scheme",
                "--as", "staff@alderley.example")
     assert [r["scheme"] for r in csv.DictReader(io.StringIO(mine.stdout))] == ["SL001"]
-    uploads = json.loads(kpi(db, "uploads", "--json", "--as", "staff@alderley.example").stdout)
+    uploads = json.loads(run_kpi(db, "uploads", "--json", "--as", "staff@alderley.example").stdout)
     assert {u["scheme_id"] for u in uploads} == {"SL001"}
-    assert len(json.loads(kpi(db, "uploads", "--json").stdout)) == 3
-    done = kpi(db, "report", "--scheme", "SL002", "--out", str(tmp_path / "b.pdf"),
+    assert len(json.loads(run_kpi(db, "uploads", "--json").stdout)) == 3
+    done = run_kpi(db, "report", "--scheme", "SL002", "--out", str(tmp_path / "b.pdf"),
                "--as", "staff@alderley.example")
     assert done.returncode == 2 and "outside the schemes you may see" in done.stderr
-    done = kpi(db, "report", "--out", str(tmp_path / "b.pdf"), "--as", "staff@alderley.example")
+    done = run_kpi(db, "report", "--out", str(tmp_path / "b.pdf"), "--as", "staff@alderley.example")
     assert done.returncode == 2 and "give --scheme ID" in done.stderr
     assert not (tmp_path / "b.pdf").exists()
 
 
 def test_uploads_and_rollbacks_record_who_made_them(db: Path) -> None:
-    uploads = json.loads(kpi(db, "uploads", "--json").stdout)
+    uploads = json.loads(run_kpi(db, "uploads", "--json").stdout)
     assert {u["uploaded_by"] for u in uploads} == {getpass.getuser()}
     first = min(u["upload_id"] for u in uploads)
-    done = kpi(db, "rollback", str(first), "--by", "admin@khi.example")
+    done = run_kpi(db, "rollback", str(first), "--by", "admin@khi.example")
     assert done.returncode == 0, done.stderr
-    rolled = {u["upload_id"]: u for u in json.loads(kpi(db, "uploads", "--json").stdout)}[first]
+    rolled = {u["upload_id"]: u for u in json.loads(run_kpi(db, "uploads", "--json").stdout)}[first]
     assert rolled["status"] == "rolled_back" and rolled["rolled_back_by"] == "admin@khi.example"
-    assert "admin@khi.example" in kpi(db, "uploads").stdout
+    assert "admin@khi.example" in run_kpi(db, "uploads").stdout
 
 
 def test_init_upgrades_a_store_made_before_users(tmp_path: Path) -> None:

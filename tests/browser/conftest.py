@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,21 +96,27 @@ def browser_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 @contextmanager
-def running_dashboard(store: Store) -> Iterator[Server]:
-    """``streamlit run dashboard.py`` on a free port, showing ``store``, stopped after."""
-    port = _free_port()
+def running_dashboard(
+    store: Store, port: int | None = None, args: Sequence[str] = ()
+) -> Iterator[Server]:
+    """``streamlit run dashboard.py`` on ``port`` (a free one by default), showing
+    ``store``, with extra ``args`` (e.g. ``--secrets.files``); stopped after. The
+    local-mode "view as" variable is dropped: the browser sees what the app shows."""
+    port = port or _free_port()
     log = store.path.with_name(f"streamlit-{port}.log")
     env = {
         **os.environ,
         "KHI_DB": str(store.path),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
+    env.pop("KHI_AS", None)
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
+        *args,
     ]
     with log.open("w") as out:
         process = subprocess.Popen(

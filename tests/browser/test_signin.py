@@ -11,10 +11,7 @@ for the names and ids of schemes the person may not see.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +24,9 @@ from pages.views._common import MENU
 from tests.browser.conftest import (
     DEMO_END_QUARTER,
     IDLE,
-    PROJECT_DIR,
     TIMEOUT_MS,
     _free_port,
-    _wait_healthy,
+    running_dashboard,
 )
 
 TITLES = {Path(script).stem: title for pages in MENU.values() for script, title, _ in pages}
@@ -77,30 +73,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             f'server_metadata_url = "http://localhost:{provider.server_port}'
             '/.well-known/openid-configuration"\n'
         )
-        log = folder / "streamlit.log"
-        env = {**os.environ, "KHI_DB": str(store.path),
-               "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-        env.pop("KHI_AS", None)
-        command = [
-            sys.executable, "-m", "streamlit", "run", "dashboard.py",
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--server.fileWatcherType", "none",
-            "--secrets.files", str(secrets),
-        ]
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        try:
-            _wait_healthy(url, process, log)
+        with running_dashboard(store, port, ["--secrets.files", str(secrets)]):
             yield Site(url=url, store=store, schemes=schemes)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
 
 
 @dataclass
