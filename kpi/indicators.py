@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kpi import statistics as stats
+from kpi import stats
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.disclosure import TOTAL, primary, suppress, suppress_linked
