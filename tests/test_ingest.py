@@ -477,12 +477,17 @@ def test_a_process_killed_inside_the_transaction_leaves_nothing(
 
 
 # ---------------------------------------------------------------- preview ---
-def test_preview_gives_the_upload_counts_and_writes_nothing(store: Store) -> None:
+def test_preview_gives_the_upload_counts_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pages.views import _common  # the dashboard's cache key: the store file's size and time
+
+    monkeypatch.setenv("KHI_DB", str(store.path))
     ingest_bytes(store, GOOD, "results.csv", SCHEME)
     newer = GOOD + b"R9,18/05/2026,I use Shared Lives,Occasionally,Agree\nR10,,,,\n"
-    before, revision = counts(store), store.revision()
+    before, revision = counts(store), _common.revision()
     seen = preview(store, newer, "newer.csv", SCHEME)
-    assert counts(store) == before and store.revision() == revision
+    assert counts(store) == before and _common.revision() == revision
     assert seen.upload_id is None and "Ready to store" in seen.message
     done = ingest_bytes(store, newer, "newer.csv", SCHEME)
     assert (seen.accepted, seen.duplicates, seen.rejected, seen.corrected) == (
