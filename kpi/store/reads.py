@@ -57,3 +57,11 @@ class Reads(Connection):
             "SELECT source_header, target FROM column_mappings WHERE scheme_id = ?", [scheme_id]
         )
         return dict(zip(rows["source_header"], rows["target"]))
+
+    def person_key_rows(self) -> int:
+        """Rows holding a person key: responses and the ones they replaced."""
+        rows = self.query(
+            "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM response_history)"
+            " AS n"
+        )
+        return int(rows["n"].iloc[0])
