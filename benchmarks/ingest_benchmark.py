@@ -145,7 +145,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    os.environ.setdefault("KHI_SECRET", "benchmark-secret")
+    os.environ.setdefault("KHI_SECRET", "benchmark-secret-not-for-production")  # 24+ characters
     env = {**os.environ}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -6,7 +6,7 @@ and the board report all call this package. Public surface, by module:
 - ``kpi.store.Store``: the DuckDB file (open, one transaction, close).
 - ``kpi.items.bank()`` / ``kpi.catalogue.catalogue()``: the item bank and KHIs.
 - ``kpi.ingest``: upload survey exports, activity returns and the register.
-- ``kpi.statistics``: Wilson, t, Byars, funnel limits, benchmark, trend, equity.
+- ``kpi.stats``: Wilson, t, Byars, funnel limits, benchmark, trend, equity.
 - ``kpi.indicators``: KHI tables for any grouping, trends, funnels, equity, change,
   and the data-quality figures (response rates, missing returns, completeness).
 - ``kpi.disclosure``: which cells to hide (primary and secondary suppression).

@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from kpi import indicators as engine
-from kpi import statistics as st_
+from kpi import stats as st_
 from kpi.catalogue import KHI, catalogue
 from kpi.indicators import Filters, Settings
 from kpi.items import bank

@@ -43,7 +43,7 @@ from kpi.catalogue import khi as khi_by_code
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
-from kpi.store import Store
+from kpi.store import Store, queries
 
 __all__ = [
     "ADJUSTED_FOR",
@@ -230,28 +230,20 @@ def _people(
 ) -> pd.DataFrame:
     """One row per person (latest response in the quarter, in the area): y, the
     factor and the covariates. People without an answer to the outcome are left out."""
-    columns = {"y": f"CASE WHEN {outcome.score_sql} IS NULL THEN NULL "
-                    f"WHEN {outcome.hit_sql} THEN 1 ELSE 0 END"}
+    hits = {"y": outcome}
+    attributes = {}
     if factor.kind == "khi":
-        process = khi_by_code(factor.code)
-        columns["factor"] = (f"CASE WHEN {process.score_sql} IS NULL THEN NULL "
-                             f"WHEN {process.hit_sql} THEN 'yes' ELSE 'no' END")
+        hits["factor"] = khi_by_code(factor.code)
     else:
-        columns["factor"] = f"r.{factor.code}"
-    for name in ADJUSTED_FOR:
-        columns[name] = f"r.{name}"
-    select = ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
+        attributes["factor"] = factor.code
+    attributes.update({name: name for name in ADJUSTED_FOR})
     filters = Filters(regions=filters.regions, scheme_ids=filters.scheme_ids,
                       support_types=filters.support_types,
                       respondent_types=(outcome.population,), scope=filters.scope)
     with store.connect() as con:
-        period_sql, params, _ = engine._period(quarter, con)
-        params = list(params)
-        area = engine._area_sql(filters, params)
-        support = engine._support_sql(filters, params)
-        sql = (f"WITH latest AS ({engine._latest_sql(period_sql, area)}) "
-               f"SELECT {select} FROM latest r WHERE {support}")
-        people = con.execute(sql, params).df()
+        people = queries.latest_people(con, quarter, filters, hits, attributes)
+    if factor.kind == "khi":  # the process KHI met or not, in the words of the groups
+        people["factor"] = people["factor"].map({1: "yes", 0: "no"})
     return people.dropna(subset=["y", "factor"]).reset_index(drop=True)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi import statistics as stats
+from kpi import stats
 from kpi.board import format_value
 from kpi.catalogue import KHI
 from kpi.indicators import Settings

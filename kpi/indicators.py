@@ -8,8 +8,8 @@ response in it (spec §3). Disclosure control (:mod:`kpi.disclosure`) is applied
 here, before anything leaves the engine, so every page, chart and export
 inherits it.
 
-Every SQL value goes in as a parameter; column names come from the item bank,
-the catalogue and :data:`DIMENSIONS`, never from input.
+Every read is a query of :mod:`kpi.store.queries` (values as parameters, names
+from the code, quoted): this module holds no SQL of its own.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kpi import statistics as stats
+from kpi import stats
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.disclosure import TOTAL, primary, suppress_linked
 from kpi.errors import UnknownCode
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
-from kpi.store import ACTIVITY_COUNTS, Store
+from kpi.store import Store, queries
 
 # Dimensions a KHI can be broken down by (CLI --by names = output column names).
 DIMENSIONS = (
@@ -45,20 +45,6 @@ DIMENSIONS = (
     "primary_need",
     "completed_by",
 )
-# Dimension -> the SQL expression over the de-duplicated responses (alias ``r``).
-_DIMENSION_SQL = {
-    "region": "r.region",
-    "scheme": "r.scheme_id",
-    "quarter": "r.quarter_start",
-    "support_type": "r.support_type",
-    "respondent_type": "r.respondent_type",
-    "age_band": "r.age_band",
-    "gender": "r.gender",
-    "ethnicity": "r.ethnicity",
-    "primary_need": "r.primary_need",
-    "completed_by": "r.completed_by",
-}
-
 # Columns of indicator_table(), in order, after khi and the --by columns.
 VALUE_COLUMNS = (
     "n",
@@ -76,7 +62,6 @@ _LIMITS = ("lower95", "upper95", "lower998", "upper998")
 # What a value is compared with (spec §4): all of England; the row's own region;
 # schemes of the same support type (England, same support type).
 BENCHMARKS = ("england", "region", "support_type")
-SUPPORT_COLUMNS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
 @dataclass(frozen=True)
@@ -129,102 +114,6 @@ def _khis(codes: Sequence[str] | None) -> list[KHI]:
     return [khi_by_code(code) for code in codes]
 
 
-def _area_sql(
-    filters: Filters, params: list, region: str = "s.region", scheme: str = "r.scheme_id"
-) -> str:
-    """Conditions on the scheme (region, scheme, scope) and the respondent type:
-    safe before de-duplication (both are part of a person's key). ``region`` and
-    ``scheme`` name the columns in the caller's query."""
-    parts = ["TRUE"]
-    if filters.regions is not None:
-        names = _region_names(filters.regions)
-        parts.append(f"{region} IN ({', '.join('?' * len(names))})" if names else "FALSE")
-        params.extend(names)
-    for ids in (filters.scheme_ids, filters.scope):
-        if ids is not None:
-            parts.append(f"{scheme} IN ({', '.join('?' * len(ids))})" if ids else "FALSE")
-            params.extend(ids)
-    if filters.respondent_types is not None:
-        types = filters.respondent_types
-        parts.append(f"r.respondent_type IN ({', '.join('?' * len(types))})" if types else "FALSE")
-        params.extend(types)
-    return " AND ".join(parts)
-
-
-def _region_names(regions: Sequence[str]) -> list[str]:
-    """Region names from names or codes ("North West" or "north_west")."""
-    by_code = {r.code: r.name for r in bank().regions}
-    names = set(bank().region_names)
-    out = []
-    for value in regions:
-        if value in names:
-            out.append(value)
-        elif value in by_code:
-            out.append(by_code[value])
-        else:
-            raise UnknownCode(
-                f"Unknown region {value!r}: use one of {', '.join(bank().region_names)}."
-            )
-    return out
-
-
-def _support_sql(filters: Filters, params: list, column: str = "r.support_type") -> str:
-    """The support-type condition, applied after de-duplication (an attribute of the
-    person's latest response, so each person stays in one group)."""
-    if filters.support_types is None:
-        return "TRUE"
-    types = filters.support_types
-    params.extend(types)
-    return f"{column} IN ({', '.join('?' * len(types))})" if types else "FALSE"
-
-
-def _latest_sql(period_sql: str, area_sql: str) -> str:
-    """Each person's latest response per quarter, in the period and area.
-
-    The store keeps the responses a later one replaced in ``superseded`` (see
-    :meth:`kpi.store.Store.refresh_superseded`), so this is an anti-join, not a
-    window over every response.
-    """
-    return f"""
-        SELECT r.*, s.region
-        FROM responses r JOIN schemes s USING (scheme_id)
-        ANTI JOIN superseded x ON r.response_id = x.response_id
-        WHERE {period_sql} AND {area_sql}"""
-
-
-def _period(quarter: dt.date | str | None, con: duckdb.DuckDBPyConnection):
-    """(SQL condition, params, quarter start or None for every quarter)."""
-    if isinstance(quarter, str) and quarter.strip().lower() == "all":
-        return "TRUE", [], None
-    if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
-        quarters = _quarters(con)
-        if not quarters:
-            return "FALSE", [], None
-        start = quarters[-1]
-    else:
-        start = parse_quarter(quarter)
-    return "r.quarter_start = ?", [start], start
-
-
-
-
-def _aggregate_sql(khis: Sequence[KHI]) -> str:
-    """SELECT items: per KHI its base and numerator (proportions) or sum and sum of
-    squares (means). Populations are a GROUP BY key, not a FILTER per KHI: one
-    hash aggregate with plain counts is the cheapest pass DuckDB can make."""
-    parts: list[str] = []
-    for k, khi in enumerate(khis):
-        score = khi.score_sql
-        parts.append(f"count({score}) AS n_{k}")
-        if khi.is_proportion:
-            parts.append(f"count_if({khi.hit_sql}) AS x_{k}")
-        else:
-            value = f"CAST({score} AS DOUBLE)"
-            parts.append(f"sum({value}) AS s_{k}")
-            parts.append(f"sum({value} * {value}) AS q_{k}")
-    return ",\n".join(parts)
-
-
 def _cells(
     con: duckdb.DuckDBPyConnection,
     khis: Sequence[KHI],
@@ -241,34 +130,9 @@ def _cells(
     gives every KHI's sums per group and respondent type, GROUPING SETS sum it to
     the view (in-area rows by ``keys``) and the benchmark (every row by
     ``bench_keys``), and numpy turns the few wide rows into one row per KHI, each
-    over its own population. (A UNION of one SELECT per KHI did the same in SQL,
-    but DuckDB took longer to plan it than to run it.)
+    over its own population (see :func:`kpi.store.queries.khi_sums`).
     """
-    params: list = list(period_params)
-    everyone = dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
-    scan_area = _area_sql(everyone, params)
-    in_area = _area_sql(dataclasses.replace(filters, respondent_types=None), params, "r.region")
-    support = _support_sql(filters, params)
-    group = list(dict.fromkeys([*keys, *bench_keys]))
-    select_keys = [f"{_DIMENSION_SQL[d]} AS {d}" for d in group]
-    measures = [f"{m}_{k}" for k, khi in enumerate(khis)
-                for m in (("n", "x") if khi.is_proportion else ("n", "s", "q"))]
-    view_set = ", ".join([*keys, "respondent_type", "in_area"])
-    bench_set = ", ".join([*bench_keys, "respondent_type"])
-    sql = f"""
-        WITH latest AS ({_latest_sql(period_sql, scan_area)}),
-        agg AS (
-            SELECT {', '.join([*select_keys, 'r.respondent_type', f'({in_area}) AS in_area',
-                               _aggregate_sql(khis)])}
-            FROM latest r WHERE {support}
-            GROUP BY ALL
-        )
-        SELECT {''.join(c + ', ' for c in group)}respondent_type, in_area,
-               GROUPING(in_area) AS is_benchmark,
-               {', '.join(f'sum({m}) AS {m}' for m in measures)}
-        FROM agg
-        GROUP BY GROUPING SETS (({view_set}), ({bench_set}))"""
-    wide = con.execute(sql, params).df()
+    wide = queries.khi_sums(con, khis, keys, bench_keys, period_sql, period_params, filters)
     benchmark = wide["is_benchmark"].astype(bool).to_numpy()
     in_view = ~benchmark & wide["in_area"].fillna(False).astype(bool).to_numpy()
     view = _long(wide[in_view], khis, keys)
@@ -425,7 +289,7 @@ def available_quarters(store: Store) -> list[dt.date]:
     if not store.exists():
         return []
     with store.connect() as con:
-        return [pd.Timestamp(q).date() for q in _quarters(con)]
+        return [pd.Timestamp(q).date() for q in queries.quarters(con)]
 
 
 def latest_quarter(store: Store) -> dt.date | None:
@@ -478,7 +342,7 @@ def indicator_table(
             )
         # With one support type chosen, England under the same filter is that benchmark.
     with store.connect() as con:
-        period_sql, period_params, start = _period(quarter, con)
+        period_sql, period_params, start = queries.period(con, quarter)
         # A scheme's region (its benchmark, and its nesting for disclosure control)
         # rides along as a key: one scheme lies in one region, so no group splits.
         extra_region = "region" not in by and ("scheme" in by or benchmark == "region")
@@ -496,7 +360,7 @@ def indicator_table(
         if changes:
             # Change is "up to the period's end": every quarter's end when broken
             # down by quarter, else the end of the latest quarter.
-            ends = [start] if start is not None else _quarters(con)
+            ends = [start] if start is not None else queries.quarters(con)
             if start is None and "quarter" not in by:
                 ends = ends[-1:]
             if change_since is not None:
@@ -570,101 +434,8 @@ def _collapse_region(cells: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return pd.concat([one, summed], ignore_index=True)
 
 
-def _quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
-    rows = con.execute("SELECT DISTINCT quarter_start FROM responses ORDER BY 1").fetchall()
-    return [r[0] for r in rows]
-
-
 # --------------------------------------------------------------------- change ---
 _CHANGE_COLUMNS = ("n", "x", "total", "total_sq", "better", "same", "worse")
-
-
-def _change_sql(
-    khis: Sequence[KHI],
-    keys: Sequence[str],
-    bench_keys: Sequence[str] | None,
-    filters: Filters,
-    end: dt.date,
-    params: list,
-) -> str:
-    """Per person, their first and latest score up to ``end``; then aggregates by group.
-
-    Why this shape: one grouped pass over the responses up to the period's end
-    (``arg_min``/``arg_max`` per person, every change KHI of one population at
-    once), with the benchmark as a second grouping set of the same pass, as in
-    :func:`_cells`. "First" and "latest" order by completion date, then response
-    id; a person's groups follow their latest scored answer.
-    ``bench_keys`` None: no benchmark, and the scan covers the chosen area only.
-    """
-    population = khis[0].population
-    # One BIGINT orders by completion date, then response id (ids stay below 2**40):
-    # arg_max over a row of columns is several times slower at national scale. The
-    # quarter follows the completion date, so this is also the order of quarters.
-    order = "date_diff('day', DATE '2000-01-01', r.completed_on) * 1099511627776 + r.response_id"
-    attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
-    if bench_keys is not None:
-        attributes += [d for d in bench_keys if d not in ("scheme", "region", "quarter")]
-    if filters.support_types is not None:
-        attributes.append("support_type")
-    attributes = list(dict.fromkeys(attributes))
-    params.append(end)
-    if bench_keys is None:
-        scan = _area_sql(dataclasses.replace(filters, respondent_types=None), params)
-    else:
-        scan = "TRUE"
-    params.append(population)
-    scores = [f"CAST({k.score_sql} AS DOUBLE)" for k in khis]
-    per_person = []
-    for j, score in enumerate(scores):
-        scored = f"FILTER ({score} IS NOT NULL)"
-        per_person.append(f"count({score}) AS c_{j}")
-        # arg_max / arg_min skip a NULL score by themselves.
-        per_person.append(f"arg_max({score}, {order}) - arg_min({score}, {order}) AS d_{j}")
-        # arg_max_null: the latest answer's own value, "not recorded" included.
-        per_person += [f"arg_max_null(r.{d}, {order}) {scored} AS {d}_{j}" for d in attributes]
-    people = f"""
-        SELECT r.scheme_id, r.person_key, any_value(s.region) AS region,
-               {', '.join(per_person)}
-        FROM responses r JOIN schemes s USING (scheme_id)
-        WHERE r.quarter_start <= ? AND {scan} AND r.respondent_type = ?
-          AND ({' OR '.join(f'{score} IS NOT NULL' for score in scores)})
-        GROUP BY r.scheme_id, r.person_key"""
-    group = list(dict.fromkeys([*keys, *(bench_keys or [])]))
-    group = [d for d in group if d != "quarter"]
-    parts = []
-    for j, khi in enumerate(khis):
-        in_area = "TRUE"
-        if bench_keys is not None:
-            in_area = _area_sql(
-                dataclasses.replace(filters, respondent_types=None), params, "p.region",
-                "p.scheme_id",
-            )
-        support = _support_sql(filters, params, f"p.support_type_{j}")
-        column = {"scheme": "p.scheme_id", "region": "p.region"}
-        select_keys = [f"{column.get(d, f'p.{d}_{j}')} AS {d}" for d in group]
-        better, worse = (f"d_{j} > 0", f"d_{j} < 0")
-        if khi.polarity != "high":
-            better, worse = worse, better
-        parts.append(f"""
-        SELECT {j} AS k, {''.join(c + ', ' for c in select_keys)}({in_area}) AS in_area,
-               count(*) AS n, sum(d_{j}) AS total, sum(d_{j} * d_{j}) AS total_sq,
-               count(*) FILTER ({better}) AS better, count(*) FILTER (d_{j} = 0) AS same,
-               count(*) FILTER ({worse}) AS worse
-        FROM people p
-        WHERE c_{j} >= 2 AND {support}
-        GROUP BY ALL""")
-    body = "\nUNION ALL BY NAME\n".join(parts)
-    sets = f"({', '.join(['k', *[d for d in keys if d != 'quarter'], 'in_area'])})"
-    if bench_keys is not None:
-        sets += f", ({', '.join(['k', *[d for d in bench_keys if d != 'quarter']])})"
-    return f"""
-        WITH people AS MATERIALIZED ({people}),
-        cells AS ({body})
-        SELECT k, {''.join(c + ', ' for c in group)}in_area, GROUPING(in_area) AS is_benchmark,
-               sum(n) AS n, sum(total) AS total, sum(total_sq) AS total_sq,
-               sum(better) AS better, sum(same) AS same, sum(worse) AS worse
-        FROM cells
-        GROUP BY GROUPING SETS ({sets})"""
 
 
 def _change_cells(
@@ -678,7 +449,7 @@ def _change_cells(
     """Long frames of change aggregates (the view's, and the benchmark's when
     ``bench_keys`` is given, else None): khi, quarter (the period end), the keys,
     n, x (empty), total, total_sq, better, same, worse. One pass per period end
-    and population (see :func:`_change_sql`)."""
+    and population (see :func:`kpi.store.queries.change_sums`)."""
     wanted = [
         k for k in khis
         if filters.respondent_types is None or k.population in filters.respondent_types
@@ -687,10 +458,7 @@ def _change_cells(
     for end in ends:
         for population in dict.fromkeys(k.population for k in wanted):
             group = [k for k in wanted if k.population == population]
-            params: list = []
-            wide = con.execute(
-                _change_sql(group, keys, bench_keys, filters, end, params), params
-            ).df()
+            wide = queries.change_sums(con, group, keys, bench_keys, filters, end)
             wide.insert(0, "khi", [group[j].code for j in wide["k"]])
             wide["quarter"] = end
             is_bench = wide["is_benchmark"].astype(bool).to_numpy()
@@ -758,7 +526,7 @@ def change(
     extra_region = "scheme" in by and "region" not in by
     keys = [*by, "region"] if extra_region else list(by)
     with store.connect() as con:
-        period_sql, period_params, start = _period(quarter, con)
+        period_sql, period_params, start = queries.period(con, quarter)
         if start is None:
             return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
         cells, _ = _change_cells(con, [entry], keys, [start], filters)
@@ -1011,17 +779,10 @@ def answer_distribution(
     settings = settings or default_settings()
     column = entry.code  # from the item bank, not from input
     with store.connect() as con:
-        period_sql, period_params, _ = _period(quarter, con)
-        params = list(period_params)
-        area = _area_sql(filters, params)
-        support = _support_sql(filters, params)
-        audience = "" if entry.audience == "all" else f"AND r.respondent_type = '{entry.audience}'"
-        frame = con.execute(
-            f"""WITH latest AS ({_latest_sql(period_sql, area)})
-            SELECT {column} AS value, count(*) AS count FROM latest r
-            WHERE {support} {audience} AND {column} IS NOT NULL GROUP BY 1""",
-            params,
-        ).df()
+        period_sql, period_params, _ = queries.period(con, quarter)
+        frame = queries.answer_counts(
+            con, column, entry.audience, period_sql, period_params, filters
+        )
         out = _answer_options(entry.scale, frame)
         total = int(out["count"].sum())
         if total == 0:
@@ -1072,51 +833,13 @@ def _rate_cells(
 ) -> pd.DataFrame:
     """Responses and people supported per scheme and quarter, before disclosure control."""
     filters = filters or Filters()
-    params: list = []
-    area = _area_sql(dataclasses.replace(filters, respondent_types=None), params)
-    support = _support_sql(filters, params)
-    period = "TRUE"
-    if quarter is not None:
-        period = "r.quarter_start = ?"
-        params.insert(0, parse_quarter(quarter))
-    people_sql = " + ".join(
-        f"coalesce(a.{c}, 0)" for c in (filters.support_types or SUPPORT_COLUMNS)
-        if c in SUPPORT_COLUMNS
-    ) or "0"
-    activity_params: list = []
-    activity_area = _area_sql(
-        dataclasses.replace(filters, respondent_types=None), activity_params,
-        scheme="a.scheme_id",
-    )
-    activity_period = "TRUE"
-    if quarter is not None:
-        activity_period = "a.quarter_start = ?"
-        activity_params.insert(0, parse_quarter(quarter))
-    sql = f"""
-        WITH latest AS ({_latest_sql(period + " AND r.respondent_type = 'person'", area)}),
-        answered AS (
-            SELECT scheme_id, quarter_start, count(*) AS responses
-            FROM latest r WHERE {support} GROUP BY ALL
-        ),
-        supported AS (
-            SELECT a.scheme_id, a.quarter_start, {people_sql} AS people_supported
-            FROM activity_returns a JOIN schemes s USING (scheme_id)
-            WHERE {activity_period} AND {activity_area}
-        ),
-        quarters AS (SELECT DISTINCT quarter_start FROM responses)
-        SELECT coalesce(n.scheme_id, p.scheme_id) AS scheme_id,
-               coalesce(n.quarter_start, p.quarter_start) AS quarter,
-               coalesce(n.responses, 0) AS responses, p.people_supported
-        FROM answered n FULL OUTER JOIN supported p
-          ON n.scheme_id = p.scheme_id AND n.quarter_start = p.quarter_start
-        WHERE coalesce(n.quarter_start, p.quarter_start) IN (SELECT quarter_start FROM quarters)
-        ORDER BY scheme_id, quarter"""
+    start = None if quarter is None else parse_quarter(quarter)
     if not store.exists():
         return pd.DataFrame(columns=["scheme_id", "region", "quarter", "responses",
                                      "people_supported", "rate", "suppressed"])
     with store.connect() as con:
-        frame = con.execute(sql, params + activity_params).df()
-        regions = con.execute("SELECT scheme_id, region FROM schemes").df()
+        frame = queries.rate_cells(con, filters, start)
+        regions = queries.scheme_regions(con)
     frame = frame.merge(regions, on="scheme_id", how="left")
     frame["quarter"] = pd.to_datetime(frame["quarter"]).dt.date
     frame["responses"] = frame["responses"].astype("int64")
@@ -1149,8 +872,7 @@ def response_rates(
                          "scheme": frame["scheme_id"].to_numpy(),
                          "quarter": frame["quarter"].to_numpy()})
     if len(frame) and store.exists():
-        period = ("TRUE", []) if quarter is None else (
-            "r.quarter_start = ?", [parse_quarter(quarter)])
+        period = queries.one_quarter(None if quarter is None else parse_quarter(quarter))
         with store.connect() as con:
             hidden = _count_decisions(
                 con, [_Count("asked:person", "1", "person")], period,
@@ -1186,7 +908,7 @@ def response_totals(
     if responses and store.exists():
         with store.connect() as con:
             hidden = bool(_count_decisions(
-                con, [_Count("asked:person", "1", "person")], ("r.quarter_start = ?", [start]),
+                con, [_Count("asked:person", "1", "person")], queries.one_quarter(start),
                 dataclasses.replace(filters or Filters(), respondent_types=None),
                 settings or default_settings(),
             ).any())
@@ -1213,21 +935,8 @@ def missing_returns(
     start = parse_quarter(quarter) if quarter is not None else latest_quarter(store)
     if start is None:
         return pd.DataFrame(columns=["scheme_id", "name", "region", "last_return"])
-    params: list = [start]
-    area = _area_sql(
-        dataclasses.replace(filters, respondent_types=None), params, scheme="s.scheme_id"
-    )
-    frame = store.query(
-        f"""SELECT s.scheme_id, s.name, s.region,
-               (SELECT max(a.quarter_start) FROM activity_returns a
-                WHERE a.scheme_id = s.scheme_id) AS last_return
-            FROM schemes s
-            WHERE NOT EXISTS (SELECT 1 FROM activity_returns a
-                              WHERE a.scheme_id = s.scheme_id AND a.quarter_start = ?)
-              AND {area}
-            ORDER BY s.scheme_id""",
-        params,
-    )
+    with store.connect() as con:
+        frame = queries.missing_returns(con, start, filters)
     frame["last_return"] = [
         None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["last_return"]
     ]
@@ -1246,20 +955,8 @@ def item_completeness(
     settings = default_settings()
     items = bank().items
     with store.connect() as con:
-        period_sql, period_params, _ = _period(quarter, con)
-        params = list(period_params)
-        area = _area_sql(filters, params)
-        support = _support_sql(filters, params)
-        parts = []
-        for k, item in enumerate(items):
-            who = "TRUE" if item.audience == "all" else f"r.respondent_type = '{item.audience}'"
-            parts.append(f"count(*) FILTER (WHERE {who}) AS asked_{k}")
-            parts.append(f"count({item.code}) FILTER (WHERE {who}) AS answered_{k}")
-        row = con.execute(
-            f"WITH latest AS ({_latest_sql(period_sql, area)}) "
-            f"SELECT {', '.join(parts)} FROM latest r WHERE {support}",
-            params,
-        ).df().iloc[0]
+        period_sql, period_params, _ = queries.period(con, quarter)
+        row = queries.item_counts(con, items, period_sql, period_params, filters)
         # "Asked" and "answered" are cells like a KHI's base, one per respondent
         # type: an item asked of everyone is shown only when both are (else
         # everyone minus people would give the carers).
@@ -1310,39 +1007,8 @@ def activity_summary(
     if start is None:
         return pd.DataFrame()
     year_before = shift_quarter(start, -4)
-    area_params: list = []
-    area = _area_sql(
-        dataclasses.replace(filters, respondent_types=None), area_params, scheme="a.scheme_id"
-    )
-    people = " + ".join(f"coalesce(a.{c}, 0)" for c in SUPPORT_COLUMNS)
-    now = "a.quarter_start = ?"
-    sums = ", ".join(f"sum(a.{c}) FILTER (WHERE {now}) AS {c}" for c in ACTIVITY_COUNTS)
-    key = "a.region" if by == "region" else "a.scheme_id"
-    sql = f"""
-        WITH a AS (
-            SELECT a.*, s.region, {people} AS people,
-                   count(*) OVER (PARTITION BY a.scheme_id) AS returns
-            FROM activity_returns a JOIN schemes s USING (scheme_id)
-            WHERE a.quarter_start IN (?, ?) AND {area}
-        )
-        SELECT {key} AS {by},
-               count(*) FILTER (WHERE {now}) AS schemes,
-               {sums},
-               sum(a.people) FILTER (WHERE {now}) AS people_supported,
-               sum(a.people) FILTER (WHERE {now} AND a.returns = 2) AS people_now,
-               sum(a.people) FILTER (WHERE a.quarter_start = ? AND a.returns = 2)
-                   AS people_year_before
-        FROM a GROUP BY 1 HAVING count(*) FILTER (WHERE {now}) > 0
-        ORDER BY 1"""
-    # Parameters in the order the placeholders appear in the SQL text.
-    params = [
-        start, year_before, *area_params,  # the CTE
-        start,  # schemes
-        *([start] * len(ACTIVITY_COUNTS)),  # sums
-        start, start, year_before,  # people_supported, people_now, people_year_before
-        start,  # HAVING
-    ]
-    frame = store.query(sql, params)
+    with store.connect() as con:
+        frame = queries.activity_sums(con, start, year_before, filters, by)
     with np.errstate(divide="ignore", invalid="ignore"):
         before = frame["people_year_before"].astype("float64")
         current = frame["people_now"].astype("float64")
@@ -1391,27 +1057,18 @@ def _lattice_finest(
     period_params: list,
     ends: Sequence[dt.date] | None,
     filters: Filters,
-    extra_sql: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Bases of the finest lattice cells over England: khi, quarter, region,
-    scheme, the dims, n (cells without answers left out). ``extra_sql`` names
-    dimensions that are not respondent attributes (an answer's value)."""
+    scheme, the dims, n (cells without answers left out)."""
     everyone = dataclasses.replace(
         filters, regions=None, scheme_ids=None, scope=None, support_types=None
     )
     frames = []
     if scored:
-        params: list = list(period_params)
-        area = _area_sql(everyone, params)
         keys = ["region", "scheme", "quarter", *dims]
-        sql_of = {**_DIMENSION_SQL, **(extra_sql or {})}
-        select = ", ".join(f"{sql_of[d]} AS {d}" for d in keys)
-        counts = ", ".join(f"count({k.score_sql}) AS n_{i}" for i, k in enumerate(scored))
-        wide = con.execute(
-            f"WITH latest AS ({_latest_sql(period_sql, area)}) "
-            f"SELECT {select}, r.respondent_type, {counts} FROM latest r GROUP BY ALL",
-            params,
-        ).df()
+        wide = queries.finest_bases(
+            con, scored, keys, period_sql, period_params, everyone
+        )
         for i, k in enumerate(scored):
             rows = wide[(wide["respondent_type"] == k.population).to_numpy()]
             part = rows[keys].copy()
@@ -1466,8 +1123,8 @@ def _area_parts(
     """What the filtered area is made of, in lattice cells: per region (a whole
     region, or its chosen schemes) and for the whole view (England when nothing
     is left out)."""
-    register = con.execute("SELECT scheme_id, region FROM schemes").fetchall()
-    chosen = set(_region_names(filters.regions)) if filters.regions is not None else None
+    register = queries.scheme_regions(con).itertuples(index=False, name=None)
+    chosen = set(queries.region_names(filters.regions)) if filters.regions is not None else None
     per_region: dict[str, list[tuple]] = {}
     whole = True
     by_region: dict[str, list[str]] = {}
@@ -1625,13 +1282,12 @@ def _count_decisions(
     settings: Settings,
     by: Sequence[str] = (),
     rows: pd.DataFrame | None = None,
-    extra_sql: dict[str, str] | None = None,
 ) -> np.ndarray:
     """Hidden or not for counts shown outside the KHI table (answers, asked,
     answered, responses), from the same lattice and rules as the KHIs: one row
     per count (or per row of ``rows``, with khi = the count's code)."""
     dims = _lattice_dims(by, filters)
-    finest = _lattice_finest(con, counts, [], dims, *period, None, filters, extra_sql)
+    finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
     if rows is None:
         rows = pd.DataFrame({"khi": [c.code for c in counts]})
     if finest.empty:

@@ -94,10 +94,7 @@ def _has_person_keys(db_path: Path) -> bool:
     from kpi.store import Store
 
     try:
-        rows = Store(db_path).query(
-            "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM response_history)"
-            " AS n"
-        )
+        stored = Store(db_path).person_key_rows()
     except duckdb.CatalogException:  # a store without tables yet
         return False
     except (duckdb.Error, RuntimeError) as exc:  # busy: a wrong "no" would cost the links
@@ -106,7 +103,7 @@ def _has_person_keys(db_path: Path) -> bool:
             f"could not be checked for existing person keys ({exc}). Try again in a minute. "
             "Nothing was stored."
         ) from exc
-    return int(rows["n"].iloc[0]) > 0
+    return stored > 0
 
 
 def normalise_reference(ref: object) -> str:

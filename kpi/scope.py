@@ -4,7 +4,7 @@ A :class:`Scope` is what a signed-in person (or ``python -m kpi --as EMAIL``)
 may reach. The engine never trusts a page to narrow its queries: callers turn
 a Scope into the engine's :class:`~kpi.indicators.Filters` with
 :meth:`Scope.restrict`, which sets ``Filters.scope`` (the scheme ids every
-query keeps, in ``kpi.indicators._area_sql``) whatever region or scheme was
+query keeps, in ``kpi.store.queries``) whatever region or scheme was
 asked for. Benchmarks (England, a region, a support type) stay computed over
 every scheme: they are published figures that name no scheme.
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from kpi.catalogue import catalogue
-from kpi.indicators import Filters, _change_cells, _quarters
+from kpi.indicators import Filters, _change_cells
 from kpi.store import Store
+from kpi.store.queries import quarters
 
 CHANGES = [k for k in catalogue() if k.measure == "change"]
 
@@ -65,7 +66,7 @@ def compare(engine: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> No
 def test_every_period_end_by_scheme_and_support_type(demo_store: Store, khi) -> None:
     keys = ["scheme", "support_type"]
     with demo_store.connect() as con:
-        ends = _quarters(con)
+        ends = quarters(con)
         view, bench = _change_cells(con, [khi], keys, ends, Filters(), bench_keys=[])
     assert len(ends) >= 3
     assert (view["n"] > 0).sum() > 20  # people with two answers in many groups
@@ -85,7 +86,7 @@ def test_every_period_end_by_scheme_and_support_type(demo_store: Store, khi) -> 
 def test_both_change_khis_in_one_pass_with_an_area(demo_store: Store) -> None:
     region = demo_store.schemes()["region"].iloc[0]
     with demo_store.connect() as con:
-        end = _quarters(con)[-1]
+        end = quarters(con)[-1]
         view, _ = _change_cells(con, CHANGES, ["scheme"], [end], Filters(regions=(region,)))
     for khi in CHANGES:
         part = view[view["khi"] == khi.code].drop(columns=["khi", "quarter"])

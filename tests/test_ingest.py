@@ -477,12 +477,17 @@ def test_a_process_killed_inside_the_transaction_leaves_nothing(
 
 
 # ---------------------------------------------------------------- preview ---
-def test_preview_gives_the_upload_counts_and_writes_nothing(store: Store) -> None:
+def test_preview_gives_the_upload_counts_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pages.views import _common  # the dashboard's cache key: the store file's size and time
+
+    monkeypatch.setenv("KHI_DB", str(store.path))
     ingest_bytes(store, GOOD, "results.csv", SCHEME)
     newer = GOOD + b"R9,18/05/2026,I use Shared Lives,Occasionally,Agree\nR10,,,,\n"
-    before, revision = counts(store), store.revision()
+    before, revision = counts(store), _common.revision()
     seen = preview(store, newer, "newer.csv", SCHEME)
-    assert counts(store) == before and store.revision() == revision
+    assert counts(store) == before and _common.revision() == revision
     assert seen.upload_id is None and "Ready to store" in seen.message
     done = ingest_bytes(store, newer, "newer.csv", SCHEME)
     assert (seen.accepted, seen.duplicates, seen.rejected, seen.corrected) == (
@@ -495,13 +500,13 @@ def test_preview_shows_each_columns_mapping(store: Store) -> None:
     from tests.test_readers import SURVEYMONKEY
 
     seen = preview(store, SURVEYMONKEY, "sm.csv", SCHEME)
-    table = seen.mapping_table().set_index("heading")
-    assert table.loc["End Date", "used as"] == "completed_on"
-    assert table.loc["End Date", "how"] == "the survey tool's completion time"
-    assert table.loc["IP Address", "status"] == "ignored (tool metadata)"
-    assert table.loc["Your reference", "used as"] == "respondent_ref"
-    statement = [h for h in table.index if h.endswith("I've been feeling useful")][0]
-    assert table.loc[statement, "used as"] == "swemwbs_2"
+    column = {c.header: c for c in seen.columns}  # what the Upload page's table shows
+    assert column["End Date"].code == "completed_on"
+    assert column["End Date"].how == "the survey tool's completion time"
+    assert column["IP Address"].status == "ignored (tool metadata)"
+    assert column["Your reference"].code == "respondent_ref"
+    statement = [h for h in column if h.endswith("I've been feeling useful")][0]
+    assert column[statement].code == "swemwbs_2"
 
 
 def test_preview_of_the_same_file_says_it_is_already_uploaded(store: Store) -> None:
@@ -528,9 +533,7 @@ def test_a_mapping_override_maps_and_ignores_columns(store: Store) -> None:
     result = ingest_bytes(store, ODD_HEADERS, "odd.csv", SCHEME, mapping=mapping)
     assert result.accepted == 1 and result.warnings == []
     assert lonely(store) == {2: 5}
-    assert result.mapping_table().set_index("heading").loc["Staff initials", "status"] == (
-        "ignored"
-    )
+    assert {c.header: c.status for c in result.columns}["Staff initials"] == "ignored"
 
 
 def test_saved_mappings_of_the_scheme_apply_first(store: Store) -> None:

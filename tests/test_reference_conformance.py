@@ -1,4 +1,4 @@
-"""Golden tests: kpi.statistics reproduces the PHEindicatormethods reference values.
+"""Golden tests: kpi.stats reproduces the PHEindicatormethods reference values.
 
 The reference folder (``tests/reference/pheindicatormethods``, a copy of the peer's
 values kept in the repository, or the folder named by ``KHI_REFERENCE_DIR``) holds the
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi.statistics import (
+from kpi.stats import (
     byars_interval,
     funnel_limits_proportion,
     funnel_significance,

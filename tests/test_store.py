@@ -40,14 +40,26 @@ def test_init_twice_keeps_data_and_upgrades_missing_item_columns(fresh_store: St
     assert "ons_happy" in fresh_store.query("SELECT * FROM responses LIMIT 0").columns
 
 
-def test_revision_grows_on_every_write(fresh_store: Store) -> None:
-    before = fresh_store.revision()
+def test_every_write_changes_the_dashboards_cache_key(
+    fresh_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard keys its cached reads on the store file's size and time
+    (``pages.views._common.revision``): every committed write changes them, even a
+    transaction that stores no rows."""
+    from pages.views import _common
+
+    monkeypatch.setenv("KHI_DB", str(fresh_store.path))
+    before = _common.revision()
     with fresh_store.transaction() as con:
         fresh_store.new_upload(
             con, scheme_id=None, kind="survey", file_name="x.csv", sha256="0",
             uploaded_by="test", layout="template",
         )
-    assert fresh_store.revision() == before + 1
+    after_upload = _common.revision()
+    assert after_upload != before
+    with fresh_store.transaction():
+        pass
+    assert _common.revision() != after_upload
 
 
 def test_failed_transaction_stores_nothing(fresh_store: Store) -> None:

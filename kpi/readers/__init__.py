@@ -106,10 +106,6 @@ class ParsedExport:
     def layout_name(self) -> str:
         return LAYOUTS.get(self.layout, self.layout)
 
-    @property
-    def completion_header(self) -> str | None:
-        return None if self.completion_column is None else self.headers[self.completion_column]
-
 
 # ------------------------------------------------------------------ bytes ---
 def _limits(max_upload_mb: float | None, max_unzipped_mb: float | None) -> tuple[float, float]:

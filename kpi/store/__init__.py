@@ -1,0 +1,49 @@
+"""The one package that owns DuckDB: connection, schema, writes and every query.
+
+* ``schema``: the tables, their columns, and ``ident`` (how a name is quoted);
+* ``connection``: opening the file for one unit of work, transactions, ``init``;
+* ``writes``: uploads, responses, activity returns, the demo, rollback;
+* ``reads``: the register, uploads and activity as they are;
+* ``queries``: the SQL behind every indicator (``kpi.indicators`` and
+  ``kpi.drivers`` call it and never write SQL themselves);
+* ``access``: users, roles and the change log.
+
+SQL values always go in as parameters; table and column names come from this
+package, the item bank or the catalogue, never from input, and are quoted.
+"""
+
+from __future__ import annotations
+
+from kpi.store.access import AccessTables
+from kpi.store.connection import StoreLockedError, StoreMissingError, owner_only
+from kpi.store.reads import Reads
+from kpi.store.schema import (
+    ACTIVITY_COUNTS,
+    ATTRIBUTE_COLUMNS,
+    RESPONSE_KEY,
+    SCHEMA_VERSION,
+    item_columns,
+    response_columns,
+)
+from kpi.store.writes import Writes
+
+__all__ = [
+    "ACTIVITY_COUNTS",
+    "ATTRIBUTE_COLUMNS",
+    "RESPONSE_KEY",
+    "SCHEMA_VERSION",
+    "AccessTables",
+    "Store",
+    "StoreLockedError",
+    "StoreMissingError",
+    "item_columns",
+    "owner_only",
+    "response_columns",
+]
+
+
+class Store(Writes, Reads):
+    """A DuckDB file holding every response with its provenance.
+
+    Nothing keeps the file open: :meth:`connect` opens it for one unit of work.
+    """

@@ -1,0 +1,243 @@
+"""Opening the store: one connection per unit of work, and the schema it creates.
+
+Why open-work-close: a process holding a DuckDB file read-write blocks every
+other process, so the dashboard and the command line never keep it open.
+Each operation opens the file, runs one transaction and closes it, retrying
+for a bounded time when another process holds the lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+import duckdb
+import pandas as pd
+
+from kpi.errors import StoreBusy, StoreMissing
+from kpi.paths import default_db_path
+from kpi.store.schema import (
+    ACCESS_SCHEMA,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SUPERSEDED_SQL,
+    _response_table_sql,
+    ident,
+    item_columns,
+)
+
+
+class StoreLockedError(StoreBusy, RuntimeError):
+    """Another process kept the store busy for longer than we wait."""
+
+
+class StoreMissingError(StoreMissing, RuntimeError):
+    """The store file does not exist yet."""
+
+
+def owner_only(path: Path) -> None:
+    """The store and its write-ahead log readable by their owner only (0600).
+
+    Why after each write: DuckDB creates the file and its ``.wal`` with the
+    process's umask, and the answers in them are personal data.
+    """
+    for file in (path, Path(str(path) + ".wal")):
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except OSError:  # no .wal between checkpoints; not ours to change
+            pass
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar: DuckDB draws it on stdout, inside the command line's CSV or JSON."""
+    con.execute("SET enable_progress_bar = false")
+
+
+class Connection:
+    """The file, its connections and transactions, and creating or upgrading its tables
+    (a part of :class:`kpi.store.Store`)."""
+
+    lock_wait_seconds = 15.0
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self._reading: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Self]:
+        """Hold one read-only connection for a batch of reads (the board pack makes a
+        dozen), then close it: one open instead of one per query, and still never
+        held past the batch. Reads inside share it; writes are refused meanwhile
+        by DuckDB itself, so keep batches short."""
+        if self._reading is not None:
+            yield self
+            return
+        with self.connect() as con:
+            self._reading = con
+            try:
+                yield self
+            finally:
+                self._reading = None
+
+    @contextmanager
+    def connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the file for one unit of work, waiting a bounded time for a lock."""
+        if not write and self._reading is not None:
+            cursor = self._reading.cursor()  # its own results, the same open file
+            _quiet(cursor)
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
+        if not write and not self.path.exists():
+            raise StoreMissingError(
+                f"No store at {self.path}. Run `python -m kpi init` (or `demo`) first."
+            )
+        if write:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_wait_seconds
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=not write)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                text = str(exc)
+                busy = "lock" in text.lower() or "different configuration" in text
+                if not busy or time.monotonic() > deadline:
+                    if busy:
+                        raise StoreLockedError(
+                            f"The store {self.path} is busy: another program is writing to "
+                            "it. Try again in a minute; if it stays busy, close other "
+                            "dashboards or commands using this file."
+                        ) from exc
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        _quiet(con)
+        try:
+            yield con
+        finally:
+            con.close()
+            if write:
+                owner_only(self.path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: everything inside is stored, or nothing is."""
+        with self.connect(write=True) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                # Every committed write changes the file, even one that stored no
+                # rows: the dashboard's cache key is the file's size and time.
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('revision', "
+                    "CAST(coalesce((SELECT CAST(value AS BIGINT) FROM meta "
+                    "WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+        """Run one read query (values as parameters) and return a DataFrame."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def init(self) -> int:
+        """Create the store, or upgrade it in place; returns the schema version."""
+        with self.transaction() as con:
+            for statement in SCHEMA:
+                con.execute(statement)
+            con.execute(_response_table_sql("responses"))
+            con.execute(
+                _response_table_sql(
+                    "response_history",
+                    ",\n  replaced_by INTEGER NOT NULL,\n  replaced_at TIMESTAMP NOT NULL",
+                )
+            )
+            # Upgrade: items added to the bank since the store was made.
+            for table in ("responses", "response_history"):
+                have = {
+                    row[0]
+                    for row in con.execute(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_name = ?",
+                        [table],
+                    ).fetchall()
+                }
+                for code in item_columns():
+                    if code not in have:
+                        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(code)} TINYINT")
+            self.refresh_superseded(con)  # an upgraded store fills the table
+            for statement in ACCESS_SCHEMA:
+                con.execute(statement)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+        return SCHEMA_VERSION
+
+    @staticmethod
+    def refresh_superseded(con: duckdb.DuckDBPyConnection) -> None:
+        """Rebuild ``superseded`` after responses changed (inside the caller's transaction).
+
+        A response is superseded when the same person (scheme, pseudonymised key,
+        respondent type) has a later one in the same quarter (by date completed,
+        then by order stored). Only keys answered more than once are ranked.
+        """
+        con.execute("DELETE FROM superseded")
+        con.execute(SUPERSEDED_SQL)
+
+    def ensure(self) -> None:
+        """Make sure the store exists with the current schema."""
+        if (not self.exists() or self.schema_version() != SCHEMA_VERSION
+                or not self.has_access_tables()):
+            self.init()
+
+    def schema_version(self) -> int | None:
+        try:
+            rows = self.query("SELECT value FROM meta WHERE key = 'schema_version'")
+        except (duckdb.CatalogException, StoreMissingError):
+            return None
+        return int(rows["value"].iloc[0]) if len(rows) else None
+
+    def meta(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM meta WHERE key = ?", [key])
+        return None if rows.empty else str(rows["value"].iloc[0])
+
+    def is_empty(self) -> bool:
+        """True when no response has been stored."""
+        if not self.exists():
+            return True
+        try:
+            return int(self.query("SELECT count(*) AS n FROM responses")["n"].iloc[0]) == 0
+        except duckdb.CatalogException:
+            return True
+
+    def is_demo(self) -> bool:
+        try:
+            return self.meta("demo") == "true"
+        except (duckdb.CatalogException, StoreMissingError):
+            return False
+
+    def has_access_tables(self) -> bool:
+        """False for a store made before users and roles (``ensure`` upgrades it)."""
+        try:
+            rows = self.query(
+                "SELECT count(*) AS n FROM information_schema.columns WHERE "
+                "(table_name = 'users' AND column_name = 'email') OR "
+                "(table_name = 'uploads' AND column_name = 'rolled_back_by')"
+            )
+        except StoreMissingError:
+            return False
+        return int(rows["n"].iloc[0]) == 2

@@ -1,0 +1,561 @@
+"""The SQL behind every indicator: each read the engine makes, in one place.
+
+``kpi.indicators`` and ``kpi.drivers`` call these functions and never write SQL
+themselves. Each runs on a connection from :meth:`kpi.store.Store.connect` (so a
+table and its disclosure checks share one open file) and returns a DataFrame of
+aggregates for the engine to finish.
+
+Every value (a quarter, a region, a scheme id, a respondent type) goes in as a
+``?`` parameter; table and column names come from this package, the item bank,
+the catalogue or :data:`DIMENSION_SQL`, never from input, and are quoted with
+:func:`kpi.store.schema.ident`. A KHI's score and hit expressions are SQL the
+catalogue writes (``kpi.catalogue.KHI.score_sql``).
+
+Each person counts once per period, by their latest response in it (spec §3):
+the store keeps the responses a later one replaced in ``superseded`` (see
+:meth:`kpi.store.Store.refresh_superseded`), so "latest" is an anti-join, not a
+window over every response.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import duckdb
+import pandas as pd
+
+from kpi.errors import UnknownCode
+from kpi.items import bank
+from kpi.periods import parse_quarter
+from kpi.store.schema import ACTIVITY_COUNTS, ident
+
+# Breakdown dimension -> its column in the de-duplicated responses (alias ``r``).
+_DIMENSION_COLUMNS = {
+    "region": "region",
+    "scheme": "scheme_id",
+    "quarter": "quarter_start",
+    "support_type": "support_type",
+    "respondent_type": "respondent_type",
+    "age_band": "age_band",
+    "gender": "gender",
+    "ethnicity": "ethnicity",
+    "primary_need": "primary_need",
+    "completed_by": "completed_by",
+}
+#: Dimension -> the SQL expression over the de-duplicated responses (alias ``r``).
+DIMENSION_SQL = {d: f"r.{ident(c)}" for d, c in _DIMENSION_COLUMNS.items()}
+
+# The activity counts that are people supported (the four support types).
+SUPPORT_COLUMNS = ("long_term", "short_break", "day_support", "home_from_hospital")
+
+#: A query's period: (SQL condition, its parameters).
+PeriodSQL = tuple[str, list]
+
+
+class AreaFilter(Protocol):
+    """Which responses count (``kpi.indicators.Filters``); None: no restriction."""
+
+    regions: tuple[str, ...] | None
+    scheme_ids: tuple[str, ...] | None
+    support_types: tuple[str, ...] | None
+    respondent_types: tuple[str, ...] | None
+    scope: tuple[str, ...] | None
+
+
+class Counted(Protocol):
+    """A KHI, or a count protected like one: its code, population and score."""
+
+    code: str
+    population: str
+
+    @property
+    def score_sql(self) -> str: ...
+
+
+# ------------------------------------------------------------ conditions ---
+def _placeholders(values: Sequence) -> str:
+    return ", ".join("?" * len(values))
+
+
+def region_names(regions: Sequence[str]) -> list[str]:
+    """Region names from names or codes ("North West" or "north_west")."""
+    by_code = {r.code: r.name for r in bank().regions}
+    names = set(bank().region_names)
+    out = []
+    for value in regions:
+        if value in names:
+            out.append(value)
+        elif value in by_code:
+            out.append(by_code[value])
+        else:
+            raise UnknownCode(
+                f"Unknown region {value!r}: use one of {', '.join(bank().region_names)}."
+            )
+    return out
+
+
+def _area_sql(
+    filters: AreaFilter, params: list, region: str = "s.region", scheme: str = "r.scheme_id"
+) -> str:
+    """Conditions on the scheme (region, scheme, scope) and the respondent type:
+    safe before de-duplication (both are part of a person's key). ``region`` and
+    ``scheme`` name the columns in the caller's query."""
+    parts = ["TRUE"]
+    if filters.regions is not None:
+        names = region_names(filters.regions)
+        parts.append(f"{region} IN ({_placeholders(names)})" if names else "FALSE")
+        params.extend(names)
+    for ids in (filters.scheme_ids, filters.scope):
+        if ids is not None:
+            parts.append(f"{scheme} IN ({_placeholders(ids)})" if ids else "FALSE")
+            params.extend(ids)
+    if filters.respondent_types is not None:
+        types = filters.respondent_types
+        parts.append(f"r.respondent_type IN ({_placeholders(types)})" if types else "FALSE")
+        params.extend(types)
+    return " AND ".join(parts)
+
+
+def _support_sql(filters: AreaFilter, params: list, column: str = "r.support_type") -> str:
+    """The support-type condition, applied after de-duplication (an attribute of the
+    person's latest response, so each person stays in one group)."""
+    if filters.support_types is None:
+        return "TRUE"
+    types = filters.support_types
+    params.extend(types)
+    return f"{column} IN ({_placeholders(types)})" if types else "FALSE"
+
+
+def _latest_sql(period_sql: str, area_sql: str) -> str:
+    """Each person's latest response per quarter, in the period and area."""
+    return f"""
+        SELECT r.*, s.region
+        FROM responses r JOIN schemes s USING (scheme_id)
+        ANTI JOIN superseded x ON r.response_id = x.response_id
+        WHERE {period_sql} AND {area_sql}"""
+
+
+def _without_area(filters: AreaFilter) -> AreaFilter:
+    """The same filters over all of England (benchmarks are public)."""
+    return dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
+
+
+def _area_only(filters: AreaFilter) -> AreaFilter:
+    """The area of the filters, whoever answered (respondent type is a separate key)."""
+    return dataclasses.replace(filters, respondent_types=None)
+
+
+# --------------------------------------------------------------- periods ---
+def quarters(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Quarter starts that have survey responses, oldest first."""
+    rows = con.execute("SELECT DISTINCT quarter_start FROM responses ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def period(
+    con: duckdb.DuckDBPyConnection, quarter: dt.date | str | None
+) -> tuple[str, list, dt.date | None]:
+    """(SQL condition, params, quarter start or None for every quarter).
+
+    ``quarter`` None or blank: the latest quarter with data (FALSE when there is
+    none); "all": every quarter.
+    """
+    if isinstance(quarter, str) and quarter.strip().lower() == "all":
+        return "TRUE", [], None
+    if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
+        found = quarters(con)
+        if not found:
+            return "FALSE", [], None
+        start = found[-1]
+    else:
+        start = parse_quarter(quarter)
+    return "r.quarter_start = ?", [start], start
+
+
+def one_quarter(start: dt.date | None) -> PeriodSQL:
+    """The period of one quarter start, or every quarter for None."""
+    return ("TRUE", []) if start is None else ("r.quarter_start = ?", [start])
+
+
+# ------------------------------------------------------------------ KHIs ---
+def _aggregate_sql(khis: Sequence[Counted]) -> str:
+    """SELECT items: per KHI its base and numerator (proportions) or sum and sum of
+    squares (means). Populations are a GROUP BY key, not a FILTER per KHI: one
+    hash aggregate with plain counts is the cheapest pass DuckDB can make."""
+    parts: list[str] = []
+    for k, khi in enumerate(khis):
+        score = khi.score_sql
+        parts.append(f"count({score}) AS n_{k}")
+        if khi.is_proportion:
+            parts.append(f"count_if({khi.hit_sql}) AS x_{k}")
+        else:
+            value = f"CAST({score} AS DOUBLE)"
+            parts.append(f"sum({value}) AS s_{k}")
+            parts.append(f"sum({value} * {value}) AS q_{k}")
+    return ",\n".join(parts)
+
+
+def khi_sums(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[Counted],
+    keys: Sequence[str],
+    bench_keys: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    filters: AreaFilter,
+) -> pd.DataFrame:
+    """Every KHI's sums for the view and its benchmark, from one scan (wide).
+
+    The scan covers England; rows of the chosen area carry ``in_area``. One
+    aggregate gives every KHI's sums per group and respondent type, and GROUPING
+    SETS sum it to the view (in-area rows by ``keys``) and the benchmark (every
+    row by ``bench_keys``, ``is_benchmark``). Columns: the keys, respondent_type,
+    in_area, is_benchmark, then ``n_k`` with ``x_k`` (proportions) or ``s_k`` and
+    ``q_k`` (means) for the k-th KHI. (A UNION of one SELECT per KHI did the same,
+    but DuckDB took longer to plan it than to run it.)
+    """
+    params: list = list(period_params)
+    scan_area = _area_sql(_without_area(filters), params)
+    in_area = _area_sql(_area_only(filters), params, "r.region")
+    support = _support_sql(filters, params)
+    group = list(dict.fromkeys([*keys, *bench_keys]))
+    select_keys = [f"{DIMENSION_SQL[d]} AS {ident(d)}" for d in group]
+    measures = [f"{m}_{k}" for k, khi in enumerate(khis)
+                for m in (("n", "x") if khi.is_proportion else ("n", "s", "q"))]
+    view_set = ", ".join([*map(ident, keys), "respondent_type", "in_area"])
+    bench_set = ", ".join([*map(ident, bench_keys), "respondent_type"])
+    sql = f"""
+        WITH latest AS ({_latest_sql(period_sql, scan_area)}),
+        agg AS (
+            SELECT {', '.join([*select_keys, 'r.respondent_type', f'({in_area}) AS in_area',
+                               _aggregate_sql(khis)])}
+            FROM latest r WHERE {support}
+            GROUP BY ALL
+        )
+        SELECT {''.join(ident(c) + ', ' for c in group)}respondent_type, in_area,
+               GROUPING(in_area) AS is_benchmark,
+               {', '.join(f'sum({m}) AS {m}' for m in measures)}
+        FROM agg
+        GROUP BY GROUPING SETS (({view_set}), ({bench_set}))"""
+    return con.execute(sql, params).df()
+
+
+def finest_bases(
+    con: duckdb.DuckDBPyConnection,
+    counted: Sequence[Counted],
+    keys: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    filters: AreaFilter,
+) -> pd.DataFrame:
+    """Bases (``n_i``: people with the i-th score) per ``keys`` and respondent type,
+    over the area of ``filters``, before support-type filtering (wide)."""
+    parts = [f"{DIMENSION_SQL[d]} AS {ident(d)}" for d in keys]
+    counts = ", ".join(f"count({k.score_sql}) AS n_{i}" for i, k in enumerate(counted))
+    params: list = list(period_params)
+    area = _area_sql(filters, params)
+    return con.execute(
+        f"WITH latest AS ({_latest_sql(period_sql, area)}) "
+        f"SELECT {', '.join(parts)}, r.respondent_type, {counts} FROM latest r GROUP BY ALL",
+        params,
+    ).df()
+
+
+def change_sums(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[Counted],
+    keys: Sequence[str],
+    bench_keys: Sequence[str] | None,
+    filters: AreaFilter,
+    end: dt.date,
+) -> pd.DataFrame:
+    """Per person, their first and latest score up to ``end``; then aggregates by group.
+
+    Why this shape: one grouped pass over the responses up to the period's end
+    (``arg_min``/``arg_max`` per person, every change KHI of one population at
+    once), with the benchmark as a second grouping set of the same pass, as in
+    :func:`khi_sums`. "First" and "latest" order by completion date, then response
+    id; a person's groups follow their latest scored answer. ``bench_keys`` None:
+    no benchmark, and the scan covers the chosen area only. Columns: k (the KHI's
+    position in ``khis``), the keys but quarter, in_area, is_benchmark, n, total,
+    total_sq, better, same, worse.
+    """
+    params: list = []
+    population = khis[0].population
+    # One BIGINT orders by completion date, then response id (ids stay below 2**40):
+    # arg_max over a row of columns is several times slower at national scale. The
+    # quarter follows the completion date, so this is also the order of quarters.
+    order = "date_diff('day', DATE '2000-01-01', r.completed_on) * 1099511627776 + r.response_id"
+    attributes = [d for d in keys if d not in ("scheme", "region", "quarter")]
+    if bench_keys is not None:
+        attributes += [d for d in bench_keys if d not in ("scheme", "region", "quarter")]
+    if filters.support_types is not None:
+        attributes.append("support_type")
+    attributes = list(dict.fromkeys(attributes))
+    params.append(end)
+    # Without a benchmark only the chosen area is scanned.
+    scan = _area_sql(_area_only(filters), params) if bench_keys is None else "TRUE"
+    params.append(population)
+    scores = [f"CAST({k.score_sql} AS DOUBLE)" for k in khis]
+    per_person = []
+    for j, score in enumerate(scores):
+        scored = f"FILTER ({score} IS NOT NULL)"
+        per_person.append(f"count({score}) AS c_{j}")
+        # arg_max / arg_min skip a NULL score by themselves.
+        per_person.append(f"arg_max({score}, {order}) - arg_min({score}, {order}) AS d_{j}")
+        # arg_max_null: the latest answer's own value, "not recorded" included.
+        per_person += [f"arg_max_null(r.{ident(d)}, {order}) {scored} AS {ident(f'{d}_{j}')}"
+                       for d in attributes]
+    people = f"""
+        SELECT r.scheme_id, r.person_key, any_value(s.region) AS region,
+               {', '.join(per_person)}
+        FROM responses r JOIN schemes s USING (scheme_id)
+        WHERE r.quarter_start <= ? AND {scan} AND r.respondent_type = ?
+          AND ({' OR '.join(f'{score} IS NOT NULL' for score in scores)})
+        GROUP BY r.scheme_id, r.person_key"""
+    group = list(dict.fromkeys([*keys, *(bench_keys or [])]))
+    group = [d for d in group if d != "quarter"]
+    parts = []
+    for j, khi in enumerate(khis):
+        params.append(j)  # the KHI's position, the part's first placeholder
+        in_area = "TRUE"
+        if bench_keys is not None:
+            in_area = _area_sql(_area_only(filters), params, "p.region", "p.scheme_id")
+        support = _support_sql(filters, params, f"p.{ident(f'support_type_{j}')}")
+        column = {"scheme": "p.scheme_id", "region": "p.region"}
+        select_keys = [f"{column.get(d, 'p.' + ident(f'{d}_{j}'))} AS {ident(d)}"
+                       for d in group]
+        better, worse = (f"d_{j} > 0", f"d_{j} < 0")
+        if khi.polarity != "high":
+            better, worse = worse, better
+        parts.append(f"""
+        SELECT CAST(? AS INTEGER) AS k, {''.join(c + ', ' for c in select_keys)}
+               ({in_area}) AS in_area,
+               count(*) AS n, sum(d_{j}) AS total, sum(d_{j} * d_{j}) AS total_sq,
+               count(*) FILTER ({better}) AS better, count(*) FILTER (d_{j} = 0) AS same,
+               count(*) FILTER ({worse}) AS worse
+        FROM people p
+        WHERE c_{j} >= 2 AND {support}
+        GROUP BY ALL""")
+    body = "\nUNION ALL BY NAME\n".join(parts)
+    sets = f"({', '.join(['k', *[ident(d) for d in keys if d != 'quarter'], 'in_area'])})"
+    if bench_keys is not None:
+        sets += f", ({', '.join(['k', *[ident(d) for d in bench_keys if d != 'quarter']])})"
+    sql = f"""
+        WITH people AS MATERIALIZED ({people}),
+        cells AS ({body})
+        SELECT k, {''.join(ident(c) + ', ' for c in group)}in_area,
+               GROUPING(in_area) AS is_benchmark,
+               sum(n) AS n, sum(total) AS total, sum(total_sq) AS total_sq,
+               sum(better) AS better, sum(same) AS same, sum(worse) AS worse
+        FROM cells
+        GROUP BY GROUPING SETS ({sets})"""
+    return con.execute(sql, params).df()
+
+
+# --------------------------------------------------------------- answers ---
+def answer_counts(
+    con: duckdb.DuckDBPyConnection,
+    item: str,
+    audience: str,
+    period_sql: str,
+    period_params: list,
+    filters: AreaFilter,
+) -> pd.DataFrame:
+    """How many people gave each answer to ``item`` (value, count), among its
+    ``audience`` ("all", "person" or "carer")."""
+    params = list(period_params)
+    area = _area_sql(filters, params)
+    support = _support_sql(filters, params)
+    audience_sql = ""
+    if audience != "all":
+        audience_sql = "AND r.respondent_type = ?"
+        params.append(audience)
+    column = f"r.{ident(item)}"
+    return con.execute(
+        f"""WITH latest AS ({_latest_sql(period_sql, area)})
+        SELECT {column} AS value, count(*) AS count FROM latest r
+        WHERE {support} {audience_sql} AND {column} IS NOT NULL GROUP BY 1""",
+        params,
+    ).df()
+
+
+def item_counts(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence,
+    period_sql: str,
+    period_params: list,
+    filters: AreaFilter,
+) -> pd.Series:
+    """Per item (k-th of ``items``): ``asked_k``, people of its audience, and
+    ``answered_k``, those who answered it (one row)."""
+    params = list(period_params)
+    area = _area_sql(filters, params)
+    select_params: list = []
+    parts = []
+    for k, item in enumerate(items):
+        who = "TRUE"
+        if item.audience != "all":
+            who = "r.respondent_type = ?"
+            select_params.append(item.audience)
+        parts.append(f"count(*) FILTER (WHERE {who}) AS asked_{k}")
+        if item.audience != "all":
+            select_params.append(item.audience)
+        parts.append(f"count(r.{ident(item.code)}) FILTER (WHERE {who}) AS answered_{k}")
+    support_params: list = []
+    support = _support_sql(filters, support_params)
+    return con.execute(
+        f"WITH latest AS ({_latest_sql(period_sql, area)}) "
+        f"SELECT {', '.join(parts)} FROM latest r WHERE {support}",
+        params + select_params + support_params,
+    ).df().iloc[0]
+
+
+def latest_people(
+    con: duckdb.DuckDBPyConnection,
+    quarter: dt.date | str | None,
+    filters: AreaFilter,
+    hits: Mapping[str, Counted],
+    attributes: Mapping[str, str],
+) -> pd.DataFrame:
+    """One row per person (their latest response in the quarter, in the area).
+
+    ``hits``: column name -> KHI, the column 1 when the person's answer counts
+    towards the KHI, 0 when it does not, empty when they gave none.
+    ``attributes``: column name -> a response column, as answered.
+    """
+    period_sql, params, _ = period(con, quarter)
+    params = list(params)
+    area = _area_sql(filters, params)
+    support = _support_sql(filters, params)
+    columns = [
+        f"CASE WHEN {k.score_sql} IS NULL THEN NULL WHEN {k.hit_sql} THEN 1 ELSE 0 END "
+        f"AS {ident(name)}"
+        for name, k in hits.items()
+    ] + [f"r.{ident(column)} AS {ident(name)}" for name, column in attributes.items()]
+    return con.execute(
+        f"WITH latest AS ({_latest_sql(period_sql, area)}) "
+        f"SELECT {', '.join(columns)} FROM latest r WHERE {support}",
+        params,
+    ).df()
+
+
+# ------------------------------------------------------ responses, returns ---
+def scheme_regions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every registered scheme's region (scheme_id, region)."""
+    return con.execute("SELECT scheme_id, region FROM schemes").df()
+
+
+def rate_cells(
+    con: duckdb.DuckDBPyConnection,
+    filters: AreaFilter,
+    start: dt.date | None,
+) -> pd.DataFrame:
+    """People who answered (each once) and people supported, per scheme and quarter
+    (one quarter, or every quarter with responses for None): scheme_id, quarter,
+    responses, people_supported."""
+    params: list = []
+    area = _area_sql(_area_only(filters), params)
+    support = _support_sql(filters, params)
+    period_sql = "TRUE AND r.respondent_type = ?"
+    params.insert(0, "person")
+    if start is not None:
+        period_sql = "r.quarter_start = ? AND r.respondent_type = ?"
+        params.insert(0, start)
+    people_sql = " + ".join(
+        f"coalesce(a.{ident(c)}, 0)" for c in (filters.support_types or SUPPORT_COLUMNS)
+        if c in SUPPORT_COLUMNS
+    ) or "0"
+    activity_params: list = []
+    activity_area = _area_sql(_area_only(filters), activity_params, scheme="a.scheme_id")
+    activity_period = "TRUE"
+    if start is not None:
+        activity_period = "a.quarter_start = ?"
+        activity_params.insert(0, start)
+    sql = f"""
+        WITH latest AS ({_latest_sql(period_sql, area)}),
+        answered AS (
+            SELECT scheme_id, quarter_start, count(*) AS responses
+            FROM latest r WHERE {support} GROUP BY ALL
+        ),
+        supported AS (
+            SELECT a.scheme_id, a.quarter_start, {people_sql} AS people_supported
+            FROM activity_returns a JOIN schemes s USING (scheme_id)
+            WHERE {activity_period} AND {activity_area}
+        ),
+        quarters AS (SELECT DISTINCT quarter_start FROM responses)
+        SELECT coalesce(n.scheme_id, p.scheme_id) AS scheme_id,
+               coalesce(n.quarter_start, p.quarter_start) AS quarter,
+               coalesce(n.responses, 0) AS responses, p.people_supported
+        FROM answered n FULL OUTER JOIN supported p
+          ON n.scheme_id = p.scheme_id AND n.quarter_start = p.quarter_start
+        WHERE coalesce(n.quarter_start, p.quarter_start) IN (SELECT quarter_start FROM quarters)
+        ORDER BY scheme_id, quarter"""
+    return con.execute(sql, params + activity_params).df()
+
+
+def missing_returns(
+    con: duckdb.DuckDBPyConnection, start: dt.date, filters: AreaFilter
+) -> pd.DataFrame:
+    """Registered schemes in the area with no activity return for the quarter:
+    scheme_id, name, region, last_return (their latest return's quarter, or empty)."""
+    params: list = [start]
+    area = _area_sql(_area_only(filters), params, scheme="s.scheme_id")
+    return con.execute(
+        f"""SELECT s.scheme_id, s.name, s.region,
+               (SELECT max(a.quarter_start) FROM activity_returns a
+                WHERE a.scheme_id = s.scheme_id) AS last_return
+            FROM schemes s
+            WHERE NOT EXISTS (SELECT 1 FROM activity_returns a
+                              WHERE a.scheme_id = s.scheme_id AND a.quarter_start = ?)
+              AND {area}
+            ORDER BY s.scheme_id""",
+        params,
+    ).df()
+
+
+def activity_sums(
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    year_before: dt.date,
+    filters: AreaFilter,
+    by: str,
+) -> pd.DataFrame:
+    """Activity counts per region or scheme (``by``) for the quarter: ``by``,
+    schemes, each activity count, people_supported, and for the schemes that sent
+    both returns people_now and people_year_before."""
+    area_params: list = []
+    area = _area_sql(_area_only(filters), area_params, scheme="a.scheme_id")
+    people = " + ".join(f"coalesce(a.{ident(c)}, 0)" for c in SUPPORT_COLUMNS)
+    now = "a.quarter_start = ?"
+    sums = ", ".join(f"sum(a.{ident(c)}) FILTER (WHERE {now}) AS {ident(c)}"
+                     for c in ACTIVITY_COUNTS)
+    key = {"region": "a.region", "scheme": "a.scheme_id"}[by]
+    sql = f"""
+        WITH a AS (
+            SELECT a.*, s.region, {people} AS people,
+                   count(*) OVER (PARTITION BY a.scheme_id) AS returns
+            FROM activity_returns a JOIN schemes s USING (scheme_id)
+            WHERE a.quarter_start IN (?, ?) AND {area}
+        )
+        SELECT {key} AS {ident(by)},
+               count(*) FILTER (WHERE {now}) AS schemes,
+               {sums},
+               sum(a.people) FILTER (WHERE {now}) AS people_supported,
+               sum(a.people) FILTER (WHERE {now} AND a.returns = 2) AS people_now,
+               sum(a.people) FILTER (WHERE a.quarter_start = ? AND a.returns = 2)
+                   AS people_year_before
+        FROM a GROUP BY 1 HAVING count(*) FILTER (WHERE {now}) > 0
+        ORDER BY 1"""
+    # Parameters in the order the placeholders appear in the SQL text.
+    params = [
+        start, year_before, *area_params,  # the CTE
+        start,  # schemes
+        *([start] * len(ACTIVITY_COUNTS)),  # sums
+        start, start, year_before,  # people_supported, people_now, people_year_before
+        start,  # HAVING
+    ]
+    return con.execute(sql, params).df()

@@ -1,0 +1,67 @@
+"""Reads of the register, uploads and activity returns (indicator SQL is in
+``kpi.store.queries``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpi.store.connection import Connection
+
+
+class Reads(Connection):
+    """Small reads the pages and the command line show as they are (a part of
+    :class:`kpi.store.Store`)."""
+
+    def schemes(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM schemes ORDER BY region, name")
+
+    def scheme_ids(self) -> set[str]:
+        return set(self.query("SELECT scheme_id FROM schemes")["scheme_id"])
+
+    def uploads(self) -> pd.DataFrame:
+        return self.query(
+            "SELECT u.*, s.name AS scheme_name FROM uploads u "
+            "LEFT JOIN schemes s USING (scheme_id) ORDER BY upload_id DESC"
+        )
+
+    def upload_with_checksum(
+        self, scheme_id: str | None, sha256: str, kind: str
+    ) -> int | None:
+        """The stored upload of the same file for this scheme, if any."""
+        rows = self.query(
+            # IS NOT DISTINCT FROM: an activity return for many schemes has no scheme.
+            "SELECT upload_id FROM uploads WHERE scheme_id IS NOT DISTINCT FROM ? "
+            "AND sha256 = ? AND kind = ? "
+            "AND status = 'stored' ORDER BY upload_id LIMIT 1",
+            [scheme_id, sha256, kind],
+        )
+        return None if rows.empty else int(rows["upload_id"].iloc[0])
+
+    def set_aside(self, upload_id: int) -> pd.DataFrame:
+        return self.query(
+            "SELECT row_number, column_name, reason, row_values FROM set_aside "
+            "WHERE upload_id = ? ORDER BY row_number, column_name",
+            [upload_id],
+        )
+
+    def activity(self) -> pd.DataFrame:
+        return self.query(
+            "SELECT a.*, s.name AS scheme_name, s.region FROM activity_returns a "
+            "JOIN schemes s USING (scheme_id) ORDER BY quarter_start, scheme_id"
+        )
+
+    def saved_mappings(self, scheme_id: str) -> dict[str, str]:
+        if not self.exists():
+            return {}
+        rows = self.query(
+            "SELECT source_header, target FROM column_mappings WHERE scheme_id = ?", [scheme_id]
+        )
+        return dict(zip(rows["source_header"], rows["target"]))
+
+    def person_key_rows(self) -> int:
+        """Rows holding a person key: responses and the ones they replaced."""
+        rows = self.query(
+            "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM response_history)"
+            " AS n"
+        )
+        return int(rows["n"].iloc[0])
