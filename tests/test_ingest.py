@@ -22,7 +22,6 @@ import pandas as pd
 import pytest
 
 from kpi.ingest import (
-    PAUSE_ENV,
     ingest_bytes,
     ingest_path,
     load_schemes,
@@ -446,15 +445,25 @@ def test_a_process_killed_inside_the_transaction_leaves_nothing(
     path = tmp_path / "results.csv"
     path.write_bytes(GOOD)
     before = counts(store)
+    # The child pauses where an upload has written everything but not committed:
+    # after the upload's last write (finish_upload), inside its transaction. The
+    # pause is the test's own wrapper; the product has no hook for it.
     code = textwrap.dedent(
         f"""
+        import sys, time
         from kpi.ingest import ingest_path
         from kpi.store import Store
+        finish = Store.finish_upload
+        def finish_then_pause(self, *args, **kwargs):
+            finish(self, *args, **kwargs)
+            print("pausing inside the upload transaction", file=sys.stderr, flush=True)
+            time.sleep(60)
+        Store.finish_upload = finish_then_pause
         ingest_path(Store({str(store.path)!r}), {str(path)!r}, {SCHEME!r})
         print("finished", flush=True)
         """
     )
-    env = {**os.environ, PAUSE_ENV: "60", "KHI_SECRET": "test-secret-not-for-production"}
+    env = {**os.environ, "KHI_SECRET": "test-secret-not-for-production"}
     child = subprocess.Popen(
         [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

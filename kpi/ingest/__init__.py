@@ -27,12 +27,11 @@ from kpi.ingest.dates import DATE_ORDERS, DateParse, date_examples, dates_key, p
 from kpi.ingest.mapping import match_columns, unmatched_questions
 from kpi.ingest.register import load_schemes
 from kpi.ingest.result import ColumnMatch, IngestResult, Preview, Problem, SchemeLoadResult
-from kpi.ingest.upload import PAUSE_ENV, ingest_bytes, ingest_path, preview
+from kpi.ingest.upload import ingest_bytes, ingest_path, preview
 from kpi.ingest.values import attribute_value, item_value
 
 __all__ = [
     "DATE_ORDERS",
-    "PAUSE_ENV",
     "ColumnMatch",
     "DateParse",
     "IngestResult",

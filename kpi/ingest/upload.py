@@ -1,18 +1,8 @@
-"""The upload itself: read, check, and store in one transaction or not at all.
-
-Test hook: when the environment variable ``KHI_TEST_PAUSE_IN_TRANSACTION`` is
-set to a number of seconds, an upload prints a line to stderr and sleeps that
-long just before it commits. ``tests/test_ingest.py`` kills the process there
-to prove that a half-finished upload leaves nothing behind. Never set it in
-production.
-"""
+"""The upload itself: read, check, and store in one transaction or not at all."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,9 +21,6 @@ from kpi.ingest.result import ColumnMatch, IngestResult, Preview, _DryRun, _plur
 from kpi.ingest.validation import _check_activity, _check_survey
 from kpi.store import Store
 
-PAUSE_ENV = "KHI_TEST_PAUSE_IN_TRANSACTION"
-
-
 _REGISTER_LOAD = (
     "Load the scheme register first: `python -m kpi schemes register.csv` (columns "
     "scheme_id, name, region, local_authority, cqc_rating, cqc_rating_date)."
@@ -41,15 +28,6 @@ _REGISTER_LOAD = (
 
 
 # ------------------------------------------------------------ the upload ---
-def _pause_for_tests() -> None:
-    """The kill-mid-upload test hook (see the module docstring)."""
-    seconds = os.environ.get(PAUSE_ENV)
-    if seconds:
-        print("KHI test hook: pausing inside the upload transaction", file=sys.stderr,
-              flush=True)
-        time.sleep(float(seconds))
-
-
 def _check_scheme_argument(store: Store, scheme_id: str | None, kind: str) -> str | None:
     if scheme_id is not None:
         scheme_id = str(scheme_id).strip() or None
@@ -217,7 +195,6 @@ def _write(store: Store, write: Callable, dry_run: bool) -> dict[str, int]:
     try:
         with store.transaction() as con:
             counts = write(con)
-            _pause_for_tests()
             if dry_run:
                 raise _DryRun(counts)
     except _DryRun as done:
