@@ -1,6 +1,6 @@
 """Why the engine refuses: one small family, each with its command-line exit code.
 
-The command line turns any of these into its message and exit code (spec §6:
+The command line turns any of these into its message and exit code (the README's command line:
 2 refused, nothing was stored; 3 the store is busy); pages show the message.
 The message itself always says what to do. Refusals about input are also
 ``ValueError`` so that callers written before this family still catch them.

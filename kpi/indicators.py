@@ -4,7 +4,7 @@ Why this shape: DuckDB does the heavy work (one scan of the responses computes
 the base, numerator, sum and sum of squares of every KHI for every group), and
 Python only finishes intervals, benchmark comparisons and disclosure control on
 the small aggregated result. Each person counts once per period by their latest
-response in it (spec §3). Disclosure control (:mod:`kpi.disclosure`) is applied
+response in it. Disclosure control (:mod:`kpi.disclosure`) is applied
 here, before anything leaves the engine, so every page, chart and export
 inherits it.
 
@@ -59,7 +59,7 @@ VALUE_COLUMNS = (
     "comparison",
 )
 _LIMITS = ("lower95", "upper95", "lower998", "upper998")
-# What a value is compared with (spec §4): all of England; the row's own region;
+# What a value is compared with: all of England; the row's own region;
 # schemes of the same support type (England, same support type).
 BENCHMARKS = ("england", "region", "support_type")
 
@@ -221,7 +221,7 @@ def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
 
 
 def _compare(table: pd.DataFrame, khis: Sequence[KHI], settings: Settings) -> pd.DataFrame:
-    """Benchmark comparison (spec §4) and the 99.8% flag, by each KHI's polarity."""
+    """Benchmark comparison and the 99.8% flag, by each KHI's polarity."""
     table["comparison"] = "not compared"
     table["outside998"] = False
     polarity = table["khi"].map({k.code: k.polarity for k in khis})
@@ -867,7 +867,7 @@ def response_rates(
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["rate"] = np.where(people > 0, 100.0 * frame["responses"] / people, np.nan)
     # Responses are each scheme's count of people: the same lattice and rules as
-    # a KHI's base (issue 12), so a filtered view hides what the whole one hides.
+    # a KHI's base, so a filtered view hides what the whole one hides.
     rows = pd.DataFrame({"khi": "asked:person", "region": frame["region"].to_numpy(),
                          "scheme": frame["scheme_id"].to_numpy(),
                          "quarter": frame["quarter"].to_numpy()})
@@ -1018,7 +1018,7 @@ def activity_summary(
 
 
 # ------------------------------------------- disclosure across linked tables ---
-# Why here (issue 12): a cell must be hidden in the same way whichever table,
+# Why here: a cell must be hidden in the same way whichever table,
 # filter or page asks for it, so the decision is taken on the lattice of every
 # table a user can reach from the request (England, regions and schemes; each
 # breakdown dimension and its total; each quarter) over all of England, and each

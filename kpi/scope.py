@@ -1,4 +1,4 @@
-"""Who may see and change what: the one place roles are decided (spec §1, issue 14).
+"""Who may see and change what: the one place roles are decided.
 
 A :class:`Scope` is what a signed-in person (or ``python -m kpi --as EMAIL``)
 may reach. The engine never trusts a page to narrow its queries: callers turn

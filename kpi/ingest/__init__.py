@@ -1,6 +1,6 @@
 """Upload survey exports, quarterly activity returns and the scheme register.
 
-A file is stored in one transaction or not at all (spec §7). Rows with problems
+A file is stored in one transaction or not at all. Rows with problems
 are set aside with their row number, column and a reason, and the rest are
 stored; a file that cannot be used at all is refused with a message that says
 what to do. :func:`preview` runs exactly the same steps and rolls the

@@ -11,7 +11,7 @@ the catalogue or :data:`DIMENSION_SQL`, never from input, and are quoted with
 :func:`kpi.store.schema.ident`. A KHI's score and hit expressions are SQL the
 catalogue writes (``kpi.catalogue.KHI.score_sql``).
 
-Each person counts once per period, by their latest response in it (spec §3):
+Each person counts once per period, by their latest response in it:
 the store keeps the responses a later one replaced in ``superseded`` (see
 :meth:`kpi.store.Store.refresh_superseded`), so "latest" is an anti-join, not a
 window over every response.
