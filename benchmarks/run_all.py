@@ -15,7 +15,6 @@ HERE = Path(__file__).resolve().parent
 QUICK = {
     "ingest_benchmark.py": ["--rows", "20000"],
     "demo_benchmark.py": ["--people", "100000"],
-    "cube_benchmark.py": ["--people", "100000"],
     "khi_table_benchmark.py": ["--people", "100000"],
     "browser_benchmark.py": ["--runs", "1"],
     "report_benchmark.py": [],
