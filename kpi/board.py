@@ -45,6 +45,21 @@ from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from kpi.store import Store
+from kpi.wording import (
+    GLOSSARY,
+    LEVEL_95,
+    LEVEL_998,
+    LEVEL_NONE,
+    LEVEL_UNTESTED,
+    as_number,
+    chance_words,
+    change_sentence,
+    format_interval,
+    format_value,
+    is_improvement,
+    trend_verdict,
+    value_pair,
+)
 
 __all__ = [
     "BoardPack",
@@ -64,15 +79,13 @@ __all__ = [
     "chance_words",
     "value_pair",
     "comparison_sentences",
+    "format_interval",
+    "format_value",
     "GLOSSARY",
 ]
 
 ALL_AREAS = "England and the nations"
 SERIES_QUARTERS = 8
-LEVEL_998 = "99.8%"
-LEVEL_95 = "95%"
-LEVEL_NONE = "none"  # tested; could be chance
-LEVEL_UNTESTED = "untested"
 
 
 # --------------------------------------------------------------------------------------
@@ -490,10 +503,6 @@ class BoardPack:
     def benchmark_applies(self) -> bool:
         return self.area_kind != "all"
 
-    @property
-    def summary_text(self) -> str:
-        return " ".join(self.summary)
-
     def domains(self) -> list[tuple[str, list[BoardRow]]]:
         """Rows grouped by domain, in catalogue order."""
         grouped: dict[str, list[BoardRow]] = {}
@@ -535,16 +544,16 @@ class BoardPack:
                     "suppressed": r.suppressed,
                     "previous_quarter": lq.quarter_label,
                     "previous_value": lq.previous,
-                    "change_since_previous": _or_none(lq.test.difference),
-                    "change_since_previous_lower95": _or_none(lq.test.lower95),
-                    "change_since_previous_upper95": _or_none(lq.test.upper95),
+                    "change_since_previous": as_number(lq.test.difference),
+                    "change_since_previous_lower95": as_number(lq.test.lower95),
+                    "change_since_previous_upper95": as_number(lq.test.upper95),
                     "change_since_previous_level": lq.test.level,
                     "change_since_previous_verdict": lq.verdict,
                     "last_year_quarter": ly.quarter_label,
                     "last_year_value": ly.previous,
-                    "change_since_last_year": _or_none(ly.test.difference),
-                    "change_since_last_year_lower95": _or_none(ly.test.lower95),
-                    "change_since_last_year_upper95": _or_none(ly.test.upper95),
+                    "change_since_last_year": as_number(ly.test.difference),
+                    "change_since_last_year_lower95": as_number(ly.test.lower95),
+                    "change_since_last_year_upper95": as_number(ly.test.upper95),
                     "change_since_last_year_level": ly.test.level,
                     "change_since_last_year_verdict": ly.verdict,
                     "benchmark": r.benchmark,
@@ -571,139 +580,6 @@ def group_flags(flags: tuple[Flag, ...] | list[Flag]) -> list[tuple[str, list[st
     for flag in flags:
         grouped.setdefault(flag.reason, []).append(flag.name)
     return list(grouped.items())
-
-
-# --------------------------------------------------------------------------------------
-# wording
-# --------------------------------------------------------------------------------------
-
-
-def _or_none(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def format_value(value: float | None, khi: KHI, decimals: int | None = None) -> str:
-    """A KHI value as people read it: 14%, 23.4 or +1.2 (change measures)."""
-    if value is None or math.isnan(value):
-        return "–"
-    places = (0 if khi.is_proportion else 1) if decimals is None else decimals
-    if round(value, places) == 0:
-        value = 0.0  # never "-0.0" or "+0.0": a change that rounds to nothing is 0
-    if khi.is_proportion:
-        return f"{value:.{places}f}%"
-    if khi.measure == "change" and value != 0:
-        return f"{value:+.{places}f}"
-    return f"{value:.{places}f}"
-
-
-def format_interval(lower: float | None, upper: float | None, khi: KHI) -> str:
-    if _or_none(lower) is None or _or_none(upper) is None:
-        return ""
-    if khi.is_proportion:
-        return f"{lower:.0f}% to {upper:.0f}%"
-    return f"{lower:.1f} to {upper:.1f}"
-
-
-def value_pair(earlier: float, later: float, khi: KHI) -> tuple[str, str]:
-    """Both values formatted with enough decimals to tell them apart (up to 2 more)."""
-    base = 0 if khi.is_proportion else 1
-    for extra in range(3):
-        a = format_value(earlier, khi, base + extra)
-        b = format_value(later, khi, base + extra)
-        if a != b:
-            return a, b
-    return format_value(earlier, khi), format_value(later, khi)
-
-
-def chance_words(level: str) -> str:
-    """A test's level in plain words (the glossary explains them)."""
-    if level == LEVEL_998:
-        return "very unlikely to be chance"
-    if level == LEVEL_95:
-        return "unlikely to be chance"
-    return "could be chance"
-
-
-def _level_words(level: str) -> str:
-    return f"a change this large is {chance_words(level)}"
-
-
-# The pack's short glossary: the words it uses for its statistics.
-GLOSSARY: tuple[tuple[str, str], ...] = (
-    ("95% interval", "the range the true value is likely to lie in, given how many people "
-     "answered; fewer answers give a wider range."),
-    ("Unlikely to be chance", "a difference as large as this would turn up by chance "
-     "alone less than once in 20 times (outside the 95% interval)."),
-    ("Very unlikely to be chance", "less than once in 500 times (outside the 99.8% "
-     "interval). \"Clearly worse\" or \"clearly better\" than England means this."),
-    ("Could be chance", "the difference is small enough to be the luck of who answered."),
-    ("Similar to England", "England's value lies inside the area's 95% interval."),
-    ("Trend", "a steady rise or fall over the last eight quarters, tested for chance."),
-    ("Hidden", "fewer than the minimum number of people answered, so no number is shown "
-     "to protect their privacy."),
-)
-
-
-def change_sentence(
-    khi: KHI,
-    value: float | None,
-    suppressed: bool,
-    change: PeriodChange,
-    min_base: int = 5,
-) -> str:
-    """One plain-English sentence about a KHI's change since an earlier quarter.
-
-    It says a change is real only when the test reached the 95% or 99.8% level, uses
-    "improved"/"worsened" only then (by the KHI's polarity), never quotes a hidden
-    value, and says "too few answers" when either quarter is hidden or small.
-
-    Parameters
-    ----------
-    khi : KHI
-        The indicator (name, measure, polarity).
-    value : float or None
-        This quarter's value as the engine shows it (None when hidden or missing).
-    suppressed : bool
-        True when the engine hid this quarter's value.
-    change : PeriodChange
-        The comparison with the earlier quarter.
-    min_base : int, default 5
-        The disclosure minimum, quoted in "fewer than N answers".
-
-    Returns
-    -------
-    str
-        The sentence.
-    """
-    name = khi.name
-    since = f"since {change.period}"
-    if suppressed:
-        return f"{name}: too few answers to say (fewer than {min_base} this quarter)."
-    if _or_none(value) is None:
-        return f"{name}: no answers this quarter."
-    now = format_value(value, khi)
-    if change.verdict == "no data":
-        return f"{name}: {now} this quarter; no answers in {change.quarter_label} to compare with."
-    if change.verdict == "too few answers" or change.previous is None:
-        return f"{name}: {now} this quarter; too few answers to say whether it changed {since}."
-    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
-    if before == after:
-        moved = f"stayed at {after} {since}"
-    else:
-        verb = "rose" if value > change.previous else "fell"  # type: ignore[operator]
-        moved = f"{verb} from {before} to {after} {since}"
-    if change.verdict in ("improved", "worsened"):
-        good = "an improvement" if change.verdict == "improved" else "a worsening"
-        return f"{name}: {moved}, {good}; {_level_words(change.test.level)}."
-    if change.test.level == LEVEL_UNTESTED:
-        return f"{name}: {moved}; there is too little variation to test the change."
-    return f"{name}: {moved}; a change this small could be chance."
 
 
 # --------------------------------------------------------------------------------------
@@ -755,7 +631,7 @@ def area_filters(
 def _float(row: pd.Series | dict, column: str) -> float | None:
     if column not in row:
         return None
-    return _or_none(row[column])
+    return as_number(row[column])
 
 
 def _int(row: pd.Series | dict, column: str) -> int | None:
@@ -836,22 +712,10 @@ def _period_change(
         else:
             test = change_test_means(m1, s1, k1, m2, s2, k2)  # type: ignore[arg-type]
     if test.significant:
-        up = test.difference > 0
-        verdict = "improved" if up == (khi.polarity == "high") else "worsened"
+        verdict = "improved" if is_improvement(khi, test.difference > 0) else "worsened"
     else:
         verdict = "could be chance"
     return PeriodChange(period, quarter, label, previous, hidden, test, verdict)
-
-
-def _trend_words(result: object, khi: KHI) -> tuple[str, float | None]:
-    direction = getattr(result, "direction", None)
-    p_value = _or_none(getattr(result, "p_value", None))
-    if direction in ("increasing", "decreasing"):
-        good = (direction == "increasing") == (khi.polarity == "high")
-        return ("improving" if good else "worsening"), p_value
-    if p_value is None:
-        return "not tested", None
-    return "no significant trend", p_value
 
 
 def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
@@ -1144,7 +1008,7 @@ def _board_summary(
             khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
             last_year_q, settings,
         )
-        trend_words, trend_p = _trend_words(trend_result, khi)
+        trend_words, trend_p = trend_verdict(trend_result, khi)
         comparison = str(current.get("comparison", "not compared") or "not compared")
         if area_kind == "all":
             comparison = "n/a"

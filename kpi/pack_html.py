@@ -23,8 +23,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kpi.board import GLOSSARY, BoardPack, BoardRow, format_value
+from kpi.board import BoardPack, BoardRow
 from kpi.catalogue import catalogue
+from kpi.wording import GLOSSARY, format_value, polarity_words
 
 __all__ = ["chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_svg"]
 
@@ -253,7 +254,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
     for khi in catalogue():
         if khi.code not in shown:
             continue
-        good = "higher is better" if khi.polarity == "high" else "lower is better"
+        good = polarity_words(khi)
         out.append(f"<p><strong>{_e(khi.name)}</strong> <span class=\"code\">({_e(khi.code)}, "
                    f"{_e(khi.domain)}; {good})</span><br>{_e(khi.definition)}</p>")
     out.append("</div></body></html>")

@@ -40,22 +40,19 @@ from fpdf.enums import XPos, YPos
 from plotly.subplots import make_subplots
 
 from kpi import chart_theme
-from kpi.board import (
-    GLOSSARY,
-    BoardPack,
-    BoardRow,
-    Flag,
-    area_filters,
-    board_summary,
-    chance_words,
-    format_interval,
-    format_value,
-    group_flags,
-    value_pair,
-)
+from kpi.board import BoardPack, BoardRow, Flag, area_filters, board_summary, group_flags
 from kpi.catalogue import catalogue
 from kpi.periods import parse_quarter, quarter_end
 from kpi.store import Store
+from kpi.wording import (
+    GLOSSARY,
+    chance_words,
+    format_interval,
+    format_value,
+    is_improvement,
+    polarity_words,
+    value_pair,
+)
 
 __all__ = [
     "ChartRenderer",
@@ -646,7 +643,7 @@ def benchmark_words(row: BoardRow, pack: BoardPack) -> tuple[str, str]:
 def trend_words(row: BoardRow) -> tuple[str, str]:
     """The eight-quarter trend test in icon and words, and a colour; the arrow is
     the line's direction (a falling line improves a KHI where lower is better)."""
-    rising = (row.trend == "improving") == (row.khi.polarity == "high")
+    rising = is_improvement(row.khi, row.trend == "improving")
     icon, verb = ("▲", "Rising") if rising else ("▼", "Falling")
     if row.trend == "improving":
         return f"{icon} {verb}: improving", BLUE
@@ -873,7 +870,7 @@ def render_untagged_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None)
         for khi in catalogue():
             if khi.code not in shown:
                 continue
-            good = "higher is better" if khi.polarity == "high" else "lower is better"
+            good = polarity_words(khi)
             with cols.paragraph(bottom_margin=1.6) as par:
                 pdf.font(7.5, "B")
                 par.write(pdf.t(f"{khi.name} "))

@@ -33,6 +33,12 @@ from kpi.paths import default_db_path
 from kpi.periods import quarter_label
 from kpi.scope import LOCAL_ADMIN, Scope, scope_for
 from kpi.store import Store
+from kpi.wording import (  # noqa: F401 - the pages' words, as c.format_value etc.
+    comparison_words,
+    format_interval,
+    format_value,
+    polarity_words,
+)
 from pages.views import charts
 
 # One palette and one set of comparison words for pages and charts alike.
@@ -679,26 +685,6 @@ def scored_khis() -> list[str]:
     return [k.code for k in catalogue() if k.measure != "change"]
 
 
-def format_value(value: object, khi: KHI) -> str:
-    """A KHI value as people read it; hidden or missing values say so."""
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:.0f}%" if khi.is_proportion else f"{value:.1f}"
-
-
-def format_interval(lower: object, upper: object, khi: KHI) -> str:
-    if lower is None or pd.isna(lower) or upper is None or pd.isna(upper):
-        return ""
-    if khi.is_proportion:
-        return f"{lower:.0f}% to {upper:.0f}%"
-    return f"{lower:.1f} to {upper:.1f}"
-
-
-def comparison_words(comparison: object) -> str:
-    icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
-    return f"{icon} {words}".strip()
-
-
 @dataclass(frozen=True)
 class Download:
     """One download button: ``data`` is called when the button is clicked."""
@@ -832,7 +818,7 @@ def value_axis(khi: KHI) -> dict[str, Any]:
 
 def khi_explained(khi: KHI) -> str:
     """The KHI's definition and which direction is good, as the pages say it."""
-    return f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better."
+    return f"{khi.definition} {polarity_words(khi).capitalize()}."
 
 
 def empty_store_message() -> None:
