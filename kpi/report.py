@@ -1,16 +1,15 @@
-"""The quarterly board pack as a PDF, and the run charts it shares with the Board page.
+"""The quarterly board pack as a PDF.
 
 ``build_report(store, quarter=..., region=..., scheme=...)`` returns the PDF bytes
 (``python -m kpi report`` writes them to a file). The content is exactly the
 :class:`kpi.board.BoardPack` the Board page shows: the same numbers, sentences,
 exceptions and caveats, so the two can never disagree.
 
-Charts: one small-multiple run chart per domain (:func:`domain_chart`), drawn
-with plotly and turned into PNGs by kaleido, which drives a headless Chromium.
-Starting Chromium costs about a second and a half, so one browser session is
-kept per process (:class:`ChartRenderer`) and every chart of a report is
-rendered in one batch. MathJax is switched off (no network fetch). If no
-browser can be started the PDF is still built, with a note instead of charts.
+Charts are :mod:`kpi.charts.run`'s, in :mod:`kpi.charts.palette`'s colours: the
+board page draws the same run charts. The tagged PDF (:mod:`kpi.pack_html`)
+draws them as SVG; the untagged fallback and the PNG downloads render them with
+kaleido (:mod:`kpi.charts.render`). If no browser can be started the PDF is
+still built, with a note instead of charts.
 
 Fonts: DejaVu Sans (Debian's ``fonts-dejavu-core``) for full Unicode (the ▲ ▼ ●
 icons); without it, core Helvetica with text reduced to Latin-1.
@@ -18,30 +17,25 @@ icons); without it, core Helvetica with text reduced to Latin-1.
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import datetime as dt
 import io
 import logging
 import math
-import statistics
 import subprocess
-import textwrap
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import plotly.graph_objects as go
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
-from plotly.subplots import make_subplots
 
-from kpi import chart_theme
 from kpi.board import BoardPack, BoardRow, Flag, area_filters, board_summary, group_flags
 from kpi.catalogue import catalogue
+from kpi.charts.palette import BLUE, GREY, PRINT_INK, VERMILLION, YELLOW
+from kpi.charts.render import ChartRenderer, renderer
+from kpi.charts.run import domain_chart, sparkline_sheet, split_sheet
 from kpi.periods import parse_quarter, quarter_end
 from kpi.store import Store
 from kpi.wording import (
@@ -73,391 +67,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Okabe-Ito (the same palette as pages/views/_common.py; kpi never imports pages).
-BLUE = "#0072B2"
-SKY = "#56B4E9"
-ORANGE = "#E69F00"
-VERMILLION = "#D55E00"
-GREY = "#999999"
-INK = "#222222"
-YELLOW = "#F0E442"
-
+INK = PRINT_INK
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-CHART_WIDTH = 900  # layout pixels; the PDF shows it 180 mm wide
-CHART_SCALE = 1.5  # ~190 dpi on the page: sharp, and a PDF of about 1 MB
-ROW_HEIGHT = 150  # layout pixels per row of small multiples
-
-
-# --------------------------------------------------------------------------------------
-# run charts
-# --------------------------------------------------------------------------------------
-
-
-def _short(label: str, sep: str = "<br>") -> str:
-    """ "2025/26 Q3" -> "Q3<br>25/26" (two short lines fit eight ticks)."""
-    year, q = label.split(" ")
-    return f"{q}{sep}{year[2:]}"
-
-
-def _wrap(text: str, width: int = 34) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) or text
-
-
-def _run_chart_traces(
-    row: BoardRow, labels: list[str], size: float = 1.0
-) -> tuple[list[dict[str, Any]], tuple[float, float] | None]:
-    """One KHI's run chart: value with 95% interval, median line, this quarter in orange.
-
-    Returns plain trace dicts (plotly's validation of 80 objects costs ~0.2 s, and
-    kaleido takes dicts) and the y range (None when every quarter is hidden or empty).
-    The range never spans less than 10 points (percentages) or 1 unit (means), so
-    noise is not magnified into a trend.
-    """
-    series = row.series
-    # To a thousandth: hover shows one decimal, and 16 digits a number made each
-    # chart's JSON, sent to the browser on every rerun, half as large again.
-    values = [_drawn(v) for v in series["value"]]
-    lower = [_drawn(v) for v in series["lower95"]]
-    upper = [_drawn(v) for v in series["upper95"]]
-    unit = "%" if row.khi.is_proportion else ""
-    traces = [
-        dict(
-            type="scatter",
-            x=labels,
-            y=values,
-            mode="lines+markers",
-            line={"color": BLUE, "width": 2 * size},
-            marker={"color": BLUE, "size": 6 * size},
-            connectgaps=False,
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [
-                    round(u - v, 3) if None not in (u, v) else None for u, v in zip(upper, values)
-                ],
-                "arrayminus": [
-                    round(v - lo, 3) if None not in (lo, v) else None
-                    for lo, v in zip(lower, values)
-                ],
-                "color": SKY,
-                "thickness": 1.2 * size,
-                "width": 2 * size,
-            },
-            hovertemplate="%{x}: %{y:.1f}" + unit + "<extra></extra>",
-            name=row.name,
-        )
-    ]
-    shown = [v for v in values if v is not None]
-    if len(shown) >= 2:
-        centre = statistics.median(shown)  # the run chart's centre line
-        traces.append(
-            dict(
-                type="scatter",
-                x=[labels[0], labels[-1]],
-                y=[centre, centre],
-                mode="lines",
-                line={"color": GREY, "width": 1 * size, "dash": "dash"},
-                hoverinfo="skip",
-                name="median",
-            )
-        )
-    if values and values[-1] is not None:
-        traces.append(
-            dict(
-                type="scatter",
-                x=[labels[-1]],
-                y=[values[-1]],
-                mode="markers",
-                marker={"color": ORANGE, "size": 9 * size, "line": {"color": INK, "width": 1}},
-                hoverinfo="skip",
-                name="this quarter",
-            )
-        )
-    low = [v for v in lower + values if v is not None]
-    high = [v for v in upper + values if v is not None]
-    if not (low and high):
-        return traces, None
-    lo, hi = min(low), max(high)
-    span = 10.0 if row.khi.is_proportion else 1.0
-    if hi - lo < span:
-        middle = (hi + lo) / 2
-        lo, hi = middle - span / 2, middle + span / 2
-    pad = (hi - lo) * 0.08
-    lo, hi = lo - pad, hi + pad
-    if row.khi.is_proportion:
-        lo, hi = max(lo, 0.0), min(hi, 100.0)
-    return traces, (lo, hi)
-
-
-def domain_chart(
-    domain: str, rows: Sequence[BoardRow], columns: int = 5, *, fit_width: bool = False
-) -> go.Figure:
-    """Small-multiple run charts for one domain: each KHI over the last eight quarters.
-
-    Each panel shows the value with its 95% interval, the median of the quarters
-    shown (dashed: the run chart's centre line) and this quarter's point in orange.
-    Hidden quarters are gaps. Nothing here computes a statistic: the values come
-    from the board pack (the engine's disclosure-controlled series).
-
-    ``fit_width``: for a page, as wide as the page instead of the PDF's fixed
-    width; the panels may then be narrow, so only the first and last quarter are
-    labelled (every other quarter's labels would run into each other).
-    """
-    count = max(len(rows), 1)
-    cols = columns  # the same panel size in every domain, so charts compare at a glance
-    nrows = math.ceil(count / cols)
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[_wrap(r.name, 24) for r in rows],
-        horizontal_spacing=0.06,
-        vertical_spacing=min(0.32, 0.55 / nrows) if nrows > 1 else 0.1,
-    )
-    for i, row in enumerate(rows):
-        r, c = i // cols + 1, i % cols + 1
-        labels = [_short(str(q)) for q in row.series["quarter_label"]]
-        traces, y_range = _run_chart_traces(row, labels)
-        for trace in traces:
-            fig.add_trace(trace, row=r, col=c)
-        if y_range is None:
-            fig.add_annotation(
-                text="Too few answers",
-                showarrow=False,
-                xref=f"x{i + 1 if i else ''} domain",
-                yref=f"y{i + 1 if i else ''} domain",
-                x=0.5,
-                y=0.5,
-                font={"color": GREY, "size": 12},
-            )
-            fig.update_yaxes(showticklabels=False, row=r, col=c)
-        else:
-            fig.update_yaxes(range=list(y_range), row=r, col=c)
-        fig.update_yaxes(ticksuffix="%" if row.khi.is_proportion else "", nticks=4, row=r, col=c)
-        fig.update_xaxes(
-            tickfont={"size": 9},
-            tickangle=0,
-            tickmode="array",
-            # Every other quarter, ending with this one; or the two ends.
-            tickvals=[labels[0], labels[-1]] if fit_width else labels[::-2][::-1],
-            row=r,
-            col=c,
-        )
-    fig.update_annotations(font_size=12)
-    fig.update_layout(
-        template=chart_theme.SIMPLE,
-        showlegend=False,
-        width=None if fit_width else CHART_WIDTH,
-        **({"autosize": True} if fit_width else {}),
-        height=60 + ROW_HEIGHT * nrows,
-        margin={"l": 45, "r": 15, "t": 45, "b": 20},
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 11, "color": INK},
-        title=None,
-    )
-    return fig
-
-
-# A sparkline band: layout pixels (shown 28 mm wide in a table cell).
-SPARK_W, SPARK_H = 300, 130
-SPARK_PLOT = {"l": 62, "r": 40, "t": 10, "b": 34}  # the plot area inside each band
-
-
-def sparkline_sheet(rows: Sequence[BoardRow]) -> dict[str, Any]:
-    """Every KHI's run chart as one tall figure (a plotly figure dict).
-
-    Band ``i`` is exactly ``SPARK_H`` layout pixels tall with its own axes, so
-    :func:`split_sheet` can cut the rendered PNG into one image per KHI. Rendering
-    one figure is several times faster than one per KHI (each render reloads a
-    browser tab).
-    """
-    count = max(len(rows), 1)
-    total = SPARK_H * count
-    data: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    layout: dict[str, Any] = {}
-    for i, row in enumerate(rows):
-        axis = "" if i == 0 else str(i + 1)
-        top = (i * SPARK_H + SPARK_PLOT["t"]) / total
-        bottom = ((i + 1) * SPARK_H - SPARK_PLOT["b"]) / total
-        labels = [_short(str(q), " ") for q in row.series["quarter_label"]]
-        traces, y_range = _run_chart_traces(row, labels, size=1.4)
-        data.extend({**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}"} for trace in traces)
-        axis_style = {"showline": True, "ticks": "outside", "showgrid": False,
-                      "tickfont": {"size": 17}, "zeroline": False, "linecolor": INK}
-        layout[f"xaxis{axis}"] = {
-            **axis_style,
-            "domain": [SPARK_PLOT["l"] / SPARK_W, 1 - SPARK_PLOT["r"] / SPARK_W],
-            "anchor": f"y{axis}",
-            "type": "category",
-            "tickmode": "array",
-            "tickvals": [labels[0], labels[-1]] if labels else [],
-            "tickangle": 0,
-            "categoryorder": "array",
-            "categoryarray": labels,
-        }
-        layout[f"yaxis{axis}"] = {
-            **axis_style,
-            "domain": [1 - bottom, 1 - top],
-            "anchor": f"x{axis}",
-            "nticks": 3,
-            "ticksuffix": "%" if row.khi.is_proportion else "",
-            "showticklabels": y_range is not None,
-            **({"range": list(y_range)} if y_range else {}),
-        }
-        if y_range is None:
-            annotations.append(
-                {"text": "Too few answers", "showarrow": False, "x": 0.5, "y": 0.5,
-                 "xref": f"x{axis} domain", "yref": f"y{axis} domain",
-                 "font": {"color": GREY, "size": 20}}
-            )
-    layout.update(
-        showlegend=False,
-        width=SPARK_W,
-        height=total,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 10, "color": INK},
-        annotations=annotations,
-    )
-    return {"data": data, "layout": layout}
-
-
-def split_sheet(png: bytes, count: int) -> list[bytes]:
-    """Cut a rendered :func:`sparkline_sheet` into ``count`` equal bands (PNG bytes)."""
-    from PIL import Image
-
-    sheet = Image.open(io.BytesIO(png))
-    band = sheet.height / count
-    pieces = []
-    for i in range(count):
-        crop = sheet.crop((0, round(i * band), sheet.width, round((i + 1) * band)))
-        out = io.BytesIO()
-        crop.save(out, format="PNG", optimize=False)
-        pieces.append(out.getvalue())
-    return pieces
-
-
-def _drawn(value: object) -> float | None:
-    """A value as a chart draws it: to a thousandth (None when missing)."""
-    number = _num(value)
-    return None if number is None else round(number, 3)
-
-
-def _num(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-class ChartRenderer:
-    """One headless Chromium (via kaleido) per process, reused for every batch.
-
-    Kaleido is asynchronous; it runs on a private event loop in a daemon thread, so
-    callers (the CLI, Streamlit's script and download threads) just call
-    :meth:`render`, which is serialised by a lock. If the browser has died the
-    session is restarted once.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._kaleido: Any = None
-
-    def _start(self) -> None:
-        import kaleido
-
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="kaleido", daemon=True)
-        thread.start()
-
-        async def open_browser() -> Any:
-            session = kaleido.Kaleido(n=1, mathjax=False, timeout=60)
-            await session.open()
-            return session
-
-        try:
-            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(60)
-        except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            raise
-        self._loop, self._thread = loop, thread
-
-    def warm_up(self) -> None:
-        """Start the browser now (e.g. while the engine works); errors surface later."""
-        with self._lock:
-            if self._loop is None:
-                try:
-                    self._start()
-                except Exception:  # noqa: BLE001 - render() retries and reports
-                    log.debug("kaleido warm-up failed", exc_info=True)
-
-    def close(self) -> None:
-        """Close the browser (registered at exit)."""
-        with self._lock:
-            self._close()
-
-    def _close(self) -> None:
-        loop, session = self._loop, self._kaleido
-        self._loop = self._thread = self._kaleido = None
-        if loop is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(session.close(), loop).result(15)
-        except Exception:  # noqa: BLE001 - closing a dead browser is not an error
-            log.debug("kaleido session did not close cleanly", exc_info=True)
-        loop.call_soon_threadsafe(loop.stop)
-
-    def render(
-        self, figures: Sequence[go.Figure | dict[str, Any]], scale: float = CHART_SCALE
-    ) -> list[bytes]:
-        """PNG bytes for each figure (a plotly Figure or figure dict), in one batch."""
-        specs = []
-        for fig in figures:
-            spec = fig if isinstance(fig, dict) else fig.to_dict()
-            layout = spec.get("layout", {})
-            size = {"width": layout.get("width") or CHART_WIDTH,
-                    "height": layout.get("height") or 400}
-            specs.append((spec, {"format": "png", "scale": scale, **size}))
-        with self._lock:
-            for attempt in (1, 2):
-                if self._loop is None:
-                    self._start()
-                try:
-                    return self._batch(specs)
-                except Exception:
-                    self._close()
-                    if attempt == 2:
-                        raise
-                    log.warning("chart rendering failed; restarting the browser", exc_info=True)
-        raise AssertionError("unreachable")
-
-    def _batch(self, specs: list[tuple[dict, dict]]) -> list[bytes]:
-        session = self._kaleido
-
-        async def run() -> list[bytes]:
-            return list(
-                await asyncio.gather(*(session.calc_fig(f, opts=o) for f, o in specs))
-            )
-
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(120)
-
-
-_renderer: ChartRenderer | None = None
-_renderer_lock = threading.Lock()
-
-
-def renderer() -> ChartRenderer:
-    """The process's chart renderer (started on first use, closed at exit)."""
-    global _renderer
-    with _renderer_lock:
-        if _renderer is None:
-            _renderer = ChartRenderer()
-            atexit.register(_renderer.close)
-        return _renderer
 
 
 def chart_pngs(pack: BoardPack) -> dict[str, bytes]:

@@ -14,7 +14,7 @@ import zipfile
 import pandas as pd
 import streamlit as st
 
-from kpi import report
+from kpi import charts, report
 from kpi.board import GLOSSARY, BoardPack, BoardRow, board_summary
 from kpi.export import safe_csv
 from kpi.store import Store
@@ -159,7 +159,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     for domain, rows in pack.domains():
         table = c.markdown_table(domain_table(rows, pack), coloured)
         st.markdown(f"### {c.md(domain)}\n\n{table}")
-        figure = report.domain_chart(domain, rows, fit_width=True)
+        figure = charts.domain_chart(domain, rows, fit_width=True)
         c.chart(figure, f"board_chart_{_slug(domain)}")
     st.caption(c.suppressed_note(pack.settings.min_base))
 

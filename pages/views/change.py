@@ -13,11 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi import wording
+from kpi import charts, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from pages.views import _common as c
-from pages.views import charts
 
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 

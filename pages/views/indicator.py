@@ -14,12 +14,11 @@ import re
 import pandas as pd
 import streamlit as st
 
-from kpi import wording
+from kpi import charts, wording
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from pages.views import _common as c
-from pages.views import charts
 
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")

@@ -14,12 +14,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi import wording
+from kpi import charts, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from pages.views import _common as c
-from pages.views import charts
 
 HIDDEN = "Too few answers to show"
 
