@@ -371,7 +371,7 @@ def domain_chart(
     fig = make_subplots(
         rows=nrows,
         cols=cols,
-        subplot_titles=[_wrap(r.name, 24) for r in rows],
+        subplot_titles=[_wrap(r.name, 20 if fit_width else 24) for r in rows],
         horizontal_spacing=0.06,
         vertical_spacing=min(0.32, 0.55 / nrows) if nrows > 1 else 0.1,
     )

@@ -16,8 +16,12 @@ from kpi.charts.palette import FONT, INK, PALETTE
 from kpi.wording import fmt
 
 HIDDEN_TEXT = "too few answers"
-# Characters per subtitle line: fits a full-width chart at 1280px beside the sidebar.
-SUBTITLE_WIDTH = 110
+# Characters per title and subtitle line. A figure does not know how wide it will be
+# drawn, so lines are as long as fit the narrowest full-width chart: an 800 px window
+# beside the open sidebar (about 430 px left of the camera button) at 17 and 13 px.
+TITLE_WIDTH = 46
+SUBTITLE_WIDTH = 66
+TITLE_LINE, SUBTITLE_LINE = 22, 18  # pixels per line
 
 
 # ------------------------------------------------------------------- helpers ---
@@ -75,16 +79,21 @@ def _style(
     """One look for every chart: white, readable type, title and subtitle on the left,
     the legend under the chart (where it can never cover the title or the data).
 
-    ``subtitle_width`` is characters per line: smaller for a chart in half a page.
+    Long titles and subtitles wrap at word boundaries (``TITLE_WIDTH``,
+    ``subtitle_width`` characters a line: smaller for a chart in half a page), so
+    nothing is cut off in a narrow window; the top margin grows with the lines.
     """
-    lines = wrap(subtitle, subtitle_width).count("<br>") + 1 if subtitle else 0
-    top = (44 + 18 * lines if subtitle else 44) if title else 16
+    title = wrap(title, TITLE_WIDTH) if title else ""
+    subtitle = wrap(subtitle, min(subtitle_width, SUBTITLE_WIDTH)) if subtitle else None
+    title_lines = title.count("<br>") + 1 if title else 0
+    lines = subtitle.count("<br>") + 1 if subtitle else 0
+    top = 22 + TITLE_LINE * title_lines + SUBTITLE_LINE * lines if title else 16
     fig.update_layout(
         template=chart_theme.WHITE,
         title={
             "text": title,
             "subtitle": {
-                "text": wrap(subtitle, subtitle_width) if subtitle else "",
+                "text": subtitle or "",
                 "font": {"size": 13, "color": "#555555"},
             },
             "x": 0.0,
@@ -93,11 +102,14 @@ def _style(
             "y": 1.0,
             "yanchor": "top",
             "yref": "container",
-            "pad": {"t": 10, "l": 4},
+            # Plotly anchors a wrapped title by its last line: push the first down too.
+            "pad": {"t": 10 + TITLE_LINE * (title_lines - 1), "l": 4},
             "font": {"size": 17},
         },
         font={"family": FONT, "size": 13, "color": INK},
-        height=height + (40 if legend else 0),
+        # Wrapped lines add to the height, so the plot keeps its room.
+        height=height + (40 if legend else 0) + TITLE_LINE * max(title_lines - 1, 0)
+        + SUBTITLE_LINE * max(lines - 1, 0),
         margin={"l": 10, "r": 20, "t": top + 20, "b": 60 + (40 if legend else 0)},
         showlegend=legend,
         legend={
@@ -183,8 +195,10 @@ def figure_text(fig: go.Figure, limit: int = 300) -> tuple[str, list[str]]:
     draws (the same words as its hover labels, so hidden cells read "too few
     answers" here too). Drawn under every chart for people who cannot see it."""
     title = fig.layout.title
-    heading = _plain(title.text) if title and title.text else "Chart"
-    subtitle = _plain(title.subtitle.text) if title and title.subtitle else ""
+    # Titles and subtitles wrapped to fit the chart read as running text here.
+    heading = _plain(title.text.replace("<br>", " ")) if title and title.text else "Chart"
+    subtitle = (_plain(str(title.subtitle.text or "").replace("<br>", " "))
+                if title and title.subtitle else "")
     lines: list[str] = []
     for trace in fig.data:
         name = _plain(getattr(trace, "name", "") or "")
