@@ -15,9 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts, report
-from kpi.board import GLOSSARY, BoardPack, BoardRow, board_summary
+from kpi.board import BoardPack, BoardRow, board_summary
 from kpi.export import safe_csv
 from kpi.store import Store
+from kpi.wording import GLOSSARY
 from pages.views import _common as c
 
 ALL = "all"
