@@ -186,7 +186,8 @@ def small_multiples(
     fig = make_subplots(
         rows=rows,
         cols=columns,
-        subplot_titles=[wrap(g, 26) for g in groups],
+        # Short lines: four panels a row are about 110 px each in an 800 px window.
+        subplot_titles=[wrap(g, 14) for g in groups],
         shared_yaxes=True,
         shared_xaxes=True,
         vertical_spacing=0.16 / max(rows, 1) * 2 if rows > 1 else 0.1,
@@ -241,11 +242,12 @@ def small_multiples(
             row=row,
             col=col,
         )
-    # Only the first and last quarter are labelled (shortened, "24/25 Q3"): the shape
+    # Only the first and last quarter are labelled (on two lines, "Q3 24/25"): the shape
     # is what matters, and full labels of neighbouring charts would run together.
     ticks = [quarters[0], quarters[-1]] if len(quarters) > 1 else quarters
     fig.update_xaxes(
-        tickvals=ticks, ticktext=[t[2:] for t in ticks], tickfont={"size": 10}, type="category"
+        tickvals=ticks, ticktext=[short_quarter(t) for t in ticks], tickfont={"size": 10},
+        type="category",
     )
     fig.update_yaxes(ticksuffix="%" if percent else "", tickfont={"size": 10})
     fig.update_yaxes(title={"text": value_title, "font": {"size": 12}}, col=1)
