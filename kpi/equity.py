@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi import stats
-from kpi.board import format_value
 from kpi.catalogue import KHI
 from kpi.indicators import Settings
+from kpi.wording import format_value
 
 __all__ = ["EquityView", "equity_view"]
 

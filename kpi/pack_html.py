@@ -6,8 +6,9 @@ document's title and language). fpdf2 tags only images; Chromium's printer tags
 whatever the HTML says (``<h1>``-``<h3>``, ``<th scope>``, ``<img alt>``,
 ``<html lang>``, ``<title>``), so the pack is written once as semantic HTML and
 printed with ``chromium --headless --print-to-pdf`` (Chromium 131+ tags by
-default). Run charts are small SVG drawings made here (no plotly, no second
-browser), each with a sentence saying what it shows.
+default). Run charts are :func:`kpi.charts.run.sparkline_svg`: the board page's
+run-chart traces drawn as small SVGs (no second browser), each with a sentence
+saying what it shows.
 
 The words are :mod:`kpi.report`'s and :mod:`kpi.board`'s, so the PDF, the page
 and the CSV say the same thing.
@@ -23,19 +24,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kpi.board import GLOSSARY, BoardPack, BoardRow, format_value
+from kpi.board import BoardPack, BoardRow
 from kpi.catalogue import catalogue
+from kpi.charts.palette import BAD_TEXT, GOOD_TEXT, MUTED, PRINT_INK, YELLOW
+from kpi.charts.run import sparkline_svg
+from kpi.wording import GLOSSARY, format_value, polarity_words
 
 __all__ = ["chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_svg"]
 
-BLUE = "#0072B2"
-SKY = "#56B4E9"
-ORANGE = "#E69F00"
-INK = "#222222"
-MUTED = "#555555"
-# Text colours with at least 4.5:1 contrast on white (Okabe-Ito vermillion is 3.9:1).
-GOOD_TEXT = "#005A8C"
-BAD_TEXT = "#A33F00"
+INK = PRINT_INK
 
 CSS = f"""
 @page {{ size: A4; margin: 14mm 14mm 16mm 14mm;
@@ -55,7 +52,7 @@ li {{ margin: 0 0 2.5pt; }}
 ul.flags {{ list-style: none; padding-left: 0; }}
 .mark {{ font-weight: bold; display: inline-block; width: 10pt; }}
 .attention .mark {{ color: {BAD_TEXT}; }} .improved .mark {{ color: {GOOD_TEXT}; }}
-.banner {{ background: #F0E442; font-weight: bold; text-align: center; padding: 3pt; }}
+.banner {{ background: {YELLOW}; font-weight: bold; text-align: center; padding: 3pt; }}
 .about, .glossary {{ color: {MUTED}; font-size: 8.5pt; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 7.3pt; margin-bottom: 4pt; }}
 thead th {{ background: #EBEBEB; text-align: left; vertical-align: bottom; }}
@@ -116,61 +113,6 @@ def chart_alt(row: BoardRow) -> str:
         noun = "quarter is" if hidden == 1 else "quarters are"
         text += f" {hidden} {noun} hidden (too few answers)."
     return text
-
-
-def sparkline_svg(row: BoardRow, y_range: tuple[float, float] | None) -> str:
-    """A small run chart as SVG: each quarter with its 95% interval, the median of
-    the quarters shown (dashed) and this quarter in orange; hidden quarters are gaps."""
-    w, h, left, right, top, bottom = 150.0, 60.0, 4.0, 4.0, 4.0, 4.0
-    series = row.series
-    count = max(len(series), 1)
-    if y_range is None:
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}">'
-                f'<text x="{w / 2}" y="{h / 2 + 4}" text-anchor="middle" font-size="11" '
-                f'font-family="DejaVu Sans, sans-serif" fill="{MUTED}">Too few answers</text>'
-                "</svg>")
-    lo, hi = y_range
-
-    def x(i: int) -> float:
-        return left + (w - left - right) * (i + 0.5) / count
-
-    def y(v: float) -> float:
-        return top + (h - top - bottom) * (1 - (v - lo) / ((hi - lo) or 1))
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}">',
-             f'<rect x="0" y="0" width="{w}" height="{h}" fill="white" stroke="#DDDDDD"/>']
-    values = [None if hidden else _num(v) for v, hidden in
-              zip(series["value"], series["suppressed"])]
-    shown = sorted(v for v in values if v is not None)
-    if len(shown) >= 2:
-        mid = len(shown) // 2
-        median = shown[mid] if len(shown) % 2 else (shown[mid - 1] + shown[mid]) / 2
-        parts.append(f'<line x1="{left}" x2="{w - right}" y1="{y(median):.1f}" '
-                     f'y2="{y(median):.1f}" stroke="#999999" stroke-dasharray="3 2"/>')
-    for i, (v, lo95, up95) in enumerate(zip(values, series["lower95"], series["upper95"])):
-        lo95, up95 = _num(lo95), _num(up95)
-        if v is None or lo95 is None or up95 is None:
-            continue
-        parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{y(lo95):.1f}" '
-                     f'y2="{y(up95):.1f}" stroke="{SKY}" stroke-width="1.5"/>')
-    path, pen = [], "M"
-    for i, v in enumerate(values):
-        if v is None:
-            pen = "M"
-            continue
-        path.append(f"{pen}{x(i):.1f},{y(v):.1f}")
-        pen = "L"
-    if path:
-        parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{BLUE}" '
-                     'stroke-width="2"/>')
-    for i, v in enumerate(values):
-        if v is not None:
-            last = i == len(values) - 1
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{4.5 if last else 2.8}" '
-                         f'fill="{ORANGE if last else BLUE}"'
-                         f'{" stroke=" + chr(34) + INK + chr(34) if last else ""}/>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _css_string(text: str) -> str:
@@ -241,10 +183,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
             for text, _ in (report.change_words(row, "quarter"), report.change_words(row, "year"),
                             report.trend_words(row), report.benchmark_words(row, pack)):
                 cells.append(_cell(text, tones.get(report.tone(text), "")))
-            labels = [report._short(str(q)) for q in row.series["quarter_label"]]
-            _, y_range = report._run_chart_traces(row, labels)
-            cells.append(f'<td class="chart">{_img(sparkline_svg(row, y_range), chart_alt(row))}'
-                         "</td>")
+            cells.append(f'<td class="chart">{_img(sparkline_svg(row), chart_alt(row))}</td>')
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table></section>")
     out.append('<h2 style="break-before: page">Definitions and methods</h2>')
@@ -253,7 +192,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
     for khi in catalogue():
         if khi.code not in shown:
             continue
-        good = "higher is better" if khi.polarity == "high" else "lower is better"
+        good = polarity_words(khi)
         out.append(f"<p><strong>{_e(khi.name)}</strong> <span class=\"code\">({_e(khi.code)}, "
                    f"{_e(khi.domain)}; {good})</span><br>{_e(khi.definition)}</p>")
     out.append("</div></body></html>")

@@ -1,16 +1,15 @@
-"""The quarterly board pack as a PDF, and the run charts it shares with the Board page.
+"""The quarterly board pack as a PDF.
 
 ``build_report(store, quarter=..., region=..., scheme=...)`` returns the PDF bytes
 (``python -m kpi report`` writes them to a file). The content is exactly the
 :class:`kpi.board.BoardPack` the Board page shows: the same numbers, sentences,
 exceptions and caveats, so the two can never disagree.
 
-Charts: one small-multiple run chart per domain (:func:`domain_chart`), drawn
-with plotly and turned into PNGs by kaleido, which drives a headless Chromium.
-Starting Chromium costs about a second and a half, so one browser session is
-kept per process (:class:`ChartRenderer`) and every chart of a report is
-rendered in one batch. MathJax is switched off (no network fetch). If no
-browser can be started the PDF is still built, with a note instead of charts.
+Charts are :mod:`kpi.charts.run`'s, in :mod:`kpi.charts.palette`'s colours: the
+board page draws the same run charts. The tagged PDF (:mod:`kpi.pack_html`)
+draws them as SVG; the untagged fallback and the PNG downloads render them with
+kaleido (:mod:`kpi.charts.render`). If no browser can be started the PDF is
+still built, with a note instead of charts.
 
 Fonts: DejaVu Sans (Debian's ``fonts-dejavu-core``) for full Unicode (the ▲ ▼ ●
 icons); without it, core Helvetica with text reduced to Latin-1.
@@ -18,44 +17,28 @@ icons); without it, core Helvetica with text reduced to Latin-1.
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import datetime as dt
-import io
 import logging
-import math
-import statistics
 import subprocess
-import textwrap
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import plotly.graph_objects as go
-from fpdf import FPDF, FontFace
-from fpdf.enums import XPos, YPos
-from plotly.subplots import make_subplots
-
-from kpi import chart_theme
-from kpi.board import (
-    GLOSSARY,
-    BoardPack,
-    BoardRow,
-    Flag,
-    area_filters,
-    board_summary,
+from kpi.board import BoardPack, BoardRow, Flag, area_filters, board_summary, group_flags
+from kpi.charts.palette import BLUE, GREY, PRINT_INK, VERMILLION
+from kpi.charts.render import ChartRenderer, renderer
+from kpi.charts.run import domain_chart, sparkline_sheet, split_sheet
+from kpi.periods import parse_quarter, quarter_end
+from kpi.store import Store
+from kpi.wording import (
     chance_words,
     format_interval,
     format_value,
-    group_flags,
+    is_improvement,
     value_pair,
 )
-from kpi.catalogue import catalogue
-from kpi.periods import parse_quarter, quarter_end
-from kpi.store import Store
 
 __all__ = [
     "ChartRenderer",
@@ -76,391 +59,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Okabe-Ito (the same palette as pages/views/_common.py; kpi never imports pages).
-BLUE = "#0072B2"
-SKY = "#56B4E9"
-ORANGE = "#E69F00"
-VERMILLION = "#D55E00"
-GREY = "#999999"
-INK = "#222222"
-YELLOW = "#F0E442"
-
+INK = PRINT_INK
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-CHART_WIDTH = 900  # layout pixels; the PDF shows it 180 mm wide
-CHART_SCALE = 1.5  # ~190 dpi on the page: sharp, and a PDF of about 1 MB
-ROW_HEIGHT = 150  # layout pixels per row of small multiples
-
-
-# --------------------------------------------------------------------------------------
-# run charts
-# --------------------------------------------------------------------------------------
-
-
-def _short(label: str, sep: str = "<br>") -> str:
-    """ "2025/26 Q3" -> "Q3<br>25/26" (two short lines fit eight ticks)."""
-    year, q = label.split(" ")
-    return f"{q}{sep}{year[2:]}"
-
-
-def _wrap(text: str, width: int = 34) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) or text
-
-
-def _run_chart_traces(
-    row: BoardRow, labels: list[str], size: float = 1.0
-) -> tuple[list[dict[str, Any]], tuple[float, float] | None]:
-    """One KHI's run chart: value with 95% interval, median line, this quarter in orange.
-
-    Returns plain trace dicts (plotly's validation of 80 objects costs ~0.2 s, and
-    kaleido takes dicts) and the y range (None when every quarter is hidden or empty).
-    The range never spans less than 10 points (percentages) or 1 unit (means), so
-    noise is not magnified into a trend.
-    """
-    series = row.series
-    # To a thousandth: hover shows one decimal, and 16 digits a number made each
-    # chart's JSON, sent to the browser on every rerun, half as large again.
-    values = [_drawn(v) for v in series["value"]]
-    lower = [_drawn(v) for v in series["lower95"]]
-    upper = [_drawn(v) for v in series["upper95"]]
-    unit = "%" if row.khi.is_proportion else ""
-    traces = [
-        dict(
-            type="scatter",
-            x=labels,
-            y=values,
-            mode="lines+markers",
-            line={"color": BLUE, "width": 2 * size},
-            marker={"color": BLUE, "size": 6 * size},
-            connectgaps=False,
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [
-                    round(u - v, 3) if None not in (u, v) else None for u, v in zip(upper, values)
-                ],
-                "arrayminus": [
-                    round(v - lo, 3) if None not in (lo, v) else None
-                    for lo, v in zip(lower, values)
-                ],
-                "color": SKY,
-                "thickness": 1.2 * size,
-                "width": 2 * size,
-            },
-            hovertemplate="%{x}: %{y:.1f}" + unit + "<extra></extra>",
-            name=row.name,
-        )
-    ]
-    shown = [v for v in values if v is not None]
-    if len(shown) >= 2:
-        centre = statistics.median(shown)  # the run chart's centre line
-        traces.append(
-            dict(
-                type="scatter",
-                x=[labels[0], labels[-1]],
-                y=[centre, centre],
-                mode="lines",
-                line={"color": GREY, "width": 1 * size, "dash": "dash"},
-                hoverinfo="skip",
-                name="median",
-            )
-        )
-    if values and values[-1] is not None:
-        traces.append(
-            dict(
-                type="scatter",
-                x=[labels[-1]],
-                y=[values[-1]],
-                mode="markers",
-                marker={"color": ORANGE, "size": 9 * size, "line": {"color": INK, "width": 1}},
-                hoverinfo="skip",
-                name="this quarter",
-            )
-        )
-    low = [v for v in lower + values if v is not None]
-    high = [v for v in upper + values if v is not None]
-    if not (low and high):
-        return traces, None
-    lo, hi = min(low), max(high)
-    span = 10.0 if row.khi.is_proportion else 1.0
-    if hi - lo < span:
-        middle = (hi + lo) / 2
-        lo, hi = middle - span / 2, middle + span / 2
-    pad = (hi - lo) * 0.08
-    lo, hi = lo - pad, hi + pad
-    if row.khi.is_proportion:
-        lo, hi = max(lo, 0.0), min(hi, 100.0)
-    return traces, (lo, hi)
-
-
-def domain_chart(
-    domain: str, rows: Sequence[BoardRow], columns: int = 5, *, fit_width: bool = False
-) -> go.Figure:
-    """Small-multiple run charts for one domain: each KHI over the last eight quarters.
-
-    Each panel shows the value with its 95% interval, the median of the quarters
-    shown (dashed: the run chart's centre line) and this quarter's point in orange.
-    Hidden quarters are gaps. Nothing here computes a statistic: the values come
-    from the board pack (the engine's disclosure-controlled series).
-
-    ``fit_width``: for a page, as wide as the page instead of the PDF's fixed
-    width; the panels may then be narrow, so only the first and last quarter are
-    labelled (every other quarter's labels would run into each other).
-    """
-    count = max(len(rows), 1)
-    cols = columns  # the same panel size in every domain, so charts compare at a glance
-    nrows = math.ceil(count / cols)
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[_wrap(r.name, 24) for r in rows],
-        horizontal_spacing=0.06,
-        vertical_spacing=min(0.32, 0.55 / nrows) if nrows > 1 else 0.1,
-    )
-    for i, row in enumerate(rows):
-        r, c = i // cols + 1, i % cols + 1
-        labels = [_short(str(q)) for q in row.series["quarter_label"]]
-        traces, y_range = _run_chart_traces(row, labels)
-        for trace in traces:
-            fig.add_trace(trace, row=r, col=c)
-        if y_range is None:
-            fig.add_annotation(
-                text="Too few answers",
-                showarrow=False,
-                xref=f"x{i + 1 if i else ''} domain",
-                yref=f"y{i + 1 if i else ''} domain",
-                x=0.5,
-                y=0.5,
-                font={"color": GREY, "size": 12},
-            )
-            fig.update_yaxes(showticklabels=False, row=r, col=c)
-        else:
-            fig.update_yaxes(range=list(y_range), row=r, col=c)
-        fig.update_yaxes(ticksuffix="%" if row.khi.is_proportion else "", nticks=4, row=r, col=c)
-        fig.update_xaxes(
-            tickfont={"size": 9},
-            tickangle=0,
-            tickmode="array",
-            # Every other quarter, ending with this one; or the two ends.
-            tickvals=[labels[0], labels[-1]] if fit_width else labels[::-2][::-1],
-            row=r,
-            col=c,
-        )
-    fig.update_annotations(font_size=12)
-    fig.update_layout(
-        template=chart_theme.SIMPLE,
-        showlegend=False,
-        width=None if fit_width else CHART_WIDTH,
-        **({"autosize": True} if fit_width else {}),
-        height=60 + ROW_HEIGHT * nrows,
-        margin={"l": 45, "r": 15, "t": 45, "b": 20},
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 11, "color": INK},
-        title=None,
-    )
-    return fig
-
-
-# A sparkline band: layout pixels (shown 28 mm wide in a table cell).
-SPARK_W, SPARK_H = 300, 130
-SPARK_PLOT = {"l": 62, "r": 40, "t": 10, "b": 34}  # the plot area inside each band
-
-
-def sparkline_sheet(rows: Sequence[BoardRow]) -> dict[str, Any]:
-    """Every KHI's run chart as one tall figure (a plotly figure dict).
-
-    Band ``i`` is exactly ``SPARK_H`` layout pixels tall with its own axes, so
-    :func:`split_sheet` can cut the rendered PNG into one image per KHI. Rendering
-    one figure is several times faster than one per KHI (each render reloads a
-    browser tab).
-    """
-    count = max(len(rows), 1)
-    total = SPARK_H * count
-    data: list[dict[str, Any]] = []
-    annotations: list[dict[str, Any]] = []
-    layout: dict[str, Any] = {}
-    for i, row in enumerate(rows):
-        axis = "" if i == 0 else str(i + 1)
-        top = (i * SPARK_H + SPARK_PLOT["t"]) / total
-        bottom = ((i + 1) * SPARK_H - SPARK_PLOT["b"]) / total
-        labels = [_short(str(q), " ") for q in row.series["quarter_label"]]
-        traces, y_range = _run_chart_traces(row, labels, size=1.4)
-        data.extend({**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}"} for trace in traces)
-        axis_style = {"showline": True, "ticks": "outside", "showgrid": False,
-                      "tickfont": {"size": 17}, "zeroline": False, "linecolor": INK}
-        layout[f"xaxis{axis}"] = {
-            **axis_style,
-            "domain": [SPARK_PLOT["l"] / SPARK_W, 1 - SPARK_PLOT["r"] / SPARK_W],
-            "anchor": f"y{axis}",
-            "type": "category",
-            "tickmode": "array",
-            "tickvals": [labels[0], labels[-1]] if labels else [],
-            "tickangle": 0,
-            "categoryorder": "array",
-            "categoryarray": labels,
-        }
-        layout[f"yaxis{axis}"] = {
-            **axis_style,
-            "domain": [1 - bottom, 1 - top],
-            "anchor": f"x{axis}",
-            "nticks": 3,
-            "ticksuffix": "%" if row.khi.is_proportion else "",
-            "showticklabels": y_range is not None,
-            **({"range": list(y_range)} if y_range else {}),
-        }
-        if y_range is None:
-            annotations.append(
-                {"text": "Too few answers", "showarrow": False, "x": 0.5, "y": 0.5,
-                 "xref": f"x{axis} domain", "yref": f"y{axis} domain",
-                 "font": {"color": GREY, "size": 20}}
-            )
-    layout.update(
-        showlegend=False,
-        width=SPARK_W,
-        height=total,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        font={"family": "DejaVu Sans, Arial, sans-serif", "size": 10, "color": INK},
-        annotations=annotations,
-    )
-    return {"data": data, "layout": layout}
-
-
-def split_sheet(png: bytes, count: int) -> list[bytes]:
-    """Cut a rendered :func:`sparkline_sheet` into ``count`` equal bands (PNG bytes)."""
-    from PIL import Image
-
-    sheet = Image.open(io.BytesIO(png))
-    band = sheet.height / count
-    pieces = []
-    for i in range(count):
-        crop = sheet.crop((0, round(i * band), sheet.width, round((i + 1) * band)))
-        out = io.BytesIO()
-        crop.save(out, format="PNG", optimize=False)
-        pieces.append(out.getvalue())
-    return pieces
-
-
-def _drawn(value: object) -> float | None:
-    """A value as a chart draws it: to a thousandth (None when missing)."""
-    number = _num(value)
-    return None if number is None else round(number, 3)
-
-
-def _num(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-class ChartRenderer:
-    """One headless Chromium (via kaleido) per process, reused for every batch.
-
-    Kaleido is asynchronous; it runs on a private event loop in a daemon thread, so
-    callers (the CLI, Streamlit's script and download threads) just call
-    :meth:`render`, which is serialised by a lock. If the browser has died the
-    session is restarted once.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._kaleido: Any = None
-
-    def _start(self) -> None:
-        import kaleido
-
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="kaleido", daemon=True)
-        thread.start()
-
-        async def open_browser() -> Any:
-            session = kaleido.Kaleido(n=1, mathjax=False, timeout=60)
-            await session.open()
-            return session
-
-        try:
-            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(60)
-        except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            raise
-        self._loop, self._thread = loop, thread
-
-    def warm_up(self) -> None:
-        """Start the browser now (e.g. while the engine works); errors surface later."""
-        with self._lock:
-            if self._loop is None:
-                try:
-                    self._start()
-                except Exception:  # noqa: BLE001 - render() retries and reports
-                    log.debug("kaleido warm-up failed", exc_info=True)
-
-    def close(self) -> None:
-        """Close the browser (registered at exit)."""
-        with self._lock:
-            self._close()
-
-    def _close(self) -> None:
-        loop, session = self._loop, self._kaleido
-        self._loop = self._thread = self._kaleido = None
-        if loop is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(session.close(), loop).result(15)
-        except Exception:  # noqa: BLE001 - closing a dead browser is not an error
-            log.debug("kaleido session did not close cleanly", exc_info=True)
-        loop.call_soon_threadsafe(loop.stop)
-
-    def render(
-        self, figures: Sequence[go.Figure | dict[str, Any]], scale: float = CHART_SCALE
-    ) -> list[bytes]:
-        """PNG bytes for each figure (a plotly Figure or figure dict), in one batch."""
-        specs = []
-        for fig in figures:
-            spec = fig if isinstance(fig, dict) else fig.to_dict()
-            layout = spec.get("layout", {})
-            size = {"width": layout.get("width") or CHART_WIDTH,
-                    "height": layout.get("height") or 400}
-            specs.append((spec, {"format": "png", "scale": scale, **size}))
-        with self._lock:
-            for attempt in (1, 2):
-                if self._loop is None:
-                    self._start()
-                try:
-                    return self._batch(specs)
-                except Exception:
-                    self._close()
-                    if attempt == 2:
-                        raise
-                    log.warning("chart rendering failed; restarting the browser", exc_info=True)
-        raise AssertionError("unreachable")
-
-    def _batch(self, specs: list[tuple[dict, dict]]) -> list[bytes]:
-        session = self._kaleido
-
-        async def run() -> list[bytes]:
-            return list(
-                await asyncio.gather(*(session.calc_fig(f, opts=o) for f, o in specs))
-            )
-
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(120)
-
-
-_renderer: ChartRenderer | None = None
-_renderer_lock = threading.Lock()
-
-
-def renderer() -> ChartRenderer:
-    """The process's chart renderer (started on first use, closed at exit)."""
-    global _renderer
-    with _renderer_lock:
-        if _renderer is None:
-            _renderer = ChartRenderer()
-            atexit.register(_renderer.close)
-        return _renderer
 
 
 def chart_pngs(pack: BoardPack) -> dict[str, bytes]:
@@ -480,103 +80,6 @@ def domain_pngs(pack: BoardPack) -> dict[str, bytes]:
 # --------------------------------------------------------------------------------------
 # the PDF
 # --------------------------------------------------------------------------------------
-
-_ASCII = str.maketrans(
-    {
-        "▲": "^", "▼": "v", "✓": "+", "●": "=", "○": "o", "–": "-", "—": "-", "→": "->",
-        "’": "'", "‘": "'", "“": '"', "”": '"', "·": "-", "…": "...", "≥": ">=",
-    }
-)
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-class _BoardPDF(FPDF):
-    """A4 portrait with a running header and footer."""
-
-    def __init__(self, pack: BoardPack) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.pack = pack
-        self.unicode = (FONT_DIR / "DejaVuSans.ttf").exists()
-        if self.unicode:
-            self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-            self.family = "DejaVu"
-        else:
-            self.family = "Helvetica"
-        self.set_margins(15, 15, 15)
-        self.set_auto_page_break(True, margin=16)
-        self.set_title(f"Key Human Indicators: {pack.area_label}, {pack.quarter_label}")
-        self.set_author("Key Human Indicators dashboard")
-        self.set_creator("kpi.report")
-
-    def t(self, text: str) -> str:
-        """Text the current font can show."""
-        if self.unicode:
-            return text
-        return text.translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
-
-    def font(self, size: float, style: str = "", colour: str = INK) -> None:
-        self.set_font(self.family, style, size)
-        self.set_text_color(*_rgb(colour))
-
-    def header(self) -> None:
-        if self.page_no() == 1:
-            return
-        self.font(8, colour="#555555")
-        text = f"Key Human Indicators · {self.pack.area_label} · {self.pack.quarter_label}"
-        if self.pack.is_demo:
-            text += " · DEMO DATA"
-        self.cell(0, 5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.font(8, colour="#555555")
-        left = f"Generated {dt.date.today():%d %B %Y}"
-        if self.pack.is_demo:
-            left += " · demo data: a synthetic sector, not real schemes"
-        self.cell(130, 5, self.t(left))
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-
-    # ---------------------------------------------------------------- blocks ---
-    def heading(self, text: str, size: float = 14, space: float = 4) -> None:
-        self.ln(space)
-        self.font(size, "B")
-        self.multi_cell(0, size * 0.5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(1.5)
-
-    def paragraph(self, text: str, size: float = 10, colour: str = INK, style: str = "") -> None:
-        self.font(size, style, colour)
-        self.multi_cell(
-            0, size * 0.48, self.t(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-
-    def bullet(self, icon: str, text: str, colour: str, size: float = 10) -> None:
-        self.font(size, "B", colour)
-        self.cell(6, size * 0.48, self.t(icon))
-        self.font(size, "", INK)
-        self.multi_cell(
-            0, size * 0.48, self.t(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-        self.ln(0.8)
-
-    def banner(self, text: str) -> None:
-        self.set_fill_color(*_rgb(YELLOW))
-        self.font(10, "B")
-        self.multi_cell(
-            0, 6, self.t(text), fill=True, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-        self.set_fill_color(255, 255, 255)  # tables fill with the current colour
-
-    def need(self, height: float) -> None:
-        """Start a new page unless ``height`` mm still fit on this one."""
-        if self.get_y() + height > self.h - self.b_margin:
-            self.add_page()
-
 
 def _arrow(later: float | None, earlier: float | None) -> str:
     """▲ when the line goes up, ▼ when it goes down: the arrow follows the line, the
@@ -646,7 +149,7 @@ def benchmark_words(row: BoardRow, pack: BoardPack) -> tuple[str, str]:
 def trend_words(row: BoardRow) -> tuple[str, str]:
     """The eight-quarter trend test in icon and words, and a colour; the arrow is
     the line's direction (a falling line improves a KHI where lower is better)."""
-    rising = (row.trend == "improving") == (row.khi.polarity == "high")
+    rising = is_improvement(row.khi, row.trend == "improving")
     icon, verb = ("▲", "Rising") if rising else ("▼", "Falling")
     if row.trend == "improving":
         return f"{icon} {verb}: improving", BLUE
@@ -678,68 +181,6 @@ COLUMNS = (
     ("Compared with England", 23),
     ("Last 8 quarters", 28),
 )
-
-
-def _domain_table(
-    pdf: _BoardPDF, rows: Sequence[BoardRow], pack: BoardPack, charts: dict[str, bytes]
-) -> None:
-    """One table per domain; the last column is each KHI's run chart."""
-    pdf.font(7.5)
-    heading = FontFace(emphasis="BOLD", color=_rgb(INK), fill_color=(235, 235, 235))
-    with pdf.table(
-        col_widths=tuple(w for _, w in COLUMNS),
-        text_align="LEFT",
-        v_align="TOP",
-        line_height=3.4,
-        padding=(1.2, 1.0, 1.0, 1.0),
-        headings_style=heading,
-        borders_layout="HORIZONTAL_LINES",
-        width=sum(w for _, w in COLUMNS),
-        align="LEFT",
-    ) as table:
-        head = table.row()
-        for title, _ in COLUMNS:
-            head.cell(pdf.t(title))
-        for row in rows:
-            cells = table.row()
-            name = row.name + ("\n! needs attention" if row.flag == "attention" else "")
-            cells.cell(pdf.t(name), style=FontFace(emphasis="BOLD"))
-            cells.cell(pdf.t(value_words(row, pack.settings.min_base)))
-            for text, colour in (
-                change_words(row, "quarter"),
-                change_words(row, "year"),
-                trend_words(row),
-                benchmark_words(row, pack),
-            ):
-                cells.cell(pdf.t(text), style=FontFace(color=_rgb(colour)))
-            image = charts.get(row.code)
-            if image:
-                cells.cell(img=io.BytesIO(image), padding=(0.6, 0.5, 0.6, 0.5))
-            else:
-                cells.cell("")
-
-
-def _domain_section(
-    pdf: _BoardPDF, domain: str, rows: Sequence[BoardRow], pack: BoardPack,
-    charts: dict[str, bytes],
-) -> None:
-    """Heading and table of one domain."""
-    pdf.need(40)
-    pdf.heading(domain, size=13, space=4)
-    _domain_table(pdf, rows, pack, charts)
-
-
-def _section_height(rows: Sequence[BoardRow]) -> float:
-    """Estimated height (mm) of a domain's heading and table.
-
-    A row is 3 lines (value, interval, base) unless the name wraps to more: about
-    17 characters a line in the 32 mm column at 7.5 pt, plus "needs attention".
-    """
-    height = 22.0  # heading and the table's header row
-    for row in rows:
-        lines = max(3, math.ceil(len(row.name) / 17) + (row.flag == "attention"))
-        height += 2.2 + 3.4 * lines
-    return height
 
 
 def _quarter_span(pack: BoardPack) -> str:
@@ -811,77 +252,9 @@ def render_untagged_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None)
                 "be started on this computer."
             )
 
-    pdf = _BoardPDF(pack)
-    pdf.alias_nb_pages()
-    pdf.add_page()
+    from kpi import pack_fpdf  # fpdf2 only when it is needed: it is slow to import
 
-    # ---- title
-    pdf.font(9, colour="#555555")
-    pdf.cell(0, 5, pdf.t("Key Human Indicators · Quarterly board page"),
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.font(20, "B")
-    pdf.multi_cell(0, 9, pdf.t(pack.area_label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.font(13)
-    pdf.cell(0, 7, pdf.t(f"{pack.quarter_label}  ({_quarter_span(pack)})"),
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-    if pack.is_demo:
-        pdf.banner("DEMO DATA: a synthetic sector made up for demonstration, not real schemes.")
-
-    # ---- summary
-    pdf.heading("Summary")
-    for sentence in pack.summary:
-        pdf.bullet("•", sentence, INK, size=10)
-
-    # ---- exceptions
-    for flags in flag_lists(pack):
-        pdf.heading(flags.heading, size=12)
-        for line in flags.lines:
-            pdf.bullet(flags.mark, line, flags.colour)
-        if not flags.lines:
-            pdf.paragraph(flags.none)
-
-    # ---- caveats
-    pdf.heading("About these numbers", size=12)
-    for sentence in pack.caveats.sentences():
-        pdf.bullet("•", sentence, "#555555", size=9.5)
-    if chart_note:
-        pdf.bullet("•", chart_note, "#555555", size=9.5)
-
-    # ---- glossary
-    pdf.heading("Words used in this pack", size=12)
-    for term, meaning in GLOSSARY:
-        pdf.bullet("•", f"{term}: {meaning}", "#555555", size=9.5)
-
-    # ---- one section per domain
-    for domain, rows in pack.domains():
-        # Keep a domain's heading and table on one page when they fit one. An
-        # estimate (rows are 3-4 lines or a 12 mm chart): fpdf2's offset_rendering
-        # would measure exactly but deep-copies the document, ~0.1 s per domain.
-        if pdf.get_y() + _section_height(rows) > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        _domain_section(pdf, domain, rows, pack, charts)
-
-    # ---- definitions
-    pdf.add_page()
-    pdf.heading("Definitions and methods", size=13, space=0)
-    pdf.paragraph(METHODS, size=8.5)
-    pdf.ln(2)
-    shown = {r.code for r in pack.rows}
-    pdf.font(7.5)
-    with pdf.text_columns(ncols=2, gutter=6, text_align="LEFT", line_height=1.15) as cols:
-        for khi in catalogue():
-            if khi.code not in shown:
-                continue
-            good = "higher is better" if khi.polarity == "high" else "lower is better"
-            with cols.paragraph(bottom_margin=1.6) as par:
-                pdf.font(7.5, "B")
-                par.write(pdf.t(f"{khi.name} "))
-                pdf.font(7.5, colour="#555555")
-                par.write(pdf.t(f"({khi.code}, {khi.domain}; {good})\n"))
-                pdf.font(7.5)
-                par.write(pdf.t(khi.definition))
-    return bytes(pdf.output())
+    return pack_fpdf.layout(pack, charts, chart_note, FONT_DIR)
 
 
 def build_report(

@@ -241,9 +241,9 @@ def test_a_hidden_scheme_says_too_few_and_no_number(constructed: Store) -> None:
     assert row.sentence == (
         "Often or always lonely: too few answers to say (fewer than 5 this quarter)."
     )
-    text = " ".join([pack.summary_text, *(r.sentence for r in pack.rows),
-                     *pack.caveats.sentences()])
-    assert "Too few answers to say" in pack.summary_text
+    summary = " ".join(pack.summary)  # as the page and the PDF list it
+    text = " ".join([summary, *(r.sentence for r in pack.rows), *pack.caveats.sentences()])
+    assert "Too few answers to say" in summary
     assert "67%" not in text and "66.7" not in text  # 2 of 3: the hidden value
     assert not re.search(r"\b3 (surveys|answers|responses)\b", text)
     assert pack.caveats.responses is None and pack.caveats.responses_hidden

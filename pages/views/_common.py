@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from kpi import charts
 from kpi import indicators as engine
 from kpi.catalogue import KHI, catalogue
 from kpi.indicators import Filters, Settings
@@ -33,7 +33,13 @@ from kpi.paths import default_db_path
 from kpi.periods import quarter_label
 from kpi.scope import LOCAL_ADMIN, Scope, scope_for
 from kpi.store import Store
-from pages.views import charts
+from kpi.wording import (  # noqa: F401 - the pages' words, as c.format_value etc.
+    comparison_words,
+    format_interval,
+    format_value,
+    polarity_words,
+)
+from pages.views.charts import draw as chart  # noqa: F401 - pages draw with c.chart
 
 # One palette and one set of comparison words for pages and charts alike.
 PALETTE, SEQUENCE, COMPARISON_STYLE = charts.PALETTE, charts.SEQUENCE, charts.COMPARISON_STYLE
@@ -679,26 +685,6 @@ def scored_khis() -> list[str]:
     return [k.code for k in catalogue() if k.measure != "change"]
 
 
-def format_value(value: object, khi: KHI) -> str:
-    """A KHI value as people read it; hidden or missing values say so."""
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{value:.0f}%" if khi.is_proportion else f"{value:.1f}"
-
-
-def format_interval(lower: object, upper: object, khi: KHI) -> str:
-    if lower is None or pd.isna(lower) or upper is None or pd.isna(upper):
-        return ""
-    if khi.is_proportion:
-        return f"{lower:.0f}% to {upper:.0f}%"
-    return f"{lower:.1f} to {upper:.1f}"
-
-
-def comparison_words(comparison: object) -> str:
-    icon, words, _ = COMPARISON_STYLE.get(str(comparison), ("", str(comparison), ""))
-    return f"{icon} {words}".strip()
-
-
 @dataclass(frozen=True)
 class Download:
     """One download button: ``data`` is called when the button is clicked."""
@@ -728,29 +714,6 @@ def download_row(downloads: list[Download]) -> None:
             on_click="ignore",
         )
 
-
-# The tool bar always in sight (not only on hover): its camera downloads the PNG.
-CHART_CONFIG = {
-    "displaylogo": False,
-    "displayModeBar": True,
-    # Only the camera: plotly's zoom buttons are 20 px targets (WCAG 2.5.8 asks 24).
-    "modeBarButtons": [["toImage"]],
-    "toImageButtonOptions": {"format": "png", "scale": 2},
-}
-
-
-def chart(figure: go.Figure, key: str) -> None:
-    """A plotly chart as every page draws it: in our palette and type (``theme=None``:
-    Streamlit's theme would restyle them) and without plotly's logo; under it, the
-    chart as text (its text alternative, WCAG 1.1.1), folded away."""
-    # The tool bar (always shown) stands down the right edge, off the title.
-    right = figure.layout.margin.r if figure.layout.margin.r is not None else 20
-    figure.update_layout(modebar={"orientation": "v"}, margin={"r": max(right, 44)})
-    st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
-    heading, lines = charts.figure_text(figure)
-    with st.expander(f"Chart as text: {heading[:90]}"):
-        # Plain text, never Markdown: the labels may carry names a user typed.
-        st.text(heading + "\n\n" + "\n".join(f"- {line}" for line in lines))
 
 
 def md(text: str) -> str:
@@ -832,7 +795,7 @@ def value_axis(khi: KHI) -> dict[str, Any]:
 
 def khi_explained(khi: KHI) -> str:
     """The KHI's definition and which direction is good, as the pages say it."""
-    return f"{khi.definition} {'Higher' if khi.polarity == 'high' else 'Lower'} is better."
+    return f"{khi.definition} {polarity_words(khi).capitalize()}."
 
 
 def empty_store_message() -> None:

@@ -14,10 +14,11 @@ import zipfile
 import pandas as pd
 import streamlit as st
 
-from kpi import report
-from kpi.board import GLOSSARY, BoardPack, BoardRow, board_summary
+from kpi import charts, report
+from kpi.board import BoardPack, BoardRow, board_summary
 from kpi.export import safe_csv
 from kpi.store import Store
+from kpi.wording import GLOSSARY
 from pages.views import _common as c
 
 ALL = "all"
@@ -84,26 +85,62 @@ def _slug(text: str) -> str:
 
 
 # ------------------------------------------------------------------- drawing ---
+TABLE_COLUMNS = (
+    "Indicator", "This quarter", "Since last quarter", "Since last year",
+    "Trend (8 quarters)", "Compared with England",
+)
+# The domain tables: the board page's only Markdown tables (the CSS is sent with
+# this page alone).
+TABLES = '[data-testid="stMarkdownContainer"]:has(table)'
+# Run-chart panels a row on the page: five (the PDF's) are too narrow for their
+# titles in an 800 px window.
+PAGE_COLUMNS = 3
+
+
 def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
     """One line per KHI, in the same words as the PDF."""
 
     def line(text: str) -> str:
         return text.replace("\n", " · ")
 
-    return pd.DataFrame(
-        {
-            "Indicator": [r.name for r in rows],
-            "This quarter": [
-                line(report.value_words(r, pack.settings.min_base)) for r in rows
-            ],
-            "Since last quarter": [line(report.change_words(r, "quarter")[0]) for r in rows],
-            "Since last year": [line(report.change_words(r, "year")[0]) for r in rows],
-            "Trend (8 quarters)": [report.trend_words(r)[0] for r in rows],
-            "Compared with England": [
-                line(report.benchmark_words(r, pack)[0]) for r in rows
-            ],
-        }
+    cells = (
+        [r.name for r in rows],
+        [line(report.value_words(r, pack.settings.min_base)) for r in rows],
+        [line(report.change_words(r, "quarter")[0]) for r in rows],
+        [line(report.change_words(r, "year")[0]) for r in rows],
+        [report.trend_words(r)[0] for r in rows],
+        [line(report.benchmark_words(r, pack)[0]) for r in rows],
     )
+    return pd.DataFrame(dict(zip(TABLE_COLUMNS, cells)))
+
+
+def narrow_tables_css(columns: tuple[str, ...]) -> str:
+    """CSS that stacks each table row into a card when the page is narrow.
+
+    Six columns of words cannot fit beside the sidebar in an 800 px window (the
+    page was wider than the window: WCAG 1.4.10 asks for no sideways scrolling).
+    Below 40 rem of width each KHI becomes a block, every cell on its own line
+    after its column's name; wider, the table is a table. The header row stays in
+    the page for screen readers, only out of sight.
+    """
+    scope = TABLES
+    labels = "\n".join(
+        f'{scope} td:nth-child({i}):not(:empty)::before {{ content: "{name}: "; '
+        "font-weight: 600; }"
+        for i, name in enumerate(columns, start=1) if i > 1
+    )
+    return f"""<style>
+{scope} {{ container-type: inline-size; }}
+@container (max-width: 40rem) {{
+  {scope} table, {scope} tbody, {scope} tr, {scope} td {{ display: block; width: 100%; }}
+  {scope} thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+                  clip-path: inset(50%); white-space: nowrap; }}
+  {scope} tr {{ border-bottom: 1px solid rgba(128, 128, 128, .35); padding: .4rem 0; }}
+  {scope} td {{ border: none !important; padding: .1rem .5rem !important; }}
+  {scope} td:first-child {{ font-weight: 600; font-size: 1.05rem; }}
+{labels}
+}}
+</style>"""
 
 
 def coloured(cell: object) -> str:
@@ -159,7 +196,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     for domain, rows in pack.domains():
         table = c.markdown_table(domain_table(rows, pack), coloured)
         st.markdown(f"### {c.md(domain)}\n\n{table}")
-        figure = report.domain_chart(domain, rows, fit_width=True)
+        figure = charts.domain_chart(domain, rows, columns=PAGE_COLUMNS, fit_width=True)
         c.chart(figure, f"board_chart_{_slug(domain)}")
     st.caption(c.suppressed_note(pack.settings.min_base))
 
@@ -235,4 +272,7 @@ def render() -> None:
             "and family carers, whatever the sidebar's support type and respondents say."
         )
     downloads(pack, quarter, area)
+    # Outside the replayed body: a style-only element goes to Streamlit's event
+    # container, which a replay cannot reach.
+    st.html(narrow_tables_css(TABLE_COLUMNS))
     body(quarter, area, scope)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import charts, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from pages.views import _common as c
-from pages.views import charts
 
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 
@@ -41,7 +41,7 @@ def headline(khi: KHI, row: pd.Series) -> str:
     amount = f" by {abs(change):.2f} {unit_words(khi)} on average" if change else " on average"
     interval = f" (95% interval {low:+.2f} to {up:+.2f})" if pd.notna(low) and pd.notna(up) else ""
     real = pd.notna(low) and pd.notna(up) and (low > 0 or up < 0)
-    good = (change > 0) == (khi.polarity == "high")
+    good = wording.is_improvement(khi, change > 0)
     verdict = (
         (" **This is a real improvement.**" if good else " **This is a real worsening.**")
         if real

@@ -14,12 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import chart_theme
+from kpi import chart_theme, charts
 from kpi.indicators import Filters
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label
 from pages.views import _common as c
-from pages.views import charts
 
 HIDDEN = "too few to show"
 

@@ -14,6 +14,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
+from kpi import wording
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.disclosure import PROTECTION_TEXT
 from kpi.export import safe_csv
@@ -21,7 +22,6 @@ from kpi.items import Item, Scale, bank
 from pages.views import _common as c
 
 WHO = {"person": "People using Shared Lives", "carer": "Family carers", "all": "Everyone"}
-POLARITY = {"high": "Higher is better", "low": "Lower is better"}
 METHOD = {
     "proportion": "Percentage, with a Wilson score interval",
     "mean": "Average, with a Student's t interval",
@@ -101,7 +101,7 @@ def khi_table(khis: list[KHI]) -> pd.DataFrame:
             "Who": [WHO.get(k.population, k.population) for k in khis],
             "Definition": [k.definition for k in khis],
             "Built from": [what_it_counts(k) for k in khis],
-            "Good direction": [POLARITY[k.polarity] for k in khis],
+            "Good direction": [wording.polarity_words(k).capitalize() for k in khis],
             "Method": [METHOD.get(k.measure, k.measure) for k in khis],
         }
     )
@@ -130,7 +130,8 @@ def khi_card(khi: KHI) -> str:
     """One KHI as a short readable card (HTML for ``card_grid``): name and code,
     the definition, then who, direction, method and the question it is built from."""
     details = (
-        f"{WHO.get(khi.population, khi.population)} · <b>{escape(POLARITY[khi.polarity])}</b>"
+        f"{WHO.get(khi.population, khi.population)} · "
+        f"<b>{escape(wording.polarity_words(khi).capitalize())}</b>"
         f" · {escape(METHOD.get(khi.measure, khi.measure))} · Built from: "
         f"{escape(what_it_counts(khi))}"
     )

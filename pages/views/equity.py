@@ -13,11 +13,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import charts
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.equity import equity_view, group_table
 from pages.views import _common as c
-from pages.views import charts
 
 GROUPINGS = c.GROUPS_OF_PEOPLE
 

@@ -14,41 +14,14 @@ import re
 import pandas as pd
 import streamlit as st
 
+from kpi import charts, wording
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from pages.views import _common as c
-from pages.views import charts
 
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
-
-
-def p_words(p_value: float) -> str:
-    """A p-value as printed in reports: ``p = 0.03``, ``p < 0.001``."""
-    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
-
-
-def trend_words(result: object, khi: KHI, quarters: int) -> str:
-    """The engine's trend test in plain English, by the KHI's polarity."""
-    direction = getattr(result, "direction", None)
-    p_value = getattr(result, "p_value", None)
-    periods = getattr(result, "periods", quarters)
-    if direction in ("increasing", "decreasing"):
-        good = (direction == "increasing") == (khi.polarity == "high")
-        moving = "rising" if direction == "increasing" else "falling"
-        verdict = "improving" if good else "getting worse"
-        return (
-            f"**{'▲' if good else '▼'} {khi.name} is {moving} over the last {periods} quarters: "
-            f"it is {verdict}, and the trend is unlikely to be chance** (test for trend, "
-            f"{p_words(p_value)})."
-        )
-    if p_value is None or pd.isna(p_value):
-        return "There are too few quarters with enough answers to test for a trend."
-    return (
-        f"**● No clear trend** over the last {periods} quarters: the ups and downs could be "
-        f"chance (test for trend, {p_words(p_value)})."
-    )
 
 
 def items_of(khi: KHI) -> list[str]:
@@ -77,7 +50,7 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
         ),
         "indicator_trend",
     )
-    st.markdown(trend_words(result, khi, TREND_QUARTERS))
+    st.markdown(wording.trend_sentence(result, khi, TREND_QUARTERS))
     st.caption(
         "The shaded band is the 95% interval for each quarter; the dotted line is the "
         "median of the quarters shown."

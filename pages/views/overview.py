@@ -15,6 +15,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
+from kpi import wording
 from kpi.board import ChangeTest, change_test_means, change_test_proportions
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.indicators import Filters
@@ -64,21 +65,7 @@ def change_since(khi: KHI, now: pd.Series | None, before: pd.Series | None) -> s
     if value_now is None or value_before is None:
         return "No answers last quarter to compare with."
     test = _test(khi, now, before)  # type: ignore[arg-type]
-    diff = value_now - value_before
-    digits = 0 if khi.is_proportion else 1
-    size = f"{abs(diff):.{digits}f}"
-    unit = (" point" if size == "1" else " points") if khi.is_proportion else ""
-    if float(size) == 0 and not test.significant:
-        return "No change since last quarter."
-    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since last quarter"
-    if test.significant:
-        good = (diff > 0) == (khi.polarity == "high")
-        verdict = "an improvement" if good else "a worsening"
-        level = "a real change" if test.level == "99.8%" else "likely a real change"
-        return f"{moved}: {verdict}, {level} ({test.level} level)."
-    if test.level == "untested":
-        return f"{moved}; too few answers to test the change."
-    return f"{moved}; this could be chance."
+    return wording.change_since_words(khi, value_now, value_before, test.significant, test.level)
 
 
 def _test(khi: KHI, now: pd.Series, before: pd.Series) -> ChangeTest:

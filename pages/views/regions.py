@@ -12,11 +12,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import charts
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from kpi.periods import quarter_label
 from pages.views import _common as c
-from pages.views import charts
 
 HIDDEN = "Too few answers to show"
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")

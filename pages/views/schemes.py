@@ -14,11 +14,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from kpi import charts, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
 from pages.views import _common as c
-from pages.views import charts
 
 HIDDEN = "Too few answers to show"
 
@@ -113,12 +113,11 @@ def funnel_section(khi: KHI, label: str, sidebar: c.Filters, show: str) -> None:
     outside = outside[outside["in_area"]] if area else outside
     if len(outside):
         words = {"above998": "higher", "below998": "lower"}
-        good = {"above998": khi.polarity == "high", "below998": khi.polarity == "low"}
         lines = [
             f"- **{c.md(r['name'])}** ({r['region']}): {c.format_value(r['value'], khi)} of "
             f"{int(r['n']):,} answers, "
             f"{words[r['position']]} than expected "
-            f"({'better' if good[r['position']] else 'worse'})"
+            f"({wording.direction(khi, 1 if r['position'] == 'above998' else -1)})"
             for _, r in outside[outside["in_area"]].sort_values("value", ascending=False).iterrows()
         ]
         st.markdown(

@@ -78,22 +78,7 @@ def test_every_chart_has_a_text_alternative(app: App) -> None:
         assert charts.count() <= alternatives.count(), title
 
 
-# The board page is the board branch's (issue 15, items 1 and 7); at 800 px it
-# was 83 px too wide when this test was written. Marked, not left out.
-WIDE_ELSEWHERE = {"Quarterly board page"}
-
-
-@pytest.mark.parametrize(
-    ("path", "title"),
-    [
-        pytest.param(
-            path, title,
-            marks=pytest.mark.xfail(title in WIDE_ELSEWHERE, reason="board page too wide",
-                                    strict=False),
-        )
-        for path, title in page_paths()
-    ],
-)
+@pytest.mark.parametrize(("path", "title"), page_paths())
 def test_nothing_is_clipped_at_800_px(app: App, path: str, title: str) -> None:
     app.page.set_viewport_size({"width": 800, "height": 900})
     app.open(path)

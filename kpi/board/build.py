@@ -1,0 +1,534 @@
+"""Building the board pack from the engine's outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kpi import indicators as engine
+from kpi.board.changes import (
+    ChangeTest,
+    _sd_from_interval,
+    change_test_means,
+    change_test_proportions,
+)
+from kpi.board.pack import (
+    BoardPack,
+    BoardRow,
+    Caveats,
+    Flag,
+    PeriodChange,
+)
+from kpi.catalogue import KHI, catalogue
+from kpi.indicators import Filters, Settings
+from kpi.items import bank
+from kpi.periods import parse_quarter, quarter_label, shift_quarter
+from kpi.store import Store
+from kpi.wording import (
+    LEVEL_95,
+    LEVEL_998,
+    as_number,
+    chance_words,
+    change_sentence,
+    format_value,
+    is_improvement,
+    trend_verdict,
+    value_pair,
+)
+
+ALL_AREAS = "England and the nations"
+SERIES_QUARTERS = 8
+
+
+# --------------------------------------------------------------------------------------
+# building the pack from engine outputs
+# --------------------------------------------------------------------------------------
+
+
+def area_filters(
+    store: Store, region: str | None, scheme: str | None, scope: tuple[str, ...] | None
+) -> tuple[Filters, str, str]:
+    """Filters, label and kind ("all", "region", "scheme") for an area.
+
+    Raises
+    ------
+    ValueError
+        For an unknown region or scheme, a scheme outside ``scope``, or both given.
+    """
+    if region and scheme:
+        raise ValueError("Give a region or a scheme, not both.")
+    if scheme:
+        register = store.schemes()
+        match = register[register["scheme_id"] == scheme]
+        if match.empty:
+            raise ValueError(
+                f"Unknown scheme {scheme!r}: use a scheme id from the register "
+                "(the Schemes page or `python -m kpi uploads` lists them)."
+            )
+        if scope is not None and scheme not in scope:
+            raise ValueError(f"Scheme {scheme!r} is outside the schemes you may see.")
+        row = match.iloc[0]
+        label = f"{row['name']} ({row['region']})"
+        return Filters(scheme_ids=(scheme,), scope=scope), label, "scheme"
+    if region:
+        by_key = {}
+        for r in bank().regions:
+            by_key[r.name.lower()] = r.name
+            by_key[r.code.lower()] = r.name
+        name = by_key.get(region.strip().lower())
+        if name is None:
+            raise ValueError(
+                f"Unknown region {region!r}: use one of "
+                + ", ".join(r.name for r in bank().regions)
+                + "."
+            )
+        return Filters(regions=(name,), scope=scope), name, "region"
+    return Filters(scope=scope), ALL_AREAS, "all"
+
+
+def _float(row: pd.Series | dict, column: str) -> float | None:
+    if column not in row:
+        return None
+    return as_number(row[column])
+
+
+def _int(row: pd.Series | dict, column: str) -> int | None:
+    value = _float(row, column)
+    return None if value is None else int(round(value))
+
+
+def _is_true(value: object) -> bool:
+    try:
+        return bool(value) and not pd.isna(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return bool(value)
+
+
+def _with_quarters(series: pd.DataFrame | None) -> pd.DataFrame:
+    """The engine's per-quarter frame with a ``quarter`` date column (from its label
+    when the frame only has ``quarter_label``)."""
+    if series is None or series.empty:
+        return pd.DataFrame(columns=["quarter"])
+    out = series.copy()
+    if "quarter" in out:
+        out["quarter"] = pd.to_datetime(out["quarter"]).dt.date
+    elif "quarter_label" in out:
+        out["quarter"] = [parse_quarter(str(label)) for label in out["quarter_label"]]
+    else:
+        raise ValueError("the engine's trend frame has neither quarter nor quarter_label")
+    return out
+
+
+def _quarter_row(series: pd.DataFrame, quarter: dt.date) -> pd.Series | None:
+    hit = series[series["quarter"] == quarter] if len(series) else series
+    return None if hit.empty else hit.iloc[0]
+
+
+def _moments(row: pd.Series | dict, khi: KHI) -> tuple[float | None, float | None, float | None]:
+    """(value, sd, n) of a mean cell; sd from the engine or backed out of its interval."""
+    value, n = _float(row, "value"), _float(row, "n")
+    sd = _float(row, "sd")
+    if sd is None and n is not None:
+        lo, up = _float(row, "lower95"), _float(row, "upper95")
+        if lo is not None and up is not None:
+            sd = _sd_from_interval(lo, up, n)
+    return value, sd, n
+
+
+def _period_change(
+    khi: KHI,
+    current: pd.Series | dict,
+    earlier: pd.Series | None,
+    period: str,
+    quarter: dt.date,
+    settings: Settings,
+) -> PeriodChange:
+    label = quarter_label(quarter)
+    if earlier is None:
+        return PeriodChange(period, quarter, label, None, False, ChangeTest.untested(), "no data")
+    hidden = _is_true(earlier.get("suppressed", False))
+    previous = None if hidden else _float(earlier, "value")
+    if previous is None and not hidden:
+        return PeriodChange(period, quarter, label, None, False, ChangeTest.untested(), "no data")
+    n_now, n_then = _float(current, "n"), _float(earlier, "n")
+    small = any(v is None or v < settings.min_compare for v in (n_now, n_then))
+    if hidden or small or _is_true(current.get("suppressed", False)):
+        return PeriodChange(
+            period, quarter, label, previous, hidden, ChangeTest.untested(), "too few answers"
+        )
+    if khi.is_proportion:
+        x_now, x_then = _float(current, "count"), _float(earlier, "count")
+        if x_now is None or x_then is None:
+            test = ChangeTest.untested()
+        else:
+            test = change_test_proportions(x_now, n_now, x_then, n_then)  # type: ignore[arg-type]
+    else:
+        m1, s1, k1 = _moments(current, khi)
+        m2, s2, k2 = _moments(earlier, khi)
+        if None in (m1, s1, k1, m2, s2, k2):
+            test = ChangeTest.untested()
+        else:
+            test = change_test_means(m1, s1, k1, m2, s2, k2)  # type: ignore[arg-type]
+    if test.significant:
+        verdict = "improved" if is_improvement(khi, test.difference > 0) else "worsened"
+    else:
+        verdict = "could be chance"
+    return PeriodChange(period, quarter, label, previous, hidden, test, verdict)
+
+
+def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """The run-chart series over the ``SERIES_QUARTERS`` quarters ending ``end``.
+
+    Columns: quarter, quarter_label, n, value, lower95, upper95, suppressed. Quarters
+    the engine did not return are empty rows (a gap in the chart); hidden quarters
+    keep ``suppressed`` true and no numbers. Built from plain lists: a merge per KHI
+    cost more than the rest of the pack's own work.
+    """
+    quarters = [shift_quarter(end, k - SERIES_QUARTERS + 1) for k in range(SERIES_QUARTERS)]
+    by_quarter: dict[dt.date, dict] = {}
+    if len(series):
+        for record in series.drop_duplicates("quarter").to_dict("records"):
+            by_quarter[record["quarter"]] = record
+    records = [by_quarter.get(q, {}) for q in quarters]
+    hidden = []
+    for record in records:
+        flag = record.get("suppressed")
+        hidden.append(False if flag is None or pd.isna(flag) else bool(flag))
+    data: dict[str, object] = {
+        "quarter": quarters,
+        "quarter_label": [quarter_label(q) for q in quarters],
+    }
+    for column in ("n", "value", "lower95", "upper95"):
+        data[column] = pd.array(
+            [None if h else as_number(r.get(column)) for r, h in zip(records, hidden)],
+            dtype="Float64",
+        )
+    data["suppressed"] = hidden
+    return pd.DataFrame(data)
+
+
+def _change_reason(khi: KHI, change: PeriodChange, value: float | None) -> str:
+    """"got worse since last quarter (40% to 45%; unlikely to be chance)"."""
+    verb = "improved" if change.verdict == "improved" else "got worse"
+    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
+    return (f"{verb} since {change.period} ({before} to {after}; "
+            f"{chance_words(change.test.level)})")
+
+
+def _benchmark_reason(row: BoardRow) -> str:
+    """"clearly worse than England (32% against 25%; very unlikely to be chance)"."""
+    strength = "clearly " if row.outside998 else ""
+    level = LEVEL_998 if row.outside998 else LEVEL_95
+    return (f"{strength}{row.comparison} than England ({format_value(row.value, row.khi)} "
+            f"against {format_value(row.benchmark, row.khi)}; {chance_words(level)})")
+
+
+def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
+    """Needs attention: every KHI worse than England (outside its 95% interval, by
+    polarity) or getting significantly worse (since last quarter, since the same
+    quarter last year, or over the eight-quarter trend). Improved is the mirror.
+
+    A KHI can be in both lists (worse than England yet improving): each list gives
+    its own reasons. Hidden KHIs are in neither.
+    """
+    attention, improved = [], []
+    for r in rows:
+        if r.suppressed:
+            continue
+        for kind, bench, verdict, trend, trend_reason, out in (
+            ("attention", "worse", "worsened", "worsening",
+             "getting worse over the last eight quarters (a steady trend, unlikely to be "
+             "chance)", attention),
+            ("improved", "better", "improved", "improving",
+             "improving over the last eight quarters (a steady trend, unlikely to be "
+             "chance)", improved),
+        ):
+            reasons = []
+            if benchmark_applies and r.comparison == bench:
+                reasons.append(_benchmark_reason(r))
+            for change in (r.since_last_quarter, r.since_last_year):
+                if change.verdict == verdict:
+                    reasons.append(_change_reason(r.khi, change, r.value))
+            if r.trend == trend:
+                reasons.append(trend_reason)
+            if reasons:
+                out.append(Flag(r.code, r.name, kind, "; ".join(reasons)))
+    return attention, improved
+
+
+def _names(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def comparison_sentences(rows: list[BoardRow] | tuple[BoardRow, ...]) -> list[str]:
+    """How the area compares with England, counted over the KHIs compared.
+
+    "Worse than England on 7 of 26 indicators compared, better on 2 and similar on
+    17." then the worse ones by name (those beyond the 99.8% limit said so).
+    """
+    compared = [r for r in rows if not r.suppressed and r.comparison in
+                ("better", "similar", "worse")]
+    if not compared:
+        return ["Too few answers to compare any indicator with England."]
+    worse = [r for r in compared if r.comparison == "worse"]
+    better = [r for r in compared if r.comparison == "better"]
+    similar = len(compared) - len(worse) - len(better)
+    noun = "indicator" if len(compared) == 1 else "indicators"
+    out = [f"Worse than England on {len(worse)} of {len(compared)} {noun} compared, "
+           f"better on {len(better)} and similar on {similar}."]
+    if worse:
+        clearly = [r.name for r in worse if r.outside998]
+        text = f"Worse than England: {_names([r.name for r in worse])}."
+        if clearly:
+            text += (f" Clearly worse (very unlikely to be chance): {_names(clearly)}.")
+        out.append(text)
+    if better:
+        out.append(f"Better than England: {_names([r.name for r in better])}.")
+    return out
+
+
+def _summary(
+    rows: list[BoardRow],
+    attention: list[Flag],
+    improved: list[Flag],
+    quarter: str,
+    area: str,
+    caveats: Caveats,
+    min_compare: int = 10,
+    benchmark_applies: bool = True,
+) -> list[str]:
+    sentences = []
+    if caveats.responses_hidden:
+        sentences.append(f"{area}, {quarter}: too few surveys were returned to show any number.")
+    elif benchmark_applies:
+        opening = comparison_sentences(rows)
+        first = opening[0][0].lower() + opening[0][1:]
+        sentences.append(f"{area}, {quarter}: {first}")
+        sentences.extend(opening[1:])
+    if caveats.responses is not None and not caveats.responses_hidden:
+        lead = "" if benchmark_applies else f"{area}, {quarter}: "
+        sentences.append(f"{lead}{caveats.responses:,} surveys were returned.")
+    getting_worse = [
+        r.name for r in rows if not r.suppressed and (
+            "worsened" in (r.since_last_quarter.verdict, r.since_last_year.verdict)
+            or r.trend == "worsening")
+    ]
+    if getting_worse:
+        sentences.append(f"Getting worse: {_names(getting_worse)}.")
+    real = [r for r in rows if r.since_last_quarter.significant]
+    sentences.extend(r.sentence for r in real)
+    chance = [r for r in rows if r.since_last_quarter.verdict == "could be chance"]
+    if chance:
+        if real:
+            sentences.append(
+                f"The other {len(chance)} changes since last quarter are small enough "
+                "to be chance."
+            )
+        else:
+            sentences.append(
+                f"None of the {len(chance)} changes since last quarter is big enough "
+                "to rule out chance."
+            )
+    untested = [r for r in rows if r.since_last_quarter.verdict == "too few answers"
+                and not r.suppressed]
+    if untested and not real and not chance:
+        sentences.append(
+            "Too few answers to test any change since last quarter (a change is tested "
+            f"only when both quarters have at least {min_compare} answers)."
+        )
+    yearly: dict[str, list[str]] = {"improved": [], "worsened": []}
+    for r in rows:
+        if r.since_last_year.significant:
+            yearly[r.since_last_year.verdict].append(r.name)
+    parts = [
+        f"{len(names)} {'indicator' if len(names) == 1 else 'indicators'} {verdict}: "
+        + ", ".join(names)
+        for verdict, names in yearly.items()
+        if names
+    ]
+    if parts:
+        sentences.append("Compared with the same quarter last year, " + "; ".join(parts) + ".")
+    few = [r.name for r in rows if r.suppressed]
+    if few:
+        sentences.append("Too few answers to say: " + ", ".join(few) + ".")
+    return sentences
+
+
+def _caveats(
+    store: Store, quarter: dt.date, filters: Filters, settings: Settings
+) -> Caveats:
+    """Responses, people supported, response rate and missing returns (engine outputs)."""
+    totals = engine.response_totals(store, quarter, filters, settings)
+    responses = totals["responses"]
+    people = totals["people_supported"]
+    matched = totals["responses_with_return"]
+    missing = engine.missing_returns(store, quarter=quarter, filters=filters)
+    names: tuple[str, ...] = ()
+    if missing is not None and len(missing):
+        column = "name" if "name" in missing else "scheme_id"
+        names = tuple(str(v) for v in missing[column])
+    # The area's responses are a cell: hidden as the KHIs' rules hide it (below the
+    # minimum, or beside a small one), as on the Data quality page.
+    hidden = bool(totals["hidden"]) or (responses is not None and 0 < responses < settings.min_base)
+    rate = None
+    # Showing the rate shows how many surveys came from schemes with a return; when
+    # the rest are 1-4 surveys that would give away a small scheme's count.
+    others = (responses or 0) - (matched or 0)
+    withheld = 0 < others < settings.min_base
+    if matched and people and matched >= settings.min_base and not hidden and not withheld:
+        rate = 100.0 * matched / people
+    schemes = totals["schemes"]
+    return Caveats(
+        responses=None if hidden else responses,
+        responses_hidden=hidden,
+        people_supported=people or None,
+        responses_with_return=matched if rate is not None else None,
+        response_rate=rate,
+        rate_withheld=withheld and not hidden,
+        schemes=schemes,
+        schemes_missing_return=names,
+        min_base=settings.min_base,
+        min_compare=settings.min_compare,
+    )
+
+
+def board_summary(
+    store: Store,
+    quarter: dt.date | str | None = None,
+    region: str | None = None,
+    scheme: str | None = None,
+    settings: Settings | None = None,
+    scope: tuple[str, ...] | None = None,
+) -> BoardPack:
+    """The board page for one quarter and area, from the engine's outputs.
+
+    Parameters
+    ----------
+    store : Store
+        The store to read.
+    quarter : date, str or None
+        "2026/27 Q1", a date inside the quarter, or None for the latest quarter
+        with data.
+    region : str, optional
+        A region or nation (name or code); None for all of England and the nations.
+    scheme : str, optional
+        A scheme id (not with ``region``).
+    settings : Settings, optional
+        Disclosure and comparison minimums; defaults to the item bank's settings.
+    scope : tuple of str, optional
+        Scheme ids the user may see (None: all).
+
+    Returns
+    -------
+    BoardPack
+
+    Raises
+    ------
+    ValueError
+        For an unknown quarter, region or scheme, both a region and a scheme, or a
+        store without survey data.
+    """
+    with store.reading():  # one open of the file for the dozen reads below
+        return _board_summary(store, quarter, region, scheme, settings, scope)
+
+
+def _board_summary(
+    store: Store,
+    quarter: dt.date | str | None,
+    region: str | None,
+    scheme: str | None,
+    settings: Settings | None,
+    scope: tuple[str, ...] | None,
+) -> BoardPack:
+    settings = settings or engine.default_settings()
+    filters, area_label, area_kind = area_filters(store, region, scheme, scope)
+    if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
+        latest = engine.latest_quarter(store)
+        if latest is None:
+            raise ValueError(
+                "The store has no survey data yet: upload a survey export or load the "
+                "demo (`python -m kpi demo`)."
+            )
+        q = parse_quarter(latest)
+    else:
+        q = parse_quarter(quarter)
+    previous_q, last_year_q = shift_quarter(q, -1), shift_quarter(q, -4)
+
+    table = engine.indicator_table(store, quarter=q, filters=filters, settings=settings)
+    by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
+
+    rows: list[BoardRow] = []
+    series_by_code = engine.trends(
+        store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
+    )
+    for khi in catalogue():
+        current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
+        raw_series, trend_result = series_by_code[khi.code]
+        series = _with_quarters(raw_series)
+        suppressed = _is_true(current.get("suppressed", False))
+        lq = _period_change(
+            khi, current, _quarter_row(series, previous_q), "last quarter", previous_q,
+            settings,
+        )
+        ly = _period_change(
+            khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
+            last_year_q, settings,
+        )
+        trend_words, trend_p = trend_verdict(trend_result, khi)
+        comparison = str(current.get("comparison", "not compared") or "not compared")
+        if area_kind == "all":
+            comparison = "n/a"
+        value = None if suppressed else _float(current, "value")
+        rows.append(
+            BoardRow(
+                khi=khi,
+                n=None if suppressed else _int(current, "n"),
+                count=None if suppressed else _int(current, "count"),
+                value=value,
+                lower95=None if suppressed else _float(current, "lower95"),
+                upper95=None if suppressed else _float(current, "upper95"),
+                lower998=None if suppressed else _float(current, "lower998"),
+                upper998=None if suppressed else _float(current, "upper998"),
+                suppressed=suppressed,
+                since_last_quarter=lq,
+                since_last_year=ly,
+                benchmark=None if area_kind == "all" else _float(current, "benchmark"),
+                comparison=comparison,
+                outside998=area_kind != "all" and _is_true(current.get("outside998", False)),
+                trend=trend_words,
+                trend_p_value=trend_p,
+                series=_series_frame(series, q),
+                sentence=change_sentence(khi, value, suppressed, lq, settings.min_base),
+            )
+        )
+
+    attention, improved = _flags(rows, area_kind != "all")
+    kinds = {f.code: f.kind for f in improved} | {f.code: f.kind for f in attention}
+    rows = [
+        BoardRow(**{**r.__dict__, "flag": kinds.get(r.code, "")}) for r in rows
+    ]
+    caveats = _caveats(store, q, filters, settings)
+    label = quarter_label(q)
+    summary = _summary(
+        rows, attention, improved, label, area_label, caveats, settings.min_compare,
+        area_kind != "all",
+    )
+    return BoardPack(
+        quarter=q,
+        quarter_label=label,
+        previous_label=quarter_label(previous_q),
+        last_year_label=quarter_label(last_year_q),
+        area_label=area_label,
+        area_kind=area_kind,
+        region=filters.regions[0] if filters.regions else None,
+        scheme=scheme if area_kind == "scheme" else None,
+        rows=tuple(rows),
+        attention=tuple(attention),
+        improved=tuple(improved),
+        summary=tuple(summary),
+        caveats=caveats,
+        is_demo=store.is_demo(),
+        settings=settings,
+    )

@@ -1,0 +1,311 @@
+"""The words and number formats every page, the board pack and the PDF use.
+
+Why one module: "is a rise good for this KHI?" (its polarity), "better" or
+"worse", what a test's level means in plain words and how a value is printed
+were written out on several pages and in the pack. Two copies drift, and a board
+member would then read on the Overview that a change is an improvement while the
+board page calls it chance. Everything here is a function of a KHI and numbers
+the engine has already computed and disclosure-controlled: no streamlit, no
+statistics, no store.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the board's types; kpi.board imports this module
+    from kpi.board import PeriodChange
+    from kpi.catalogue import KHI
+
+__all__ = [
+    "CHANGE_NOUN",
+    "COMPARISON_WORDS",
+    "GLOSSARY",
+    "LEVEL_95",
+    "LEVEL_998",
+    "LEVEL_NONE",
+    "LEVEL_UNTESTED",
+    "as_number",
+    "chance_words",
+    "change_sentence",
+    "change_since_words",
+    "comparison_words",
+    "direction",
+    "fmt",
+    "format_base",
+    "format_interval",
+    "format_value",
+    "is_improvement",
+    "p_words",
+    "polarity_words",
+    "trend_sentence",
+    "trend_verdict",
+    "value_pair",
+]
+
+# A test's level: outside the 99.8% interval, outside the 95% only, tested and
+# inside both (could be chance), or not tested (too few answers, no variation).
+LEVEL_998 = "99.8%"
+LEVEL_95 = "95%"
+LEVEL_NONE = "none"
+LEVEL_UNTESTED = "untested"
+
+
+# ------------------------------------------------------------------ polarity ---
+def polarity_words(khi: KHI) -> str:
+    """Which direction is good, as the definitions say it: "higher is better"."""
+    return "higher is better" if khi.polarity == "high" else "lower is better"
+
+
+def is_improvement(khi: KHI, rising: bool) -> bool:
+    """True when the KHI moving up (``rising``) or down (not ``rising``) is good.
+
+    The one place that reads a KHI's polarity for words: where lower is better
+    (loneliness), a falling line is an improvement.
+    """
+    return rising == (khi.polarity == "high")
+
+
+def direction(khi: KHI, difference: float, significant: bool = True) -> str:
+    """A change in words by polarity: "better", "worse" or "no clear change".
+
+    ``significant`` false (the test says it could be chance) or no difference at
+    all is "no clear change", whatever the sign.
+    """
+    if not significant or difference == 0 or math.isnan(difference):
+        return "no clear change"
+    return "better" if is_improvement(khi, difference > 0) else "worse"
+
+
+# "an improvement" / "a worsening": what a real change is called in a sentence.
+CHANGE_NOUN = {"better": "an improvement", "worse": "a worsening"}
+
+
+# ------------------------------------------------------------ significance ---
+def chance_words(level: str) -> str:
+    """A test's level in plain words (the glossary explains them)."""
+    if level == LEVEL_998:
+        return "very unlikely to be chance"
+    if level == LEVEL_95:
+        return "unlikely to be chance"
+    return "could be chance"
+
+
+def p_words(p_value: float) -> str:
+    """A p-value as printed in reports: ``p = 0.03``, ``p < 0.001``."""
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
+# Benchmark results (the engine's ``comparison``) as an icon and words: never
+# colour alone (WCAG 1.4.1). The colours are ``kpi.charts.palette``'s.
+COMPARISON_WORDS = {
+    "better": ("▲", "Better than England"),
+    "similar": ("●", "Similar to England"),
+    "worse": ("▼", "Worse than England"),
+    "not compared": ("○", "Not compared (too few answers)"),
+}
+
+
+def comparison_words(comparison: object) -> str:
+    """"▲ Better than England" for the engine's "better"; unknown words as given."""
+    icon, words = COMPARISON_WORDS.get(str(comparison), ("", str(comparison)))
+    return f"{icon} {words}".strip()
+
+
+# The pack's short glossary: the words it uses for its statistics.
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("95% interval", "the range the true value is likely to lie in, given how many people "
+     "answered; fewer answers give a wider range."),
+    ("Unlikely to be chance", "a difference as large as this would turn up by chance "
+     "alone less than once in 20 times (outside the 95% interval)."),
+    ("Very unlikely to be chance", "less than once in 500 times (outside the 99.8% "
+     "interval). \"Clearly worse\" or \"clearly better\" than England means this."),
+    ("Could be chance", "the difference is small enough to be the luck of who answered."),
+    ("Similar to England", "England's value lies inside the area's 95% interval."),
+    ("Trend", "a steady rise or fall over the last eight quarters, tested for chance."),
+    ("Hidden", "fewer than the minimum number of people answered, so no number is shown "
+     "to protect their privacy."),
+)
+
+
+# ------------------------------------------------------------------- numbers ---
+def as_number(value: object) -> float | None:
+    """A number, or None for missing (None, NaN, pandas NA, text)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def fmt(value: object, percent: bool, digits: int | None = None) -> str:
+    """A value as a chart labels it: ``67%`` or ``23.4``; empty for missing.
+
+    Percentages to whole points and means to one decimal, as everywhere.
+    """
+    number = as_number(value)
+    if number is None:
+        return ""
+    places = (0 if percent else 1) if digits is None else digits
+    return f"{number:.{places}f}{'%' if percent else ''}"
+
+
+def format_value(value: object, khi: KHI, decimals: int | None = None) -> str:
+    """A KHI value as people read it: 14%, 23.4, or +1.2 for a change measure; "–"
+    when hidden or missing. A value that rounds to nothing is 0, never "-0%"."""
+    number = as_number(value)
+    if number is None:
+        return "–"
+    places = (0 if khi.is_proportion else 1) if decimals is None else decimals
+    if round(number, places) == 0:
+        number = 0.0
+    if khi.is_proportion:
+        return f"{number:.{places}f}%"
+    if khi.measure == "change" and number != 0:
+        return f"{number:+.{places}f}"
+    return f"{number:.{places}f}"
+
+
+def format_interval(lower: object, upper: object, khi: KHI) -> str:
+    """A 95% interval: "12% to 18%" or "22.1 to 24.0"; empty when either end is missing."""
+    low, up = as_number(lower), as_number(upper)
+    if low is None or up is None:
+        return ""
+    if khi.is_proportion:
+        return f"{low:.0f}% to {up:.0f}%"
+    return f"{low:.1f} to {up:.1f}"
+
+
+def format_base(n: object) -> str:
+    """How many answered: "1,234"; "–" when unknown (or hidden)."""
+    number = as_number(n)
+    return "–" if number is None else f"{int(number):,}"
+
+
+def value_pair(earlier: float, later: float, khi: KHI) -> tuple[str, str]:
+    """Both values formatted with enough decimals to tell them apart (up to 2 more)."""
+    base = 0 if khi.is_proportion else 1
+    for extra in range(3):
+        a = format_value(earlier, khi, base + extra)
+        b = format_value(later, khi, base + extra)
+        if a != b:
+            return a, b
+    return format_value(earlier, khi), format_value(later, khi)
+
+
+# -------------------------------------------------------------------- trends ---
+def trend_verdict(result: object, khi: KHI) -> tuple[str, float | None]:
+    """The engine's trend test as the board says it: "improving", "worsening",
+    "no significant trend" or "not tested", with its p-value."""
+    trend = getattr(result, "direction", None)
+    p_value = as_number(getattr(result, "p_value", None))
+    if trend in ("increasing", "decreasing"):
+        good = is_improvement(khi, trend == "increasing")
+        return ("improving" if good else "worsening"), p_value
+    if p_value is None:
+        return "not tested", None
+    return "no significant trend", p_value
+
+
+def trend_sentence(result: object, khi: KHI, quarters: int) -> str:
+    """The engine's trend test in plain English (Markdown), by the KHI's polarity."""
+    trend = getattr(result, "direction", None)
+    p_value = as_number(getattr(result, "p_value", None))
+    periods = getattr(result, "periods", quarters)
+    if trend in ("increasing", "decreasing") and p_value is not None:
+        good = is_improvement(khi, trend == "increasing")
+        moving = "rising" if trend == "increasing" else "falling"
+        verdict = "improving" if good else "getting worse"
+        return (
+            f"**{'▲' if good else '▼'} {khi.name} is {moving} over the last {periods} quarters: "
+            f"it is {verdict}, and the trend is unlikely to be chance** (test for trend, "
+            f"{p_words(p_value)})."
+        )
+    if p_value is None:
+        return "There are too few quarters with enough answers to test for a trend."
+    return (
+        f"**● No clear trend** over the last {periods} quarters: the ups and downs could be "
+        f"chance (test for trend, {p_words(p_value)})."
+    )
+
+
+# ------------------------------------------------------------------- changes ---
+def change_sentence(
+    khi: KHI,
+    value: float | None,
+    suppressed: bool,
+    change: PeriodChange,
+    min_base: int = 5,
+) -> str:
+    """One plain-English sentence about a KHI's change since an earlier quarter.
+
+    It says a change is real only when the test reached the 95% or 99.8% level, uses
+    "improved"/"worsened" only then (by the KHI's polarity), never quotes a hidden
+    value, and says "too few answers" when either quarter is hidden or small.
+
+    Parameters
+    ----------
+    khi : KHI
+        The indicator (name, measure, polarity).
+    value : float or None
+        This quarter's value as the engine shows it (None when hidden or missing).
+    suppressed : bool
+        True when the engine hid this quarter's value.
+    change : PeriodChange
+        The comparison with the earlier quarter.
+    min_base : int, default 5
+        The disclosure minimum, quoted in "fewer than N answers".
+
+    Returns
+    -------
+    str
+        The sentence.
+    """
+    name = khi.name
+    since = f"since {change.period}"
+    if suppressed:
+        return f"{name}: too few answers to say (fewer than {min_base} this quarter)."
+    if as_number(value) is None:
+        return f"{name}: no answers this quarter."
+    now = format_value(value, khi)
+    if change.verdict == "no data":
+        return f"{name}: {now} this quarter; no answers in {change.quarter_label} to compare with."
+    if change.verdict == "too few answers" or change.previous is None:
+        return f"{name}: {now} this quarter; too few answers to say whether it changed {since}."
+    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
+    if before == after:
+        moved = f"stayed at {after} {since}"
+    else:
+        verb = "rose" if value > change.previous else "fell"  # type: ignore[operator]
+        moved = f"{verb} from {before} to {after} {since}"
+    if change.verdict in ("improved", "worsened"):
+        good = CHANGE_NOUN["better" if change.verdict == "improved" else "worse"]
+        return f"{name}: {moved}, {good}; a change this large is {chance_words(change.test.level)}."
+    if change.test.level == LEVEL_UNTESTED:
+        return f"{name}: {moved}; there is too little variation to test the change."
+    return f"{name}: {moved}; a change this small could be chance."
+
+
+def change_since_words(
+    khi: KHI, value_now: float, value_before: float, significant: bool, level: str
+) -> str:
+    """Since last quarter in words, for an Overview tile: the difference (in points
+    for percentages) and whether it could be chance (``level`` as the board's tests
+    give it)."""
+    diff = value_now - value_before
+    digits = 0 if khi.is_proportion else 1
+    size = f"{abs(diff):.{digits}f}"
+    unit = (" point" if size == "1" else " points") if khi.is_proportion else ""
+    if float(size) == 0 and not significant:
+        return "No change since last quarter."
+    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since last quarter"
+    if significant:
+        verdict = CHANGE_NOUN["better" if is_improvement(khi, diff > 0) else "worse"]
+        real = "a real change" if level == LEVEL_998 else "likely a real change"
+        return f"{moved}: {verdict}, {real} ({level} level)."
+    if level == LEVEL_UNTESTED:
+        return f"{moved}; too few answers to test the change."
+    return f"{moved}; this could be chance."

@@ -1,0 +1,83 @@
+"""kpi.charts: one palette, titles that fit a narrow window, one run chart for page and PDF."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pandas as pd
+
+from kpi import charts, report
+from kpi.charts import palette, style
+
+LONG_TITLE = "Has at least one friend: quarter by quarter, Shared Lives South West and the nations"
+
+
+def contrast(colour: str, background: str = "#FFFFFF") -> float:
+    """WCAG 2.2 contrast ratio of two sRGB colours."""
+
+    def luminance(hexa: str) -> float:
+        channels = [int(hexa.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def series() -> pd.DataFrame:
+    return pd.DataFrame({
+        "quarter_label": ["2025/26 Q1", "2025/26 Q2", "2025/26 Q3"],
+        "value": [50.0, 52.0, 51.0], "lower95": [45.0, 47.0, 46.0],
+        "upper95": [55.0, 57.0, 56.0], "n": [100, 100, 100],
+    })
+
+
+def test_long_titles_wrap_to_fit_an_800_px_window() -> None:
+    fig = charts.run_chart(series(), title=LONG_TITLE, value_title="Per cent", percent=True)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) > 1 and all(len(line) <= style.TITLE_WIDTH for line in lines)
+    assert " ".join(lines) == LONG_TITLE  # at word boundaries, nothing lost
+    short = charts.run_chart(series(), title="Short", value_title="Per cent", percent=True)
+    assert fig.layout.margin.t > short.layout.margin.t  # room for the second line
+    assert fig.layout.height > short.layout.height  # and the plot keeps its own
+    heading, _ = charts.figure_text(fig)
+    assert heading == LONG_TITLE  # the text alternative reads the title as one line
+
+
+def test_subtitles_wrap_narrower_than_the_old_full_width() -> None:
+    words = "Dots are values; lines are 95% intervals (the range the true value is likely in)."
+    fig = style._style(charts.empty_figure("x"), "Title", 300, subtitle=words + " " + words)
+    lines = fig.layout.title.subtitle.text.split("<br>")
+    assert all(len(line) <= style.SUBTITLE_WIDTH for line in lines)
+
+
+def test_words_and_marks_in_colour_read_at_4_5_to_1() -> None:
+    pack = SimpleNamespace(benchmark_applies=True, attention=(), improved=())
+    for flags in report.flag_lists(pack):  # the board page's "!" and "✓"
+        assert contrast(flags.colour) >= 4.5, flags.heading
+    for key in ("better", "worse"):
+        assert contrast(palette.COMPARISON_STYLE[key][2]) >= 4.5
+    assert contrast(palette.GOOD_TEXT) >= 4.5 and contrast(palette.BAD_TEXT) >= 4.5
+
+
+def test_the_tagged_pdf_draws_the_board_pages_run_chart() -> None:
+    row = SimpleNamespace(
+        series=series().assign(suppressed=False), khi=SimpleNamespace(is_proportion=True),
+        name="Has at least one friend",
+    )
+    labels = [charts.short_quarter(q) for q in row.series["quarter_label"]]
+    traces, _ = charts.run_chart_traces(row, labels)
+    svg = charts.run.sparkline_svg(row)
+    # The same colours as the plotly traces, hence as the board page and the PNGs.
+    assert f'stroke="{traces[0]["line"]["color"]}"' in svg
+    assert f'stroke="{traces[0]["error_y"]["color"]}"' in svg
+    assert f'fill="{traces[-1]["marker"]["color"]}"' in svg  # this quarter, orange
+    assert len(re.findall(r"<circle", svg)) == 3  # one point per quarter
+
+
+def test_one_palette() -> None:
+    from pages.views import _common as c
+
+    assert c.PALETTE is palette.PALETTE
+    assert report.VERMILLION in palette.PALETTE.values()  # no copied colours
