@@ -62,11 +62,16 @@ from pages.views import _common as c
 c.through_navigation()
 st.title({EMPTY_TITLE!r})
 '''
-# Appended to the copy's menu module: the empty page joins the "Data" section.
+# Appended to the copy's menu module: the empty page joins the "Data" section,
+# and the administrator's pages (the local mode's role), which the menu lists.
 EMPTY_MENU = f'''
 
 MENU["Data"] = (*MENU["Data"], ("pages/_empty_benchmark.py", {EMPTY_TITLE!r},
                                 ":material/crop_square:"))
+from kpi import scope as _benchmark_scope  # noqa: E402
+
+_benchmark_scope.ROLE_PAGES["admin"] = (*_benchmark_scope.ROLE_PAGES["admin"],
+                                        "_empty_benchmark")
 '''
 TIMEOUT_MS = 120_000
 QUIET_MS = 600
