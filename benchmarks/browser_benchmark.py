@@ -156,7 +156,10 @@ def click_and_time(page, title: str) -> float:
 
 def upload(page, folder: Path, number: int, scheme: str) -> None:
     """Store a small survey export of new people through the Upload page."""
-    day = (dt.date.today() - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    # A recent day after the 12th: a date like 01/12 could be either way round, and
+    # the Upload page would ask which before offering to store the file.
+    day = next(d for d in (dt.date.today() - dt.timedelta(days=k) for k in range(1, 40))
+               if d.day > 12).strftime("%d/%m/%Y")
     path = folder / f"benchmark_upload_{number}.csv"
     rows = [f"B{number}-{i},{day},I use Shared Lives,Never" for i in range(10)]
     path.write_text("Your reference,Date completed,Who is answering?,"
