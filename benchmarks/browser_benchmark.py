@@ -73,6 +73,9 @@ from kpi import scope as _benchmark_scope  # noqa: E402
 _benchmark_scope.ROLE_PAGES["admin"] = (*_benchmark_scope.ROLE_PAGES["admin"],
                                         "_empty_benchmark")
 '''
+# The pseudonymisation secret of the benchmark's store, for the demo and the
+# uploads alike (long enough to be accepted: kpi.privacy.MIN_SECRET_CHARS).
+SECRET = "browser-benchmark-secret-not-for-production"
 TIMEOUT_MS = 120_000
 QUIET_MS = 600
 # Installed in every document: the time of the last click and of the last change.
@@ -115,7 +118,8 @@ def free_port() -> int:
 
 def start(app: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "KHI_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    env = {**os.environ, "KHI_DB": str(db), "KHI_SECRET": SECRET,
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            "PYTHONPATH": str(app)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
@@ -191,7 +195,7 @@ def main() -> int:
         db = tmp / "khi.duckdb"
         subprocess.run([sys.executable, "-m", "kpi", "demo", "--db", str(db),
                         "--people", str(args.people)], cwd=ROOT, check=True,
-                       capture_output=True, env={**os.environ, "KHI_SECRET": "benchmark"})
+                       capture_output=True, env={**os.environ, "KHI_SECRET": SECRET})
         process, url = start(app, db, tmp / "streamlit.log")
         warm: dict[str, list[float]] = {t: [] for t in [*titles, EMPTY_TITLE]}
         after: dict[str, list[float]] = {t: [] for t in [*titles, EMPTY_TITLE]}
