@@ -151,7 +151,12 @@ def click_and_time(page, title: str) -> float:
     # with its icon's text, so the title is matched at the end.
     nav = page.locator(".st-key-khi_menu")
     nav.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$")).click()
-    page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=TIMEOUT_MS, polling=50)
+    try:
+        page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=TIMEOUT_MS, polling=50)
+    except Exception as exc:  # say which page, and keep what the browser showed
+        shot = Path(tempfile.gettempdir()) / "browser_benchmark_timeout.png"
+        page.screenshot(path=str(shot), full_page=True)
+        raise SystemExit(f"{title}: not drawn within {TIMEOUT_MS} ms (screenshot {shot})") from exc
     errors = page.locator('[data-testid="stException"]').all_inner_texts()
     if errors:
         raise SystemExit(f"{title}: {errors}")

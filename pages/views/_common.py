@@ -349,26 +349,35 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def on_store(
-    fn: Callable[Concatenate[Store, P], R], *, spinner: str | bool = False
-) -> Callable[P, R]:
-    """``fn`` called on the dashboard's store, cached until the store changes.
+def per_revision(fn: Callable[P, R], *, spinner: str | bool = False) -> Callable[P, R]:
+    """``fn`` cached until the store changes: the dashboard's one cache.
 
-    The one cache of the dashboard: ``st.cache_resource`` keyed on the store's path,
-    its ``revision()`` and the arguments (Streamlit hashes them), so an upload or any
-    other write shows at once. ``spinner``: words to show while a result is worked
-    out (never on a cached one).
+    ``st.cache_resource`` keyed on the store's path, its ``revision()`` and the
+    arguments (Streamlit hashes them), so an upload or any other write shows at
+    once. ``spinner``: words to show while a result is worked out (never on a
+    cached one).
 
-    A resource, not ``st.cache_data``: the result is shared between sessions, not
-    copied for each, so pages and chart builders never change it in place (they
-    copy first). Each ``fn`` needs a name of its own (no lambda): Streamlit keeps
-    one cache per function name.
+    Two uses. An engine call (through ``on_store``) keeps its result: shared
+    between sessions, not copied for each, so pages and chart builders never
+    change it in place (they copy first). A part of a page keeps what it draws:
+    Streamlit records the elements a cached function draws and replays them on a
+    hit, so a warm visit does not build its charts again. Such a part holds no
+    widget (no button, input or download), and every input is an argument.
+
+    Why parts are kept: in the browser benchmark (``benchmarks/browser_benchmark.py``,
+    a click in the menu to the page drawn, 20,000-person demo) drawing them afresh
+    on every visit made the warm Regions, Schemes, Indicator detail, Equity, Data
+    quality and board pages wait from a fifth of a second to over a second longer
+    (building their plotly figures); a kept part costs only sending its elements.
+
+    Each ``fn`` needs a name of its own (no lambda): Streamlit keeps one cache per
+    function name.
     """
     if "<" in fn.__qualname__:
-        raise TypeError(f"on_store needs a named module-level function, not {fn.__qualname__}")
+        raise TypeError(f"per_revision needs a named module-level function: {fn.__qualname__}")
 
     def run(path: str, rev: int, *args: P.args, **kwargs: P.kwargs) -> R:
-        return fn(Store(path), *args, **kwargs)
+        return fn(*args, **kwargs)
 
     # Streamlit names a cache after its function: this one after ``fn``.
     run.__module__, run.__qualname__, run.__name__ = fn.__module__, fn.__qualname__, fn.__name__
@@ -379,6 +388,19 @@ def on_store(
         return cached(str(db_path()), revision(), *args, **kwargs)
 
     return call
+
+
+def on_store(
+    fn: Callable[Concatenate[Store, P], R], *, spinner: str | bool = False
+) -> Callable[P, R]:
+    """``fn(store, ...)`` on the dashboard's store, as ``fn(...)``: typed as the engine's
+    own function, cached until the store changes (``per_revision``)."""
+
+    @functools.wraps(fn)
+    def on_the_store(*args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(Store(db_path()), *args, **kwargs)
+
+    return per_revision(on_the_store, spinner=spinner)
 
 
 def _schemes_in_scope(store: Store, scope: tuple[str, ...] | None) -> pd.DataFrame:

@@ -138,6 +138,7 @@ def _flags(pack: BoardPack) -> None:
     c.card_grid(cards, min_width="20rem")
 
 
+@c.per_revision
 def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     """Everything under the downloads: the summary, the flags, what to know about
     the numbers, then each domain's table (in the PDF's words) and run charts."""

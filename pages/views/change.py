@@ -112,6 +112,7 @@ def download(label: str, code: str, dimension: str | None, filters: c.Filters) -
     )
 
 
+@c.per_revision
 def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> None:
     """Everything under the two choices."""
     khi = khi_by_code(code)

@@ -314,6 +314,7 @@ def render() -> None:
     draw(label, c.current_filters())
 
 
+@c.per_revision
 def draw(label: str, filters: Filters) -> None:
     """The whole page under its title."""
     st.caption(f"{c.area_label(filters)} · {label}")

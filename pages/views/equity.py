@@ -113,6 +113,7 @@ def render() -> None:
     draw(label, code, dimension, filters)
 
 
+@c.per_revision
 def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
     """Everything under the two choices."""
     khi = khi_by_code(code)

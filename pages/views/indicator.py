@@ -61,6 +61,7 @@ def items_of(khi: KHI) -> list[str]:
     return [code for code in b.item_codes if code in words]
 
 
+@c.per_revision
 def trend_section(code: str, label: str, filters: c.Filters) -> None:
     """Run chart and the trend test in words."""
     khi = khi_by_code(code)
@@ -83,6 +84,7 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
     )
 
 
+@c.per_revision
 def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str) -> None:
     """The KHI by a chosen group, each with its interval, against England."""
     khi = khi_by_code(code)
@@ -128,6 +130,7 @@ def question_choice(khi: KHI) -> str | None:
     return items[0] if items else None
 
 
+@c.per_revision
 def distribution_section(item: str, label: str, filters: c.Filters) -> None:
     """How people answered one question behind the KHI."""
     frame = c.answer_distribution(

@@ -208,6 +208,7 @@ def render() -> None:
         )
 
 
+@c.per_revision
 def tiles(label: str, filters: Filters, who: str) -> None:
     """Everything under the title: the tiles by domain, with a sentence on how
     the area compares with England."""

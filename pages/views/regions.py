@@ -109,6 +109,7 @@ def render() -> None:
         )
 
 
+@c.per_revision
 def draw(label: str, code: str, sidebar: c.Filters) -> None:
     """Everything under the indicator choice."""
     filters = c.without_area(sidebar)

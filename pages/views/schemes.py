@@ -153,6 +153,7 @@ def benchmark_choice() -> str:
     return chosen
 
 
+@c.per_revision
 def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
     """Every scheme with its 95% interval, ranked, against the benchmark chosen just
     above the chart (the England line when that is England: a region's value
@@ -286,6 +287,7 @@ def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | No
     return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
 
 
+@c.per_revision
 def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
     """One scheme across every KHI: value vs England and the range of schemes."""
     filters = c.without_area(sidebar)
@@ -385,6 +387,7 @@ def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | N
     return england, highlight
 
 
+@c.per_revision
 def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> bool:
     """The indicator in words and, for proportions, the funnel plot; False when no
     scheme has answers to compare (then only the profile follows)."""
