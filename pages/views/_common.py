@@ -364,11 +364,14 @@ def per_revision(fn: Callable[P, R], *, spinner: str | bool = False) -> Callable
     hit, so a warm visit does not build its charts again. Such a part holds no
     widget (no button, input or download), and every input is an argument.
 
-    Why parts are kept: in the browser benchmark (``benchmarks/browser_benchmark.py``,
-    a click in the menu to the page drawn, 20,000-person demo) drawing them afresh
-    on every visit made the warm Regions, Schemes, Indicator detail, Equity, Data
-    quality and board pages wait from a fifth of a second to over a second longer
-    (building their plotly figures); a kept part costs only sending its elements.
+    Why parts are kept: drawn afresh on every visit, they kept people waiting.
+    In ``benchmarks/browser_benchmark.py`` (Chromium, a click in the menu to the
+    page drawn, 20,000-person demo, a loaded machine) a warm visit took 0.3-0.4 s
+    longer on Overview, Indicator detail and Change over time, 1.0-1.3 s on Equity,
+    Regions and the board page and 1.6 s on Schemes, most of it building plotly
+    figures again; a kept part costs only sending its elements. The Data quality
+    page's rerun took a quarter of a second longer (under AppTest). The pages that
+    showed no difference keep nothing.
 
     Each ``fn`` needs a name of its own (no lambda): Streamlit keeps one cache per
     function name.

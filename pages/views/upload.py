@@ -237,7 +237,11 @@ def _dates_choice(choice: Choice) -> str | None:
 
 
 def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
-    """Preview once per file, scheme, kind, mapping and store revision (this session only)."""
+    """Preview once per file, scheme, kind, mapping and store revision (this session only).
+
+    Why kept: reading and checking a file took about half a second for 300 rows,
+    and every click on this page (a column's mapping, a tick box, Confirm) reruns it.
+    """
     key = (
         choice.sha,
         choice.file_name,
