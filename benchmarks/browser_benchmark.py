@@ -77,6 +77,8 @@ _benchmark_scope.ROLE_PAGES["admin"] = (*_benchmark_scope.ROLE_PAGES["admin"],
 # uploads alike (long enough to be accepted: kpi.privacy.MIN_SECRET_CHARS).
 SECRET = "browser-benchmark-secret-not-for-production"
 TIMEOUT_MS = 120_000
+LOST_MS = 30_000
+LOST: list[str] = []  # pages whose first click changed nothing (see click_and_time)
 QUIET_MS = 600
 # Installed in every document: the time of the last click and of the last change.
 OBSERVER = """
@@ -145,14 +147,27 @@ def heading(page) -> str:
 
 
 def click_and_time(page, title: str) -> float:
-    """Milliseconds from the click on ``title`` in the navigation to the page drawn."""
+    """Milliseconds from the click on ``title`` in the navigation to the page drawn.
+
+    A click that changed nothing for ``LOST_MS`` (the old page still shown: seen on
+    a loaded machine right after an upload) is counted in ``LOST`` and made again;
+    the time is from the click that worked.
+    """
     before = heading(page)
     # The dashboard's own menu (``_common.own_menu``): a link's name may start
     # with its icon's text, so the title is matched at the end.
-    nav = page.locator(".st-key-khi_menu")
-    nav.get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$")).click()
+    link = page.locator(".st-key-khi_menu").get_by_role(
+        "link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
+    link.click()
     try:
-        page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=TIMEOUT_MS, polling=50)
+        try:
+            page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=LOST_MS, polling=50)
+        except Exception:
+            if heading(page) != before:
+                raise
+            LOST.append(title)
+            link.click()
+            page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=TIMEOUT_MS, polling=50)
     except Exception as exc:  # say which page, and keep what the browser showed
         shot = Path(tempfile.gettempdir()) / "browser_benchmark_timeout.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -241,6 +256,7 @@ def main() -> int:
         if title != EMPTY_TITLE:
             worst_warm, worst_after = max(worst_warm, rw), max(worst_after, ra)
         print(f"{title:28s} {w:8.0f} {rw:5.1f}x {a:13.0f} {ra:5.1f}x")
+    print(f"clicks that changed nothing and were made again: {len(LOST)} {LOST}")
     print(f"worst warm: {worst_warm:.1f}x the empty page (goal <= 3x)")
     print(f"worst first view after an upload: {worst_after:.1f}x the empty page (goal <= 10x)")
     return 0
