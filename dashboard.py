@@ -22,8 +22,9 @@ st.set_page_config(
 _common.prepare_store()
 scope = _common.access_gate()
 if scope is not None:
-    navigation = st.navigation(_common.menu(scope), position=_common.NAV_POSITION)
+    pages = _common.menu(scope)
+    navigation = st.navigation(pages, position=_common.NAV_POSITION)
     _common.entry_ran()
     _common.access_banner(scope)
-    _common.sidebar()
+    _common.sidebar(pages)
     navigation.run()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -61,13 +62,23 @@ from pages.views import _common as c
 c.through_navigation()
 st.title({EMPTY_TITLE!r})
 '''
-# Appended to the copy's menu module: the empty page joins the "Data" section.
+# Appended to the copy's menu module: the empty page joins the "Data" section,
+# and the administrator's pages (the local mode's role), which the menu lists.
 EMPTY_MENU = f'''
 
 MENU["Data"] = (*MENU["Data"], ("pages/_empty_benchmark.py", {EMPTY_TITLE!r},
                                 ":material/crop_square:"))
+from kpi import scope as _benchmark_scope  # noqa: E402
+
+_benchmark_scope.ROLE_PAGES["admin"] = (*_benchmark_scope.ROLE_PAGES["admin"],
+                                        "_empty_benchmark")
 '''
+# The pseudonymisation secret of the benchmark's store, for the demo and the
+# uploads alike (long enough to be accepted: kpi.privacy.MIN_SECRET_CHARS).
+SECRET = "browser-benchmark-secret-not-for-production"
 TIMEOUT_MS = 120_000
+LOST_MS = 30_000
+LOST: list[str] = []  # pages whose first click changed nothing (see click_and_time)
 QUIET_MS = 600
 # Installed in every document: the time of the last click and of the last change.
 OBSERVER = """
@@ -109,7 +120,8 @@ def free_port() -> int:
 
 def start(app: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "KHI_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    env = {**os.environ, "KHI_DB": str(db), "KHI_SECRET": SECRET,
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            "PYTHONPATH": str(app)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
@@ -135,11 +147,31 @@ def heading(page) -> str:
 
 
 def click_and_time(page, title: str) -> float:
-    """Milliseconds from the click on ``title`` in the navigation to the page drawn."""
+    """Milliseconds from the click on ``title`` in the navigation to the page drawn.
+
+    A click that changed nothing for ``LOST_MS`` (the old page still shown: seen on
+    a loaded machine right after an upload) is counted in ``LOST`` and made again;
+    the time is from the click that worked.
+    """
     before = heading(page)
-    nav = page.get_by_test_id("stSidebarNav")
-    nav.get_by_role("link", name=title, exact=True).click()
-    page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=TIMEOUT_MS, polling=50)
+    # The dashboard's own menu (``_common.own_menu``): a link's name may start
+    # with its icon's text, so the title is matched at the end.
+    link = page.locator(".st-key-khi_menu").get_by_role(
+        "link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
+    link.click()
+    try:
+        try:
+            page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=LOST_MS, polling=50)
+        except Exception:
+            if heading(page) != before:
+                raise
+            LOST.append(title)
+            link.click()
+            page.wait_for_function(DRAWN, arg=[before, QUIET_MS], timeout=TIMEOUT_MS, polling=50)
+    except Exception as exc:  # say which page, and keep what the browser showed
+        shot = Path(tempfile.gettempdir()) / "browser_benchmark_timeout.png"
+        page.screenshot(path=str(shot), full_page=True)
+        raise SystemExit(f"{title}: not drawn within {TIMEOUT_MS} ms (screenshot {shot})") from exc
     errors = page.locator('[data-testid="stException"]').all_inner_texts()
     if errors:
         raise SystemExit(f"{title}: {errors}")
@@ -148,7 +180,10 @@ def click_and_time(page, title: str) -> float:
 
 def upload(page, folder: Path, number: int, scheme: str) -> None:
     """Store a small survey export of new people through the Upload page."""
-    day = (dt.date.today() - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    # A recent day after the 12th: a date like 01/12 could be either way round, and
+    # the Upload page would ask which before offering to store the file.
+    day = next(d for d in (dt.date.today() - dt.timedelta(days=k) for k in range(1, 40))
+               if d.day > 12).strftime("%d/%m/%Y")
     path = folder / f"benchmark_upload_{number}.csv"
     rows = [f"B{number}-{i},{day},I use Shared Lives,Never" for i in range(10)]
     path.write_text("Your reference,Date completed,Who is answering?,"
@@ -180,7 +215,7 @@ def main() -> int:
         db = tmp / "khi.duckdb"
         subprocess.run([sys.executable, "-m", "kpi", "demo", "--db", str(db),
                         "--people", str(args.people)], cwd=ROOT, check=True,
-                       capture_output=True, env={**os.environ, "KHI_SECRET": "benchmark"})
+                       capture_output=True, env={**os.environ, "KHI_SECRET": SECRET})
         process, url = start(app, db, tmp / "streamlit.log")
         warm: dict[str, list[float]] = {t: [] for t in [*titles, EMPTY_TITLE]}
         after: dict[str, list[float]] = {t: [] for t in [*titles, EMPTY_TITLE]}
@@ -221,6 +256,7 @@ def main() -> int:
         if title != EMPTY_TITLE:
             worst_warm, worst_after = max(worst_warm, rw), max(worst_after, ra)
         print(f"{title:28s} {w:8.0f} {rw:5.1f}x {a:13.0f} {ra:5.1f}x")
+    print(f"clicks that changed nothing and were made again: {len(LOST)} {LOST}")
     print(f"worst warm: {worst_warm:.1f}x the empty page (goal <= 3x)")
     print(f"worst first view after an upload: {worst_after:.1f}x the empty page (goal <= 10x)")
     return 0

@@ -8,10 +8,7 @@ must never recompute around it.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
-import hashlib
 import html
 import os
 import re
@@ -19,7 +16,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -93,41 +90,27 @@ def menu_pages() -> list[tuple[str, str, str]]:
 
 
 def menu(scope: Scope | None = None) -> dict[str, list[Any]]:
-    """``st.navigation``'s pages for ``scope``'s role, made once per session and role.
+    """``st.navigation``'s pages for ``scope``'s role, by menu section.
 
     Only the pages the role may open are listed, so a page left out cannot be
     reached by its URL either (Streamlit serves only listed pages).
-
-    Why kept: making the ten page objects cost about 1 ms a rerun (each resolves
-    and checks its file). Why per session, not shared: ``st.navigation`` marks the
-    page it chose as callable for that run, and two sessions sharing one object
-    could clear each other's mark.
     """
     allowed = (scope or LOCAL_ADMIN).pages
-    kept = st.session_state.get(MENU_KEY)
-    if kept is None or kept[0] != allowed:
-        listed_pages = {
-            section: [p for p in listed if _page_name(p[0]) in allowed]
-            for section, listed in MENU.items()
-        }
-        default = f"pages/{allowed[0]}.py" if allowed else None
-        pages = {
-            section: [
-                st.Page(script, title=title, icon=icon, default=script == default)
-                for script, title, icon in listed
-            ]
-            for section, listed in listed_pages.items()
-            if listed
-        }
-        kept = st.session_state[MENU_KEY] = (allowed, pages)
-    return kept[1]
+    default = f"pages/{allowed[0]}.py" if allowed else None
+    pages = {
+        section: [
+            st.Page(script, title=title, icon=icon, default=script == default)
+            for script, title, icon in listed
+            if _page_name(script) in allowed
+        ]
+        for section, listed in MENU.items()
+    }
+    return {section: listed for section, listed in pages.items() if listed}
 
 
 def _page_name(script: str) -> str:
     return script.removeprefix("pages/").removesuffix(".py")
 
-
-MENU_KEY = "_khi_menu"
 
 # Where Streamlit draws its own menu: hidden, because its sidebar menu's markup
 # (list items outside a list, a list holding other elements) fails WCAG 1.3.1
@@ -135,11 +118,9 @@ MENU_KEY = "_khi_menu"
 NAV_POSITION = "hidden"
 
 
-def own_menu() -> None:
+def own_menu(pages: dict[str, list[Any]]) -> None:
     """The menu in the sidebar: each section's name, then its pages as links (the
     pages ``st.navigation`` was given, so whatever it is given is what is listed)."""
-    kept = st.session_state.get(MENU_KEY)
-    pages = kept[1] if kept else menu()
     box = st.sidebar.container(key="khi_menu", gap="small")
     for section, listed in pages.items():
         box.markdown(f"**{section}**")
@@ -147,10 +128,11 @@ def own_menu() -> None:
             box.page_link(page, label=page.title, icon=page.icon)
 
 
-def sidebar() -> None:
-    """What every page's sidebar shows under the menu: demo data said so, the filters."""
+def sidebar(pages: dict[str, list[Any]]) -> None:
+    """What every page's sidebar shows: the menu of ``pages``, demo data said so,
+    the filters."""
     page_style()
-    own_menu()
+    own_menu(pages)
     if is_demo():
         st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
     filter_bar()
@@ -198,15 +180,7 @@ def entry_ran() -> None:
 
 def db_path() -> Path:
     """The store this dashboard shows: ``KHI_DB`` when set, else data/khi.duckdb."""
-    return _store_files(os.environ.get("KHI_DB", ""))[0]
-
-
-@functools.lru_cache(maxsize=8)
-def _store_files(khi_db: str) -> tuple[Path, str, str]:
-    """The store's path, and its file and write-ahead log as strings for ``os.stat``:
-    built once per setting of ``KHI_DB``, not the several times each rerun asks."""
-    path = default_db_path()
-    return path, str(path), str(path) + ".wal"
+    return default_db_path()
 
 
 def store() -> Store:
@@ -233,7 +207,7 @@ def _prepare_store(path: str) -> str:
 
 
 # ---------------------------------------------------------- sign-in, roles ---
-# Issue 14: with an [auth] section in secrets.toml nothing but the sign-in page is
+# With an [auth] section in secrets.toml nothing but the sign-in page is
 # served before sign-in; without it the dashboard is in local mode (the person at
 # the machine is the administrator). What each role may reach is kpi.scope's.
 def auth_configured() -> bool:
@@ -252,11 +226,6 @@ def signed_in_email() -> str | None:
     return str(email).strip().lower() if email else None
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _scope_for(path: str, rev: int, email: str) -> Scope:
-    return scope_for(Store(path), email)
-
-
 def current_scope() -> Scope:
     """What the person using this session may reach (kpi.scope decides).
 
@@ -267,18 +236,11 @@ def current_scope() -> Scope:
         acting = os.environ.get("KHI_AS", "").strip()
         if not acting:
             return LOCAL_ADMIN
-        return _scope_for(path=str(db_path()), rev=revision(), email=acting)
+        return _cached_scope_for(acting)
     email = signed_in_email()
     if email is None:
         return Scope(role=None)
-    return _scope_for(path=str(db_path()), rev=revision(), email=email)
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _allowed(
-    path: str, rev: int, role: str | None, scheme_ids: tuple[str, ...], regions: tuple[str, ...]
-) -> tuple[str, ...] | None:
-    return Scope(role=role, scheme_ids=scheme_ids, regions=regions).allowed(Store(path))
+    return _cached_scope_for(email)
 
 
 def user_scope() -> tuple[str, ...] | None:
@@ -286,10 +248,7 @@ def user_scope() -> tuple[str, ...] | None:
     scope = current_scope()
     if scope.sees_all:
         return None
-    return _allowed(
-        path=str(db_path()), rev=revision(), role=scope.role, scheme_ids=scope.scheme_ids,
-        regions=scope.regions,
-    )
+    return _cached_allowed(scope)
 
 
 def is_admin() -> bool:
@@ -370,17 +329,18 @@ def access_banner(scope: Scope) -> None:
 
 
 def revision() -> int:
-    """Changes on every write, so cached results refresh after an upload.
+    """The dashboard's one revision counter: it changes on every write, so cached
+    results refresh after an upload.
 
-    Why the file's size and time, not the store's revision counter: every cached
-    call keys on this, several times a rerun, and opening DuckDB costs about
-    10 ms each time. A committed write always changes the store file or its
-    write-ahead log (``.wal``); a change without new data (a checkpoint) only
-    costs one cache miss.
+    Why the store file's size and time, not ``Store.revision`` (the count kept in
+    the store): every cached call keys on this, and opening the database for each
+    would add a wait to every page. A committed write always changes the store file
+    or its write-ahead log (``.wal``); a change without new data (a checkpoint)
+    only costs one cache miss.
     """
-    _, store_file, wal_file = _store_files(os.environ.get("KHI_DB", ""))
+    path = str(db_path())
     stamp: list[int] = []
-    for file in (store_file, wal_file):
+    for file in (path, path + ".wal"):
         try:
             info = os.stat(file)
         except OSError:
@@ -391,42 +351,69 @@ def revision() -> int:
 
 
 # ------------------------------------------------------------- cached calls ---
-# The small reads every rerun makes are resources, not st.cache_data: unpickling
-# a copy each time cost more than the read saved. Callers never change them.
-# Cached functions are called with keywords: for each positional argument
-# Streamlit inspects the function's signature again, on every call (about 25 us).
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _available_quarters(path: str, rev: int) -> tuple[dt.date, ...]:
-    return tuple(engine.available_quarters(Store(path)))
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def available_quarters() -> tuple[dt.date, ...]:
-    return _available_quarters(path=str(db_path()), rev=revision())
+def per_revision(fn: Callable[P, R], *, spinner: str | bool = False) -> Callable[P, R]:
+    """``fn`` cached until the store changes: the dashboard's one cache.
+
+    ``st.cache_resource`` keyed on the store's path, its ``revision()`` and the
+    arguments (Streamlit hashes them), so an upload or any other write shows at
+    once. ``spinner``: words to show while a result is worked out (never on a
+    cached one).
+
+    Two uses. An engine call (through ``on_store``) keeps its result: shared
+    between sessions, not copied for each, so pages and chart builders never
+    change it in place (they copy first). A part of a page keeps what it draws:
+    Streamlit records the elements a cached function draws and replays them on a
+    hit, so a warm visit does not build its charts again. Such a part holds no
+    widget (no button, input or download), and every input is an argument.
+
+    Why parts are kept: drawn afresh on every visit, they kept people waiting.
+    In ``benchmarks/browser_benchmark.py`` (Chromium, a click in the menu to the
+    page drawn, 20,000-person demo, a loaded machine) a warm visit took 0.3-0.4 s
+    longer on Overview, Indicator detail and Change over time, 1.0-1.3 s on Equity,
+    Regions and the board page and 1.6 s on Schemes, most of it building plotly
+    figures again; a kept part costs only sending its elements. The Data quality
+    page's rerun took a quarter of a second longer (under AppTest). The pages that
+    showed no difference keep nothing.
+
+    Each ``fn`` needs a name of its own (no lambda): Streamlit keeps one cache per
+    function name.
+    """
+    if "<" in fn.__qualname__:
+        raise TypeError(f"per_revision needs a named module-level function: {fn.__qualname__}")
+
+    def run(path: str, rev: int, *args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(*args, **kwargs)
+
+    # Streamlit names a cache after its function: this one after ``fn``.
+    run.__module__, run.__qualname__, run.__name__ = fn.__module__, fn.__qualname__, fn.__name__
+    cached = st.cache_resource(show_spinner=spinner, max_entries=256)(run)
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return cached(str(db_path()), revision(), *args, **kwargs)
+
+    return call
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _is_demo(path: str, rev: int) -> bool:
-    return Store(path).is_demo()
+def on_store(
+    fn: Callable[Concatenate[Store, P], R], *, spinner: str | bool = False
+) -> Callable[P, R]:
+    """``fn(store, ...)`` on the dashboard's store, as ``fn(...)``: typed as the engine's
+    own function, cached until the store changes (``per_revision``)."""
+
+    @functools.wraps(fn)
+    def on_the_store(*args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(Store(db_path()), *args, **kwargs)
+
+    return per_revision(on_the_store, spinner=spinner)
 
 
-def is_demo() -> bool:
-    """Whether the store holds the synthetic demo sector (the sidebar says so)."""
-    return _is_demo(path=str(db_path()), rev=revision())
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _schemes(path: str, rev: int) -> pd.DataFrame:
-    return Store(path).schemes()
-
-
-def schemes() -> pd.DataFrame:
-    """The scheme register, restricted to the user's scope."""
-    return _schemes_in_scope(path=str(db_path()), rev=revision(), scope=user_scope())
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _schemes_in_scope(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.DataFrame:
-    frame = _schemes(path=path, rev=rev)
+def _schemes_in_scope(store: Store, scope: tuple[str, ...] | None) -> pd.DataFrame:
+    frame = store.schemes()
     return frame[frame["scheme_id"].isin(scope)] if scope else frame
 
 
@@ -440,21 +427,15 @@ class SchemeChoices:
     by_region: dict[str, tuple[str, ...]]  # region -> its scheme ids
 
 
-def scheme_choices() -> SchemeChoices:
-    """The schemes in the user's scope, for select boxes and labels (shared: read only)."""
-    return _scheme_choices(path=str(db_path()), rev=revision(), scope=user_scope())
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> SchemeChoices:
-    frame = _schemes_in_scope(path=path, rev=rev, scope=scope)
+def _scheme_choices(store: Store, scope: tuple[str, ...] | None) -> SchemeChoices:
+    frame = _schemes_in_scope(store, scope)
     ids = tuple(frame["scheme_id"])
     by_region: dict[str, list[str]] = {}
     for scheme_id, region in zip(ids, frame["region"]):
         by_region.setdefault(region, []).append(scheme_id)
     return SchemeChoices(
         # The one place a registered name meets the pages: escaped once for Markdown,
-        # so a name can never draw an image, a link or a colour (issue 14, item 7).
+        # so a name can never draw an image, a link or a colour.
         names={i: md(str(n)) for i, n in zip(ids, frame["name"])},
         plain=dict(zip(ids, frame["name"])),
         ids=ids,
@@ -462,93 +443,40 @@ def _scheme_choices(path: str, rev: int, scope: tuple[str, ...] | None) -> Schem
     )
 
 
-def plain_key(*parts: object) -> str:
-    """A cache key for plain values: str, numbers, None, tuples and lists of them,
-    and frozen dataclasses of them (Filters, Settings), whose repr is their value.
-
-    Why not Streamlit's own hashing of the arguments: it walks every value
-    (a Filters costs more than half a millisecond) on every call, several times
-    a rerun. Anything else (a DataFrame, whose repr is abridged) is refused.
-    """
-    for part in parts:
-        _check_plain(part)
-    return repr(parts)
+def _allowed(store: Store, scope: Scope) -> tuple[str, ...] | None:
+    return scope.allowed(store)
 
 
-def _check_plain(value: object) -> None:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return
-    if isinstance(value, (tuple, list)):
-        for item in value:
-            _check_plain(item)
-        return
-    params = getattr(type(value), "__dataclass_params__", None)
-    if params is not None and params.frozen:
-        for field in dataclasses.fields(value):  # type: ignore[arg-type]
-            _check_plain(getattr(value, field.name))
-        return
-    raise TypeError(f"not a plain value for a cache key: {type(value).__name__}")
+# The engine's reads and the register, as the pages call them.
+available_quarters = on_store(engine.available_quarters)
+indicator_table = on_store(engine.indicator_table)
+change = on_store(engine.change)
+trend = on_store(engine.trend)
+equity = on_store(engine.equity)
+funnel = on_store(engine.funnel)
+answer_distribution = on_store(engine.answer_distribution)
+response_rates = on_store(engine.response_rates)
+missing_returns = on_store(engine.missing_returns)
+item_completeness = on_store(engine.item_completeness)
+activity_summary = on_store(engine.activity_summary)
+is_demo = on_store(Store.is_demo)
+uploads = on_store(Store.uploads)
+set_aside = on_store(Store.set_aside)
+saved_mappings = on_store(Store.saved_mappings)
+_cached_scope_for = on_store(scope_for)
+_cached_allowed = on_store(_allowed)
+_cached_schemes_in_scope = on_store(_schemes_in_scope)
+_cached_scheme_choices = on_store(_scheme_choices)
 
 
-# Streamlit hashes only ``key``: parameters named with a leading underscore are
-# left out of its hash (the key already says everything they hold).
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _call(key: str, _path: str, _name: str, _args: tuple, _kwargs: dict) -> object:
-    return getattr(engine, _name)(Store(_path), *_args, **_kwargs)
+def schemes() -> pd.DataFrame:
+    """The scheme register, restricted to the user's scope."""
+    return _cached_schemes_in_scope(user_scope())
 
 
-def engine_call(name: str, *args: object, **kwargs: object) -> object:
-    """Call ``kpi.indicators.<name>(store, ...)``, cached on the store revision.
-
-    Why a resource, not ``st.cache_data``: unpickling every table on every rerun
-    cost more than drawing the page. The result is shared between sessions, so
-    pages and chart builders never change it in place (they copy first).
-    """
-    path = str(db_path())
-    key = plain_key(path, revision(), name, args, sorted(kwargs.items()))
-    return _call(key=key, _path=path, _name=name, _args=args, _kwargs=kwargs)
-
-
-Section = TypeVar("Section", bound=Callable[..., Any])
-
-
-def replayed(function: Section) -> Section:
-    """Decorator for a part of a page that has no widgets: drawn once for the same
-    arguments and store revision, then replayed.
-
-    Why: a warm rerun spent most of its time rebuilding what it had drawn before
-    (serialising plotly figures, converting tables to Arrow, hashing frames for
-    cache keys). Streamlit's caches record the elements a cached function draws
-    and replay them on a hit ("Using Streamlit commands in cached functions",
-    st.cache_resource docs), so a replayed part costs what sending its elements
-    costs. The store revision is part of the key, so a new upload draws afresh.
-
-    Rules for a replayed part: no widgets (buttons, inputs, downloads) inside it,
-    and every input a plain argument (codes, labels, Filters; not session state or
-    a frame: see ``plain_key``), since the arguments are the whole cache key. Its
-    value is shared between sessions, so callers never change it in place. A part
-    that draws nothing and only returns a value (a default choice worked out from
-    the engine's table) is kept the same way.
-    """
-
-    def draw(key: str, _args: tuple, _kwargs: dict) -> Any:
-        # Streamlit hashes ``key`` only (see plain_key); the rest is what it says.
-        return function(*_args, **_kwargs)
-
-    # Streamlit keys a cache on the function's module and qualified name: this
-    # part's own, not this wrapper's; ``code`` adds its bytecode, so an edited
-    # part is drawn afresh after a reload.
-    draw.__module__, draw.__qualname__ = function.__module__, function.__qualname__
-    draw.__name__ = function.__name__
-    cached = st.cache_resource(show_spinner=False, max_entries=256)(draw)
-    code = hashlib.blake2b(function.__code__.co_code, digest_size=8).hexdigest()
-
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        key = plain_key(str(db_path()), revision(), code, args, sorted(kwargs.items()))
-        return cached(key=key, _args=args, _kwargs=kwargs)
-
-    return call  # type: ignore[return-value]
+def scheme_choices() -> SchemeChoices:
+    """The schemes in the user's scope, for select boxes and labels (shared: read only)."""
+    return _cached_scheme_choices(user_scope())
 
 
 # ------------------------------------------------------------------ filters ---
@@ -681,7 +609,7 @@ def settings() -> Settings:
 # ---------------------------------------------------------------- formatting ---
 def scored_khis() -> list[str]:
     """The KHIs the tiles and profiles show: every one but the change KHIs, which
-    have their own page (and cost a pass of their own to compute)."""
+    have their own page."""
     return [k.code for k in catalogue() if k.measure != "change"]
 
 
@@ -759,11 +687,11 @@ def card(label: str, body: str) -> str:
 def card_grid(cards: list[str], min_width: str = "15rem", heading: str | None = None) -> None:
     """Cards in a grid that wraps to the page's width, drawn as one element.
 
-    Why HTML in one Markdown element, not a bordered container per card: 26
-    Overview tiles drew about 150 elements, and every element costs on each
-    rerun and in the browser; a CSS grid also fits as many cards as the width
-    allows, where fixed columns squeeze at a laptop's width. ``heading`` (Markdown,
-    drawn as a subheader) goes in the same element.
+    Why HTML in one Markdown element, not a bordered container per card: a page
+    of tiles stays one element to send and draw, not several per tile, and a CSS
+    grid fits as many cards as the width allows, where fixed columns squeeze at a
+    laptop's width. ``heading`` (Markdown, drawn as a subheader) goes in the same
+    element.
     """
     st.markdown(
         (f"### {heading}\n\n" if heading else "")

@@ -104,7 +104,7 @@ def register_section() -> None:
 
 def rollback_section() -> None:
     st.markdown("### Roll back an upload")
-    _, _, labels = upload._history_choices(path=str(c.db_path()), rev=c.revision(), scope=None)
+    _, _, labels = upload.history_choices(None)
     upload._rollback(labels)
 
 

@@ -25,13 +25,12 @@ ALL = "all"
 
 
 # ------------------------------------------------------------------- cached work ---
-@st.cache_resource(show_spinner="Preparing the board page…", max_entries=32)
-def _pack(
-    path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None
+def _board_pack(
+    store: Store, quarter: str, area: str, scope: tuple[str, ...] | None
 ) -> BoardPack:
     kind, _, value = area.partition(":")
     return board_summary(
-        Store(path),
+        store,
         quarter=quarter,
         region=value if kind == "region" else None,
         scheme=value if kind == "scheme" else None,
@@ -40,28 +39,30 @@ def _pack(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _csv(path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None) -> str:
-    return safe_csv(_pack(path, rev, quarter, area, scope).to_frame())
+board_pack = c.on_store(_board_pack, spinner="Preparing the board page…")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _pdf(path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None) -> bytes:
-    return report.render_pdf(_pack(path, rev, quarter, area, scope))
+# The PDF and the PNGs are printed by a browser, which takes seconds: cached like
+# the pack, so a second click (or a second person) does not wait again.
+def _pdf(store: Store, quarter: str, area: str, scope: tuple[str, ...] | None) -> bytes:
+    return report.render_pdf(board_pack(quarter, area, scope))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def _charts_zip(
-    path: str, rev: int, quarter: str, area: str, scope: tuple[str, ...] | None, stem: str
+    store: Store, quarter: str, area: str, scope: tuple[str, ...] | None, stem: str
 ) -> bytes:
     """Every domain's run charts as PNG (as the PDF draws them), one file a domain,
     zipped: rendered in one batch by the report's browser."""
-    pngs = report.domain_pngs(_pack(path, rev, quarter, area, scope))
+    pngs = report.domain_pngs(board_pack(quarter, area, scope))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
         for domain, png in pngs.items():
             archive.writestr(f"{stem}_{_slug(domain)}.png", png)
     return buffer.getvalue()
+
+
+board_pdf = c.on_store(_pdf)
+board_charts_zip = c.on_store(_charts_zip)
 
 
 # ------------------------------------------------------------------- choices ---
@@ -156,8 +157,7 @@ def coloured(cell: object) -> str:
 
 
 def _flags(pack: BoardPack) -> None:
-    """The two lists side by side, as one element (a grid that stacks them on a
-    narrow screen): columns and a Markdown block each cost an element per rerun."""
+    """The two lists side by side, in a grid that stacks them on a narrow screen."""
     cards = []
     for flags in report.flag_lists(pack):
         items = "".join(
@@ -175,13 +175,11 @@ def _flags(pack: BoardPack) -> None:
     c.card_grid(cards, min_width="20rem")
 
 
-@c.replayed
+@c.per_revision
 def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     """Everything under the downloads: the summary, the flags, what to know about
     the numbers, then each domain's table (in the PDF's words) and run charts."""
-    pack = _pack(
-        path=str(c.db_path()), rev=c.revision(), quarter=quarter, area=area, scope=scope
-    )
+    pack = board_pack(quarter, area, scope)
     st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
     st.markdown(
@@ -204,13 +202,13 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
 def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
     (as the PDF draws them), each built only when clicked."""
-    path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
+    scope = c.user_scope()
     stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
     c.download_row(
         [
             c.Download(
                 "Board pack (PDF)",
-                lambda: _pdf(path, rev, quarter, area, scope),
+                lambda: board_pdf(quarter, area, scope),
                 f"{stem}.pdf",
                 "application/pdf",
                 "board_pdf",
@@ -218,7 +216,7 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
             ),
             c.Download(
                 "Numbers (CSV)",
-                lambda: _csv(path, rev, quarter, area, scope),
+                lambda: safe_csv(pack.to_frame()),
                 f"{stem}.csv",
                 "text/csv",
                 "board_csv",
@@ -226,7 +224,7 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
             ),
             c.Download(
                 "Run charts (PNG, zip)",
-                lambda: _charts_zip(path, rev, quarter, area, scope, stem),
+                lambda: board_charts_zip(quarter, area, scope, stem),
                 f"{stem}_charts.zip",
                 "application/zip",
                 "board_png",
@@ -255,9 +253,7 @@ def render() -> None:
         return
     scope = c.user_scope()
     try:
-        pack = _pack(
-            path=str(c.db_path()), rev=c.revision(), quarter=quarter, area=area, scope=scope
-        )
+        pack = board_pack(quarter, area, scope)
     except ValueError as exc:
         st.warning(str(exc))
         return

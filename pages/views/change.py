@@ -88,14 +88,14 @@ def change_frame(
     ``dimension`` is given: what the charts draw and the CSV holds. None when
     nobody has answered twice."""
     settings = c.settings()
-    overall = c.engine_call("change", code, quarter=label, filters=filters, settings=settings)
+    overall = c.change(code, quarter=label, filters=filters, settings=settings)
     if overall is None or len(overall) == 0:
         return None
     frame = overall.assign(group="Everyone")
     if dimension is None:
         return frame
-    groups = c.engine_call(
-        "change", code, by=[dimension], quarter=label, filters=filters, settings=settings
+    groups = c.change(
+        code, by=[dimension], quarter=label, filters=filters, settings=settings
     )
     groups = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
     return pd.concat([frame, groups], ignore_index=True)
@@ -112,9 +112,9 @@ def download(label: str, code: str, dimension: str | None, filters: c.Filters) -
     )
 
 
-@c.replayed
+@c.per_revision
 def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> None:
-    """Everything under the two choices (no widgets: drawn once per view)."""
+    """Everything under the two choices."""
     khi = khi_by_code(code)
     st.caption(
         f"{c.area_label(filters)} · up to the end of {label}. {khi.definition} "

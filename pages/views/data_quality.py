@@ -152,7 +152,7 @@ def rates_view(
     label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
     """Chart and tables of response rates; None when there are none yet."""
-    rates = _in_view(c.engine_call("response_rates", filters), filters)
+    rates = _in_view(c.response_rates(filters), filters)
     if rates.empty:
         return None
     return rates_chart(rates, label), rates_table(rates, label), rates_by_quarter(rates)
@@ -194,7 +194,7 @@ def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
 
 def missing_returns_section(label: str, filters: Filters) -> None:
     st.subheader(f"Activity returns missing for {label}")
-    missing = _in_view(c.engine_call("missing_returns", label), filters)
+    missing = _in_view(c.missing_returns(label), filters)
     if missing.empty:
         st.success(
             f"Every scheme shown has sent its activity return for {label}.",
@@ -274,7 +274,7 @@ def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
 
 def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataFrame] | None:
     """Chart and table of item completeness; None when no responses match."""
-    items = c.engine_call("item_completeness", label, filters)
+    items = c.item_completeness(label, filters)
     if not isinstance(items, pd.DataFrame) or items.empty:
         return None
     return completeness_chart(items, label), completeness_table(items)
@@ -313,10 +313,9 @@ def render() -> None:
     draw(label, c.current_filters())
 
 
-@c.replayed
+@c.per_revision
 def draw(label: str, filters: Filters) -> None:
-    """The whole page under its title: it has no widgets, so it is drawn once per
-    view and store revision, then replayed."""
+    """The whole page under its title."""
     st.caption(f"{c.area_label(filters)} · {label}")
     response_rates_section(label, filters)
     missing_returns_section(label, filters)

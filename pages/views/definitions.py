@@ -8,7 +8,6 @@ data, so it reads the same on an empty store.
 
 from __future__ import annotations
 
-import functools
 from html import escape
 
 import pandas as pd
@@ -119,10 +118,8 @@ def item_table(items: list[Item]) -> pd.DataFrame:
     )
 
 
-@functools.cache
 def definitions_csv() -> str:
-    """The catalogue as a spreadsheet-safe CSV: it only changes with the catalogue,
-    which is read once per process, so it is built once too."""
+    """The catalogue as a spreadsheet-safe CSV (what the Indicators tab shows)."""
     return safe_csv(khi_table(list(catalogue())))
 
 
@@ -143,9 +140,6 @@ def khi_card(khi: KHI) -> str:
     )
 
 
-# The catalogue and item bank are read once per process, so what they draw is
-# drawn once too (``replayed`` adds the store revision to the key; harmless here).
-@c.replayed
 def indicators() -> None:
     """Every KHI by domain."""
     for domain in domains():
@@ -158,7 +152,6 @@ def indicators() -> None:
     )
 
 
-@c.replayed
 def questions() -> None:
     """Every survey question with its answer scale, by domain."""
     items = list(bank().items)

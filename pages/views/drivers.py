@@ -20,18 +20,12 @@ import streamlit as st
 from kpi import drivers as model
 from kpi.catalogue import khi as khi_by_code
 from kpi.indicators import Filters
-from kpi.store import Store
 from pages.views import _common as c
 
 FACTOR_LABELS = {f.code: f.label for f in model.FACTORS}
 
 
-@st.cache_data(show_spinner="Fitting the model…", max_entries=64)
-def _drivers(
-    path: str, rev: int, outcome: str, factor: str, quarter: str, filters: Filters
-) -> tuple[list[model.Driver], int, str]:
-    return model.drivers(Store(path), outcome, factor, quarter=quarter, filters=filters,
-                         settings=c.settings())
+drivers = c.on_store(model.drivers, spinner="Fitting the model…")
 
 
 def table(found: list[model.Driver]) -> pd.DataFrame:
@@ -106,12 +100,12 @@ def render() -> None:
     draw(label, outcome, factor, c.current_filters())
 
 
-@c.replayed
 def draw(label: str, outcome: str, factor: str, filters: Filters) -> None:
     """Everything under the two choices."""
     khi = khi_by_code(outcome)
-    found, base, note = _drivers(str(c.db_path()), c.revision(), outcome, factor, label,
-                                 filters)
+    found, base, note = drivers(
+        outcome, factor, quarter=label, filters=filters, settings=c.settings()
+    )
     st.caption(f"{c.area_label(filters)} · {label}. {c.khi_explained(khi)}")
     if note:
         st.info(note)

@@ -35,8 +35,8 @@ def gap_words(khi: KHI, groups: pd.DataFrame, dimension: str) -> tuple[str, list
 def benchmark_for(code: str, label: str, filters: c.Filters) -> tuple[float | None, str]:
     """The line to read the groups against: England's value, or for England itself
     the value over everyone (the same number)."""
-    table = c.engine_call(
-        "indicator_table", khis=[code], quarter=label, filters=filters, settings=c.settings()
+    table = c.indicator_table(
+        khis=[code], quarter=label, filters=filters, settings=c.settings()
     )
     if table is None or not len(table):
         return None, "England"
@@ -63,8 +63,8 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
     """The gap for every grouping, largest first, with the test in words."""
     rows = []
     for dimension in GROUPINGS:
-        groups, _ = c.engine_call(
-            "equity", khi.code, dimension, quarter=label, filters=filters, settings=c.settings()
+        groups, _ = c.equity(
+            khi.code, dimension, quarter=label, filters=filters, settings=c.settings()
         )
         view = equity_view(
             charts.label_groups(groups, dimension, c.dimension_codes(dimension)),
@@ -113,16 +113,16 @@ def render() -> None:
     draw(label, code, dimension, filters)
 
 
-@c.replayed
+@c.per_revision
 def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
-    """Everything under the two choices (no widgets: drawn once per view)."""
+    """Everything under the two choices."""
     khi = khi_by_code(code)
     st.caption(
         f"{c.area_label(filters)} · {label}. {c.khi_explained(khi)} "
         + c.suppressed_note(c.settings().min_base)
     )
-    groups, result = c.engine_call(
-        "equity", code, dimension, quarter=label, filters=filters, settings=c.settings()
+    groups, result = c.equity(
+        code, dimension, quarter=label, filters=filters, settings=c.settings()
     )
     if (
         groups is None

@@ -34,11 +34,11 @@ def items_of(khi: KHI) -> list[str]:
     return [code for code in b.item_codes if code in words]
 
 
-@c.replayed
+@c.per_revision
 def trend_section(code: str, label: str, filters: c.Filters) -> None:
     """Run chart and the trend test in words."""
     khi = khi_by_code(code)
-    series, result = c.engine_call("trend", khi.code, filters, TREND_QUARTERS, label, c.settings())
+    series, result = c.trend(khi.code, filters, TREND_QUARTERS, label, c.settings())
     if series is None or len(series) == 0:
         st.info("No quarters with answers for these filters.")
         return
@@ -57,13 +57,12 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
     )
 
 
-@c.replayed
+@c.per_revision
 def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str) -> None:
     """The KHI by a chosen group, each with its interval, against England."""
     khi = khi_by_code(code)
     settings = c.settings()
-    table = c.engine_call(
-        "indicator_table",
+    table = c.indicator_table(
         khis=[khi.code],
         by=[dimension],
         quarter=label,
@@ -104,11 +103,11 @@ def question_choice(khi: KHI) -> str | None:
     return items[0] if items else None
 
 
-@c.replayed
+@c.per_revision
 def distribution_section(item: str, label: str, filters: c.Filters) -> None:
     """How people answered one question behind the KHI."""
-    frame = c.engine_call(
-        "answer_distribution", item, quarter=label, filters=filters, settings=c.settings()
+    frame = c.answer_distribution(
+        item, quarter=label, filters=filters, settings=c.settings()
     )
     if frame is None or len(frame) == 0:
         st.info("No answers to this question with these filters.")
@@ -134,7 +133,7 @@ def render() -> None:
     st.subheader("Over time")
     trend_section(code, label, filters)
     settings = c.settings()
-    series, _ = c.engine_call("trend", khi.code, filters, TREND_QUARTERS, label, settings)
+    series, _ = c.trend(khi.code, filters, TREND_QUARTERS, label, settings)
     if series is not None and len(series):
         c.csv_download(
             c.shown_columns(series), f"{code}_trend_{label}", "indicator_trend_csv",
@@ -155,8 +154,8 @@ def render() -> None:
     )
     c.keep_in_url("by", dimension)
     breakdown_section(code, label, filters, dimension)
-    table = c.engine_call(
-        "indicator_table", khis=[khi.code], by=[dimension], quarter=label, filters=filters,
+    table = c.indicator_table(
+        khis=[khi.code], by=[dimension], quarter=label, filters=filters,
         settings=settings,
     )
     if table is not None and len(table):
@@ -169,8 +168,8 @@ def render() -> None:
     item = question_choice(khi)
     if item is not None:
         distribution_section(item, label, filters)
-        answers = c.engine_call(
-            "answer_distribution", item, quarter=label, filters=filters, settings=settings
+        answers = c.answer_distribution(
+            item, quarter=label, filters=filters, settings=settings
         )
         if answers is not None and len(answers):
             c.csv_download(

@@ -112,8 +112,8 @@ def change_lines(
     """Every tile's change since last quarter, in words, from this quarter's rows
     and the previous quarter's table (drawn once per view: see ``tiles``)."""
     before = rows_by_code(
-        c.engine_call(
-            "indicator_table", khis=c.scored_khis(), quarter=previous, filters=filters,
+        c.indicator_table(
+            khis=c.scored_khis(), quarter=previous, filters=filters,
             settings=settings,
         )
     )
@@ -181,8 +181,8 @@ def render() -> None:
         return
     filters = c.current_filters()
     tiles(label, filters, st.session_state.get("f_who", "both"))
-    table = c.engine_call(
-        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+    table = c.indicator_table(
+        khis=c.scored_khis(), quarter=label, filters=filters,
         settings=c.settings(),
     )
     if table is not None and len(table) and table["value"].notna().any():
@@ -195,15 +195,15 @@ def render() -> None:
         )
 
 
-@c.replayed
+@c.per_revision
 def tiles(label: str, filters: Filters, who: str) -> None:
-    """Everything under the title: the page has no widgets of its own, so it is
-    drawn once per view and store revision, then replayed."""
+    """Everything under the title: the tiles by domain, with a sentence on how
+    the area compares with England."""
     settings = c.settings()
     quarter = parse_quarter(label)
     previous = quarter_label(shift_quarter(quarter, -1))
-    table = c.engine_call(
-        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+    table = c.indicator_table(
+        khis=c.scored_khis(), quarter=label, filters=filters,
         settings=settings,
     )
     st.caption(

@@ -59,7 +59,7 @@ def region_table(frame: pd.DataFrame, khi: object) -> pd.DataFrame:
 def activity_section(label: str, filters: c.Filters) -> None:
     """Sector size and growth by region, from the quarterly activity returns."""
     st.subheader("Sector size and growth")
-    activity = c.engine_call("activity_summary", quarter=label, filters=filters)
+    activity = c.activity_summary(quarter=label, filters=filters)
     if activity is None or len(activity) == 0:
         st.info("No activity returns for this quarter yet.")
         return
@@ -98,8 +98,8 @@ def render() -> None:
     code = c.khi_picker("regions_khi")
     sidebar = c.current_filters()
     draw(label, code, sidebar)
-    table = c.engine_call(
-        "indicator_table", khis=[code], by=["region"], quarter=label,
+    table = c.indicator_table(
+        khis=[code], by=["region"], quarter=label,
         filters=c.without_area(sidebar), settings=c.settings(),
     )
     if table is not None and len(table):
@@ -109,9 +109,9 @@ def render() -> None:
         )
 
 
-@c.replayed
+@c.per_revision
 def draw(label: str, code: str, sidebar: c.Filters) -> None:
-    """Everything under the indicator choice (no widgets: drawn once per view)."""
+    """Everything under the indicator choice."""
     filters = c.without_area(sidebar)
     settings = c.settings()
     khi = khi_by_code(code)
@@ -120,8 +120,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
         "All regions are shown whatever region or scheme is chosen in the sidebar. "
         + c.suppressed_note(settings.min_base)
     )
-    table = c.engine_call(
-        "indicator_table",
+    table = c.indicator_table(
         khis=[code],
         by=["region"],
         quarter=label,
@@ -173,8 +172,7 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
         key="regions_table",
         height=35 * (len(frame) + 1) + 3,
     )
-    series = c.engine_call(
-        "indicator_table",
+    series = c.indicator_table(
         khis=[code],
         by=["region", "quarter"],
         quarter="all",

@@ -82,8 +82,8 @@ def funnel_section(khi: KHI, label: str, sidebar: c.Filters, show: str) -> None:
     England's limits whether the area's schemes are highlighted or shown alone."""
     filters = c.without_area(sidebar)
     area = area_of(sidebar)
-    result = c.engine_call(
-        "funnel", khi.code, quarter=label, filters=filters, settings=c.settings()
+    result = c.funnel(
+        khi.code, quarter=label, filters=filters, settings=c.settings()
     )
     points, limits, pooled = result
     if points is None or len(points) == 0:
@@ -152,7 +152,7 @@ def benchmark_choice() -> str:
     return chosen
 
 
-@c.replayed
+@c.per_revision
 def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
     """Every scheme with its 95% interval, ranked, against the benchmark chosen just
     above the chart (the England line when that is England: a region's value
@@ -187,8 +187,8 @@ def scheme_rows(
     """The engine's by-scheme table for the KHI (England's schemes, the sidebar's
     support type and respondents), named; only the area's when ``show`` is alone."""
     table = with_names(
-        c.engine_call(
-            "indicator_table", khis=[code], by=["scheme"], quarter=label,
+        c.indicator_table(
+            khis=[code], by=["scheme"], quarter=label,
             filters=c.without_area(sidebar), settings=c.settings(), benchmark=benchmark,
         ),
         area_of(sidebar),
@@ -270,13 +270,12 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
     return scheme
 
 
-@c.replayed  # no drawing: a value, kept per view and store revision like a part
 def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | None:
     """The scheme of ``ids`` with the most indicators shown (not hidden for too few
     answers) in the quarter, then the most answers: the first scheme in the register
     is often a small one whose profile is all gaps."""
-    table = c.engine_call(
-        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=label,
+    table = c.indicator_table(
+        khis=c.scored_khis(), by=["scheme"], quarter=label,
         filters=c.without_area(sidebar), settings=c.settings(),
     )
     table = table[table["scheme"].isin(ids)]
@@ -287,7 +286,7 @@ def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | No
     return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
 
 
-@c.replayed
+@c.per_revision
 def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
     """One scheme across every KHI: value vs England and the range of schemes."""
     filters = c.without_area(sidebar)
@@ -303,12 +302,12 @@ def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> No
         + f" · CQC rating: **{rating}**{dated}"
     )
     settings = c.settings()
-    by_scheme = c.engine_call(
-        "indicator_table", khis=c.scored_khis(), by=["scheme"], quarter=label,
+    by_scheme = c.indicator_table(
+        khis=c.scored_khis(), by=["scheme"], quarter=label,
         filters=filters, settings=settings,
     )
-    england = c.engine_call(
-        "indicator_table", khis=c.scored_khis(), quarter=label, filters=filters,
+    england = c.indicator_table(
+        khis=c.scored_khis(), quarter=label, filters=filters,
         settings=settings,
     )
     khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
@@ -379,15 +378,15 @@ def render() -> None:
 def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | None, str | None]:
     """England's value (the ranked chart's line) and the sidebar's scheme, by name."""
     filters = c.without_area(sidebar)
-    total = c.engine_call(
-        "indicator_table", khis=[code], quarter=label, filters=filters, settings=c.settings()
+    total = c.indicator_table(
+        khis=[code], quarter=label, filters=filters, settings=c.settings()
     )
     england = float(total["value"].iloc[0]) if len(total) and total["value"].notna().any() else None
     highlight = c.scheme_choices().names.get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
     return england, highlight
 
 
-@c.replayed
+@c.per_revision
 def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> bool:
     """The indicator in words and, for proportions, the funnel plot; False when no
     scheme has answers to compare (then only the profile follows)."""
@@ -406,8 +405,7 @@ def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> 
         f"{c.khi_explained(khi)} {where} The sidebar's scheme is marked. "
         + c.suppressed_note(settings.min_base)
     )
-    table = c.engine_call(
-        "indicator_table",
+    table = c.indicator_table(
         khis=[code],
         by=["scheme"],
         quarter=label,

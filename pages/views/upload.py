@@ -23,7 +23,7 @@ from kpi import ingest, readers, template
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
 from kpi.items import bank, normalise_header
-from kpi.store import Store, StoreLockedError
+from kpi.store import StoreLockedError
 from pages.views import _common as c
 
 KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
@@ -145,40 +145,6 @@ def _stem(file_name: str) -> str:
     return file_name.rsplit(".", 1)[0] or "upload"
 
 
-# ------------------------------------------------------------ cached reads ---
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _uploads(path: str, rev: int) -> pd.DataFrame:
-    """The upload log (a resource: read each rerun, never changed by the page)."""
-    return Store(path).uploads()
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _set_aside(path: str, rev: int, upload_id: int) -> pd.DataFrame:
-    return Store(path).set_aside(upload_id)
-
-
-# The templates are built when downloaded (Streamlit calls these on the click),
-# once per process: they only change with the item bank.
-@st.cache_resource(show_spinner=False)
-def _survey_xlsx() -> bytes:
-    return template.survey_template_xlsx()
-
-
-@st.cache_resource(show_spinner=False)
-def _survey_csv() -> str:
-    return template.survey_template_csv()
-
-
-@st.cache_resource(show_spinner=False)
-def _activity_csv() -> str:
-    return template.activity_template_csv()
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _saved_mappings(path: str, rev: int, scheme_id: str) -> dict[str, str]:
-    return Store(path).saved_mappings(scheme_id)
-
-
 # ------------------------------------------------------------------ upload ---
 @dataclass(frozen=True)
 class Choice:
@@ -271,7 +237,11 @@ def _dates_choice(choice: Choice) -> str | None:
 
 
 def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
-    """Preview once per file, scheme, kind, mapping and store revision (this session only)."""
+    """Preview once per file, scheme, kind, mapping and store revision (this session only).
+
+    Why kept: reading and checking a file took about half a second for 300 rows,
+    and every click on this page (a column's mapping, a tick box, Confirm) reruns it.
+    """
     key = (
         choice.sha,
         choice.file_name,
@@ -434,8 +404,7 @@ def _problems(result: IngestResult, stem: str, key: str) -> None:
 
 def _check(choice: Choice) -> None:
     """Step 3 and 4: what we read, the problems, and the confirm button."""
-    path, rev = str(c.db_path()), c.revision()
-    saved = _saved_mappings(path, rev, choice.scheme_id) if choice.scheme_id else {}
+    saved = c.saved_mappings(choice.scheme_id) if choice.scheme_id else {}
     mapping = _hand_mapping(choice, saved)
     try:
         result = _preview(choice, mapping)
@@ -574,12 +543,12 @@ def _templates() -> None:
     c.download_row(
         [
             c.Download(
-                "Survey template (CSV)", _survey_csv, "khi_survey_template.csv", "text/csv",
-                "template_survey_csv", ":material/table:",
+                "Survey template (CSV)", template.survey_template_csv,
+                "khi_survey_template.csv", "text/csv", "template_survey_csv", ":material/table:",
             ),
             c.Download(
                 "Survey template (Excel)",
-                _survey_xlsx,
+                template.survey_template_xlsx,
                 "khi_survey_template.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "template_survey_xlsx",
@@ -587,7 +556,7 @@ def _templates() -> None:
                 help="With a drop-down list of the allowed answers in every column.",
             ),
             c.Download(
-                "Activity return template (CSV)", _activity_csv,
+                "Activity return template (CSV)", template.activity_template_csv,
                 "khi_activity_return_template.csv", "text/csv", "template_activity_csv",
                 ":material/event_note:",
             ),
@@ -619,18 +588,16 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-@c.replayed
 def history_table(scope: tuple[str, ...] | None) -> None:
-    """The upload log as a table (drawn once per store revision: every upload changes it)."""
-    uploads = _visible_uploads(str(c.db_path()), c.revision(), scope)
-    st.dataframe(history_frame(uploads), hide_index=True, key="upload_history")
+    """The upload log as a table."""
+    st.dataframe(history_frame(visible_uploads(scope)), hide_index=True, key="upload_history")
 
 
-def _visible_uploads(path: str, rev: int, scope: tuple[str, ...] | None) -> pd.DataFrame:
-    uploads = _uploads(path=path, rev=rev)
-    if scope is not None:  # an empty scope sees no upload, not every one
-        uploads = uploads[uploads["scheme_id"].isin(scope)]
-    return uploads
+def visible_uploads(scope: tuple[str, ...] | None) -> pd.DataFrame:
+    """The upload log, only the schemes of ``scope`` (None: every upload; an empty
+    scope: none, not every one)."""
+    uploads = c.uploads()
+    return uploads if scope is None else uploads[uploads["scheme_id"].isin(scope)]
 
 
 def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
@@ -653,13 +620,12 @@ def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(lines)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _history_choices(
-    path: str, rev: int, scope: tuple[str, ...] | None
+def history_choices(
+    scope: tuple[str, ...] | None,
 ) -> tuple[bool, dict[int, str], dict[int, str]]:
     """Whether anything was uploaded; the uploads with rows set aside, and those an
-    administrator may roll back, as select-box labels. Once per store revision."""
-    uploads = _visible_uploads(path, rev, scope)
+    administrator may roll back, as select-box labels."""
+    uploads = visible_uploads(scope)
     with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
     set_aside = {
         int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
@@ -679,8 +645,8 @@ def _history_choices(
 
 def _history() -> None:
     st.markdown("### Upload history")
-    path, rev, scope = str(c.db_path()), c.revision(), c.user_scope()
-    any_uploads, set_aside, rollback = _history_choices(path=path, rev=rev, scope=scope)
+    scope = c.user_scope()
+    any_uploads, set_aside, rollback = history_choices(scope)
     if not any_uploads:
         st.caption("Nothing has been uploaded yet.")
         return
@@ -690,7 +656,7 @@ def _history() -> None:
             chosen = st.selectbox(
                 "Upload", list(set_aside), format_func=set_aside.get, key="history_set_aside"
             )
-            rows = set_aside_rows(_set_aside(path, rev, int(chosen)))
+            rows = set_aside_rows(c.set_aside(int(chosen)))
             st.caption(
                 "The person's reference is never stored, so add it back from your own file "
                 "before uploading these rows again."
