@@ -75,3 +75,47 @@ def test_google_forms_upload_is_stored_and_moves_the_khi(app: App) -> None:
     app.open("", scheme=SCHEME, quarter=QUARTER)
     expect_tile(app, KHI_NAME, f"{after:.0f}%")
     assert app.exceptions() == []
+
+
+# Three dates that read either way round, all in the demo's last quarter when read
+# day first (4 August, 6 July, 7 September 2026) and in April-July month first.
+AMBIGUOUS = (
+    "Your reference,Date completed,Who is answering?,How often do you feel lonely?\n"
+    "DQ1,04/08/2026,I use Shared Lives,Never\n"
+    "DQ2,06/07/2026,I use Shared Lives,Often or always\n"
+    "DQ3,07/09/2026,I use Shared Lives,Some of the time\n"
+)
+
+
+def test_ambiguous_dates_are_asked_shown_both_ways_and_stored_as_chosen(
+    app: App, tmp_path: Path
+) -> None:
+    path = tmp_path / "ambiguous_dates.csv"
+    path.write_text(AMBIGUOUS)
+    store = app.server.store
+    before = int(store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0])
+    app.open("upload", scheme=SCHEME)
+    main = app.page.get_by_test_id("stMain")
+    app.page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    expect(main.get_by_text("Which way round are the dates")).to_be_visible()
+    app.idle()
+    # Asked, not guessed: the dates read both ways, and nothing offered to store yet.
+    examples = main.get_by_test_id("stDataFrame").filter(has_text="Read day first")
+    expect(examples).to_contain_text("4 August 2026")
+    expect(examples).to_contain_text("8 April 2026")
+    assert main.get_by_role("button", name="Confirm and store").count() == 0
+    app.screenshot("upload_date_question")
+    main.get_by_text("Day first (UK: 04/03 is 4 March)", exact=True).click()
+    confirm = main.get_by_role("button", name="Confirm and store")
+    expect(confirm).to_be_visible()
+    app.idle()
+    confirm.click()
+    expect(main.get_by_text("3 responses stored")).to_be_visible()
+    app.idle()
+    assert app.exceptions() == []
+    stored = store.query(
+        "SELECT completed_on FROM responses ORDER BY response_id DESC LIMIT 3"
+    )["completed_on"]
+    assert sorted(d.date().isoformat() for d in stored) == [
+        "2026-07-06", "2026-08-04", "2026-09-07"]
+    assert int(store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0]) == before + 3
