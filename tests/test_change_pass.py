@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from kpi.catalogue import catalogue
-from kpi.indicators import Filters, _change_cells
+from kpi.indicators import Filters
+from kpi.indicators.cells import _change_cells
 from kpi.store import Store
 from kpi.store.queries import quarters
 

@@ -1,0 +1,159 @@
+"""The aggregates behind every KHI, read from the store in one scan.
+
+Scored KHIs (:func:`_cells`) and change KHIs (:func:`_change_cells`) come back as
+long frames of sums per KHI and group; the table, the change page and the
+disclosure lattice all start from them, so they sit below each of those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from kpi.catalogue import KHI
+from kpi.indicators.filters import Filters
+from kpi.store import queries
+
+
+def _cells(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    bench_keys: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    filters: Filters,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The view's cells and the benchmark's (England: no area), from one scan.
+
+    Long frames: khi, the key columns, n, x (proportions), total, total_sq. The
+    scan covers England; rows of the chosen area carry ``in_area``. One aggregate
+    gives every KHI's sums per group and respondent type, GROUPING SETS sum it to
+    the view (in-area rows by ``keys``) and the benchmark (every row by
+    ``bench_keys``), and numpy turns the few wide rows into one row per KHI, each
+    over its own population (see :func:`kpi.store.queries.khi_sums`).
+    """
+    wide = queries.khi_sums(con, khis, keys, bench_keys, period_sql, period_params, filters)
+    benchmark = wide["is_benchmark"].astype(bool).to_numpy()
+    in_view = ~benchmark & wide["in_area"].fillna(False).astype(bool).to_numpy()
+    view = _long(wide[in_view], khis, keys)
+    bench = _long(wide[benchmark], khis, bench_keys)
+    if not keys:
+        view = _one_row_each(view, khis)
+    return view, bench
+
+
+def _long(wide: pd.DataFrame, khis: Sequence[KHI], keys: Sequence[str]) -> pd.DataFrame:
+    """One row per KHI and group from the wide sums, each KHI over its population."""
+    frames = []
+    for population in dict.fromkeys(k.population for k in khis):
+        rows = wide[(wide["respondent_type"] == population).to_numpy()]
+        chosen = [(k, khi) for k, khi in enumerate(khis) if khi.population == population]
+        if rows.empty or not chosen:
+            continue
+        size = len(rows)
+
+        def stack(names: list[str | None], rows: pd.DataFrame = rows) -> np.ndarray:
+            """Column after column, NaN where a KHI has no such sum (rows x KHIs)."""
+            nan = np.full(len(rows), np.nan)
+            return np.concatenate(
+                [nan if c is None else rows[c].to_numpy(dtype="float64") for c in names]
+            )
+
+        part = {"khi": np.repeat([khi.code for _, khi in chosen], size)}
+        for key in keys:
+            values = rows[key].to_numpy(dtype=object)
+            if key == "quarter":  # DuckDB gives Timestamps; the engine speaks dates
+                values = np.array([pd.Timestamp(q).date() for q in values], dtype=object)
+            part[key] = np.tile(values, len(chosen))
+        part["n"] = stack([f"n_{k}" for k, _ in chosen])
+        part["x"] = stack([f"x_{k}" if khi.is_proportion else None for k, khi in chosen])
+        part["total"] = stack([None if khi.is_proportion else f"s_{k}" for k, khi in chosen])
+        part["total_sq"] = stack(
+            [None if khi.is_proportion else f"q_{k}" for k, khi in chosen]
+        )
+        frames.append(pd.DataFrame(part))
+    columns = ["khi", *keys, "n", "x", "total", "total_sq"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    is_prop = out["khi"].isin([k.code for k in khis if k.is_proportion])
+    out.loc[is_prop, "x"] = out.loc[is_prop, "x"].fillna(0)
+    return out[columns]
+
+
+def _one_row_each(view: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
+    """Without grouping, every KHI has its row (n = 0 when the view has no answers)."""
+    present = set(view["khi"])
+    missing = [k.code for k in khis if k.code not in present]
+    if not missing:
+        return view
+    empty = pd.DataFrame({"khi": missing, "n": 0, "x": np.nan, "total": np.nan,
+                          "total_sq": np.nan})
+    return pd.concat([view, empty], ignore_index=True)
+
+
+_CHANGE_COLUMNS = ("n", "x", "total", "total_sq", "better", "same", "worse")
+
+
+def _change_cells(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    ends: Sequence[dt.date],
+    filters: Filters,
+    bench_keys: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Long frames of change aggregates (the view's, and the benchmark's when
+    ``bench_keys`` is given, else None): khi, quarter (the period end), the keys,
+    n, x (empty), total, total_sq, better, same, worse. One pass per period end
+    and population (see :func:`kpi.store.queries.change_sums`)."""
+    wanted = [
+        k for k in khis
+        if filters.respondent_types is None or k.population in filters.respondent_types
+    ]
+    views, benches = [], []
+    for end in ends:
+        for population in dict.fromkeys(k.population for k in wanted):
+            group = [k for k in wanted if k.population == population]
+            wide = queries.change_sums(con, group, keys, bench_keys, filters, end)
+            wide.insert(0, "khi", [group[j].code for j in wide["k"]])
+            wide["quarter"] = end
+            is_bench = wide["is_benchmark"].astype(bool).to_numpy()
+            in_area = wide["in_area"].fillna(False).astype(bool).to_numpy()
+            views.append(wide[~is_bench & in_area])
+            benches.append(wide[is_bench])
+    view = _change_long(views, khis, keys, ends)
+    if bench_keys is None:
+        return view, None
+    return view, _change_long(benches, khis, bench_keys, ends)
+
+
+def _change_long(
+    frames: list[pd.DataFrame], khis: Sequence[KHI], keys: Sequence[str], ends: Sequence[dt.date]
+) -> pd.DataFrame:
+    """One frame in the columns of :func:`_change_cells`; ungrouped, every KHI has a
+    row for every period end (n = 0 without pairs)."""
+    groups = [k for k in keys if k != "quarter"]
+    columns = ["khi", "quarter", *groups, *_CHANGE_COLUMNS]
+    frames = [f for f in frames if len(f)]
+    out = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    )
+    out["x"] = np.nan
+    out = out[columns]
+    if not groups:
+        full = pd.DataFrame(
+            [(k.code, end) for k in khis for end in ends], columns=["khi", "quarter"]
+        )
+        out = full.merge(out, on=["khi", "quarter"], how="left")
+        for column in ("n", "better", "same", "worse"):
+            out[column] = out[column].fillna(0)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
+    return out

@@ -1,0 +1,301 @@
+"""Disclosure control across linked tables: the engine's use of :mod:`kpi.disclosure`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from kpi.catalogue import KHI
+from kpi.disclosure import TOTAL, suppress_linked
+from kpi.indicators.cells import _change_cells
+from kpi.indicators.filters import Filters, Settings
+from kpi.store import queries
+
+# Why here: a cell must be hidden in the same way whichever table,
+# filter or page asks for it, so the decision is taken on the lattice of every
+# table a user can reach from the request (England, regions and schemes; each
+# breakdown dimension and its total; each quarter) over all of England, and each
+# row of the answer looks its decision up there. Areas and support types chosen
+# together (several regions, a scope of schemes, several support types) are sums
+# of lattice cells: shown only when every cell they add up is shown, so they add
+# nothing to what is already published. "All quarters" is such a sum of quarters,
+# so a small quarter hides the all-quarters total, not a second quarter.
+
+
+# Breakdown dimensions besides area and quarter, beyond which no table is offered:
+# each more doubles the linked tables to protect.
+MAX_BREAKDOWNS = 3
+
+
+def _lattice_dims(by: Sequence[str], filters: Filters) -> list[str]:
+    """The breakdown dimensions of the lattice: the request's, and support type
+    when it is filtered (a filtered view is a cell of the support-type table)."""
+    dims = [d for d in by if d not in ("region", "scheme", "quarter")]
+    if filters.support_types is not None and "support_type" not in dims:
+        dims.append("support_type")
+    if len(dims) > MAX_BREAKDOWNS:
+        raise ValueError(
+            f"At most {MAX_BREAKDOWNS} breakdowns besides region, scheme and quarter "
+            "(the support-type filter counts as one): small groups could not be "
+            "protected across so many tables."
+        )
+    return dims
+
+
+def _lattice_finest(
+    con: duckdb.DuckDBPyConnection,
+    scored: Sequence[KHI],
+    changes: Sequence[KHI],
+    dims: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    ends: Sequence[dt.date] | None,
+    filters: Filters,
+) -> pd.DataFrame:
+    """Bases of the finest lattice cells over England: khi, quarter, region,
+    scheme, the dims, n (cells without answers left out)."""
+    everyone = dataclasses.replace(
+        filters, regions=None, scheme_ids=None, scope=None, support_types=None
+    )
+    frames = []
+    if scored:
+        keys = ["region", "scheme", "quarter", *dims]
+        wide = queries.finest_bases(
+            con, scored, keys, period_sql, period_params, everyone
+        )
+        for i, k in enumerate(scored):
+            rows = wide[(wide["respondent_type"] == k.population).to_numpy()]
+            part = rows[keys].copy()
+            part.insert(0, "khi", k.code)
+            part["n"] = rows[f"n_{i}"].to_numpy()
+            frames.append(part)
+    if changes and ends:
+        cells, _ = _change_cells(con, changes, ["region", "scheme", *dims], ends, everyone)
+        frames.append(cells[["khi", "quarter", "region", "scheme", *dims, "n"]])
+    columns = ["khi", "quarter", "region", "scheme", *dims, "n"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)[columns]
+    out = out[out["n"].fillna(0) > 0].reset_index(drop=True)
+    out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
+    return out
+
+
+def _lattice(finest: pd.DataFrame, dims: Sequence[str], min_base: int) -> pd.DataFrame:
+    """Every linked cell (sums of the finest ones, TOTAL marking a total) and its
+    decision (``hidden``)."""
+    levels = []
+    inner = ["khi", "quarter"]
+    for size in range(len(dims) + 1):
+        for subset in _subsets(dims, size):
+            for area in (["region", "scheme"], ["region"], []):
+                keys = [*inner, *area, *subset]
+                level = finest.groupby(keys, dropna=False, sort=False, as_index=False)[
+                    "n"].sum()
+                for c in ("region", "scheme", *dims):
+                    if c not in keys:
+                        level[c] = TOTAL
+                levels.append(level)
+    cells = pd.concat(levels, ignore_index=True)
+    for c in ("region", "scheme", *dims):
+        cells[c] = cells[c].astype(object)
+    cells["hidden"] = suppress_linked(
+        cells, dims=list(dims), within=inner, min_base=min_base
+    ).to_numpy()
+    return cells
+
+
+def _subsets(items: Sequence[str], size: int) -> list[list[str]]:
+    import itertools
+
+    return [list(c) for c in itertools.combinations(items, size)]
+
+
+def _area_parts(
+    con: duckdb.DuckDBPyConnection, filters: Filters
+) -> tuple[dict[str, list[tuple]], list[tuple]]:
+    """What the filtered area is made of, in lattice cells: per region (a whole
+    region, or its chosen schemes) and for the whole view (England when nothing
+    is left out)."""
+    register = queries.scheme_regions(con).itertuples(index=False, name=None)
+    chosen = set(queries.region_names(filters.regions)) if filters.regions is not None else None
+    per_region: dict[str, list[tuple]] = {}
+    whole = True
+    by_region: dict[str, list[str]] = {}
+    for scheme_id, region in register:
+        by_region.setdefault(region, []).append(scheme_id)
+    for region, ids in by_region.items():
+        keep = [
+            s for s in ids
+            if (chosen is None or region in chosen)
+            and (filters.scheme_ids is None or s in filters.scheme_ids)
+            and (filters.scope is None or s in filters.scope)
+        ]
+        if len(keep) == len(ids):
+            per_region[region] = [(region, TOTAL)]
+        else:
+            whole = False
+            per_region[region] = [(region, s) for s in keep]
+    view = [(TOTAL, TOTAL)] if whole else [c for parts in per_region.values() for c in parts]
+    return per_region, view
+
+
+def _decisions(
+    rows: pd.DataFrame,
+    lattice: pd.DataFrame,
+    dims: Sequence[str],
+    area: str | list[tuple],
+    per_region: dict[str, list[tuple]],
+    support: list | None,
+) -> np.ndarray:
+    """Hidden or not, per row of ``rows`` (khi and key columns), from the lattice.
+
+    ``area``: "scheme" (the row's own scheme), "region" (the row's region, as the
+    filters leave it) or a fixed list of (region, scheme) lattice cells. A row made
+    of several lattice cells is hidden when any of them is. ``support``: the
+    support-type cells when the rows have no support_type column.
+    """
+    if rows.empty:
+        return np.zeros(0, dtype=bool)
+    base = pd.DataFrame({"_row": np.arange(len(rows)), "khi": rows["khi"].to_numpy()})
+    for d in dims:
+        if d in rows.columns:
+            base[d] = rows[d].to_numpy(dtype=object)
+    if "quarter" in rows.columns:
+        base["quarter"] = [pd.Timestamp(q).date() if pd.notna(q) else q
+                           for q in rows["quarter"]]
+    if area == "scheme":
+        base["region"] = rows["region"].to_numpy(dtype=object)
+        base["scheme"] = rows["scheme"].to_numpy(dtype=object)
+    elif area == "region":
+        parts = pd.DataFrame(
+            [(r, r2, s) for r, cells in per_region.items() for r2, s in cells],
+            columns=["_region", "region", "scheme"],
+        )
+        base["_region"] = rows["region"].to_numpy(dtype=object)
+        base = base.merge(parts, on="_region", how="inner").drop(columns="_region")
+    else:
+        base = base.merge(pd.DataFrame(area, columns=["region", "scheme"]), how="cross")
+    if "support_type" in dims and "support_type" not in base.columns:
+        base = base.merge(
+            pd.DataFrame({"support_type": [TOTAL] if support is None else list(support)},
+                         dtype=object),
+            how="cross",
+        )
+    for d in dims:
+        if d not in base.columns:
+            base[d] = TOTAL
+    if "quarter" not in base.columns:
+        base = base.merge(lattice[["khi", "quarter"]].drop_duplicates(), on="khi")
+    keys = ["khi", "quarter", "region", "scheme", *dims]
+    for c in ("region", "scheme", *dims):
+        base[c] = base[c].astype(object)
+    found = base.merge(lattice[[*keys, "hidden"]], on=keys, how="left")
+    hidden = found["hidden"].fillna(False).astype(bool)
+    out = np.zeros(len(rows), dtype=bool)
+    hit = found.loc[hidden.to_numpy(), "_row"].to_numpy()
+    out[hit] = True
+    return out
+
+
+def _protect(
+    con: duckdb.DuckDBPyConnection,
+    table: pd.DataFrame,
+    bench: pd.DataFrame,
+    scored: Sequence[KHI],
+    changes: Sequence[KHI],
+    by: Sequence[str],
+    bench_keys: Sequence[str],
+    period: tuple[str, list],
+    ends: Sequence[dt.date] | None,
+    filters: Filters,
+    settings: Settings,
+    views: list[tuple[pd.DataFrame, dt.date | None]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of the view and of the benchmarks are hidden (one decision per
+    cell across every linked table)."""
+    dims = _lattice_dims(by, filters)
+    whole = (filters.regions is None and filters.scheme_ids is None and filters.scope is None
+             and filters.support_types is None)
+    if views is not None and whole and "scheme" in by:
+        # The view is already every scheme of England at the finest level: its cells
+        # are the lattice's (no second pass over the responses).
+        frames = []
+        for part, quarter in views:
+            part = part if "quarter" in part else part.assign(quarter=quarter)
+            frames.append(part[["khi", "quarter", "region", "scheme", *dims, "n"]])
+        finest = pd.concat(frames, ignore_index=True)
+        finest = finest[finest["n"].fillna(0) > 0].reset_index(drop=True)
+        finest["quarter"] = [pd.Timestamp(q).date() for q in finest["quarter"]]
+    else:
+        finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
+    if finest.empty:
+        return np.zeros(len(table), dtype=bool), np.zeros(len(bench), dtype=bool)
+    lattice = _lattice(finest, dims, settings.min_base)
+    per_region, view_area = _area_parts(con, filters)
+    support = list(filters.support_types) if filters.support_types is not None else None
+    if "scheme" in by:
+        area: str | list[tuple] = "scheme"
+    elif "region" in by:
+        area = "region"
+    else:
+        area = view_area
+    hidden = _decisions(table, lattice, dims, area, per_region, support)
+    # Benchmarks are England (or the region) under the same support filter.
+    if "region" in bench_keys:
+        whole = {r: [(r, TOTAL)] for r in per_region}
+        bench_area: str | list[tuple] = "region"
+        bench_rows = bench[bench["region"].notna()] if "region" in bench else bench
+    else:
+        whole, bench_area, bench_rows = per_region, [(TOTAL, TOTAL)], bench
+    bench_hidden = np.zeros(len(bench), dtype=bool)
+    if len(bench_rows):
+        keep = bench.index.get_indexer(bench_rows.index)
+        bench_hidden[keep] = _decisions(
+            bench_rows, lattice, dims, bench_area, whole,
+            None if "support_type" in bench_keys else support,
+        )
+    return hidden, bench_hidden
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A count protected like a KHI's base: people of ``population`` in a cell
+    with ``score_sql`` not null (``"1"``: everyone)."""
+
+    code: str
+    score_sql: str
+    population: str
+
+
+def _count_decisions(
+    con: duckdb.DuckDBPyConnection,
+    counts: Sequence[_Count],
+    period: tuple[str, list],
+    filters: Filters,
+    settings: Settings,
+    by: Sequence[str] = (),
+    rows: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """Hidden or not for counts shown outside the KHI table (answers, asked,
+    answered, responses), from the same lattice and rules as the KHIs: one row
+    per count (or per row of ``rows``, with khi = the count's code)."""
+    dims = _lattice_dims(by, filters)
+    finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
+    if rows is None:
+        rows = pd.DataFrame({"khi": [c.code for c in counts]})
+    if finest.empty:
+        return np.zeros(len(rows), dtype=bool)
+    lattice = _lattice(finest, dims, settings.min_base)
+    per_region, view_area = _area_parts(con, filters)
+    support = list(filters.support_types) if filters.support_types is not None else None
+    area: str | list[tuple] = (
+        "scheme" if "scheme" in by else "region" if "region" in by else view_area
+    )
+    return _decisions(rows, lattice, dims, area, per_region, support)

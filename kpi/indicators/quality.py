@@ -1,0 +1,206 @@
+"""Data quality and sector size: response rates and totals, missing activity returns,
+item completeness and the activity summary (the Data quality page).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from kpi.disclosure import primary
+from kpi.indicators.filters import Filters, Settings, default_settings
+from kpi.indicators.protection import _Count, _count_decisions
+from kpi.indicators.quarters import latest_quarter
+from kpi.items import bank
+from kpi.periods import parse_quarter, shift_quarter
+from kpi.store import Store, queries
+
+
+def _rate_cells(
+    store: Store, filters: Filters | None, quarter: dt.date | str | None
+) -> pd.DataFrame:
+    """Responses and people supported per scheme and quarter, before disclosure control."""
+    filters = filters or Filters()
+    start = None if quarter is None else parse_quarter(quarter)
+    if not store.exists():
+        return pd.DataFrame(columns=["scheme_id", "region", "quarter", "responses",
+                                     "people_supported", "rate", "suppressed"])
+    with store.connect() as con:
+        frame = queries.rate_cells(con, filters, start)
+        regions = queries.scheme_regions(con)
+    frame = frame.merge(regions, on="scheme_id", how="left")
+    frame["quarter"] = pd.to_datetime(frame["quarter"]).dt.date
+    frame["responses"] = frame["responses"].astype("int64")
+    frame["people_supported"] = frame["people_supported"].astype("float64")
+    return frame
+
+
+def response_rates(
+    store: Store,
+    filters: Filters | None = None,
+    quarter: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """Responses ÷ people supported, per scheme and quarter (every quarter by default).
+
+    Columns: scheme_id, region, quarter (date), responses (people using Shared Lives
+    who answered, once each), people_supported (the activity return; NA without
+    one), rate (0-100), suppressed (responses hidden, with the rate, below the
+    minimum base; a second scheme of the region is hidden with a lone one, so the
+    region's total does not give it away). A support-type filter uses that column
+    of the return.
+    """
+    frame = _rate_cells(store, filters, quarter)
+    settings = default_settings()
+    people = frame["people_supported"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["rate"] = np.where(people > 0, 100.0 * frame["responses"] / people, np.nan)
+    # Responses are each scheme's count of people: the same lattice and rules as
+    # a KHI's base, so a filtered view hides what the whole one hides.
+    rows = pd.DataFrame({"khi": "asked:person", "region": frame["region"].to_numpy(),
+                         "scheme": frame["scheme_id"].to_numpy(),
+                         "quarter": frame["quarter"].to_numpy()})
+    if len(frame) and store.exists():
+        period = queries.one_quarter(None if quarter is None else parse_quarter(quarter))
+        with store.connect() as con:
+            hidden = _count_decisions(
+                con, [_Count("asked:person", "1", "person")], period,
+                dataclasses.replace(filters or Filters(), respondent_types=None),
+                settings, by=["scheme", "quarter"], rows=rows,
+            )
+    else:
+        hidden = np.zeros(len(frame), dtype=bool)
+    frame["suppressed"] = hidden | primary(frame["responses"], settings.min_base).to_numpy()
+    hidden = frame["suppressed"]
+    frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
+    frame["rate"] = frame["rate"].mask(hidden)
+    frame["people_supported"] = people.astype("Int64")
+    return frame[["scheme_id", "region", "quarter", "responses", "people_supported", "rate",
+                  "suppressed"]]
+
+
+def response_totals(
+    store: Store,
+    quarter: dt.date | str,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+) -> dict[str, int]:
+    """The area's totals for one quarter: responses, people_supported and
+    responses_with_return (over the schemes that sent an activity return), schemes,
+    and hidden (1 when the area's responses are a cell the KHIs' rules hide: below
+    the minimum, or hidden beside a small one, as on the Data quality page)."""
+    start = parse_quarter(quarter)
+    frame = _rate_cells(store, filters, start)
+    has_return = frame["people_supported"].fillna(0) > 0
+    responses = int(frame["responses"].sum())
+    hidden = False
+    if responses and store.exists():
+        with store.connect() as con:
+            hidden = bool(_count_decisions(
+                con, [_Count("asked:person", "1", "person")], queries.one_quarter(start),
+                dataclasses.replace(filters or Filters(), respondent_types=None),
+                settings or default_settings(),
+            ).any())
+    return {
+        "responses": responses,
+        "people_supported": int(frame.loc[has_return, "people_supported"].sum()),
+        "responses_with_return": int(frame.loc[has_return, "responses"].sum()),
+        "schemes": int(len(frame)),
+        "hidden": int(hidden),
+    }
+
+
+def missing_returns(
+    store: Store, quarter: dt.date | str | None = None, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Registered schemes in the view with no activity return for the quarter.
+
+    Columns: scheme_id, name, region, last_return (the latest quarter they sent
+    a return for, or empty).
+    """
+    filters = filters or Filters()
+    if not store.exists():
+        return pd.DataFrame(columns=["scheme_id", "name", "region", "last_return"])
+    start = parse_quarter(quarter) if quarter is not None else latest_quarter(store)
+    if start is None:
+        return pd.DataFrame(columns=["scheme_id", "name", "region", "last_return"])
+    with store.connect() as con:
+        frame = queries.missing_returns(con, start, filters)
+    frame["last_return"] = [
+        None if pd.isna(v) else pd.Timestamp(v).date() for v in frame["last_return"]
+    ]
+    return frame
+
+
+def item_completeness(
+    store: Store, quarter: dt.date | str | None = None, filters: Filters | None = None
+) -> pd.DataFrame:
+    """For each survey item: asked (responses of its audience), answered, share (0-100).
+
+    "Asked" counts each person once (latest response in the quarter) of the
+    item's audience; a question asked of fewer than the minimum base is hidden.
+    """
+    filters = filters or Filters()
+    settings = default_settings()
+    items = bank().items
+    with store.connect() as con:
+        period_sql, period_params, _ = queries.period(con, quarter)
+        row = queries.item_counts(con, items, period_sql, period_params, filters)
+        # "Asked" and "answered" are cells like a KHI's base, one per respondent
+        # type: an item asked of everyone is shown only when both are (else
+        # everyone minus people would give the carers).
+        types = ("person", "carer")
+        counts = [_Count(f"asked:{t}", "1", t) for t in types] + [
+            _Count(f"{i.code}:{t}", i.code, t) for i in items for t in types]
+        hidden = dict(zip((c.code for c in counts), _count_decisions(
+            con, counts, (period_sql, period_params), filters, settings)))
+    asked = [int(row[f"asked_{k}"] or 0) for k in range(len(items))]
+    answered = [int(row[f"answered_{k}"] or 0) for k in range(len(items))]
+    frame = pd.DataFrame({"item": [i.code for i in items], "asked": asked, "answered": answered})
+    frame = frame[frame["asked"] > 0].reset_index(drop=True)
+    if frame.empty:
+        return frame.assign(share=[], suppressed=[])
+    frame["share"] = 100.0 * frame["answered"] / frame["asked"]
+    audience = {i.code: (("person", "carer") if i.audience == "all" else (i.audience,))
+                for i in items}
+    frame["suppressed"] = (frame["asked"] < settings.min_base) | np.array([
+        any(hidden[f"asked:{t}"] or hidden[f"{code}:{t}"] for t in audience[code])
+        for code in frame["item"]], dtype=bool)
+    hidden = frame["suppressed"]
+    for column in ("asked", "answered"):
+        frame[column] = frame[column].astype("float64").mask(hidden).astype("Int64")
+    frame["share"] = frame["share"].mask(hidden)
+    return frame
+
+
+def activity_summary(
+    store: Store,
+    quarter: dt.date | str | None = None,
+    filters: Filters | None = None,
+    by: str = "region",
+) -> pd.DataFrame:
+    """Sector size from the activity returns, per region (or scheme) for the quarter.
+
+    Columns: the ``by`` column, schemes (returns counted), the activity counts,
+    people_supported (the four support types), people_year_before (same schemes'
+    returns a year earlier) and growth_pct (change since a year earlier, 0-100,
+    over schemes that sent both returns, so a late return is not read as growth).
+    """
+    if by not in ("region", "scheme"):
+        raise ValueError("activity_summary: by must be 'region' or 'scheme'")
+    filters = filters or Filters()
+    if not store.exists():
+        return pd.DataFrame()
+    start = parse_quarter(quarter) if quarter is not None else latest_quarter(store)
+    if start is None:
+        return pd.DataFrame()
+    year_before = shift_quarter(start, -4)
+    with store.connect() as con:
+        frame = queries.activity_sums(con, start, year_before, filters, by)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        before = frame["people_year_before"].astype("float64")
+        current = frame["people_now"].astype("float64")
+        frame["growth_pct"] = np.where(before > 0, 100.0 * (current - before) / before, np.nan)
+    return frame.drop(columns="people_now")

@@ -1,0 +1,93 @@
+"""A KHI quarter by quarter, and whether it trends (the Indicator and Board pages)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from kpi import stats
+from kpi.catalogue import KHI
+from kpi.catalogue import khi as khi_by_code
+from kpi.indicators.filters import VALUE_COLUMNS, Filters, Settings, default_settings
+from kpi.indicators.quarters import latest_quarter
+from kpi.indicators.table import indicator_table
+from kpi.periods import parse_quarter, shift_quarter
+from kpi.store import Store
+
+
+def trend(
+    store: Store,
+    khi: str,
+    filters: Filters | None = None,
+    quarters: int = 8,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+) -> tuple[pd.DataFrame, stats.TrendResult]:
+    """The KHI quarter by quarter (the ``quarters`` ending ``end``) and a trend test.
+
+    Quarters without answers are left out of the series; hidden quarters stay in it
+    (marked, without numbers) and are left out of the test, so the test's result
+    tells nothing about a hidden cell. The test is the chi-square test for linear
+    trend in proportions (Cochran-Armitage) or a weighted regression for means,
+    with quarters scored by their position, so gaps keep their spacing.
+    """
+    return trends(store, [khi], filters, quarters, end, settings)[khi]
+
+
+def trends(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None = None,
+    quarters: int = 8,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
+    """:func:`trend` for several KHIs from one engine pass (the board page needs all)."""
+    entries = [khi_by_code(code) for code in khis]
+    settings = settings or default_settings()
+    last = parse_quarter(end) if end is not None else latest_quarter(store)
+    nan = float("nan")
+    untested = stats.TrendResult(nan, nan, "no significant trend", nan, 0)
+    if last is None:
+        empty = pd.DataFrame(columns=["quarter", "quarter_label", *VALUE_COLUMNS])
+        return {k.code: (empty, untested) for k in entries}
+    first = shift_quarter(last, -(quarters - 1))
+    # Every quarter, not only the window: the quarters' secondary suppression must
+    # hold against the all-quarters total, whatever window a page shows.
+    table = indicator_table(
+        store, khis=[k.code for k in entries], by=["quarter"], quarter="all",
+        filters=filters, settings=settings, change_since=first,
+    )
+    if len(table):
+        keep = (table["quarter"] >= first) & (table["quarter"] <= last)
+        table = table[keep & (table["suppressed"] | (table["n"].fillna(0) > 0))]
+    out = {}
+    for entry in entries:
+        series = table[table["khi"] == entry.code].drop(columns="khi").reset_index(drop=True)
+        out[entry.code] = (series, _trend_test(entry, series, first, untested))
+    return out
+
+
+def _trend_test(
+    entry: KHI, series: pd.DataFrame, first: dt.date, untested: stats.TrendResult
+) -> stats.TrendResult:
+    shown = series[~series["suppressed"].astype(bool)]
+    if len(shown) < 3:
+        return dataclasses.replace(untested, periods=len(shown))
+    scores = [_quarter_index(q, first) for q in shown["quarter"]]
+    if entry.is_proportion:
+        result = stats.trend_test_proportions(
+            shown["count"].astype(float), shown["n"].astype(float), scores=scores
+        )
+        return dataclasses.replace(result, slope=result.slope * 100.0)
+    return stats.trend_test_means(
+        shown["value"].astype(float), shown["sd"].astype(float), shown["n"].astype(float),
+        scores=scores,
+    )
+
+
+def _quarter_index(quarter: dt.date, first: dt.date) -> int:
+    return ((quarter.year - first.year) * 12 + quarter.month - first.month) // 3
