@@ -337,12 +337,7 @@ def _check_columns(
         missing = [code for code in REQUIRED if code not in used]
         if missing:
             raise _Refused(_missing_message(missing))
-        scheme_col = _column_of(columns, "scheme_id")
-        if scheme_col is not None and scheme_id is not None:
-            values = {v.strip() for v in parsed.rows[scheme_col].unique() if v.strip()}
-            others = sorted(v for v in values if v.casefold() != scheme_id.casefold())
-            if others:
-                raise _Refused(_wrong_scheme(others, scheme_id))
+        _check_scheme_column(parsed, columns, scheme_id)
     else:
         if not (used & set(ACTIVITY_COUNTS)) or "quarter" not in used:
             hint = ""
@@ -360,12 +355,17 @@ def _check_columns(
                 "This activity return has no 'Scheme ID' column. Add one (the scheme's ID "
                 "from the register on every row), or give the scheme with --scheme."
             )
-        scheme_col = _column_of(columns, "scheme_id")
-        if scheme_col is not None and scheme_id is not None:
-            values = {v.strip() for v in parsed.rows[scheme_col].unique() if v.strip()}
-            others = sorted(v for v in values if v.casefold() != scheme_id.casefold())
-            if others:
-                raise _Refused(_wrong_scheme(others, scheme_id))
+        _check_scheme_column(parsed, columns, scheme_id)
+
+
+def _check_scheme_column(parsed, columns, scheme_id: str | None) -> None:
+    """A file's own Scheme ID column must name only the scheme it is uploaded for."""
+    scheme_col = _column_of(columns, "scheme_id")
+    if scheme_col is not None and scheme_id is not None:
+        values = {v.strip() for v in parsed.rows[scheme_col].unique() if v.strip()}
+        others = sorted(v for v in values if v.casefold() != scheme_id.casefold())
+        if others:
+            raise _Refused(_wrong_scheme(others, scheme_id))
 
 
 def _missing_message(missing: list[str]) -> str:
