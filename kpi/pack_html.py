@@ -16,7 +16,6 @@ and the CSV say the same thing.
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 import shutil
@@ -24,13 +23,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from kpi.board import BoardPack, BoardRow
+from kpi.board import BoardPack
 from kpi.catalogue import catalogue
 from kpi.charts.palette import BAD_TEXT, GOOD_TEXT, MUTED, PRINT_INK, YELLOW
-from kpi.charts.run import sparkline_svg
-from kpi.wording import GLOSSARY, format_value, polarity_words
+from kpi.charts.run import chart_alt, sparkline_img, sparkline_svg
+from kpi.wording import GLOSSARY, polarity_words
 
-__all__ = ["chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_svg"]
+__all__ = ["chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_img", "sparkline_svg"]
 
 INK = PRINT_INK
 
@@ -71,15 +70,6 @@ section.domain {{ break-inside: avoid-page; }}
 """
 
 
-def _num(value: object) -> float | None:
-    """A number, or None for missing (None, NaN, pandas NA)."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number
-
-
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -88,42 +78,10 @@ def _lines(text: str) -> str:
     return "<br>".join(_e(part) for part in text.split("\n"))
 
 
-def chart_alt(row: BoardRow) -> str:
-    """What a run chart shows, in one sentence (the chart's alternative text)."""
-    series = row.series
-    shown = [(str(q), _num(v)) for q, v, h in
-             zip(series["quarter_label"], series["value"], series["suppressed"])
-             if not h and _num(v) is not None]
-    hidden = int(series["suppressed"].sum())
-    quarters = len(series)
-    if not shown:
-        return (f"Run chart of {row.name} over the last {quarters} quarters: too few "
-                "answers in every quarter to show a value.")
-    first, last = shown[0], shown[-1]
-    low = min(shown, key=lambda p: p[1])
-    high = max(shown, key=lambda p: p[1])
-    text = (f"Run chart of {row.name} over the last {quarters} quarters: "
-            f"{format_value(first[1], row.khi)} in {first[0]}")
-    if len(shown) > 1:
-        text += (f", {format_value(last[1], row.khi)} in {last[0]}; lowest "
-                 f"{format_value(low[1], row.khi)} ({low[0]}), highest "
-                 f"{format_value(high[1], row.khi)} ({high[0]})")
-    text += "."
-    if hidden:
-        noun = "quarter is" if hidden == 1 else "quarters are"
-        text += f" {hidden} {noun} hidden (too few answers)."
-    return text
-
-
 def _css_string(text: str) -> str:
     """Text safe inside a CSS string in a <style> element."""
     return (text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
             .replace("\n", " "))
-
-
-def _img(svg: str, alt: str) -> str:
-    data = base64.b64encode(svg.encode()).decode()
-    return f'<img src="data:image/svg+xml;base64,{data}" alt="{_e(alt)}">'
 
 
 def _cell(text: str, colour_class: str) -> str:
@@ -183,7 +141,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
             for text, _ in (report.change_words(row, "quarter"), report.change_words(row, "year"),
                             report.trend_words(row), report.benchmark_words(row, pack)):
                 cells.append(_cell(text, tones.get(report.tone(text), "")))
-            cells.append(f'<td class="chart">{_img(sparkline_svg(row), chart_alt(row))}</td>')
+            cells.append(f'<td class="chart">{sparkline_img(row)}</td>')
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table></section>")
     out.append('<h2 style="break-before: page">Definitions and methods</h2>')

@@ -81,3 +81,19 @@ def test_one_palette() -> None:
 
     assert c.PALETTE is palette.PALETTE
     assert report.VERMILLION in palette.PALETTE.values()  # no copied colours
+
+
+def test_the_board_pages_run_chart_writes_its_axis_ends_and_quarters() -> None:
+    row = SimpleNamespace(
+        series=series().assign(suppressed=False), khi=SimpleNamespace(is_proportion=True),
+        name="Has at least one friend",
+    )
+    labels = [charts.short_quarter(q, " ") for q in row.series["quarter_label"]]
+    _, (low, high) = charts.run_chart_traces(row, labels)
+    page = charts.sparkline_svg(row, 190, 80, labelled=True)
+    written = re.findall(r"<text[^>]*>([^<]+)</text>", page)
+    assert written == [f"{high:.0f}%", f"{low:.0f}%", "Q1 25/26", "Q3 25/26"]
+    assert "<text" not in charts.sparkline_svg(row)  # the PDF's cell says the values
+    image = charts.sparkline_img(row, 190, 80, labelled=True)
+    assert 'width="190" height="80"' in image  # at its own size on the page
+    assert f'alt="{charts.chart_alt(row)}"' in image

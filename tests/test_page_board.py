@@ -3,6 +3,7 @@ and shows exactly the board pack's numbers and sentences."""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import shutil
@@ -11,12 +12,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import report
+from kpi import charts, report
 from kpi.board import BoardPack, board_summary
 from kpi.indicators import latest_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
+from pages.views.board import RUN_CHART_SIZE
 from tests.apptest_helpers import markdown_tables, open_page
 from tests.test_board import NW_IMPROVING, NW_WORSE, NW_WORSENING, Q, north_west  # noqa: F401
 
@@ -76,6 +78,18 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
         assert plain(frame["Compared with England"]) == [
             report.benchmark_words(r, pack)[0].replace("\n", " · ") for r in rows
         ]
+        # The trend in words, then its run chart: the PDF's SVG, as an image whose
+        # text alternative says what it shows.
+        words, images = zip(*(str(v).split("<br>", 1) for v in frame["Trend (8 quarters)"]))
+        assert plain(words) == [report.trend_words(r)[0] for r in rows]
+        for image, row in zip(images, rows):
+            found = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([^"]+)"[^>]*'
+                                 r' alt="([^"]+)">', image)
+            assert found, image[:200]
+            svg = base64.b64decode(found[1]).decode()
+            assert svg == charts.sparkline_svg(row, *RUN_CHART_SIZE, labelled=True)
+            assert html.unescape(found[2]) == charts.chart_alt(row)
+    assert not at.get("plotly_chart")  # nothing left for plotly to draw
 
 
 def test_board_page_shows_the_board_pack(demo_store: Store, monkeypatch) -> None:

@@ -41,12 +41,15 @@ from kpi.charts.palette import (
     SEQUENTIAL,
 )
 from kpi.charts.run import (
+    chart_alt,
     domain_chart,
     run_chart,
     run_chart_traces,
     short_quarter,
     small_multiples,
+    sparkline_img,
     sparkline_sheet,
+    sparkline_svg,
     split_sheet,
 )
 from kpi.charts.spine import spine_chart, spine_frame
@@ -75,6 +78,7 @@ __all__ = [
     "answer_bars",
     "better_same_worse",
     "caterpillar_chart",
+    "chart_alt",
     "domain_chart",
     "empty_figure",
     "figure_text",
@@ -89,7 +93,9 @@ __all__ = [
     "share_text",
     "short_quarter",
     "small_multiples",
+    "sparkline_img",
     "sparkline_sheet",
+    "sparkline_svg",
     "spine_chart",
     "spine_frame",
     "split_sheet",

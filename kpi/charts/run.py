@@ -1,12 +1,15 @@
 """Run charts: one KHI quarter by quarter with its 95% interval and median line.
 
 :func:`run_chart` is the indicator page's; :func:`run_chart_traces` is the board
-pack's, drawn by the board page (:func:`domain_chart`), the PNG downloads and the
-untagged PDF (:func:`sparkline_sheet`) and, as SVG, the tagged PDF.
+pack's: drawn as SVG on the board page and in the tagged PDF (:func:`sparkline_svg`),
+by plotly in the PNG downloads (:func:`domain_chart`) and the untagged PDF
+(:func:`sparkline_sheet`).
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import math
 import statistics
@@ -44,7 +47,7 @@ from kpi.charts.style import (
     fmt,
     wrap,
 )
-from kpi.wording import as_number
+from kpi.wording import as_number, format_value
 
 if TYPE_CHECKING:
     from kpi.board import BoardRow
@@ -354,7 +357,7 @@ def run_chart_traces(
 
 
 def domain_chart(
-    domain: str, rows: Sequence[BoardRow], columns: int = 5, *, fit_width: bool = False
+    domain: str, rows: Sequence[BoardRow], columns: int = 5
 ) -> go.Figure:
     """Small-multiple run charts for one domain: each KHI over the last eight quarters.
 
@@ -362,10 +365,6 @@ def domain_chart(
     shown (dashed: the run chart's centre line) and this quarter's point in orange.
     Hidden quarters are gaps. Nothing here computes a statistic: the values come
     from the board pack (the engine's disclosure-controlled series).
-
-    ``fit_width``: for a page, as wide as the page instead of the PDF's fixed
-    width; the panels may then be narrow, so only the first and last quarter are
-    labelled (every other quarter's labels would run into each other).
     """
     count = max(len(rows), 1)
     cols = columns  # the same panel size in every domain, so charts compare at a glance
@@ -373,7 +372,7 @@ def domain_chart(
     fig = make_subplots(
         rows=nrows,
         cols=cols,
-        subplot_titles=[_wrap(r.name, 20 if fit_width else 24) for r in rows],
+        subplot_titles=[_wrap(r.name, 24) for r in rows],
         horizontal_spacing=0.06,
         vertical_spacing=min(0.32, 0.55 / nrows) if nrows > 1 else 0.1,
     )
@@ -402,7 +401,7 @@ def domain_chart(
             tickangle=0,
             tickmode="array",
             # Every other quarter, ending with this one; or the two ends.
-            tickvals=[labels[0], labels[-1]] if fit_width else labels[::-2][::-1],
+            tickvals=labels[::-2][::-1],
             row=r,
             col=c,
         )
@@ -410,8 +409,7 @@ def domain_chart(
     fig.update_layout(
         template=chart_theme.SIMPLE,
         showlegend=False,
-        width=None if fit_width else CHART_WIDTH,
-        **({"autosize": True} if fit_width else {}),
+        width=CHART_WIDTH,
         height=60 + ROW_HEIGHT * nrows,
         margin={"l": 45, "r": 15, "t": 45, "b": 20},
         font={"family": PRINT_FONT, "size": 11, "color": PRINT_INK},
@@ -507,39 +505,63 @@ def _drawn(value: object) -> float | None:
     return None if number is None else round(number, 3)
 
 
-def sparkline_svg(row: BoardRow, width: float = 150.0, height: float = 60.0) -> str:
-    """:func:`run_chart_traces` drawn as a small SVG, for the tagged PDF.
+def sparkline_svg(
+    row: BoardRow, width: float = 150.0, height: float = 60.0, *, labelled: bool = False
+) -> str:
+    """:func:`run_chart_traces` drawn as a small SVG: the board page's and the tagged
+    PDF's run chart.
 
-    The same traces, range and colours as the board page's and the PNGs' run
-    charts (each quarter with its 95% interval, the median dashed, this quarter
-    in orange, hidden quarters as gaps), without a browser to render plotly: the
-    PDF's Chromium prints the SVG as it is.
+    The same traces, range and colours as the PNGs' run charts (each quarter with
+    its 95% interval, the median dashed, this quarter in orange, hidden quarters
+    as gaps), without plotly: a browser draws an SVG at once, where a page of
+    plotly small multiples kept a board member waiting about a second
+    (``benchmarks/browser_benchmark.py``), and the PDF's Chromium prints it as it is.
+
+    ``labelled``: the value axis's two ends and the first and last quarter written
+    beside the plot (for the page, drawn at its own size; the PDF's 28 mm cell is
+    too small for such text, and its table says the values).
     """
-    labels = [short_quarter(str(q)) for q in row.series["quarter_label"]]
+    labels = [short_quarter(str(q), " ") for q in row.series["quarter_label"]]
     traces, y_range = run_chart_traces(row, labels)
     w, h, pad = width, height, 4.0
+    font = f'font-family="{PRINT_FONT}" font-size="10" fill="{MUTED}"'
     if y_range is None:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}">'
                 f'<text x="{w / 2}" y="{h / 2 + 4}" text-anchor="middle" font-size="11" '
                 f'font-family="{PRINT_FONT}" fill="{MUTED}">Too few answers</text></svg>')
     lo, hi = y_range
     count = max(len(labels), 1)
+    # The plot area: room on the left for the axis's values, below for the quarters.
+    left, top = (38.0, 6.0) if labelled else (pad, pad)
+    right, bottom = (w - 6.0, h - 16.0) if labelled else (w - pad, h - pad)
 
     def x(i: int) -> float:
-        return pad + (w - 2 * pad) * (i + 0.5) / count
+        return left + (right - left) * (i + 0.5) / count
 
     def y(v: float) -> float:
-        return pad + (h - 2 * pad) * (1 - (v - lo) / ((hi - lo) or 1))
+        return top + (bottom - top) * (1 - (v - lo) / ((hi - lo) or 1))
 
     by_name = {trace["name"]: trace for trace in traces}
     main = traces[0]
     values, bars = main["y"], main["error_y"]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}">',
              f'<rect x="0" y="0" width="{w}" height="{h}" fill="white" stroke="#DDDDDD"/>']
+    if labelled:
+        unit = "%" if row.khi.is_proportion else ""
+        digits = 0 if row.khi.is_proportion else 1
+        parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="#BBBBBB"/>')
+        for value, level in ((hi, top + 7), (lo, bottom)):
+            parts.append(f'<text x="{left - 4}" y="{level:.1f}" text-anchor="end" {font}>'
+                         f"{value:.{digits}f}{unit}</text>")
+        for i, anchor in ((0, "start"), (count - 1, "end")):
+            if i < len(labels):
+                edge = left if anchor == "start" else right
+                parts.append(f'<text x="{edge:.1f}" y="{h - 4}" text-anchor="{anchor}" {font}>'
+                             f"{labels[i]}</text>")
     if "median" in by_name:
         median = by_name["median"]
         level = y(median["y"][0])
-        parts.append(f'<line x1="{pad}" x2="{w - pad}" y1="{level:.1f}" y2="{level:.1f}" '
+        parts.append(f'<line x1="{left}" x2="{right}" y1="{level:.1f}" y2="{level:.1f}" '
                      f'stroke="{median["line"]["color"]}" stroke-dasharray="3 2"/>')
     for i, (v, up, down) in enumerate(zip(values, bars["array"], bars["arrayminus"])):
         if v is None or up is None or down is None:
@@ -568,3 +590,45 @@ def sparkline_svg(row: BoardRow, width: float = 150.0, height: float = 60.0) -> 
                      f'r="4.5" fill="{marker["color"]}" stroke="{marker["line"]["color"]}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def chart_alt(row: BoardRow) -> str:
+    """What a run chart shows, in one sentence (the chart's alternative text)."""
+    series = row.series
+    shown = [(str(q), as_number(v)) for q, v, h in
+             zip(series["quarter_label"], series["value"], series["suppressed"])
+             if not h and as_number(v) is not None]
+    hidden = int(series["suppressed"].sum())
+    quarters = len(series)
+    if not shown:
+        return (f"Run chart of {row.name} over the last {quarters} quarters: too few "
+                "answers in every quarter to show a value.")
+    first, last = shown[0], shown[-1]
+    low = min(shown, key=lambda p: p[1])
+    high = max(shown, key=lambda p: p[1])
+    text = (f"Run chart of {row.name} over the last {quarters} quarters: "
+            f"{format_value(first[1], row.khi)} in {first[0]}")
+    if len(shown) > 1:
+        text += (f", {format_value(last[1], row.khi)} in {last[0]}; lowest "
+                 f"{format_value(low[1], row.khi)} ({low[0]}), highest "
+                 f"{format_value(high[1], row.khi)} ({high[0]})")
+    text += "."
+    if hidden:
+        noun = "quarter is" if hidden == 1 else "quarters are"
+        text += f" {hidden} {noun} hidden (too few answers)."
+    return text
+
+
+def sparkline_img(
+    row: BoardRow, width: float = 150.0, height: float = 60.0, *, labelled: bool = False
+) -> str:
+    """:func:`sparkline_svg` as an HTML image with :func:`chart_alt` as its text
+    alternative (WCAG 1.1.1): what the board page and the tagged PDF put in a cell."""
+    svg = sparkline_svg(row, width, height, labelled=labelled)
+    data = base64.b64encode(svg.encode()).decode()
+    # At its own size on a page (a table's column may not squeeze it); the PDF's
+    # stylesheet sizes its cell's image.
+    size = (f' width="{width:.0f}" height="{height:.0f}" style="min-width:{width:.0f}px"'
+            if labelled else "")
+    return (f'<img src="data:image/svg+xml;base64,{data}"{size} '
+            f'alt="{html.escape(chart_alt(row), quote=True)}">')

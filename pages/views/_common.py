@@ -13,7 +13,7 @@ import html
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -651,19 +651,28 @@ def md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]$<>#|~])", r"\\\1", text)
 
 
-def markdown_table(table: pd.DataFrame, cell: Callable[[object], str] | None = None) -> str:
+def markdown_table(
+    table: pd.DataFrame,
+    cell: Callable[[object], str] | None = None,
+    *,
+    html_columns: Collection[str] = (),
+) -> str:
     """A table as Markdown; each cell through ``cell`` (default: escaped text).
 
     Why Markdown and not st.table: a heading and its table are then one element,
     drawn without an Arrow conversion, and cells can carry Markdown colour.
+    ``html_columns``: columns whose cells are HTML built by the code (a chart's
+    ``<img>``), put in as they are; draw such a table with ``unsafe_allow_html``.
+    Every other cell is escaped, so nothing a user typed can become HTML.
     """
     cell = cell or (lambda value: md(str(value)))
+    raw = [column in html_columns for column in table.columns]
     lines = [
         "| " + " | ".join(md(str(h)) for h in table.columns) + " |",
         "| " + " | ".join("---" for _ in table.columns) + " |",
     ]
     lines += [
-        "| " + " | ".join(cell(v) for v in row) + " |"
+        "| " + " | ".join(str(v) if r else cell(v) for v, r in zip(row, raw)) + " |"
         for row in table.itertuples(index=False)
     ]
     return "\n".join(lines)

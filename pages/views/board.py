@@ -86,20 +86,22 @@ def _slug(text: str) -> str:
 
 
 # ------------------------------------------------------------------- drawing ---
+TREND = "Trend (8 quarters)"
 TABLE_COLUMNS = (
-    "Indicator", "This quarter", "Since last quarter", "Since last year",
-    "Trend (8 quarters)", "Compared with England",
+    "Indicator", "This quarter", "Since last quarter", "Since last year", TREND,
+    "Compared with England",
 )
 # The domain tables: the board page's only Markdown tables (the CSS is sent with
 # this page alone).
 TABLES = '[data-testid="stMarkdownContainer"]:has(table)'
-# Run-chart panels a row on the page: five (the PDF's) are too narrow for their
-# titles in an 800 px window.
-PAGE_COLUMNS = 3
+# A run chart's size on the page, in CSS pixels: its axis labels at 10 px.
+RUN_CHART_SIZE = (190.0, 80.0)
 
 
 def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
-    """One line per KHI, in the same words as the PDF."""
+    """One line per KHI, in the same words as the PDF; the trend's words above its
+    run chart (the PDF's, as an HTML image: so the trend cell is already Markdown
+    and HTML, every other cell is text)."""
 
     def line(text: str) -> str:
         return text.replace("\n", " · ")
@@ -109,7 +111,11 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
         [line(report.value_words(r, pack.settings.min_base)) for r in rows],
         [line(report.change_words(r, "quarter")[0]) for r in rows],
         [line(report.change_words(r, "year")[0]) for r in rows],
-        [report.trend_words(r)[0] for r in rows],
+        [
+            coloured(report.trend_words(r)[0]) + "<br>"
+            + charts.sparkline_img(r, *RUN_CHART_SIZE, labelled=True)
+            for r in rows
+        ],
         [line(report.benchmark_words(r, pack)[0]) for r in rows],
     )
     return pd.DataFrame(dict(zip(TABLE_COLUMNS, cells)))
@@ -178,7 +184,8 @@ def _flags(pack: BoardPack) -> None:
 @c.per_revision
 def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
     """Everything under the downloads: the summary, the flags, what to know about
-    the numbers, then each domain's table (in the PDF's words) and run charts."""
+    the numbers, then each domain's table, in the PDF's words and with its run
+    charts (SVG, as the PDF draws them: no plotly to wait for)."""
     pack = board_pack(quarter, area, scope)
     st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
@@ -192,10 +199,9 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
             + "\n".join(f"- **{c.md(term)}**: {c.md(meaning)}" for term, meaning in GLOSSARY)
         )
     for domain, rows in pack.domains():
-        table = c.markdown_table(domain_table(rows, pack), coloured)
-        st.markdown(f"### {c.md(domain)}\n\n{table}")
-        figure = charts.domain_chart(domain, rows, columns=PAGE_COLUMNS, fit_width=True)
-        c.chart(figure, f"board_chart_{_slug(domain)}")
+        table = c.markdown_table(domain_table(rows, pack), coloured, html_columns=[TREND])
+        # HTML allowed for the run charts' images only: every other cell is escaped.
+        st.markdown(f"### {c.md(domain)}\n\n{table}", unsafe_allow_html=True)
     st.caption(c.suppressed_note(pack.settings.min_base))
 
 
