@@ -87,15 +87,19 @@ def expand_arrays(value: object) -> object:
 
 
 def dataframe_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The first table (st.dataframe) on the page that has ``column``.
+    """The first table on the page that has ``column``: a grid (st.dataframe), else
+    a Markdown table (``c.static_table``: its cells' text, escapes undone).
 
-    Display-only dataframes carry no key in AppTest's tree, so they are found
-    by what they show.
+    Display-only tables carry no key in AppTest's tree, so they are found by
+    what they show.
     """
     for element in at.dataframe:
         if column in element.value.columns:
             return element.value
-    raise AssertionError(f"no dataframe with a {column!r} column")
+    for frame in markdown_tables(at):
+        if column in frame.columns:
+            return frame
+    raise AssertionError(f"no table with a {column!r} column")
 
 
 def chart_keys(at: AppTest) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from kpi import ingest
 from pages.views._common import md
-from tests.apptest_helpers import open_page
+from tests.apptest_helpers import markdown_tables, open_page
 from tests.builders import make_store
 
 HOSTILE = "Evil ![x](http://attacker.example/p.png) :red[loud] <img src=http://attacker.example/q>"
@@ -46,3 +46,27 @@ def test_a_hostile_scheme_name_is_shown_as_text(
         # Every character Markdown or HTML would act on arrives escaped.
         assert HOSTILE not in text and md(HOSTILE) in text, text
         assert not re.search(r"(?<!\\)!\[x", text), text
+
+
+def test_a_static_tables_text_arrives_escaped() -> None:
+    """``c.static_table`` is one Markdown table: every text cell and heading escaped,
+    whole numbers without ".0", missing values shown as a dash."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import pandas as pd
+
+        from pages.views import _common as c
+        from tests.test_escaping import HOSTILE
+
+        c.static_table(pd.DataFrame({"Scheme": [HOSTILE, "Bramhall"], HOSTILE: [3, None]}))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    [drawn] = [str(m.value) for m in at.markdown]
+    assert HOSTILE not in drawn and drawn.count(md(HOSTILE)) == 2  # heading and cell
+    assert not re.search(r"(?<!\\)!\[x", drawn), drawn
+    [shown] = markdown_tables(at)
+    assert list(shown.columns) == ["Scheme", HOSTILE]  # as typed, once escapes are undone
+    assert list(shown["Scheme"]) == [HOSTILE, "Bramhall"]
+    assert list(shown[HOSTILE]) == ["3", "–"]

@@ -23,6 +23,7 @@ from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label
 from kpi.scope import add_user
 from kpi.store import Store
+from tests.apptest_helpers import dataframe_with, markdown_tables
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT_DIR / "tests" / "samples"
@@ -89,12 +90,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def table(at: AppTest, column: str) -> pd.DataFrame:
-    """The first table shown with this column (AppTest does not expose a dataframe's key)."""
-    for frame in at.dataframe:
-        value = frame.value
-        if column in value.columns:
-            return value
-    raise AssertionError(f"no table with a {column!r} column")
+    """The first table shown with this column, grid or static (AppTest does not
+    expose a dataframe's key)."""
+    return dataframe_with(at, column)
 
 
 def mapping_key(at: AppTest) -> str:
@@ -329,4 +327,4 @@ def test_data_quality_on_empty_store(fresh_store: Store, monkeypatch) -> None:
     at = open_page(monkeypatch, fresh_store, "pages/data_quality.py", KHI_NO_DEMO="1")
     assert not at.exception
     assert "no survey data yet" in texts(at.info)
-    assert not at.dataframe
+    assert not at.dataframe and not markdown_tables(at)

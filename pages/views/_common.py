@@ -678,6 +678,31 @@ def markdown_table(
     return "\n".join(lines)
 
 
+def _cell_text(value: object, placeholder: str) -> str:
+    """A cell as escaped text: a gap as ``placeholder``, a whole number without ".0"
+    (a count beside a gap is a float)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return placeholder
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return md(str(value))
+
+
+def static_table(frame: pd.DataFrame, *, placeholder: str = "–") -> None:
+    """A table people read rather than sort, as one Markdown table.
+
+    Why not ``st.dataframe``: its grid is drawn on a canvas, and in
+    ``benchmarks/browser_benchmark.py`` the Equity and Data quality pages' grids
+    (two of them folded away, unseen) cost a visit more than their charts. Why
+    not ``st.table`` either: it draws each cell as a Markdown element of its own,
+    and a table of 150 schemes by 8 quarters took longer still. One Markdown
+    table is drawn at once, and screen readers read it as a table. Long tables
+    that people sort (schemes, uploads) stay grids. Every cell is escaped
+    (``md``), so pass names as registered, not already escaped.
+    """
+    st.markdown(markdown_table(frame, lambda value: _cell_text(value, placeholder)))
+
+
 CARD_STYLE = (
     "border:1px solid rgba(128,128,128,.35);border-radius:.5rem;padding:.75rem 1rem;"
     "display:flex;flex-direction:column;gap:.3rem"

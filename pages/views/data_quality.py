@@ -89,8 +89,9 @@ def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
-    """Every quarter side by side: one line per scheme, one column per quarter (the rate)."""
-    names = c.scheme_choices().names
+    """Every quarter side by side: one line per scheme, one column per quarter (the rate).
+    Names as registered: ``c.static_table`` escapes them."""
+    names = c.scheme_choices().plain
     hidden = _hidden(rates)
     long = pd.DataFrame(
         {
@@ -172,7 +173,7 @@ def response_rates_section(label: str, filters: Filters) -> None:
     c.chart(figure, "dq_rates_chart")
     st.dataframe(table, hide_index=True, key="dq_rates_table", placeholder="–")
     with st.expander("Response rates in every quarter"):
-        st.dataframe(by_quarter, hide_index=True, key="dq_rates_quarters")
+        c.static_table(by_quarter)
 
 
 # ---------------------------------------------------------- missing returns ---
@@ -294,7 +295,7 @@ def completeness_section(label: str, filters: Filters) -> None:
     figure, table = view
     c.chart(figure, "dq_items_chart")
     with st.expander("The numbers behind the chart"):
-        st.dataframe(table, hide_index=True, key="dq_items_table", placeholder="–")
+        c.static_table(table)
 
 
 # --------------------------------------------------------------------- page ---

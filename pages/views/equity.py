@@ -151,11 +151,9 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
         ),
         "equity_chart",
     )
-    st.dataframe(
-        group_table(frame, khi, c.settings().min_base), hide_index=True, key="equity_groups"
-    )
+    c.static_table(group_table(frame, khi, c.settings().min_base))
     st.subheader(f"Gaps in “{khi.name}” for every grouping")
-    st.dataframe(all_gaps(khi, label, filters), hide_index=True, key="equity_gaps")
+    c.static_table(all_gaps(khi, label, filters))
     st.caption(
         "Each test has a one in twenty chance of calling a gap real when it is not, so "
         "with many groupings and indicators some will by chance: look for gaps that are "
