@@ -3,7 +3,7 @@
 ``streamlit run dashboard.py`` opens the store named by ``KHI_DB`` (default
 data/khi.duckdb). An empty store is filled with the demo sector on first start,
 unless ``KHI_NO_DEMO=1`` (tests use that to see the empty-store welcome). The
-pages and their menu are listed in ``pages.views._common.MENU``.
+pages and their menu are listed in ``pages.views.menu.MENU``.
 
 With an ``[auth]`` section in the secrets file, only the sign-in page is served
 until a person signs in, and the menu lists only the pages their role may open

@@ -107,7 +107,7 @@ def copy_app(into: Path) -> Path:
         if (ROOT / folder).exists():
             shutil.copytree(ROOT / folder, app / folder, ignore=skip)
     (app / "pages" / "_empty_benchmark.py").write_text(EMPTY_PAGE)
-    with (app / "pages" / "views" / "_common.py").open("a") as menu:
+    with (app / "pages" / "views" / "menu.py").open("a") as menu:
         menu.write(EMPTY_MENU)
     return app
 
@@ -154,7 +154,7 @@ def click_and_time(page, title: str) -> float:
     the time is from the click that worked.
     """
     before = heading(page)
-    # The dashboard's own menu (``_common.own_menu``): a link's name may start
+    # The dashboard's own menu (``pages.views.menu.own_menu``): a link's name may start
     # with its icon's text, so the title is matched at the end.
     link = page.locator(".st-key-khi_menu").get_by_role(
         "link", name=re.compile(rf"(^|\s){re.escape(title)}$"))

@@ -130,7 +130,7 @@ def trace_values(fig: dict, axis: str = "x", name: str | None = None) -> list[fl
 
 
 class _Cards(HTMLParser):
-    """Reads ``_common.card_grid`` HTML: each card's name and its value part."""
+    """Reads ``elements.card_grid`` HTML: each card's name and its value part."""
 
     def __init__(self) -> None:
         super().__init__()

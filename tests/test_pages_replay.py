@@ -1,5 +1,5 @@
 """A warm rerun draws exactly what the first run drew, and the one cache the
-pages use (``pages.views._common.on_store``) refreshes when the store changes.
+pages use (``pages.views.cache.on_store``) refreshes when the store changes.
 
 The engine's results and the sidebar's lists are cached per store revision and
 shared between sessions; if a page changed a cached result in place, the page a

@@ -44,7 +44,7 @@ def test_every_write_changes_the_dashboards_cache_key(
     fresh_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The dashboard keys its cached reads on the store file's size and time
-    (``pages.views._common.revision``): every committed write changes them, even a
+    (``pages.views.cache.revision``): every committed write changes them, even a
     transaction that stores no rows."""
     from pages.views import _common
 

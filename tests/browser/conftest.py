@@ -219,7 +219,7 @@ class App:
         self.idle()
 
     def menu(self):
-        """The dashboard's menu in the sidebar (``pages.views._common.own_menu``)."""
+        """The dashboard's menu in the sidebar (``pages.views.menu.own_menu``)."""
         return self.page.locator(MENU)
 
     def exceptions(self) -> list[str]:

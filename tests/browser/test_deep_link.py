@@ -2,7 +2,7 @@
 
 Streamlit runs a ``pages/`` folder as an old-style multipage app until some
 session has run the entry script's ``st.navigation``; the pages route such a run
-back through dashboard.py (``pages.views._common.through_navigation``). Without that,
+back through dashboard.py (``pages.views.menu.through_navigation``). Without that,
 this link would show the page alone: no filters, the empty-store message and
 every file of ``pages/`` in the sidebar.
 """

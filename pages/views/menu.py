@@ -1,0 +1,134 @@
+"""The dashboard's pages and how one is reached: the menu (``MENU``, listed by
+role), the sidebar every page shows, and the guard each page script runs first
+(``through_navigation``: through dashboard.py, and only a page its role may open).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from kpi.scope import LOCAL_ADMIN, Scope
+from pages.views.access import current_scope
+from pages.views.cache import is_demo
+from pages.views.elements import page_style
+from pages.views.filters import filter_bar
+
+# The dashboard's pages by menu section: (script, title, icon), the first the
+# default. dashboard.py builds the navigation from it; the browser tests and the
+# page benchmark read it, so a new page is tested and timed too.
+MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "Explore": (
+        ("pages/overview.py", "Overview", ":material/dashboard:"),
+        ("pages/regions.py", "Regions", ":material/map:"),
+        ("pages/schemes.py", "Schemes", ":material/scatter_plot:"),
+        ("pages/indicator.py", "Indicator detail", ":material/insights:"),
+        ("pages/equity.py", "Equity", ":material/balance:"),
+        ("pages/change.py", "Change over time", ":material/trending_up:"),
+        ("pages/drivers.py", "What goes with better outcomes", ":material/hub:"),
+    ),
+    "Report": (("pages/board.py", "Quarterly board page", ":material/summarize:"),),
+    "Data": (
+        ("pages/upload.py", "Upload", ":material/upload_file:"),
+        ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
+        ("pages/definitions.py", "Definitions", ":material/menu_book:"),
+    ),
+    "Administer": (("pages/admin.py", "Admin", ":material/admin_panel_settings:"),),
+}
+
+
+def menu_pages() -> list[tuple[str, str, str]]:
+    """Every page of the menu, in menu order."""
+    return [page for pages in MENU.values() for page in pages]
+
+
+def menu(scope: Scope | None = None) -> dict[str, list[Any]]:
+    """``st.navigation``'s pages for ``scope``'s role, by menu section.
+
+    Only the pages the role may open are listed, so a page left out cannot be
+    reached by its URL either (Streamlit serves only listed pages).
+    """
+    allowed = (scope or LOCAL_ADMIN).pages
+    default = f"pages/{allowed[0]}.py" if allowed else None
+    pages = {
+        section: [
+            st.Page(script, title=title, icon=icon, default=script == default)
+            for script, title, icon in listed
+            if _page_name(script) in allowed
+        ]
+        for section, listed in MENU.items()
+    }
+    return {section: listed for section, listed in pages.items() if listed}
+
+
+def _page_name(script: str) -> str:
+    return script.removeprefix("pages/").removesuffix(".py")
+
+
+# Where Streamlit draws its own menu: hidden, because its sidebar menu's markup
+# (list items outside a list, a list holding other elements) fails WCAG 1.3.1
+# (axe-core "list", "listitem"); ``own_menu`` draws the same pages as links.
+NAV_POSITION = "hidden"
+
+
+def own_menu(pages: dict[str, list[Any]]) -> None:
+    """The menu in the sidebar: each section's name, then its pages as links (the
+    pages ``st.navigation`` was given, so whatever it is given is what is listed)."""
+    box = st.sidebar.container(key="khi_menu", gap="small")
+    for section, listed in pages.items():
+        box.markdown(f"**{section}**")
+        for page in listed:
+            box.page_link(page, label=page.title, icon=page.icon)
+
+
+def sidebar(pages: dict[str, list[Any]]) -> None:
+    """What every page's sidebar shows: the menu of ``pages``, demo data said so,
+    the filters."""
+    page_style()
+    own_menu(pages)
+    if is_demo():
+        st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
+    filter_bar()
+
+
+def through_navigation() -> None:
+    """Make sure this page runs inside dashboard.py's navigation and sidebar.
+
+    Why: while no session of the process has run dashboard.py's ``st.navigation``
+    yet, Streamlit treats a ``pages/`` folder as an old-style multipage app, so a
+    shared link opened first after a restart (``/schemes?region=London``) would run
+    the page alone: no store set-up, no filters, every file of ``pages/`` listed.
+    Leave that mode and rerun: the rerun goes through dashboard.py, which opens the
+    page the link names, with its query string. (Streamlit 1.67's
+    ``PagesManager.uses_pages_directory``; ``st.navigation`` clears it the same way.)
+    """
+    _page_allowed(sys._getframe(1).f_code.co_filename)
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a later Streamlit without the old mode: nothing to undo
+        return
+    # Only a session that has never been through dashboard.py: AppTest puts every
+    # rerun in that mode, and rerouting a rerun would drop the click behind it.
+    if getattr(PagesManager, "uses_pages_directory", False) and not st.session_state.get(
+        ENTRY_RAN
+    ):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+ENTRY_RAN = "_khi_entry_ran"
+
+
+def _page_allowed(script: str) -> None:
+    """Stop a page script its role may not open, however it was reached (a second
+    guard behind ``st.navigation``, which lists only the role's pages)."""
+    if Path(script).stem not in current_scope().pages:
+        st.stop()
+
+
+def entry_ran() -> None:
+    """dashboard.py marks the session: it has been through the navigation."""
+    st.session_state[ENTRY_RAN] = True
