@@ -21,7 +21,6 @@ from pages.views.cache import available_quarters
 from pages.views.elements import empty_store_message
 
 # ------------------------------------------------------------------ filters ---
-_FILTER_KEYS = ("quarter", "region", "scheme", "support", "who")
 
 
 def _param(key: str) -> str | None:
