@@ -97,3 +97,17 @@ def test_the_board_pages_run_chart_writes_its_axis_ends_and_quarters() -> None:
     image = charts.sparkline_img(row, 190, 80, labelled=True)
     assert 'width="190" height="80"' in image  # at its own size on the page
     assert f'alt="{charts.chart_alt(row)}"' in image
+
+
+def test_too_few_answers_reads_at_4_5_to_1_in_every_run_chart() -> None:
+    """The words a hidden KHI's panel shows are text (WCAG 1.4.3), in the PNGs'
+    and the untagged PDF's run charts as on the page."""
+    row = SimpleNamespace(
+        series=series().assign(value=None, lower95=None, upper95=None, suppressed=True),
+        khi=SimpleNamespace(is_proportion=True), name="Has at least one friend",
+    )
+    figure = charts.domain_chart("Friendship", [row])
+    sheet = charts.sparkline_sheet([row])
+    colours = [a.font.color for a in figure.layout.annotations if a.text == "Too few answers"]
+    colours += [a["font"]["color"] for a in sheet["layout"]["annotations"]]
+    assert len(colours) == 2 and all(contrast(colour) >= 4.5 for colour in colours)

@@ -390,7 +390,7 @@ def domain_chart(
                 yref=f"y{i + 1 if i else ''} domain",
                 x=0.5,
                 y=0.5,
-                font={"color": GREY, "size": 12},
+                font={"color": MUTED, "size": 12},
             )
             fig.update_yaxes(showticklabels=False, row=r, col=c)
         else:
@@ -469,7 +469,7 @@ def sparkline_sheet(rows: Sequence[BoardRow]) -> dict[str, Any]:
             annotations.append(
                 {"text": "Too few answers", "showarrow": False, "x": 0.5, "y": 0.5,
                  "xref": f"x{axis} domain", "yref": f"y{axis} domain",
-                 "font": {"color": GREY, "size": 20}}
+                 "font": {"color": MUTED, "size": 20}}
             )
     layout.update(
         showlegend=False,
