@@ -298,6 +298,10 @@ def test_data_quality_on_demo_store_shows_the_engines_numbers(
     }
     shown = table(at, "Response rate")
     assert dict(zip(shown["Scheme"], shown["Response rate"])) == expected
+    # Lowest first, hidden and unknown rates last: the schemes to look at on top.
+    order = [float(r.rstrip("%")) if r.endswith("%") else float("inf")
+             for r in shown["Response rate"]]
+    assert order == sorted(order) and len(set(order)) > 2
     assert (shown["Response rate"] == "too few to show").sum() == hidden.sum()
 
     missing = engine.missing_returns(demo_store, label)

@@ -67,9 +67,14 @@ def _in_view(frame: object, filters: Filters) -> pd.DataFrame:
 
 # ----------------------------------------------------------- response rates ---
 def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The chosen quarter, one line per scheme: responses, people supported and the rate."""
+    """The chosen quarter, one line per scheme: responses, people supported and the rate.
+
+    Lowest rate first (hidden and unknown rates last): the schemes whose numbers
+    may not speak for everyone they support are the ones to look at. Names as
+    registered: ``c.static_table`` escapes them.
+    """
     data = rates[[_label(q) == label for q in rates["quarter"]]]
-    names = c.scheme_choices().names
+    names = c.scheme_choices().plain
     hidden = _hidden(data)
     out = pd.DataFrame(
         {
@@ -83,9 +88,11 @@ def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
                 [_count(v) for v in data["people_supported"]], dtype="Int64"
             ),
             "Response rate": [_percent(v, h) for v, h in zip(data["rate"], hidden)],
+            "_rate": pd.to_numeric(data["rate"], errors="coerce").mask(hidden).to_numpy(),
         }
     )
-    return out.sort_values("Scheme").reset_index(drop=True)
+    out = out.sort_values(["_rate", "Scheme"], na_position="last", kind="stable")
+    return out.drop(columns="_rate").reset_index(drop=True)
 
 
 def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
@@ -171,14 +178,15 @@ def response_rates_section(label: str, filters: Filters) -> None:
         return
     figure, table, by_quarter = view
     c.chart(figure, "dq_rates_chart")
-    st.dataframe(table, hide_index=True, key="dq_rates_table", placeholder="–")
+    with st.expander("Response rate of every scheme, lowest first"):
+        c.static_table(table)
     with st.expander("Response rates in every quarter"):
         c.static_table(by_quarter)
 
 
 # ---------------------------------------------------------- missing returns ---
 def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
-    names = c.scheme_choices().names
+    names = c.scheme_choices().plain  # as registered: static_table escapes
     out = pd.DataFrame(
         {
             "Scheme": [names.get(s, s) for s in missing["scheme_id"]],
@@ -207,7 +215,7 @@ def missing_returns_section(label: str, filters: Filters) -> None:
         f"an activity return for {label}**, so their response rate cannot be worked out. "
         "Upload the return on the **Upload** page (kind: quarterly activity return)."
     )
-    st.dataframe(missing_table(missing), hide_index=True, key="dq_missing_table")
+    c.static_table(missing_table(missing))
 
 
 # -------------------------------------------------------- item completeness ---
