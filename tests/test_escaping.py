@@ -59,7 +59,8 @@ def test_a_static_tables_text_arrives_escaped() -> None:
         from pages.views import _common as c
         from tests.test_escaping import HOSTILE
 
-        c.static_table(pd.DataFrame({"Scheme": [HOSTILE, "Bramhall"], HOSTILE: [3, None]}))
+        c.static_table(pd.DataFrame({"Scheme": [HOSTILE, "Bramhall"], HOSTILE: [3, None]}),
+                       "Schemes")
 
     at = AppTest.from_function(page).run()
     assert not at.exception

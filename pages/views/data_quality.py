@@ -179,9 +179,9 @@ def response_rates_section(label: str, filters: Filters) -> None:
     figure, table, by_quarter = view
     c.chart(figure, "dq_rates_chart")
     with st.expander("Response rate of every scheme, lowest first"):
-        c.static_table(table)
+        c.static_table(table, "Response rate of every scheme")
     with st.expander("Response rates in every quarter"):
-        c.static_table(by_quarter)
+        c.static_table(by_quarter, "Response rates in every quarter")
 
 
 # ---------------------------------------------------------- missing returns ---
@@ -215,7 +215,7 @@ def missing_returns_section(label: str, filters: Filters) -> None:
         f"an activity return for {label}**, so their response rate cannot be worked out. "
         "Upload the return on the **Upload** page (kind: quarterly activity return)."
     )
-    c.static_table(missing_table(missing))
+    c.static_table(missing_table(missing), "Schemes without an activity return")
 
 
 # -------------------------------------------------------- item completeness ---
@@ -303,7 +303,7 @@ def completeness_section(label: str, filters: Filters) -> None:
     figure, table = view
     c.chart(figure, "dq_items_chart")
     with st.expander("The numbers behind the chart"):
-        c.static_table(table)
+        c.static_table(table, "Share who answered each question")
 
 
 # --------------------------------------------------------------------- page ---

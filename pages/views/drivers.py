@@ -116,7 +116,7 @@ def draw(label: str, outcome: str, factor: str, filters: Filters) -> None:
     if any(d.estimated for d in found):
         c.chart(forest(found, f"{khi.name}: odds ratios by {FACTOR_LABELS[factor].lower()}"),
                 "drivers_chart")
-    c.static_table(table(found))
+    c.static_table(table(found), "Odds ratios")
     st.caption(
         f"An estimate needs at least {model.MIN_GROUP} people in a group and in the group it "
         f"is compared with, each with at least {c.settings().min_base} with and without the "

@@ -151,9 +151,12 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
         ),
         "equity_chart",
     )
-    c.static_table(group_table(frame, khi, c.settings().min_base))
+    c.static_table(
+        group_table(frame, khi, c.settings().min_base),
+        f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}",
+    )
     st.subheader(f"Gaps in “{khi.name}” for every grouping")
-    c.static_table(all_gaps(khi, label, filters))
+    c.static_table(all_gaps(khi, label, filters), f"Gaps in {khi.name} for every grouping")
     st.caption(
         "Each test has a one in twenty chance of calling a gap real when it is not, so "
         "with many groupings and indicators some will by chance: look for gaps that are "
