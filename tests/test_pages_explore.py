@@ -25,8 +25,10 @@ from kpi.items import bank
 from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
 from pages.views import _common as c
+from pages.views import regions, schemes
 from tests.apptest_helpers import (
     cards,
+    chart_keys,
     dataframe_with,
     figure,
     markdown,
@@ -171,7 +173,8 @@ def test_overview_compares_a_region_with_england(
 def test_regions_show_every_region_as_the_engine_does(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
-    at = open_page(monkeypatch, demo_store, "pages/regions.py")
+    at = open_page(monkeypatch, demo_store, "pages/regions.py",
+                   {regions.VIEWS_KEY: regions.TABLE})
     assert not at.exception, [e.value for e in at.exception]
     code = at.selectbox(key="regions_khi").value
     label = latest_label(demo_store)
@@ -187,19 +190,23 @@ def test_regions_show_every_region_as_the_engine_does(
             assert frame.loc[region, "Compared with England"] == c.comparison_words(
                 row["comparison"]
             )
+    at = open_page(monkeypatch, demo_store, "pages/regions.py")  # the first tab: the map
+    assert at.selectbox(key="regions_khi").value == code
     tiles = " ".join(figure(at, "regions_map")["data"][0]["text"])
     for region in bank().region_names:
         assert region.split()[0] in tiles
     ranked = trace_values(figure(at, "regions_ranked"), "x")
     visible = table.loc[~table["suppressed"].astype(bool), "value"].astype(float)
     assert sorted(ranked) == pytest.approx(sorted(visible))
+    at = open_page(monkeypatch, demo_store, "pages/regions.py",
+                   {regions.VIEWS_KEY: regions.TRENDS})
     assert figure(at, "regions_trends")["data"]
 
 
 def test_schemes_draw_the_engines_funnel_ranking_and_profile(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
-    at = open_page(monkeypatch, demo_store, "pages/schemes.py")
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py")  # the first tab: the funnel
     assert not at.exception, [e.value for e in at.exception]
     code = at.selectbox(key="schemes_khi").value
     assert khi(code).is_proportion  # the first KHI: the funnel is drawn
@@ -208,11 +215,14 @@ def test_schemes_draw_the_engines_funnel_ranking_and_profile(
         demo_store, khis=[code], by=["scheme"], quarter=label, filters=Filters(), settings=settings
     )
     visible = table.loc[~table["suppressed"].astype(bool), "value"].astype(float)
-    ranked = trace_values(figure(at, "schemes_ranked"), "y")
-    assert sorted(ranked) == pytest.approx(sorted(visible))
     funnel = figure(at, "schemes_funnel")
     names = {t.get("name") for t in funnel["data"]}
     assert {"95% limits", "99.8% limits"} <= names
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {schemes.VIEWS_KEY: schemes.RANKED, schemes.PROFILE_KEY: schemes.PROFILE_TABLE})
+    assert at.selectbox(key="schemes_khi").value == code
+    ranked = trace_values(figure(at, "schemes_ranked"), "y")
+    assert sorted(ranked) == pytest.approx(sorted(visible))
     # The profile: one scheme's values are the engine's, row by row.
     scheme = at.selectbox(key="schemes_profile").value
     profile = dataframe_with(at, "This scheme").set_index("Indicator")
@@ -247,12 +257,85 @@ def test_a_scheme_with_every_indicator_hidden_is_said_so_not_charted(
     counts = scored.groupby("scheme").agg(shown=("value", "count"), hidden=("suppressed", "sum"))
     gaps = counts[(counts["shown"] == 0) & (counts["hidden"] > 0)].index
     assert len(gaps), "the demo has no scheme whose indicators are all hidden"
-    at = open_page(monkeypatch, demo_store, "pages/schemes.py", state={"schemes_profile": gaps[0]})
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {schemes.VIEWS_KEY: schemes.RANKED}, state={"schemes_profile": gaps[0]})
     assert at.selectbox(key="schemes_profile").value == gaps[0]
     assert not at.exception, [e.value for e in at.exception]
     assert any("too few answers" in str(i.value) for i in at.info)
     assert "schemes_spine" not in [getattr(e, "key", None) for e in at.get("plotly_chart")]
     figure(at, "schemes_ranked")  # the rest of the page is still there
+
+
+# What each tab draws (charts by key; tables by their first column: display-only
+# dataframes carry no key under AppTest).
+TABLES = {"Scheme": "schemes_table", "Indicator": "schemes_profile_table",
+          "Region": "regions_table"}
+
+
+def drawn_in_tabs(at: AppTest) -> list[tuple[str, set[str]]]:
+    """Each tab's label and what it holds: its charts' keys and its tables' names."""
+    return [
+        (tab.label, {str(getattr(e, "key", "")) for e in tab.get("plotly_chart")}
+         | {TABLES[str(e.value.columns[0])] for e in tab.dataframe})
+        for tab in at.tabs
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "open_tab", "drawn"),
+    [
+        ("schemes", schemes.VIEWS_KEY, None, {"schemes_funnel"}),
+        ("schemes", schemes.VIEWS_KEY, schemes.RANKED, {"schemes_ranked"}),
+        ("schemes", schemes.VIEWS_KEY, schemes.TABLE, {"schemes_table"}),
+        ("schemes", schemes.PROFILE_KEY, schemes.PROFILE_TABLE, {"schemes_profile_table"}),
+        ("regions", regions.VIEWS_KEY, None, {"regions_map", "regions_ranked"}),
+        ("regions", regions.VIEWS_KEY, regions.TABLE, {"regions_table"}),
+        ("regions", regions.VIEWS_KEY, regions.TRENDS, {"regions_trends"}),
+        ("regions", regions.VIEWS_KEY, regions.SECTOR, {"regions_people", "regions_growth"}),
+    ],
+)
+def test_only_the_open_tab_is_drawn(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, page: str, key: str,
+    open_tab: str | None, drawn: set[str],
+) -> None:
+    """The Schemes and Regions pages draw one view at a time (their charts and
+    grids kept the browser busy): the tab named in the link, else the first."""
+    at = open_page(monkeypatch, demo_store, f"pages/{page}.py",
+                   {key: open_tab} if open_tab else {})
+    assert not at.exception, [e.value for e in at.exception]
+    views = {schemes.VIEWS_KEY: schemes.comparison_views(at.selectbox(key=f"{page}_khi").value),
+             schemes.PROFILE_KEY: schemes.PROFILE_VIEWS, regions.VIEWS_KEY: regions.VIEWS}[key]
+    tabs = [(label, held) for label, held in drawn_in_tabs(at) if label in views]
+    assert [label for label, _ in tabs] == list(views)  # every view is offered
+    wanted = open_tab or views[0]
+    for label, held in tabs:
+        if label == wanted:
+            assert drawn <= held, (label, held)
+        else:
+            assert not held & drawn, (label, held)  # a closed tab draws nothing of it
+    # The closed tabs' charts are nowhere else on the page either.
+    closed = {"schemes_funnel", "schemes_ranked", "regions_map", "regions_trends",
+              "regions_people"} - drawn
+    if key != schemes.PROFILE_KEY:
+        assert not closed & set(chart_keys(at)), chart_keys(at)
+    if open_tab:  # the link's tab stays in the URL, so the view can be shared
+        assert at.query_params[key] in (open_tab, [open_tab])
+
+
+def test_schemes_open_a_mean_on_its_ranked_chart(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mean KHI has no funnel limits: no funnel tab, and a link naming one (made
+    for a proportion) opens the ranked chart instead of failing."""
+    code = next(k.code for k in catalogue() if k.measure == "mean")
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {"khi": code, schemes.VIEWS_KEY: schemes.FUNNEL})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="schemes_khi").value == code
+    labels = [tab.label for tab in at.tabs]
+    assert schemes.FUNNEL not in labels and labels[:2] == [schemes.RANKED, schemes.TABLE]
+    assert "schemes_ranked" in chart_keys(at) and "schemes_funnel" not in chart_keys(at)
+    assert schemes.VIEWS_KEY not in at.query_params  # the stale tab left the URL
 
 
 def test_indicator_detail_shows_the_engines_trend_and_breakdown(
@@ -408,7 +491,7 @@ def test_schemes_can_be_compared_with_their_own_region(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     at = open_page(monkeypatch, demo_store, "pages/schemes.py",
-                   state={"schemes_benchmark": "region"})
+                   {schemes.VIEWS_KEY: schemes.RANKED}, state={"schemes_benchmark": "region"})
     assert not at.exception, [e.value for e in at.exception]
     code = at.selectbox(key="schemes_khi").value
     label = latest_label(demo_store)
@@ -437,7 +520,8 @@ def test_schemes_follow_the_sidebars_region_alone_or_highlighted(
     region = "North West"
     register = demo_store.schemes()
     mine = set(register.loc[register["region"] == region, "name"])
-    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {"region": region},
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {"region": region, schemes.VIEWS_KEY: schemes.TABLE},
                    state={"schemes_show": "alone"})
     assert not at.exception, [e.value for e in at.exception]
     table = dataframe_with(at, "CQC rating")
@@ -446,6 +530,8 @@ def test_schemes_follow_the_sidebars_region_alone_or_highlighted(
     hidden = table["Compared with England"] == "Too few answers to show"
     assert hidden.any() and (~hidden).any()  # both kinds, so the check below bites
     assert table.loc[hidden, ["Value (%)", "Base (answers)"]].isna().all().all()
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {"region": region},
+                   state={"schemes_show": "alone"})  # the first tab: the funnel
     funnel = figure(at, "schemes_funnel")
     hovers = [h for t in funnel["data"] for h in (t.get("hovertext") or [])]
     assert hovers and all(f"({region})" in h for h in hovers)
@@ -457,12 +543,14 @@ def test_schemes_highlight_the_region_among_englands(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     region = "North West"
-    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {"region": region})
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {"region": region, schemes.VIEWS_KEY: schemes.TABLE})
     assert not at.exception, [e.value for e in at.exception]
     table = dataframe_with(at, "CQC rating")
     assert {region} < set(table["Region"])  # England's schemes too
-    regions = table["Region"].tolist()
-    assert regions[: regions.count(region)] == [region] * regions.count(region)  # region first
+    listed = table["Region"].tolist()
+    assert listed[: listed.count(region)] == [region] * listed.count(region)  # region first
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {"region": region})
     names = {t.get("name") for t in figure(at, "schemes_funnel")["data"]}
     assert f"Schemes in {region} (outlined)" in names
 
@@ -489,19 +577,20 @@ def test_a_pages_choices_come_from_the_url(
 
 
 @pytest.mark.parametrize(
-    ("page", "keys"),
+    ("page", "keys", "tab"),
     [
-        ("overview", {"overview_csv"}),
-        ("regions", {"regions_csv"}),
-        ("schemes", {"schemes_table_csv"}),
-        ("indicator", {"indicator_trend_csv", "indicator_by_csv", "indicator_answers_csv"}),
-        ("change", {"change_csv"}),
+        ("overview", {"overview_csv"}, {}),
+        ("regions", {"regions_csv"}, {}),  # under the tabs, whichever is open
+        ("schemes", {"schemes_table_csv"}, {schemes.VIEWS_KEY: schemes.TABLE}),  # the table's
+        ("indicator", {"indicator_trend_csv", "indicator_by_csv", "indicator_answers_csv"}, {}),
+        ("change", {"change_csv"}, {}),
     ],
 )
 def test_every_explore_page_has_visible_csv_downloads(
-    demo_store: Store, monkeypatch: pytest.MonkeyPatch, page: str, keys: set[str]
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, page: str, keys: set[str],
+    tab: dict[str, str],
 ) -> None:
-    at = open_page(monkeypatch, demo_store, f"pages/{page}.py", {"region": "London"})
+    at = open_page(monkeypatch, demo_store, f"pages/{page}.py", {"region": "London", **tab})
     assert not at.exception, [e.value for e in at.exception]
     found = {getattr(e, "key", None) or e.proto.id for e in at.get("download_button")}
     assert all(any(key in str(f) for f in found) for key in keys), found

@@ -1,10 +1,18 @@
 """Regions: where in the UK a KHI is higher or lower, and how each region is moving.
 
-A commissioner's first look at variation: a tile map of the twelve nations and
-regions (equal squares, so London is as visible as the South West), a table of
-values with intervals and the comparison with England, one small trend chart per
-region, and the sector's size and growth from the activity returns. All numbers
-come from the engine (``indicator_table`` by region, ``activity_summary``).
+A commissioner's first look at variation, in four views, one at a time in tabs:
+a tile map of the twelve nations and regions (equal squares, so London is as
+visible as the South West) beside the regions ranked with their intervals; a
+table of values with intervals and the comparison with England; one small trend
+chart per region; and the sector's size and growth from the activity returns.
+All numbers come from the engine (``indicator_table`` by region,
+``activity_summary``).
+
+Why tabs: drawn together, the five charts and the table kept the browser busy
+for five times as long as an empty page (the browser benchmark); one view at a
+time, as England's public-health profiles (Fingertips) show them, and only the
+open tab is worked out and drawn. The map and the ranked chart stay side by
+side in the first tab: the map says where, the ranking says how sure.
 """
 
 from __future__ import annotations
@@ -56,9 +64,17 @@ def region_table(frame: pd.DataFrame, khi: object) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The page's views, one tab each; the open one is kept in the URL as
+# ``regions_view`` (its label; the first tab leaves the URL clean).
+MAP, TABLE, TRENDS, SECTOR = "Map", "Table", "Trend in each region", "Sector size and growth"
+VIEWS = (MAP, TABLE, TRENDS, SECTOR)
+VIEWS_KEY = "regions_view"
+
+
+@c.per_revision
 def activity_section(label: str, filters: c.Filters) -> None:
-    """Sector size and growth by region, from the quarterly activity returns."""
-    st.subheader("Sector size and growth")
+    """Sector size and growth by region, from the quarterly activity returns (the
+    tab's label is its heading)."""
     activity = c.activity_summary(quarter=label, filters=filters)
     if activity is None or len(activity) == 0:
         st.info("No activity returns for this quarter yet.")
@@ -91,17 +107,28 @@ def activity_section(label: str, filters: c.Filters) -> None:
 
 
 def render() -> None:
-    """Draw the page for the sidebar's quarter, support type and respondents."""
+    """Draw the page for the sidebar's quarter, support type and respondents: the
+    indicator in words, then the open tab only. The tabs are a widget, so they stay
+    outside the cached parts; each tab calls its own part."""
     label = c.start_page("Regions")
     if label is None:
         return
     code = c.khi_picker("regions_khi")
     sidebar = c.current_filters()
-    draw(label, code, sidebar)
-    table = c.indicator_table(
-        khis=[code], by=["region"], quarter=label,
-        filters=c.without_area(sidebar), settings=c.settings(),
-    )
+    if not intro(label, code, sidebar):
+        return
+    parts = {
+        MAP: map_view,
+        TABLE: table_view,
+        TRENDS: trends_view,
+        SECTOR: sector_view,
+    }
+    for view, tab in zip(VIEWS, st.tabs(VIEWS, key=VIEWS_KEY, bind="query-params")):
+        if tab.open:
+            with tab:
+                parts[view](label, code, sidebar)
+    # Below the tabs, so the regions' numbers can be taken whichever view is open.
+    table = region_rows(label, code, sidebar)
     if table is not None and len(table):
         c.csv_download(
             c.shown_columns(table, {"region": "Region"}), f"regions_{code}_{label}",
@@ -109,31 +136,45 @@ def render() -> None:
         )
 
 
+def sector_view(label: str, code: str, sidebar: c.Filters) -> None:
+    """The activity returns' tab: the same for every KHI, so cached without it."""
+    activity_section(label, sidebar)
+
+
+def region_rows(label: str, code: str, sidebar: c.Filters) -> pd.DataFrame:
+    """The engine's by-region table for the KHI (every region, whatever the sidebar's
+    area), under the sidebar's support type and respondents."""
+    return c.indicator_table(
+        khis=[code], by=["region"], quarter=label,
+        filters=c.without_area(sidebar), settings=c.settings(),
+    )
+
+
 @c.per_revision
-def draw(label: str, code: str, sidebar: c.Filters) -> None:
-    """Everything under the indicator choice."""
-    filters = c.without_area(sidebar)
-    settings = c.settings()
+def intro(label: str, code: str, sidebar: c.Filters) -> bool:
+    """The indicator in words; False (and said so) when no region has answers."""
     khi = khi_by_code(code)
     st.caption(
         f"{c.khi_explained(khi)} "
         "All regions are shown whatever region or scheme is chosen in the sidebar. "
-        + c.suppressed_note(settings.min_base)
+        + c.suppressed_note(c.settings().min_base)
     )
-    table = c.indicator_table(
-        khis=[code],
-        by=["region"],
-        quarter=label,
-        filters=filters,
-        settings=settings,
-    )
-    frame = region_frame(table)
+    frame = region_frame(region_rows(label, code, sidebar))
     if not (frame["value"].notna().any() or frame.get("suppressed", pd.Series()).any()):
         st.info(
             "No answers match these filters in this quarter. Try another quarter, "
             "support type or respondents."
         )
-        return
+        return False
+    return True
+
+
+@c.per_revision
+def map_view(label: str, code: str, sidebar: c.Filters) -> None:
+    """The tile map beside the regions ranked with their 95% intervals."""
+    khi = khi_by_code(code)
+    table = region_rows(label, code, sidebar)
+    frame = region_frame(table)
     axis = c.value_axis(khi)
     map_col, chart_col = st.columns([5, 4])
     with map_col:
@@ -166,35 +207,47 @@ def draw(label: str, code: str, sidebar: c.Filters) -> None:
             ),
             "regions_ranked",
         )
+
+
+@c.per_revision
+def table_view(label: str, code: str, sidebar: c.Filters) -> None:
+    """Every region's value, interval, base and comparison with England."""
+    frame = region_frame(region_rows(label, code, sidebar))
     st.dataframe(
-        region_table(frame, khi),
+        region_table(frame, khi_by_code(code)),
         hide_index=True,
         key="regions_table",
         height=35 * (len(frame) + 1) + 3,
     )
+
+
+@c.per_revision
+def trends_view(label: str, code: str, sidebar: c.Filters) -> None:
+    """One small trend chart per region, every quarter with data."""
+    khi = khi_by_code(code)
     series = c.indicator_table(
         khis=[code],
         by=["region", "quarter"],
         quarter="all",
-        filters=filters,
-        settings=settings,
+        filters=c.without_area(sidebar),
+        settings=c.settings(),
     )
-    if series is not None and len(series):
-        series = series.sort_values("quarter")
-        if "quarter_label" not in series:
-            series = series.assign(
-                quarter_label=[quarter_label(q) for q in pd.to_datetime(series["quarter"])]
-            )
-        c.chart(
-            charts.small_multiples(
-                series,
-                "region",
-                title=f"{khi.name}: trend in each region",
-                value_title="Per cent" if khi.is_proportion else "",
-                percent=khi.is_proportion,
-                order=list(bank().region_names),
-            ),
-            "regions_trends",
+    if series is None or not len(series):
+        st.info("No quarter has answers with these filters.")
+        return
+    series = series.sort_values("quarter")
+    if "quarter_label" not in series:
+        series = series.assign(
+            quarter_label=[quarter_label(q) for q in pd.to_datetime(series["quarter"])]
         )
-    activity_section(label, sidebar)
-
+    c.chart(
+        charts.small_multiples(
+            series,
+            "region",
+            title=f"{khi.name}: trend in each region",
+            value_title="Per cent" if khi.is_proportion else "",
+            percent=khi.is_proportion,
+            order=list(bank().region_names),
+        ),
+        "regions_trends",
+    )

@@ -1,12 +1,18 @@
 """Schemes: compare schemes fairly, and see one scheme across every KHI.
 
 Schemes range from a handful of people to several hundred, so a league table
-would rank chance. This page shows a funnel plot (proportion KHIs: each scheme
-against limits that widen for small schemes), a ranked chart with every
-scheme's 95% interval and the England line, and one scheme's profile across all
-KHIs relative to England and the range of schemes, with its CQC rating. All
-values come from the engine (``funnel``, ``indicator_table`` by scheme);
-hidden schemes are simply not plotted.
+would rank chance. This page compares the schemes in three views, one at a
+time in tabs: a funnel plot (proportion KHIs: each scheme against limits that
+widen for small schemes), a ranked chart with every scheme's 95% interval and
+the England line, and the same schemes as a sortable table with its CSV. Below
+them, one scheme's profile across all KHIs relative to England and the range
+of schemes, with its CQC rating. All values come from the engine (``funnel``,
+``indicator_table`` by scheme); hidden schemes are simply not plotted.
+
+Why tabs: drawn together, the funnel, the ranked chart and the table of every
+scheme kept the browser busy for five times as long as an empty page (the
+browser benchmark); one view at a time, as England's public-health profiles
+(Fingertips) show them, and only the open tab is worked out and drawn.
 """
 
 from __future__ import annotations
@@ -77,9 +83,44 @@ def is_hidden(row: pd.Series) -> bool:
 
 
 # ----------------------------------------------------------------- comparison ---
-def funnel_section(khi: KHI, label: str, sidebar: c.Filters, show: str) -> None:
+# The comparison's views, one tab each; the open one is kept in the URL as
+# ``schemes_view`` (its label; the first tab leaves the URL clean).
+FUNNEL, RANKED, TABLE = "Funnel plot", "Ranked with intervals", "Table"
+VIEWS_KEY = "schemes_view"
+
+
+def comparison_views(code: str) -> tuple[str, ...]:
+    """The tabs for a KHI: a funnel plot only for proportions (a mean has no
+    funnel limits), so a mean KHI opens on the ranked chart."""
+    return (FUNNEL, RANKED, TABLE) if khi_by_code(code).is_proportion else (RANKED, TABLE)
+
+
+def comparison_tabs(label: str, code: str, sidebar: c.Filters, show: str) -> None:
+    """The views in tabs; only the open tab is worked out and drawn. The tabs are a
+    widget, so they stay outside the cached parts; each tab calls its own part."""
+    views = comparison_views(code)
+    tabs = st.tabs(views, key=VIEWS_KEY, bind="query-params")
+    for view, tab in zip(views, tabs):
+        if not tab.open:
+            continue
+        with tab:
+            if view == FUNNEL:
+                funnel_section(label, code, sidebar, show)
+                continue
+            # The benchmark changes the ranked chart and the table, not the funnel
+            # (its limits are England's), so it is asked for beside them.
+            benchmark = benchmark_choice()
+            if view == RANKED:
+                ranked_section(label, code, sidebar, benchmark, show)
+            else:
+                table_section(label, code, sidebar, benchmark, show)
+
+
+@c.per_revision
+def funnel_section(label: str, code: str, sidebar: c.Filters, show: str) -> None:
     """Proportions: the engine's funnel plot (95% and 99.8% limits, pooled line),
     England's limits whether the area's schemes are highlighted or shown alone."""
+    khi = khi_by_code(code)
     filters = c.without_area(sidebar)
     area = area_of(sidebar)
     result = c.funnel(
@@ -137,7 +178,9 @@ BENCHMARK_WORDS = {"england": "England", "region": "its region"}
 
 
 def benchmark_choice() -> str:
-    """England, or the scheme's own region (kept in the URL as ``vs``)."""
+    """England, or the scheme's own region (kept in the URL as ``vs``). Drawn in the
+    ranked and the table tab alike; kept while the funnel's tab is open (a widget
+    not drawn would otherwise lose its value), so both tabs compare the same way."""
     c.url_choice("schemes_benchmark", "vs", list(BENCHMARK_WORDS))
     chosen = st.radio(
         "Compare each scheme with",
@@ -147,6 +190,7 @@ def benchmark_choice() -> str:
         key="schemes_benchmark",
         help="With a support type chosen in the sidebar, England means England's "
         "schemes for that support type.",
+        persist_state="page",
     )
     c.keep_in_url("vs", chosen)
     return chosen
@@ -286,10 +330,50 @@ def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | No
     return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
 
 
-@c.per_revision
-def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
-    """One scheme across every KHI: value vs England and the range of schemes."""
+# The profile's two views, one tab each (kept in the URL as ``profile_view``); named
+# apart from the comparison's "Table", as a screen reader reads a tab's name alone.
+CHART, PROFILE_TABLE = "Profile chart", "Profile table"
+PROFILE_VIEWS = (CHART, PROFILE_TABLE)
+PROFILE_KEY = "profile_view"
+
+
+def profile_tabs(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
+    """The scheme's profile as a chart or, for those who prefer one, a table: one
+    tab at a time, so the page's first view draws one grid fewer (with both, the
+    page still took over four times as long as an empty one to draw)."""
+    if not profile_head(label, sidebar, scheme, who):
+        return
+    for view, tab in zip(
+        PROFILE_VIEWS, st.tabs(PROFILE_VIEWS, key=PROFILE_KEY, bind="query-params")
+    ):
+        if tab.open:
+            with tab:
+                (profile_chart if view == CHART else profile_grid)(label, sidebar, scheme, who)
+
+
+def profile_frame(
+    label: str, sidebar: c.Filters, scheme: str, who: str
+) -> tuple[pd.DataFrame, list[KHI]]:
+    """The scheme's row per KHI (value, interval, England, range of schemes) and the
+    KHIs in that order: the sidebar's respondents', change KHIs left out."""
     filters = c.without_area(sidebar)
+    settings = c.settings()
+    by_scheme = c.indicator_table(
+        khis=c.scored_khis(), by=["scheme"], quarter=label,
+        filters=filters, settings=settings,
+    )
+    england = c.indicator_table(
+        khis=c.scored_khis(), quarter=label, filters=filters,
+        settings=settings,
+    )
+    khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
+    return charts.spine_frame(by_scheme, england, scheme, khis), khis
+
+
+@c.per_revision
+def profile_head(label: str, sidebar: c.Filters, scheme: str, who: str) -> bool:
+    """The scheme in one line (region, local authority, CQC rating); False, and said
+    so, when it has nothing to show with these filters."""
     register = c.schemes()
     names = c.scheme_choices().names
     info = register[register["scheme_id"] == scheme].iloc[0]
@@ -301,31 +385,35 @@ def profile_section(label: str, sidebar: c.Filters, scheme: str, who: str) -> No
         + (f" · {c.md(str(info['local_authority']))}" if info.get("local_authority") else "")
         + f" · CQC rating: **{rating}**{dated}"
     )
-    settings = c.settings()
-    by_scheme = c.indicator_table(
-        khis=c.scored_khis(), by=["scheme"], quarter=label,
-        filters=filters, settings=settings,
-    )
-    england = c.indicator_table(
-        khis=c.scored_khis(), quarter=label, filters=filters,
-        settings=settings,
-    )
-    khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
-    frame = charts.spine_frame(by_scheme, england, scheme, khis)
+    frame, _ = profile_frame(label, sidebar, scheme, who)
     if frame.empty or not (frame["value"].notna().any() or frame["suppressed"].any()):
         st.info(f"{names[scheme]} has no answers with these filters in {label}.")
-        return
+        return False
     if not frame["value"].notna().any():  # a chart of gaps would say nothing
         st.info(
             f"{names[scheme]} has too few answers with these filters in {label} for any "
-            f"indicator to be shown (fewer than {settings.min_base} each). Choose another "
-            "scheme or quarter."
+            f"indicator to be shown (fewer than {c.settings().min_base} each). Choose "
+            "another scheme or quarter."
         )
-        return
+        return False
+    return True
+
+
+@c.per_revision
+def profile_chart(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
+    """One scheme across every KHI: value vs England and the range of schemes."""
+    frame, _ = profile_frame(label, sidebar, scheme, who)
+    name = c.scheme_choices().names[scheme]
     c.chart(
-        charts.spine_chart(frame, title=f"{names[scheme]} compared with England, {label}"),
+        charts.spine_chart(frame, title=f"{name} compared with England, {label}"),
         "schemes_spine",
     )
+
+
+@c.per_revision
+def profile_grid(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
+    """The same profile in words and numbers."""
+    frame, khis = profile_frame(label, sidebar, scheme, who)
     st.dataframe(
         profile_table(frame, khis),
         hide_index=True,
@@ -367,12 +455,10 @@ def render() -> None:
     sidebar = c.current_filters()
     show = show_choice(sidebar)
     if comparison_section(label, code, sidebar, show):
-        benchmark = benchmark_choice()
-        ranked_section(label, code, sidebar, benchmark, show)
-        table_section(label, code, sidebar, benchmark, show)
+        comparison_tabs(label, code, sidebar, show)
     scheme = profile_choice(label, sidebar)
     if scheme is not None:
-        profile_section(label, sidebar, scheme, st.session_state.get("f_who", "both"))
+        profile_tabs(label, sidebar, scheme, st.session_state.get("f_who", "both"))
 
 
 def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | None, str | None]:
@@ -388,8 +474,8 @@ def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | N
 
 @c.per_revision
 def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> bool:
-    """The indicator in words and, for proportions, the funnel plot; False when no
-    scheme has answers to compare (then only the profile follows)."""
+    """The indicator in words, over the comparison's tabs; False when no scheme has
+    answers to compare (then no tabs, only the profile follows)."""
     filters = c.without_area(sidebar)
     settings = c.settings()
     khi = khi_by_code(code)
@@ -418,6 +504,4 @@ def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> 
             "another quarter, support type or respondents."
         )
         return False
-    if khi.is_proportion:
-        funnel_section(khi, label, sidebar, show)
     return True

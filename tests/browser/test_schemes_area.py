@@ -15,7 +15,8 @@ import pytest
 
 from kpi import indicators as engine
 from kpi.catalogue import catalogue
-from tests.browser.test_shared_links import box, choose, tick
+from pages.views import schemes as page
+from tests.browser.test_shared_links import box, choose, open_tab, tick
 
 if TYPE_CHECKING:
     from tests.browser.conftest import App
@@ -30,6 +31,7 @@ def register(app: App) -> pd.DataFrame:
 
 
 def table_csv(app: App) -> pd.DataFrame:
+    """The schemes' table as its CSV download (in the page's Table tab)."""
     with app.page.expect_download() as info:
         app.page.get_by_role("button", name="Table (CSV)").click()
     return pd.read_csv(io.BytesIO(open(info.value.path(), "rb").read()))
@@ -44,6 +46,7 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     main = app.page.get_by_test_id("stMain")
     assert f"The schemes in {REGION} are outlined" in main.inner_text()
     # Highlighted: every scheme of England is listed, the region's first.
+    open_tab(app, page.TABLE)
     everyone = table_csv(app)
     assert set(everyone["Region"]) - {REGION}, "England's other schemes are listed too"
     first = everyone["Region"].tolist()
@@ -60,14 +63,24 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     # Hidden schemes carry no value, interval or base (disclosure control).
     hidden = alone["Compared with England"] == "Too few answers to show"
     assert alone.loc[hidden, ["Value (%)", "Base (answers)"]].isna().all().all()
+    open_tab(app, page.FUNNEL)
+    funnel_chart = '.st-key-schemes_funnel [data-testid="stPlotlyChart"] .js-plotly-plot'
+    app.page.locator(funnel_chart).wait_for()
     funnel = app.page.evaluate(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
-               .map(d => d.data.flatMap(t => t.hovertext || []))"""
+        """(css) => [...document.querySelectorAll(css)]
+               .map(d => d.data.flatMap(t => t.hovertext || []))""",
+        funnel_chart,
     )
     names = [text for chart in funnel[:1] for text in chart]
     assert names and all(f"({REGION})" in text for text in names)  # the region on hover
     # The profile's scheme box offers the region's schemes only.
-    box(app, "Scheme").click()
+    for _ in range(3):  # a first click can leave the list shut (seen on main as well)
+        box(app, "Scheme").click()
+        try:
+            app.page.get_by_role("option").first.wait_for(timeout=5000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
+            app.page.keyboard.press("Escape")
     offered = set(app.page.get_by_role("option").all_inner_texts())
     app.page.keyboard.press("Escape")
     assert offered and offered <= in_region

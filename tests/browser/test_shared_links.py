@@ -1,9 +1,9 @@
 """A link reproduces the view: each page's own choices ride in the URL with the sidebar's.
 
 For each explore page a person makes the page's choices (indicator, breakdown,
-question, comparison...) and a region in the sidebar; the address bar's link,
-opened in a fresh browser context (a new session, nothing remembered), shows
-the same choices and the same charts.
+question, comparison, the tab open...) and a region in the sidebar; the address
+bar's link, opened in a fresh browser context (a new session, nothing
+remembered), shows the same choices, the same tab and the same charts.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pages.views import regions, schemes
 from tests.browser.conftest import TIMEOUT_MS, App
 
 if TYPE_CHECKING:
@@ -71,6 +72,25 @@ def tick(app: App, option: str) -> None:
     settled(app, before)
 
 
+def open_tab(app: App, label: str) -> None:
+    """Open the tab called ``label`` (the Schemes and Regions pages' views) and wait
+    for the run that draws it. The address changes as the tab is clicked, before
+    that run starts; only the open tab is drawn, so its panel holding an element
+    means the run has reached it, and then it is waited out."""
+    app.page.get_by_role("tab", name=label, exact=True).click()
+    app.page.wait_for_function(
+        """(label) => {
+            const tab = [...document.querySelectorAll('[role="tab"]')].find(
+                t => t.innerText.trim() === label && t.getAttribute('aria-selected') === 'true');
+            const panel = tab && document.getElementById(tab.getAttribute('aria-controls'));
+            return panel && panel.querySelector('[data-testid="stElementContainer"]');
+        }""",
+        arg=label,
+        timeout=TIMEOUT_MS,
+    )
+    app.idle()
+
+
 def settled(app: App, before: str) -> None:
     """Wait for the rerun a choice starts: every choice on these pages is kept in the
     URL, which the script updates as it runs; then for the script to finish."""
@@ -79,10 +99,12 @@ def settled(app: App, before: str) -> None:
 
 
 def view(app: App) -> dict[str, object]:
-    """What the page shows: heading, every choice (select boxes, radios) and chart titles."""
+    """What the page shows: heading, every choice (select boxes, radios, open tabs)
+    and chart titles."""
     page = app.page
     return {
         "heading": app.heading(),
+        "tabs": page.get_by_role("tab", selected=True).all_inner_texts(),
         "boxes": page.get_by_test_id("stSelectbox").all_inner_texts(),
         "radios": page.locator(
             '[data-testid="stRadio"] label:has(input:checked)'
@@ -120,8 +142,8 @@ def the_link(app: App, expected: dict[str, str], timeout: float = TIMEOUT_MS) ->
     return app.page.url
 
 
-# page, choices made (select box label -> option and the URL parameter it sets, or
-# radio words), the URL it must carry
+# page, choices made (select box label -> option and the URL parameter it sets,
+# radio words, or a tab's label), the URL it must carry
 CASES = {
     "indicator": (
         [("box", "Indicator", "Mental wellbeing (SWEMWBS) (Wellbeing)", "khi"),
@@ -130,8 +152,10 @@ CASES = {
     ),
     "schemes": (
         [("box", "Indicator", "Often or always lonely (Connection)", "khi"),
-         ("radio", None, "Only this region's", None), ("radio", None, "Its region", None)],
-        {"khi": "lonely_often", "show": "alone", "vs": "region", "region": "London"},
+         ("radio", None, "Only this region's", None), ("tab", None, schemes.RANKED, None),
+         ("radio", None, "Its region", None)],
+        {"khi": "lonely_often", "show": "alone", "vs": "region", "region": "London",
+         schemes.VIEWS_KEY: schemes.RANKED},
     ),
     "change": (
         [("radio", None, "Change in number of friends", None),
@@ -139,8 +163,9 @@ CASES = {
         {"khi": "friends_change", "by": "age_band", "region": "London"},
     ),
     "regions": (
-        [("box", "Indicator", "Often or always lonely (Connection)", "khi")],
-        {"khi": "lonely_often", "region": "London"},
+        [("box", "Indicator", "Often or always lonely (Connection)", "khi"),
+         ("tab", None, regions.TRENDS, None)],
+        {"khi": "lonely_often", "region": "London", regions.VIEWS_KEY: regions.TRENDS},
     ),
 }
 
@@ -155,6 +180,8 @@ def test_a_pages_link_opens_the_same_view_in_a_fresh_browser(
     for kind, label, option, key in steps:
         if kind == "box":
             choose(app, label, _option(app, label, option), key, expected[key])
+        elif kind == "tab":
+            open_tab(app, option)
         else:
             tick(app, option)
     assert app.exceptions() == []
