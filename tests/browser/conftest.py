@@ -268,3 +268,19 @@ def page(browser, server: Server) -> Iterator[object]:
 def app(page, server: Server) -> App:
     """``page`` with the dashboard's waits (see :class:`App`)."""
     return App(page, server)
+
+
+@contextmanager
+def opened_fresh(browser, server: Server, url: str) -> Iterator[App]:
+    """``url`` in a fresh browser context (a new session, as a link someone was
+    sent), drawn and idle; the context closed after."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        other = App(context.new_page(), server)
+        other.page.goto(url)
+        other.page.wait_for_selector("h1", timeout=TIMEOUT_MS)
+        other.idle()
+        yield other
+    finally:
+        context.close()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pages.views import regions, schemes
-from tests.browser.conftest import TIMEOUT_MS, App
+from tests.browser.conftest import TIMEOUT_MS, App, opened_fresh
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Server
@@ -115,16 +115,8 @@ def view(app: App) -> dict[str, object]:
 
 def reopen(browser, server: Server, url: str) -> tuple[dict[str, object], str]:
     """The link in a fresh browser context: its view and the address it settles on."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        other = App(context.new_page(), server)
-        other.page.goto(url)
-        other.page.wait_for_selector("h1", timeout=TIMEOUT_MS)
-        other.idle()
+    with opened_fresh(browser, server, url) as other:
         return view(other), other.page.url
-    finally:
-        context.close()
 
 
 def params(url: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ import pytest
 
 from pages.views import regions, schemes
 from tests.browser import test_shared_links as links
-from tests.browser.conftest import TIMEOUT_MS, App
+from tests.browser.conftest import App, opened_fresh
 from tests.browser.test_shared_links import params, the_link, tick
 
 if TYPE_CHECKING:
@@ -64,17 +64,9 @@ def checked(app: App) -> list[str]:
 def reopen(browser, server: Server, url: str) -> dict[str, object]:
     """The link in a fresh browser context (a new session): its open tabs, charts,
     grids, radios and the address it settles on."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        other = App(context.new_page(), server)
-        other.page.goto(url)
-        other.page.wait_for_selector("h1", timeout=TIMEOUT_MS)
-        other.idle()
+    with opened_fresh(browser, server, url) as other:
         return {"tabs": selected(other), "charts": charts(other), "grids": grids(other),
                 "radios": checked(other), "url": other.page.url}
-    finally:
-        context.close()
 
 
 def test_a_clicked_schemes_tab_shows_its_view_and_rides_in_the_url(
