@@ -111,3 +111,38 @@ def test_too_few_answers_reads_at_4_5_to_1_in_every_run_chart() -> None:
     colours = [a.font.color for a in figure.layout.annotations if a.text == "Too few answers"]
     colours += [a["font"]["color"] for a in sheet["layout"]["annotations"]]
     assert len(colours) == 2 and all(contrast(colour) >= 4.5 for colour in colours)
+
+
+def spine_rows() -> pd.DataFrame:
+    """Three KHIs: one where high is good, one where low is good, one hidden."""
+    base = {"benchmark": 50.0, "lowest": 30.0, "q25": 45.0, "q75": 60.0, "highest": 70.0,
+            "percent": True, "lower95": float("nan"), "upper95": float("nan")}
+    return pd.DataFrame([
+        {**base, "label": "Feels happy", "value": 60.0, "polarity": "high",
+         "comparison": "better", "suppressed": False},
+        {**base, "label": "Feels lonely", "value": 60.0, "polarity": "low",
+         "comparison": "worse", "suppressed": False},
+        {**base, "label": "Has a friend", "value": float("nan"), "polarity": "high",
+         "comparison": "not compared", "suppressed": True},
+    ])
+
+
+def test_the_spine_chart_draws_each_kind_of_bar_as_one_trace_scaled_right_is_better() -> None:
+    fig = charts.spine_chart(spine_rows(), title="A scheme compared with England")
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert len(lines) == 2  # the range of schemes, the middle half: one trace each
+    by_row = {}
+    for trace in lines:
+        xs, ys = list(trace.x), list(trace.y)
+        for i in range(0, len(xs), 3):  # a segment, then a gap
+            assert xs[i + 2] is None and ys[i + 2] is None
+            by_row.setdefault(ys[i], []).append((xs[i], xs[i + 1]))
+    # England in the middle, the furthest scheme (70, 20 away) at the edge.
+    assert by_row["Feels happy"] == [(-1.0, 1.0), (-0.25, 0.5)]
+    assert by_row["Feels lonely"] == [(-1.0, 1.0), (-0.5, 0.25)]  # flipped
+    marks = {t.name: (list(t.x), list(t.y)) for t in fig.data if t.mode == "markers"}
+    assert marks["Better than England"] == ([0.5], ["Feels happy"])
+    assert marks["Worse than England"] == ([-0.5], ["Feels lonely"])
+    assert [a.text for a in fig.layout.annotations if a.y == "Has a friend"] == [
+        style.HIDDEN_TEXT
+    ]

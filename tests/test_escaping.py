@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kpi import ingest
+from pages.views import schemes
 from pages.views._common import md
 from tests.apptest_helpers import markdown_tables, open_page
 from tests.builders import make_store
@@ -25,7 +26,12 @@ def survey(n: int = 12) -> bytes:
             "The people who support me are warm and kind\n" + rows).encode()
 
 
-@pytest.mark.parametrize("page", ["pages/schemes.py", "pages/board.py", "pages/overview.py"])
+# The pages that write a scheme's name in words (Schemes: in its profile's tab).
+PAGES = {"pages/schemes.py": {schemes.VIEWS_KEY: schemes.PROFILE}, "pages/board.py": {},
+         "pages/overview.py": {}}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
 def test_a_hostile_scheme_name_is_shown_as_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
@@ -33,7 +39,7 @@ def test_a_hostile_scheme_name_is_shown_as_text(
                                                  ("SL002", "Bramhall", "North West")])
     for scheme in ("SL001", "SL002"):
         assert ingest.ingest_bytes(store, survey(), f"{scheme}.csv", scheme).accepted == 12
-    at = open_page(monkeypatch, store, page, params={"scheme": "SL001"}, KHI_NO_DEMO="1")
+    at = open_page(monkeypatch, store, page, params={"scheme": "SL001", **PAGES[page]}, KHI_NO_DEMO="1")
     assert not at.exception
     drawn = [
         str(e.value)

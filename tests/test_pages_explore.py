@@ -218,11 +218,13 @@ def test_schemes_draw_the_engines_funnel_ranking_and_profile(
     funnel = figure(at, "schemes_funnel")
     names = {t.get("name") for t in funnel["data"]}
     assert {"95% limits", "99.8% limits"} <= names
-    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
-                   {schemes.VIEWS_KEY: schemes.RANKED, schemes.PROFILE_KEY: schemes.PROFILE_TABLE})
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py", {schemes.VIEWS_KEY: schemes.RANKED})
     assert at.selectbox(key="schemes_khi").value == code
     ranked = trace_values(figure(at, "schemes_ranked"), "y")
     assert sorted(ranked) == pytest.approx(sorted(visible))
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {schemes.VIEWS_KEY: schemes.PROFILE})
+    assert "schemes_spine" in chart_keys(at)
     # The profile: one scheme's values are the engine's, row by row.
     scheme = at.selectbox(key="schemes_profile").value
     profile = dataframe_with(at, "This scheme").set_index("Indicator")
@@ -258,12 +260,13 @@ def test_a_scheme_with_every_indicator_hidden_is_said_so_not_charted(
     gaps = counts[(counts["shown"] == 0) & (counts["hidden"] > 0)].index
     assert len(gaps), "the demo has no scheme whose indicators are all hidden"
     at = open_page(monkeypatch, demo_store, "pages/schemes.py",
-                   {schemes.VIEWS_KEY: schemes.RANKED}, state={"schemes_profile": gaps[0]})
+                   {schemes.VIEWS_KEY: schemes.PROFILE}, state={"schemes_profile": gaps[0]})
     assert at.selectbox(key="schemes_profile").value == gaps[0]
     assert not at.exception, [e.value for e in at.exception]
     assert any("too few answers" in str(i.value) for i in at.info)
-    assert "schemes_spine" not in [getattr(e, "key", None) for e in at.get("plotly_chart")]
-    figure(at, "schemes_ranked")  # the rest of the page is still there
+    assert "schemes_spine" not in chart_keys(at)
+    assert not markdown_tables(at)  # nor a table of gaps
+    assert "CQC rating" in markdown(at)  # the line on the scheme is still there
 
 
 # What each tab draws (charts by key; tables by their first column: display-only
@@ -273,10 +276,12 @@ TABLES = {"Scheme": "schemes_table", "Indicator": "schemes_profile_table",
 
 
 def drawn_in_tabs(at: AppTest) -> list[tuple[str, set[str]]]:
-    """Each tab's label and what it holds: its charts' keys and its tables' names."""
+    """Each tab's label and what it holds: its charts' keys and its tables' names
+    (grids, and the static tables by their first heading)."""
     return [
         (tab.label, {str(getattr(e, "key", "")) for e in tab.get("plotly_chart")}
-         | {TABLES[str(e.value.columns[0])] for e in tab.dataframe})
+         | {TABLES[str(e.value.columns[0])] for e in tab.dataframe}
+         | {TABLES[str(t.columns[0])] for t in markdown_tables(tab) if t.columns[0] in TABLES})
         for tab in at.tabs
     ]
 
@@ -287,7 +292,7 @@ def drawn_in_tabs(at: AppTest) -> list[tuple[str, set[str]]]:
         ("schemes", schemes.VIEWS_KEY, None, {"schemes_funnel"}),
         ("schemes", schemes.VIEWS_KEY, schemes.RANKED, {"schemes_ranked"}),
         ("schemes", schemes.VIEWS_KEY, schemes.TABLE, {"schemes_table"}),
-        ("schemes", schemes.PROFILE_KEY, schemes.PROFILE_TABLE, {"schemes_profile_table"}),
+        ("schemes", schemes.VIEWS_KEY, schemes.PROFILE, {"schemes_spine", "schemes_profile_table"}),
         ("regions", regions.VIEWS_KEY, None, {"regions_map", "regions_ranked"}),
         ("regions", regions.VIEWS_KEY, regions.TABLE, {"regions_table"}),
         ("regions", regions.VIEWS_KEY, regions.TRENDS, {"regions_trends"}),
@@ -303,8 +308,8 @@ def test_only_the_open_tab_is_drawn(
     at = open_page(monkeypatch, demo_store, f"pages/{page}.py",
                    {key: open_tab} if open_tab else {})
     assert not at.exception, [e.value for e in at.exception]
-    views = {schemes.VIEWS_KEY: schemes.comparison_views(at.selectbox(key=f"{page}_khi").value),
-             schemes.PROFILE_KEY: schemes.PROFILE_VIEWS, regions.VIEWS_KEY: regions.VIEWS}[key]
+    views = {schemes.VIEWS_KEY: schemes.views(at.selectbox(key=f"{page}_khi").value),
+             regions.VIEWS_KEY: regions.VIEWS}[key]
     tabs = [(label, held) for label, held in drawn_in_tabs(at) if label in views]
     assert [label for label, _ in tabs] == list(views)  # every view is offered
     wanted = open_tab or views[0]
@@ -314,10 +319,9 @@ def test_only_the_open_tab_is_drawn(
         else:
             assert not held & drawn, (label, held)  # a closed tab draws nothing of it
     # The closed tabs' charts are nowhere else on the page either.
-    closed = {"schemes_funnel", "schemes_ranked", "regions_map", "regions_trends",
-              "regions_people"} - drawn
-    if key != schemes.PROFILE_KEY:
-        assert not closed & set(chart_keys(at)), chart_keys(at)
+    closed = {"schemes_funnel", "schemes_ranked", "schemes_spine", "regions_map",
+              "regions_trends", "regions_people"} - drawn
+    assert not closed & set(chart_keys(at)), chart_keys(at)
     if open_tab:  # the link's tab stays in the URL, so the view can be shared
         assert at.query_params[key] in (open_tab, [open_tab])
 
@@ -333,7 +337,8 @@ def test_schemes_open_a_mean_on_its_ranked_chart(
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="schemes_khi").value == code
     labels = [tab.label for tab in at.tabs]
-    assert schemes.FUNNEL not in labels and labels[:2] == [schemes.RANKED, schemes.TABLE]
+    assert schemes.FUNNEL not in labels
+    assert labels == [schemes.RANKED, schemes.TABLE, schemes.PROFILE]
     assert "schemes_ranked" in chart_keys(at) and "schemes_funnel" not in chart_keys(at)
     assert schemes.VIEWS_KEY not in at.query_params  # the stale tab left the URL
 
@@ -535,8 +540,11 @@ def test_schemes_follow_the_sidebars_region_alone_or_highlighted(
     funnel = figure(at, "schemes_funnel")
     hovers = [h for t in funnel["data"] for h in (t.get("hovertext") or [])]
     assert hovers and all(f"({region})" in h for h in hovers)
-    assert set(at.selectbox(key="schemes_profile").options) <= mine
     assert at.query_params["show"] == ["alone"] or at.query_params["show"] == "alone"
+    at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                   {"region": region, schemes.VIEWS_KEY: schemes.PROFILE})
+    options = set(at.selectbox(key="schemes_profile").options)
+    assert options and options <= mine  # the region's schemes only
 
 
 def test_schemes_highlight_the_region_among_englands(

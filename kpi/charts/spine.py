@@ -133,23 +133,33 @@ def spine_chart(
         position = (float(raw) - centre) / spread if spread > 0 else 0.0
         return -position if data["polarity"].iloc[i] == "low" else position
 
+    # Each bar kind is one trace, its rows' segments apart by gaps (None): a trace
+    # per row and kind made some thirty traces for the browser to draw.
+    bars: dict[str, tuple[list, list]] = {"range": ([], []), "middle": ([], [])}
     for i, name in enumerate(labels):
         if pd.isna(data["benchmark"].iloc[i]):
             continue
         ends = sorted([scaled("lowest", i), scaled("highest", i)])
         middle = sorted([scaled("q25", i), scaled("q75", i)])
-        for (a, b), colour, width in ((ends, "#d9d9d9", 16), (middle, "#a6a6a6", 16)):
+        for kind, (a, b) in (("range", ends), ("middle", middle)):
             if not any(pd.isna([a, b])):
-                fig.add_trace(
-                    go.Scatter(
-                        x=[a, b],
-                        y=[name, name],
-                        mode="lines",
-                        line={"color": colour, "width": width},
-                        hoverinfo="skip",
-                        showlegend=False,
-                    )
+                xs, ys = bars[kind]
+                xs.extend([a, b, None])
+                ys.extend([name, name, None])
+    for kind, colour in (("range", "#d9d9d9"), ("middle", "#a6a6a6")):
+        xs, ys = bars[kind]
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": colour, "width": 16},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    connectgaps=False,
                 )
+            )
     percent_flags = data["percent"].astype(bool)
     comparisons = data["comparison"].astype(str) if "comparison" in data else None
     for key, (icon, words, colour) in COMPARISON_STYLE.items():

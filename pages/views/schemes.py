@@ -4,15 +4,20 @@ Schemes range from a handful of people to several hundred, so a league table
 would rank chance. This page compares the schemes in three views, one at a
 time in tabs: a funnel plot (proportion KHIs: each scheme against limits that
 widen for small schemes), a ranked chart with every scheme's 95% interval and
-the England line, and the same schemes as a sortable table with its CSV. Below
-them, one scheme's profile across all KHIs relative to England and the range
-of schemes, with its CQC rating. All values come from the engine (``funnel``,
-``indicator_table`` by scheme); hidden schemes are simply not plotted.
+the England line, and the same schemes as a sortable table with its CSV. A
+last tab shows one scheme's profile across all KHIs relative to England and
+the range of schemes, with its CQC rating. All values come from the engine
+(``funnel``, ``indicator_table`` by scheme); hidden schemes are simply not
+plotted.
 
 Why tabs: drawn together, the funnel, the ranked chart and the table of every
 scheme kept the browser busy for five times as long as an empty page (the
 browser benchmark); one view at a time, as England's public-health profiles
-(Fingertips) show them, and only the open tab is worked out and drawn.
+(Fingertips) show them, and only the open tab is worked out and drawn. The
+profile had its own place below the comparison at first; with the funnel
+above it the page still took over three times as long as an empty one to draw
+(ten times after an upload), so it is a tab too, as Fingertips' "Area
+profiles" is.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ def show_choice(sidebar: c.Filters) -> str:
         key="schemes_show",
         help="Either way the limits and the England line are England's, so the "
         "comparison stays fair.",
+        persist_state="page",  # kept while the profile's tab is open
     )
     c.keep_in_url("show", shown)
     return shown
@@ -82,38 +88,54 @@ def is_hidden(row: pd.Series) -> bool:
     return bool(flag) and not pd.isna(flag)
 
 
-# ----------------------------------------------------------------- comparison ---
-# The comparison's views, one tab each; the open one is kept in the URL as
-# ``schemes_view`` (its label; the first tab leaves the URL clean).
+# ----------------------------------------------------------------------- tabs ---
+# The page's views, one tab each; the open one is kept in the URL as
+# ``schemes_view`` (its label; the first tab leaves the URL clean). The profile's
+# name stands apart from the comparison's "Table": a screen reader reads a tab's
+# name alone.
 FUNNEL, RANKED, TABLE = "Funnel plot", "Ranked with intervals", "Table"
+PROFILE = "One scheme's profile"
 VIEWS_KEY = "schemes_view"
 
 
-def comparison_views(code: str) -> tuple[str, ...]:
+def views(code: str) -> tuple[str, ...]:
     """The tabs for a KHI: a funnel plot only for proportions (a mean has no
-    funnel limits), so a mean KHI opens on the ranked chart."""
-    return (FUNNEL, RANKED, TABLE) if khi_by_code(code).is_proportion else (RANKED, TABLE)
+    funnel limits), so a mean KHI opens on the ranked chart; the profile last."""
+    comparison = (FUNNEL, RANKED, TABLE) if khi_by_code(code).is_proportion else (RANKED, TABLE)
+    return (*comparison, PROFILE)
 
 
-def comparison_tabs(label: str, code: str, sidebar: c.Filters, show: str) -> None:
+def page_tabs(label: str, code: str, sidebar: c.Filters) -> None:
     """The views in tabs; only the open tab is worked out and drawn. The tabs are a
     widget, so they stay outside the cached parts; each tab calls its own part."""
-    views = comparison_views(code)
-    tabs = st.tabs(views, key=VIEWS_KEY, bind="query-params")
-    for view, tab in zip(views, tabs):
+    shown = views(code)
+    for view, tab in zip(shown, st.tabs(shown, key=VIEWS_KEY, bind="query-params")):
         if not tab.open:
             continue
         with tab:
-            if view == FUNNEL:
-                funnel_section(label, code, sidebar, show)
-                continue
-            # The benchmark changes the ranked chart and the table, not the funnel
-            # (its limits are England's), so it is asked for beside them.
-            benchmark = benchmark_choice()
-            if view == RANKED:
-                ranked_section(label, code, sidebar, benchmark, show)
+            if view == PROFILE:
+                profile_tab(label, sidebar, st.session_state.get("f_who", "both"))
             else:
-                table_section(label, code, sidebar, benchmark, show)
+                comparison_tab(view, label, code, sidebar)
+
+
+# ----------------------------------------------------------------- comparison ---
+def comparison_tab(view: str, label: str, code: str, sidebar: c.Filters) -> None:
+    """One of the comparison's views, under the indicator in words (nothing but
+    that when no scheme has answers to compare)."""
+    show = show_choice(sidebar)
+    if not comparison_section(label, code, sidebar, show):
+        return
+    if view == FUNNEL:
+        funnel_section(label, code, sidebar, show)
+        return
+    # The benchmark changes the ranked chart and the table, not the funnel (its
+    # limits are England's), so it is asked for beside them.
+    benchmark = benchmark_choice()
+    if view == RANKED:
+        ranked_section(label, code, sidebar, benchmark, show)
+    else:
+        table_section(label, code, sidebar, benchmark, show)
 
 
 @c.per_revision
@@ -285,8 +307,7 @@ def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, sho
 
 # -------------------------------------------------------------------- profile ---
 def profile_choice(label: str, sidebar: c.Filters) -> str | None:
-    """The heading and the scheme to profile (the sidebar's, when one is chosen)."""
-    st.subheader("One scheme across every indicator")
+    """The scheme to profile (the sidebar's, when one is chosen)."""
     choices = c.scheme_choices()
     if not choices.ids:
         st.info("No schemes are registered yet.")
@@ -309,6 +330,7 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
         key="schemes_profile",
         help="Opens on the sidebar's scheme, else on the scheme with the most "
         "indicators shown this quarter.",
+        persist_state="page",  # kept while a comparison's tab is open
     )
     c.keep_in_url("profile", scheme)
     return scheme
@@ -330,25 +352,14 @@ def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | No
     return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
 
 
-# The profile's two views, one tab each (kept in the URL as ``profile_view``); named
-# apart from the comparison's "Table", as a screen reader reads a tab's name alone.
-CHART, PROFILE_TABLE = "Profile chart", "Profile table"
-PROFILE_VIEWS = (CHART, PROFILE_TABLE)
-PROFILE_KEY = "profile_view"
-
-
-def profile_tabs(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
-    """The scheme's profile as a chart or, for those who prefer one, a table: one
-    tab at a time, so the page's first view draws one grid fewer (with both, the
-    page still took over four times as long as an empty one to draw)."""
-    if not profile_head(label, sidebar, scheme, who):
+def profile_tab(label: str, sidebar: c.Filters, who: str) -> None:
+    """One scheme across every KHI: a line on the scheme, then its profile as a
+    chart and, for those who prefer one, as a table."""
+    scheme = profile_choice(label, sidebar)
+    if scheme is None or not profile_head(label, sidebar, scheme, who):
         return
-    for view, tab in zip(
-        PROFILE_VIEWS, st.tabs(PROFILE_VIEWS, key=PROFILE_KEY, bind="query-params")
-    ):
-        if tab.open:
-            with tab:
-                (profile_chart if view == CHART else profile_grid)(label, sidebar, scheme, who)
+    profile_chart(label, sidebar, scheme, who)
+    profile_grid(label, sidebar, scheme, who)
 
 
 def profile_frame(
@@ -412,14 +423,11 @@ def profile_chart(label: str, sidebar: c.Filters, scheme: str, who: str) -> None
 
 @c.per_revision
 def profile_grid(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
-    """The same profile in words and numbers."""
+    """The same profile in words and numbers (read, not sorted: a static table)."""
     frame, khis = profile_frame(label, sidebar, scheme, who)
-    st.dataframe(
-        profile_table(frame, khis),
-        hide_index=True,
-        key="schemes_profile_table",
-        height=35 * (len(frame) + 1) + 3,
-    )
+    # Named without the scheme's name: the name is the scheme's to choose, and an
+    # attribute would carry it unescaped for Markdown (the line above names it).
+    c.static_table(profile_table(frame, khis), f"The profile across every indicator, {label}")
 
 
 def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
@@ -452,13 +460,7 @@ def render() -> None:
     if label is None:
         return
     code = c.khi_picker("schemes_khi")
-    sidebar = c.current_filters()
-    show = show_choice(sidebar)
-    if comparison_section(label, code, sidebar, show):
-        comparison_tabs(label, code, sidebar, show)
-    scheme = profile_choice(label, sidebar)
-    if scheme is not None:
-        profile_tabs(label, sidebar, scheme, st.session_state.get("f_who", "both"))
+    page_tabs(label, code, c.current_filters())
 
 
 def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | None, str | None]:
@@ -474,8 +476,8 @@ def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | N
 
 @c.per_revision
 def comparison_section(label: str, code: str, sidebar: c.Filters, show: str) -> bool:
-    """The indicator in words, over the comparison's tabs; False when no scheme has
-    answers to compare (then no tabs, only the profile follows)."""
+    """The indicator in words, over a comparison's view; False when no scheme has
+    answers to compare (then said so, and no view)."""
     filters = c.without_area(sidebar)
     settings = c.settings()
     khi = khi_by_code(code)

@@ -16,7 +16,7 @@ import pytest
 from kpi import indicators as engine
 from kpi.catalogue import catalogue
 from pages.views import schemes as page
-from tests.browser.test_shared_links import box, choose, open_tab, tick
+from tests.browser.test_shared_links import choose, open_tab, options, tick
 
 if TYPE_CHECKING:
     from tests.browser.conftest import App
@@ -74,15 +74,8 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     names = [text for chart in funnel[:1] for text in chart]
     assert names and all(f"({REGION})" in text for text in names)  # the region on hover
     # The profile's scheme box offers the region's schemes only.
-    for _ in range(3):  # a first click can leave the list shut (seen on main as well)
-        box(app, "Scheme").click()
-        try:
-            app.page.get_by_role("option").first.wait_for(timeout=5000)
-            break
-        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
-            app.page.keyboard.press("Escape")
-    offered = set(app.page.get_by_role("option").all_inner_texts())
-    app.page.keyboard.press("Escape")
+    open_tab(app, page.PROFILE)
+    offered = set(options(app, "Scheme"))
     assert offered and offered <= in_region
     app.screenshot("schemes_north_west_alone")
 

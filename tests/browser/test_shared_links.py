@@ -185,20 +185,27 @@ def test_a_pages_link_opens_the_same_view_in_a_fresh_browser(
         assert params(settled).get(key) == value, (key, settled)
 
 
-def _option(app: App, label: str, wanted: str) -> str:
-    """The option's exact words on screen: the catalogue's names may differ in case
-    or detail from the test's, so match the start, ignoring case."""
-    for _ in range(3):
+def options(app: App, label: str) -> list[str]:
+    """The options the select box labelled ``label`` shows when opened (its first
+    screenful: the list draws only what it shows)."""
+    for _ in range(3):  # a first click can leave the list shut
         box(app, label).click()
         try:
             app.page.get_by_role("option").first.wait_for(timeout=5000)
             break
         except Exception:  # noqa: BLE001 - Playwright's timeout: click again
             app.page.keyboard.press("Escape")
-    options = app.page.get_by_role("option").all_inner_texts()
+    texts = app.page.get_by_role("option").all_inner_texts()
     app.page.keyboard.press("Escape")
+    return texts
+
+
+def _option(app: App, label: str, wanted: str) -> str:
+    """The option's exact words on screen: the catalogue's names may differ in case
+    or detail from the test's, so match the start, ignoring case."""
+    offered = options(app, label)
     start = re.split(r" \(", wanted)[0].lower()
-    for text in options:
+    for text in offered:
         if text.lower().startswith(start):
             return text
-    raise AssertionError(f"no option like {wanted!r} in {label!r}: {options[:10]}")
+    raise AssertionError(f"no option like {wanted!r} in {label!r}: {offered[:10]}")

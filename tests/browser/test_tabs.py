@@ -8,16 +8,18 @@ of the menu carries no tab of these pages.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
+from kpi import indicators as engine
 from pages.views import regions, schemes
 from tests.browser import test_shared_links as links
 from tests.browser.conftest import App, opened_fresh
-from tests.browser.test_shared_links import params, the_link, tick
+from tests.browser.test_shared_links import choose, options, params, the_link, tick
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Server
@@ -73,40 +75,72 @@ def test_a_clicked_schemes_tab_shows_its_view_and_rides_in_the_url(
     app: App, browser, server: Server
 ) -> None:
     app.open("schemes")
-    assert selected(app) == [schemes.FUNNEL, schemes.CHART]  # the first tabs
-    assert charts(app) == ["schemes_funnel", "schemes_spine"]
-    assert grids(app) == 0  # neither the schemes' table nor the profile's
+    assert selected(app) == [schemes.FUNNEL]  # the first tab
+    assert charts(app) == ["schemes_funnel"]
+    assert grids(app) == 0  # no table of schemes
     assert schemes.VIEWS_KEY not in params(app.page.url)
     # The ranked chart: its tab, its chart alone, and the tab in the address.
     open_tab(app, schemes.RANKED, lambda: "schemes_ranked" in charts(app))
     the_link(app, {schemes.VIEWS_KEY: schemes.RANKED})
-    assert charts(app) == ["schemes_ranked", "schemes_spine"]  # no funnel left
+    assert charts(app) == ["schemes_ranked"]  # no funnel left
     tick(app, "Its region")  # the benchmark is chosen beside the ranked chart
     the_link(app, {"vs": "region"})
-    # The table: a grid, no comparison chart, and the same benchmark.
+    # The table: a grid, no chart, and the same benchmark.
     open_tab(app, schemes.TABLE, lambda: grids(app) == 1)
     url = the_link(app, {schemes.VIEWS_KEY: schemes.TABLE, "vs": "region"})
-    assert selected(app)[0] == schemes.TABLE
+    assert selected(app) == [schemes.TABLE]
     assert grids(app) == 1 and app.page.get_by_role("button", name="Table (CSV)").is_visible()
-    assert charts(app) == ["schemes_spine"]
+    assert charts(app) == []
     assert "Its region" in checked(app)
     assert app.exceptions() == []
     # The link opens the same tab in a fresh browser.
     after = reopen(browser, server, url)
-    assert after["tabs"][0] == schemes.TABLE and after["grids"] == 1
+    assert after["tabs"] == [schemes.TABLE] and after["grids"] == 1
     assert params(after["url"]).get(schemes.VIEWS_KEY) == schemes.TABLE
     assert "Its region" in after["radios"]
-    # Back to the first tab: the address is clean again.
+    # The profile: its chart and its table (read, not sorted: no grid), nothing else.
+    open_tab(app, schemes.PROFILE, lambda: charts(app) == ["schemes_spine"])
+    the_link(app, {schemes.VIEWS_KEY: schemes.PROFILE})
+    assert grids(app) == 0
+    profile = app.page.get_by_role("region", name=re.compile("across every indicator"))
+    assert profile.get_by_role("row").count() > 5
+    app.screenshot("schemes_profile_tab")
+    # Back to the first tab: the address is clean again, the benchmark still chosen.
     open_tab(app, schemes.FUNNEL, lambda: "schemes_funnel" in charts(app))
     app.page.wait_for_function(
         "(key) => !new URLSearchParams(location.search).has(key)", arg=schemes.VIEWS_KEY
     )
-    assert charts(app) == ["schemes_funnel", "schemes_spine"]
-    # The profile's table is a tab of its own.
-    open_tab(app, schemes.PROFILE_TABLE, lambda: grids(app) == 1)
-    the_link(app, {schemes.PROFILE_KEY: schemes.PROFILE_TABLE})
-    assert grids(app) == 1 and charts(app) == ["schemes_funnel"]  # no spine chart
-    app.screenshot("schemes_profile_table_tab")
+    assert charts(app) == ["schemes_funnel"]
+    assert params(app.page.url).get("vs") == "region"
+    assert app.exceptions() == []
+
+
+def test_the_schemes_tabs_keep_each_others_choices(app: App) -> None:
+    """The profile's scheme is a widget drawn in its tab only, the comparison's
+    choices in theirs; switching tabs must lose neither."""
+    app.open("schemes")
+    open_tab(app, schemes.RANKED, lambda: "schemes_ranked" in charts(app))
+    tick(app, "Its region")
+    open_tab(app, schemes.PROFILE, lambda: charts(app) == ["schemes_spine"])
+    first = the_link(app, {schemes.VIEWS_KEY: schemes.PROFILE})
+    register = app.server.store.schemes().set_index("scheme_id")
+    table = engine.indicator_table(app.server.store, by=["scheme"])  # latest quarter
+    shown = table.groupby("scheme")["value"].count()
+    offered = options(app, "Scheme")  # the list's first screenful
+    other = next(  # another scheme with a chart to show
+        s for s in register.index
+        if register.loc[s, "name"] in offered and shown.get(s, 0) > 0
+        and s != params(first).get("profile")
+    )
+    choose(app, "Scheme", str(register.loc[other, "name"]), "profile", other)
+    open_tab(app, schemes.RANKED, lambda: "schemes_ranked" in charts(app))
+    assert "Its region" in checked(app)  # the comparison's choice, kept
+    open_tab(app, schemes.PROFILE, lambda: charts(app) == ["schemes_spine"])
+    the_link(app, {"profile": other, "vs": "region"})
+    # The line on the scheme names the one chosen, not the tab's first choice.
+    line = app.page.get_by_test_id("stMain").get_by_text("CQC rating:")
+    assert str(register.loc[other, "name"]) in line.inner_text()
+    assert app.exceptions() == []
 
 
 def test_a_clicked_regions_tab_shows_its_view_and_no_other_page_carries_it(
