@@ -39,7 +39,8 @@ def test_a_hostile_scheme_name_is_shown_as_text(
                                                  ("SL002", "Bramhall", "North West")])
     for scheme in ("SL001", "SL002"):
         assert ingest.ingest_bytes(store, survey(), f"{scheme}.csv", scheme).accepted == 12
-    at = open_page(monkeypatch, store, page, params={"scheme": "SL001", **PAGES[page]}, KHI_NO_DEMO="1")
+    at = open_page(monkeypatch, store, page, params={"scheme": "SL001", **PAGES[page]},
+                   KHI_NO_DEMO="1")
     assert not at.exception
     drawn = [
         str(e.value)
