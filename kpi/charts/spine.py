@@ -133,21 +133,18 @@ def spine_chart(
         position = (float(raw) - centre) / spread if spread > 0 else 0.0
         return -position if data["polarity"].iloc[i] == "low" else position
 
-    # Each bar kind is one trace, its rows' segments apart by gaps (None): a trace
-    # per row and kind made some thirty traces for the browser to draw.
-    bars: dict[str, tuple[list, list]] = {"range": ([], []), "middle": ([], [])}
-    for i, name in enumerate(labels):
-        if pd.isna(data["benchmark"].iloc[i]):
-            continue
-        ends = sorted([scaled("lowest", i), scaled("highest", i)])
-        middle = sorted([scaled("q25", i), scaled("q75", i)])
-        for kind, (a, b) in (("range", ends), ("middle", middle)):
+    # Each kind of bar is one trace, its rows' segments apart by gaps (None): a
+    # trace per row and kind made some thirty traces for the browser to draw.
+    for ends, colour in ((("lowest", "highest"), "#d9d9d9"), (("q25", "q75"), "#a6a6a6")):
+        xs: list[float | None] = []
+        ys: list[str | None] = []
+        for i, name in enumerate(labels):
+            if pd.isna(data["benchmark"].iloc[i]):
+                continue
+            a, b = sorted(scaled(column, i) for column in ends)
             if not any(pd.isna([a, b])):
-                xs, ys = bars[kind]
-                xs.extend([a, b, None])
-                ys.extend([name, name, None])
-    for kind, colour in (("range", "#d9d9d9"), ("middle", "#a6a6a6")):
-        xs, ys = bars[kind]
+                xs += [a, b, None]
+                ys += [name, name, None]
         if xs:
             fig.add_trace(
                 go.Scatter(

@@ -358,8 +358,7 @@ def profile_tab(label: str, sidebar: c.Filters, who: str) -> None:
     scheme = profile_choice(label, sidebar)
     if scheme is None or not profile_head(label, sidebar, scheme, who):
         return
-    profile_chart(label, sidebar, scheme, who)
-    profile_grid(label, sidebar, scheme, who)
+    profile_views(label, sidebar, scheme, who)
 
 
 def profile_frame(
@@ -411,22 +410,17 @@ def profile_head(label: str, sidebar: c.Filters, scheme: str, who: str) -> bool:
 
 
 @c.per_revision
-def profile_chart(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
-    """One scheme across every KHI: value vs England and the range of schemes."""
-    frame, _ = profile_frame(label, sidebar, scheme, who)
+def profile_views(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
+    """One scheme across every KHI: value vs England and the range of schemes, as
+    a chart and then in words and numbers (read, not sorted: a static table)."""
+    frame, khis = profile_frame(label, sidebar, scheme, who)
     name = c.scheme_choices().names[scheme]
     c.chart(
         charts.spine_chart(frame, title=f"{name} compared with England, {label}"),
         "schemes_spine",
     )
-
-
-@c.per_revision
-def profile_grid(label: str, sidebar: c.Filters, scheme: str, who: str) -> None:
-    """The same profile in words and numbers (read, not sorted: a static table)."""
-    frame, khis = profile_frame(label, sidebar, scheme, who)
-    # Named without the scheme's name: the name is the scheme's to choose, and an
-    # attribute would carry it unescaped for Markdown (the line above names it).
+    # The table's region is named without the scheme's name: a name is the scheme's
+    # to choose, and its escapes for Markdown would be read out in an attribute.
     c.static_table(profile_table(frame, khis), f"The profile across every indicator, {label}")
 
 
