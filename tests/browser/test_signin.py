@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from kpi.scope import ROLE_PAGES, add_user
 from kpi.store import Store
+from pages.views import schemes
 from pages.views._common import MENU
 from tests.browser.conftest import (
     DEMO_END_QUARTER,
@@ -170,6 +172,23 @@ def visit_every_listed_page(visit: Visit, role: str) -> None:
         assert not visit.tab.locator('[data-testid="stException"]').count(), name
 
 
+def another_schemes_profile_is_not_served(visit: Visit, site: Site, allowed: set[str]) -> None:
+    """A hand-typed link to the Schemes page's profile tab naming a scheme outside
+    the person's: the tab opens on one of theirs, and of the other scheme nothing
+    arrives but the id they typed (Streamlit echoes the address)."""
+    other = next(s for s in site.schemes if s not in allowed)
+    start = len(visit.frames)
+    visit.open("schemes?" + urlencode({schemes.VIEWS_KEY: schemes.PROFILE, "profile": other}))
+    line = visit.tab.get_by_test_id("stMain").get_by_text("CQC rating:")
+    line.wait_for(timeout=TIMEOUT_MS)
+    assert any(site.schemes[s][0] in line.inner_text() for s in allowed), line.inner_text()
+    visit.tab.wait_for_function(
+        "(ids) => ids.includes(new URLSearchParams(location.search).get('profile'))",
+        arg=sorted(allowed), timeout=TIMEOUT_MS,
+    )
+    assert set(leaked(b"\n".join(visit.frames[start:]), site, allowed)) <= {other}
+
+
 def unlisted_pages_are_not_served(visit: Visit, role: str) -> None:
     for name in TITLES:
         if name in ROLE_PAGES[role]:
@@ -217,6 +236,7 @@ def test_scheme_staff_see_only_their_scheme(visit: Visit, site: Site) -> None:
     assert site.schemes[own][0].encode() in visit.received()
     unlisted_pages_are_not_served(visit, "scheme")
     assert leaked(visit.received(), site, {own}) == []
+    another_schemes_profile_is_not_served(visit, site, {own})
     sign_out_returns_to_sign_in(visit)
 
 
@@ -229,6 +249,7 @@ def test_commissioners_see_the_schemes_of_their_region(visit: Visit, site: Site)
     received = visit.received()
     assert any(site.schemes[s][0].encode() in received for s in allowed)
     assert leaked(received, site, allowed) == []
+    another_schemes_profile_is_not_served(visit, site, allowed)
     sign_out_returns_to_sign_in(visit)
 
 
