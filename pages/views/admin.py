@@ -2,7 +2,10 @@
 
 Every change records who made it (the signed-in email, in local mode the OS
 user) in the store's change log, shown at the foot of the page. The checks on a
-user's grants are ``kpi.scope.add_user``'s, the same as ``python -m kpi users add``.
+user's grants are ``kpi.scope.add_user``'s, the same as ``python -m kpi users add``,
+including the one that keeps an administrator: the page cannot lock everyone out.
+A user is changed or removed only after being chosen (nobody is pre-selected),
+and removed only after "Yes, remove …".
 """
 
 from __future__ import annotations
