@@ -84,7 +84,7 @@ def _grant_widgets(
     )
     areas = st.multiselect(
         "Regions", [ENGLAND, *bank().region_names], default=regions or None,
-        key=f"{key}_regions", select_all=False,
+        key=f"{key}_regions", select_all=False, placeholder="Choose regions",
         help=f"{ENGLAND}: every scheme (a national commissioner or board).",
     )
     return role, picked, areas
@@ -97,7 +97,7 @@ def _save(email: str, role: str, schemes: list[str], regions: list[str]) -> None
     except (AccessError, StoreLockedError) as exc:
         st.error(str(exc), icon=":material/error:")
     else:
-        st.session_state["admin_done"] = f"{scope.email} saved as {scope.role}."
+        st.session_state["admin_done"] = f"{c.md(scope.email)} saved as {scope.role}."
         st.rerun()
 
 
@@ -124,17 +124,19 @@ def _change_or_remove(users: pd.DataFrame) -> None:
             _save(chosen, role, schemes, regions)
     pending = st.session_state.get("admin_remove_pending")
     if pending != chosen:
-        if st.button(f"Remove {chosen}…", key="admin_remove", icon=":material/person_remove:"):
+        if st.button(
+            f"Remove {c.md(chosen)}…", key="admin_remove", icon=":material/person_remove:"
+        ):
             st.session_state["admin_remove_pending"] = chosen
             st.rerun()
         return
     st.warning(
-        f"{chosen} will lose their role: they can still sign in, but see nothing until "
+        f"{c.md(chosen)} will lose their role: they can still sign in, but see nothing until "
         "someone adds them again.",
         icon=":material/warning:",
     )
     yes, no, _ = st.columns([2, 1, 3])
-    if yes.button(f"Yes, remove {chosen}", key="admin_remove_confirm", type="primary"):
+    if yes.button(f"Yes, remove {c.md(chosen)}", key="admin_remove_confirm", type="primary"):
         st.session_state.pop("admin_remove_pending", None)
         try:
             remove_user(c.store(), chosen, by=c.acting_as())
@@ -142,7 +144,7 @@ def _change_or_remove(users: pd.DataFrame) -> None:
             st.error(str(exc), icon=":material/error:")
         else:
             st.session_state.pop("admin_edit_email", None)
-            st.session_state["admin_done"] = f"{chosen} removed."
+            st.session_state["admin_done"] = f"{c.md(chosen)} removed."
             st.rerun()
     if no.button("Cancel", key="admin_remove_cancel"):
         st.session_state.pop("admin_remove_pending", None)
@@ -185,7 +187,10 @@ def changes_section() -> None:
     if changes.empty:
         st.caption("No changes recorded yet.")
         return
-    st.dataframe(change_log(changes), hide_index=True, key="admin_changes")
+    st.dataframe(
+        change_log(changes), hide_index=True, key="admin_changes",
+        column_config={"Detail": st.column_config.TextColumn(width="large")},
+    )
 
 
 def change_log(changes: pd.DataFrame) -> pd.DataFrame:
