@@ -199,3 +199,18 @@ def test_the_change_log_lists_uploads_rollbacks_users_and_the_register(
     assert "None" not in shown.to_csv(index=False)
     assert (shown["What"] == "Upload rolled back").sum() == 1
     assert (shown["What"] == "Upload stored").sum() == 2
+
+
+def test_a_rollback_logged_before_details_reads_as_its_upload(store: Store) -> None:
+    """A store's old rollback row has only the upload's number and no detail."""
+    from pages.views.admin import change_log
+
+    stored = ingest_bytes(store, survey("A"), "alderley_may.csv", "SL001")
+    with store.transaction() as con:  # as the log was written before issue 20
+        con.execute("DELETE FROM changes")
+        con.execute("INSERT INTO changes VALUES (now(), 'boss@khi.example', "
+                    "'upload rolled back', ?, NULL)", [str(stored.upload_id)])
+    shown = change_log(store.changes(), store.uploads()).iloc[0]
+    assert shown["Subject"] == f"upload {stored.upload_id}"
+    assert shown["Detail"].startswith("alderley_may.csv for Alderley (SL001)")
+    assert "None" not in " ".join(map(str, shown))
