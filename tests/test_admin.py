@@ -137,6 +137,12 @@ def test_a_users_role_and_grants_are_changed_in_place(
     assert (changed["action"], changed["subject"]) == ("user changed", "lead@icb.example")
     assert changed["detail"] == ("role commissioner → board; schemes added: SL002; "
                                  "regions taken away: London")
+    # "Add a user" does not replace an existing user's grants unseen.
+    at.text_input(key="admin_email").set_value(" Lead@ICB.example")
+    at.selectbox(key="admin_role").set_value("admin")
+    at.button[[b.label for b in at.button].index("Save user")].click().run()
+    assert "lead@icb.example is already a user" in _errors(at)
+    assert store.user("lead@icb.example")["role"] == "board"
     # A change add_user refuses is not stored.
     _edit_widgets(at, "multiselect", "Schemes").set_value([])
     at.button[[b.label for b in at.button].index("Save changes")].click().run()

@@ -15,7 +15,7 @@ import streamlit as st
 
 from kpi import ingest
 from kpi.items import bank
-from kpi.scope import ENGLAND, ROLES, AccessError, add_user, remove_user
+from kpi.scope import ENGLAND, ROLES, AccessError, add_user, normalise_email, remove_user
 from kpi.store import StoreLockedError
 from pages.views import _common as c
 from pages.views import upload
@@ -53,7 +53,15 @@ def users_section() -> None:
         email = st.text_input("Email they sign in with", key="admin_email")
         role, schemes, regions = _grant_widgets("admin")
         if st.form_submit_button("Save user", type="primary"):
-            _save(email, role, schemes, regions)
+            if c.store().user(normalise_email(email)) is not None:
+                # Adding again would replace their grants unseen: change them below.
+                st.error(
+                    f"{c.md(normalise_email(email))} is already a user: choose them under "
+                    "*Change or remove a user* to see and change their role and grants.",
+                    icon=":material/error:",
+                )
+            else:
+                _save(email, role, schemes, regions)
     if not users.empty:
         _change_or_remove(users)
 
