@@ -255,9 +255,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "schemes":
         from kpi.ingest import load_schemes
 
-        result = load_schemes(store, args.file)
-        if not result.refused:
-            store.record_register_change(args.by or os_user(), f"file={args.file.name}")
+        result = load_schemes(store, args.file, by=args.by or os_user())
         if args.json:
             print(json.dumps(result.to_dict(), default=str))
         else:

@@ -26,6 +26,7 @@ from kpi.indicators import Filters
 from kpi.items import bank
 from kpi.reach import Reach
 from kpi.store import Store
+from kpi.store.access import LastAdminError
 
 ROLES = ("scheme", "commissioner", "board", "admin")
 # A grant of every scheme (a national commissioner or the national body's board).
@@ -184,7 +185,8 @@ def add_user(
 
     Refused (AccessError, nothing stored): a malformed email, an unknown role,
     a scheme not in the register, an unknown region, a scheme user without a
-    scheme, a commissioner or board without an area, grants for an administrator.
+    scheme, a commissioner or board without an area, grants for an administrator,
+    another role for the only administrator (nobody could then manage users).
     """
     email = normalise_email(email)
     if not _EMAIL.match(email):
@@ -220,12 +222,23 @@ def add_user(
             f"A {role} needs an area: --scheme ID or --region NAME (--region {ENGLAND} for "
             "every scheme)."
         )
-    store.put_user(email, role, schemes, region_names, by=by)
+    try:
+        store.put_user(email, role, schemes, region_names, by=by)
+    except LastAdminError as exc:
+        raise AccessError(str(exc)) from exc
     return Scope(role=role, email=email, scheme_ids=schemes, regions=region_names)
 
 
 def remove_user(store: Store, email: str, *, by: str) -> None:
-    """Remove one person's role (they keep signing in, and see whom to ask)."""
+    """Remove one person's role (they keep signing in, and see whom to ask).
+
+    Refused (AccessError) for the only administrator: with sign-in on, nobody
+    could then add or change users from the dashboard.
+    """
     email = normalise_email(email)
-    if not store.remove_user(email, by=by):
+    try:
+        found = store.remove_user(email, by=by)
+    except LastAdminError as exc:
+        raise AccessError(str(exc)) from exc
+    if not found:
         raise AccessError(f"There is no user {email!r}. `python -m kpi users list` lists them.")

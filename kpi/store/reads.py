@@ -67,9 +67,17 @@ class Reads(Connection):
         return dict(zip(rows["source_header"], rows["target"]))
 
     def person_key_rows(self) -> int:
-        """Rows holding a person key: responses and the ones they replaced."""
+        """Rows holding a person key made with the installation secret: responses and
+        the ones they replaced, of every upload but the demo's.
+
+        Why the demo's keys do not count: they are random (``kpi.demo.person_keys``),
+        never made with a secret, so a new secret unlinks nobody. Counting them made
+        ``kpi.privacy`` refuse every upload to a store that began with ``kpi demo``
+        (keys, but no secret to "put back"); the first real upload now makes the secret.
+        """
+        real = "upload_id IN (SELECT upload_id FROM uploads WHERE NOT is_demo)"
         rows = self.query(
-            "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM response_history)"
-            " AS n"
+            f"SELECT (SELECT count(*) FROM responses WHERE {real}) + "
+            f"(SELECT count(*) FROM response_history WHERE {real}) AS n"
         )
         return int(rows["n"].iloc[0])

@@ -94,11 +94,13 @@ class Writes(AccessTables):
         corrected: int = 0,
         note: str | None = None,
     ) -> None:
+        """Record what an upload stored, and log it (inside the upload's transaction)."""
         con.execute(
             "UPDATE uploads SET accepted = ?, rejected = ?, duplicates = ?, corrected = ?,"
             " note = ? WHERE upload_id = ?",
             [accepted, rejected, duplicates, corrected, note, upload_id],
         )
+        self.record_upload(con, upload_id)
 
     def store_responses(
         self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
@@ -354,7 +356,7 @@ class Writes(AccessTables):
             con.execute(
                 "UPDATE uploads SET status = 'rolled_back' WHERE upload_id = ?", [upload_id]
             )
-            self.record_rollback(con, upload_id, by)
+            self.record_rollback(con, upload_id, by, int(removed), int(restored))
             self.refresh_superseded(con)
         return {"removed": int(removed), "restored": int(restored)}
 

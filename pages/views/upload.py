@@ -20,9 +20,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi import ingest, readers, template
+from kpi.errors import StoreBusy, StoreMissing
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
 from kpi.items import bank, normalise_header
+from kpi.privacy import SecretError
 from kpi.store import StoreLockedError
 from pages.views import _common as c
 
@@ -139,6 +141,36 @@ def here(message: str, stored: bool = False) -> str:
 def uploaded_by() -> str:
     """Who to record as the uploader: the signed-in email (local mode: the OS user)."""
     return c.acting_as()
+
+
+def refusal(exc: Exception) -> str:
+    """The words to show for a refusal: the engine's own to an administrator; to anyone
+    else, what to do, without the server's file paths (the store's, the secret's).
+
+    Why: the engine's messages name where the store and the secret are, which the
+    administrator needs and scheme staff must not see; staff can only ask.
+    """
+    message = str(exc)
+    if c.is_admin():
+        return message
+    if isinstance(exc, SecretError):
+        return (
+            "Uploads cannot be stored just now: the dashboard's pseudonymisation key needs "
+            "your administrator's attention. Ask them to look at it (say when you tried); "
+            "nothing was stored. Keep your file and upload it again once they have."
+        )
+    if isinstance(exc, StoreBusy):
+        return "The dashboard is busy storing something else. Try again in a minute: nothing " \
+            "was stored."
+    if isinstance(exc, StoreMissing):
+        return "The dashboard has no data store yet: ask your administrator. Nothing was stored."
+    folder = str(c.db_path().resolve().parent)
+    if folder in message or str(c.db_path()) in message:
+        return (
+            "This upload could not be stored because of a problem on the server: ask your "
+            "administrator. Nothing was stored."
+        )
+    return message
 
 
 def _stem(file_name: str) -> str:
@@ -409,7 +441,7 @@ def _check(choice: Choice) -> None:
     try:
         result = _preview(choice, mapping)
     except (StoreLockedError, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(refusal(exc), icon=":material/error:")
         return
     st.markdown("#### 3. Check what we read")
     stem = _stem(choice.file_name)
@@ -492,7 +524,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 dates=_dates_choice(choice), accept_partial=True,
             )
     except (StoreLockedError, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(refusal(exc), icon=":material/error:")
         return
     dates = _dates_choice(choice)
     if dates and layout and not result.refused and choice.scheme_id:
