@@ -71,7 +71,7 @@ def backup(store: Store, directory: Path) -> dict:
     copy = Store(partial)
     version = copy.schema_version()
     os.replace(partial, directory / STORE_FILE)
-    _private_write(directory / SECRET_FILE, secret + b"\n")
+    _private_write(directory / SECRET_FILE, secret)
     manifest = {
         "format": FORMAT,
         "made_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -201,7 +201,7 @@ def restore(directory: Path, target: Path, replace: bool = False) -> dict:
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_staging = key_file.with_name(f".{key_file.name}.restoring")
     key_staging.unlink(missing_ok=True)
-    _private_write(key_staging, secret + b"\n")
+    _private_write(key_staging, secret)
     os.replace(key_staging, key_file)
     Store(target).ensure()  # an older backup is upgraded to this program's schema
     return manifest
