@@ -327,8 +327,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             print(frame.to_json(orient="records", date_format="iso"))
         else:
             columns = ["upload_id", "uploaded_at", "scheme_id", "kind", "file_name", "status",
-                       "accepted", "rejected", "duplicates", "corrected", "uploaded_by",
-                       "rolled_back_by"]
+                       "accepted", "rejected", "duplicates", "corrected", "erased",
+                       "expired", "uploaded_by", "rolled_back_by"]
             print(frame[columns].to_string(index=False) if len(frame) else "No uploads yet.")
         return EXIT_OK
     if args.command == "rollback":

@@ -309,3 +309,26 @@ def test_retention_killed_inside_its_transaction_removes_nothing(store: Store) -
     assert store.table_counts() == before  # readable, and nothing removed
     assert retention_apply(store, by="t", now=dt.datetime(2040, 1, 1))["responses"] > 0
     assert store.table_counts()["responses"] == 0
+
+
+# -------------------------------------------------------------- Admin page ---
+def test_the_admin_page_finds_gives_back_and_erases_one_person(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.apptest_helpers import open_page
+
+    at = open_page(monkeypatch, store, "pages/admin.py", KHI_NO_DEMO="1")
+    assert "has not been applied yet" in "\n".join(m.value for m in at.markdown)
+    at.selectbox(key="rights_scheme").set_value("SL001")
+    at.text_input(key="rights_ref").set_value("r1 ")
+    at.button(key="rights_find").click().run()
+    assert not at.exception
+    assert "3 answer sets as they count" in "\n".join(i.value for i in at.info)
+    assert at.button(key="rights_erase").disabled  # not before the box is ticked
+    at.checkbox(key="rights_sure").check().run()
+    at.button(key="rights_erase").click().run()
+    assert not at.exception
+    assert "Erased 3 answer sets" in "\n".join(s.value for s in at.success)
+    key = key_for_reference(store.path, "SL001", "R1")
+    assert rows_with_key(store, key) == dict.fromkeys(TABLES_WITH_KEYS, 0)
+    assert store.last_change("person's answers erased")["changed_by"].endswith("(local mode)")
