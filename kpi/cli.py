@@ -448,8 +448,8 @@ def _rights(args: argparse.Namespace, store: Store) -> int:
         out = args.out
         out.parent.mkdir(parents=True, exist_ok=True)
         csv_path, pdf_path = out.with_suffix(".csv"), out.with_suffix(".pdf")
-        csv_path.write_text(rights.export_csv(record), encoding="utf-8")
-        pdf_path.write_bytes(rights.export_pdf(record))
+        _owner_only_file(csv_path, rights.export_csv(record).encode("utf-8"))
+        _owner_only_file(pdf_path, rights.export_pdf(record))
         print(f"{record.summary()} Written to {csv_path} and {pdf_path}.")
         return EXIT_OK
     if args.command == "retention":
@@ -470,3 +470,11 @@ def _rights(args: argparse.Namespace, store: Store) -> int:
     manifest = backup.restore(args.dir, store.path, replace=args.replace)
     print(backup.restore_words(manifest, store.path))
     return EXIT_OK
+
+
+def _owner_only_file(path: Path, data: bytes) -> None:
+    """A person's answers written readable by their owner only (0600), like the store."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file of the same name keeps no wider mode
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

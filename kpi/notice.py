@@ -179,5 +179,5 @@ def notice_pdf(easy: bool = False) -> bytes:
             pdf.ln(points * 0.3)
             continue
         pdf.set_font(family, style, points)
-        pdf.multi_cell(0, points * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, points * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

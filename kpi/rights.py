@@ -252,7 +252,8 @@ def export_pdf(record: PersonRecord, reference_shown: str | None = None) -> byte
 
     def para(text: str, size: float = 10, style: str = "") -> None:
         pdf.set_font(family, style, size)
-        pdf.multi_cell(0, size * 0.5, t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.5, t(text), align="L", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
 
     pdf.set_title(f"Answers held: {record.scheme_name}")
     pdf.set_author("Key Human Indicators dashboard")

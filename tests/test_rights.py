@@ -227,6 +227,8 @@ def test_person_commands(store: Store, tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     assert (out.with_suffix(".csv")).read_text().count("\n") > 40
     assert (out.with_suffix(".pdf")).read_bytes().startswith(b"%PDF")
+    for written in (out.with_suffix(".csv"), out.with_suffix(".pdf")):
+        assert written.stat().st_mode & 0o777 == 0o600  # a person's answers: owner only
     refused = run_kpi(store.path, "person", "erase", "--scheme", "SL001", "--ref", "R1",
                       "--as", "nobody@example.org")
     assert refused.returncode == 2 and "not a user" in refused.stderr
