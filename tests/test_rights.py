@@ -113,10 +113,10 @@ def build(path: Path, with_r1: bool = True, only: tuple[str, ...] = ()) -> Store
     return store
 
 
-def khis(store: Store) -> pd.DataFrame:
-    """Every KHI by scheme, quarter, support type and respondent type (every cell shown)."""
+def khis(store: Store, settings: Settings = EVERYONE) -> pd.DataFrame:
+    """Every KHI by scheme, quarter and respondent type (every cell shown by default)."""
     frame = indicator_table(store, by=["scheme", "quarter", "respondent_type"], quarter="all",
-                            settings=EVERYONE)
+                            settings=settings)
     keep = ["khi", "scheme", "quarter", "respondent_type", "n", "count", "value", "lower95",
             "upper95"]
     return frame[keep].sort_values(keep[:4]).reset_index(drop=True)
@@ -203,6 +203,21 @@ def test_erase_leaves_nothing_of_the_person_and_the_khis_of_a_store_without_them
     assert uploads.loc[[1, 2, 3], "erased"].tolist() == [3, 1, 1]  # 2 answers + set-aside row
     without = build(tmp_path / "without" / "khi.duckdb", with_r1=False)
     pd.testing.assert_frame_equal(khis(store), khis(without))
+    # With disclosure control as set: the same cells hidden, the same shown.
+    pd.testing.assert_frame_equal(khis(store, Settings()), khis(without, Settings()))
+
+
+def test_set_aside_rows_without_a_key_are_counted_not_erased(store: Store) -> None:
+    """Rows set aside before schema 3 carry no person key: they cannot be told apart."""
+    with store.transaction() as con:
+        con.execute("INSERT INTO set_aside (upload_id, row_number, reason, row_values) "
+                    "VALUES (2, 40, 'old row', '{}')")
+    record = find_person(store, "SL001", "R1", LOCAL_ADMIN)
+    assert record.unkeyed_set_aside == 1
+    assert "1 set-aside row of this scheme's uploads" in record.summary()
+    assert "cannot be told apart" in record.summary()
+    assert erase_person(store, "SL001", "R1", LOCAL_ADMIN, by="dpo")["set_aside"] == 1
+    assert store.set_aside(2)["row_number"].tolist() == [40]
 
 
 def test_erasing_twice_is_harmless(store: Store) -> None:
