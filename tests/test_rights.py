@@ -270,6 +270,8 @@ def test_retention_removes_only_what_is_past_the_limit(store: Store, tmp_path: P
     quarters = store.query("SELECT DISTINCT quarter_start FROM responses")["quarter_start"]
     assert [str(q)[:10] for q in quarters] == ["2026-07-01"]
     assert store.table_counts()["set_aside"] == 0
+    expired = store.uploads().set_index("upload_id")["expired"]
+    assert expired.sum() == q1 + 2 and expired[2] == 0  # second.csv (Q2) lost nothing
     # The KHIs (change KHIs too) equal those of a store that only ever had Q2.
     q2_only = build(tmp_path / "q2" / "khi.duckdb", only=("second.csv",))
     pd.testing.assert_frame_equal(khis(store), khis(q2_only))
