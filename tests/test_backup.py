@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ import pytest
 from kpi.backup import MANIFEST, STORE_FILE, BackupError, backup, restore
 from kpi.ingest import ingest_bytes, load_schemes
 from kpi.paths import secret_path
+from kpi.privacy import SecretError
 from kpi.rights import find_person
 from kpi.scope import LOCAL_ADMIN
 from kpi.store import Store
@@ -227,3 +229,61 @@ def test_backup_and_restore_commands(made: tuple[Store, Path], tmp_path: Path) -
     assert back.returncode == 0 and "checksums and row counts match" in back.stdout
     over = kpi("restore", "--db", str(store.path), str(tmp_path / "b2"))
     assert over.returncode == 2 and "--replace" in over.stderr
+
+
+# ------------------------------------------------------------------ refusals ---
+def _rewrite_manifest(folder: Path, change) -> None:
+    manifest = json.loads((folder / MANIFEST).read_text())
+    change(manifest)
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+
+
+def _junk_store(folder: Path) -> None:
+    """A store file that is not a database, with a manifest that matches it."""
+    import hashlib
+
+    junk = b"not a database" * 1000
+    (folder / STORE_FILE).write_bytes(junk)
+    _rewrite_manifest(folder, lambda m: m["files"][STORE_FILE].update(
+        sha256=hashlib.sha256(junk).hexdigest(), bytes=len(junk)))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda f: (f / MANIFEST).write_text("{not json"), "its manifest.json cannot be read"),
+        (lambda f: _rewrite_manifest(f, lambda m: m.update(format="other")),
+         "was not made by `python -m kpi backup`"),
+        (lambda f: _rewrite_manifest(f, lambda m: m.update(schema_version=99)),
+         "newer than this program's"),
+        (lambda f: (f / "khi.duckdb.secret").unlink(), "khi.duckdb.secret is missing"),
+        (_junk_store, "its store cannot be opened"),
+    ],
+)
+def test_every_damaged_backup_is_refused_with_its_message(
+    made: tuple[Store, Path], tmp_path: Path, damage, message: str
+) -> None:
+    _, folder = made
+    damage(folder)
+    target = tmp_path / "restored" / "khi.duckdb"
+    with pytest.raises(BackupError, match=re.escape(message)):
+        restore(folder, target)
+    assert not target.exists() and not secret_path(target).exists()
+
+
+def test_restore_and_backup_refusals(made: tuple[Store, Path], tmp_path: Path) -> None:
+    store, folder = made
+    with pytest.raises(BackupError, match="There is no backup folder"):
+        restore(tmp_path / "nowhere", tmp_path / "r" / "khi.duckdb")
+    other = tmp_path / "other" / "khi.duckdb"
+    other.parent.mkdir()
+    secret_path(other).write_text("a different secret of enough characters here")
+    with pytest.raises(BackupError, match="already a different secret"):
+        restore(folder, other)
+    assert not other.exists()
+    with pytest.raises(BackupError, match="There is no store at"):
+        backup(Store(tmp_path / "none.duckdb"), tmp_path / "b-none")
+    secret_path(store.path).unlink()
+    with pytest.raises(SecretError, match="its secret is missing"):
+        backup(store, tmp_path / "b-no-secret")
+    assert not (tmp_path / "b-no-secret").exists()  # refused before any folder is made

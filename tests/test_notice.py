@@ -60,3 +60,19 @@ def test_the_sidebar_opens_the_notice(tmp_path: Path, monkeypatch: pytest.Monkey
     assert not alone.exception
     shown = "\n".join(m.value for m in alone.markdown)
     assert "Who can see what" in shown and "How long we keep it" in shown
+
+
+def test_the_notice_needs_its_privacy_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from kpi import notice
+    from kpi.errors import KhiError
+
+    (tmp_path / "register.toml").write_text('[privacy]\ncontroller = "Alderley"\n')
+    monkeypatch.setattr(notice, "BANK_DIR", tmp_path)
+    notice.privacy_settings.cache_clear()
+    try:
+        with pytest.raises(KhiError, match=r"\[privacy\] needs operator, contact"):
+            notice.notice_markdown()
+    finally:
+        notice.privacy_settings.cache_clear()

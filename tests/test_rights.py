@@ -355,3 +355,22 @@ def test_the_admin_page_finds_gives_back_and_erases_one_person(
     key = key_for_reference(store.path, "SL001", "R1")
     assert rows_with_key(store, key) == dict.fromkeys(TABLES_WITH_KEYS, 0)
     assert store.last_change("person's answers erased")["changed_by"].endswith("(local mode)")
+
+
+# ---------------------------------------------------------------- refusals ---
+def test_refusals_say_what_to_do(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpi.errors import KhiError, UnknownCode
+    from kpi.items import bank
+
+    with pytest.raises(UnknownCode, match="There is no scheme 'SL999' in the register"):
+        find_person(store, "SL999", "R1", LOCAL_ADMIN)
+    with pytest.raises(KhiError, match="Give the person's reference"):
+        erase_person(store, "SL001", "  ", LOCAL_ADMIN, by="dpo")
+    monkeypatch.setitem(bank().settings, "keep_answers_years", 0)
+    with pytest.raises(KhiError, match="must be at least 1"):
+        retention_plan(store)
+    before = store.table_counts()
+    with pytest.raises(KhiError, match="must be at least 1"):
+        retention_apply(store, by="dpo")
+    assert store.table_counts() == before
+
