@@ -67,8 +67,9 @@ class PersonRecord:
         if self.unkeyed_set_aside:
             text += (
                 f" {_plural(self.unkeyed_set_aside, 'set-aside row')} of this scheme's uploads "
-                "were kept before set-aside rows carried a person key, so they cannot be told "
-                "apart by person; the retention rule removes them "
+                "carry no person key (kept before set-aside rows carried one, or their "
+                "reference was missing), so they cannot be told apart by person; the "
+                "retention rule removes them "
                 f"{RetentionRule.from_settings().set_aside_days} days after their upload."
             )
         return text

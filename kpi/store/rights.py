@@ -97,8 +97,9 @@ class Rights(Connection):
         return {"responses": responses, "history": history, "set_aside": set_aside}
 
     def unkeyed_set_aside(self, scheme_id: str) -> int:
-        """Set-aside rows of the scheme's uploads stored before set-aside rows kept a
-        person key: they cannot be told apart by person (the retention rule removes them)."""
+        """Set-aside rows of the scheme's uploads without a person key (stored before
+        set-aside rows kept one, or with no reference): they cannot be told apart by
+        person (the retention rule removes them)."""
         rows = self.query(
             "SELECT count(DISTINCT (s.upload_id, s.row_number)) AS n FROM set_aside s "
             "JOIN uploads u USING (upload_id) WHERE u.scheme_id = ? AND s.person_key IS NULL",
