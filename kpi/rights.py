@@ -346,16 +346,21 @@ def retention_apply(store: Store, by: str, now: dt.datetime | None = None) -> di
             "set_aside_uploaded_by": set_aside_by}
 
 
-def retention_words(plan: dict, applied: bool) -> str:
+def retention_words(plan: dict, applied: bool, command_line: bool = True) -> str:
+    """What the rule removed (or would remove); ``command_line``: with the rule and
+    how to apply it, as the command prints it."""
     verb = "Removed" if applied else "Would remove"
-    return (
+    text = (
         f"{verb} {_plural(plan['responses'], 'answer set')} and "
         f"{_plural(plan['history'], 'corrected earlier answer set')} of quarters that ended "
         f"on or before {plan['answers_quarter_ended_by']:%d %b %Y}, and "
         f"{_plural(plan['set_aside'], 'set-aside row')} of uploads made on or before "
-        f"{plan['set_aside_uploaded_by']:%d %b %Y} (rule: {plan['rule']})."
-        + ("" if applied else " Nothing was changed: add --apply to remove them.")
+        f"{plan['set_aside_uploaded_by']:%d %b %Y}"
     )
+    if not command_line:
+        return text + "."
+    return text + f" (rule: {plan['rule']})." + (
+        "" if applied else " Nothing was changed: add --apply to remove them.")
 
 
 def last_retention(store: Store) -> dict | None:

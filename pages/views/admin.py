@@ -241,7 +241,8 @@ def retention_section() -> None:
             f"Last applied {pd.Timestamp(last['changed_at']):%d %b %Y %H:%M} by "
             f"{c.md(str(last['changed_by']))}: {c.md(str(last['detail']))}."
         )
-    st.markdown(c.md(rights.retention_words(plan, applied=False).split(" Nothing was")[0]))
+    now = rights.retention_words(plan, applied=False, command_line=False)
+    st.markdown(c.md(f"Now it {now[0].lower()}{now[1:]}"))
     if not (plan["responses"] or plan["history"] or plan["set_aside"]):
         return
     if st.button("Apply the retention rule now", key="rights_retention",
@@ -251,7 +252,8 @@ def retention_section() -> None:
         except (KhiError, StoreLockedError) as exc:
             st.error(str(exc), icon=":material/error:")
             return
-        st.session_state["rights_done"] = rights.retention_words(done, applied=True)
+        st.session_state["rights_done"] = rights.retention_words(done, applied=True,
+                                                                 command_line=False)
         st.rerun()
 
 
