@@ -24,6 +24,7 @@ scope = _common.access_gate()
 if scope is not None:
     pages = _common.menu(scope)
     navigation = st.navigation(pages, position=_common.NAV_POSITION)
+    _common.open_landing(scope, navigation)
     _common.entry_ran()
     _common.access_banner(scope)
     _common.sidebar(pages)

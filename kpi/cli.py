@@ -319,10 +319,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return EXIT_REFUSED if result.refused else EXIT_OK
     if args.command == "uploads":
         store.ensure()
-        frame = store.uploads()
-        allowed = _acting(args, store).allowed(store)
-        if allowed is not None:
-            frame = frame[frame["scheme_id"].isin(allowed)]
+        frame = store.uploads(_acting(args, store).allowed(store))
         if args.json:
             print(frame.to_json(orient="records", date_format="iso"))
         else:
@@ -361,7 +358,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         from kpi.report import build_report
 
         acting = _acting(args, store)
-        if acting.allowed(store) is not None:
+        reach = acting.allowed(store)
+        if not reach.every:
             from kpi.board import area_filters
 
             if not args.scheme:
@@ -369,7 +367,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
                     f"{acting.email} may take the board page of their own schemes only: give "
                     "--scheme ID."
                 )
-            area_filters(store, None, args.scheme, acting.allowed(store))
+            area_filters(store, None, args.scheme, reach.scheme_filter)
         pdf = build_report(store, quarter=args.quarter, region=args.region, scheme=args.scheme)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(pdf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kpi.reach import Reach
 from kpi.store.connection import Connection
 
 
@@ -12,17 +13,24 @@ class Reads(Connection):
     """Small reads the pages and the command line show as they are (a part of
     :class:`kpi.store.Store`)."""
 
-    def schemes(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM schemes ORDER BY region, name")
+    def schemes(self, reach: Reach | None = None) -> pd.DataFrame:
+        """The register (region, then name); only the schemes of ``reach`` when given
+        (none at all for an empty grant)."""
+        frame = self.query("SELECT * FROM schemes ORDER BY region, name")
+        return frame if reach is None else reach.rows(frame).reset_index(drop=True)
 
     def scheme_ids(self) -> set[str]:
         return set(self.query("SELECT scheme_id FROM schemes")["scheme_id"])
 
-    def uploads(self) -> pd.DataFrame:
-        return self.query(
+    def uploads(self, reach: Reach | None = None) -> pd.DataFrame:
+        """Every upload, newest first; only those for the schemes of ``reach`` when
+        given (an activity return for several schemes has no scheme: administrators
+        only)."""
+        frame = self.query(
             "SELECT u.*, s.name AS scheme_name FROM uploads u "
             "LEFT JOIN schemes s USING (scheme_id) ORDER BY upload_id DESC"
         )
+        return frame if reach is None else reach.rows(frame).reset_index(drop=True)
 
     def upload_with_checksum(
         self, scheme_id: str | None, sha256: str, kind: str

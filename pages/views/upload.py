@@ -164,7 +164,7 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
         "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
     )
     choices = c.scheme_choices()
-    several = kind == "activity" and c.user_scope() is None
+    several = kind == "activity" and c.user_reach().every
     options = [SEVERAL, *choices.ids] if several else list(choices.ids)
     if st.session_state.get("upload_scheme") not in options:
         wanted = st.session_state.get("f_scheme")
@@ -484,7 +484,7 @@ def _check(choice: Choice) -> None:
 def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | None = None) -> None:
     """Run the real upload, remember its result for the next run and start afresh."""
     try:
-        c.current_scope().check_upload(choice.scheme_id, c.user_scope())
+        c.current_scope().check_upload(choice.scheme_id, c.user_reach())
         with st.spinner("Storing…"):
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
@@ -598,16 +598,9 @@ def _count(uploads: pd.DataFrame, column: str) -> pd.Series:
     return uploads[column].fillna(0).astype(int)
 
 
-def history_table(scope: tuple[str, ...] | None) -> None:
+def history_table(reach: c.Reach) -> None:
     """The upload log as a table."""
-    st.dataframe(history_frame(visible_uploads(scope)), hide_index=True, key="upload_history")
-
-
-def visible_uploads(scope: tuple[str, ...] | None) -> pd.DataFrame:
-    """The upload log, only the schemes of ``scope`` (None: every upload; an empty
-    scope: none, not every one)."""
-    uploads = c.uploads()
-    return uploads if scope is None else uploads[uploads["scheme_id"].isin(scope)]
+    st.dataframe(history_frame(c.uploads(reach)), hide_index=True, key="upload_history")
 
 
 def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
@@ -631,11 +624,11 @@ def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def history_choices(
-    scope: tuple[str, ...] | None,
+    reach: c.Reach,
 ) -> tuple[bool, dict[int, str], dict[int, str]]:
     """Whether anything was uploaded; the uploads with rows set aside, and those an
     administrator may roll back, as select-box labels."""
-    uploads = visible_uploads(scope)
+    uploads = c.uploads(reach)
     with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
     set_aside = {
         int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
@@ -655,12 +648,12 @@ def history_choices(
 
 def _history() -> None:
     st.markdown("### Upload history")
-    scope = c.user_scope()
-    any_uploads, set_aside, rollback = history_choices(scope)
+    reach = c.user_reach()
+    any_uploads, set_aside, rollback = history_choices(reach)
     if not any_uploads:
         st.caption("Nothing has been uploaded yet.")
         return
-    history_table(scope)
+    history_table(reach)
     if set_aside:
         with st.expander("Rows set aside by an earlier upload"):
             chosen = st.selectbox(
@@ -738,7 +731,7 @@ def render() -> None:
         st.info(
             "There are no schemes in the register yet, so there is nothing to upload for. "
             "An administrator loads the register with `python -m kpi schemes register.csv`."
-            if c.user_scope() is None
+            if c.user_reach().every
             else "None of the schemes you may upload for is in the register yet. Ask an "
             "administrator to add them.",
             icon=":material/info:",
