@@ -16,6 +16,7 @@ from pages.views.access import current_scope
 from pages.views.cache import is_demo
 from pages.views.elements import page_style
 from pages.views.filters import filter_bar
+from pages.views.privacy import sidebar_notice
 
 # The dashboard's pages by menu section: (script, title, icon), the first the
 # default. dashboard.py builds the navigation from it; the browser tests and the
@@ -86,12 +87,13 @@ def own_menu(pages: dict[str, list[Any]]) -> None:
 
 def sidebar(pages: dict[str, list[Any]]) -> None:
     """What every page's sidebar shows: the menu of ``pages``, demo data said so,
-    the filters."""
+    the filters, the privacy notice."""
     page_style()
     own_menu(pages)
     if is_demo():
         st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
     filter_bar()
+    sidebar_notice()
 
 
 def through_navigation() -> None:

@@ -612,12 +612,22 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
             "Set aside": uploads["rejected"].astype(int),
             "Duplicates": uploads["duplicates"].astype(int),
             "Corrections": uploads["corrected"].astype(int),
+            # Rows gone since: erased at a person's request, removed by the retention rule.
+            "Erased on request": _count(uploads, "erased"),
+            "Removed (retention)": _count(uploads, "expired"),
             "Status": uploads["status"].map(HISTORY_STATUS).fillna(uploads["status"]),
             "By": uploads["uploaded_by"],
             "Rolled back by": uploads.get("rolled_back_by"),
             "Note": uploads["note"].where(uploads["kind"] != "demo", "Synthetic demo sector"),
         }
     )
+
+
+def _count(uploads: pd.DataFrame, column: str) -> pd.Series:
+    """A count column of the upload log, 0 where a store from before it has none."""
+    if column not in uploads:
+        return pd.Series(0, index=uploads.index, dtype=int)
+    return uploads[column].fillna(0).astype(int)
 
 
 def history_table(reach: c.Reach) -> None:
