@@ -438,7 +438,10 @@ def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
                 "95% interval": ""
                 if hidden
                 else c.format_interval(r["lower95"], r["upper95"], khi),
-                "England": c.format_value(r["benchmark"], khi),
+                # England hidden (too few answers in all): said so, never replaced.
+                "England": HIDDEN if pd.isna(r["benchmark"]) else c.format_value(
+                    r["benchmark"], khi
+                ),
                 "Range of schemes": ""
                 if pd.isna(r["lowest"])
                 else f"{c.format_value(r['lowest'], khi)} to {c.format_value(r['highest'], khi)}",
