@@ -126,7 +126,8 @@ def england_words(site: Site, quarter: str) -> dict[str, str]:
     """England's value of each scored KHI as the administrator's engine gives it."""
     table = engine.england_table(site.store, quarter=quarter)
     return {
-        r.khi: format_value(r.value, next(k for k in catalogue() if k.code == r.khi))
+        r.khi: schemes.HIDDEN if r.suppressed else format_value(
+            r.value, next(k for k in catalogue() if k.code == r.khi))
         for r in table.itertuples()
     }
 
