@@ -231,13 +231,14 @@ class Connection:
             return False
 
     def has_access_tables(self) -> bool:
-        """False for a store made before users and roles (``ensure`` upgrades it)."""
+        """False for a store made before users and roles, or before their sign-in subjects
+        (``ensure`` upgrades it)."""
         try:
             rows = self.query(
                 "SELECT count(*) AS n FROM information_schema.columns WHERE "
-                "(table_name = 'users' AND column_name = 'email') OR "
+                "(table_name = 'users' AND column_name IN ('email', 'signed_out_at')) OR "
                 "(table_name = 'uploads' AND column_name = 'rolled_back_by')"
             )
         except StoreMissingError:
             return False
-        return int(rows["n"].iloc[0]) == 2
+        return int(rows["n"].iloc[0]) == 3
