@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -21,10 +23,12 @@ from kpi.identity import (
     scope_for_identity,
     sign_out,
 )
-from kpi.scope import LOCAL_ADMIN, Scope, scope_for
+from kpi.scope import LOCAL_ADMIN, AccessError, Scope, scope_for
 from kpi.store import Store
 from pages.views.cache import on_store, store
 from pages.views.elements import md
+
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------- sign-in, roles ---
@@ -176,6 +180,25 @@ def access_banner(scope: Scope) -> None:
 
 def _allowed(store: Store, scope: Scope) -> tuple[str, ...] | None:
     return scope.allowed(store)
+
+
+def checked_when_run(data: Callable[[], T]) -> Callable[[], T]:
+    """``data`` for a deferred download: run later (outside the page's run, where
+    ``st.user`` cannot be read), so it first reads the person's role from the store
+    again and refuses when it is gone or changed since the page was drawn (a removed
+    user, a narrowed scope, a sign-out)."""
+    drawn = current_scope()
+    who = signed_in_identity() if auth_configured() else None
+
+    def run() -> T:
+        now = fresh_scope(who)
+        if now.role is None or now != drawn:
+            raise AccessError(
+                "Your role or scope changed since this page was drawn: reload the page."
+            )
+        return data()
+
+    return run
 
 
 def _scope_of(
