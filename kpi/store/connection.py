@@ -215,6 +215,11 @@ class Connection:
         rows = self.query("SELECT value FROM meta WHERE key = ?", [key])
         return None if rows.empty else str(rows["value"].iloc[0])
 
+    def put_meta(self, key: str, value: str) -> None:
+        """Keep one fact about the store (e.g. its secret's fingerprint)."""
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
     def is_empty(self) -> bool:
         """True when no response has been stored."""
         if not self.exists():
