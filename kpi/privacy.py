@@ -110,7 +110,9 @@ def _matching(db_path: str | Path, value: bytes, where: str) -> bytes:
             return value
     except duckdb.CatalogException:  # a store without tables yet: nothing to match
         return value
-    except (duckdb.Error, KhiError, RuntimeError) as exc:
+    except KhiError:  # busy, a full disk, read-only: its own message says what to do
+        raise
+    except (duckdb.Error, RuntimeError) as exc:
         raise SecretError(
             f"The store {db_path} could not be checked against the pseudonymisation "
             f"secret ({exc}). Try again in a minute. Nothing was stored."

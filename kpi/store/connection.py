@@ -8,6 +8,7 @@ for a bounded time when another process holds the lock.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Self
 import duckdb
 import pandas as pd
 
-from kpi.errors import StoreBusy, StoreMissing
+from kpi.errors import KhiError, StoreBusy, StoreMissing
 from kpi.paths import default_db_path
 from kpi.store.schema import (
     ACCESS_SCHEMA,
@@ -36,6 +37,37 @@ class StoreLockedError(StoreBusy, RuntimeError):
 
 class StoreMissingError(StoreMissing, RuntimeError):
     """The store file does not exist yet."""
+
+
+class StoreWriteError(KhiError, RuntimeError):
+    """The store could not be written (a full disk, a read-only file or folder, an I/O
+    error): nothing of the change was kept, and the message says what to do."""
+
+
+def write_failure(path: Path, exc: BaseException) -> StoreWriteError | None:
+    """The message for a write that failed because of the disk or the file, or None
+    for any other error (a bug: raised as it is)."""
+    text = str(exc)
+    low = text.lower()
+    if "no space left" in low or "disk full" in low or "disk quota" in low:
+        return StoreWriteError(
+            f"The disk holding the store {path} is full (\"No space left on device\"), so "
+            "nothing of this change was stored. Free some space on that disk (or move the "
+            "store to a larger one and point KHI_DB at it), then try again."
+        )
+    if "read-only" in low or "permission denied" in low or "readonly" in low:
+        return StoreWriteError(
+            f"The store {path} cannot be written: the file or its folder is read-only "
+            f"({text.splitlines()[0]}). Nothing was stored. Ask whoever runs the dashboard "
+            "to make the store and its folder writable by the user it runs as, then try "
+            "again."
+        )
+    if isinstance(exc, duckdb.IOException) or "could not write" in low:
+        return StoreWriteError(
+            f"The store {path} could not be written ({text.splitlines()[0]}). Nothing of "
+            "this change was stored. Check the disk, then try again."
+        )
+    return None
 
 
 def owner_only(path: Path) -> None:
@@ -108,6 +140,9 @@ class Connection:
                 break
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 text = str(exc)
+                failure = write_failure(self.path, exc) if write else None
+                if failure is not None:
+                    raise failure from exc
                 busy = "lock" in text.lower() or "different configuration" in text
                 if not busy or time.monotonic() > deadline:
                     if busy:
@@ -142,8 +177,14 @@ class Connection:
                     "WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
                 )
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                # A failed COMMIT (a full disk) has ended the transaction already,
+                # keeping nothing: the first error is the one to tell.
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                failure = write_failure(self.path, exc) if isinstance(exc, duckdb.Error) else None
+                if failure is not None:
+                    raise failure from exc
                 raise
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:

@@ -20,10 +20,10 @@ import pandas as pd
 import streamlit as st
 
 from kpi import ingest, readers, template
+from kpi.errors import KhiError
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
 from kpi.items import bank, normalise_header
-from kpi.store import StoreLockedError
 from pages.views import _common as c
 
 KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
@@ -408,7 +408,7 @@ def _check(choice: Choice) -> None:
     mapping = _hand_mapping(choice, saved)
     try:
         result = _preview(choice, mapping)
-    except (StoreLockedError, ValueError) as exc:
+    except (KhiError, ValueError) as exc:  # busy, a full disk, read-only: said so
         st.error(str(exc), icon=":material/error:")
         return
     st.markdown("#### 3. Check what we read")
@@ -491,7 +491,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 mapping=mapping or None, uploaded_by=uploaded_by(),
                 dates=_dates_choice(choice), accept_partial=True,
             )
-    except (StoreLockedError, ValueError) as exc:
+    except (KhiError, ValueError) as exc:  # busy, a full disk, read-only: said so
         st.error(str(exc), icon=":material/error:")
         return
     dates = _dates_choice(choice)
@@ -702,7 +702,7 @@ def _rollback(labels: dict[int, str]) -> None:
         if yes.button("Yes, roll it back", key="rollback_confirm", type="primary"):
             try:
                 counts = c.store().rollback(int(chosen), by=c.acting_as())
-            except (ValueError, StoreLockedError) as exc:
+            except (KhiError, ValueError) as exc:
                 st.error(str(exc))
                 return
             st.session_state.pop("rollback_pending", None)

@@ -1,0 +1,105 @@
+"""Faults during an upload say what happened and store nothing (issue 21): a full
+disk (a small tmpfs filled up), a read-only store (the tmpfs remounted read-only)
+and a store another program keeps locked.
+
+Why a real tmpfs: DuckDB's failed COMMIT on a full disk ends the transaction, and
+the ROLLBACK after it raised "no transaction is active", hiding "No space left on
+device" behind Streamlit's generic error. Mounting needs root: skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kpi.errors import KhiError, StoreBusy
+from kpi.ingest import ingest_bytes, load_schemes
+from kpi.store import Store, StoreWriteError
+
+HEAD = b"Your reference,Date completed,Who is answering?,How often do you feel lonely?\n"
+
+
+def rows(first: int, last: int) -> bytes:
+    return HEAD + b"".join(
+        b"R%d,14/05/2026,I use Shared Lives,Never\n" % i for i in range(first, last)
+    )
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MB tmpfs of our own, unmounted after."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def stored_store(folder: Path) -> Store:
+    store = Store(folder / "khi.duckdb")
+    store.init()
+    load_schemes(store, b"scheme_id,name,region\nSL001,Alderley,North West\n")
+    assert ingest_bytes(store, rows(1, 2), "first.csv", "SL001").accepted == 1
+    return store
+
+
+def responses(store: Store) -> int:
+    return int(store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0])
+
+
+def test_a_full_disk_mid_upload_says_so_and_keeps_nothing(disk: Path) -> None:
+    store = stored_store(disk)
+    uploads = len(store.uploads())
+    stat = os.statvfs(disk)
+    filler = disk / "filler"
+    filler.write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - 64 * 1024))
+    with pytest.raises(StoreWriteError) as caught:
+        ingest_bytes(store, rows(2, 20_000), "big.csv", "SL001")
+    message = str(caught.value)
+    assert "is full" in message and "No space left on device" in message
+    assert "nothing of this change was stored" in message and "Free some space" in message
+    assert isinstance(caught.value, KhiError)  # the pages show it as a message
+    filler.unlink()
+    assert responses(store) == 1 and len(store.uploads()) == uploads  # all or nothing
+    assert ingest_bytes(store, rows(2, 20_000), "big.csv", "SL001").accepted == 19_998
+
+
+def test_a_read_only_store_says_so_and_keeps_nothing(disk: Path) -> None:
+    store = stored_store(disk)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    with pytest.raises(StoreWriteError, match="cannot be written: the file or its folder "
+                       "is read-only .*Read-only file system.*Nothing was stored"):
+        ingest_bytes(store, rows(2, 3), "second.csv", "SL001")
+    assert responses(store) == 1
+
+
+def test_a_locked_store_says_so_and_keeps_nothing(tmp_path: Path) -> None:
+    store = stored_store(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(60)", str(store.path)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        store.lock_wait_seconds = 1.0
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match="is busy: another program is writing to it. "
+                           "Try again in a minute"):
+            ingest_bytes(store, rows(2, 3), "second.csv", "SL001")
+        assert time.monotonic() - started < 30
+    finally:
+        holder.terminate()
+        holder.wait(timeout=30)
+    assert responses(store) == 1
