@@ -103,3 +103,28 @@ def test_a_locked_store_says_so_and_keeps_nothing(tmp_path: Path) -> None:
         holder.terminate()
         holder.wait(timeout=30)
     assert responses(store) == 1
+
+
+def test_the_upload_page_says_the_disk_is_full(
+    disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same full disk on the Upload page: its message, not Streamlit's generic
+    "This app has encountered an error", and nothing stored."""
+    from tests.test_pages_data import choose_file, open_page, texts
+
+    store = stored_store(disk)
+    big = tmp_path / "big.csv"
+    big.write_bytes(rows(2, 20_000))
+    at = open_page(monkeypatch, store, "pages/upload.py", KHI_NO_DEMO="1")
+    at.selectbox(key="upload_scheme").set_value("SL001").run()
+    choose_file(at, big)
+    assert not at.exception, [e.value for e in at.exception]
+    stat = os.statvfs(disk)
+    filler = disk / "filler"
+    filler.write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - 64 * 1024))
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    error = texts(at.error)
+    assert "is full" in error and "Free some space" in error, error
+    filler.unlink()
+    assert responses(store) == 1
