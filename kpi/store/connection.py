@@ -140,10 +140,10 @@ class Connection:
                 break
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 text = str(exc)
-                failure = write_failure(self.path, exc) if write else None
+                busy = "lock" in text.lower() or "different configuration" in text
+                failure = write_failure(self.path, exc) if write and not busy else None
                 if failure is not None:
                     raise failure from exc
-                busy = "lock" in text.lower() or "different configuration" in text
                 if not busy or time.monotonic() > deadline:
                     if busy:
                         raise StoreLockedError(
