@@ -9,6 +9,7 @@ for a bounded time when another process holds the lock.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -84,6 +85,10 @@ def owner_only(path: Path) -> None:
             pass
 
 
+# The process's write transactions, one at a time (see ``Connection.transaction``).
+_WRITES = threading.RLock()  # re-entrant: a write inside a write in one thread
+
+
 def _quiet(con: duckdb.DuckDBPyConnection) -> None:
     """No progress bar: DuckDB draws it on stdout, inside the command line's CSV or JSON."""
     con.execute("SET enable_progress_bar = false")
@@ -138,9 +143,14 @@ class Connection:
             try:
                 con = duckdb.connect(str(self.path), read_only=not write)
                 break
-            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            except (
+                duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException
+            ) as exc:
                 text = str(exc)
-                busy = "lock" in text.lower() or "different configuration" in text
+                # Another process holds the lock, or this one has the file open the
+                # other way (read-only while a write opens, or the reverse): wait.
+                busy = ("lock" in text.lower() or "different configuration" in text
+                        or isinstance(exc, duckdb.ResourceInUseException))
                 failure = write_failure(self.path, exc) if write and not busy else None
                 if failure is not None:
                     raise failure from exc
@@ -164,8 +174,13 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: everything inside is stored, or nothing is."""
-        with self.connect(write=True) as con:
+        """One write transaction: everything inside is stored, or nothing is.
+
+        One at a time in this process: the dashboard's sessions share one DuckDB
+        instance, where two write transactions at once fail with "Conflict on
+        update" (both bump the revision), seen with 20 people signing in at once.
+        """
+        with _WRITES, self.connect(write=True) as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
