@@ -9,25 +9,35 @@ With an ``[auth]`` section in the secrets file, only the sign-in page is served
 until a person signs in, and the menu lists only the pages their role may open
 (``kpi.scope``); without it the dashboard runs in local mode (administrator),
 served to this machine only (``pages.views.listening``).
+
+Two uses of this one file: Streamlit runs it as ``__main__`` for each session's
+page (below), and ``streamlit run`` first imports it for its web server, finding
+``app``: Streamlit's server with the guard in front (``pages.views.guard``: no
+metrics, media only to their owner, no cache clearing from a browser).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages.views import _common
-from pages.views.listening import refuse_exposed_local_mode
+if __name__ == "__main__":
+    from pages.views import _common
+    from pages.views.listening import refuse_exposed_local_mode
 
-st.set_page_config(
-    page_title="Key Human Indicators", page_icon=":material/diversity_3:", layout="wide"
-)
-_common.prepare_store()
-scope = None if refuse_exposed_local_mode() else _common.access_gate()
-if scope is not None:
-    pages = _common.menu(scope)
-    navigation = st.navigation(pages, position=_common.NAV_POSITION)
-    _common.open_landing(scope, navigation)
-    _common.entry_ran()
-    _common.access_banner(scope)
-    _common.sidebar(pages)
-    navigation.run()
+    st.set_page_config(
+        page_title="Key Human Indicators", page_icon=":material/diversity_3:", layout="wide"
+    )
+    _common.prepare_store()
+    scope = None if refuse_exposed_local_mode() else _common.access_gate()
+    if scope is not None:
+        pages = _common.menu(scope)
+        navigation = st.navigation(pages, position=_common.NAV_POSITION)
+        _common.open_landing(scope, navigation)
+        _common.entry_ran()
+        _common.access_banner(scope)
+        _common.sidebar(pages)
+        navigation.run()
+else:
+    from pages.views.guard import middleware
+
+    app = st.App(__file__, middleware=middleware())

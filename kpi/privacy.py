@@ -3,8 +3,10 @@
 A person key is HMAC-SHA256(installation secret, scheme id + reference), so
 the same person links across quarters within a scheme, but the key cannot be
 reversed or linked across installations without the secret. The secret lives
-outside the database (beside it, mode 0600), created on first use;
-``KHI_SECRET`` overrides it (RFC 2104 HMAC; NIST SP 800-188 on pseudonymisation).
+outside the database (beside it, mode 0600: a file others may read is refused),
+created on first use; ``KHI_SECRET`` overrides it (RFC 2104 HMAC; NIST SP 800-188
+on pseudonymisation). The store keeps the secret's fingerprint, never the secret,
+so a different secret is refused instead of counting everyone twice.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ def installation_secret(db_path: str | Path) -> bytes:
     secret is back. Empty or short secrets are refused (``MIN_SECRET_CHARS``).
     """
     if "KHI_SECRET" in os.environ:
-        return _checked(os.environ["KHI_SECRET"].encode("utf-8"), "KHI_SECRET")
+        value = _checked(os.environ["KHI_SECRET"].encode("utf-8"), "KHI_SECRET")
+        return _matching(db_path, value, "KHI_SECRET")
     path = secret_path(Path(db_path))
     try:
-        return _checked(path.read_bytes().strip(), str(path))
+        found = path.read_bytes().strip()
+        _owner_only(path)
+        return _matching(db_path, _checked(found, str(path)), str(path))
     except FileNotFoundError:
         pass
     except OSError as exc:
@@ -69,7 +74,75 @@ def installation_secret(db_path: str | Path) -> bytes:
         ) from exc
     with os.fdopen(fd, "wb") as fh:
         fh.write(value)
+    return _matching(db_path, value, str(path))
+
+
+# A label only this use of the secret hashes: the fingerprint is HMAC(secret, label),
+# so it tells two secrets apart and reveals nothing of either.
+_FINGERPRINT_LABEL = b"khi: which secret made this store's person keys (v1)"
+FINGERPRINT_KEY = "secret_fingerprint"
+
+
+def secret_fingerprint(secret: bytes) -> str:
+    """What the store keeps of its secret (16 hex characters): never the secret."""
+    return hmac.new(secret, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def _matching(db_path: str | Path, value: bytes, where: str) -> bytes:
+    """``value``, when it is the secret the store's person keys were made with.
+
+    Why: another valid secret (a wrong backup, a ``KHI_SECRET`` that differs from the
+    file) gives every person a new key, so the same people would be counted twice,
+    silently. The store keeps the secret's fingerprint from its first use (a store
+    from before fingerprints records the one in use at its next upload); a different
+    one is refused.
+    """
+    from kpi.store import Store
+
+    store = Store(db_path)
+    if not store.exists():
+        return value
+    mine = secret_fingerprint(value)
+    try:
+        kept = store.meta(FINGERPRINT_KEY)
+        if kept is None:
+            store.put_meta(FINGERPRINT_KEY, mine)
+            return value
+    except duckdb.CatalogException:  # a store without tables yet: nothing to match
+        return value
+    except KhiError:  # busy, a full disk, read-only: its own message says what to do
+        raise
+    except (duckdb.Error, RuntimeError) as exc:
+        raise SecretError(
+            f"The store {db_path} could not be checked against the pseudonymisation "
+            f"secret ({exc}). Try again in a minute. Nothing was stored."
+        ) from exc
+    if kept != mine:
+        raise SecretError(
+            f"The pseudonymisation secret in {where} is not the one this store's people "
+            f"were pseudonymised with (its fingerprint is {mine}; the store {db_path} "
+            f"expects {kept}). Restore the secret file from the backup taken together with "
+            f"this store (the {secret_path(Path(db_path)).name} saved beside that copy of "
+            f"{Path(db_path).name}), or unset KHI_SECRET if it differs from that file. "
+            "A different secret would count every person twice. Nothing was stored."
+        )
     return value
+
+
+def _owner_only(path: Path) -> None:
+    """Refuse a secret file others may read or change, as SSH refuses a private key.
+
+    Why refuse, not fix: a secret that was readable may already be copied, and its
+    owner should know (``chmod 600`` it, and consider whether it leaked).
+    """
+    info = path.stat()
+    if info.st_mode & 0o077:
+        raise SecretError(
+            f"The pseudonymisation secret at {path} can be read or changed by others "
+            f"(mode {oct(info.st_mode & 0o777)[2:]}): anyone who reads it can re-identify "
+            f"people from their references. Make it private with `chmod 600 {path}` (and "
+            "ask whether it was copied meanwhile). Nothing was stored."
+        )
 
 
 def _checked(value: bytes, where: str) -> bytes:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from kpi.indicators import Filters
@@ -72,8 +73,24 @@ class AccessError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    """Emails match ignoring case and surrounding spaces (OIDC ``email`` claims vary)."""
-    return str(email).strip().lower()
+    """Emails match ignoring case and surrounding spaces (OIDC ``email`` claims vary).
+
+    Look-alike forms are refused (AccessError), not folded: an email that Unicode
+    normalisation (NFKC) changes, or with a character that lower-cases to plain
+    ASCII (the Kelvin sign U+212A becomes "k"), would otherwise match someone else;
+    invisible, combining or space characters outside ASCII are refused too.
+    """
+    text = str(email).strip()
+    if unicodedata.normalize("NFKC", text) != text or any(
+        not ch.isascii()
+        and (any(low.isascii() for low in ch.lower()) or unicodedata.category(ch)[0] in "CMZ")
+        for ch in text
+    ):
+        raise AccessError(
+            f"{text!r} holds look-alike characters (not the plain letters people type): "
+            "give the email address exactly as the sign-in provider has it."
+        )
+    return text.lower()
 
 
 @dataclass(frozen=True)
@@ -160,9 +177,13 @@ def scope_for(store: Store, email: str | None) -> Scope:
     """The Scope of the person signed in as ``email`` (no role when not in the table)."""
     if not email:
         return Scope(role=None, email=None)
-    row = store.user(normalise_email(email))
+    try:
+        email = normalise_email(email)
+    except AccessError:  # a look-alike of someone's email: nobody's role
+        return Scope(role=None, email=None)
+    row = store.user(email)
     if row is None:
-        return Scope(role=None, email=normalise_email(email))
+        return Scope(role=None, email=email)
     return Scope(
         role=row["role"],
         email=row["email"],

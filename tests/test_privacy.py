@@ -126,6 +126,7 @@ def test_empty_or_short_secrets_are_refused(
     monkeypatch.delenv("KHI_SECRET")
     file = tmp_path / "khi.secret"
     file.write_text(value)
+    file.chmod(0o600)
     monkeypatch.setenv("KHI_SECRET_FILE", str(file))
     with pytest.raises(SecretError, match=f"in {file} is (empty|only 12 characters)"):
         installation_secret(tmp_path / "khi.duckdb")
@@ -166,3 +167,50 @@ def test_the_command_line_says_what_is_wrong_with_the_secret_without_a_traceback
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "already holds pseudonymised references" in done.stderr
     assert "Put it back from the backup" in done.stderr
+
+
+def test_a_different_secret_is_refused_by_its_fingerprint(
+    fresh_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong backup of the secret file, or a KHI_SECRET that differs from the file,
+    would give the same people new keys (40 people counted as 80): refused, saying
+    which backup to restore; the store keeps the fingerprint, never the secret."""
+    monkeypatch.delenv("KHI_SECRET", raising=False)
+    monkeypatch.delenv("KHI_SECRET_FILE", raising=False)
+    load_schemes(fresh_store, b"scheme_id,name,region\nSL001,Alderley,North West\n")
+    ingest_bytes(fresh_store, ONE_ROW, "first.csv", "SL001")
+    secret = fresh_store.path.with_name("khi.duckdb.secret")
+    kept = fresh_store.meta("secret_fingerprint")
+    assert kept and len(kept) == 16 and kept.encode() not in secret.read_bytes()
+    assert secret.read_text().strip() not in _all_text_in_tables(fresh_store)
+
+    monkeypatch.setenv("KHI_SECRET", "another-valid-secret-of-enough-length-0123")
+    with pytest.raises(SecretError, match="not the one this store's people were") as caught:
+        ingest_bytes(fresh_store, ONE_ROW.replace(b"R1,", b"R2,"), "second.csv", "SL001")
+    assert "Restore the secret file from the backup" in str(caught.value)
+    assert "khi.duckdb.secret" in str(caught.value) and "unset KHI_SECRET" in str(caught.value)
+    monkeypatch.delenv("KHI_SECRET")
+    original = secret.read_bytes()
+    secret.write_bytes(b"a-wrong-backup-of-the-secret-0123456789abcdef")
+    with pytest.raises(SecretError, match="not the one this store's people were"):
+        ingest_bytes(fresh_store, ONE_ROW.replace(b"R1,", b"R2,"), "second.csv", "SL001")
+    assert _responses(fresh_store) == 1  # nothing stored with either
+    secret.write_bytes(original)
+    ingest_bytes(fresh_store, ONE_ROW.replace(b"R1,", b"R2,"), "second.csv", "SL001")
+    assert _responses(fresh_store) == 2
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_secret_file_others_may_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
+) -> None:
+    monkeypatch.delenv("KHI_SECRET", raising=False)
+    monkeypatch.delenv("KHI_SECRET_FILE", raising=False)
+    db = tmp_path / "khi.duckdb"
+    value = installation_secret(db)
+    secret = tmp_path / "khi.duckdb.secret"
+    secret.chmod(mode)
+    with pytest.raises(SecretError, match=f"read or changed by others .*chmod 600 {secret}"):
+        installation_secret(db)
+    secret.chmod(0o600)
+    assert installation_secret(db) == value

@@ -16,7 +16,12 @@ package, the item bank or the catalogue, never from input, and are quoted.
 from __future__ import annotations
 
 from kpi.store.access import AccessTables
-from kpi.store.connection import StoreLockedError, StoreMissingError, owner_only
+from kpi.store.connection import (
+    StoreLockedError,
+    StoreMissingError,
+    StoreWriteError,
+    owner_only,
+)
 from kpi.store.reads import Reads
 from kpi.store.rights import Rights
 from kpi.store.schema import (
@@ -38,6 +43,7 @@ __all__ = [
     "Store",
     "StoreLockedError",
     "StoreMissingError",
+    "StoreWriteError",
     "item_columns",
     "owner_only",
     "response_columns",

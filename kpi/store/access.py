@@ -93,6 +93,13 @@ def _upload_words(con: duckdb.DuckDBPyConnection, upload_id: int) -> str:
 
 def _rows(n: int, word: str = "row") -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
+def _one_user(rows: pd.DataFrame) -> dict | None:
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    row["scheme_ids"] = [str(s) for s in row["scheme_ids"]]
+    row["regions"] = [str(r) for r in row["regions"]]
+    return row
 
 
 class AccessTables(Connection):
@@ -110,12 +117,42 @@ class AccessTables(Connection):
             rows = self.query("SELECT * FROM users WHERE email = ?", [email])
         except duckdb.CatalogException:  # a store from before users: nobody has a role
             return None
-        if rows.empty:
+        return _one_user(rows)
+
+    def user_by_subject(self, issuer: str, subject: str) -> dict | None:
+        """The user bound to a provider's subject at their first sign-in, or None."""
+        if not self.exists():
             return None
-        row = rows.iloc[0].to_dict()
-        row["scheme_ids"] = [str(s) for s in row["scheme_ids"]]
-        row["regions"] = [str(r) for r in row["regions"]]
-        return row
+        try:
+            rows = self.query(
+                "SELECT * FROM users WHERE issuer = ? AND subject = ?", [issuer, subject]
+            )
+        except duckdb.BinderException:  # a store from before subjects: nobody is bound
+            return None
+        except duckdb.CatalogException:
+            return None
+        return _one_user(rows)
+
+    def bind_subject(self, email: str, issuer: str, subject: str) -> bool:
+        """Bind a user to the provider's subject that first signed in with their email;
+        False when they were bound already (by then only that subject matches)."""
+        with self.transaction() as con:
+            done = con.execute(
+                "UPDATE users SET issuer = ?, subject = ? WHERE email = ? AND subject IS NULL "
+                "RETURNING email",
+                [issuer, subject, email],
+            ).fetchall()
+            if done:
+                _record_change(con, "sign-in", "user bound to sign-in subject", email, issuer)
+        return bool(done)
+
+    def record_sign_out(self, issuer: str, subject: str, at: dt.datetime) -> None:
+        """Sessions of this subject issued before ``at`` are refused from now on."""
+        with self.transaction() as con:
+            con.execute(
+                "UPDATE users SET signed_out_at = ? WHERE issuer = ? AND subject = ?",
+                [at, issuer, subject],
+            )
 
     def put_user(
         self, email: str, role: str, scheme_ids: Sequence[str], regions: Sequence[str],
@@ -130,8 +167,14 @@ class AccessTables(Connection):
             before = con.execute(
                 "SELECT role, scheme_ids, regions FROM users WHERE email = ?", [email]
             ).fetchone()
+            # A changed role keeps the person's bound sign-in subject (never re-opened
+            # to whoever signs in next with the same email).
             con.execute(
-                "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO users (email, role, scheme_ids, regions, added_by, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
+                "role = excluded.role, scheme_ids = excluded.scheme_ids, "
+                "regions = excluded.regions, added_by = excluded.added_by, "
+                "added_at = excluded.added_at",
                 [email, role, list(scheme_ids), list(regions), by, dt.datetime.now()],
             )
             action = "user added" if before is None else "user changed"

@@ -8,6 +8,8 @@ for a bounded time when another process holds the lock.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from typing import Self
 import duckdb
 import pandas as pd
 
-from kpi.errors import StoreBusy, StoreMissing
+from kpi.errors import KhiError, StoreBusy, StoreMissing
 from kpi.paths import default_db_path
 from kpi.store.schema import (
     ACCESS_SCHEMA,
@@ -39,6 +41,37 @@ class StoreMissingError(StoreMissing, RuntimeError):
     """The store file does not exist yet."""
 
 
+class StoreWriteError(KhiError, RuntimeError):
+    """The store could not be written (a full disk, a read-only file or folder, an I/O
+    error): nothing of the change was kept, and the message says what to do."""
+
+
+def write_failure(path: Path, exc: BaseException) -> StoreWriteError | None:
+    """The message for a write that failed because of the disk or the file, or None
+    for any other error (a bug: raised as it is)."""
+    text = str(exc)
+    low = text.lower()
+    if "no space left" in low or "disk full" in low or "disk quota" in low:
+        return StoreWriteError(
+            f"The disk holding the store {path} is full (\"No space left on device\"), so "
+            "nothing of this change was stored. Free some space on that disk (or move the "
+            "store to a larger one and point KHI_DB at it), then try again."
+        )
+    if "read-only" in low or "permission denied" in low or "readonly" in low:
+        return StoreWriteError(
+            f"The store {path} cannot be written: the file or its folder is read-only "
+            f"({text.splitlines()[0]}). Nothing was stored. Ask whoever runs the dashboard "
+            "to make the store and its folder writable by the user it runs as, then try "
+            "again."
+        )
+    if isinstance(exc, duckdb.IOException) or "could not write" in low:
+        return StoreWriteError(
+            f"The store {path} could not be written ({text.splitlines()[0]}). Nothing of "
+            "this change was stored. Check the disk, then try again."
+        )
+    return None
+
+
 def owner_only(path: Path) -> None:
     """The store and its write-ahead log readable by their owner only (0600).
 
@@ -51,6 +84,10 @@ def owner_only(path: Path) -> None:
                 file.chmod(0o600)
         except OSError:  # no .wal between checkpoints; not ours to change
             pass
+
+
+# The process's write transactions, one at a time (see ``Connection.transaction``).
+_WRITES = threading.RLock()  # re-entrant: a write inside a write in one thread
 
 
 def _quiet(con: duckdb.DuckDBPyConnection) -> None:
@@ -107,9 +144,17 @@ class Connection:
             try:
                 con = duckdb.connect(str(self.path), read_only=not write)
                 break
-            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            except (
+                duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException
+            ) as exc:
                 text = str(exc)
-                busy = "lock" in text.lower() or "different configuration" in text
+                # Another process holds the lock, or this one has the file open the
+                # other way (read-only while a write opens, or the reverse): wait.
+                busy = ("lock" in text.lower() or "different configuration" in text
+                        or isinstance(exc, duckdb.ResourceInUseException))
+                failure = write_failure(self.path, exc) if write and not busy else None
+                if failure is not None:
+                    raise failure from exc
                 if not busy or time.monotonic() > deadline:
                     if busy:
                         raise StoreLockedError(
@@ -130,8 +175,13 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: everything inside is stored, or nothing is."""
-        with self.connect(write=True) as con:
+        """One write transaction: everything inside is stored, or nothing is.
+
+        One at a time in this process: the dashboard's sessions share one DuckDB
+        instance, where two write transactions at once fail with "Conflict on
+        update" (both bump the revision), seen with 20 people signing in at once.
+        """
+        with _WRITES, self.connect(write=True) as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
@@ -143,8 +193,14 @@ class Connection:
                     "WHERE key = 'revision'), 0) + 1 AS VARCHAR))"
                 )
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                # A failed COMMIT (a full disk) has ended the transaction already,
+                # keeping nothing: the first error is the one to tell.
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                failure = write_failure(self.path, exc) if isinstance(exc, duckdb.Error) else None
+                if failure is not None:
+                    raise failure from exc
                 raise
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
@@ -216,6 +272,11 @@ class Connection:
         rows = self.query("SELECT value FROM meta WHERE key = ?", [key])
         return None if rows.empty else str(rows["value"].iloc[0])
 
+    def put_meta(self, key: str, value: str) -> None:
+        """Keep one fact about the store (e.g. its secret's fingerprint)."""
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
     def is_empty(self) -> bool:
         """True when no response has been stored."""
         if not self.exists():
@@ -232,13 +293,14 @@ class Connection:
             return False
 
     def has_access_tables(self) -> bool:
-        """False for a store made before users and roles (``ensure`` upgrades it)."""
+        """False for a store made before users and roles, or before their sign-in subjects
+        (``ensure`` upgrades it)."""
         try:
             rows = self.query(
                 "SELECT count(*) AS n FROM information_schema.columns WHERE "
-                "(table_name = 'users' AND column_name = 'email') OR "
+                "(table_name = 'users' AND column_name IN ('email', 'signed_out_at')) OR "
                 "(table_name = 'uploads' AND column_name = 'rolled_back_by')"
             )
         except StoreMissingError:
             return False
-        return int(rows["n"].iloc[0]) == 2
+        return int(rows["n"].iloc[0]) == 3

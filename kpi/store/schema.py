@@ -193,6 +193,12 @@ ACCESS_SCHEMA = (
 )""",
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rolled_back_by VARCHAR",
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rolled_back_at TIMESTAMP",
+    # Who signed in as each user: the provider (`iss`) and its subject (`sub`),
+    # bound at their first sign-in so another account with the same email claim
+    # is refused; and when they last signed out (sessions issued before are ended).
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS issuer VARCHAR",
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS subject VARCHAR",
+    "ALTER TABLE users ADD COLUMN IF NOT EXISTS signed_out_at TIMESTAMP",
 )
 
 

@@ -5,17 +5,31 @@ session's scope (the register as the pages and the filters see it).
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
+from kpi.errors import KhiError
+from kpi.identity import (
+    Identity,
+    identity_from_claims,
+    is_signed_out,
+    scope_for_identity,
+    sign_out,
+)
 from kpi.reach import Reach
-from kpi.scope import LOCAL_ADMIN, ROLE_PAGES, Scope, scope_for
+from kpi.scope import LOCAL_ADMIN, ROLE_PAGES, AccessError, Scope, scope_for
 from kpi.store import Store
-from pages.views.cache import on_store
+from pages.views.cache import on_store, store
 from pages.views.elements import md
+
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------- sign-in, roles ---
@@ -28,14 +42,18 @@ def auth_configured() -> bool:
     return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
 
 
-def signed_in_email() -> str | None:
-    """The signed-in person's email claim (None before sign-in, or without one)."""
+def signed_in_identity() -> Identity | None:
+    """The signed-in person's verified claims (None before sign-in, or when the
+    provider does not vouch for the email: ``kpi.identity``)."""
     if not st.user.is_logged_in:
         return None
-    if st.user.get("email_verified") is False:  # a provider that says it is unchecked
-        return None
-    email = st.user.get("email")
-    return str(email).strip().lower() if email else None
+    return identity_from_claims(st.user.to_dict())
+
+
+def signed_in_email() -> str | None:
+    """The signed-in person's email claim (None before sign-in, or unverified)."""
+    who = signed_in_identity()
+    return who.email if who else None
 
 
 def current_scope() -> Scope:
@@ -49,10 +67,19 @@ def current_scope() -> Scope:
         if not acting:
             return LOCAL_ADMIN
         return _cached_scope_for(acting)
-    email = signed_in_email()
-    if email is None:
+    who = signed_in_identity()
+    if who is None:
         return Scope(role=None)
-    return _cached_scope_for(email)
+    return _cached_scope_of(who.email, who.issuer, who.subject, who.issued_at)
+
+
+def fresh_scope(drawn: Identity | None) -> Scope:
+    """The scope of ``drawn`` (the session's identity when a page was drawn) read
+    from the store now, uncached: for work that runs later, outside the page run."""
+    if not auth_configured():
+        acting = os.environ.get("KHI_AS", "").strip()
+        return scope_for(store(), acting) if acting else LOCAL_ADMIN
+    return scope_for_identity(store(), drawn)
 
 
 def user_reach() -> Reach:
@@ -164,7 +191,7 @@ def access_gate() -> Scope | None:
             st.navigation([st.Page(empty_grant_page, title="Nothing to show")]).run()
             return None
         return scope
-    if not st.user.is_logged_in:
+    if not st.user.is_logged_in or session_ended():
         # The sign-in page at every page's address: a shared link opened signed out
         # finds it (and is kept), not "Page not found".
         at_each_address = [
@@ -201,7 +228,19 @@ def sign_out_button() -> None:
     if email:
         st.sidebar.text(f"Signed in as {email}")  # text, never Markdown
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
+        try:  # ended on the server too: a copy of the cookie opens nothing after this
+            sign_out(store(), signed_in_identity())
+        except KhiError:  # the store is busy: the cookie is still cleared
+            logging.getLogger(__name__).warning("Sign-out not recorded: the store is busy")
         st.logout()
+
+
+def session_ended() -> bool:
+    """Whether this session's person signed out after it began (a replayed cookie)."""
+    who = signed_in_identity()
+    if who is None or who.subject is None:
+        return False
+    return _cached_signed_out(who.email, who.issuer, who.subject, who.issued_at)
 
 
 def access_banner(scope: Scope) -> None:
@@ -223,8 +262,44 @@ def _allowed(store: Store, scope: Scope) -> Reach:
     return scope.allowed(store)
 
 
-# A session's scope and its schemes, worked out once per store revision.
+def checked_when_run(data: Callable[[], T]) -> Callable[[], T]:
+    """``data`` for a deferred download: run later (outside the page's run, where
+    ``st.user`` cannot be read), so it first reads the person's role from the store
+    again and refuses when it is gone or changed since the page was drawn (a removed
+    user, a narrowed scope, a sign-out)."""
+    drawn = current_scope()
+    who = signed_in_identity() if auth_configured() else None
+
+    def run() -> T:
+        now = fresh_scope(who)
+        if now.role is None or now != drawn:
+            raise AccessError(
+                "Your role or scope changed since this page was drawn: reload the page."
+            )
+        return data()
+
+    return run
+
+
+def _scope_of(
+    store: Store, email: str | None, issuer: str | None, subject: str | None,
+    issued_at: dt.datetime | None,
+) -> Scope:
+    return scope_for_identity(store, Identity(email, issuer, subject, issued_at))
+
+
+def _signed_out(
+    store: Store, email: str | None, issuer: str | None, subject: str | None,
+    issued_at: dt.datetime | None,
+) -> bool:
+    return is_signed_out(store, Identity(email, issuer, subject, issued_at))
+
+
+# A session's scope and its schemes, worked out once per store revision (a sign-out,
+# a removed user or a first sign-in's binding is a write: the next call reads it).
 _cached_scope_for = on_store(scope_for)
+_cached_scope_of = on_store(_scope_of)
+_cached_signed_out = on_store(_signed_out)
 _cached_allowed = on_store(_allowed)
 
 

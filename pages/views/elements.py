@@ -180,12 +180,15 @@ class Download:
 
 def download_row(downloads: list[Download]) -> None:
     """Download buttons side by side. Each file is built only when its button is
-    clicked, and a click does not rerun the page (``on_click="ignore"``)."""
+    clicked, and a click does not rerun the page (``on_click="ignore"``): so each is
+    built only if the person still has the role and scope the page was drawn with."""
+    from pages.views.access import checked_when_run
+
     row = st.container(horizontal=True, vertical_alignment="bottom")
     for item in downloads:
         row.download_button(
             item.label,
-            data=item.data,
+            data=checked_when_run(item.data),
             file_name=item.file_name,
             mime=item.mime,
             key=item.key,

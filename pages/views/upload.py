@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import ingest, readers, template
-from kpi.errors import StoreBusy, StoreMissing
+from kpi.errors import KhiError, StoreBusy, StoreMissing
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
 from kpi.items import bank, normalise_header
@@ -440,7 +440,7 @@ def _check(choice: Choice) -> None:
     mapping = _hand_mapping(choice, saved)
     try:
         result = _preview(choice, mapping)
-    except (StoreLockedError, ValueError) as exc:
+    except (KhiError, StoreLockedError, ValueError) as exc:  # busy, a full disk, read-only
         st.error(refusal(exc), icon=":material/error:")
         return
     st.markdown("#### 3. Check what we read")
@@ -523,7 +523,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 mapping=mapping or None, uploaded_by=uploaded_by(),
                 dates=_dates_choice(choice), accept_partial=True,
             )
-    except (StoreLockedError, ValueError) as exc:
+    except (KhiError, StoreLockedError, ValueError) as exc:  # busy, a full disk, read-only
         st.error(refusal(exc), icon=":material/error:")
         return
     dates = _dates_choice(choice)
@@ -737,7 +737,7 @@ def _rollback(labels: dict[int, str]) -> None:
         if yes.button("Yes, roll it back", key="rollback_confirm", type="primary"):
             try:
                 counts = c.store().rollback(int(chosen), by=c.acting_as())
-            except (ValueError, StoreLockedError) as exc:
+            except (KhiError, ValueError) as exc:
                 st.error(str(exc))
                 return
             st.session_state.pop("rollback_pending", None)

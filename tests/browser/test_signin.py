@@ -11,7 +11,10 @@ for the names and ids of schemes the person may not see.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,17 @@ class Site:
     url: str
     store: Store
     schemes: dict[str, tuple[str, str]]  # id -> (name, region)
+    provider: str = ""  # the OIDC provider's address
+
+    def set_claims(self, sub: str, claims: dict) -> None:
+        """What the provider will say of ``sub`` (oidc-provider-mock's PUT /users/SUB)."""
+        request = urllib.request.Request(
+            f"{self.provider}/users/{urllib.parse.quote(sub, safe='')}",
+            data=json.dumps(claims).encode(), method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 204
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +90,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             '/.well-known/openid-configuration"\n'
         )
         with running_dashboard(store, port, ["--secrets.files", str(secrets)]):
-            yield Site(url=url, store=store, schemes=schemes)
+            yield Site(url=url, store=store, schemes=schemes,
+                       provider=f"http://localhost:{provider.server_port}")
 
 
 @dataclass
@@ -101,7 +116,11 @@ class Visit:
     def heading(self) -> str:
         return self.tab.locator("h1").first.inner_text().strip()
 
-    def sign_in(self, email: str) -> None:
+    def sign_in(self, email: str, claims: dict | None = None) -> None:
+        """Sign in through the provider's form as subject ``email`` (its ``sub``), whose
+        claims are a verified ``email`` unless ``claims`` says otherwise."""
+        self.site.set_claims(email, {"email": email, "email_verified": True}
+                             if claims is None else claims)
         self.open()
         self.tab.get_by_role("button", name="Sign in").click()
         self.tab.wait_for_selector("input[name=sub]", timeout=TIMEOUT_MS)
