@@ -9,12 +9,21 @@ test-ptd_spc.R.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+from dateutil.relativedelta import relativedelta
 
+from kpi.indicators import Settings, control_chart
 from kpi.stats import spc
+from kpi.store import Store
+from tests.builders import make_store
+from tests.test_indicators import agree, people, upload
+
+SETTINGS = Settings(min_base=5, min_compare=10)
 
 RNORM_123 = [
     -0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499,
@@ -219,3 +228,50 @@ def test_p_chart_flags_a_point_beyond_its_own_limit():
     assert r.special[-1] == "Above UCL" and r.variation == spc.CONCERN
     with pytest.raises(ValueError, match="bases"):
         spc.p_chart([5, 6], [4, 10])
+
+
+# --- the engine: one KHI for an area over its quarters (kpi.indicators.control_chart) ---
+
+QUARTERS = [dt.date(2024, 7, 1) + relativedelta(months=3 * i) for i in range(8)]
+BASES = [20, 24, 3, 22, 20, 26, 21, 25]  # the third quarter (3 people) is hidden
+AGREE = [14, 16, 2, 15, 14, 18, 15, 24]
+
+
+@pytest.fixture(scope="module")
+def eight_quarters(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = make_store(tmp_path_factory.mktemp("spc") / "khi.duckdb",
+                       [("A", "Ash Shared Lives", "London")])
+    for i, (quarter, n, yes) in enumerate(zip(QUARTERS, BASES, AGREE, strict=True)):
+        upload(store, "A", people(f"q{i}-", warm_kind=agree(yes, n),
+                                  on=quarter + dt.timedelta(days=10)))
+    return store
+
+
+def test_control_chart_is_a_p_chart_over_every_shown_quarter(eight_quarters: Store) -> None:
+    series, result = control_chart(eight_quarters, "warm_kind", settings=SETTINGS)
+    assert list(series["quarter"]) == QUARTERS
+    assert result.chart == "p"  # bases differ
+    assert result.points == 7
+    # The hidden quarter is a gap: its 2 of 3 never enter the mean (118/161 would).
+    shown = [i for i in range(8) if i != 2]
+    p = sum(AGREE[i] for i in shown) / sum(BASES[i] for i in shown)
+    assert result.mean == pytest.approx(100 * p)
+    assert result.point_type[2] == spc.GAP and math.isnan(result.values[2])
+    assert bool(series.iloc[2]["suppressed"]) and pd.isna(series.iloc[2]["count"])
+    # Limits follow each quarter's own base.
+    half = 300 * math.sqrt(p * (1 - p) / 25)
+    assert result.upper[7] == pytest.approx(100 * p + half)
+    assert result.values[7] == pytest.approx(96.0)
+    assert result.trial and result.verdict
+
+
+def test_control_chart_with_too_few_quarters_says_so(eight_quarters: Store) -> None:
+    _, result = control_chart(eight_quarters, "warm_kind", end=QUARTERS[4],
+                              settings=SETTINGS)
+    assert result.points == 4 and not result.verdict
+    assert result.sentence.startswith("Only 4 points")
+
+
+def test_control_chart_assurance_with_a_target(eight_quarters: Store) -> None:
+    _, result = control_chart(eight_quarters, "warm_kind", settings=SETTINGS, target=40.0)
+    assert result.assurance == spc.PASS  # 40% is below every limit; higher is better
