@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from dateutil.relativedelta import relativedelta
 
+from kpi import charts
 from kpi.indicators import Settings, control_chart
 from kpi.stats import spc
 from kpi.store import Store
@@ -275,3 +276,33 @@ def test_control_chart_with_too_few_quarters_says_so(eight_quarters: Store) -> N
 def test_control_chart_assurance_with_a_target(eight_quarters: Store) -> None:
     _, result = control_chart(eight_quarters, "warm_kind", settings=SETTINGS, target=40.0)
     assert result.assurance == spc.PASS  # 40% is below every limit; higher is better
+
+
+# --- the chart builder (kpi.charts.control_chart) ---
+
+def test_chart_marks_special_cause_points_by_shape_and_name_and_leaves_gaps() -> None:
+    y = [5.0, 7.0, 4.0, 6.0, 5.0, 7.0, 4.0, 6.0, 5.5, 4.8, 4.7, 4.9, 4.6, 4.8, 4.7, 4.9]
+    values = [*y[:3], None, *y[3:]]
+    result = spc.xmr_chart(values)  # higher is better: the run below the mean concerns
+    frame = pd.DataFrame({"quarter_label": [f"Q{i}" for i in range(len(values))],
+                          "suppressed": [i == 3 for i in range(len(values))]})
+    fig = charts.control_chart(frame, result, title="Warm", value_title="Per cent",
+                               percent=False)
+    traces = {t.name: t for t in fig.data}
+    concern = traces["Special cause: concerning"]
+    assert list(concern.x) == [f"Q{i}" for i in range(10, 17)]
+    assert concern.marker.symbol == "triangle-down"
+    assert len(traces["Common cause"].x) == 9
+    assert traces["Value"].y[3] is None  # the hidden quarter is a gap, not a value
+    assert traces["Process limits"].y[0] == pytest.approx(result.upper[0])
+    assert any(a.text == charts.HIDDEN_TEXT for a in fig.layout.annotations)
+    assert "Special cause variation: concerning" in fig.layout.title.subtitle.text
+    assert "16 points" in fig.layout.title.subtitle.text
+
+
+def test_chart_with_too_few_points_draws_no_limits() -> None:
+    result = spc.xmr_chart([1.0, 2.0, 3.0])
+    frame = pd.DataFrame({"quarter_label": ["a", "b", "c"]})
+    fig = charts.control_chart(frame, result, title="T", value_title="V", percent=False)
+    assert "Process limits" not in {t.name for t in fig.data}
+    assert "Too few points" in fig.layout.title.subtitle.text

@@ -355,7 +355,8 @@ def _finish(chart, y, mean, lower, upper, near_lower, near_upper, polarity, targ
 
 
 def _num(value: float, unit: str) -> str:
-    return f"{value:.1f}{unit}"
+    """Percentages to whole points, other values to one decimal (as the pages do)."""
+    return f"{value:.0f}%" if unit == "%" else f"{value:.1f}{unit}"
 
 
 _RULE_WORDS = {
