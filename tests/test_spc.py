@@ -18,7 +18,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from kpi import charts
-from kpi.indicators import Settings, control_chart
+from kpi.indicators import Filters, Settings, control_chart
 from kpi.stats import spc
 from kpi.store import Store
 from tests.builders import make_store
@@ -271,6 +271,15 @@ def test_control_chart_with_too_few_quarters_says_so(eight_quarters: Store) -> N
                               settings=SETTINGS)
     assert result.points == 4 and not result.verdict
     assert result.sentence.startswith("Only 4 points")
+
+
+def test_control_chart_of_nothing_says_so(eight_quarters: Store,
+                                         fresh_store: Store) -> None:
+    series, result = control_chart(eight_quarters, "warm_kind",
+                                   Filters(regions=("North East",)), settings=SETTINGS)
+    assert len(series) == 0 and result.points == 0 and not result.verdict
+    _, result = control_chart(fresh_store, "warm_kind", settings=SETTINGS)
+    assert result.points == 0 and not result.verdict
 
 
 def test_control_chart_assurance_with_a_target(eight_quarters: Store) -> None:

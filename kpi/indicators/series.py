@@ -116,7 +116,8 @@ def control_chart(
     quarters = available_quarters(store)
     span = _quarter_index(last, quarters[0]) + 1 if quarters and last is not None else 1
     series, _ = trend(store, entry.code, filters, max(span, 1), last, settings)
-    hidden = series["suppressed"].astype(bool).to_numpy() if len(series) else []
+    flags = series["suppressed"] if "suppressed" in series else pd.Series(False, series.index)
+    hidden = flags.astype("boolean").fillna(False).astype(bool)
     polarity = entry.polarity
     if entry.is_proportion:
         counts = pd.to_numeric(series["count"], errors="coerce").mask(hidden)
