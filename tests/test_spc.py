@@ -18,7 +18,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from kpi import charts
-from kpi.indicators import Filters, Settings, control_chart
+from kpi.indicators import Filters, Settings, control_chart, control_charts
 from kpi.stats import spc
 from kpi.store import Store
 from tests.builders import make_store
@@ -285,6 +285,15 @@ def test_control_chart_of_nothing_says_so(eight_quarters: Store,
 def test_control_chart_assurance_with_a_target(eight_quarters: Store) -> None:
     _, result = control_chart(eight_quarters, "warm_kind", settings=SETTINGS, target=40.0)
     assert result.assurance == spc.PASS  # 40% is below every limit; higher is better
+
+
+def test_control_charts_gives_every_khi_from_one_pass(eight_quarters: Store) -> None:
+    many = control_charts(eight_quarters, ["warm_kind", "swemwbs_mean"], settings=SETTINGS,
+                          targets={"warm_kind": 40.0})
+    series, result = control_chart(eight_quarters, "warm_kind", settings=SETTINGS,
+                                   target=40.0)
+    assert repr(many["warm_kind"][1]) == repr(result)  # NaN gaps: compare as printed
+    assert many["swemwbs_mean"][1].chart == "xmr" and many["swemwbs_mean"][1].points == 0
 
 
 # --- the chart builder (kpi.charts.control_chart) ---

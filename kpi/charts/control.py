@@ -112,7 +112,9 @@ def control_chart(
 
 def subtitle(result: SpcResult) -> str:
     """The chart's kind, its points and its icons in words."""
-    words = [f"{CHART_NAMES.get(result.chart, result.chart)}, {result.points} points",
+    points = f"{result.points} points" + (", trial limits" if result.trial and result.verdict
+                                           else "")
+    words = [f"{CHART_NAMES.get(result.chart, result.chart)}, {points}",
              spc.VARIATION_WORDS[result.variation]]
     if result.assurance is not None:
         words.append(spc.ASSURANCE_WORDS[result.assurance])

@@ -111,11 +111,30 @@ def control_chart(
     means an XmR chart. The frame is the trend series; the result's per-point
     tuples align with its rows.
     """
-    entry = khi_by_code(khi)
+    targets = None if target is None else {khi: target}
+    return control_charts(store, [khi], filters, end, settings, targets)[khi]
+
+
+def control_charts(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None = None,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+    targets: dict[str, float] | None = None,
+) -> dict[str, tuple[pd.DataFrame, stats.SpcResult]]:
+    """:func:`control_chart` for several KHIs from one engine pass (the board's)."""
     last = parse_quarter(end) if end is not None else latest_quarter(store)
     quarters = available_quarters(store)
     span = _quarter_index(last, quarters[0]) + 1 if quarters and last is not None else 1
-    series, _ = trend(store, entry.code, filters, max(span, 1), last, settings)
+    out = {}
+    for code, (series, _) in trends(store, khis, filters, max(span, 1), last, settings).items():
+        target = (targets or {}).get(code)
+        out[code] = (series, _spc(khi_by_code(code), series, target))
+    return out
+
+
+def _spc(entry: KHI, series: pd.DataFrame, target: float | None) -> stats.SpcResult:
     flags = series["suppressed"] if "suppressed" in series else pd.Series(False, series.index)
     hidden = flags.astype("boolean").fillna(False).astype(bool)
     polarity = entry.polarity
@@ -123,7 +142,7 @@ def control_chart(
         counts = pd.to_numeric(series["count"], errors="coerce").mask(hidden)
         bases = pd.to_numeric(series["n"], errors="coerce").mask(hidden)
         if bases.dropna().nunique() > 1:
-            return series, stats.p_chart(counts, bases, polarity=polarity, target=target)
+            return stats.p_chart(counts, bases, polarity=polarity, target=target)
     values = pd.to_numeric(series["value"], errors="coerce").mask(hidden)
     unit = "%" if entry.is_proportion else ""
-    return series, stats.xmr_chart(values, polarity=polarity, target=target, unit=unit)
+    return stats.xmr_chart(values, polarity=polarity, target=target, unit=unit)
