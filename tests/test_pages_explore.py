@@ -390,7 +390,8 @@ def test_indicator_detail_says_the_engines_control_chart_verdict(
     assert result.sentences in shown  # the sentence under the chart is the engine's
     fig = figure(at, "indicator_control")
     assert trace_values(fig, "y", name="Special cause: improving") == pytest.approx([100.0])
-    assert "Special cause variation: improving" in fig["layout"]["title"]["subtitle"]["text"]
+    subtitle = fig["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
+    assert "Special cause variation: improving" in subtitle
 
 
 def test_equity_states_the_engines_gap(
