@@ -8,6 +8,7 @@ engine's own numbers for the same filters: the pages draw, they never compute.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import re
@@ -37,6 +38,8 @@ from tests.apptest_helpers import (
     texts,
     trace_values,
 )
+from tests.builders import make_store
+from tests.test_indicators import agree, people, upload
 
 PAGES = ("overview", "regions", "schemes", "indicator", "equity", "change", "definitions")
 DATA_PAGES = tuple(p for p in PAGES if p != "definitions")
@@ -365,6 +368,30 @@ def test_indicator_detail_shows_the_engines_trend_and_breakdown(
     drawn = trace_values(figure(at, "indicator_breakdown"), "x")
     assert sorted(drawn) == pytest.approx(sorted(visible))
     assert figure(at, "indicator_answers")["data"]
+
+
+def test_indicator_detail_says_the_engines_control_chart_verdict(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    # Eight quarters of "warm and kind" for one scheme: the third has 3 answers
+    # (hidden), the last 25 of 25 agree, beyond its upper process limit.
+    store = make_store(tmp_path / "khi.duckdb", [("A", "Ash Shared Lives", "London")])
+    bases, agreeing = [20, 24, 3, 22, 20, 26, 21, 25], [10, 12, 2, 11, 10, 13, 11, 25]
+    for i, (n, yes) in enumerate(zip(bases, agreeing, strict=True)):
+        quarter = shift_quarter(dt.date(2024, 7, 1), i)
+        upload(store, "A", people(f"q{i}-", warm_kind=agree(yes, n),
+                                  on=quarter + dt.timedelta(days=10)))
+    at = open_page(monkeypatch, store, "pages/indicator.py", {"khi": "warm_kind"})
+    assert not at.exception, [e.value for e in at.exception]
+    label = latest_label(store)
+    _, result = engine.control_chart(store, "warm_kind", Filters(), label, settings)
+    assert result.chart == "p" and result.variation == "special_cause_improvement"
+    shown = [str(e.value) for e in at.markdown]
+    assert result.sentences in shown  # the sentence under the chart is the engine's
+    fig = figure(at, "indicator_control")
+    assert trace_values(fig, "y", name="Special cause: improving") == pytest.approx([100.0])
+    subtitle = fig["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
+    assert "Special cause variation: improving" in subtitle
 
 
 def test_equity_states_the_engines_gap(

@@ -27,6 +27,7 @@ from kpi.charts.bars import (
     people_supported_bars,
     share_text,
 )
+from kpi.charts.control import control_chart
 from kpi.charts.funnel import FUNNEL_WORDS, funnel_chart
 from kpi.charts.intervals import caterpillar_chart, interval_chart
 from kpi.charts.maps import tile_map
@@ -79,6 +80,7 @@ __all__ = [
     "better_same_worse",
     "caterpillar_chart",
     "chart_alt",
+    "control_chart",
     "domain_chart",
     "empty_figure",
     "figure_text",

@@ -45,7 +45,7 @@ from kpi.indicators.quality import (
 )
 from kpi.indicators.quarters import available_quarters, latest_quarter, latest_shown_quarter
 from kpi.indicators.sector import england_table, scheme_spread, sector_filters
-from kpi.indicators.series import trend, trends
+from kpi.indicators.series import control_chart, control_charts, trend, trends
 from kpi.indicators.table import indicator_table
 
 __all__ = [
@@ -60,6 +60,8 @@ __all__ = [
     "answer_distribution",
     "available_quarters",
     "change",
+    "control_chart",
+    "control_charts",
     "default_settings",
     "england_table",
     "equity",

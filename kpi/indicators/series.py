@@ -1,4 +1,5 @@
-"""A KHI quarter by quarter, and whether it trends (the Indicator and Board pages)."""
+"""A KHI quarter by quarter, whether it trends, and its control chart (the Indicator
+and Board pages)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from kpi import stats
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.indicators.filters import VALUE_COLUMNS, Filters, Settings, default_settings
-from kpi.indicators.quarters import latest_quarter
+from kpi.indicators.quarters import available_quarters, latest_quarter
 from kpi.indicators.table import indicator_table
 from kpi.periods import parse_quarter, shift_quarter
 from kpi.store import Store
@@ -91,3 +92,57 @@ def _trend_test(
 
 def _quarter_index(quarter: dt.date, first: dt.date) -> int:
     return ((quarter.year - first.year) * 12 + quarter.month - first.month) // 3
+
+
+def control_chart(
+    store: Store,
+    khi: str,
+    filters: Filters | None = None,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+    target: float | None = None,
+) -> tuple[pd.DataFrame, stats.SpcResult]:
+    """The KHI's control chart over every quarter up to ``end`` (Making Data Count).
+
+    Built on :func:`trend` (so on ``indicator_table(by=["quarter"], quarter="all")``
+    and its disclosure control): a hidden quarter is a gap, its numbers are never
+    read, and quarters without answers are left out. Proportions get a p-chart
+    when their quarterly bases differ (limits follow each base), else an XmR chart;
+    means an XmR chart. The frame is the trend series; the result's per-point
+    tuples align with its rows.
+    """
+    targets = None if target is None else {khi: target}
+    return control_charts(store, [khi], filters, end, settings, targets)[khi]
+
+
+def control_charts(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None = None,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+    targets: dict[str, float] | None = None,
+) -> dict[str, tuple[pd.DataFrame, stats.SpcResult]]:
+    """:func:`control_chart` for several KHIs from one engine pass (the board's)."""
+    last = parse_quarter(end) if end is not None else latest_quarter(store)
+    quarters = available_quarters(store)
+    span = _quarter_index(last, quarters[0]) + 1 if quarters and last is not None else 1
+    out = {}
+    for code, (series, _) in trends(store, khis, filters, max(span, 1), last, settings).items():
+        target = (targets or {}).get(code)
+        out[code] = (series, _spc(khi_by_code(code), series, target))
+    return out
+
+
+def _spc(entry: KHI, series: pd.DataFrame, target: float | None) -> stats.SpcResult:
+    flags = series["suppressed"] if "suppressed" in series else pd.Series(False, series.index)
+    hidden = flags.astype("boolean").fillna(False).astype(bool)
+    polarity = entry.polarity
+    if entry.is_proportion:
+        counts = pd.to_numeric(series["count"], errors="coerce").mask(hidden)
+        bases = pd.to_numeric(series["n"], errors="coerce").mask(hidden)
+        if bases.dropna().nunique() > 1:
+            return stats.p_chart(counts, bases, polarity=polarity, target=target)
+    values = pd.to_numeric(series["value"], errors="coerce").mask(hidden)
+    unit = "%" if entry.is_proportion else ""
+    return stats.xmr_chart(values, polarity=polarity, target=target, unit=unit)

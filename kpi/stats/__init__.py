@@ -8,8 +8,9 @@ these functions against that package's own test data.
 One module per family: ``proportions`` (Wilson), ``means`` (t), ``counts`` (Byars),
 ``funnels`` (control limits), ``benchmark`` (better/similar/worse), ``trend``
 (Cochran-Armitage, weighted regression), ``equity`` (chi-square, ANOVA), ``paired``
-(same people twice); ``normal`` holds the z quantile they share and ``_args`` the one
-argument check they all use. Import the names from ``kpi.stats``.
+(same people twice), ``spc`` (control charts, Making Data Count); ``normal`` holds
+the z quantile they share and ``_args`` the one argument check they all use. Import
+the names from ``kpi.stats``.
 
 Conventions, for every function here:
 
@@ -62,11 +63,13 @@ from kpi.stats.means import mean_intervals_from_moments, mean_zero_p_value, t_in
 from kpi.stats.normal import z_for
 from kpi.stats.paired import PairedChange, paired_change
 from kpi.stats.proportions import proportion_with_intervals, wilson_interval
+from kpi.stats.spc import SpcResult, p_chart, xmr_chart
 from kpi.stats.trend import TrendResult, trend_test_means, trend_test_proportions
 
 __all__ = [
     "EquityResult",
     "PairedChange",
+    "SpcResult",
     "TrendResult",
     "FUNNEL_LABELS",
     "FUNNEL_POSITIONS",
@@ -79,11 +82,13 @@ __all__ = [
     "funnel_significance",
     "mean_zero_p_value",
     "mean_intervals_from_moments",
+    "p_chart",
     "paired_change",
     "proportion_with_intervals",
     "t_interval",
     "trend_test_means",
     "trend_test_proportions",
     "wilson_interval",
+    "xmr_chart",
     "z_for",
 ]

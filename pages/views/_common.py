@@ -58,6 +58,7 @@ from pages.views.cache import (  # noqa: F401
     answer_distribution,
     available_quarters,
     change,
+    control_chart,
     db_path,
     england_table,
     equity,

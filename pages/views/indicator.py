@@ -1,10 +1,11 @@
 """Indicator detail: one KHI over time, by group, and the answers behind it.
 
 For the board member who asks "is this real?": a run chart (each quarter with
-its 95% band and the median line) with the engine's trend test in words; the
+its 95% band and the median line) with the engine's trend test in words; a
+control chart (Making Data Count) with its variation verdict in words; the
 KHI broken down by a chosen group with intervals against England; and how
 people answered the question the KHI is built from. Every number comes from the
-engine (``trend``, ``indicator_table``, ``answer_distribution``).
+engine (``trend``, ``control_chart``, ``indicator_table``, ``answer_distribution``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,32 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
     st.caption(
         "The shaded band is the 95% interval for each quarter; the dotted line is the "
         "median of the quarters shown."
+    )
+
+
+@c.per_revision
+def control_section(code: str, label: str, filters: c.Filters) -> None:
+    """The control chart over every quarter up to ``label``, and its verdicts in words."""
+    khi = khi_by_code(code)
+    series, result = c.control_chart(khi.code, filters, label, c.settings())
+    if series is None or len(series) == 0:
+        st.info("No quarters with answers for these filters.")
+        return
+    c.chart(
+        charts.control_chart(
+            series, result,
+            title=f"{khi.name}: control chart, {c.area_label(filters)}",
+            **c.value_axis(khi),
+        ),
+        "indicator_control",
+    )
+    st.markdown(result.sentences)
+    st.caption(
+        "Read as NHS England's Making Data Count advises: the orange line is the mean "
+        "of every quarter shown and the dashed lines are the process limits, where "
+        "nearly all quarters fall while nothing changes. A marked point is special "
+        "cause: beyond a limit, part of 7 rising or falling, part of 7 on one side of "
+        "the mean, or 2 of 3 close to a limit. Hidden quarters are gaps."
     )
 
 
@@ -132,6 +159,8 @@ def render() -> None:
     )
     st.subheader("Over time")
     trend_section(code, label, filters)
+    st.subheader("Control chart")
+    control_section(code, label, filters)
     settings = c.settings()
     series, _ = c.trend(khi.code, filters, TREND_QUARTERS, label, settings)
     if series is not None and len(series):
