@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kpi.errors import KhiError
 from kpi.indicators import Filters
 from kpi.items import bank
 from kpi.reach import Reach
@@ -68,8 +69,10 @@ LANDING: dict[str, str] = {"board": "board"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AccessError(ValueError):
-    """A person asked for something their role does not allow (a message to show)."""
+class AccessError(KhiError, ValueError):
+    """A person asked for something their role does not allow (a message to show);
+    one of the engine's own refusals, so pages and the command line catch it with
+    the rest of the family."""
 
 
 def normalise_email(email: str) -> str:
