@@ -241,6 +241,7 @@ def test_before_sign_in_only_the_sign_in_page_is_served(visit: Visit, site: Site
         visit.open(path)
         assert visit.heading() == "Key Human Indicators"
         assert SIGN_IN_TEXT in visit.tab.inner_text("body")
+        visit.tab.get_by_role("button", name="Sign in").wait_for(timeout=TIMEOUT_MS)
         assert visit.tab.get_by_role("button", name="Sign in").count() == 1
     received = visit.received()
     assert b"Sign in" in received  # the messages were captured
