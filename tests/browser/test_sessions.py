@@ -102,7 +102,7 @@ def test_a_removed_user_cannot_download_from_a_page_left_open(browser, site: Sit
     own = user["scheme_ids"][0]
     with visiting(browser, site) as visit:
         visit.sign_in("chair@board.example")
-        visit.tab.goto(f"{site.url}/?scheme={own}")
+        visit.tab.goto(f"{site.url}/board?scheme={own}")  # one address for every role
         visit.tab.wait_for_selector("h1")
         visit.idle()
         with visit.tab.expect_download() as before:
