@@ -18,8 +18,11 @@ factor's group and its comparison group each have at least ``MIN_GROUP`` people,
 with at least ``Settings.min_base`` of them with and without the outcome (a
 group where everyone, or nearly everyone, has the outcome gives no stable
 odds). The shares shown beside each estimate are over groups that passed.
-Covariate groups smaller than ``MIN_COVARIATE`` are merged into "other" (a small
-group where no one has the outcome would stop the model from fitting).
+Covariate groups smaller than ``MIN_COVARIATE`` are merged into one ("small
+groups"); that group still that small, or a covariate group where everyone or no one has the
+outcome (it would stop the model from fitting for every group), is counted with
+the covariate's reference group, and the page says which and why. One such group
+never costs the whole model its estimates.
 
 References
 ----------
@@ -100,6 +103,8 @@ class Driver:
     upper95: float | None
     p_value: float | None
     reason: str  # why there is no estimate ("" when there is one)
+    # Covariate groups the model counted with their reference, and why.
+    joined: tuple[str, ...] = ()
 
     @property
     def estimated(self) -> bool:
@@ -213,14 +218,103 @@ def _dummies(column: pd.Series, reference: str, prefix: str) -> pd.DataFrame:
     )
 
 
+# Small covariate groups together (not "other": main support need has its own).
+SMALL = "small groups"
+
+
 def _covariate(column: pd.Series) -> tuple[pd.Series, str]:
     """Missing as its own group, small groups merged; the largest is the reference."""
     out = column.astype(object).where(column.notna(), "not recorded").astype(str)
     counts = out.value_counts()
     small = counts[counts < MIN_COVARIATE].index
-    out = out.where(~out.isin(small), "other")
+    out = out.where(~out.isin(small), SMALL)
     counts = out.value_counts()
     return out, str(counts.index[0])
+
+
+COVARIATE_WORDS = {"age_band": "age band", "primary_need": "main support need",
+                   "support_type": "support type"}
+
+
+def _joined_words(name: str, level: str, reference: str, why: str) -> str:
+    """"main support need “Other needs (fewer than 30 each)” counted with
+    “Learning disability” (no one in it has the outcome)"."""
+    labels = dict(bank().attribute(name).labels)
+    labels[SMALL] = f"groups of fewer than {MIN_COVARIATE} people together"
+    def word(code: str) -> str:
+        return str(labels.get(code, code))
+    return (f"{COVARIATE_WORDS.get(name, name)} “{word(level)}” counted with "
+            f"“{word(reference)}” ({why})")
+
+
+def _join_reference(
+    y: pd.Series, columns: dict[str, pd.Series], references: dict[str, str],
+) -> tuple[dict[str, pd.Series], list[str]]:
+    """Covariate groups a logistic model cannot estimate join their reference.
+
+    A group smaller than ``MIN_COVARIATE`` (the "other" of small groups can stay
+    small) or where everyone, or no one, has the outcome (separation: its
+    coefficient runs off to infinity and the fit fails for every group) is counted
+    with the covariate's reference group instead. The model then still allows for
+    the rest of that covariate; the returned sentences say which group joined
+    which, and why (Hosmer, Lemeshow & Sturdivant 2013, section 4.5: collapse
+    categories with zero cells).
+    """
+    out, said = {}, []
+    for name, column in columns.items():
+        ref = references[name]
+        for level in sorted(set(column) - {ref}):
+            inside = y[column == level]
+            yes = int(inside.sum())
+            if len(inside) >= MIN_COVARIATE and 0 < yes < len(inside):
+                continue
+            why = ("everyone in it has the outcome" if yes == len(inside) else
+                   "no one in it has the outcome" if yes == 0 else
+                   f"fewer than {MIN_COVARIATE} people")
+            column = column.where(column != level, ref)
+            said.append(_joined_words(name, level, ref, why))
+        out[name] = column
+    return out, said
+
+
+def _weakest(y: pd.Series, columns: dict[str, pd.Series], references: dict[str, str],
+             ) -> tuple[str, str] | None:
+    """The covariate group with the fewest people on its rarer side (with or
+    without the outcome): the one most likely to stop a fit."""
+    best: tuple[int, str, str] | None = None
+    for name, column in columns.items():
+        for level in set(column) - {references[name]}:
+            inside = y[column == level]
+            yes = int(inside.sum())
+            rarer = min(yes, len(inside) - yes)
+            if best is None or (rarer, name, level) < best:
+                best = (rarer, name, level)
+    return None if best is None else (best[1], best[2])
+
+
+def _fit(y: pd.Series, factor_x: pd.DataFrame, columns: dict[str, pd.Series],
+         references: dict[str, str]) -> tuple[pd.DataFrame | None, str, list[str]]:
+    """Fit the model; a covariate group that stops it joins its reference (one at
+    a time, the weakest first) rather than the whole model being refused.
+
+    Returns the fit (None when even the factor alone cannot be fitted), the reason
+    when there is no fit, and the sentences saying which groups joined which."""
+    columns, said = _join_reference(y, columns, references)
+    while True:
+        x = pd.concat([factor_x, *(_dummies(c, references[n], n)
+                                   for n, c in columns.items())], axis=1)
+        x = x.loc[:, x.std() > 0]  # a covariate that no longer varies adds nothing
+        try:
+            return odds_ratios(y, x), "", said
+        except ValueError as exc:
+            weakest = _weakest(y, columns, references)
+            if weakest is None:
+                return None, str(exc), said
+            name, level = weakest
+            ref = references[name]
+            columns = {**columns, name: columns[name].where(columns[name] != level, ref)}
+            said.append(_joined_words(name, level, ref,
+                                      "the model could not be fitted with it apart"))
 
 
 # ------------------------------------------------------------------ the data ---
@@ -311,12 +405,12 @@ def drivers(
     groups = people["factor"].astype(str)
     counts = groups.value_counts()
     reference = "no" if chosen.kind == "khi" else str(counts.index[0])
-    covariates = []
+    covariates: dict[str, pd.Series] = {}
+    references: dict[str, str] = {}
     for name in ADJUSTED_FOR:
         if name == chosen.code:
             continue
-        column, ref = _covariate(people[name])
-        covariates.append(_dummies(column, ref, name))
+        covariates[name], references[name] = _covariate(people[name])
 
     def enough(code: str) -> bool:
         in_group = people["y"][groups == code]
@@ -331,15 +425,13 @@ def drivers(
     ref_share = 100.0 * float(people["y"][groups == reference].mean()) if ref_ok else None
     fit: pd.DataFrame | None = None
     failure = ""
+    joined: list[str] = []
     if ref_ok and len(shown) >= 2:
         use = groups.isin(shown)  # too-small groups leave the model, not just the table
-        factor_x = _dummies(groups[use], reference, "factor")
-        x = pd.concat([factor_x, *(c[use] for c in covariates)], axis=1)
-        x = x.loc[:, x.std() > 0]  # a covariate that no longer varies adds nothing
-        try:
-            fit = odds_ratios(people["y"][use], x)
-        except ValueError as exc:
-            failure = str(exc)
+        fit, failure, joined = _fit(
+            people["y"][use], _dummies(groups[use], reference, "factor"),
+            {n: c[use] for n, c in covariates.items()}, references,
+        )
     others = [code for code in counts.index if code != reference]
     if chosen.kind == "khi":
         others = ["yes"] if "yes" in counts.index else []
@@ -375,6 +467,7 @@ def drivers(
                 upper95=None if row is None else float(row["upper95"]),
                 p_value=None if row is None else float(row["p_value"]),
                 reason=reason,
+                joined=tuple(joined) if row is not None else (),
             )
         )
     return out, base, ""

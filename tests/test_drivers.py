@@ -151,3 +151,44 @@ def test_the_page_says_when_there_are_too_few(planning: Store, monkeypatch) -> N
     assert "Too few people" in " ".join(i.value for i in at.info)
     tables = [d.value for d in at.dataframe] + markdown_tables(at)
     assert not [t for t in tables if "Odds ratio" in t.columns]
+
+
+@pytest.fixture(scope="module")
+def separated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, pd.DataFrame]:
+    """Yorkshire: 420 people as the North East's (dementia the largest need), and 8
+    more whose main need is autism, none of whom has a friend: a small covariate
+    group, all-no (separated)."""
+    store = make_store(tmp_path_factory.mktemp("separated") / "khi.duckdb",
+                       [("Y1", "Wharfe Shared Lives", "Yorkshire and the Humber")])
+    few = people(8, 4, 0.0, 0.0, "autism", 5)
+    frame = pd.concat([people(200, 100, 0.8, 0.5, "learning_disability", 1),
+                       people(220, 110, 0.8, 0.5, "dementia", 2), few], ignore_index=True)
+    add_people(store, "Y1", Q, frame)
+    return store, frame
+
+
+def test_a_separated_small_covariate_group_joins_the_reference(separated) -> None:
+    """Before: the 8 all-no people stopped the fit and no group had an estimate.
+    Now they are counted with the largest need, the model says so, and the odds
+    ratio is statsmodels' own on that design."""
+    import statsmodels.formula.api as smf
+
+    store, frame = separated
+    found, base, note = model.drivers(store, "friends_any", "planning_full", quarter=Q)
+    assert note == "" and base == 428
+    [planned] = found
+    assert planned.estimated, planned.reason
+    assert planned.joined == ("main support need “groups of fewer than 30 people together” "
+                              "counted with “Dementia” (no one in it has the outcome)",)
+    # The same model written independently: autism recoded to the reference.
+    data = pd.DataFrame({
+        "y": (frame["friends_count"] >= 1).astype(int),
+        "planned": (frame["planning_involvement"] == 1).astype(int),
+        "need": frame["primary_need"].replace({"autism": "dementia"}),
+        "age": frame["age_band"], "support": frame["support_type"],
+    })
+    fit = smf.logit("y ~ planned + C(need) + C(age) + C(support)", data).fit(disp=0)
+    assert planned.odds_ratio == pytest.approx(np.exp(fit.params["planned"]), rel=1e-9)
+    low, high = np.exp(fit.conf_int().loc["planned"])
+    assert (planned.lower95, planned.upper95) == (pytest.approx(low, rel=1e-9),
+                                                  pytest.approx(high, rel=1e-9))

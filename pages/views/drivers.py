@@ -113,6 +113,9 @@ def draw(label: str, outcome: str, factor: str, filters: Filters) -> None:
     st.markdown(f"**Base:** {base:,} people answered both questions in this quarter.")
     for d in found:
         st.markdown(f"- {c.md(d.sentence(khi))}")
+    joined = next((d.joined for d in found if d.joined), ())
+    if joined:
+        st.caption(c.md("To fit the model, " + "; ".join(joined) + "."))
     if any(d.estimated for d in found):
         c.chart(forest(found, f"{khi.name}: odds ratios by {FACTOR_LABELS[factor].lower()}"),
                 "drivers_chart")
