@@ -12,6 +12,7 @@ from kpi.board.changes import (
     _sd_from_interval,
     change_test_means,
     change_test_proportions,
+    change_test_same_people,
 )
 from kpi.board.pack import (
     BoardPack,
@@ -24,7 +25,7 @@ from kpi.catalogue import KHI, catalogue
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
-from kpi.store import Store
+from kpi.store import Store, queries
 from kpi.wording import (
     LEVEL_95,
     LEVEL_998,
@@ -143,7 +144,11 @@ def _period_change(
     period: str,
     quarter: dt.date,
     settings: Settings,
+    people: pd.DataFrame | None = None,
 ) -> PeriodChange:
+    """The change since an earlier quarter and whether it is real. ``people``: for a
+    change KHI, each person's change up to this quarter (``now``) and the earlier one
+    (its own column): the same people are in both, so they are paired."""
     label = quarter_label(quarter)
     if earlier is None:
         return PeriodChange(period, quarter, label, None, False, ChangeTest.untested(), "no data")
@@ -157,7 +162,12 @@ def _period_change(
         return PeriodChange(
             period, quarter, label, previous, hidden, ChangeTest.untested(), "too few answers"
         )
-    if khi.is_proportion:
+    if khi.measure == "change":
+        if people is None or quarter not in people:
+            test = ChangeTest.untested()
+        else:
+            test = change_test_same_people(people["now"], people[quarter])
+    elif khi.is_proportion:
         x_now, x_then = _float(current, "count"), _float(earlier, "count")
         if x_now is None or x_then is None:
             test = ChangeTest.untested()
@@ -175,6 +185,27 @@ def _period_change(
     else:
         verdict = "could be chance"
     return PeriodChange(period, quarter, label, previous, hidden, test, verdict)
+
+
+def _change_people(
+    store: Store, filters: Filters, ends: tuple[dt.date, ...]
+) -> dict[str, pd.DataFrame]:
+    """Per change KHI, each person's change up to ``ends[0]`` (column ``now``) and up
+    to each earlier end (a column per quarter), indexed by person: a change KHI counts
+    people with two answers up to a quarter's end, so last year's people are mostly
+    this year's, and a test between the two must pair them."""
+    out = {}
+    with store.connect() as con:
+        for khi in catalogue():
+            if khi.measure != "change":
+                continue
+            frame = queries.person_changes(con, khi, filters, list(ends))
+            frame = frame.set_index(["scheme_id", "person_key"])
+            columns = {"d_0": "now", **{f"d_{i}": end for i, end in enumerate(ends) if i}}
+            out[khi.code] = pd.DataFrame(
+                {name: frame[c].dropna() for c, name in columns.items()}
+            )
+    return out
 
 
 def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
@@ -463,6 +494,7 @@ def _board_summary(
     series_by_code = engine.trends(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
     )
+    paired = _change_people(store, filters, (q, previous_q, last_year_q))
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
         raw_series, trend_result = series_by_code[khi.code]
@@ -470,11 +502,11 @@ def _board_summary(
         suppressed = _is_true(current.get("suppressed", False))
         lq = _period_change(
             khi, current, _quarter_row(series, previous_q), "last quarter", previous_q,
-            settings,
+            settings, paired.get(khi.code),
         )
         ly = _period_change(
             khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
-            last_year_q, settings,
+            last_year_q, settings, paired.get(khi.code),
         )
         trend_words, trend_p = trend_verdict(trend_result, khi)
         comparison = str(current.get("comparison", "not compared") or "not compared")
