@@ -60,6 +60,16 @@ really differ or the gap could be chance.
 minus their first answer: the average change with a paired t interval, and the
 shares who got better, stayed the same or got worse.
 
+**Changes on the board page.** A change since last quarter or since the same quarter
+last year is called real when the interval for the difference between the two quarters
+leaves out zero: Newcombe's score method for percentages, Welch's t for averages (two
+quarters' answers are different surveys). The change KHIs (change in mental wellbeing,
+change in number of friends) are different: each quarter counts everyone with two
+answers up to its end, so last year's people are mostly this year's too. They are
+compared person by person, with the partially overlapping samples t-test (Derrick and
+others, 2017): the paired t-test for the people in both quarters, allowing for the
+people in one only.
+
 **Protecting privacy (disclosure control).** A cell based on fewer than {min_base}
 answers shows no value, interval or count anywhere: pages, charts, tables and
 exports. Where one group of a breakdown is hidden, a second one is hidden too, so
