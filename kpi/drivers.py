@@ -353,6 +353,41 @@ def _label(factor: Factor, code: str, reference: bool = False) -> str:
     return words[0].upper() + words[1:]
 
 
+def _published(
+    store: Store, outcome: KHI, factor: Factor, quarter: dt.date | str | None,
+    filters: Filters, settings: Settings,
+) -> tuple[dict[str, int | None], int | None]:
+    """The counts the page may show: each group's people and the model's base, as
+    the KHI tables publish them (the one disclosure decision), else None.
+
+    A group of an attribute factor (support type, who filled in the form) is the
+    outcome KHI's cell for that group: shown when the KHI table by that factor shows
+    it. The base is the area's total less its "not recorded" cell, so it is shown
+    only when both are. The groups of a process KHI (involved in planning or not)
+    are no table's cells: their counts, and the base of people who answered both
+    questions, would give away small groups by subtraction, so they are not shown.
+    """
+    if factor.kind == "khi":
+        return {}, None
+    rows = engine.indicator_table(store, [outcome.code], by=[factor.code], quarter=quarter,
+                                  filters=filters, settings=settings)
+    total = engine.indicator_table(store, [outcome.code], quarter=quarter, filters=filters,
+                                   settings=settings)
+    if total.empty or bool(total["suppressed"].iloc[0]):
+        return {}, None
+    shown: dict[str, int | None] = {}
+    missing = 0
+    for code, n, hidden in zip(rows[factor.code], rows["n"], rows["suppressed"]):
+        value = None if bool(hidden) or pd.isna(n) else int(n)
+        if pd.isna(code):
+            if value is None:
+                return {}, None  # the whole table is hidden with its "not recorded" cell
+            missing = value
+        else:
+            shown[str(code)] = value
+    return shown, int(total["n"].iloc[0]) - missing
+
+
 def drivers(
     store: Store,
     outcome: str,
@@ -360,7 +395,7 @@ def drivers(
     quarter: dt.date | str | None = None,
     filters: Filters | None = None,
     settings: Settings | None = None,
-) -> tuple[list[Driver], int, str]:
+) -> tuple[list[Driver], int | None, str]:
     """Odds ratios of ``outcome`` for each group of ``factor`` against its reference.
 
     Parameters
@@ -376,9 +411,10 @@ def drivers(
     Returns
     -------
     drivers, base, note
-        One :class:`Driver` per non-reference group; the number of people in the
-        model (0 when below ``settings.min_base``: never a small count); a note
-        when no model was fitted at all ("" otherwise).
+        One :class:`Driver` per non-reference group; the number of people who
+        answered both questions, None where the KHI tables' disclosure decision does
+        not publish it (see :func:`_published`); a note when no model was fitted
+        at all ("" otherwise).
 
     Raises
     ------
@@ -396,7 +432,7 @@ def drivers(
     filters = filters or Filters()
     target = khi_by_code(outcome)
     people = _people(store, target, chosen, quarter, filters)
-    base = len(people) if len(people) >= settings.min_base else 0
+    published, base = _published(store, target, chosen, quarter, filters, settings)
     if len(people) < MIN_MODEL:
         label = quarter_label(quarter) if isinstance(quarter, dt.date) else "this quarter"
         return [], base, (f"Too few people answered both questions in {label} for an estimate "
@@ -451,7 +487,7 @@ def drivers(
             reason = failure
         elif fit is None or term not in fit.index:
             reason = "the model could not separate this group from the others"
-        hide = n < settings.min_base
+        hide = published.get(code) is None
         row = fit.loc[term] if not reason and fit is not None else None
         out.append(
             Driver(
@@ -459,8 +495,8 @@ def drivers(
                 group=_label(chosen, code),
                 reference=_label(chosen, reference, reference=True),
                 n=None if hide else n,
-                share=None if hide or reason else share,
-                reference_n=ref_n if ref_n >= settings.min_base else None,
+                share=None if (hide and chosen.kind != "khi") or reason else share,
+                reference_n=published.get(reference),
                 reference_share=ref_share if not reason else None,
                 odds_ratio=None if row is None else float(row["odds_ratio"]),
                 lower95=None if row is None else float(row["lower95"]),

@@ -87,12 +87,13 @@ def test_planning_goes_with_friendship_by_the_adjusted_odds_ratio(planning: Stor
 
     found, base, note = model.drivers(planning, "friends_any", "planning_full", quarter=Q,
                                       filters=Filters(regions=("North East",)))
-    assert note == "" and base == 400
+    # The groups of a process KHI are no published table's cells: no counts.
+    assert note == "" and base is None
     [planned] = found
     # Within each need the odds are 4 against 1 and 1 against 1: an odds ratio of 4.
     assert planned.odds_ratio == pytest.approx(4.0, rel=0.05)
     assert planned.lower95 < 4.0 < planned.upper95 and planned.lower95 > 1
-    assert planned.n == 200 and planned.share == pytest.approx(80.0)
+    assert planned.n is None and planned.share == pytest.approx(80.0)
     assert planned.reference_share == pytest.approx(50.0)
     sentence = planned.sentence(khi("friends_any"))
     assert sentence.startswith(f"People fully involved in planning their support had "
@@ -107,7 +108,7 @@ def test_a_small_base_shows_no_estimate(planning: Store) -> None:
 
     found, base, note = model.drivers(planning, "friends_any", "planning_full", quarter=Q,
                                       filters=Filters(regions=("London",)))
-    assert found == [] and base == 20
+    assert found == [] and base is None
     assert "Too few people" in note and str(model.MIN_MODEL) in note
 
 
@@ -133,14 +134,33 @@ def test_the_page_shows_the_estimate_in_words(planning: Store, monkeypatch) -> N
                    state={"drivers_outcome": "friends_any", "drivers_factor": "planning_full"})
     assert not at.exception, [e.value for e in at.exception]
     text = markdown(at)
-    assert "Base: 400 people" in text
+    assert "Base: not shown" in text
     assert "times the odds of having at least one friend (80% of them, against 50%" in text
     assert "an association, not proof of cause" in text
     shown = dataframe_with(at, "Odds ratio")
-    assert list(shown["Answered"]) == ["200"]
+    assert list(shown["Answered"]) == [""]
     assert float(shown["Odds ratio"][0]) == pytest.approx(4.0, rel=0.05)
     drawn = figure(at, "drivers_chart")["data"][0]["x"]
     assert drawn[0] == pytest.approx(4.0, rel=0.05)
+
+
+def test_support_type_counts_are_the_khi_tables_own(planning: Store) -> None:
+    """By support type, each group's count and the base are the friends_any table's
+    cells by support type (shown as that table shows them)."""
+    from kpi.indicators import Filters, indicator_table
+
+    area = Filters(regions=("North East",))
+    found, base, _ = model.drivers(planning, "friends_any", "support_type", quarter=Q,
+                                   filters=area)
+    table = indicator_table(planning, ["friends_any"], by=["support_type"], quarter=Q,
+                            filters=area).set_index("support_type")
+    assert base == 400 == int(table["n"].sum())
+    [group] = found  # the larger of the two is the reference
+    code = "long_term" if group.group == "People in long-term" else "short_break"
+    other = "short_break" if code == "long_term" else "long_term"
+    assert group.n == int(table.loc[code, "n"])
+    assert group.reference_n == int(table.loc[other, "n"])
+    assert group.share == pytest.approx(table.loc[code, "value"])
 
 
 def test_the_page_says_when_there_are_too_few(planning: Store, monkeypatch) -> None:
@@ -175,7 +195,7 @@ def test_a_separated_small_covariate_group_joins_the_reference(separated) -> Non
 
     store, frame = separated
     found, base, note = model.drivers(store, "friends_any", "planning_full", quarter=Q)
-    assert note == "" and base == 428
+    assert note == "" and base is None
     [planned] = found
     assert planned.estimated, planned.reason
     assert planned.joined == ("main support need “groups of fewer than 30 people together” "
