@@ -457,7 +457,6 @@ def drivers(
     shown = {code for code in counts.index if enough(code)}
     out: list[Driver] = []
     ref_ok = reference in shown
-    ref_n = int(counts.get(reference, 0))
     ref_share = 100.0 * float(people["y"][groups == reference].mean()) if ref_ok else None
     fit: pd.DataFrame | None = None
     failure = ""

@@ -123,7 +123,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "interval). \"Clearly worse\" or \"clearly better\" than England means this."),
     ("Could be chance", "the difference is small enough to be the luck of who answered."),
     ("Similar to England", "England's value lies inside the area's 95% interval."),
-    ("Trend", "a steady rise or fall over the last eight quarters, tested for chance."),
+    ("Recent trend", "a steady rise or fall over the last five quarters, very unlikely to "
+     "be chance (99.8%) and still there with any one quarter left out (Fingertips' "
+     "method)."),
     ("Hidden", "fewer than the minimum number of people answered, so no number is shown "
      "to protect their privacy."),
 )

@@ -484,3 +484,19 @@ def test_a_change_khi_is_tested_against_last_year_with_the_same_people_paired(
     from pages.views.definitions import METHODS_TEXT
     assert "partially overlapping samples t-test" in METHODS_TEXT
     assert "partially overlapping samples t-test" in METHODS
+
+
+def test_the_board_trend_is_fingertips_recent_trend(tmp_path) -> None:
+    """Eight quarters of warm_kind, the first three far lower: the eight-quarter test
+    calls it a rise, Fingertips' recent trend (last five, 99.8%) does not; the board
+    shows the recent trend, and names its method."""
+    store = make_store(tmp_path / "khi.duckdb", [("S1", "Tees Shared Lives", "North East")])
+    for k, yes in enumerate([10, 12, 14, 40, 41, 44, 45, 48]):
+        add_responses(store, "S1", shift_quarter(Q, k - 7),
+                      {"warm_kind": [5] * yes + [1] * (200 - yes)})
+    pack = board_summary(store, Q)
+    [row] = [r for r in pack.rows if r.code == "warm_kind"]
+    assert row.trend_8_quarters == "improving"
+    assert row.trend == "no significant trend" and row.flag == ""
+    from kpi.wording import GLOSSARY
+    assert "Fingertips" in dict(GLOSSARY)["Recent trend"]

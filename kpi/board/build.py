@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from kpi import indicators as engine
+from kpi import stats as st_
 from kpi.board.changes import (
     ChangeTest,
     _sd_from_interval,
@@ -239,6 +240,24 @@ def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _recent_trend(khi: KHI, series: pd.DataFrame, end: dt.date) -> st_.TrendResult:
+    """Fingertips' recent trend over the five quarters ending ``end`` (hidden or
+    missing quarters leave it untested): the board's trend marker."""
+    quarters = [shift_quarter(end, k - st_.trend.RECENT_POINTS + 1)
+                for k in range(st_.trend.RECENT_POINTS)]
+    shown = series[~series["suppressed"].fillna(False).astype(bool)] if len(series) else series
+    rows = shown.drop_duplicates("quarter").set_index("quarter").reindex(quarters)
+
+    def column(name: str) -> list[float]:
+        values = rows[name] if name in rows else pd.Series(index=rows.index, dtype=float)
+        return [float("nan") if v is None else float(v)
+                for v in (as_number(x) for x in values)]
+
+    if khi.is_proportion:
+        return st_.recent_trend("proportions", column("count"), column("n"))
+    return st_.recent_trend("means", column("value"), column("sd"), column("n"))
+
+
 def _change_reason(khi: KHI, change: PeriodChange, value: float | None) -> str:
     """"got worse since last quarter (40% to 45%; unlikely to be chance)"."""
     verb = "improved" if change.verdict == "improved" else "got worse"
@@ -258,7 +277,7 @@ def _benchmark_reason(row: BoardRow) -> str:
 def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
     """Needs attention: every KHI worse than England (outside its 95% interval, by
     polarity) or getting significantly worse (since last quarter, since the same
-    quarter last year, or over the eight-quarter trend). Improved is the mirror.
+    quarter last year, or by the recent trend). Improved is the mirror.
 
     A KHI can be in both lists (worse than England yet improving): each list gives
     its own reasons. Hidden KHIs are in neither.
@@ -269,11 +288,11 @@ def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], l
             continue
         for kind, bench, verdict, trend, trend_reason, out in (
             ("attention", "worse", "worsened", "worsening",
-             "getting worse over the last eight quarters (a steady trend, unlikely to be "
-             "chance)", attention),
+             "getting worse over the last five quarters (recent trend, Fingertips' method: "
+             "very unlikely to be chance)", attention),
             ("improved", "better", "improved", "improving",
-             "improving over the last eight quarters (a steady trend, unlikely to be "
-             "chance)", improved),
+             "improving over the last five quarters (recent trend, Fingertips' method: "
+             "very unlikely to be chance)", improved),
         ):
             reasons = []
             if benchmark_applies and r.comparison == bench:
@@ -508,7 +527,8 @@ def _board_summary(
             khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
             last_year_q, settings, paired.get(khi.code),
         )
-        trend_words, trend_p = trend_verdict(trend_result, khi)
+        trend_words, trend_p = trend_verdict(_recent_trend(khi, series, q), khi)
+        eight, _ = trend_verdict(trend_result, khi)
         comparison = str(current.get("comparison", "not compared") or "not compared")
         if area_kind == "all":
             comparison = "n/a"
@@ -531,6 +551,7 @@ def _board_summary(
                 outside998=area_kind != "all" and _is_true(current.get("outside998", False)),
                 trend=trend_words,
                 trend_p_value=trend_p,
+                trend_8_quarters=eight,
                 series=_series_frame(series, q),
                 sentence=change_sentence(khi, value, suppressed, lq, settings.min_base),
             )

@@ -60,11 +60,15 @@ class BoardRow:
     benchmark: float | None
     comparison: str  # better / similar / worse / not compared / n/a
     outside998: bool
-    trend: str  # improving / worsening / no significant trend / not tested
+    # Fingertips' recent trend (last five quarters, 99.8%, holds without any one):
+    # improving / worsening / no significant trend / not tested.
+    trend: str
     trend_p_value: float | None
     series: pd.DataFrame
     sentence: str
     flag: str = ""  # "attention", "improved" or ""
+    # The linear trend test over eight quarters at 95%, in the same words (CSV only).
+    trend_8_quarters: str = ""
 
     @property
     def code(self) -> str:
@@ -226,8 +230,9 @@ class BoardPack:
                     "benchmark": r.benchmark,
                     "comparison": r.comparison,
                     "outside998": r.outside998,
-                    "trend": r.trend,
-                    "trend_p_value": r.trend_p_value,
+                    "recent_trend": r.trend,
+                    "recent_trend_p_value": r.trend_p_value,
+                    "trend_8_quarters": r.trend_8_quarters,
                     "flag": r.flag,
                     "summary": r.sentence,
                 }

@@ -62,7 +62,12 @@ from kpi.stats.means import mean_intervals_from_moments, mean_zero_p_value, t_in
 from kpi.stats.normal import z_for
 from kpi.stats.paired import PairedChange, paired_change
 from kpi.stats.proportions import proportion_with_intervals, wilson_interval
-from kpi.stats.trend import TrendResult, trend_test_means, trend_test_proportions
+from kpi.stats.trend import (
+    TrendResult,
+    recent_trend,
+    trend_test_means,
+    trend_test_proportions,
+)
 
 __all__ = [
     "EquityResult",
@@ -82,6 +87,7 @@ __all__ = [
     "paired_change",
     "proportion_with_intervals",
     "t_interval",
+    "recent_trend",
     "trend_test_means",
     "trend_test_proportions",
     "wilson_interval",

@@ -50,7 +50,11 @@ around the value for all schemes together are wider for them. A scheme outside t
 **Trend over quarters.** Run charts show each quarter with its 95% band and the
 median of the quarters shown. A test for a linear trend (chi-square test for trend
 for percentages, a weighted regression test for averages) says whether the change
-over time is more than chance.
+over time is more than chance. The Indicator detail page tests the last eight
+quarters at 95%. The board page and pack show the *recent trend*, Public Health
+England's Fingertips method, so a board reads what Fingertips users read: the same
+test over the last five quarters at 99.8%, called a trend only when all five quarters
+have numbers and the slope keeps its direction with each quarter left out in turn.
 
 **Gaps between groups (equity).** The gap is the highest group minus the lowest. A
 chi-square test (percentages) or an F test (averages) says whether the groups
