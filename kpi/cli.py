@@ -284,9 +284,16 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "uploads":
         store.ensure()
         frame = store.uploads()
-        allowed = _acting(args, store).allowed(store)
+        acting = _acting(args, store)
+        allowed = acting.allowed(store)
         if allowed is not None:
             frame = frame[frame["scheme_id"].isin(allowed)]
+        if not acting.may_upload:
+            # An upload's counts are a scheme's people, unprotected (an upload of 4
+            # is 4 people): only those who may upload for the scheme see them.
+            counted = [c for c in UPLOAD_COUNTS if c in frame]
+            frame = frame.astype({c: "object" for c in counted})
+            frame.loc[:, counted] = None
         if args.json:
             print(frame.to_json(orient="records", date_format="iso"))
         else:
@@ -342,6 +349,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "users":
         return _users(args, store)
     raise AssertionError(args.command)  # argparse only lets known commands through
+
+
+# The columns of `uploads` that count rows, i.e. people.
+UPLOAD_COUNTS = ("rows_read", "accepted", "rejected", "duplicates", "corrected")
 
 
 def _acting(args: argparse.Namespace, store: Store) -> Scope:

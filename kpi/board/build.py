@@ -423,10 +423,15 @@ def _caveats(
     # minimum, or beside a small one), as on the Data quality page.
     hidden = bool(totals["hidden"]) or (responses is not None and 0 < responses < settings.min_base)
     rate = None
-    # Showing the rate shows how many surveys came from schemes with a return; when
-    # the rest are 1-4 surveys that would give away a small scheme's count.
+    # Showing the rate shows how many surveys came from schemes with a return, and so
+    # how many from those without: two sums of schemes' counts. Each is shown only
+    # when every scheme in it is (the rule for any view adding up several cells), so
+    # a scheme hidden in the response tables is never the difference of two packs.
     others = (responses or 0) - (matched or 0)
     withheld = 0 < others < settings.min_base
+    if matched and others and not withheld:
+        schemes_hidden = engine.response_rates(store, filters, quarter)["suppressed"]
+        withheld = bool(schemes_hidden.astype(bool).any())
     if matched and people and matched >= settings.min_base and not hidden and not withheld:
         rate = 100.0 * matched / people
     schemes = totals["schemes"]
