@@ -521,3 +521,85 @@ def test_uploads_show_counts_only_to_who_may_upload(sector: Store) -> None:
         assert all(row[c] is None for c in cli.UPLOAD_COUNTS), row
     [own] = listed("staff@linden.example")
     assert own["scheme_id"] == "L3" and own["accepted"] == 3
+
+
+# ------------------------------------------------------------ activity returns ---
+# Activity counts per scheme (people by support type, approved carers), this quarter
+# and a year before: small ones (1-4) beside large ones, as in the returns the issue
+# found shown (a region's home from hospital 4; schemes' 2 and 1).
+ACTIVITY = {  # scheme: (long_term, short_break, day_support, home_from_hospital, carers)
+    "L1": (40, 3, 0, 0, 12), "L2": (25, 10, 6, 0, 3), "L3": (2, 0, 0, 0, 6),
+    "N1": (50, 12, 8, 4, 20), "N2": (30, 0, 9, 0, 15), "W1": (20, 5, 0, 1, 9),
+}
+YEAR_AGO = dt.date(2025, 4, 1)
+ACTIVITY_COLUMNS = ("long_term", "short_break", "day_support", "home_from_hospital",
+                    "approved_carers")
+
+
+@pytest.fixture(scope="module")
+def returns_only(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = make_store(tmp_path_factory.mktemp("activity") / "khi.duckdb", SCHEMES)
+    rows = [{"scheme_id": s, "quarter_start": q,
+             **{c: v + (k if q == YEAR_AGO and v else 0) for k, (c, v) in
+                enumerate(zip(ACTIVITY_COLUMNS, values))},
+             "new_arrangements": 6, "ended_arrangements": 5}
+            for s, values in ACTIVITY.items() for q in (Q, YEAR_AGO)]
+    with store.transaction() as con:
+        upload_id = store.new_upload(con, scheme_id=None, kind="activity",
+                                     file_name="returns.csv", sha256=None, uploaded_by="test",
+                                     layout="template", rows_read=len(rows))
+        store.store_activity(con, upload_id, pd.DataFrame(rows))
+        store.finish_upload(con, upload_id, accepted=len(rows), rejected=0)
+    return store
+
+
+def test_activity_counts_follow_the_published_rule(returns_only: Store) -> None:
+    """Sector size (activity_summary by region and by scheme, under every area filter)
+    and the response-rate table: every activity count of 1 to 4 people is hidden, and
+    no hidden count lies in the span of the shown ones (growth included)."""
+    from kpi.indicators import activity_summary
+
+    atoms = [(s, q, c) for s in ACTIVITY for q in (Q, YEAR_AGO) for c in ACTIVITY_COLUMNS]
+    truth = returns_only.activity().set_index(["scheme_id", "quarter_start"])
+    value = np.array([float(truth.loc[(s, pd.Timestamp(q)), c]) if (s, pd.Timestamp(q))
+                      in truth.index else float(truth.loc[(s, q), c]) for s, q, c in atoms])
+    rows, values, hidden = [], [], []
+
+    def mask(schemes: list[str], quarter: dt.date, columns: tuple[str, ...]) -> np.ndarray:
+        return np.array([float(s in schemes and q == quarter and c in columns)
+                         for s, q, c in atoms])
+
+    support = ACTIVITY_COLUMNS[:4]
+    for by, area in itertools.product(("region", "scheme"), AREAS):
+        filters = Filters(regions=(area["region"],) if "region" in area else None,
+                          scheme_ids=(area["scheme"],) if "scheme" in area else None)
+        frame = activity_summary(returns_only, Q, filters, by=by)
+        for row in frame.to_dict("records"):
+            schemes = [s for s in ACTIVITY if (REGION[s] == row[by] if by == "region"
+                                               else s == row[by])
+                       and (filters.scheme_ids is None or s in filters.scheme_ids)]
+            cells = {c: (c,) for c in ACTIVITY_COLUMNS} | {"people_supported": support}
+            for column, parts in cells.items():
+                m = mask(schemes, Q, parts)
+                if pd.isna(row[column]):
+                    hidden.append((f"{column} of {row[by]} {area}", m))
+                else:
+                    rows.append(m)
+                    values.append(float(row[column]))
+                    assert row[column] == m @ value
+                    if column in ACTIVITY_COLUMNS[:4] or column == "approved_carers":
+                        assert not 0 < row[column] < SETTINGS.min_base, (row, column)
+            if not pd.isna(row["growth_pct"]):  # now / (1 + g) = the year before
+                before = mask(schemes, YEAR_AGO, support)
+                rows.append(before)
+                values.append(float(row["people_year_before"]))
+    a, b = np.array(rows), np.array(values)
+    assert np.allclose(a @ value, b)
+    leaks = []
+    for label, target in hidden:
+        y, *_ = np.linalg.lstsq(a.T, target, rcond=None)
+        if np.allclose(a.T @ y, target, atol=1e-7):
+            leaks.append(f"{label} = {y @ b:.0f} (true {target @ value:.0f})")
+    small = [label for label, target in hidden if 0 < target @ value < SETTINGS.min_base]
+    assert len(small) >= 4, "the small counts were asked for and hidden"
+    assert not leaks, "\n".join(leaks)

@@ -429,6 +429,8 @@ def _caveats(
     # a scheme hidden in the response tables is never the difference of two packs.
     others = (responses or 0) - (matched or 0)
     withheld = 0 < others < settings.min_base
+    # People supported are activity counts, hidden as the activity tables hide them.
+    withheld = withheld or bool(matched and people is None)
     if matched and others and not withheld:
         schemes_hidden = engine.response_rates(store, filters, quarter)["suppressed"]
         withheld = bool(schemes_hidden.astype(bool).any())

@@ -128,9 +128,9 @@ class Caveats:
                 "that sent an activity return."
             )
         elif self.rate_withheld:
-            out.append("The response rate is not shown: it would give away the number of "
-                       "surveys of a scheme whose count is hidden (fewer than "
-                       f"{self.min_base}, or hidden beside one).")
+            out.append("The response rate is not shown: it would give away a number that "
+                       "is hidden elsewhere (a scheme's surveys or people supported: fewer "
+                       f"than {self.min_base}, or hidden beside such a number).")
         elif not self.responses_hidden:
             out.append("No activity return gives the number of people supported, so there "
                        "is no response rate.")
