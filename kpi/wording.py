@@ -223,14 +223,14 @@ def trend_sentence(result: object, khi: KHI, quarters: int) -> str:
         verdict = "improving" if good else "getting worse"
         return (
             f"**{'▲' if good else '▼'} {khi.name} is {moving} over the last {periods} quarters: "
-            f"it is {verdict}, and the trend is unlikely to be chance** (test for trend, "
-            f"{p_words(p_value)})."
+            f"it is {verdict}, and the trend is unlikely to be chance** (linear trend test "
+            f"over the quarters shown, 95%: {p_words(p_value)})."
         )
     if p_value is None:
         return "There are too few quarters with enough answers to test for a trend."
     return (
         f"**● No clear trend** over the last {periods} quarters: the ups and downs could be "
-        f"chance (test for trend, {p_words(p_value)})."
+        f"chance (linear trend test over the quarters shown, 95%: {p_words(p_value)})."
     )
 
 

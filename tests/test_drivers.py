@@ -212,3 +212,15 @@ def test_a_separated_small_covariate_group_joins_the_reference(separated) -> Non
     low, high = np.exp(fit.conf_int().loc["planned"])
     assert (planned.lower95, planned.upper95) == (pytest.approx(low, rel=1e-9),
                                                   pytest.approx(high, rel=1e-9))
+
+
+def test_the_page_says_which_group_joined_the_reference(separated, monkeypatch) -> None:
+    store, _ = separated
+    at = open_page(monkeypatch, store, "pages/drivers.py",
+                   {"quarter": "2025/26 Q2", "region": "Yorkshire and the Humber"},
+                   state={"drivers_outcome": "friends_any", "drivers_factor": "planning_full"})
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert ("To fit the model, main support need “groups of fewer than 30 people together” "
+            "counted with “Dementia” (no one in it has the outcome).") in captions
+    assert float(dataframe_with(at, "Odds ratio")["Odds ratio"][0]) > 1
