@@ -373,18 +373,16 @@ def _published(
                                   filters=filters, settings=settings)
     total = engine.indicator_table(store, [outcome.code], quarter=quarter, filters=filters,
                                    settings=settings)
-    if total.empty or bool(total["suppressed"].iloc[0]):
-        return {}, None
     shown: dict[str, int | None] = {}
-    missing = 0
+    missing: int | None = 0
     for code, n, hidden in zip(rows[factor.code], rows["n"], rows["suppressed"]):
         value = None if bool(hidden) or pd.isna(n) else int(n)
         if pd.isna(code):
-            if value is None:
-                return {}, None  # the whole table is hidden with its "not recorded" cell
             missing = value
         else:
             shown[str(code)] = value
+    if total.empty or bool(total["suppressed"].iloc[0]) or missing is None:
+        return shown, None
     return shown, int(total["n"].iloc[0]) - missing
 
 

@@ -603,3 +603,24 @@ def test_activity_counts_follow_the_published_rule(returns_only: Store) -> None:
     small = [label for label, target in hidden if 0 < target @ value < SETTINGS.min_base]
     assert len(small) >= 4, "the small counts were asked for and hidden"
     assert not leaks, "\n".join(leaks)
+
+
+def test_drivers_under_a_scope_show_no_total_with_a_hidden_scheme(sector: Store) -> None:
+    """A commissioner granted every scheme but Wales's: 118 people, 3 of them L3's
+    (hidden). The base adds L3 in, so it is not shown, nor is any group that adds up
+    L3's people; shown groups are the KHI table's own cells under the same scope."""
+    from kpi import drivers as model
+    from kpi.indicators import indicator_table
+
+    scope = Filters(scope=("L1", "L2", "L3", "N1", "N2"))
+    found, base, note = model.drivers(sector, "friends_any", "support_type", Q, scope,
+                                      SETTINGS)
+    assert note == "" and base is None
+    table = indicator_table(sector, ["friends_any"], by=["support_type"], quarter=Q,
+                            filters=scope, settings=SETTINGS).set_index("support_type")
+    assert bool(table.loc["long_term", "suppressed"])  # L3's 3 people are long-term
+    for d in found:
+        code = {model._label(model.FACTORS[3], c): c for c in SUPPORTS[1:]}[d.group]
+        shown = table.loc[code]
+        assert d.n == (None if bool(shown["suppressed"]) else int(shown["n"]))
+        assert d.reference_n is None  # long-term, the largest group, is the reference
