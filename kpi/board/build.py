@@ -424,16 +424,21 @@ def _caveats(
     hidden = bool(totals["hidden"]) or (responses is not None and 0 < responses < settings.min_base)
     rate = None
     # Showing the rate shows how many surveys came from schemes with a return, and so
-    # how many from those without: two sums of schemes' counts. Each is shown only
-    # when every scheme in it is (the rule for any view adding up several cells), so
-    # a scheme hidden in the response tables is never the difference of two packs.
+    # how many from those without. The area's total less its shown schemes already
+    # gives the sum of its hidden ones; the split adds nothing to that when the hidden
+    # schemes all sent a return or none did. When some did and some did not, it would
+    # give away part of that sum (one pack less another: one hidden scheme), so the
+    # rate is withheld.
     others = (responses or 0) - (matched or 0)
     withheld = 0 < others < settings.min_base
     # People supported are activity counts, hidden as the activity tables hide them.
     withheld = withheld or bool(matched and people is None)
     if matched and others and not withheld:
-        schemes_hidden = engine.response_rates(store, filters, quarter)["suppressed"]
-        withheld = bool(schemes_hidden.astype(bool).any())
+        rates = engine.response_rates(store, filters, quarter)
+        dark = rates["suppressed"].astype(bool).to_numpy()
+        returned = (rates["people_supported"].notna()
+                    | rates["people_suppressed"].astype(bool)).to_numpy()
+        withheld = bool((dark & returned).any() and (dark & ~returned).any())
     if matched and people and matched >= settings.min_base and not hidden and not withheld:
         rate = 100.0 * matched / people
     schemes = totals["schemes"]

@@ -115,7 +115,8 @@ def response_totals(
     filters: Filters | None = None,
     settings: Settings | None = None,
 ) -> dict[str, int]:
-    """The area's totals for one quarter: responses, people_supported and
+    """The area's totals for one quarter: responses, people_supported (None when the
+    activity tables hide it) and
     responses_with_return (over the schemes that sent an activity return), schemes,
     and hidden (1 when the area's responses are a cell the KHIs' rules hide: below
     the minimum, or hidden beside a small one, as on the Data quality page)."""
@@ -131,13 +132,16 @@ def response_totals(
                 dataclasses.replace(filters or Filters(), respondent_types=None),
                 settings or default_settings(),
             ).any())
-    people_hidden = _people_hidden(store, frame, filters or Filters(),
-                                   (settings or default_settings()).min_base)
+    people = int(frame.loc[has_return, "people_supported"].sum())
+    if people and store.exists():
+        # The schemes with a return are all the area's activity: its people supported
+        # are the activity tables' cells for the area (by region), shown as they are.
+        area = activity_summary(store, start, filters, by="region")
+        if area.empty or area["people_supported"].isna().any():
+            people = None
     return {
         "responses": responses,
-        # A sum of schemes' activity counts: shown only when each of them is.
-        "people_supported": (None if people_hidden[has_return.to_numpy()].any()
-                             else int(frame.loc[has_return, "people_supported"].sum())),
+        "people_supported": people,
         "responses_with_return": int(frame.loc[has_return, "responses"].sum()),
         "schemes": int(len(frame)),
         "hidden": int(hidden),
