@@ -13,7 +13,8 @@ another), but it is still an association, not proof of cause: the words say so.
 
 Disclosure and minimum sample
 -----------------------------
-No estimate is shown unless the model has at least ``MIN_MODEL`` people and the
+Every count shown is a cell of the KHI tables, decided as they decide it (see
+:func:`_published`). No estimate is shown unless the model has at least ``MIN_MODEL`` people and the
 factor's group and its comparison group each have at least ``MIN_GROUP`` people,
 with at least ``Settings.min_base`` of them with and without the outcome (a
 group where everyone, or nearly everyone, has the outcome gives no stable

@@ -64,6 +64,14 @@ really differ or the gap could be chance.
 minus their first answer: the average change with a paired t interval, and the
 shares who got better, stayed the same or got worse.
 
+**What goes with better outcomes (odds ratios).** A logistic regression of the
+outcome on the factor, allowing for age band, main support need and support type,
+over each person's latest answer in the quarter; the odds ratio has a 95% Wald
+interval. Covariate groups of fewer than 30 people are put together; a group still
+that small, or one where everyone or no one has the outcome (it would stop the model
+for every group), is counted with its covariate's largest group, and the page says
+which. An association, not proof of cause.
+
 **Changes on the board page.** A change since last quarter or since the same quarter
 last year is called real when the interval for the difference between the two quarters
 leaves out zero: Newcombe's score method for percentages, Welch's t for averages (two
