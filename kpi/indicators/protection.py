@@ -342,13 +342,16 @@ def _activity_decisions(
     by: str,
     filters: Filters,
     min_base: int,
+    lattice: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Hidden or not per row of ``rows`` (khi, quarter, support_type, and region or
     scheme and region as ``by`` says): a region's row under a scope is the sum of
-    its schemes in scope, hidden when any of them is."""
+    its schemes in scope, hidden when any of them is. ``lattice``: the returns'
+    lattice when the caller has built it already."""
     if rows.empty:
         return np.zeros(0, dtype=bool)
-    lattice = _activity_lattice(returns, min_base)
+    if lattice is None:
+        lattice = _activity_lattice(returns, min_base)
     if lattice.empty:
         return np.zeros(len(rows), dtype=bool)
     per_region, _ = _area_parts(con, filters)

@@ -91,13 +91,18 @@ def _people_hidden(
 ) -> np.ndarray:
     """Per scheme and quarter of ``frame``, whether its people supported are hidden
     (with a support-type filter: when any chosen type's count is)."""
-    from kpi.indicators.protection import ACTIVITY_PEOPLE, _activity_decisions
+    from kpi.indicators.protection import (
+        ACTIVITY_PEOPLE,
+        _activity_decisions,
+        _activity_lattice,
+    )
 
     has = frame["people_supported"].notna().to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     if not has.any() or not store.exists():
         return out
     returns = store.activity()
+    lattice = _activity_lattice(returns, min_base)
     types = list(filters.support_types) if filters.support_types is not None else [None]
     with store.connect() as con:
         for support in types:
@@ -105,7 +110,8 @@ def _people_hidden(
                 "khi": ACTIVITY_PEOPLE, "scheme": frame["scheme_id"].to_numpy(dtype=object),
                 "region": frame["region"].to_numpy(dtype=object),
                 "quarter": frame["quarter"].to_numpy(), "support_type": support})
-            out |= _activity_decisions(con, returns, rows, "scheme", filters, min_base)
+            out |= _activity_decisions(con, returns, rows, "scheme", filters, min_base,
+                                       lattice)
     return out & has
 
 
@@ -256,11 +262,16 @@ def _activity_hidden(
     activity returns' own linked tables (see ``_activity_lattice``). Growth is shown
     only when it is the change between two shown totals of the same schemes (every
     scheme of the row sent both returns), so it gives away no hidden count."""
-    from kpi.indicators.protection import ACTIVITY_PEOPLE, _activity_decisions
+    from kpi.indicators.protection import (
+        ACTIVITY_PEOPLE,
+        _activity_decisions,
+        _activity_lattice,
+    )
     from kpi.store import ACTIVITY_COUNTS
 
     if frame.empty:
         return {}
+    lattice = _activity_lattice(returns, min_base)  # once, for every count below
     keys = {"region": frame["region"].to_numpy(dtype=object)} if by == "region" else {
         "scheme": frame["scheme"].to_numpy(dtype=object),
         "region": frame["scheme"].map(
@@ -268,7 +279,7 @@ def _activity_hidden(
 
     def decide(khi: str, support: str | None, quarter: dt.date) -> np.ndarray:
         rows = pd.DataFrame({"khi": khi, **keys, "quarter": quarter, "support_type": support})
-        return _activity_decisions(con, returns, rows, by, filters, min_base)
+        return _activity_decisions(con, returns, rows, by, filters, min_base, lattice)
 
     out = {}
     for column in ACTIVITY_COUNTS:
@@ -293,7 +304,7 @@ def _activity_hidden(
             "khi": ACTIVITY_PEOPLE, "scheme": parts["scheme_id"].to_numpy(dtype=object),
             "region": parts["region"].to_numpy(dtype=object),
             "quarter": [pd.Timestamp(q).date() for q in parts["quarter_start"]],
-            "support_type": None}), "scheme", filters, min_base)
+            "support_type": None}), "scheme", filters, min_base, lattice)
     broken = set(parts.loc[scheme_hidden, "region" if by == "region" else "scheme_id"])
     all_shown = ~pd.Series(keys[by]).isin(broken).to_numpy()
     out["people_year_before"] = before | now | ~(same | all_shown)
