@@ -317,7 +317,14 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return EXIT_REFUSED if result.refused else EXIT_OK
     if args.command == "uploads":
         store.ensure()
-        frame = store.uploads(_acting(args, store).allowed(store))
+        acting = _acting(args, store)
+        frame = store.uploads(acting.allowed(store))
+        if not acting.may_upload:
+            # An upload's counts are a scheme's people, unprotected (an upload of 4
+            # is 4 people): only those who may upload for the scheme see them.
+            counted = [c for c in UPLOAD_COUNTS if c in frame]
+            frame = frame.astype({c: "object" for c in counted})
+            frame.loc[:, counted] = None
         if args.json:
             print(frame.to_json(orient="records", date_format="iso"))
         else:
@@ -376,6 +383,12 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command in ("person", "retention", "backup", "restore"):
         return _rights(args, store)
     raise AssertionError(args.command)  # argparse only lets known commands through
+
+
+# The columns of `uploads` that count rows, i.e. people.
+UPLOAD_COUNTS = (
+    "rows_read", "accepted", "rejected", "duplicates", "corrected", "erased", "expired",
+)
 
 
 def _acting(args: argparse.Namespace, store: Store) -> Scope:

@@ -383,6 +383,20 @@ cell (a scheme alone in its region); "asked" and "answered" counts, response
 counts and answer distributions of hidden cells (a distribution is its cell's
 answers: shown whole with the cell, or not at all).
 
+**Counts beside the tables.** Every other count is one of these cells or a sum of
+shown ones, or it is not shown. On *What goes with better outcomes* a group's
+number of people is the outcome's cell for that group (support type, who filled in
+the form), and the base is shown only when the area's total and its "not recorded"
+cell both are; groups of a question (involved in planning or not) are in no table,
+so their counts and the base are not shown. The board pack's response rate adds up
+schemes' surveys and people supported: it is shown only when every scheme in it is.
+Upload lists show row counts only to people who may upload for that scheme.
+
+**Activity returns.** People supported (by support type), approved carers and
+arrangements begun and ended are counts of people too: the same rule on their own
+linked tables (England, regions, schemes; a total and its support types), decided
+once per quarter. Growth over a year is shown only between two shown totals.
+
 **Not offered.** More than three breakdowns besides area and quarter at once (the
 support-type filter counts as one): too many linked tables to protect.
 

@@ -13,13 +13,17 @@ another), but it is still an association, not proof of cause: the words say so.
 
 Disclosure and minimum sample
 -----------------------------
-No estimate is shown unless the model has at least ``MIN_MODEL`` people and the
+Every count shown is a cell of the KHI tables, decided as they decide it (see
+:func:`_published`). No estimate is shown unless the model has at least ``MIN_MODEL`` people and the
 factor's group and its comparison group each have at least ``MIN_GROUP`` people,
 with at least ``Settings.min_base`` of them with and without the outcome (a
 group where everyone, or nearly everyone, has the outcome gives no stable
 odds). The shares shown beside each estimate are over groups that passed.
-Covariate groups smaller than ``MIN_COVARIATE`` are merged into "other" (a small
-group where no one has the outcome would stop the model from fitting).
+Covariate groups smaller than ``MIN_COVARIATE`` are merged into one ("small
+groups"); that group still that small, or a covariate group where everyone or no one has the
+outcome (it would stop the model from fitting for every group), is counted with
+the covariate's reference group, and the page says which and why. One such group
+never costs the whole model its estimates.
 
 References
 ----------
@@ -100,6 +104,8 @@ class Driver:
     upper95: float | None
     p_value: float | None
     reason: str  # why there is no estimate ("" when there is one)
+    # Covariate groups the model counted with their reference, and why.
+    joined: tuple[str, ...] = ()
 
     @property
     def estimated(self) -> bool:
@@ -213,14 +219,103 @@ def _dummies(column: pd.Series, reference: str, prefix: str) -> pd.DataFrame:
     )
 
 
+# Small covariate groups together (not "other": main support need has its own).
+SMALL = "small groups"
+
+
 def _covariate(column: pd.Series) -> tuple[pd.Series, str]:
     """Missing as its own group, small groups merged; the largest is the reference."""
     out = column.astype(object).where(column.notna(), "not recorded").astype(str)
     counts = out.value_counts()
     small = counts[counts < MIN_COVARIATE].index
-    out = out.where(~out.isin(small), "other")
+    out = out.where(~out.isin(small), SMALL)
     counts = out.value_counts()
     return out, str(counts.index[0])
+
+
+COVARIATE_WORDS = {"age_band": "age band", "primary_need": "main support need",
+                   "support_type": "support type"}
+
+
+def _joined_words(name: str, level: str, reference: str, why: str) -> str:
+    """"main support need “Other needs (fewer than 30 each)” counted with
+    “Learning disability” (no one in it has the outcome)"."""
+    labels = dict(bank().attribute(name).labels)
+    labels[SMALL] = f"groups of fewer than {MIN_COVARIATE} people together"
+    def word(code: str) -> str:
+        return str(labels.get(code, code))
+    return (f"{COVARIATE_WORDS.get(name, name)} “{word(level)}” counted with "
+            f"“{word(reference)}” ({why})")
+
+
+def _join_reference(
+    y: pd.Series, columns: dict[str, pd.Series], references: dict[str, str],
+) -> tuple[dict[str, pd.Series], list[str]]:
+    """Covariate groups a logistic model cannot estimate join their reference.
+
+    A group smaller than ``MIN_COVARIATE`` (the "other" of small groups can stay
+    small) or where everyone, or no one, has the outcome (separation: its
+    coefficient runs off to infinity and the fit fails for every group) is counted
+    with the covariate's reference group instead. The model then still allows for
+    the rest of that covariate; the returned sentences say which group joined
+    which, and why (Hosmer, Lemeshow & Sturdivant 2013, section 4.5: collapse
+    categories with zero cells).
+    """
+    out, said = {}, []
+    for name, column in columns.items():
+        ref = references[name]
+        for level in sorted(set(column) - {ref}):
+            inside = y[column == level]
+            yes = int(inside.sum())
+            if len(inside) >= MIN_COVARIATE and 0 < yes < len(inside):
+                continue
+            why = ("everyone in it has the outcome" if yes == len(inside) else
+                   "no one in it has the outcome" if yes == 0 else
+                   f"fewer than {MIN_COVARIATE} people")
+            column = column.where(column != level, ref)
+            said.append(_joined_words(name, level, ref, why))
+        out[name] = column
+    return out, said
+
+
+def _weakest(y: pd.Series, columns: dict[str, pd.Series], references: dict[str, str],
+             ) -> tuple[str, str] | None:
+    """The covariate group with the fewest people on its rarer side (with or
+    without the outcome): the one most likely to stop a fit."""
+    best: tuple[int, str, str] | None = None
+    for name, column in columns.items():
+        for level in set(column) - {references[name]}:
+            inside = y[column == level]
+            yes = int(inside.sum())
+            rarer = min(yes, len(inside) - yes)
+            if best is None or (rarer, name, level) < best:
+                best = (rarer, name, level)
+    return None if best is None else (best[1], best[2])
+
+
+def _fit(y: pd.Series, factor_x: pd.DataFrame, columns: dict[str, pd.Series],
+         references: dict[str, str]) -> tuple[pd.DataFrame | None, str, list[str]]:
+    """Fit the model; a covariate group that stops it joins its reference (one at
+    a time, the weakest first) rather than the whole model being refused.
+
+    Returns the fit (None when even the factor alone cannot be fitted), the reason
+    when there is no fit, and the sentences saying which groups joined which."""
+    columns, said = _join_reference(y, columns, references)
+    while True:
+        x = pd.concat([factor_x, *(_dummies(c, references[n], n)
+                                   for n, c in columns.items())], axis=1)
+        x = x.loc[:, x.std() > 0]  # a covariate that no longer varies adds nothing
+        try:
+            return odds_ratios(y, x), "", said
+        except ValueError as exc:
+            weakest = _weakest(y, columns, references)
+            if weakest is None:
+                return None, str(exc), said
+            name, level = weakest
+            ref = references[name]
+            columns = {**columns, name: columns[name].where(columns[name] != level, ref)}
+            said.append(_joined_words(name, level, ref,
+                                      "the model could not be fitted with it apart"))
 
 
 # ------------------------------------------------------------------ the data ---
@@ -259,6 +354,39 @@ def _label(factor: Factor, code: str, reference: bool = False) -> str:
     return words[0].upper() + words[1:]
 
 
+def _published(
+    store: Store, outcome: KHI, factor: Factor, quarter: dt.date | str | None,
+    filters: Filters, settings: Settings,
+) -> tuple[dict[str, int | None], int | None]:
+    """The counts the page may show: each group's people and the model's base, as
+    the KHI tables publish them (the one disclosure decision), else None.
+
+    A group of an attribute factor (support type, who filled in the form) is the
+    outcome KHI's cell for that group: shown when the KHI table by that factor shows
+    it. The base is the area's total less its "not recorded" cell, so it is shown
+    only when both are. The groups of a process KHI (involved in planning or not)
+    are no table's cells: their counts, and the base of people who answered both
+    questions, would give away small groups by subtraction, so they are not shown.
+    """
+    if factor.kind == "khi":
+        return {}, None
+    rows = engine.indicator_table(store, [outcome.code], by=[factor.code], quarter=quarter,
+                                  filters=filters, settings=settings)
+    total = engine.indicator_table(store, [outcome.code], quarter=quarter, filters=filters,
+                                   settings=settings)
+    shown: dict[str, int | None] = {}
+    missing: int | None = 0
+    for code, n, hidden in zip(rows[factor.code], rows["n"], rows["suppressed"]):
+        value = None if bool(hidden) or pd.isna(n) else int(n)
+        if pd.isna(code):
+            missing = value
+        else:
+            shown[str(code)] = value
+    if total.empty or bool(total["suppressed"].iloc[0]) or missing is None:
+        return shown, None
+    return shown, int(total["n"].iloc[0]) - missing
+
+
 def drivers(
     store: Store,
     outcome: str,
@@ -266,7 +394,7 @@ def drivers(
     quarter: dt.date | str | None = None,
     filters: Filters | None = None,
     settings: Settings | None = None,
-) -> tuple[list[Driver], int, str]:
+) -> tuple[list[Driver], int | None, str]:
     """Odds ratios of ``outcome`` for each group of ``factor`` against its reference.
 
     Parameters
@@ -282,9 +410,10 @@ def drivers(
     Returns
     -------
     drivers, base, note
-        One :class:`Driver` per non-reference group; the number of people in the
-        model (0 when below ``settings.min_base``: never a small count); a note
-        when no model was fitted at all ("" otherwise).
+        One :class:`Driver` per non-reference group; the number of people who
+        answered both questions, None where the KHI tables' disclosure decision does
+        not publish it (see :func:`_published`); a note when no model was fitted
+        at all ("" otherwise).
 
     Raises
     ------
@@ -302,7 +431,7 @@ def drivers(
     filters = filters or Filters()
     target = khi_by_code(outcome)
     people = _people(store, target, chosen, quarter, filters)
-    base = len(people) if len(people) >= settings.min_base else 0
+    published, base = _published(store, target, chosen, quarter, filters, settings)
     if len(people) < MIN_MODEL:
         label = quarter_label(quarter) if isinstance(quarter, dt.date) else "this quarter"
         return [], base, (f"Too few people answered both questions in {label} for an estimate "
@@ -311,12 +440,12 @@ def drivers(
     groups = people["factor"].astype(str)
     counts = groups.value_counts()
     reference = "no" if chosen.kind == "khi" else str(counts.index[0])
-    covariates = []
+    covariates: dict[str, pd.Series] = {}
+    references: dict[str, str] = {}
     for name in ADJUSTED_FOR:
         if name == chosen.code:
             continue
-        column, ref = _covariate(people[name])
-        covariates.append(_dummies(column, ref, name))
+        covariates[name], references[name] = _covariate(people[name])
 
     def enough(code: str) -> bool:
         in_group = people["y"][groups == code]
@@ -327,19 +456,16 @@ def drivers(
     shown = {code for code in counts.index if enough(code)}
     out: list[Driver] = []
     ref_ok = reference in shown
-    ref_n = int(counts.get(reference, 0))
     ref_share = 100.0 * float(people["y"][groups == reference].mean()) if ref_ok else None
     fit: pd.DataFrame | None = None
     failure = ""
+    joined: list[str] = []
     if ref_ok and len(shown) >= 2:
         use = groups.isin(shown)  # too-small groups leave the model, not just the table
-        factor_x = _dummies(groups[use], reference, "factor")
-        x = pd.concat([factor_x, *(c[use] for c in covariates)], axis=1)
-        x = x.loc[:, x.std() > 0]  # a covariate that no longer varies adds nothing
-        try:
-            fit = odds_ratios(people["y"][use], x)
-        except ValueError as exc:
-            failure = str(exc)
+        fit, failure, joined = _fit(
+            people["y"][use], _dummies(groups[use], reference, "factor"),
+            {n: c[use] for n, c in covariates.items()}, references,
+        )
     others = [code for code in counts.index if code != reference]
     if chosen.kind == "khi":
         others = ["yes"] if "yes" in counts.index else []
@@ -359,7 +485,7 @@ def drivers(
             reason = failure
         elif fit is None or term not in fit.index:
             reason = "the model could not separate this group from the others"
-        hide = n < settings.min_base
+        hide = published.get(code) is None
         row = fit.loc[term] if not reason and fit is not None else None
         out.append(
             Driver(
@@ -367,14 +493,15 @@ def drivers(
                 group=_label(chosen, code),
                 reference=_label(chosen, reference, reference=True),
                 n=None if hide else n,
-                share=None if hide or reason else share,
-                reference_n=ref_n if ref_n >= settings.min_base else None,
+                share=None if (hide and chosen.kind != "khi") or reason else share,
+                reference_n=published.get(reference),
                 reference_share=ref_share if not reason else None,
                 odds_ratio=None if row is None else float(row["odds_ratio"]),
                 lower95=None if row is None else float(row["lower95"]),
                 upper95=None if row is None else float(row["upper95"]),
                 p_value=None if row is None else float(row["p_value"]),
                 reason=reason,
+                joined=tuple(joined) if row is not None else (),
             )
         )
     return out, base, ""

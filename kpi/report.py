@@ -147,7 +147,7 @@ def benchmark_words(row: BoardRow, pack: BoardPack) -> tuple[str, str]:
 
 
 def trend_words(row: BoardRow) -> tuple[str, str]:
-    """The eight-quarter trend test in icon and words, and a colour; the arrow is
+    """The recent trend (Fingertips' method) in icon and words, and a colour; the arrow is
     the line's direction (a falling line improves a KHI where lower is better)."""
     rising = is_improvement(row.khi, row.trend == "improving")
     icon, verb = ("▲", "Rising") if rising else ("▼", "Falling")
@@ -177,7 +177,7 @@ COLUMNS = (
     ("This quarter (95% interval)", 25),
     ("Since last quarter", 27),
     ("Since last year", 25),
-    ("Trend", 20),
+    ("Recent trend", 20),
     ("Compared with England", 23),
     ("Last 8 quarters", 28),
 )
@@ -195,11 +195,15 @@ METHODS = (
     "England's value lies outside that interval, and 'clearly' better or worse when it lies "
     "outside the wider 99.8% interval too. A change since an earlier quarter is called "
     "unlikely to be chance only when the interval for the difference between the two "
-    "quarters (Newcombe's score method for percentages, Welch's t for averages) leaves out "
+    "quarters (Newcombe's score method for percentages, Welch's t for averages; for the "
+    "change KHIs, whose quarters share most of their people, the partially overlapping "
+    "samples t-test, pairing each person with themself) leaves out "
     "zero; 'very unlikely to be chance' means chance alone would do this about once in 500 "
     "comparisons, 'unlikely' about once in 20, so with 28 indicators expect the odd "
-    "'unlikely' result by chance. The trend is a test for a steady rise or fall over the "
-    "last eight quarters. Arrows show whether the line went up or down; the words and "
+    "'unlikely' result by chance. The recent trend is Fingertips' method: a test for a "
+    "steady rise or fall over the last five quarters, called a trend only when very "
+    "unlikely to be chance (99.8%) and still rising or falling with any one of the five "
+    "quarters left out. Arrows show whether the line went up or down; the words and "
     "colour say whether that is good. Run charts show each quarter with its 95% interval, "
     "the median of the quarters shown (dashed) and this quarter in orange."
 )

@@ -136,7 +136,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "interval). \"Clearly worse\" or \"clearly better\" than England means this."),
     ("Could be chance", "the difference is small enough to be the luck of who answered."),
     ("Similar to England", "England's value lies inside the area's 95% interval."),
-    ("Trend", "a steady rise or fall over the last eight quarters, tested for chance."),
+    ("Recent trend", "a steady rise or fall over the last five quarters, very unlikely to "
+     "be chance (99.8%) and still there with any one quarter left out (Fingertips' "
+     "method)."),
     ("Hidden", "fewer than the minimum number of people answered, so no number is shown "
      "to protect their privacy."),
 )
@@ -234,14 +236,14 @@ def trend_sentence(result: object, khi: KHI, quarters: int) -> str:
         verdict = "improving" if good else "getting worse"
         return (
             f"**{'▲' if good else '▼'} {khi.name} is {moving} over the last {periods} quarters: "
-            f"it is {verdict}, and the trend is unlikely to be chance** (test for trend, "
-            f"{p_words(p_value)})."
+            f"it is {verdict}, and the trend is unlikely to be chance** (linear trend test "
+            f"over the quarters shown, 95%: {p_words(p_value)})."
         )
     if p_value is None:
         return "There are too few quarters with enough answers to test for a trend."
     return (
         f"**● No clear trend** over the last {periods} quarters: the ups and downs could be "
-        f"chance (test for trend, {p_words(p_value)})."
+        f"chance (linear trend test over the quarters shown, 95%: {p_words(p_value)})."
     )
 
 

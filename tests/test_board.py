@@ -408,3 +408,95 @@ def test_a_change_that_rounds_to_nothing_has_no_sign() -> None:
     assert format_value(0.04, change) == "0.0"
     assert format_value(0.26, change) == "+0.3"
     assert format_value(-0.3, LONELY) == "0%"
+
+
+# ------------------------------------------------ change KHIs: the same people paired ---
+def test_partially_overlapping_t_is_paired_t_and_welch_at_its_ends() -> None:
+    """Derrick et al. (2017): everyone in both samples gives the paired t interval, no
+    one in both gives Welch's; in between, the overlap narrows Welch's interval."""
+    from kpi.board.changes import difference_of_overlapping_means
+
+    rng = np.random.default_rng(7)
+    before = pd.Series(rng.normal(0, 2, 60))
+    after = before + rng.normal(0.4, 0.5, 60)
+    d, lo, up, paired = difference_of_overlapping_means(after, before)
+    assert paired == 60
+    assert (lo, up) == tuple(pytest.approx(v, rel=1e-12) for v in
+                             stats.ttest_rel(after, before).confidence_interval())
+    other = pd.Series(rng.normal(0.5, 1, 30), index=range(100, 130))
+    _, lo, up, paired = difference_of_overlapping_means(after, other, 0.998)
+    welch = stats.ttest_ind(after, other, equal_var=False).confidence_interval(0.998)
+    assert paired == 0 and (lo, up) == tuple(pytest.approx(v, rel=1e-12) for v in welch)
+    half = pd.concat([before.iloc[:30], other])  # 30 of the 60 paired, 30 alone
+    _, lo, up, paired = difference_of_overlapping_means(after, half)
+    _, wlo, wup = difference_of_means(after.mean(), after.std(), 60, half.mean(),
+                                      half.std(), 60)
+    assert paired == 30 and up - lo < wup - wlo
+
+
+@pytest.fixture(scope="module")
+def same_people(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """40 people in one scheme answer the number of friends in 2024/25 Q1, Q2 and
+    in 2025/26 Q2. By 2024/25 Q2 their changes are spread (0 to 7 more friends); by
+    2025/26 Q2 thirty of them have one friend more again and ten the same."""
+    store = make_store(tmp_path_factory.mktemp("paired") / "khi.duckdb",
+                       [("S1", "Severn Shared Lives", "West Midlands")])
+    spread = [i % 8 for i in range(40)]
+    gained = [1 if i % 4 else 0 for i in range(40)]
+    for quarter, friends in ((shift_quarter(Q, -5), [2] * 40),
+                             (shift_quarter(Q, -4), [2 + a for a in spread]),
+                             (Q, [2 + a + g for a, g in zip(spread, gained)])):
+        frame = pd.DataFrame({
+            "scheme_id": "S1", "person_key": [f"S1-person-{i}" for i in range(40)],
+            "respondent_type": "person", "completed_on": quarter + dt.timedelta(days=10),
+            "source_row": range(2, 42), "friends_count": pd.array(friends, dtype="Int8"),
+        })
+        with store.transaction() as con:
+            upload = store.new_upload(con, scheme_id="S1", kind="survey", file_name="f.csv",
+                                      sha256=None, uploaded_by="test", layout="template",
+                                      rows_read=40)
+            store.bulk_insert_responses(con, upload, frame)
+            store.finish_upload(con, upload, accepted=40, rejected=0)
+    return store
+
+
+def test_a_change_khi_is_tested_against_last_year_with_the_same_people_paired(
+    same_people: Store,
+) -> None:
+    """The same 40 people's change up to each quarter: the board's test is the paired
+    t-test of their two changes (0.75 more friends, every person 0 or 1), which is
+    clear; Welch's test for independent samples would call it chance."""
+    pack = board_summary(same_people, Q)
+    [row] = [r for r in pack.rows if r.code == "friends_change"]
+    change = row.since_last_year
+    then = np.array([i % 8 for i in range(40)], dtype=float)
+    now = then + [1 if i % 4 else 0 for i in range(40)]
+    paired = stats.ttest_rel(now, then)
+    assert change.test.difference == pytest.approx(0.75)
+    low, high = paired.confidence_interval()
+    assert (change.test.lower95, change.test.upper95) == (pytest.approx(low),
+                                                          pytest.approx(high))
+    assert change.test.level == "99.8%" and change.verdict == "improved"
+    welch = change_test_means(now.mean(), now.std(ddof=1), 40, then.mean(),
+                              then.std(ddof=1), 40)
+    assert welch.level == "none"  # what the independent test said before
+    from kpi.report import METHODS
+    from pages.views.definitions import METHODS_TEXT
+    assert "partially overlapping samples t-test" in METHODS_TEXT
+    assert "partially overlapping samples t-test" in METHODS
+
+
+def test_the_board_trend_is_fingertips_recent_trend(tmp_path) -> None:
+    """Eight quarters of warm_kind, the first three far lower: the eight-quarter test
+    calls it a rise, Fingertips' recent trend (last five, 99.8%) does not; the board
+    shows the recent trend, and names its method."""
+    store = make_store(tmp_path / "khi.duckdb", [("S1", "Tees Shared Lives", "North East")])
+    for k, yes in enumerate([10, 12, 14, 40, 41, 44, 45, 48]):
+        add_responses(store, "S1", shift_quarter(Q, k - 7),
+                      {"warm_kind": [5] * yes + [1] * (200 - yes)})
+    pack = board_summary(store, Q)
+    [row] = [r for r in pack.rows if r.code == "warm_kind"]
+    assert row.trend_8_quarters == "improving"
+    assert row.trend == "no significant trend" and row.flag == ""
+    from kpi.wording import GLOSSARY
+    assert "Fingertips" in dict(GLOSSARY)["Recent trend"]

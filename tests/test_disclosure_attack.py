@@ -70,6 +70,8 @@ ATOMS = [
     ("N2", Q_PREV, "day_support", "50-64", 6, 4),
 ]
 CARERS = 3  # carers of L1 in Q: every carer cell is hidden
+# People supported, from the schemes that sent an activity return (L1 and L2 did not).
+RETURNS = {"L3": 61, "N1": 62, "N2": 63, "W1": 64}
 DIMS = ("region", "scheme", "quarter", "support_type", "age_band")
 
 
@@ -83,7 +85,7 @@ def upload(store: Store, scheme_id: str, rows: list[dict]) -> None:
     })
     for column in ("support_type", "age_band"):
         frame[column] = pd.Series([r.get(column) for r in rows], dtype=object)
-    for item in ("warm_kind", "carer_break_fits"):
+    for item in ("warm_kind", "carer_break_fits", "friends_count"):
         frame[item] = pd.array([r.get(item) for r in rows], dtype="Int8")
     with store.transaction() as con:
         upload_id = store.new_upload(
@@ -103,14 +105,30 @@ def sector(tmp_path_factory: pytest.TempPathFactory) -> Store:
             if s != scheme:
                 continue
             for i in range(yes + no):
+                # A friend exactly when warm and kind: friends_any (the drivers
+                # page's outcome) has the same people, bases and counts.
                 rows.append({"person": f"{s}-{k}-{i}", "on": quarter + dt.timedelta(days=20),
                              "support_type": support, "age_band": age,
-                             "warm_kind": 5 if i < yes else 1})
+                             "warm_kind": 5 if i < yes else 1,
+                             "friends_count": 2 if i < yes else 0})
         if scheme == "L1":
             rows += [{"person": f"carer-{i}", "type": "carer", "on": Q + dt.timedelta(days=20),
                       "support_type": "long_term", "age_band": "50-64",
                       "carer_break_fits": 4} for i in range(CARERS)]
         upload(store, scheme, rows)
+    # Activity returns from some schemes, not all: the board pack's response rate
+    # counts the surveys of the schemes that sent one.
+    with store.transaction() as con:
+        upload_id = store.new_upload(
+            con, scheme_id=None, kind="activity", file_name="returns.csv", sha256=None,
+            uploaded_by="test", layout="template", rows_read=len(RETURNS) * 2,
+        )
+        store.store_activity(con, upload_id, pd.DataFrame(
+            [{"scheme_id": s, "quarter_start": q, "long_term": people, "short_break": 0,
+              "day_support": 0, "home_from_hospital": 0, "approved_carers": 9,
+              "new_arrangements": 0, "ended_arrangements": 0}
+             for s, people in RETURNS.items() for q in (Q, Q_PREV)]))
+        store.finish_upload(con, upload_id, accepted=len(RETURNS) * 2, rejected=0)
     return store
 
 
@@ -296,11 +314,92 @@ def attack(store: Store, engine: bool = True, answers: bool = False) -> Ledger:
     return ledger
 
 
-def test_no_hidden_base_count_or_answer_can_be_derived(sector: Store) -> None:
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def attack_drivers_page(store: Store, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drivers page, read through AppTest: friends_any by support type, whose
+    people, bases and counts are warm_kind's. Base, each group's "Answered" and its
+    share (a count, where the share of at most 100 people gives it exactly)."""
+    import re
+
+    from kpi import drivers as model
+    from tests.apptest_helpers import dataframe_with, markdown, open_page
+
+    factor = {f.code: f for f in model.FACTORS}["support_type"]
+    groups = {model._label(factor, code): code for code in SUPPORTS[1:]}
+    for area, quarter in ((({}, Q)), ({}, Q_PREV), ({"region": "London"}, Q)):
+        at = open_page(monkeypatch, store, "pages/drivers.py",
+                       {**area, "quarter": quarter_label(quarter)},
+                       state={"drivers_outcome": "friends_any",
+                              "drivers_factor": "support_type"}, KHI_NO_DEMO="1")
+        assert not at.exception, [e.value for e in at.exception]
+        ledger.commands += 1
+        where = {**area, "quarter": quarter}
+        base = re.search(r"Base: ([\d,]+) people", markdown(at))
+        if base:
+            ledger.publish(f"drivers base {where}", ledger.cell(where), _number(base[1]))
+        tables = [t for t in at.dataframe if "Odds ratio" in t.value.columns]
+        if not tables and "Odds ratio" not in markdown(at):
+            continue
+        table = dataframe_with(at, "Odds ratio")
+        for _, row in table.iterrows():
+            cell = {**where, "support_type": groups[row["Group"]]}
+            answered = str(row["Answered"] or "")
+            if answered:
+                n = _number(answered)
+                ledger.publish(f"drivers group {cell}", ledger.cell(cell), n)
+                share = str(row["With the outcome"] or "")
+                if share.endswith("%") and n <= 100:
+                    ledger.publish(f"drivers share {cell}", ledger.cell(cell), None,
+                                   round(float(share[:-1]) * n / 100))
+    assert ledger.commands
+
+
+def attack_board_packs(store: Store, ledger: Ledger) -> list[str]:
+    """Every board pack's caveats (and its KHI rows) for every area and quarter; the
+    England pack's PDF text carries the same sentences. Returns England's."""
+    import re
+
+    from kpi.board import board_summary
+
+    england = []
+    for area, quarter in itertools.product(AREAS, (Q, Q_PREV)):
+        pack = board_summary(store, quarter, region=area.get("region"),
+                             scheme=area.get("scheme"), settings=SETTINGS)
+        ledger.commands += 1
+        where = {**area, "quarter": quarter}
+        mask = ledger.cell(where)
+        sentences = pack.caveats.sentences()
+        if not area and quarter == Q:
+            england = sentences
+        for sentence in sentences:
+            returned = re.match(r"([\d,]+) surveys were returned", sentence)
+            if returned:
+                ledger.publish(f"pack responses {where}", mask, _number(returned[1]))
+        rate = re.search(r"([\d,]+) surveys for the ([\d,]+) people supported",
+                         " ".join(sentences))
+        if rate:
+            with_return = sum(ledger.cell({**where, "scheme": s}) for s in RETURNS)
+            ledger.publish(f"pack responses with a return {where}", with_return * mask,
+                           _number(rate[1]))
+        for row in pack.rows:
+            if row.code in ("warm_kind", "friends_any"):
+                ledger.publish(f"pack {row.code} {where}", mask, row.n, row.count)
+    return england
+
+
+def test_no_hidden_base_count_or_answer_can_be_derived(
+    sector: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # One attack, everything published: the KHI tables, the counts and the answer
-    # distributions (published with their cell, whole or not at all). No hidden base,
-    # count, or answer count of a hidden cell lies in the span of what was shown.
+    # distributions (published with their cell, whole or not at all), the drivers
+    # page and every board pack. No hidden base, count, or answer count of a hidden
+    # cell lies in the span of what was shown.
     ledger = attack(sector, answers=True)
+    attack_drivers_page(sector, ledger, monkeypatch)
+    attack_board_packs(sector, ledger)
     leaks, tried = ledger.derivable()
     print(f"attacker: {ledger.commands} commands, {len(ledger.values)} published figures, "
           f"{len(ledger.hidden)} hidden cells, {len(ledger.hidden_answers)} hidden answers, "
@@ -382,3 +481,146 @@ def test_a_subprocess_cli_gives_the_same_protected_rows(sector: Store) -> None:
     pd.testing.assert_frame_equal(frame, inline)
     # L1's 2 short breaks are hidden, and its long-term row with them.
     assert frame["suppressed"].all()
+
+
+def test_the_board_pdf_says_what_the_pack_says(sector: Store) -> None:
+    """The attack reads the packs' caveats; the PDF a board gets prints the same."""
+    from pypdf import PdfReader
+
+    from kpi.board import board_summary
+    from kpi.report import render_pdf
+
+    pack = board_summary(sector, Q, settings=SETTINGS)
+    text = " ".join(" ".join(page.extract_text().split()) for page in
+                    PdfReader(io.BytesIO(render_pdf(pack))).pages)
+    for sentence in pack.caveats.sentences():
+        assert " ".join(sentence.split()) in text, sentence
+
+
+def test_uploads_show_counts_only_to_who_may_upload(sector: Store) -> None:
+    """An upload's counts are a scheme's people: L3's upload holds its 3 people.
+    A commissioner listing uploads sees them without counts; the scheme's own staff
+    (who may upload for it) see theirs."""
+    import json
+
+    from kpi.scope import add_user
+
+    add_user(sector, "lead@council.example", "commissioner", ["L1", "L3"], by="test")
+    add_user(sector, "staff@linden.example", "scheme", ["L3"], by="test")
+
+    def listed(email: str) -> list[dict]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert cli.main(["uploads", "--db", str(sector.path), "--as", email,
+                             "--json"]) == 0
+        return json.loads(out.getvalue())
+
+    seen = listed("lead@council.example")
+    assert sorted(r["scheme_id"] for r in seen) == ["L1", "L3"]
+    for row in seen:
+        assert all(row[c] is None for c in cli.UPLOAD_COUNTS), row
+    [own] = listed("staff@linden.example")
+    assert own["scheme_id"] == "L3" and own["accepted"] == 3
+
+
+# ------------------------------------------------------------ activity returns ---
+# Activity counts per scheme (people by support type, approved carers), this quarter
+# and a year before: small ones (1-4) beside large ones, as in the returns the issue
+# found shown (a region's home from hospital 4; schemes' 2 and 1).
+ACTIVITY = {  # scheme: (long_term, short_break, day_support, home_from_hospital, carers)
+    "L1": (40, 3, 0, 0, 12), "L2": (25, 10, 6, 0, 3), "L3": (2, 0, 0, 0, 6),
+    "N1": (50, 12, 8, 4, 20), "N2": (30, 0, 9, 0, 15), "W1": (20, 5, 0, 1, 9),
+}
+YEAR_AGO = dt.date(2025, 4, 1)
+ACTIVITY_COLUMNS = ("long_term", "short_break", "day_support", "home_from_hospital",
+                    "approved_carers")
+
+
+@pytest.fixture(scope="module")
+def returns_only(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = make_store(tmp_path_factory.mktemp("activity") / "khi.duckdb", SCHEMES)
+    rows = [{"scheme_id": s, "quarter_start": q,
+             **{c: v + (k if q == YEAR_AGO and v else 0) for k, (c, v) in
+                enumerate(zip(ACTIVITY_COLUMNS, values))},
+             "new_arrangements": 6, "ended_arrangements": 5}
+            for s, values in ACTIVITY.items() for q in (Q, YEAR_AGO)]
+    with store.transaction() as con:
+        upload_id = store.new_upload(con, scheme_id=None, kind="activity",
+                                     file_name="returns.csv", sha256=None, uploaded_by="test",
+                                     layout="template", rows_read=len(rows))
+        store.store_activity(con, upload_id, pd.DataFrame(rows))
+        store.finish_upload(con, upload_id, accepted=len(rows), rejected=0)
+    return store
+
+
+def test_activity_counts_follow_the_published_rule(returns_only: Store) -> None:
+    """Sector size (activity_summary by region and by scheme, under every area filter)
+    and the response-rate table: every activity count of 1 to 4 people is hidden, and
+    no hidden count lies in the span of the shown ones (growth included)."""
+    from kpi.indicators import activity_summary
+
+    atoms = [(s, q, c) for s in ACTIVITY for q in (Q, YEAR_AGO) for c in ACTIVITY_COLUMNS]
+    truth = returns_only.activity().set_index(["scheme_id", "quarter_start"])
+    value = np.array([float(truth.loc[(s, pd.Timestamp(q)), c]) if (s, pd.Timestamp(q))
+                      in truth.index else float(truth.loc[(s, q), c]) for s, q, c in atoms])
+    rows, values, hidden = [], [], []
+
+    def mask(schemes: list[str], quarter: dt.date, columns: tuple[str, ...]) -> np.ndarray:
+        return np.array([float(s in schemes and q == quarter and c in columns)
+                         for s, q, c in atoms])
+
+    support = ACTIVITY_COLUMNS[:4]
+    for by, area in itertools.product(("region", "scheme"), AREAS):
+        filters = Filters(regions=(area["region"],) if "region" in area else None,
+                          scheme_ids=(area["scheme"],) if "scheme" in area else None)
+        frame = activity_summary(returns_only, Q, filters, by=by)
+        for row in frame.to_dict("records"):
+            schemes = [s for s in ACTIVITY if (REGION[s] == row[by] if by == "region"
+                                               else s == row[by])
+                       and (filters.scheme_ids is None or s in filters.scheme_ids)]
+            cells = {c: (c,) for c in ACTIVITY_COLUMNS} | {"people_supported": support}
+            for column, parts in cells.items():
+                m = mask(schemes, Q, parts)
+                if pd.isna(row[column]):
+                    hidden.append((f"{column} of {row[by]} {area}", m))
+                else:
+                    rows.append(m)
+                    values.append(float(row[column]))
+                    assert row[column] == m @ value
+                    if column in ACTIVITY_COLUMNS[:4] or column == "approved_carers":
+                        assert not 0 < row[column] < SETTINGS.min_base, (row, column)
+            if not pd.isna(row["growth_pct"]):  # now / (1 + g) = the year before
+                before = mask(schemes, YEAR_AGO, support)
+                rows.append(before)
+                values.append(float(row["people_year_before"]))
+    a, b = np.array(rows), np.array(values)
+    assert np.allclose(a @ value, b)
+    leaks = []
+    for label, target in hidden:
+        y, *_ = np.linalg.lstsq(a.T, target, rcond=None)
+        if np.allclose(a.T @ y, target, atol=1e-7):
+            leaks.append(f"{label} = {y @ b:.0f} (true {target @ value:.0f})")
+    small = [label for label, target in hidden if 0 < target @ value < SETTINGS.min_base]
+    assert len(small) >= 4, "the small counts were asked for and hidden"
+    assert not leaks, "\n".join(leaks)
+
+
+def test_drivers_under_a_scope_show_no_total_with_a_hidden_scheme(sector: Store) -> None:
+    """A commissioner granted every scheme but Wales's: 118 people, 3 of them L3's
+    (hidden). The base adds L3 in, so it is not shown, nor is any group that adds up
+    L3's people; shown groups are the KHI table's own cells under the same scope."""
+    from kpi import drivers as model
+    from kpi.indicators import indicator_table
+
+    scope = Filters(scope=("L1", "L2", "L3", "N1", "N2"))
+    found, base, note = model.drivers(sector, "friends_any", "support_type", Q, scope,
+                                      SETTINGS)
+    assert note == "" and base is None
+    table = indicator_table(sector, ["friends_any"], by=["support_type"], quarter=Q,
+                            filters=scope, settings=SETTINGS).set_index("support_type")
+    assert bool(table.loc["long_term", "suppressed"])  # L3's 3 people are long-term
+    for d in found:
+        code = {model._label(model.FACTORS[3], c): c for c in SUPPORTS[1:]}[d.group]
+        shown = table.loc[code]
+        assert d.n == (None if bool(shown["suppressed"]) else int(shown["n"]))
+        assert d.reference_n is None  # long-term, the largest group, is the reference

@@ -87,12 +87,13 @@ def test_planning_goes_with_friendship_by_the_adjusted_odds_ratio(planning: Stor
 
     found, base, note = model.drivers(planning, "friends_any", "planning_full", quarter=Q,
                                       filters=Filters(regions=("North East",)))
-    assert note == "" and base == 400
+    # The groups of a process KHI are no published table's cells: no counts.
+    assert note == "" and base is None
     [planned] = found
     # Within each need the odds are 4 against 1 and 1 against 1: an odds ratio of 4.
     assert planned.odds_ratio == pytest.approx(4.0, rel=0.05)
     assert planned.lower95 < 4.0 < planned.upper95 and planned.lower95 > 1
-    assert planned.n == 200 and planned.share == pytest.approx(80.0)
+    assert planned.n is None and planned.share == pytest.approx(80.0)
     assert planned.reference_share == pytest.approx(50.0)
     sentence = planned.sentence(khi("friends_any"))
     assert sentence.startswith(f"People fully involved in planning their support had "
@@ -107,7 +108,7 @@ def test_a_small_base_shows_no_estimate(planning: Store) -> None:
 
     found, base, note = model.drivers(planning, "friends_any", "planning_full", quarter=Q,
                                       filters=Filters(regions=("London",)))
-    assert found == [] and base == 20
+    assert found == [] and base is None
     assert "Too few people" in note and str(model.MIN_MODEL) in note
 
 
@@ -133,14 +134,33 @@ def test_the_page_shows_the_estimate_in_words(planning: Store, monkeypatch) -> N
                    state={"drivers_outcome": "friends_any", "drivers_factor": "planning_full"})
     assert not at.exception, [e.value for e in at.exception]
     text = markdown(at)
-    assert "Base: 400 people" in text
+    assert "Base: not shown" in text
     assert "times the odds of having at least one friend (80% of them, against 50%" in text
     assert "an association, not proof of cause" in text
     shown = dataframe_with(at, "Odds ratio")
-    assert list(shown["Answered"]) == ["200"]
+    assert list(shown["Answered"]) == [""]
     assert float(shown["Odds ratio"][0]) == pytest.approx(4.0, rel=0.05)
     drawn = figure(at, "drivers_chart")["data"][0]["x"]
     assert drawn[0] == pytest.approx(4.0, rel=0.05)
+
+
+def test_support_type_counts_are_the_khi_tables_own(planning: Store) -> None:
+    """By support type, each group's count and the base are the friends_any table's
+    cells by support type (shown as that table shows them)."""
+    from kpi.indicators import Filters, indicator_table
+
+    area = Filters(regions=("North East",))
+    found, base, _ = model.drivers(planning, "friends_any", "support_type", quarter=Q,
+                                   filters=area)
+    table = indicator_table(planning, ["friends_any"], by=["support_type"], quarter=Q,
+                            filters=area).set_index("support_type")
+    assert base == 400 == int(table["n"].sum())
+    [group] = found  # the larger of the two is the reference
+    code = "long_term" if group.group == "People in long-term" else "short_break"
+    other = "short_break" if code == "long_term" else "long_term"
+    assert group.n == int(table.loc[code, "n"])
+    assert group.reference_n == int(table.loc[other, "n"])
+    assert group.share == pytest.approx(table.loc[code, "value"])
 
 
 def test_the_page_says_when_there_are_too_few(planning: Store, monkeypatch) -> None:
@@ -151,3 +171,56 @@ def test_the_page_says_when_there_are_too_few(planning: Store, monkeypatch) -> N
     assert "Too few people" in " ".join(i.value for i in at.info)
     tables = [d.value for d in at.dataframe] + markdown_tables(at)
     assert not [t for t in tables if "Odds ratio" in t.columns]
+
+
+@pytest.fixture(scope="module")
+def separated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, pd.DataFrame]:
+    """Yorkshire: 420 people as the North East's (dementia the largest need), and 8
+    more whose main need is autism, none of whom has a friend: a small covariate
+    group, all-no (separated)."""
+    store = make_store(tmp_path_factory.mktemp("separated") / "khi.duckdb",
+                       [("Y1", "Wharfe Shared Lives", "Yorkshire and the Humber")])
+    few = people(8, 4, 0.0, 0.0, "autism", 5)
+    frame = pd.concat([people(200, 100, 0.8, 0.5, "learning_disability", 1),
+                       people(220, 110, 0.8, 0.5, "dementia", 2), few], ignore_index=True)
+    add_people(store, "Y1", Q, frame)
+    return store, frame
+
+
+def test_a_separated_small_covariate_group_joins_the_reference(separated) -> None:
+    """Before: the 8 all-no people stopped the fit and no group had an estimate.
+    Now they are counted with the largest need, the model says so, and the odds
+    ratio is statsmodels' own on that design."""
+    import statsmodels.formula.api as smf
+
+    store, frame = separated
+    found, base, note = model.drivers(store, "friends_any", "planning_full", quarter=Q)
+    assert note == "" and base is None
+    [planned] = found
+    assert planned.estimated, planned.reason
+    assert planned.joined == ("main support need “groups of fewer than 30 people together” "
+                              "counted with “Dementia” (no one in it has the outcome)",)
+    # The same model written independently: autism recoded to the reference.
+    data = pd.DataFrame({
+        "y": (frame["friends_count"] >= 1).astype(int),
+        "planned": (frame["planning_involvement"] == 1).astype(int),
+        "need": frame["primary_need"].replace({"autism": "dementia"}),
+        "age": frame["age_band"], "support": frame["support_type"],
+    })
+    fit = smf.logit("y ~ planned + C(need) + C(age) + C(support)", data).fit(disp=0)
+    assert planned.odds_ratio == pytest.approx(np.exp(fit.params["planned"]), rel=1e-9)
+    low, high = np.exp(fit.conf_int().loc["planned"])
+    assert (planned.lower95, planned.upper95) == (pytest.approx(low, rel=1e-9),
+                                                  pytest.approx(high, rel=1e-9))
+
+
+def test_the_page_says_which_group_joined_the_reference(separated, monkeypatch) -> None:
+    store, _ = separated
+    at = open_page(monkeypatch, store, "pages/drivers.py",
+                   {"quarter": "2025/26 Q2", "region": "Yorkshire and the Humber"},
+                   state={"drivers_outcome": "friends_any", "drivers_factor": "planning_full"})
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert ("To fit the model, main support need “groups of fewer than 30 people together” "
+            "counted with “Dementia” (no one in it has the outcome).") in captions
+    assert float(dataframe_with(at, "Odds ratio")["Odds ratio"][0]) > 1

@@ -18,7 +18,7 @@ from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
-from pages.views.board import RUN_CHART_SIZE
+from pages.views.board import RUN_CHART_SIZE, TREND
 from tests.apptest_helpers import markdown_tables, open_page
 from tests.test_board import NW_IMPROVING, NW_WORSE, NW_WORSENING, Q, north_west  # noqa: F401
 
@@ -80,7 +80,7 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
         ]
         # The trend in words, then its run chart: the PDF's SVG, as an image whose
         # text alternative says what it shows.
-        words, images = zip(*(str(v).split("<br>", 1) for v in frame["Trend (8 quarters)"]))
+        words, images = zip(*(str(v).split("<br>", 1) for v in frame[TREND]))
         assert plain(words) == [report.trend_words(r)[0] for r in rows]
         for image, row in zip(images, rows):
             found = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([^"]+)"[^>]*'

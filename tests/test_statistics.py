@@ -930,3 +930,58 @@ def test_mean_zero_p_value_is_scipys_one_sample_t_test() -> None:
     assert got == pytest.approx(expected)
     # Undefined without spread or with one value.
     assert np.isnan(mean_zero_p_value([1.0, 1.0], [0.0, np.nan], [5, 1])).all()
+
+
+# ---------------------------------------------------------------------------
+# Fingertips' recent trend (the board's trend marker)
+# ---------------------------------------------------------------------------
+def _chi_square_for_trend(x: list[int], n: list[int]) -> float:
+    """N r^2 over the individuals (Armitage 1955), from scipy's correlation."""
+    y = np.concatenate([[1] * a + [0] * (b - a) for a, b in zip(x, n)])
+    t = np.concatenate([[i] * b for i, b in enumerate(n)])
+    return len(y) * stats.pearsonr(t, y).statistic ** 2
+
+
+def test_recent_trend_uses_the_last_five_points_at_998() -> None:
+    # Eight quarters, the first three far lower: over eight the rise is clear at 95%;
+    # over the last five (40, 41, 44, 45, 48 of 200) p is about 0.24: no trend.
+    x, n = [10, 12, 14, 40, 41, 44, 45, 48], [200] * 8
+    assert trend_test_proportions(x, n).direction == "increasing"
+    recent = ks.recent_trend("proportions", x, n)
+    assert recent.periods == 5 and recent.direction == "no significant trend"
+    expected = stats.chi2.sf(_chi_square_for_trend(x[-5:], n[-5:]), 1)
+    assert recent.p_value == pytest.approx(expected, rel=1e-9)
+    # Significant at 95% but not at 99.8% (p about 0.01): no trend either.
+    x = [40, 44, 48, 52, 60]
+    p = stats.chi2.sf(_chi_square_for_trend(x, [200] * 5), 1)
+    assert 0.002 < p < 0.05
+    assert trend_test_proportions(x, [200] * 5).direction == "increasing"
+    assert ks.recent_trend("proportions", x, [200] * 5).direction == "no significant trend"
+    # A steady rise, p < 0.002, and every slope without one quarter rising: a trend.
+    x = [40, 55, 70, 85, 100]
+    result = ks.recent_trend("proportions", x, [200] * 5)
+    assert result.direction == "increasing"
+    assert result.p_value == pytest.approx(
+        stats.chi2.sf(_chi_square_for_trend(x, [200] * 5), 1), rel=1e-9)
+
+
+def test_recent_trend_needs_the_direction_without_any_one_quarter() -> None:
+    # Flat, then one quarter far higher: p < 0.002 over five, but without the last
+    # quarter the slope falls (60, 58, 56, 54): no recent trend.
+    x, n = [60, 58, 56, 54, 150], [300] * 5
+    assert trend_test_proportions(x, n, confidence=0.998).direction == "increasing"
+    assert trend_test_proportions(x[:4], n[:4]).slope < 0
+    assert ks.recent_trend("proportions", x, n).direction == "no significant trend"
+
+
+def test_recent_trend_is_not_tested_without_five_quarters_and_tests_means() -> None:
+    nan = float("nan")
+    hidden = ks.recent_trend("proportions", [40, 55, nan, 85, 100], [200, 200, nan, 200, 200])
+    assert math.isnan(hidden.p_value) and hidden.direction == "no significant trend"
+    # Means: the weighted regression over the last five, at 99.8%.
+    means, sds, ns = [20, 20.5, 21, 21.5, 22, 22.5], [3] * 6, [400] * 6
+    result = ks.recent_trend("means", means, sds, ns)
+    assert result.direction == "increasing" and result.periods == 5
+    assert result.slope == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="proportions"):
+        ks.recent_trend("counts", [1], [2])

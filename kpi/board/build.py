@@ -7,11 +7,13 @@ import datetime as dt
 import pandas as pd
 
 from kpi import indicators as engine
+from kpi import stats as st_
 from kpi.board.changes import (
     ChangeTest,
     _sd_from_interval,
     change_test_means,
     change_test_proportions,
+    change_test_same_people,
 )
 from kpi.board.pack import (
     BoardPack,
@@ -24,7 +26,7 @@ from kpi.catalogue import KHI, catalogue
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
-from kpi.store import Store
+from kpi.store import Store, queries
 from kpi.wording import (
     LEVEL_95,
     LEVEL_998,
@@ -143,7 +145,11 @@ def _period_change(
     period: str,
     quarter: dt.date,
     settings: Settings,
+    people: pd.DataFrame | None = None,
 ) -> PeriodChange:
+    """The change since an earlier quarter and whether it is real. ``people``: for a
+    change KHI, each person's change up to this quarter (``now``) and the earlier one
+    (its own column): the same people are in both, so they are paired."""
     label = quarter_label(quarter)
     if earlier is None:
         return PeriodChange(period, quarter, label, None, False, ChangeTest.untested(), "no data")
@@ -157,7 +163,12 @@ def _period_change(
         return PeriodChange(
             period, quarter, label, previous, hidden, ChangeTest.untested(), "too few answers"
         )
-    if khi.is_proportion:
+    if khi.measure == "change":
+        if people is None or quarter not in people:
+            test = ChangeTest.untested()
+        else:
+            test = change_test_same_people(people["now"], people[quarter])
+    elif khi.is_proportion:
         x_now, x_then = _float(current, "count"), _float(earlier, "count")
         if x_now is None or x_then is None:
             test = ChangeTest.untested()
@@ -175,6 +186,27 @@ def _period_change(
     else:
         verdict = "could be chance"
     return PeriodChange(period, quarter, label, previous, hidden, test, verdict)
+
+
+def _change_people(
+    store: Store, filters: Filters, ends: tuple[dt.date, ...]
+) -> dict[str, pd.DataFrame]:
+    """Per change KHI, each person's change up to ``ends[0]`` (column ``now``) and up
+    to each earlier end (a column per quarter), indexed by person: a change KHI counts
+    people with two answers up to a quarter's end, so last year's people are mostly
+    this year's, and a test between the two must pair them."""
+    out = {}
+    with store.connect() as con:
+        for khi in catalogue():
+            if khi.measure != "change":
+                continue
+            frame = queries.person_changes(con, khi, filters, list(ends))
+            frame = frame.set_index(["scheme_id", "person_key"])
+            columns = {"d_0": "now", **{f"d_{i}": end for i, end in enumerate(ends) if i}}
+            out[khi.code] = pd.DataFrame(
+                {name: frame[c].dropna() for c, name in columns.items()}
+            )
+    return out
 
 
 def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
@@ -208,6 +240,24 @@ def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _recent_trend(khi: KHI, series: pd.DataFrame, end: dt.date) -> st_.TrendResult:
+    """Fingertips' recent trend over the five quarters ending ``end`` (hidden or
+    missing quarters leave it untested): the board's trend marker."""
+    quarters = [shift_quarter(end, k - st_.trend.RECENT_POINTS + 1)
+                for k in range(st_.trend.RECENT_POINTS)]
+    shown = series[~series["suppressed"].fillna(False).astype(bool)] if len(series) else series
+    rows = shown.drop_duplicates("quarter").set_index("quarter").reindex(quarters)
+
+    def column(name: str) -> list[float]:
+        values = rows[name] if name in rows else pd.Series(index=rows.index, dtype=float)
+        return [float("nan") if v is None else float(v)
+                for v in (as_number(x) for x in values)]
+
+    if khi.is_proportion:
+        return st_.recent_trend("proportions", column("count"), column("n"))
+    return st_.recent_trend("means", column("value"), column("sd"), column("n"))
+
+
 def _change_reason(khi: KHI, change: PeriodChange, value: float | None) -> str:
     """"got worse since last quarter (40% to 45%; unlikely to be chance)"."""
     verb = "improved" if change.verdict == "improved" else "got worse"
@@ -227,7 +277,7 @@ def _benchmark_reason(row: BoardRow) -> str:
 def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
     """Needs attention: every KHI worse than England (outside its 95% interval, by
     polarity) or getting significantly worse (since last quarter, since the same
-    quarter last year, or over the eight-quarter trend). Improved is the mirror.
+    quarter last year, or by the recent trend). Improved is the mirror.
 
     A KHI can be in both lists (worse than England yet improving): each list gives
     its own reasons. Hidden KHIs are in neither.
@@ -238,11 +288,11 @@ def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], l
             continue
         for kind, bench, verdict, trend, trend_reason, out in (
             ("attention", "worse", "worsened", "worsening",
-             "getting worse over the last eight quarters (a steady trend, unlikely to be "
-             "chance)", attention),
+             "getting worse over the last five quarters (recent trend, Fingertips' method: "
+             "very unlikely to be chance)", attention),
             ("improved", "better", "improved", "improving",
-             "improving over the last eight quarters (a steady trend, unlikely to be "
-             "chance)", improved),
+             "improving over the last five quarters (recent trend, Fingertips' method: "
+             "very unlikely to be chance)", improved),
         ):
             reasons = []
             if benchmark_applies and r.comparison == bench:
@@ -373,10 +423,22 @@ def _caveats(
     # minimum, or beside a small one), as on the Data quality page.
     hidden = bool(totals["hidden"]) or (responses is not None and 0 < responses < settings.min_base)
     rate = None
-    # Showing the rate shows how many surveys came from schemes with a return; when
-    # the rest are 1-4 surveys that would give away a small scheme's count.
+    # Showing the rate shows how many surveys came from schemes with a return, and so
+    # how many from those without. The area's total less its shown schemes already
+    # gives the sum of its hidden ones; the split adds nothing to that when the hidden
+    # schemes all sent a return or none did. When some did and some did not, it would
+    # give away part of that sum (one pack less another: one hidden scheme), so the
+    # rate is withheld.
     others = (responses or 0) - (matched or 0)
     withheld = 0 < others < settings.min_base
+    # People supported are activity counts, hidden as the activity tables hide them.
+    withheld = withheld or bool(matched and people is None)
+    if matched and others and not withheld:
+        rates = engine.response_rates(store, filters, quarter)
+        dark = rates["suppressed"].astype(bool).to_numpy()
+        returned = (rates["people_supported"].notna()
+                    | rates["people_suppressed"].astype(bool)).to_numpy()
+        withheld = bool((dark & returned).any() and (dark & ~returned).any())
     if matched and people and matched >= settings.min_base and not hidden and not withheld:
         rate = 100.0 * matched / people
     schemes = totals["schemes"]
@@ -463,6 +525,7 @@ def _board_summary(
     series_by_code = engine.trends(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
     )
+    paired = _change_people(store, filters, (q, previous_q, last_year_q))
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
         raw_series, trend_result = series_by_code[khi.code]
@@ -470,13 +533,14 @@ def _board_summary(
         suppressed = _is_true(current.get("suppressed", False))
         lq = _period_change(
             khi, current, _quarter_row(series, previous_q), "last quarter", previous_q,
-            settings,
+            settings, paired.get(khi.code),
         )
         ly = _period_change(
             khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
-            last_year_q, settings,
+            last_year_q, settings, paired.get(khi.code),
         )
-        trend_words, trend_p = trend_verdict(trend_result, khi)
+        trend_words, trend_p = trend_verdict(_recent_trend(khi, series, q), khi)
+        eight, _ = trend_verdict(trend_result, khi)
         comparison = str(current.get("comparison", "not compared") or "not compared")
         if area_kind == "all":
             comparison = "n/a"
@@ -499,6 +563,7 @@ def _board_summary(
                 outside998=area_kind != "all" and _is_true(current.get("outside998", False)),
                 trend=trend_words,
                 trend_p_value=trend_p,
+                trend_8_quarters=eight,
                 series=_series_frame(series, q),
                 sentence=change_sentence(khi, value, suppressed, lq, settings.min_base),
             )

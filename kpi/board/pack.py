@@ -60,11 +60,15 @@ class BoardRow:
     benchmark: float | None
     comparison: str  # better / similar / worse / not compared / n/a
     outside998: bool
-    trend: str  # improving / worsening / no significant trend / not tested
+    # Fingertips' recent trend (last five quarters, 99.8%, holds without any one):
+    # improving / worsening / no significant trend / not tested.
+    trend: str
     trend_p_value: float | None
     series: pd.DataFrame
     sentence: str
     flag: str = ""  # "attention", "improved" or ""
+    # The linear trend test over eight quarters at 95%, in the same words (CSV only).
+    trend_8_quarters: str = ""
 
     @property
     def code(self) -> str:
@@ -124,9 +128,9 @@ class Caveats:
                 "that sent an activity return."
             )
         elif self.rate_withheld:
-            out.append("The response rate is not shown: the schemes without an activity "
-                       f"return sent fewer than {self.min_base} surveys, and the rate would "
-                       "give their number away.")
+            out.append("The response rate is not shown: it would give away a number that "
+                       "is hidden elsewhere (a scheme's surveys or people supported: fewer "
+                       f"than {self.min_base}, or hidden beside such a number).")
         elif not self.responses_hidden:
             out.append("No activity return gives the number of people supported, so there "
                        "is no response rate.")
@@ -226,8 +230,9 @@ class BoardPack:
                     "benchmark": r.benchmark,
                     "comparison": r.comparison,
                     "outside998": r.outside998,
-                    "trend": r.trend,
-                    "trend_p_value": r.trend_p_value,
+                    "recent_trend": r.trend,
+                    "recent_trend_p_value": r.trend_p_value,
+                    "trend_8_quarters": r.trend_8_quarters,
                     "flag": r.flag,
                     "summary": r.sentence,
                 }

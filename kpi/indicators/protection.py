@@ -299,3 +299,63 @@ def _count_decisions(
         "scheme" if "scheme" in by else "region" if "region" in by else view_area
     )
     return _decisions(rows, lattice, dims, area, per_region, support)
+
+
+# ------------------------------------------------------------ activity returns ---
+# Activity returns count people too (people supported by support type, approved
+# carers, arrangements begun and ended): the same rule, on their own linked tables
+# (England = regions = schemes; a total = its support types), decided once over
+# England per quarter. "activity:people" is split by support type; every other
+# count is one cell per scheme.
+ACTIVITY_PEOPLE = "activity:people"
+ACTIVITY_ALL = "all"  # the support "type" of a count not split by support type
+
+
+def _activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
+    """The activity counts' lattice and decisions, from the stored returns (one row
+    per scheme and quarter: scheme_id, region, quarter_start, the counts)."""
+    from kpi.store import ACTIVITY_COUNTS
+    from kpi.store.queries import SUPPORT_COLUMNS
+
+    frames = []
+    for column in ACTIVITY_COUNTS:
+        split = column in SUPPORT_COLUMNS
+        frames.append(pd.DataFrame({
+            "khi": ACTIVITY_PEOPLE if split else f"activity:{column}",
+            "quarter": [pd.Timestamp(q).date() for q in returns["quarter_start"]],
+            "region": returns["region"].to_numpy(dtype=object),
+            "scheme": returns["scheme_id"].to_numpy(dtype=object),
+            "support_type": column if split else ACTIVITY_ALL,
+            "n": pd.to_numeric(returns[column], errors="coerce").fillna(0).to_numpy(),
+        }))
+    finest = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    finest = finest[finest["n"] > 0].reset_index(drop=True)
+    if finest.empty:
+        return finest.assign(hidden=pd.Series(dtype=bool))
+    return _lattice(finest, ["support_type"], min_base)
+
+
+def _activity_decisions(
+    con: duckdb.DuckDBPyConnection,
+    returns: pd.DataFrame,
+    rows: pd.DataFrame,
+    by: str,
+    filters: Filters,
+    min_base: int,
+    lattice: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """Hidden or not per row of ``rows`` (khi, quarter, support_type, and region or
+    scheme and region as ``by`` says): a region's row under a scope is the sum of
+    its schemes in scope, hidden when any of them is. ``lattice``: the returns'
+    lattice when the caller has built it already."""
+    if rows.empty:
+        return np.zeros(0, dtype=bool)
+    if lattice is None:
+        lattice = _activity_lattice(returns, min_base)
+    if lattice.empty:
+        return np.zeros(len(rows), dtype=bool)
+    per_region, _ = _area_parts(con, filters)
+    rows = rows.copy()
+    rows["support_type"] = rows["support_type"].map(
+        lambda v: TOTAL if v in (None, TOTAL) else v).astype(object)
+    return _decisions(rows, lattice, ["support_type"], by, per_region, None)

@@ -49,8 +49,9 @@ def response_rates(
     who answered, once each), people_supported (the activity return; NA without
     one), rate (0-100), suppressed (responses hidden, with the rate, below the
     minimum base; a second scheme of the region is hidden with a lone one, so the
-    region's total does not give it away). A support-type filter uses that column
-    of the return.
+    region's total does not give it away), people_suppressed (people supported
+    hidden, with the rate, by the same rule on the activity returns). A
+    support-type filter uses that column of the return.
     """
     frame = _rate_cells(store, filters, quarter)
     settings = default_settings()
@@ -74,11 +75,44 @@ def response_rates(
         hidden = np.zeros(len(frame), dtype=bool)
     frame["suppressed"] = hidden | primary(frame["responses"], settings.min_base).to_numpy()
     hidden = frame["suppressed"]
+    # People supported are an activity count: hidden as the activity tables hide it
+    # (with the rate, which would give it back).
+    people_hidden = _people_hidden(store, frame, filters or Filters(), settings.min_base)
     frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
-    frame["rate"] = frame["rate"].mask(hidden)
-    frame["people_supported"] = people.astype("Int64")
+    frame["rate"] = frame["rate"].mask(hidden | people_hidden)
+    frame["people_supported"] = people.mask(people_hidden).astype("Int64")
+    frame["people_suppressed"] = people_hidden
     return frame[["scheme_id", "region", "quarter", "responses", "people_supported", "rate",
-                  "suppressed"]]
+                  "suppressed", "people_suppressed"]]
+
+
+def _people_hidden(
+    store: Store, frame: pd.DataFrame, filters: Filters, min_base: int
+) -> np.ndarray:
+    """Per scheme and quarter of ``frame``, whether its people supported are hidden
+    (with a support-type filter: when any chosen type's count is)."""
+    from kpi.indicators.protection import (
+        ACTIVITY_PEOPLE,
+        _activity_decisions,
+        _activity_lattice,
+    )
+
+    has = frame["people_supported"].notna().to_numpy()
+    out = np.zeros(len(frame), dtype=bool)
+    if not has.any() or not store.exists():
+        return out
+    returns = store.activity()
+    lattice = _activity_lattice(returns, min_base)
+    types = list(filters.support_types) if filters.support_types is not None else [None]
+    with store.connect() as con:
+        for support in types:
+            rows = pd.DataFrame({
+                "khi": ACTIVITY_PEOPLE, "scheme": frame["scheme_id"].to_numpy(dtype=object),
+                "region": frame["region"].to_numpy(dtype=object),
+                "quarter": frame["quarter"].to_numpy(), "support_type": support})
+            out |= _activity_decisions(con, returns, rows, "scheme", filters, min_base,
+                                       lattice)
+    return out & has
 
 
 def response_totals(
@@ -87,7 +121,8 @@ def response_totals(
     filters: Filters | None = None,
     settings: Settings | None = None,
 ) -> dict[str, int]:
-    """The area's totals for one quarter: responses, people_supported and
+    """The area's totals for one quarter: responses, people_supported (None when the
+    activity tables hide it) and
     responses_with_return (over the schemes that sent an activity return), schemes,
     and hidden (1 when the area's responses are a cell the KHIs' rules hide: below
     the minimum, or hidden beside a small one, as on the Data quality page)."""
@@ -103,9 +138,16 @@ def response_totals(
                 dataclasses.replace(filters or Filters(), respondent_types=None),
                 settings or default_settings(),
             ).any())
+    people = int(frame.loc[has_return, "people_supported"].sum())
+    if people and store.exists():
+        # The schemes with a return are all the area's activity: its people supported
+        # are the activity tables' cells for the area (by region), shown as they are.
+        area = activity_summary(store, start, filters, by="region")
+        if area.empty or area["people_supported"].isna().any():
+            people = None
     return {
         "responses": responses,
-        "people_supported": int(frame.loc[has_return, "people_supported"].sum()),
+        "people_supported": people,
         "responses_with_return": int(frame.loc[has_return, "responses"].sum()),
         "schemes": int(len(frame)),
         "hidden": int(hidden),
@@ -197,10 +239,74 @@ def activity_summary(
     if start is None:
         return pd.DataFrame()
     year_before = shift_quarter(start, -4)
+    settings = default_settings()
+    returns = store.activity()
     with store.connect() as con:
         frame = queries.activity_sums(con, start, year_before, filters, by)
+        hidden = _activity_hidden(con, returns, frame, by, filters, start, year_before,
+                                  settings.min_base)
     with np.errstate(divide="ignore", invalid="ignore"):
         before = frame["people_year_before"].astype("float64")
         current = frame["people_now"].astype("float64")
         frame["growth_pct"] = np.where(before > 0, 100.0 * (current - before) / before, np.nan)
+    for column, mask in hidden.items():
+        frame[column] = frame[column].astype("float64").mask(mask)
     return frame.drop(columns="people_now")
+
+
+def _activity_hidden(
+    con, returns: pd.DataFrame, frame: pd.DataFrame, by: str, filters: Filters,
+    start: dt.date, year_before: dt.date, min_base: int,
+) -> dict[str, np.ndarray]:
+    """Which counts of the activity summary are hidden: the KHIs' rule on the
+    activity returns' own linked tables (see ``_activity_lattice``). Growth is shown
+    only when it is the change between two shown totals of the same schemes (every
+    scheme of the row sent both returns), so it gives away no hidden count."""
+    from kpi.indicators.protection import (
+        ACTIVITY_PEOPLE,
+        _activity_decisions,
+        _activity_lattice,
+    )
+    from kpi.store import ACTIVITY_COUNTS
+
+    if frame.empty:
+        return {}
+    lattice = _activity_lattice(returns, min_base)  # once, for every count below
+    keys = {"region": frame["region"].to_numpy(dtype=object)} if by == "region" else {
+        "scheme": frame["scheme"].to_numpy(dtype=object),
+        "region": frame["scheme"].map(
+            dict(zip(returns["scheme_id"], returns["region"]))).to_numpy(dtype=object)}
+
+    def decide(khi: str, support: str | None, quarter: dt.date) -> np.ndarray:
+        rows = pd.DataFrame({"khi": khi, **keys, "quarter": quarter, "support_type": support})
+        return _activity_decisions(con, returns, rows, by, filters, min_base, lattice)
+
+    out = {}
+    for column in ACTIVITY_COUNTS:
+        if column in queries.SUPPORT_COLUMNS:
+            out[column] = decide(ACTIVITY_PEOPLE, column, start)
+        else:
+            out[column] = decide(f"activity:{column}", None, start)
+    now = decide(ACTIVITY_PEOPLE, None, start)
+    out["people_supported"] = now
+    before = decide(ACTIVITY_PEOPLE, None, year_before)
+    same = (frame["people_now"].astype("float64").to_numpy()
+            == frame["people_supported"].astype("float64").to_numpy())
+    # Or: every scheme in the row shown in both quarters (then any sum of them is).
+    parts = returns[returns["quarter_start"].map(lambda q: pd.Timestamp(q).date()).isin(
+        [start, year_before])]
+    if filters.scope is not None:
+        parts = parts[parts["scheme_id"].isin(filters.scope)]
+    if filters.scheme_ids is not None:
+        parts = parts[parts["scheme_id"].isin(filters.scheme_ids)]
+    scheme_hidden = _activity_decisions(
+        con, returns, pd.DataFrame({
+            "khi": ACTIVITY_PEOPLE, "scheme": parts["scheme_id"].to_numpy(dtype=object),
+            "region": parts["region"].to_numpy(dtype=object),
+            "quarter": [pd.Timestamp(q).date() for q in parts["quarter_start"]],
+            "support_type": None}), "scheme", filters, min_base, lattice)
+    broken = set(parts.loc[scheme_hidden, "region" if by == "region" else "scheme_id"])
+    all_shown = ~pd.Series(keys[by]).isin(broken).to_numpy()
+    out["people_year_before"] = before | now | ~(same | all_shown)
+    out["growth_pct"] = out["people_year_before"]
+    return out

@@ -64,7 +64,12 @@ from kpi.stats.normal import z_for
 from kpi.stats.paired import PairedChange, paired_change
 from kpi.stats.proportions import proportion_with_intervals, wilson_interval
 from kpi.stats.spc import SpcResult, p_chart, xmr_chart
-from kpi.stats.trend import TrendResult, trend_test_means, trend_test_proportions
+from kpi.stats.trend import (
+    TrendResult,
+    recent_trend,
+    trend_test_means,
+    trend_test_proportions,
+)
 
 __all__ = [
     "EquityResult",
@@ -86,6 +91,7 @@ __all__ = [
     "paired_change",
     "proportion_with_intervals",
     "t_interval",
+    "recent_trend",
     "trend_test_means",
     "trend_test_proportions",
     "wilson_interval",

@@ -213,3 +213,60 @@ def trend_test_means(
     statistic = float(slope**2 * sxx)
     p_value = float(special.chdtrc(1, statistic))
     return TrendResult(statistic, p_value, _direction(slope, p_value, confidence), slope, periods)
+
+
+RECENT_POINTS = 5
+RECENT_CONFIDENCE = 0.998
+
+
+def recent_trend(
+    test: str,
+    *columns: ArrayLike,
+    points: int = RECENT_POINTS,
+    confidence: float = RECENT_CONFIDENCE,
+) -> TrendResult:
+    """Fingertips' recent trend: the last ``points`` periods, tested at 99.8%, and
+    called a trend only when it holds without any one of them.
+
+    The test (``"proportions"``: :func:`trend_test_proportions` on ``x, n``;
+    ``"means"``: :func:`trend_test_means` on ``means, sds, ns``) is run on the last
+    five periods. It is reported as increasing or decreasing only when all five have
+    data, its p-value is below ``1 - confidence``, and each of the five slopes with
+    one period left out has the same sign as the slope over all five (so no single
+    quarter makes the trend). Otherwise ``"no significant trend"``; with fewer than
+    five periods with data the statistic and p-value are NaN (not tested).
+
+    Parameters
+    ----------
+    test : {"proportions", "means"}
+    *columns : array_like
+        The test's own arguments, in time order; only the last ``points`` are used.
+
+    Returns
+    -------
+    TrendResult
+
+    References
+    ----------
+    Office for Health Improvement and Disparities. Fingertips: recent trends
+    (technical guidance: chi-squared test for trend on the most recent five points,
+    99.8% level; the direction checked with each point removed in turn).
+    """
+    run = {"proportions": trend_test_proportions, "means": trend_test_means}.get(test)
+    if run is None:
+        raise ValueError('test must be "proportions" or "means"')
+    last = [numbers("column", c, one_d=True)[-points:] for c in columns]
+    nan = float("nan")
+    whole = run(*last, confidence=confidence)
+    if whole.periods < points or len(last[0]) < points:
+        return TrendResult(nan, nan, "no significant trend", whole.slope, whole.periods)
+    if whole.direction == "no significant trend":
+        return whole
+    scores = np.arange(points, dtype=float)
+    for left_out in range(points):
+        keep = np.arange(points) != left_out
+        part = run(*(c[keep] for c in last), confidence=confidence, scores=scores[keep])
+        if not part.slope * whole.slope > 0:
+            return TrendResult(whole.statistic, whole.p_value, "no significant trend",
+                               whole.slope, whole.periods)
+    return whole

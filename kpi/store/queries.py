@@ -357,6 +357,45 @@ def change_sums(
 
 
 # --------------------------------------------------------------- answers ---
+def person_changes(
+    con: duckdb.DuckDBPyConnection,
+    khi: Counted,
+    filters: AreaFilter,
+    ends: Sequence[dt.date],
+) -> pd.DataFrame:
+    """Each person's change (latest minus first score) up to each of ``ends``, as
+    :func:`change_sums` counts it (two or more scored answers; first and latest by
+    completion date, then response id): scheme_id, person_key, then one column
+    ``d_<i>`` per end (empty when the person had fewer than two answers by then).
+
+    Why per person: the change KHI of two period ends shares most of its people, so
+    a test between them has to pair each person with themself. The area is the
+    scheme's (support-type filters do not apply: the board pack has none).
+    """
+    params: list = []
+    order = "date_diff('day', DATE '2000-01-01', r.completed_on) * 1099511627776 + r.response_id"
+    score = f"CAST({khi.score_sql} AS DOUBLE)"
+    columns = []
+    for i, end in enumerate(ends):
+        columns.append(
+            f"CASE WHEN count({score}) FILTER (r.quarter_start <= ?) >= 2 THEN "
+            f"arg_max({score}, {order}) FILTER (r.quarter_start <= ?) - "
+            f"arg_min({score}, {order}) FILTER (r.quarter_start <= ?) END AS d_{i}"
+        )
+        params.extend([end, end, end])
+    params.append(max(ends))
+    area = _area_sql(_area_only(filters), params)
+    params.append(khi.population)
+    return con.execute(
+        f"""SELECT r.scheme_id, r.person_key, {', '.join(columns)}
+            FROM responses r JOIN schemes s USING (scheme_id)
+            WHERE r.quarter_start <= ? AND {area} AND r.respondent_type = ?
+              AND {score} IS NOT NULL
+            GROUP BY r.scheme_id, r.person_key""",
+        params,
+    ).df()
+
+
 def answer_counts(
     con: duckdb.DuckDBPyConnection,
     item: str,

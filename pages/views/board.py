@@ -86,7 +86,7 @@ def _slug(text: str) -> str:
 
 
 # ------------------------------------------------------------------- drawing ---
-TREND = "Trend (8 quarters)"
+TREND = "Recent trend (5 quarters, Fingertips' method)"
 TABLE_COLUMNS = (
     "Indicator", "This quarter", "Since last quarter", "Since last year", TREND,
     "Compared with England",

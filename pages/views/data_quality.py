@@ -71,7 +71,10 @@ def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
             "People supported": pd.array(
                 [_count(v) for v in data["people_supported"]], dtype="Int64"
             ),
-            "Response rate": [_percent(v, h) for v, h in zip(data["rate"], hidden)],
+            "Response rate": [
+                _percent(v, h or ph) for v, h, ph in
+                zip(data["rate"], hidden, data.get("people_suppressed", [False] * len(data)))
+            ],
             "_rate": pd.to_numeric(data["rate"], errors="coerce").mask(hidden).to_numpy(),
         }
     )
@@ -89,8 +92,10 @@ def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
             "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
             "start": [parse_quarter(_label(q)) for q in rates["quarter"]],
             "rate": [
-                "no return" if pd.isna(people) and not h else _percent(v, h)
-                for v, h, people in zip(rates["rate"], hidden, rates["people_supported"])
+                "no return" if pd.isna(people) and not h and not ph else _percent(v, h or ph)
+                for v, h, people, ph in zip(rates["rate"], hidden, rates["people_supported"],
+                                            rates.get("people_suppressed",
+                                                      [False] * len(rates)))
             ],
         }
     )

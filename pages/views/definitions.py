@@ -50,7 +50,11 @@ around the value for all schemes together are wider for them. A scheme outside t
 **Trend over quarters.** Run charts show each quarter with its 95% band and the
 median of the quarters shown. A test for a linear trend (chi-square test for trend
 for percentages, a weighted regression test for averages) says whether the change
-over time is more than chance.
+over time is more than chance. The Indicator detail page tests the last eight
+quarters at 95%. The board page and pack show the *recent trend*, Public Health
+England's Fingertips method, so a board reads what Fingertips users read: the same
+test over the last five quarters at 99.8%, called a trend only when all five quarters
+have numbers and the slope keeps its direction with each quarter left out in turn.
 
 **Gaps between groups (equity).** The gap is the highest group minus the lowest. A
 chi-square test (percentages) or an F test (averages) says whether the groups
@@ -59,6 +63,24 @@ really differ or the gap could be chance.
 **Change for the same people.** For people with two or more responses, their latest
 minus their first answer: the average change with a paired t interval, and the
 shares who got better, stayed the same or got worse.
+
+**What goes with better outcomes (odds ratios).** A logistic regression of the
+outcome on the factor, allowing for age band, main support need and support type,
+over each person's latest answer in the quarter; the odds ratio has a 95% Wald
+interval. Covariate groups of fewer than 30 people are put together; a group still
+that small, or one where everyone or no one has the outcome (it would stop the model
+for every group), is counted with its covariate's largest group, and the page says
+which. An association, not proof of cause.
+
+**Changes on the board page.** A change since last quarter or since the same quarter
+last year is called real when the interval for the difference between the two quarters
+leaves out zero: Newcombe's score method for percentages, Welch's t for averages (two
+quarters' answers are different surveys). The change KHIs (change in mental wellbeing,
+change in number of friends) are different: each quarter counts everyone with two
+answers up to its end, so last year's people are mostly this year's too. They are
+compared person by person, with the partially overlapping samples t-test (Derrick and
+others, 2017): the paired t-test for the people in both quarters, allowing for the
+people in one only.
 
 **Protecting privacy (disclosure control).** A cell based on fewer than {min_base}
 answers shows no value, interval or count anywhere: pages, charts, tables and

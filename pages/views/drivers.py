@@ -110,9 +110,19 @@ def draw(label: str, outcome: str, factor: str, filters: Filters) -> None:
     if note:
         st.info(note)
         return
-    st.markdown(f"**Base:** {base:,} people answered both questions in this quarter.")
+    if base is None:
+        st.markdown(
+            "**Base:** not shown. How many people answered both questions is shown only "
+            "where the indicator tables publish it, so that no group of fewer than "
+            f"{c.settings().min_base} people can be worked out by subtraction."
+        )
+    else:
+        st.markdown(f"**Base:** {base:,} people answered both questions in this quarter.")
     for d in found:
         st.markdown(f"- {c.md(d.sentence(khi))}")
+    joined = next((d.joined for d in found if d.joined), ())
+    if joined:
+        st.caption(c.md("To fit the model, " + "; ".join(joined) + "."))
     if any(d.estimated for d in found):
         c.chart(forest(found, f"{khi.name}: odds ratios by {FACTOR_LABELS[factor].lower()}"),
                 "drivers_chart")
