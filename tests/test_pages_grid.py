@@ -28,7 +28,7 @@ PAGE = "pages/grid.py"
 CELL = re.compile(
     r'<td style="[^"]*background:(?P<tint>#[0-9a-f]+)"><a href="(?P<href>[^"]*)" '
     r'target="_self" aria-label="(?P<words>[^"]*)" title="[^"]*" style="[^"]*">'
-    r"(?P<text>[^<]*)</a></td>"
+    r'<span style="[^"]*">(?P<mark>[^<]*)</span>(?P<rest>[^<]*)</a></td>'
 )
 
 
@@ -43,10 +43,11 @@ def grid_cells(at: AppTest) -> list[dict[str, str]]:
     """Every cell of the drawn grid: its colour, link, words and text (unescaped)."""
     tables = [str(m.value) for m in at.markdown if "<table" in str(m.value)]
     assert len(tables) == 1, "one grid on the page"
-    return [
+    cells = [
         {k: html.unescape(v) for k, v in m.groupdict().items()}
         for m in CELL.finditer(tables[0])
     ]
+    return [{**cell, "text": cell["mark"] + cell["rest"]} for cell in cells]
 
 
 def column_heads(at: AppTest) -> list[str]:

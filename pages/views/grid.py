@@ -47,6 +47,7 @@ TABLE_CSS = (
 CELL_CSS = "border:1px solid #c8c8cc;padding:.25rem .4rem;text-align:center;white-space:nowrap"
 HEAD_CSS = (
     "border:1px solid #c8c8cc;padding:.25rem .4rem;font-weight:600;vertical-align:bottom;"
+    "position:sticky;top:0;z-index:1;"
     "min-width:5.5rem;max-width:9rem;white-space:normal;background:#ffffff;color:" + INK
 )
 ROW_HEAD_CSS = (
@@ -82,6 +83,13 @@ def cell_link(row: pd.Series, label: str) -> str:
     return "indicator?" + urlencode(params)
 
 
+def cell_text(row: pd.Series) -> str:
+    """A cell's text (escaped HTML): its mark a little larger, so the shapes tell
+    apart at a glance, then the rest of the engine's words."""
+    mark, rest = str(row["mark"]), str(row["cell"])[len(str(row["mark"])):]
+    return f'<span style="font-size:1.2em">{escape(mark)}</span>{escape(rest)}'
+
+
 def grid_html(grid: pd.DataFrame, label: str, caption: str) -> str:
     """The grid as one HTML table, every text escaped here: KHIs down (grouped by
     domain), areas across; each cell a link named by its words in full."""
@@ -105,7 +113,7 @@ def grid_html(grid: pd.DataFrame, label: str, caption: str) -> str:
             f'<td style="{CELL_CSS};background:{TINT[r["status"]]}">'
             f'<a href="{escape(cell_link(r, label))}" target="_self" '
             f'aria-label="{escape(r["words"])}" title="{escape(r["words"])}" '
-            f'style="color:{INK};text-decoration:underline">{escape(r["cell"])}</a></td>'
+            f'style="color:{INK};text-decoration:underline">{cell_text(r)}</a></td>'
             for _, r in rows.iterrows()
         )
         body.append(
@@ -117,7 +125,8 @@ def grid_html(grid: pd.DataFrame, label: str, caption: str) -> str:
         'style="overflow:auto;max-height:80vh">'
         f'<table style="{TABLE_CSS}"><caption style="text-align:left;caption-side:top">'
         f"{escape(caption)}</caption>"
-        f'<thead><tr><th scope="col" style="{ROW_HEAD_CSS}">Indicator</th>{head}</tr></thead>'
+        f'<thead><tr><th scope="col" style="{ROW_HEAD_CSS};top:0;z-index:2">Indicator</th>'
+        f"{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
