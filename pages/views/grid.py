@@ -41,6 +41,7 @@ TINT = {
     engine_grid.HIDDEN: "#ffffff",
     engine_grid.NO_ANSWERS: "#ffffff",
 }
+TINT_WORDS = {"better": "blue", "similar": "grey", "worse": "orange"}
 TABLE_CSS = (
     "border-collapse:collapse;font-size:.875rem;margin:0;"
 )
@@ -48,11 +49,11 @@ CELL_CSS = "border:1px solid #c8c8cc;padding:.25rem .4rem;text-align:center;whit
 HEAD_CSS = (
     "border:1px solid #c8c8cc;padding:.25rem .4rem;font-weight:600;vertical-align:bottom;"
     "position:sticky;top:0;z-index:1;"
-    "min-width:5.5rem;max-width:9rem;white-space:normal;background:#ffffff;color:" + INK
+    "min-width:4.75rem;max-width:8rem;white-space:normal;background:#ffffff;color:" + INK
 )
 ROW_HEAD_CSS = (
     "border:1px solid #c8c8cc;padding:.25rem .4rem;text-align:left;font-weight:400;"
-    "position:sticky;left:0;background:#ffffff;min-width:12rem;max-width:16rem;"
+    "position:sticky;left:0;background:#ffffff;min-width:11rem;max-width:15rem;"
     "white-space:normal;color:" + INK
 )
 
@@ -62,6 +63,7 @@ def legend(benchmark: str) -> str:
     bench = BENCHMARK_NAMES["england"] if benchmark == "england" else "the scheme's region"
     parts = [
         f"{engine_grid.MARKS[s]} {engine_grid.STATUS_WORDS[s].format(bench=bench)}"
+        + (f" ({TINT_WORDS[s]})" if s in TINT_WORDS else "")
         for s in engine_grid.STATUSES
     ]
     return "Each cell: " + " · ".join(c.md(p) for p in parts) + "."
@@ -131,29 +133,31 @@ def grid_html(grid: pd.DataFrame, label: str, caption: str) -> str:
     )
 
 
+def one_of(label: str, options: list[str], words: dict[str, str], key: str, param: str) -> str:
+    """A choice kept in the URL: radio buttons, or the one option said in words (a
+    lone radio button offers nothing to choose)."""
+    if len(options) == 1:
+        st.markdown(f"**{c.md(label)}**  \n{c.md(words[options[0]])}")
+        return options[0]
+    c.url_choice(key, param, options)
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    chosen = st.radio(label, options, format_func=words.get, key=key, horizontal=True)
+    c.keep_in_url(param, chosen)
+    return chosen
+
+
 def choices(filters: c.Filters) -> tuple[str, str, str]:
     """The page's own choices (columns, benchmark, order), kept in the URL."""
     kinds = engine_grid.grid_column_kinds(filters)
     row = st.columns(3)
     with row[0]:
-        c.url_choice("grid_columns", "columns", list(kinds))
-        if st.session_state.get("grid_columns") not in kinds:
-            st.session_state.pop("grid_columns", None)
-        columns = st.radio(
-            "Columns", list(kinds), format_func=COLUMN_WORDS.get, key="grid_columns",
-            horizontal=True,
-        )
-        c.keep_in_url("columns", columns)
+        columns = one_of("Columns", list(kinds), COLUMN_WORDS, "grid_columns", "columns")
     benches = engine_grid.GRID_BENCHMARKS[columns]
     with row[1]:
-        c.url_choice("grid_bench", "bench", list(benches))
-        if st.session_state.get("grid_bench") not in benches:
-            st.session_state.pop("grid_bench", None)
-        benchmark = st.radio(
-            "Compare with", list(benches), format_func=BENCHMARK_WORDS.get, key="grid_bench",
-            horizontal=True,
+        benchmark = one_of(
+            "Compare with", list(benches), BENCHMARK_WORDS, "grid_bench", "bench"
         )
-        c.keep_in_url("bench", benchmark)
     with row[2]:
         c.url_choice("grid_order", "order", list(engine_grid.ORDERS))
         order = st.selectbox(
