@@ -154,3 +154,24 @@ def test_a_cell_opens_indicator_detail_on_that_khi_and_area(
         demo_store, khis=[params["khi"]], quarter=label, filters=Filters(scheme_ids=(name,))
     ).iloc[0]
     assert cell["text"][2:] == format_value(row["value"], khi(params["khi"]))
+
+
+def test_a_hostile_scheme_name_is_shown_as_text(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpi import ingest
+    from tests.builders import make_store
+    from tests.test_escaping import HOSTILE, survey
+
+    store = make_store(tmp_path / "khi.duckdb", [("SL001", HOSTILE, "North West"),
+                                                 ("SL002", "Bramhall", "North West")])
+    for scheme in ("SL001", "SL002"):
+        assert ingest.ingest_bytes(store, survey(), f"{scheme}.csv", scheme).accepted == 12
+    at = open_page(monkeypatch, store, PAGE, params={"region": "North West"},
+                   state={"grid_columns": "scheme"}, KHI_NO_DEMO="1")
+    assert not at.exception, [e.value for e in at.exception]
+    grid = next(str(m.value) for m in at.markdown if "<table" in str(m.value))
+    assert "attacker.example" in grid  # the name is there, as text
+    assert "<img" not in grid and "&lt;img src=http://attacker.example/q&gt;" in grid
+    assert HOSTILE in column_heads(at)
+    assert all(HOSTILE in c["words"] for c in grid_cells(at) if "Bramhall" not in c["words"])
