@@ -103,3 +103,19 @@ def test_counts_in_words_add_up(demo_store: Store, label: str) -> None:
     counts = g.grid_counts(grid)
     assert list(counts["area_name"]) == list(bank().region_names)
     assert (counts[list(g.STATUSES)].sum(axis=1) == len(SCORED)).all()
+
+
+def test_the_download_reads_alone_and_keeps_hidden_cells_empty(
+    demo_store: Store, label: str
+) -> None:
+    grid = g.overview_grid(
+        demo_store, label, Filters(regions=("London",)), columns="scheme", benchmark="region"
+    )
+    frame = g.grid_download(grid, label)
+    assert len(frame) == len(grid)
+    assert (frame["Quarter"] == label).all()
+    assert {"Indicator", "Area", "Value", "Base (answers)", "Benchmark", "Benchmark value",
+            "Compared with the benchmark (95% level)", "Hidden (too few answers)"} <= set(frame)
+    hidden = frame[frame["Hidden (too few answers)"]]
+    assert len(hidden) and hidden[["Value", "Base (answers)", "Count"]].isna().all().all()
+    assert (frame["Benchmark"] == "London").all()

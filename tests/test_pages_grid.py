@@ -175,3 +175,11 @@ def test_a_hostile_scheme_name_is_shown_as_text(
     assert "<img" not in grid and "&lt;img src=http://attacker.example/q&gt;" in grid
     assert HOSTILE in column_heads(at)
     assert all(HOSTILE in c["words"] for c in grid_cells(at) if "Bramhall" not in c["words"])
+
+
+def test_an_empty_store_is_welcomed(fresh_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, fresh_store, PAGE, KHI_NO_DEMO="1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert "no survey data yet" in texts(at.info)
+    assert not [m for m in at.markdown if "<table" in str(m.value)]

@@ -199,3 +199,22 @@ def order_areas(grid: pd.DataFrame, order: str = "register") -> pd.DataFrame:
         + grid["area"].map(position)
     )
     return grid.iloc[keys.argsort(kind="stable").to_numpy()].reset_index(drop=True)
+
+
+# The grid's download: what each column holds, in words (the file reads alone).
+DOWNLOAD_COLUMNS = {
+    "quarter": "Quarter", "khi": "Indicator code", "name": "Indicator", "domain": "Domain",
+    "area": "Area code", "area_name": "Area", "region": "Region", "value": "Value",
+    "n": "Base (answers)", "count": "Count", "lower95": "95% interval from",
+    "upper95": "95% interval to", "benchmark_name": "Benchmark",
+    "benchmark": "Benchmark value", "status": "Compared with the benchmark (95% level)",
+    "outside998": "Outside the 99.8% limits", "suppressed": "Hidden (too few answers)",
+    "words": "In words",
+}
+
+
+def grid_download(grid: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """The grid as a tidy table for a CSV: one row per KHI and area, every column
+    named in words, the quarter on each row; hidden cells carry no number (the
+    engine's disclosure control, kept)."""
+    return grid.assign(quarter=quarter)[list(DOWNLOAD_COLUMNS)].rename(columns=DOWNLOAD_COLUMNS)

@@ -214,15 +214,7 @@ def render() -> None:
         )
         c.static_table(counts, f"How many indicators of each kind, by {columns}")
     c.csv_download(
-        grid.drop(columns=["mark", "cell"]).rename(columns={
-            "khi": "Indicator code", "name": "Indicator", "domain": "Domain",
-            "area": "Area code", "area_name": "Area", "region": "Region",
-            "status": "Compared", "words": "In words", "value": "Value",
-            "n": "Base (answers)", "count": "Count", "lower95": "95% interval from",
-            "upper95": "95% interval to", "suppressed": "Hidden (too few answers)",
-            "benchmark_name": "Benchmark", "benchmark": "Benchmark value",
-            "comparison": "Comparison (95% level)", "outside998": "Outside 99.8% limits",
-        }).assign(Quarter=label),
+        engine_grid.grid_download(grid, label),
         f"all_indicators_{columns}_{area}_{label}", "grid_csv",
         label="The grid (CSV)",
     )
