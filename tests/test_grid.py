@@ -119,3 +119,13 @@ def test_the_download_reads_alone_and_keeps_hidden_cells_empty(
     hidden = frame[frame["Hidden (too few answers)"]]
     assert len(hidden) and hidden[["Value", "Base (answers)", "Count"]].isna().all().all()
     assert (frame["Benchmark"] == "London").all()
+
+
+def test_one_scheme_chosen_is_never_drawn_as_its_region(demo_store: Store, label: str) -> None:
+    """A region's column over one chosen scheme would read as the whole region."""
+    one = Filters(scheme_ids=(str(demo_store.schemes()["scheme_id"].iloc[0]),))
+    assert g.grid_column_kinds(one) == ("scheme",)
+    with pytest.raises(UnknownCode):
+        g.overview_grid(demo_store, label, one, columns="region")
+    assert g.grid_column_kinds(Filters(regions=("London",))) == ("scheme", "region")
+    assert g.grid_column_kinds(Filters()) == ("region",)

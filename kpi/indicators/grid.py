@@ -59,11 +59,12 @@ def grid_column_kinds(filters: Filters) -> tuple[str, ...]:
 
     A viewer who sees every scheme gets regions, and a region's (or a scheme's)
     schemes once one is chosen (all 150 schemes side by side would not read);
-    anyone else gets only their schemes.
+    anyone else gets only their schemes. With one scheme chosen, a region's
+    column would hold that scheme's answers alone: schemes only.
     """
-    if filters.scope is not None:
+    if filters.scope is not None or filters.scheme_ids:
         return ("scheme",)
-    if filters.regions or filters.scheme_ids:
+    if filters.regions:
         return ("scheme", "region")
     return ("region",)
 
@@ -104,8 +105,6 @@ def overview_grid(
         filters=filters, settings=settings, benchmark=benchmark,
     )
     areas = _areas(store, columns, filters)
-    if columns == "region" and filters.scheme_ids:  # a chosen scheme's region only
-        areas = areas[areas["area"].isin(set(table["region"]))]
     rows = pd.MultiIndex.from_product(
         [[k.code for k in chosen], list(areas["area"])], names=["khi", "area"]
     ).to_frame(index=False)
