@@ -48,16 +48,18 @@ YOUR_SCHEMES = "Your schemes"
 # opens on a bare "/".
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "admin": (
-        "overview", "regions", "schemes", "indicator", "equity", "change", "drivers",
+        "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
         "board", "upload", "data_quality", "definitions", "admin",
     ),
     "commissioner": (
-        "overview", "regions", "schemes", "indicator", "equity", "change", "drivers",
+        "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
         "board", "data_quality", "definitions",
     ),
-    "board": ("overview", "board", "indicator", "equity", "change", "drivers", "definitions"),
+    "board": (
+        "overview", "grid", "board", "indicator", "equity", "change", "drivers", "definitions",
+    ),
     "scheme": (
-        "overview", "schemes", "indicator", "equity", "change", "drivers", "board",
+        "overview", "grid", "schemes", "indicator", "equity", "change", "drivers", "board",
         "upload", "data_quality", "definitions",
     ),
 }

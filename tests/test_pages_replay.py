@@ -17,7 +17,7 @@ from pages.views import _common as c
 from tests.apptest_helpers import drawn, open_page
 
 PAGES = (
-    "overview", "regions", "schemes", "indicator", "equity", "change", "board", "upload",
+    "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "board", "upload",
     "data_quality", "definitions",
 )
 FILTERS = ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")

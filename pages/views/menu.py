@@ -24,6 +24,7 @@ from pages.views.privacy import sidebar_notice
 MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
     "Explore": (
         ("pages/overview.py", "Overview", ":material/dashboard:"),
+        ("pages/grid.py", "All indicators at a glance", ":material/grid_on:"),
         ("pages/regions.py", "Regions", ":material/map:"),
         ("pages/schemes.py", "Schemes", ":material/scatter_plot:"),
         ("pages/indicator.py", "Indicator detail", ":material/insights:"),
