@@ -148,6 +148,71 @@ def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
     return out
 
 
+_UTC = re.compile(r"\b(?:utc|gmt|zulu)\b", re.I)
+
+
+def _rows_listed(numbers: list[int], limit: int = 6) -> str:
+    """ "row 3" / "rows 3, 4 and 10 more": the rows as the spreadsheet numbers them."""
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    more = len(numbers) - limit
+    return ("row " if len(numbers) == 1 else "rows ") + shown + (
+        f" and {more:,} more" if more > 0 else "")
+
+
+def _date_refusal(
+    parsed: readers.ParsedExport, header: str, series: pd.Series, how, codes: np.ndarray,
+    dates: str | None,
+) -> _Refused:
+    """Ask which way round, showing the rows: those only one way fits, and the open ones."""
+    numbers = parsed.row_numbers
+    orient = np.array(list(how.orient) + [None], dtype=object)[:-1][codes]
+    opened = np.array(how.open + (False,), dtype=bool)[:-1][codes]
+    text = series.str.strip().to_numpy()
+
+    def rows_of(mask: np.ndarray) -> tuple[list[int], str]:
+        positions = np.flatnonzero(mask)
+        return [int(numbers[p]) for p in positions], str(text[positions[0]]) if len(
+            positions) else ""
+
+    day_rows, day_eg = rows_of(orient == "day_first")
+    month_rows, month_eg = rows_of(orient == "month_first")
+    open_rows, _ = rows_of(opened)
+    examples = date_examples(series[opened].unique().tolist())
+    shown = "; ".join(f"'{t}' is {a} day-first, {b} month-first" for t, a, b in examples[:3])
+    said = []
+    if day_rows:
+        said.append(f"{_rows_listed(day_rows)} ('{day_eg}') can only be day/month/year")
+    if month_rows:
+        said.append(f"{_rows_listed(month_rows)} ('{month_eg}') can only be month/day/year")
+    question = {"column": header, "layout": parsed.layout,
+                "examples": [list(e) for e in examples], "open_rows": open_rows,
+                "day_first_rows": day_rows, "month_first_rows": month_rows,
+                "mixed": bool(how.mixed)}
+    if how.mixed:
+        return _Refused(
+            f"The dates in '{header}' are written both ways round: "
+            + " and ".join(said) + f", so {_rows_listed(open_rows)} ({shown}) cannot be "
+            "told, and nothing was stored. The rows were probably put together from "
+            "different places (typed, and pasted from a survey tool's export). Write those "
+            "rows the same way round as the rest, or as 2026-11-05, and upload again.",
+            date_question=question,
+        )
+    chose = ""
+    if dates:
+        chose = (f" You said {dates.replace('_', '-')}, but "
+                 + " and ".join(said) + ".")
+    elif said:
+        told = " and ".join(said)
+        chose = f" {told[0].upper()}{told[1:]}, but that settles only those rows."
+    return _Refused(
+        f"The dates in '{header}' could be day/month/year or month/day/year, and nothing "
+        f"in {_rows_listed(open_rows)} says which ({shown}), so nothing was stored."
+        f"{chose} Say which: on the Upload page pick the way round, or on the command line "
+        "add --dates day-first or --dates month-first.",
+        date_question=question,
+    )
+
+
 def _check_survey(
     store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str,
     dates: str | None = None,
@@ -192,32 +257,35 @@ def _check_survey(
         elif code == "completed_on":
             tool_column = j == parsed.completion_column
             hint = parsed.date_order_hint if tool_column else None
-            stamps, reasons, how = _date_column(
+            utc = bool(_UTC.search(c.header))
+            stamps, reasons, how, codes = _date_column(
                 series, hint, parsed.source == "xlsx", today,
                 in_submission_order=tool_column and parsed.submission_order, choice=dates,
+                utc=utc,
             )
             if how.undecided:
-                examples = date_examples(series.unique().tolist())
-                shown = "; ".join(f"'{t}' is {a} day-first, {b} month-first"
-                                  for t, a, b in examples[:3])
-                raise _Refused(
-                    f"The dates in '{c.header}' could be day/month/year or month/day/year, "
-                    f"and nothing in the file says which ({shown}), so nothing was stored. "
-                    "Say which: on the Upload page pick the way round, or on the command "
-                    "line add --dates day-first or --dates month-first.",
-                    date_question={"column": c.header, "layout": parsed.layout,
-                                   "examples": [list(e) for e in examples]},
-                )
+                raise _date_refusal(parsed, c.header, series, how, codes, dates)
             empty = np.flatnonzero(np.isnat(stamps) & pd.isna(reasons))
             reasons[empty] = "the date completed is missing"
             rows.add(j, reasons)
             frame["completed_on"] = stamps
-            if how.ambiguous and not how.proven:
+            if how.mixed:
+                warnings.append(
+                    f"Dates in '{c.header}' are written both ways round (some can only be "
+                    "day/month/year, others only month/day/year); each was read the only "
+                    "way it can be. Check where the rows came from."
+                )
+            elif any(how.open):
                 shape = "day/month/year" if how.order == "day_first" else "month/day/year"
                 warnings.append(
                     f"Dates in '{c.header}' could be read either way round; they were read "
                     f"as {shape} because {how.evidence}. If that is wrong, say so with "
                     "--dates (or on the Upload page) and upload again."
+                )
+            if utc:
+                warnings.append(
+                    f"Times in '{c.header}' are in UTC: each date is the UK date at that "
+                    "moment (00:20 BST on 1 October is written 23:20 on 30 September in UTC)."
                 )
         elif code in ATTRIBUTE_COLUMNS or code == "respondent_type":
             codes, values, reasons = _map_unique(series, lambda t, k=code: attribute_value(k, t))

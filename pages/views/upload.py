@@ -302,10 +302,16 @@ DATE_CHOICES = {DAY_FIRST_WORDS: "day_first", MONTH_FIRST_WORDS: "month_first"}
 def _date_question(choice: Choice, result: IngestResult) -> None:
     """Ask which way round the dates are, showing a few of them read both ways."""
     question = result.date_question or {}
+    if question.get("mixed"):
+        # Rows proven both ways round: no one answer is right for the open rows.
+        st.error(result.message, icon=":material/block:")
+        st.caption("Nothing from this file has been stored.")
+        return
     st.markdown(f"**Which way round are the dates in “{question.get('column', '')}”?**")
-    st.caption("Nothing in the file says whether these dates are day first or month first, "
+    st.caption("Nothing in these rows says whether their dates are day first or month first, "
                "so we ask rather than guess. Your answer is remembered for this scheme and "
                "this survey tool.")
+    st.caption(result.message)
     st.dataframe(
         pd.DataFrame(question.get("examples") or [],
                      columns=["In your file", "Read day first", "Read month first"]),
