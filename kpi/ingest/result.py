@@ -47,6 +47,8 @@ class ColumnMatch:
     status: str  # "matched", "not recognised", "ignored (tool metadata)", "ignored", ...
     how: str = ""  # plain words: how it was matched
     examples: tuple[str, ...] = ()  # up to three values as they would be stored, in words
+    # Columns with the same heading read together: each row from the column it answered.
+    also: tuple[int, ...] = ()
 
     @property
     def became(self) -> str:

@@ -144,7 +144,10 @@ def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
         )
     dups = [c for c in columns if c.status == "ignored (duplicate)"]
     for c in dups:
-        out.append(f"Column '{c.header}' was left out: {c.how}.")
+        out.append(f"Column '{c.header}' ({c.letter}) was left out: {c.how}.")
+    for c in columns:
+        if c.status == "read with another column":
+            out.append(f"Column '{c.header}' ({c.letter}) was {c.how}.")
     return out
 
 
@@ -238,8 +241,10 @@ def _check_survey(
             continue
         j, code = c.position, c.code
         series = data[j]
+        for k in c.also:  # a repeated heading: each row from the column it answered
+            series = series.where(series.str.strip().ne(""), data[k])
         if code != "respondent_ref":
-            keep_columns.append(j)
+            keep_columns += [j, *c.also]
         if code == "scheme_id":
             continue  # checked before (wrong scheme refuses the file)
         if code == "respondent_ref":

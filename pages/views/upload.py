@@ -39,6 +39,8 @@ STATUS_WORDS = {
     "ignored (tool metadata)": "– Left out: the survey tool's own column",
     "ignored": "– Left out (your choice)",
     "ignored (duplicate)": "– Left out: another column gives the same answer",
+    "read with another column": "✓ Read with the column of the same heading",
+    "repeated heading, answers differ": "✗ Same heading, different answers: map it below",
 }
 PROBLEM_ROW = 58  # pixels: two lines of a reason
 HISTORY_KINDS = {"survey": "Survey", "activity": "Activity return", "demo": "Demo data"}
@@ -110,7 +112,10 @@ def mapping_frame(columns: list[ColumnMatch]) -> pd.DataFrame:
 
     def status(m: ColumnMatch) -> str:
         words = STATUS_WORDS.get(m.status, m.status)
-        return f"{words} ({m.how})" if m.status == "matched" and m.how else words
+        shown = m.how and m.status in ("matched", "ignored (duplicate)",
+                                       "read with another column",
+                                       "repeated heading, answers differ")
+        return f"{words} ({m.how})" if shown else words
 
     return pd.DataFrame(
         {
@@ -271,7 +276,8 @@ def _mapping_widgets(choice: Choice, result: Preview, saved: dict[str, str]) -> 
     editable: dict[str, ColumnMatch] = {}
     for m in result.columns:
         by_hand = m.how in ("your choice", "saved for this scheme")
-        if (m.status == "not recognised" or by_hand) and m.key not in editable:
+        asked = m.status in ("not recognised", "repeated heading, answers differ")
+        if (asked or by_hand) and m.key not in editable:
             editable[m.key] = m
     if not editable:
         return False
