@@ -8,9 +8,14 @@ in headings. Each file carries our questions; each test can fail.
 
 from __future__ import annotations
 
+import csv
+import io
+
+import openpyxl
 import pandas as pd
 import pytest
 
+from kpi import readers
 from kpi.ingest import ingest_bytes, load_schemes, preview
 from kpi.store import Store
 
@@ -96,3 +101,120 @@ def test_a_heading_left_out_for_a_column_mapped_by_hand_says_what_it_would_lose(
     lost = [w for w in result.warnings if "'Age' (D) was left out" in w]
     assert lost and "would not be stored" in lost[0] and "row 2" in lost[0], result.warnings
     assert "row 3" not in lost[0]
+
+
+# ---------------------------------------------------- the header wherever ---
+HEADINGS = ["Your reference", "Date completed", "Who is answering?", "Age",
+            "How often do you feel lonely?"]
+ANSWERS = [
+    ["R1", "14/05/2026", "I use Shared Lives", "25 to 34", "Never"],
+    ["R2", "15/05/2026", "I am a family carer", "75 or over", "Often or always"],
+    ["R3", "16/05/2026", "I use Shared Lives", "", "Some of the time"],
+]
+STORED = [("person", "25-34", 5), ("carer", "75+", 1), ("person", None, 2)]
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _stores(store: Store, data: bytes, name: str = "typed.csv", **options) -> object:
+    result = ingest_bytes(store, data, name, SCHEME, **options)
+    assert not result.refused, result.message
+    assert result.problems == [], result.problems
+    stored = _responses(store, "respondent_type", "age_band", "lonely_how_often")
+    assert sorted(stored, key=repr) == sorted(STORED, key=repr)  # sheets restart row numbers
+    return result
+
+
+def test_the_header_under_a_title_a_note_and_a_blank_row_is_found(store: Store) -> None:
+    rows = [["Alderley Shared Lives: wellbeing survey 2026"],
+            ["Typed from the paper forms by Jo. Do not change the headings."], [],
+            HEADINGS, *ANSWERS]
+    result = _stores(store, _csv(rows))
+    assert "Headings found on row 4" in " ".join(result.found)
+    assert {p for p in readers.read_export(_csv(rows)).row_numbers} == {5, 6, 7}
+
+
+def test_two_header_rows_with_a_stem_merged_over_its_statements(store: Store) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Your reference", "Date completed", "Who is answering?", "Age",
+                  "How often do you feel lonely?", "How much do you agree?", None])
+    sheet.append([None, None, None, None, None, "I feel part of my local community",
+                  "The people who support me are warm and kind"])
+    for row in ANSWERS:
+        sheet.append([*row, "Agree", "Strongly agree"])
+    for column in "ABCDE":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("F1:G1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = _stores(store, buffer.getvalue(), "merged.xlsx")
+    assert "rows 1 and 2 (two header rows" in " ".join(result.found)
+    assert _responses(store, "community_part", "warm_kind") == [(4, 5)] * 3
+
+
+def _snap_download() -> bytes:
+    """Snap Surveys' "Tab-separated (Unicode)" data download: variable names over labels."""
+    rows = [["Q1", "Q2", "Q3", "Q4", "Q5"], HEADINGS, *ANSWERS]
+    return ("\r\n".join("\t".join(r) for r in rows) + "\r\n").encode("utf-16")
+
+
+def test_variable_names_over_labels_in_utf16_tab_separated_text(store: Store) -> None:
+    result = _stores(store, _snap_download(), "snap-data.txt")
+    assert "Headings found on row 2" in " ".join(result.found)
+
+
+def _workbook(*sheets: tuple[str, list[list[object]]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets:
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+INSTRUCTIONS = ("Instructions", [["How to fill in this workbook"],
+                                 ["Type one row per form. Dates as dd/mm/yyyy."]])
+LISTS = ("Lists", [["I use Shared Lives"], ["I am a family carer"], ["Never"]])
+
+
+def test_an_instructions_sheet_before_the_data_is_skipped(store: Store) -> None:
+    data = _workbook(INSTRUCTIONS, ("Responses", [HEADINGS, *ANSWERS]), LISTS)
+    result = _stores(store, data, "workbook.xlsx")
+    said = " ".join(result.found)
+    assert "'Responses'" in said and "Not read" in said and "'Instructions'" in said
+
+
+def test_one_sheet_per_month_is_read_as_one_file_naming_the_sheets(store: Store) -> None:
+    data = _workbook(INSTRUCTIONS, ("May", [HEADINGS, *ANSWERS[:2]]),
+                     ("June", [HEADINGS, ANSWERS[2]]))
+    result = _stores(store, data, "by month.xlsx")
+    assert result.accepted == 3
+    assert "Read 2 sheets with the same headings as one file: 'May', 'June'" in " ".join(
+        result.found)
+    # A problem on a later sheet says which sheet its row is on.
+    bad = _workbook(("May", [HEADINGS, *ANSWERS[:2]]),
+                    ("June", [HEADINGS, ["R4", "16/05/2026", "Dunno", "", "Never"]]))
+    again = ingest_bytes(store, bad, "by month 2.xlsx", SCHEME)
+    assert [str(p) for p in again.problems] == [
+        "row 2, 'Who is answering?': (sheet 'June') 'Dunno' is not one of the answers for "
+        "'Who is answering?': I use Shared Lives, I am a family carer"]
+    assert again.set_aside[readers.SHEET_COLUMN].tolist() == ["June"]
+
+
+def test_sheets_with_different_columns_are_asked_which(store: Store) -> None:
+    other = [["Your reference", "Date completed", "Who is answering?", "Gender"],
+             ["R9", "14/05/2026", "I am a family carer", "Woman"]]
+    data = _workbook(("People", [HEADINGS, *ANSWERS]), ("Carers", other))
+    asked = ingest_bytes(store, data, "two kinds.xlsx", SCHEME)
+    assert asked.refused and store.is_empty()
+    assert asked.sheet_question == ["People", "Carers"]
+    assert "'People' (5 columns, 3 rows); 'Carers' (4 columns, 1 rows)" in asked.message
+    _stores(store, data, "two kinds.xlsx", sheet="People")

@@ -20,6 +20,7 @@ from kpi.items import (
     header_index,
     normalise_header,
 )
+from kpi.readers.base import strip_notes
 from kpi.store import ACTIVITY_COUNTS
 
 KINDS = ("survey", "activity")
@@ -40,6 +41,13 @@ def _candidates(texts: Iterable[str]) -> list[str]:
     for text in texts:
         text = str(text).strip()
         out.append(text)
+        bare = strip_notes(text)
+        if bare and bare != text:
+            # "Date completed (dd/mm/yyyy)", "Age *", "{{field:x}}, how often ...?"
+            out.append(bare)
+            text = bare
+        if len(sentences := re.split(r"(?<=[.!?])\s+", text)) > 1 and sentences[-1].strip():
+            out.append(sentences[-1])  # "Thanks Ann! How often do you feel lonely?"
         if m := re.search(r"\[([^\]]+)\]\s*$", text):
             out.append(m[1])
         for separator in (" - ", " \u2013 ", ": ", " | ", "-", "\u2013"):

@@ -99,6 +99,10 @@ class IngestResult:
     # When which way round the dates are cannot be told: the column and a few
     # dates read both ways, for the user to choose (``dates=`` / --dates).
     date_question: dict[str, object] | None = None
+    # When a workbook's sheets of answers differ: the sheets to choose from (``sheet=``).
+    sheet_question: list[str] | None = None
+    # Where the header was found and which sheets were read, in plain words.
+    found: list[str] = field(default_factory=list)
     # True when less than half of the file's question cells would be stored.
     partial: bool = False
     question_cells: int = 0
@@ -119,6 +123,8 @@ class IngestResult:
             "warnings": list(self.warnings),
             "unmatched_questions": list(self.unmatched_questions),
             "date_question": self.date_question,
+            "sheet_question": self.sheet_question,
+            "found": list(self.found),
             "question_cells": self.question_cells,
             "stored_question_cells": self.stored_question_cells,
         }
@@ -142,6 +148,7 @@ class IngestResult:
                     f"  ... and {len(self.problems) - _SHOWN_PROBLEMS} more (use --json for "
                     "the full list, or download the set-aside rows on the Upload page)."
                 )
+        lines += list(self.found)
         if self.warnings:
             lines.append("Warnings:")
             lines += [f"  - {w}" for w in self.warnings]

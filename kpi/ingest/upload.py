@@ -53,11 +53,13 @@ def _check_scheme_argument(store: Store, scheme_id: str | None, kind: str) -> st
     return scheme_id
 
 
-def _read(data: bytes, file_name: str, max_upload_mb: float | None) -> readers.ParsedExport:
+def _read(data: bytes, file_name: str, max_upload_mb: float | None,
+          sheet: str | None = None) -> readers.ParsedExport:
     try:
-        return readers.read_export(data, file_name, max_upload_mb=max_upload_mb)
+        return readers.read_export(data, file_name, max_upload_mb=max_upload_mb, sheet=sheet)
     except readers.RefusedFile as exc:
-        raise _Refused(str(exc)) from None
+        extra = {"sheet_question": exc.sheets} if getattr(exc, "sheets", None) else {}
+        raise _Refused(str(exc), **extra) from None
 
 
 def _refused_result(cls: type[IngestResult], message: str, **extra: object) -> IngestResult:
@@ -77,6 +79,7 @@ def _run(
     max_upload_mb: float | None,
     dates: str | None = None,
     accept_partial: bool = False,
+    sheet: str | None = None,
 ) -> IngestResult:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -91,7 +94,7 @@ def _run(
             store.ensure()
         scheme_id = _check_scheme_argument(store, scheme_id, kind)
         base["scheme_id"] = scheme_id
-        parsed = _read(data, file_name, max_upload_mb)
+        parsed = _read(data, file_name, max_upload_mb, sheet)
         saved = store.saved_mappings(scheme_id) if scheme_id else {}
         remembered = {k: saved.pop(k) for k in list(saved) if k.startswith(DATES_KEY)}
         dates = _date_choice(dates) or remembered.get(dates_key(parsed.layout))
@@ -128,7 +131,8 @@ def _run(
     except _Refused as refusal:
         extra = {}
         if parsed is not None:
-            extra = {"layout": parsed.layout, "rows_read": len(parsed.rows)}
+            extra = {"layout": parsed.layout, "rows_read": len(parsed.rows),
+                     "found": list(parsed.notes)}
             if refusal.problems:
                 extra["rejected"] = len({p.row for p in refusal.problems})
         return _refused_result(
@@ -138,6 +142,7 @@ def _run(
     rows_read = len(parsed.rows)
     common = dict(
         layout=parsed.layout, columns=columns, rows_read=rows_read, sha256=sha,
+        found=list(parsed.notes),
         unmatched_questions=lost, partial=partial, question_cells=total,
         stored_question_cells=kept, **base
     )
@@ -281,6 +286,7 @@ def ingest_bytes(
     max_upload_mb: float | None = None,
     dates: str | None = None,
     accept_partial: bool = False,
+    sheet: str | None = None,
 ) -> IngestResult:
     """Check and store one uploaded file in one transaction (the Upload page's confirm).
 
@@ -289,10 +295,11 @@ def ingest_bytes(
     column. ``max_upload_mb`` overrides the register's upload limit (benchmarks).
     ``dates`` ("day_first" / "month_first") says which way round dates are when
     the file cannot tell; ``accept_partial`` confirms storing a file of which
-    less than half of the question cells match a question.
+    less than half of the question cells match a question; ``sheet`` names the
+    workbook sheet to read when its sheets of answers have different columns.
     """
     return _run(store, data, file_name, scheme_id, kind, strict, mapping, uploaded_by,
-                False, max_upload_mb, dates, accept_partial)
+                False, max_upload_mb, dates, accept_partial, sheet)
 
 
 def preview(
@@ -305,6 +312,7 @@ def preview(
     *,
     strict: bool = False,
     dates: str | None = None,
+    sheet: str | None = None,
 ) -> Preview:
     """Everything :func:`ingest_bytes` does, then roll back: what an upload would give.
 
@@ -312,7 +320,7 @@ def preview(
     marked ``partial``: the page asks the user to confirm before storing.
     """
     result = _run(store, data, file_name, scheme_id, kind, strict, mapping, None, True, None,
-                  dates)
+                  dates, sheet=sheet)
     assert isinstance(result, Preview)
     return result
 

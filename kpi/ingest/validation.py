@@ -50,10 +50,13 @@ class _Rows:
     def problems(self) -> list[Problem]:
         headers = self.parsed.headers
         numbers = self.parsed.row_numbers
+        sheets = self.parsed.row_sheets
         rows: list[tuple[int, int, Problem]] = []
         for positions, column, reasons in self._found:
             name = headers[column] if column >= 0 else None
             for position, reason in zip(positions.tolist(), reasons.tolist()):
+                if sheets is not None:  # several sheets read as one: say which
+                    reason = f"(sheet '{sheets[position]}') {reason}"
                 rows.append(
                     (position, column, Problem(int(numbers[position]), name, str(reason)))
                 )
@@ -64,7 +67,7 @@ class _Rows:
         """The rows set aside, as the file had them, with the row number and the reasons."""
         positions = np.flatnonzero(self.bad)
         # A re-uploaded set-aside file already has our two columns: not twice.
-        ours = {readers.ROW_COLUMN, readers.WHY_COLUMN}
+        ours = {readers.ROW_COLUMN, readers.WHY_COLUMN, readers.SHEET_COLUMN}
         columns = [j for j, h in enumerate(self.parsed.headers) if h not in ours]
         frame = self.parsed.rows.iloc[positions, columns].copy()
         frame.columns = [self.parsed.headers[j] for j in columns]
@@ -73,6 +76,8 @@ class _Rows:
         for p in problems:
             why.setdefault(p.row, []).append(f"{p.column}: {p.reason}" if p.column else p.reason)
         frame.insert(0, readers.ROW_COLUMN, numbers)
+        if self.parsed.row_sheets is not None:
+            frame.insert(0, readers.SHEET_COLUMN, self.parsed.row_sheets[positions])
         frame[readers.WHY_COLUMN] = ["; ".join(why.get(int(n), [])) for n in numbers]
         return frame.reset_index(drop=True)
 
