@@ -218,3 +218,32 @@ def test_sheets_with_different_columns_are_asked_which(store: Store) -> None:
     assert asked.sheet_question == ["People", "Carers"]
     assert "'People' (5 columns, 3 rows); 'Carers' (4 columns, 1 rows)" in asked.message
     _stores(store, data, "two kinds.xlsx", sheet="People")
+
+
+# ------------------------------------------- the template's heading first ---
+def test_the_templates_reference_beats_a_council_id_to_its_left(store: Store) -> None:
+    from kpi.privacy import installation_secret, person_key
+
+    data = (
+        b"Client ref,Your reference,Date completed,Who is answering?\r\n"
+        b"LA-55012,KHI-ALPHA-7731,14/05/2026,I use Shared Lives\r\n"
+        b"LA-55013,KHI-BRAVO-2208,15/05/2026,I am a family carer\r\n"
+    )
+    result = ingest_bytes(store, data, "with council id.csv", SCHEME)
+    assert not result.refused, result.message
+    secret = installation_secret(store.path)
+    assert [k for (k,) in _responses(store, "person_key")] == [
+        person_key(secret, SCHEME, "KHI-ALPHA-7731"), person_key(secret, SCHEME, "KHI-BRAVO-2208")]
+    council = [c for c in result.columns if c.header == "Client ref"][0]
+    assert council.status == "ignored (duplicate)" and "'Your reference'" in council.how
+
+
+def test_a_reference_found_only_by_another_name_is_shown_to_check(store: Store) -> None:
+    data = (
+        b"Client ref,Date completed,Who is answering?\r\n"
+        b"LA-55012,14/05/2026,I use Shared Lives\r\n"
+    )
+    result = preview(store, data, "council.csv", SCHEME)
+    assert not result.refused, result.message
+    assert any("read from 'Client ref' (column A), by another name we know for "
+               "'Your reference'" in w for w in result.warnings)

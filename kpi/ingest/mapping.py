@@ -62,6 +62,18 @@ def _candidates(texts: Iterable[str]) -> list[str]:
     return [t for t in out if t.strip()]
 
 
+ALIAS_HOW = "by another name we know for"
+
+
+def _is_alias(text: str, code: str) -> bool:
+    """True when ``text`` names an attribute by one of its aliases, not its heading or code."""
+    if code not in bank().attribute_codes:
+        return False
+    attribute = bank().attribute(code)
+    return normalise_header(text) not in {normalise_header(attribute.header),
+                                          normalise_header(code)}
+
+
 def _cut_short(texts: Iterable[str], index: dict[str, str]) -> str | None:
     """The one question a heading cut short with "..." starts, if exactly one.
 
@@ -159,7 +171,13 @@ def match_columns(
                 found = index.get(normalise_header(text))
                 if found:
                     how = "code" if normalise_header(text) == normalise_header(found) else "heading"
-                    chosen.append((2, found, "matched", f"by {how}"))
+                    if _is_alias(text, found):
+                        # Another name for it ("Client ref"): the template's own heading
+                        # wins over it, and the preview shows it for the user to check.
+                        chosen.append((2.5, found, "matched",
+                                       f"{ALIAS_HOW} '{bank().attribute(found).header}'"))
+                    else:
+                        chosen.append((2, found, "matched", f"by {how}"))
                     break
             else:
                 found = _cut_short(parsed.match_texts[j], index)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from kpi import readers
 from kpi.ingest.dates import _date_column, date_examples, parse_date_values
-from kpi.ingest.mapping import _column_of
+from kpi.ingest.mapping import ALIAS_HOW, _column_of
 from kpi.ingest.result import ColumnMatch, Problem, _plural, _Refused
 from kpi.ingest.values import _NUMBER, _map_unique, attribute_value, item_value
 from kpi.items import (
@@ -153,6 +153,12 @@ def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
     for c in columns:
         if c.status == "read with another column":
             out.append(f"Column '{c.header}' ({c.letter}) was {c.how}.")
+        if c.code == "respondent_ref" and c.how.startswith(ALIAS_HOW):
+            out.append(
+                f"The person's reference is read from '{c.header}' (column {c.letter}), "
+                f"{c.how}. People are linked across uploads by it: check it is the same "
+                "reference you gave them before, or map the right column to 'Your reference'."
+            )
     return out
 
 

@@ -241,6 +241,15 @@ def _dates_choice(choice: Choice) -> str | None:
     return DATE_CHOICES.get(st.session_state.get(_dates_key(choice) + "_chosen") or "")
 
 
+def _sheet_key(choice: Choice) -> str:
+    return f"upload_sheet_{choice.sha[:12]}"
+
+
+def _sheet_choice(choice: Choice) -> str | None:
+    """The workbook sheet the user picked when its sheets of answers differ (else None)."""
+    return st.session_state.get(_sheet_key(choice))
+
+
 def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     """Preview once per file, scheme, kind, mapping and store revision (this session only).
 
@@ -255,6 +264,7 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
         tuple(sorted(mapping.items())),
         c.revision(),
         _dates_choice(choice),
+        _sheet_choice(choice),
     )
     held = st.session_state.get("_upload_preview")
     if held and held[0] == key:
@@ -262,7 +272,7 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     with st.spinner("Reading the file…"):
         result = ingest.preview(
             c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
-            mapping=mapping or None, dates=_dates_choice(choice),
+            mapping=mapping or None, dates=_dates_choice(choice), sheet=_sheet_choice(choice),
         )
     st.session_state["_upload_preview"] = (key, result)
     return result
@@ -440,6 +450,17 @@ def _check(choice: Choice) -> None:
             },
         )
     has_hand = _mapping_widgets(choice, result, saved)
+    for note in result.found:  # where the header was, which sheets were read
+        st.info(note, icon=":material/table_view:")
+    if result.sheet_question:
+        st.session_state[_sheet_key(choice) + "_options"] = list(result.sheet_question)
+    sheets = st.session_state.get(_sheet_key(choice) + "_options")
+    if sheets:
+        st.selectbox("Which sheet holds the answers to read?", sheets, index=None,
+                     key=_sheet_key(choice), placeholder="Pick a sheet")
+    if result.sheet_question:
+        st.error(result.message, icon=":material/block:")
+        return
     _lost_questions(result)
     if result.date_question:
         _date_question(choice, result)
@@ -501,7 +522,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
                 mapping=mapping or None, uploaded_by=uploaded_by(),
-                dates=_dates_choice(choice), accept_partial=True,
+                dates=_dates_choice(choice), accept_partial=True, sheet=_sheet_choice(choice),
             )
     except (StoreLockedError, ValueError) as exc:
         st.error(str(exc), icon=":material/error:")
