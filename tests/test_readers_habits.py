@@ -247,3 +247,31 @@ def test_a_reference_found_only_by_another_name_is_shown_to_check(store: Store) 
     assert not result.refused, result.message
     assert any("read from 'Client ref' (column A), by another name we know for "
                "'Your reference'" in w for w in result.warnings)
+
+
+# ---------------------------------------------------- encodings, notes -------
+def test_a_mac_excel_csv_is_read_as_mac_roman_and_keeps_every_answer(store: Store) -> None:
+    from tests.test_readers import TEMPLATE_CP1252, _expected, _stored
+
+    mac = TEMPLATE_CP1252.decode("cp1252").encode("mac_roman")
+    assert b"I\xd5ve" in mac  # the apostrophe Windows-1252 would show as "IÕve"
+    parsed = readers.read_export(mac, "khi survey.csv")
+    assert parsed.encoding == "mac_roman"
+    assert parsed.rows.iloc[0, -1] == "Café trip – £5"
+    result = ingest_bytes(store, mac, "khi survey.csv", SCHEME, dates="day-first")
+    assert result.problems == [] and _stored(store) == _expected(store)
+    # ... and the same text saved on Windows is still Windows-1252.
+    assert readers.read_export(TEMPLATE_CP1252).encoding == "cp1252"
+
+
+def test_notes_in_headings_are_ignored_when_matching(store: Store) -> None:
+    data = (
+        b"Your reference *,Date completed (dd/mm/yyyy),Who is answering? *,"
+        b"Age (optional),{{field:7f3a}} how often do you feel lonely?\r\n"
+        b"R1,14/05/2026,I use Shared Lives,25 to 34,Never\r\n"
+        b"R2,15/05/2026,I am a family carer,75 or over,Often or always\r\n"
+        b"R3,16/05/2026,I use Shared Lives,,Some of the time\r\n"
+    )
+    result = _stores(store, data, "notes.csv")
+    assert [c.code for c in result.columns] == [
+        "respondent_ref", "completed_on", "respondent_type", "age_band", "lonely_how_often"]

@@ -238,7 +238,8 @@ _NOT_TEXT = re.compile("[\udc80-\udcff]")
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-16 (with or without BOM), else UTF-8, else Windows-1252.
+    """Text and encoding: UTF-16 (with or without BOM), else UTF-8, else Windows-1252 or
+    Mac Roman (told apart by :func:`single_byte_encoding`).
 
     Excel's "Save as CSV" writes Windows-1252 on Windows ("£", "é", curly
     apostrophes as single bytes); those bytes are rarely valid UTF-8. A file
@@ -259,7 +260,46 @@ def decode(data: bytes) -> tuple[str, str]:
     text = data.decode("utf-8-sig", errors="surrogateescape")
     if any(ord(ch) > 127 and not _NOT_TEXT.match(ch) for ch in set(text)):
         return text, "utf-8 (some cells not readable)"
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    encoding = single_byte_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding
+
+
+# What the bytes above 127 of English survey text mostly are: curly quotes and
+# dashes, the pound sign, and accented lower-case letters (café, Renée).
+_PUNCTUATION = frozenset("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00a3\u20ac\u00a0")
+_ACCENTED = frozenset("\u00e0\u00e1\u00e2\u00e4\u00e7\u00e8\u00e9\u00ea\u00eb\u00ed"
+                      "\u00ee\u00ef\u00f1\u00f3\u00f4\u00f6\u00fa\u00fb\u00fc")
+# Excel's single-byte encodings: Windows, and "CSV (Macintosh)" from Excel for Mac.
+SINGLE_BYTE = ("cp1252", "mac_roman")
+
+
+def single_byte_encoding(data: bytes) -> str:
+    """Windows-1252 or Mac Roman, by what the bytes above 127 would become.
+
+    Why by evidence: Excel for Mac's "CSV (Macintosh)" writes an apostrophe as
+    byte 0xD5, which Windows-1252 reads as "Õ" ("IÕve been feeling useful"),
+    so no SWEMWBS heading matched. Read each way, the right encoding gives
+    quotes, dashes and accented small letters; the wrong one gives capitals
+    with accents and control characters in the middle of words.
+    """
+    high = bytes(b for b in data if b > 127)
+    if not high:
+        return "cp1252"
+
+    def score(encoding: str) -> int:
+        total = 0
+        for ch in high.decode(encoding, errors="replace"):
+            if ch in _PUNCTUATION:
+                total += 3
+            elif ch in _ACCENTED:
+                total += 1
+            elif ch == "\ufffd" or ord(ch) < 160:
+                total -= 5
+            else:
+                total -= 1
+        return total
+
+    return max(SINGLE_BYTE, key=lambda e: (score(e), e == "cp1252"))
 
 
 def _sample_text(data: bytes) -> tuple[str, str]:
@@ -354,7 +394,7 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str, set[tuple[int, 
     text, encoding = decode(data)
     if text.count('"') % 2:
         _check_quotes(text, delimiter)
-    if encoding == "cp1252":
+    if encoding in SINGLE_BYTE:
         grid = _arrow_grid(text.encode("utf-8"), delimiter, width)
         if grid is not None:
             return grid, encoding, delimiter, set()
