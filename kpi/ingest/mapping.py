@@ -20,6 +20,7 @@ from kpi.items import (
     header_index,
     normalise_header,
 )
+from kpi.readers import limesurvey
 from kpi.readers.base import strip_notes
 from kpi.store import ACTIVITY_COUNTS
 
@@ -407,15 +408,38 @@ def _question_cells(
     return kept + sum(int(q["cells"]) for q in lost), kept
 
 
+_OWN_CODES = {
+    "qualtrics": (
+        r"-?\d+",
+        "This Qualtrics export holds numbers in place of the answers (it was exported with "
+        "'Use numeric values'), and Qualtrics' numbers are not ours, so nothing was stored. "
+        "In Qualtrics, go to Data & Analysis > Export & Import > Export data, choose CSV "
+        "with 'Use choice text', and upload that file."),
+    "limesurvey": (
+        r"(?i)(?:A|AO|SQ)?\d+",
+        "This LimeSurvey export holds LimeSurvey's answer codes (A1, AO01, ...) in place of "
+        "the answers, and its codes are not ours, so nothing was stored. In LimeSurvey, go to "
+        "Responses > Export, choose Responses: 'Full answers' (and Headings: 'Full question "
+        "text'), and upload that file."),
+    "jisc": (
+        r"-?\d+",
+        "This Jisc Online Surveys export holds coded responses (numbers in place of the "
+        "answers), and its codes are not ours, so nothing was stored. In Online Surveys, "
+        "export the responses again without 'Code responses' ticked, and upload that file."),
+}
+
+
 def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMatch]) -> None:
-    """Refuse Qualtrics' "numeric values" export: its numbers are Qualtrics' own codes.
+    """Refuse a tool's coded export: its numbers are the tool's own codes, not ours.
 
     Why: Qualtrics numbers choices in the order they were built (and recodes
-    them at will), so "4" is not our "Agree". When the categorical questions
-    about the person hold only numbers, the file carries no labels to check.
+    them at will), LimeSurvey writes A1 / AO01, Jisc numbers each list: "4"
+    is not our "Agree". When the categorical questions about the person hold
+    only codes, the file carries no labels to check.
     """
-    if parsed.layout != "qualtrics":
+    if parsed.layout not in _OWN_CODES:
         return
+    pattern, message = _OWN_CODES[parsed.layout]
     categorical = [c for c in columns if c.code in ("respondent_type", "completed_by",
                                                      "support_type", "age_band", "gender",
                                                      "ethnicity", "primary_need")]
@@ -424,17 +448,13 @@ def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMat
     checked = categorical or labelled
     if not checked:
         return
+    aside = sorted({position for position, _, _ in parsed.tool_set_aside})
     for c in checked:
-        values = parsed.rows[c.position].str.strip()
+        values = parsed.rows[c.position].str.strip().drop(index=aside)  # not responses
         values = values[values.ne("")]
-        if len(values) == 0 or not values.str.fullmatch(r"-?\d+").all():
+        if len(values) == 0 or not values.str.fullmatch(pattern).all():
             return
-    raise _Refused(
-        "This Qualtrics export holds numbers in place of the answers (it was exported with "
-        "'Use numeric values'), and Qualtrics' numbers are not ours, so nothing was stored. "
-        "In Qualtrics, go to Data & Analysis > Export & Import > Export data, choose CSV "
-        "with 'Use choice text', and upload that file."
-    )
+    raise _Refused(message)
 
 
 def _check_columns(
@@ -442,6 +462,13 @@ def _check_columns(
 ) -> None:
     """Refuse files we cannot use at all: nothing recognised, a required column missing,
     or answers for another scheme."""
+    if parsed.layout == "limesurvey" and limesurvey.codes_only(parsed.headers):
+        raise _Refused(
+            "This LimeSurvey export is headed by question codes (Q1, Q2[SQ001]) and not "
+            "the questions, so we cannot tell which column is which and nothing was stored. "
+            "In LimeSurvey, go to Responses > Export, choose Headings: 'Full question text' "
+            "and Responses: 'Full answers', and upload that file."
+        )
     used = {c.code for c in columns if c.code}
     differ = [c for c in columns if c.status == REPEATED_DIFFER]
     if differ:

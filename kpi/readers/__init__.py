@@ -34,11 +34,15 @@ from kpi import errors
 from kpi.items import bank, header_index, normalise_header
 from kpi.readers import (
     google_forms,
+    jisc,
+    limesurvey,
     microsoft_forms,
     plain,
     qualtrics,
     smartsurvey,
+    snap,
     surveymonkey,
+    typeform,
 )
 from kpi.readers.base import OURS as _OURS
 from kpi.readers.base import ROW_COLUMN, SHEET_COLUMN, WHY_COLUMN, Layout, strip_notes
@@ -48,7 +52,7 @@ from kpi.readers.base import key as _key
 # writes (Qualtrics' ImportIds, SurveyMonkey's second header row, ...).
 TOOLS: tuple[Layout, ...] = (
     qualtrics.LAYOUT, surveymonkey.LAYOUT, google_forms.LAYOUT, microsoft_forms.LAYOUT,
-    smartsurvey.LAYOUT,
+    smartsurvey.LAYOUT, typeform.LAYOUT, limesurvey.LAYOUT, jisc.LAYOUT, snap.LAYOUT,
 )
 _BY_CODE = {layout.code: layout for layout in (*TOOLS, plain.TEMPLATE, plain.EXCEL)}
 # Layout code -> how we name it to the user.

@@ -18,6 +18,7 @@ WHY_COLUMN = "Why set aside"
 SHEET_COLUMN = "Sheet in your file"
 
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _NOTE = re.compile(r"\([^()]*\)|\*+|\{[^{}]*\}")
 
 
@@ -30,6 +31,7 @@ def strip_notes(text: str) -> str:
     question's statement there.
     """
     text = _PLACEHOLDER.sub(" ", str(text))
+    text = _TAG.sub("", text)  # Typeform's <strong>...</strong>
     text = _NOTE.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip(" ,;:-\u2013")
 
