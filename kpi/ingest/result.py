@@ -103,6 +103,10 @@ class IngestResult:
     sheet_question: list[str] | None = None
     # Where the header was found and which sheets were read, in plain words.
     found: list[str] = field(default_factory=list)
+    # Columns whose answers are not ours (each distinct answer, what it is mapped to).
+    answer_columns: list[dict] = field(default_factory=list)
+    # The scheme's own answer words used, in words (also recorded with the upload).
+    answer_notes: list[str] = field(default_factory=list)
     # True when less than half of the file's question cells would be stored.
     partial: bool = False
     question_cells: int = 0
@@ -125,6 +129,7 @@ class IngestResult:
             "date_question": self.date_question,
             "sheet_question": self.sheet_question,
             "found": list(self.found),
+            "answer_notes": list(self.answer_notes),
             "question_cells": self.question_cells,
             "stored_question_cells": self.stored_question_cells,
         }

@@ -6,18 +6,20 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from kpi import readers
+from kpi.ingest import answers as answers_module
 from kpi.ingest.dates import _date_column, date_examples, parse_date_values
 from kpi.ingest.mapping import ALIAS_HOW, _column_of
 from kpi.ingest.result import ColumnMatch, Problem, _plural, _Refused
 from kpi.ingest.values import _NUMBER, _map_unique, attribute_value, item_value
 from kpi.items import (
     bank,
+    normalise_label,
 )
 from kpi.periods import parse_quarter, quarter_label, quarter_start
 from kpi.privacy import installation_secret, person_key
@@ -136,6 +138,10 @@ class _Checked:
     repeats: int
     warnings: list[str]
     keep_columns: list[int]
+    # A scheme's own answer words: the mappings used, in words, and the columns
+    # whose answers are not ours (for the Upload page to ask about).
+    answer_notes: list[str] = field(default_factory=list)
+    answer_columns: list[dict] = field(default_factory=list)
 
 
 def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
@@ -229,9 +235,11 @@ def _date_refusal(
 
 def _check_survey(
     store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str,
-    dates: str | None = None,
+    dates: str | None = None, answers: dict[str, dict[str, str]] | None = None,
 ) -> _Checked:
     rows = _Rows(parsed)
+    answer_notes: list[str] = []
+    answer_columns: list[dict] = []
     used = {c.position for c in columns if c.code}
     for position, column, reason in parsed.tool_set_aside:
         rows.add_rows([position], column, reason)
@@ -314,7 +322,24 @@ def _check_survey(
             frame[code] = values[codes]
             rows.add(j, reasons[codes])
         else:  # an item
-            codes, values, reasons = _map_unique(series, lambda t, k=code: item_value(k, t))
+            own = answers_module.check(code, c.header, (answers or {}).get(c.key, {}))
+
+            def convert(t: str, k: str = code, own: dict = own) -> tuple:
+                norm = normalise_label(t)
+                return (own[norm], None) if norm in own else item_value(k, t)
+
+            codes, values, reasons = _map_unique(series, convert)
+            if own:
+                answer_notes.append(answers_module.described(c.header, code, own))
+            foreign = [str(u) for u, r in zip(pd.unique(series), reasons)
+                       if r is not None and "not one of the answers" in str(r)]
+            if foreign or own:
+                answer_columns.append({
+                    "key": c.key, "header": c.header, "letter": c.letter, "code": code,
+                    "answers": foreign + [a for a in own if a not in
+                                          {normalise_label(f) for f in foreign}],
+                    "mapped": {a: ("missing" if v is None else str(v)) for a, v in own.items()},
+                })
             numbers = np.array([-1 if v is None else v for v in values] + [-1],
                                dtype=np.int16)[:-1][codes]
             frame[code] = pd.arrays.IntegerArray(numbers.astype(np.int8), numbers < 0)
@@ -331,7 +356,8 @@ def _check_survey(
     stored = valid[keep].copy()
     stored["source_row"] = parsed.row_numbers[stored["_position"].to_numpy()]
     stored = stored.drop(columns="_position")
-    return _Checked(stored, rows, problems, repeats, warnings, keep_columns)
+    return _Checked(stored, rows, problems, repeats, warnings, keep_columns, answer_notes,
+                    answer_columns)
 
 
 def _count_value(text: str) -> tuple[int | None, str | None]:
