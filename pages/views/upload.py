@@ -22,7 +22,7 @@ import streamlit as st
 from kpi import ingest, readers, template
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
-from kpi.items import bank, normalise_header
+from kpi.items import bank, normalise_header, normalise_label
 from kpi.store import StoreLockedError
 from pages.views import _common as c
 
@@ -250,6 +250,55 @@ def _sheet_choice(choice: Choice) -> str | None:
     return st.session_state.get(_sheet_key(choice))
 
 
+_ANSWER_SEP = "\x1f"
+NOT_OURS = ""  # an answer left unmapped: its rows are set aside, with the reason
+
+
+def _answer_prefix(choice: Choice) -> str:
+    return f"upload_answers_{choice.sha[:12]}_"
+
+
+def _answer_choices(choice: Choice) -> dict[str, dict[str, str]]:
+    """The scheme's own answers mapped so far: column key -> answer -> our value or "missing"."""
+    prefix = _answer_prefix(choice)
+    out: dict[str, dict[str, str]] = {}
+    for name, value in st.session_state.items():
+        if isinstance(name, str) and name.startswith(prefix) and _ANSWER_SEP in name:
+            column, answer = name[len(prefix):].split(_ANSWER_SEP, 1)
+            out.setdefault(column, {})[answer] = value or NOT_OURS
+    return out
+
+
+def _answer_widgets(choice: Choice, result: Preview) -> None:
+    """Each answer that is not ours, beside a choice of our answers (or "missing").
+
+    Never filled in by guesswork: an answer stays unmapped (its rows set aside)
+    until the user picks; a mapping saved for the scheme and tool is shown
+    picked, and can be changed.
+    """
+    if not result.answer_columns:
+        return
+    st.markdown("**Answers that are not ours**")
+    st.caption("These columns answer our questions with other words. Say which of our answers "
+               "each one means (or that it is missing). Your choice is saved for this scheme "
+               "and this survey tool when you store the file, and shown again next time.")
+    prefix = _answer_prefix(choice)
+    for column in result.answer_columns:
+        scale = bank().item(column["code"]).scale
+        words = {str(v): f"{label} ({v})" for v, label in scale.values}
+        options = [NOT_OURS, ingest.answers.MISSING, *words]
+        names = {NOT_OURS: "Not mapped: set the rows aside",
+                 ingest.answers.MISSING: "Missing (not recorded)", **words}
+        st.markdown(f"Column {column['letter']}: “{c.md(str(column['header']))}”")
+        for answer in column["answers"]:
+            default = column["mapped"].get(normalise_label(answer), NOT_OURS)
+            st.selectbox(
+                f"“{c.md(answer)}” means", options,
+                index=options.index(default) if default in options else 0,
+                format_func=names.get, key=f"{prefix}{column['key']}{_ANSWER_SEP}{answer}",
+            )
+
+
 def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     """Preview once per file, scheme, kind, mapping and store revision (this session only).
 
@@ -265,6 +314,8 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
         c.revision(),
         _dates_choice(choice),
         _sheet_choice(choice),
+        tuple(sorted((k, tuple(sorted(v.items())))
+                     for k, v in _answer_choices(choice).items())),
     )
     held = st.session_state.get("_upload_preview")
     if held and held[0] == key:
@@ -273,6 +324,7 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
         result = ingest.preview(
             c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
             mapping=mapping or None, dates=_dates_choice(choice), sheet=_sheet_choice(choice),
+            answers=_answer_choices(choice) or None,
         )
     st.session_state["_upload_preview"] = (key, result)
     return result
@@ -450,6 +502,7 @@ def _check(choice: Choice) -> None:
             },
         )
     has_hand = _mapping_widgets(choice, result, saved)
+    _answer_widgets(choice, result)
     for note in result.found:  # where the header was, which sheets were read
         st.info(note, icon=":material/table_view:")
     if result.sheet_question:
@@ -523,6 +576,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
                 mapping=mapping or None, uploaded_by=uploaded_by(),
                 dates=_dates_choice(choice), accept_partial=True, sheet=_sheet_choice(choice),
+                answers=_answer_choices(choice) or None,
             )
     except (StoreLockedError, ValueError) as exc:
         st.error(str(exc), icon=":material/error:")
@@ -531,6 +585,10 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
     if dates and layout and not result.refused and choice.scheme_id:
         # Remembered for this scheme and tool, so the next export is not asked again.
         c.store().save_mappings(choice.scheme_id, {ingest.dates_key(layout): dates})
+    own = _answer_choices(choice)
+    if own and layout and not result.refused and choice.scheme_id:
+        # The scheme's own answer words, saved for it and this survey tool.
+        c.store().save_mappings(choice.scheme_id, ingest.answers.to_save(layout, own))
     saved_mapping = False
     if save and not result.refused and choice.scheme_id and mapping:
         c.store().save_mappings(
