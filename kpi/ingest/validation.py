@@ -331,13 +331,14 @@ def _check_survey(
             codes, values, reasons = _map_unique(series, convert)
             if own:
                 answer_notes.append(answers_module.described(c.header, code, own))
-            foreign = [str(u) for u, r in zip(pd.unique(series), reasons)
-                       if r is not None and "not one of the answers" in str(r)]
-            if foreign or own:
+            # As written in the file: answers not ours, and those mapped to ours.
+            theirs = [str(u) for u, r in zip(pd.unique(series), reasons)
+                      if normalise_label(u) in own
+                      or (r is not None and "not one of the answers" in str(r))]
+            if theirs:
                 answer_columns.append({
                     "key": c.key, "header": c.header, "letter": c.letter, "code": code,
-                    "answers": foreign + [a for a in own if a not in
-                                          {normalise_label(f) for f in foreign}],
+                    "answers": theirs,
                     "mapped": {a: ("missing" if v is None else str(v)) for a, v in own.items()},
                 })
             numbers = np.array([-1 if v is None else v for v in values] + [-1],
