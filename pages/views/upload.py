@@ -587,8 +587,13 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
         c.store().save_mappings(choice.scheme_id, {ingest.dates_key(layout): dates})
     own = _answer_choices(choice)
     if own and layout and not result.refused and choice.scheme_id:
-        # The scheme's own answer words, saved for it and this survey tool.
-        c.store().save_mappings(choice.scheme_id, ingest.answers.to_save(layout, own))
+        # The scheme's own answer words, saved for it and this survey tool (an answer
+        # left unmapped is saved only to undo an earlier mapping of it).
+        before = c.store().saved_mappings(choice.scheme_id)
+        chosen = {k: v for k, v in ingest.answers.to_save(layout, own).items()
+                  if v or k in before}
+        if chosen:
+            c.store().save_mappings(choice.scheme_id, chosen)
     saved_mapping = False
     if save and not result.refused and choice.scheme_id and mapping:
         c.store().save_mappings(
