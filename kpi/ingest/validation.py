@@ -331,10 +331,14 @@ def _check_survey(
             codes, values, reasons = _map_unique(series, convert)
             if own:
                 answer_notes.append(answers_module.described(c.header, code, own))
-            # As written in the file: answers not ours, and those mapped to ours.
-            theirs = [str(u) for u, r in zip(pd.unique(series), reasons)
-                      if normalise_label(u) in own
-                      or (r is not None and "not one of the answers" in str(r))]
+            # As written in the file: answers not ours, and those mapped to ours
+            # (looked for only when there are some: a big file has none).
+            theirs: list[str] = []
+            if own or any(r is not None and "not one of the answers" in str(r)
+                          for r in reasons):
+                theirs = [str(u) for u, r in zip(pd.unique(series), reasons)
+                          if normalise_label(u) in own
+                          or (r is not None and "not one of the answers" in str(r))]
             if theirs:
                 answer_columns.append({
                     "key": c.key, "header": c.header, "letter": c.letter, "code": code,
