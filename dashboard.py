@@ -7,7 +7,8 @@ pages and their menu are listed in ``pages.views.menu.MENU``.
 
 With an ``[auth]`` section in the secrets file, only the sign-in page is served
 until a person signs in, and the menu lists only the pages their role may open
-(``kpi.scope``); without it the dashboard runs in local mode (administrator).
+(``kpi.scope``); without it the dashboard runs in local mode (administrator),
+served to this machine only (``pages.views.listening``).
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import _common
+from pages.views.listening import refuse_exposed_local_mode
 
 st.set_page_config(
     page_title="Key Human Indicators", page_icon=":material/diversity_3:", layout="wide"
 )
 _common.prepare_store()
-scope = _common.access_gate()
+scope = None if refuse_exposed_local_mode() else _common.access_gate()
 if scope is not None:
     pages = _common.menu(scope)
     navigation = st.navigation(pages, position=_common.NAV_POSITION)
+    _common.open_landing(scope, navigation)
     _common.entry_ran()
     _common.access_banner(scope)
     _common.sidebar(pages)

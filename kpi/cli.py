@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--region", default=None)
     area.add_argument("--scheme", default=None)
     report.add_argument("--out", type=Path, required=True)
-    for command in (indicators, report, uploads):
+    person = _rights_arguments(sub, common)
+    for command in (indicators, report, uploads, *person):
         command.add_argument(
             "--as", dest="as_email", default=None, metavar="EMAIL",
             help="run with this user's scope (default: the administrator)",
@@ -120,6 +121,41 @@ def _access_arguments(
     remove = action.add_parser("remove", parents=[common], help="remove a user")
     remove.add_argument("email")
     remove.add_argument("--by", default=None, help="who is making the change (recorded)")
+
+
+def _rights_arguments(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> tuple[argparse.ArgumentParser, ...]:
+    """``person find|export|erase``, ``retention``, ``backup``, ``restore``; returns the
+    person commands (they take ``--as``: only an administrator may use them)."""
+    person = sub.add_parser("person", parents=[common],
+                            help="one person's answers: find, export or erase them")
+    action = person.add_subparsers(dest="person_command", required=True)
+    commands = []
+    for name, words in (("find", "say what is held for one person"),
+                        ("export", "write everything held for one person, as CSV and PDF"),
+                        ("erase", "erase everything held for one person")):
+        command = action.add_parser(name, parents=[common], help=words)
+        command.add_argument("--scheme", required=True, metavar="ID")
+        command.add_argument("--ref", required=True, metavar="REF",
+                             help="the person's reference at that scheme (never stored)")
+        command.add_argument("--by", default=None, help="who is asking (recorded on erase)")
+        commands.append(command)
+    commands[1].add_argument("--out", type=Path, required=True, metavar="PATH",
+                             help="writes PATH.csv and PATH.pdf")
+    retention = sub.add_parser("retention", parents=[common],
+                               help="what the retention rule would remove (--apply: remove it)")
+    retention.add_argument("--apply", action="store_true", help="remove it, all or nothing")
+    retention.add_argument("--by", default=None, help="who is applying it (recorded)")
+    backup = sub.add_parser("backup", parents=[common],
+                            help="a consistent copy of the store and its secret, with a manifest")
+    backup.add_argument("dir", type=Path, help="a new or empty folder")
+    restore = sub.add_parser("restore", parents=[common],
+                             help="check a backup and restore it to --db (a new path)")
+    restore.add_argument("dir", type=Path)
+    restore.add_argument("--replace", action="store_true",
+                         help="overwrite the store at --db (and its secret) if there is one")
+    return tuple(commands)
 
 
 def os_user() -> str:
@@ -255,9 +291,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
     if args.command == "schemes":
         from kpi.ingest import load_schemes
 
-        result = load_schemes(store, args.file)
-        if not result.refused:
-            store.record_register_change(args.by or os_user(), f"file={args.file.name}")
+        result = load_schemes(store, args.file, by=args.by or os_user())
         if args.json:
             print(json.dumps(result.to_dict(), default=str))
         else:
@@ -283,16 +317,13 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return EXIT_REFUSED if result.refused else EXIT_OK
     if args.command == "uploads":
         store.ensure()
-        frame = store.uploads()
-        allowed = _acting(args, store).allowed(store)
-        if allowed is not None:
-            frame = frame[frame["scheme_id"].isin(allowed)]
+        frame = store.uploads(_acting(args, store).allowed(store))
         if args.json:
             print(frame.to_json(orient="records", date_format="iso"))
         else:
             columns = ["upload_id", "uploaded_at", "scheme_id", "kind", "file_name", "status",
-                       "accepted", "rejected", "duplicates", "corrected", "uploaded_by",
-                       "rolled_back_by"]
+                       "accepted", "rejected", "duplicates", "corrected", "erased",
+                       "expired", "uploaded_by", "rolled_back_by"]
             print(frame[columns].to_string(index=False) if len(frame) else "No uploads yet.")
         return EXIT_OK
     if args.command == "rollback":
@@ -325,7 +356,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         from kpi.report import build_report
 
         acting = _acting(args, store)
-        if acting.allowed(store) is not None:
+        reach = acting.allowed(store)
+        if not reach.every:
             from kpi.board import area_filters
 
             if not args.scheme:
@@ -333,7 +365,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
                     f"{acting.email} may take the board page of their own schemes only: give "
                     "--scheme ID."
                 )
-            area_filters(store, None, args.scheme, acting.allowed(store))
+            area_filters(store, None, args.scheme, reach.scheme_filter)
         pdf = build_report(store, quarter=args.quarter, region=args.region, scheme=args.scheme)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(pdf)
@@ -341,6 +373,8 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return EXIT_OK
     if args.command == "users":
         return _users(args, store)
+    if args.command in ("person", "retention", "backup", "restore"):
+        return _rights(args, store)
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 
@@ -390,3 +424,53 @@ def _users(args: argparse.Namespace, store: Store) -> int:
         print(shown[["email", "role", "scheme_ids", "regions", "added_by", "added_at"]]
               .to_string(index=False))
     return EXIT_OK
+
+
+def _rights(args: argparse.Namespace, store: Store) -> int:
+    """A person's answers, the retention rule, backup and restore."""
+    if args.command == "person":
+        from kpi import rights
+
+        acting = _acting(args, store)
+        if args.person_command == "erase":
+            result = rights.erase_person(store, args.scheme, args.ref, acting,
+                                         by=args.by or acting.email or os_user())
+            print(rights.erase_words(result))
+            return EXIT_OK
+        record = rights.find_person(store, args.scheme, args.ref, acting)
+        if args.person_command == "find":
+            print(record.summary())
+            return EXIT_OK
+        out = args.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        csv_path, pdf_path = out.with_suffix(".csv"), out.with_suffix(".pdf")
+        _owner_only_file(csv_path, rights.export_csv(record).encode("utf-8"))
+        _owner_only_file(pdf_path, rights.export_pdf(record))
+        print(f"{record.summary()} Written to {csv_path} and {pdf_path}.")
+        return EXIT_OK
+    if args.command == "retention":
+        from kpi import rights
+
+        if args.apply:
+            plan = rights.retention_apply(store, by=args.by or os_user())
+        else:
+            plan = rights.retention_plan(store)
+        print(rights.retention_words(plan, applied=args.apply))
+        return EXIT_OK
+    from kpi import backup
+
+    if args.command == "backup":
+        manifest = backup.backup(store, args.dir)
+        print(backup.backup_words(manifest, args.dir))
+        return EXIT_OK
+    manifest = backup.restore(args.dir, store.path, replace=args.replace)
+    print(backup.restore_words(manifest, store.path))
+    return EXIT_OK
+
+
+def _owner_only_file(path: Path, data: bytes) -> None:
+    """A person's answers written readable by their owner only (0600), like the store."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file of the same name keeps no wider mode
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

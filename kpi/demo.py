@@ -25,6 +25,11 @@ end quarter always give the same data.
 
 The store is clearly marked as demo (meta ``demo`` = ``true``, ``schemes.is_demo``,
 one upload of kind ``demo``); a store holding real uploads or schemes is refused.
+
+The demo makes no pseudonymisation secret and needs none: its person keys are
+random, not made from references with a secret, so ``kpi.privacy`` does not count
+them as keys a lost secret would unlink (``Store.person_key_rows``), and the first
+upload to a demo store makes the secret as on any new store.
 """
 
 from __future__ import annotations

@@ -119,3 +119,13 @@ def person_key(secret: bytes, scheme_id: str, ref: object) -> str:
 
 def person_keys(secret: bytes, scheme_id: str, refs: Iterable[object]) -> list[str]:
     return [person_key(secret, scheme_id, ref) for ref in refs]
+
+
+def key_for_reference(db_path: str | Path, scheme_id: str, ref: object) -> str:
+    """The key one person's answers are stored under, worked out from their scheme,
+    their reference and the installation secret, as an upload works it out (a request
+    to see or erase their answers names the reference; the key is never stored as given).
+    """
+    if not normalise_reference(ref):
+        raise KhiError("Give the person's reference (the scheme's own ID for them).")
+    return person_key(installation_secret(db_path), scheme_id, ref)

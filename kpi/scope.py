@@ -24,15 +24,26 @@ from dataclasses import dataclass
 
 from kpi.indicators import Filters
 from kpi.items import bank
+from kpi.reach import Reach
 from kpi.store import Store
+from kpi.store.access import LastAdminError
 
 ROLES = ("scheme", "commissioner", "board", "admin")
 # A grant of every scheme (a national commissioner or the national body's board).
 ENGLAND = "England"
+# The sidebar's whole area, in words: all of England for those who see every
+# scheme, the person's own schemes for everyone else (never "England" over them).
+ALL_OF_ENGLAND = "All of England and nations"
+ALL_YOURS = "All your schemes"
+# The same, in a heading.
+ENGLAND_AND_NATIONS = "England and the nations"
+YOUR_SCHEMES = "Your schemes"
 
 # The pages each role's menu lists, by page name (the script pages/<name>.py);
-# a page left out is not served to that role, whatever URL is typed. The first
-# is where the role lands.
+# a page left out is not served to that role, whatever URL is typed. Every role's
+# first page is the Overview, so a page has one address whoever opens it (the
+# default page is served at "/" and nowhere else); ``LANDING`` says where a role
+# opens on a bare "/".
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "admin": (
         "overview", "regions", "schemes", "indicator", "equity", "change", "drivers",
@@ -42,12 +53,16 @@ ROLE_PAGES: dict[str, tuple[str, ...]] = {
         "overview", "regions", "schemes", "indicator", "equity", "change", "drivers",
         "board", "data_quality", "definitions",
     ),
-    "board": ("board", "overview", "indicator", "equity", "change", "drivers", "definitions"),
+    "board": ("overview", "board", "indicator", "equity", "change", "drivers", "definitions"),
     "scheme": (
         "overview", "schemes", "indicator", "equity", "change", "drivers", "board",
         "upload", "data_quality", "definitions",
     ),
 }
+
+# Where a role opens when the address names no page and no view: a board member on
+# their board page; everyone else on the Overview.
+LANDING: dict[str, str] = {"board": "board"}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -98,39 +113,40 @@ class Scope:
         """The page names this person's menu lists (none without a role)."""
         return ROLE_PAGES.get(self.role or "", ())
 
-    def allowed(self, store: Store) -> tuple[str, ...] | None:
-        """The scheme ids this person may see; None = every scheme.
+    def allowed(self, store: Store) -> Reach:
+        """The schemes this person may see, as one :class:`~kpi.reach.Reach`.
 
-        Nobody without a role sees any scheme (an empty tuple keeps no row).
+        Nobody without a role sees any scheme; a grant of a region that has no
+        registered schemes yet is an empty reach, never "every scheme".
         """
         if self.sees_all:
-            return None
+            return Reach.everything()
         if self.role is None:
-            return ()
+            return Reach.nothing()
         ids = set(self.scheme_ids)
         if self.regions and self.role in ("commissioner", "board"):
             register = store.schemes()
             ids |= set(register.loc[register["region"].isin(self.regions), "scheme_id"])
-        return tuple(sorted(ids))
+        return Reach.only(ids)
 
-    def restrict(self, filters: Filters | None, allowed: tuple[str, ...] | None) -> Filters:
-        """``filters`` narrowed to ``allowed`` (from :meth:`allowed`), whatever they ask.
+    def restrict(self, filters: Filters | None, reach: Reach) -> Filters:
+        """``filters`` narrowed to ``reach`` (from :meth:`allowed`), whatever they ask.
 
         An existing ``Filters.scope`` is intersected, never widened.
         """
         filters = filters or Filters()
-        if allowed is None:
+        if reach.every:
             return filters
-        keep = tuple(allowed)
+        keep = reach.scheme_filter or ()
         if filters.scope is not None:
-            keep = tuple(s for s in filters.scope if s in set(allowed))
-        return dataclasses.replace(filters, scope=keep)
+            keep = reach.keep(filters.scope)
+        return dataclasses.replace(filters, scope=tuple(keep))
 
-    def check_upload(self, scheme_id: str | None, allowed: tuple[str, ...] | None) -> None:
+    def check_upload(self, scheme_id: str | None, reach: Reach) -> None:
         """Refuse an upload this person may not make (before anything is read)."""
         if not self.may_upload:
             raise AccessError("Your role may not upload: ask an administrator.")
-        if allowed is not None and (scheme_id is None or scheme_id not in allowed):
+        if not reach.every and (scheme_id is None or not reach.includes(scheme_id)):
             raise AccessError(
                 "You may upload only for your own schemes: choose one of them."
             )
@@ -169,7 +185,8 @@ def add_user(
 
     Refused (AccessError, nothing stored): a malformed email, an unknown role,
     a scheme not in the register, an unknown region, a scheme user without a
-    scheme, a commissioner or board without an area, grants for an administrator.
+    scheme, a commissioner or board without an area, grants for an administrator,
+    another role for the only administrator (nobody could then manage users).
     """
     email = normalise_email(email)
     if not _EMAIL.match(email):
@@ -205,12 +222,23 @@ def add_user(
             f"A {role} needs an area: --scheme ID or --region NAME (--region {ENGLAND} for "
             "every scheme)."
         )
-    store.put_user(email, role, schemes, region_names, by=by)
+    try:
+        store.put_user(email, role, schemes, region_names, by=by)
+    except LastAdminError as exc:
+        raise AccessError(str(exc)) from exc
     return Scope(role=role, email=email, scheme_ids=schemes, regions=region_names)
 
 
 def remove_user(store: Store, email: str, *, by: str) -> None:
-    """Remove one person's role (they keep signing in, and see whom to ask)."""
+    """Remove one person's role (they keep signing in, and see whom to ask).
+
+    Refused (AccessError) for the only administrator: with sign-in on, nobody
+    could then add or change users from the dashboard.
+    """
     email = normalise_email(email)
-    if not store.remove_user(email, by=by):
+    try:
+        found = store.remove_user(email, by=by)
+    except LastAdminError as exc:
+        raise AccessError(str(exc)) from exc
+    if not found:
         raise AccessError(f"There is no user {email!r}. `python -m kpi users list` lists them.")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the board's types; kpi.board imports this module
 
 __all__ = [
     "CHANGE_NOUN",
+    "BENCHMARK_NAMES",
     "COMPARISON_WORDS",
     "GLOSSARY",
     "LEVEL_95",
@@ -107,9 +108,21 @@ COMPARISON_WORDS = {
 }
 
 
-def comparison_words(comparison: object) -> str:
-    """"▲ Better than England" for the engine's "better"; unknown words as given."""
+# Each benchmark of the engine (``kpi.indicators.BENCHMARKS``) by name, for the words
+# of a comparison: a cell says what it was compared with.
+BENCHMARK_NAMES = {
+    "england": "England",
+    "region": "its region",
+    "support_type": "schemes of the same support type",
+}
+
+
+def comparison_words(comparison: object, benchmark: str = "england") -> str:
+    """"▲ Better than England" for the engine's "better"; "▲ Better than its region"
+    against the region's benchmark; unknown words as given."""
     icon, words = COMPARISON_WORDS.get(str(comparison), ("", str(comparison)))
+    if benchmark != "england" and str(comparison) in ("better", "similar", "worse"):
+        words = words.replace("England", BENCHMARK_NAMES[benchmark])
     return f"{icon} {words}".strip()
 
 

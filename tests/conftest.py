@@ -33,3 +33,22 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(tmp_path_factory.mktemp("demo") / "khi.duckdb")
     load_demo(store, people=3000, quarters=4, seed=7)
     return store
+
+
+# The tiers of tests/README.md by file, as markers, so ``make check`` (the inner loop:
+# lint, unit, golden, ingest) can leave out what opens pages, processes or browsers.
+_TIER_BY_PREFIX = (
+    ("test_pages_", "pages"), ("test_page_", "pages"), ("test_escaping", "pages"),
+    ("test_docs", "pages"), ("test_cli_", "cli"), ("test_users", "cli"),
+    ("test_disclosure_attack", "slow"),
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = Path(str(item.fspath)).name
+        for prefix, tier in _TIER_BY_PREFIX:
+            if name.startswith(prefix):
+                item.add_marker(getattr(pytest.mark, tier))
+        if Path(str(item.fspath)).parent.name == "browser":
+            item.add_marker(pytest.mark.browser)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi import charts, report
 from kpi.board import BoardPack, board_summary
-from kpi.indicators import latest_quarter
+from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
@@ -122,14 +122,35 @@ def test_the_sidebars_scheme_chooses_the_pack(demo_store: Store, monkeypatch) ->
 def test_a_user_limited_to_some_schemes_is_asked_to_choose_one(
     demo_store: Store, monkeypatch, tmp_path: Path
 ) -> None:
-    scheme = str(demo_store.schemes()["scheme_id"].iloc[0])
+    register = demo_store.schemes()
+    # Two schemes in two regions: no one area is theirs to open on.
+    first = register.iloc[0]
+    second = register[register["region"] != first["region"]].iloc[0]
     store = Store(tmp_path / "khi.duckdb")  # a copy: the shared demo store stays read-only
     shutil.copyfile(demo_store.path, store.path)
-    add_user(store, "staff@scheme.example", "scheme", [scheme], by="test")
+    add_user(store, "staff@scheme.example", "scheme",
+             [first["scheme_id"], second["scheme_id"]], by="test")
     at = open_page(monkeypatch, store, "pages/board.py", KHI_AS="staff@scheme.example")
     assert not at.exception
     assert "Choose one of your schemes" in "\n".join(i.value for i in at.info)
     assert not markdown_tables(at)
+
+
+def test_a_user_with_one_scheme_finds_its_board_page_chosen(
+    demo_store: Store, monkeypatch, tmp_path: Path
+) -> None:
+    """No hunting: their only scheme is already chosen, in the latest quarter it can
+    show. (A board member lands on this page by itself: the browser tier's
+    tests/browser/test_roles.py, as AppTest runs a switched page without the entry
+    script's sidebar.)"""
+    scheme = str(demo_store.schemes()["scheme_id"].iloc[3])
+    store = Store(tmp_path / "khi.duckdb")
+    shutil.copyfile(demo_store.path, store.path)
+    add_user(store, "staff@scheme.example", "scheme", [scheme], by="test")
+    at = open_page(monkeypatch, store, "pages/board.py", KHI_AS="staff@scheme.example")
+    assert not at.exception
+    shown = latest_shown_quarter(store, Filters(scheme_ids=(scheme,), scope=(scheme,)))
+    assert_page_shows(at, board_summary(store, quarter=shown, scheme=scheme))
 
 
 def test_empty_store_shows_the_way_in(fresh_store: Store, monkeypatch) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from kpi import indicators as engine
 from kpi.indicators import Filters
+from kpi.reach import Reach
 from kpi.scope import ENGLAND, LOCAL_ADMIN, AccessError, Scope, add_user, scope_for
 from kpi.store import Store
 
@@ -55,7 +56,7 @@ def test_a_scheme_users_queries_never_return_another_schemes_rows(
 ) -> None:
     scope = Scope(role="scheme", email="staff@a.example", scheme_ids=(sector["own"],))
     allowed = scope.allowed(demo_store)
-    assert allowed == (sector["own"],)
+    assert allowed == Reach.only([sector["own"]])
     seen_own = False
     for asked in asked_filters(sector):
         filters = scope.restrict(asked, allowed)
@@ -105,10 +106,10 @@ def test_restrict_intersects_and_never_widens(demo_store: Store, sector: dict) -
     own, other = sector["own"], sector["other"]
     scope = Scope(role="commissioner", email="c@x.example", scheme_ids=(own, other))
     allowed = scope.allowed(demo_store)
-    assert set(allowed) == {own, other}
+    assert set(allowed.ids) == {own, other} and not allowed.every
     assert scope.restrict(Filters(scope=(own,)), allowed).scope == (own,)
     assert scope.restrict(Filters(scope=("SL999",)), allowed).scope == ()
-    assert scope.restrict(None, allowed).scope == allowed
+    assert scope.restrict(None, allowed).scope == allowed.ids
 
 
 def test_roles_grant_what_they_say(demo_store: Store, sector: dict) -> None:
@@ -116,31 +117,53 @@ def test_roles_grant_what_they_say(demo_store: Store, sector: dict) -> None:
     region = sector["own_region"]
     in_region = set(register.loc[register["region"] == region, "scheme_id"])
     commissioner = Scope(role="commissioner", regions=(region,))
-    assert set(commissioner.allowed(demo_store)) == in_region
-    assert Scope(role="board", regions=(ENGLAND,)).allowed(demo_store) is None
-    assert LOCAL_ADMIN.allowed(demo_store) is None
+    assert set(commissioner.allowed(demo_store).ids) == in_region
+    assert Scope(role="board", regions=(ENGLAND,)).allowed(demo_store).every
+    assert LOCAL_ADMIN.allowed(demo_store).every
     nobody = Scope(role=None, email="who@x.example")
-    assert nobody.allowed(demo_store) == () and nobody.pages == ()
-    filters = nobody.restrict(Filters(scheme_ids=(sector["own"],)), ())
+    assert nobody.allowed(demo_store).is_empty and nobody.pages == ()
+    filters = nobody.restrict(Filters(scheme_ids=(sector["own"],)), Reach.nothing())
     assert engine.indicator_table(demo_store, khis=["warm_kind"], by=["scheme"],
                                   filters=filters).empty
     # A scheme user granted a region by hand still sees only their schemes.
     sneaky = Scope(role="scheme", scheme_ids=(sector["own"],), regions=(region,))
-    assert sneaky.allowed(demo_store) == (sector["own"],)
+    assert sneaky.allowed(demo_store) == Reach.only([sector["own"]])
     assert "upload" in Scope(role="scheme").pages and "admin" not in Scope(role="scheme").pages
     assert "upload" not in commissioner.pages and "admin" in LOCAL_ADMIN.pages
 
 
 def test_uploads_are_checked_against_the_scope() -> None:
     staff = Scope(role="scheme", scheme_ids=("SL001",))
-    staff.check_upload("SL001", ("SL001",))
+    own = Reach.only(["SL001"])
+    staff.check_upload("SL001", own)
     with pytest.raises(AccessError, match="only for your own schemes"):
-        staff.check_upload("SL002", ("SL001",))
+        staff.check_upload("SL002", own)
     with pytest.raises(AccessError, match="only for your own schemes"):
-        staff.check_upload(None, ("SL001",))  # an activity return for several schemes
+        staff.check_upload(None, own)  # an activity return for several schemes
+    with pytest.raises(AccessError, match="only for your own schemes"):
+        staff.check_upload("SL001", Reach.nothing())  # an empty grant is not "all"
     with pytest.raises(AccessError, match="may not upload"):
-        Scope(role="commissioner", regions=(ENGLAND,)).check_upload("SL001", None)
-    LOCAL_ADMIN.check_upload(None, None)
+        Scope(role="commissioner", regions=(ENGLAND,)).check_upload("SL001", Reach.everything())
+    LOCAL_ADMIN.check_upload(None, Reach.everything())
+
+
+def test_an_empty_grant_reaches_nothing_in_the_store_and_the_engine(
+    demo_store: Store, sector: dict
+) -> None:
+    """A region with no registered scheme yet: an empty reach, never every scheme,
+    wherever it is read (register, uploads, missing returns, KHIs)."""
+    commissioner = Scope(role="commissioner", regions=("Nowhere yet",))
+    reach = commissioner.allowed(demo_store)
+    assert reach.is_empty and not reach.every
+    assert demo_store.schemes(reach).empty and demo_store.uploads(reach).empty
+    assert len(demo_store.schemes(Reach.everything())) == len(sector["register"])
+    filters = commissioner.restrict(None, reach)
+    assert engine.missing_returns(demo_store, filters=filters).empty
+    assert engine.indicator_table(
+        demo_store, khis=["warm_kind"], by=["scheme"], filters=filters
+    ).empty
+    assert reach.rows(sector["register"]).empty
+    assert reach.keep(["SL001", "SL002"]) == () and not reach.includes("SL001")
 
 
 def test_users_are_matched_on_email_in_any_case(fresh_store: Store) -> None:
@@ -176,3 +199,36 @@ def test_bad_grants_are_refused_and_nothing_is_stored(
     with pytest.raises(AccessError, match=message):
         add_user(store, email, role, schemes, regions, by="test")
     assert store.users().empty and store.changes().empty
+
+
+def test_every_benchmark_is_the_sectors_whoever_asks(demo_store: Store, sector: dict) -> None:
+    """England's value, the funnel's centre and limits, and the range of schemes are
+    the same for a scheme worker, a region's commissioner and the administrator;
+    scope changes only which schemes are named."""
+    staff = Scope(role="scheme", scheme_ids=(sector["own"],))
+    commissioner = Scope(role="commissioner", regions=(sector["own_region"],))
+    viewers = [LOCAL_ADMIN, staff, commissioner]
+    views = [v.restrict(Filters(respondent_types=("person",)), v.allowed(demo_store))
+             for v in viewers]
+    englands = [engine.england_table(demo_store, quarter="all", filters=f) for f in views]
+    for other in englands[1:]:
+        pd.testing.assert_frame_equal(englands[0], other)
+    whole = engine.indicator_table(demo_store, quarter="all",
+                                   filters=Filters(respondent_types=("person",)))
+    pd.testing.assert_frame_equal(englands[0], whole)
+    spreads = [engine.scheme_spread(demo_store, quarter="all", filters=f) for f in views]
+    for other in spreads[1:]:
+        pd.testing.assert_frame_equal(spreads[0], other)
+    funnels = [engine.funnel(demo_store, "warm_kind", quarter="all", filters=f) for f in views]
+    pooled = funnels[0][2]
+    assert pooled is not None
+    everyone = funnels[0][0].set_index("scheme")["position"]
+    for points, _, centre in funnels[1:]:
+        assert centre == pytest.approx(pooled)
+        assert len(points) < len(everyone)  # fewer schemes named
+        # Each named scheme sits where it sits for the administrator.
+        if len(points):
+            assert points.set_index("scheme")["position"].to_dict() == {
+                s: everyone[s] for s in points["scheme"]
+            }
+    assert len(funnels[2][0])  # the commissioner's region has schemes to compare

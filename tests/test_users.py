@@ -66,7 +66,7 @@ def test_users_add_list_remove(db: Path) -> None:
         "staff@alderley.example"
     ]
     changes = Store(db).changes()
-    assert set(changes["action"]) >= {"user added or changed", "user removed", "register loaded"}
+    assert set(changes["action"]) >= {"user added", "user removed", "register loaded"}
     removed = changes[changes["action"] == "user removed"].iloc[0]
     assert (removed["subject"], removed["changed_by"]) == ("nw@council.example",
                                                             "boss@khi.example")

@@ -18,7 +18,6 @@ from kpi.charts.palette import (
 from kpi.charts.style import (
     HIDDEN_TEXT,
     _hidden,
-    _num,
     _style,
     empty_figure,
     fmt,
@@ -30,16 +29,18 @@ from kpi.charts.style import (
 def spine_frame(
     by_scheme: pd.DataFrame,
     england: pd.DataFrame,
+    spread: pd.DataFrame,
     scheme: str,
     khis: Sequence,
 ) -> pd.DataFrame:
     """Arrange the engine's tables for :func:`spine_chart`: one row per KHI.
 
     ``by_scheme`` is ``indicator_table(by=["scheme"])`` (khi, scheme, value,
-    limits, suppressed, comparison), ``england`` the same without grouping and
-    ``khis`` the catalogue entries to show, in order. The range and middle half of
-    schemes are taken over the values the engine shows (hidden schemes are not
-    in it, so nothing hidden can be read off the chart).
+    limits, suppressed, comparison) holding the scheme's rows, ``england`` the
+    engine's ``england_table`` and ``spread`` its ``scheme_spread`` (the range and
+    middle half of England's schemes, over the values the engine shows), and
+    ``khis`` the catalogue entries to show, in order. England and the range are
+    the sector's, whoever looks: never worked out from the viewer's own rows.
     """
     columns = [
         "label",
@@ -59,8 +60,9 @@ def spine_frame(
     rows = []
     for khi in khis:
         part = by_scheme[by_scheme["khi"] == khi.code] if len(by_scheme) else by_scheme
-        shown = _num(part.loc[~_hidden(part)], "value").dropna() if len(part) else pd.Series()
         mine = part[part["scheme"] == scheme] if len(part) else part
+        ranges = spread[spread["khi"] == khi.code] if len(spread) else spread
+        bounds = ranges.iloc[0] if len(ranges) else None
         row = mine.iloc[0] if len(mine) else None
         hidden = row is not None and _is_suppressed(row)
         bench = england[england["khi"] == khi.code]["value"] if len(england) else pd.Series()
@@ -73,10 +75,10 @@ def spine_frame(
                 "benchmark": float(bench.iloc[0])
                 if len(bench) and pd.notna(bench.iloc[0])
                 else np.nan,
-                "lowest": shown.min() if len(shown) else np.nan,
-                "q25": shown.quantile(0.25) if len(shown) else np.nan,
-                "q75": shown.quantile(0.75) if len(shown) else np.nan,
-                "highest": shown.max() if len(shown) else np.nan,
+                **{
+                    column: np.nan if bounds is None else float(bounds[column])
+                    for column in ("lowest", "q25", "q75", "highest")
+                },
                 "polarity": khi.polarity,
                 "percent": khi.is_proportion,
                 "comparison": "not compared"

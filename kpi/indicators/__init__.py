@@ -43,7 +43,8 @@ from kpi.indicators.quality import (
     response_rates,
     response_totals,
 )
-from kpi.indicators.quarters import available_quarters, latest_quarter
+from kpi.indicators.quarters import available_quarters, latest_quarter, latest_shown_quarter
+from kpi.indicators.sector import england_table, scheme_spread, sector_filters
 from kpi.indicators.series import trend, trends
 from kpi.indicators.table import indicator_table
 
@@ -60,14 +61,18 @@ __all__ = [
     "available_quarters",
     "change",
     "default_settings",
+    "england_table",
     "equity",
     "funnel",
     "indicator_table",
     "item_completeness",
     "latest_quarter",
+    "latest_shown_quarter",
     "missing_returns",
     "response_rates",
     "response_totals",
+    "scheme_spread",
+    "sector_filters",
     "trend",
     "trends",
 ]

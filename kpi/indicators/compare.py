@@ -11,6 +11,7 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import khi as khi_by_code
 from kpi.indicators.filters import _LIMITS, Filters, Settings
+from kpi.indicators.sector import sector_filters
 from kpi.indicators.table import indicator_table
 from kpi.store import Store
 
@@ -70,8 +71,9 @@ def funnel(
     Returns (points, limits, pooled): points has scheme, n, count, value,
     position ("above998", "above95", "within", "below95", "below998");
     limits has n, lower95, upper95, lower998, upper998 on a grid of bases;
-    pooled is the value over every scheme in the view (percentages). Hidden
-    schemes are left out of the points; the pooled value is published anyway.
+    pooled is England's value (every scheme, the filters' support type and
+    respondents: the same for every viewer, whatever area or scope narrows the
+    points), in percentages. Hidden schemes are left out of the points.
 
     References
     ----------
@@ -87,8 +89,11 @@ def funnel(
     empty_limits = pd.DataFrame(columns=["n", *_LIMITS])
     if table.empty:
         return table, empty_limits, None
+    # The centre line is England's (every scheme, the same people), whoever looks
+    # and whichever schemes are plotted: a viewer's own rows are not a benchmark.
     total = indicator_table(
-        store, khis=[khi], quarter=quarter, filters=filters, settings=settings
+        store, khis=[khi], quarter=quarter,
+        filters=sector_filters(filters), settings=settings,
     )
     x, n = _pooled_counts(table, total)
     if not n:

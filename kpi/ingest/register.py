@@ -44,14 +44,16 @@ def _cqc_value(text: str) -> tuple[str | None, str | None]:
 
 
 def load_schemes(
-    store: Store, source: str | Path | bytes, file_name: str | None = None
+    store: Store, source: str | Path | bytes, file_name: str | None = None,
+    *, by: str | None = None,
 ) -> SchemeLoadResult:
     """Load or update the scheme register from a CSV (or xlsx): one row per scheme.
 
     Regions may be written by name or code and are stored by name; CQC ratings
     by code or label. Rows with problems are left out and listed; the file is
     refused when a required column (scheme_id, name, region) is missing or no
-    row is usable. Schemes already registered are updated in place.
+    row is usable. Schemes already registered are updated in place. The change
+    log records ``by`` and what changed, in the same transaction.
     """
     if isinstance(source, bytes):
         data, name = source, file_name or "register.csv"
@@ -148,6 +150,7 @@ def load_schemes(
     store.ensure()
     known = store.scheme_ids()
     with store.transaction() as con:
+        store.record_register_load(con, good, by, name)
         store.upsert_schemes(con, good.assign(is_demo=False))
     new = len(set(good["scheme_id"]) - known)
     message = (

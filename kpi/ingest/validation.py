@@ -34,6 +34,9 @@ class _Rows:
         self.parsed = parsed
         self.bad = np.zeros(len(parsed.rows), dtype=bool)
         self._found: list[tuple[np.ndarray, int, np.ndarray]] = []  # positions, column, reasons
+        # Each row's person key (None when unreadable): set-aside rows keep it, so a
+        # person's set-aside rows can be found and erased with their answers.
+        self.person_keys: np.ndarray | None = None
 
     def add(self, column: int, reasons_by_row: np.ndarray) -> None:
         """Record the non-None reasons of one column (an object array, one per row)."""
@@ -92,12 +95,17 @@ class _Rows:
             int(number): json.dumps(dict(zip(names, row)), ensure_ascii=False)
             for number, row in zip(self.parsed.row_numbers[positions], cells.tolist())
         }
+        keys: dict[int, str | None] = {}
+        if self.person_keys is not None:
+            keys = {int(number): self.person_keys[position]
+                    for number, position in zip(self.parsed.row_numbers[positions], positions)}
         return pd.DataFrame(
             {
                 "row_number": [p.row for p in problems],
                 "column_name": [p.column for p in problems],
                 "reason": [p.reason for p in problems],
                 "row_values": [values.get(p.row) for p in problems],
+                "person_key": [keys.get(p.row) for p in problems],
             }
         )
 
@@ -274,6 +282,7 @@ def _check_survey(
                 dtype=object,
             )[:-1]
             frame["person_key"] = keys[codes]
+            rows.person_keys = frame["person_key"].to_numpy()
             missing = np.where(pd.isna(frame["person_key"]).to_numpy(),
                                "the reference is missing: every row needs the person's "
                                "reference (your own ID for them)", None)

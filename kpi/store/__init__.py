@@ -6,7 +6,8 @@
 * ``reads``: the register, uploads and activity as they are;
 * ``queries``: the SQL behind every indicator (``kpi.indicators`` and
   ``kpi.drivers`` call it and never write SQL themselves);
-* ``access``: users, roles and the change log.
+* ``access``: users, roles and the change log;
+* ``rights``: one person's answers (find, erase), the retention rule, a whole copy.
 
 SQL values always go in as parameters; table and column names come from this
 package, the item bank or the catalogue, never from input, and are quoted.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from kpi.store.access import AccessTables
 from kpi.store.connection import StoreLockedError, StoreMissingError, owner_only
 from kpi.store.reads import Reads
+from kpi.store.rights import Rights
 from kpi.store.schema import (
     ACTIVITY_COUNTS,
     ATTRIBUTE_COLUMNS,
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 
-class Store(Writes, Reads):
+class Store(Writes, Reads, Rights):
     """A DuckDB file holding every response with its provenance.
 
     Nothing keeps the file open: :meth:`connect` opens it for one unit of work.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kpi.reach import Reach
 from kpi.store.connection import Connection
 
 
@@ -12,17 +13,24 @@ class Reads(Connection):
     """Small reads the pages and the command line show as they are (a part of
     :class:`kpi.store.Store`)."""
 
-    def schemes(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM schemes ORDER BY region, name")
+    def schemes(self, reach: Reach | None = None) -> pd.DataFrame:
+        """The register (region, then name); only the schemes of ``reach`` when given
+        (none at all for an empty grant)."""
+        frame = self.query("SELECT * FROM schemes ORDER BY region, name")
+        return frame if reach is None else reach.rows(frame).reset_index(drop=True)
 
     def scheme_ids(self) -> set[str]:
         return set(self.query("SELECT scheme_id FROM schemes")["scheme_id"])
 
-    def uploads(self) -> pd.DataFrame:
-        return self.query(
+    def uploads(self, reach: Reach | None = None) -> pd.DataFrame:
+        """Every upload, newest first; only those for the schemes of ``reach`` when
+        given (an activity return for several schemes has no scheme: administrators
+        only)."""
+        frame = self.query(
             "SELECT u.*, s.name AS scheme_name FROM uploads u "
             "LEFT JOIN schemes s USING (scheme_id) ORDER BY upload_id DESC"
         )
+        return frame if reach is None else reach.rows(frame).reset_index(drop=True)
 
     def upload_with_checksum(
         self, scheme_id: str | None, sha256: str, kind: str
@@ -59,9 +67,17 @@ class Reads(Connection):
         return dict(zip(rows["source_header"], rows["target"]))
 
     def person_key_rows(self) -> int:
-        """Rows holding a person key: responses and the ones they replaced."""
+        """Rows holding a person key made with the installation secret: responses and
+        the ones they replaced, of every upload but the demo's.
+
+        Why the demo's keys do not count: they are random (``kpi.demo.person_keys``),
+        never made with a secret, so a new secret unlinks nobody. Counting them made
+        ``kpi.privacy`` refuse every upload to a store that began with ``kpi demo``
+        (keys, but no secret to "put back"); the first real upload now makes the secret.
+        """
+        real = "upload_id IN (SELECT upload_id FROM uploads WHERE NOT is_demo)"
         rows = self.query(
-            "SELECT (SELECT count(*) FROM responses) + (SELECT count(*) FROM response_history)"
-            " AS n"
+            f"SELECT (SELECT count(*) FROM responses WHERE {real}) + "
+            f"(SELECT count(*) FROM response_history WHERE {real}) AS n"
         )
         return int(rows["n"].iloc[0])

@@ -21,7 +21,9 @@ def ident(name: str) -> str:
 
 
 # 2: the `superseded` table (one person, one vote, kept at write time).
-SCHEMA_VERSION = 2
+# 3: set-aside rows keep their person key, uploads count rows erased or expired
+#    (a person's answers can be found and erased; the retention rule).
+SCHEMA_VERSION = 3
 
 ATTRIBUTE_COLUMNS = (
     "completed_by",
@@ -191,4 +193,17 @@ ACCESS_SCHEMA = (
 )""",
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rolled_back_by VARCHAR",
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rolled_back_at TIMESTAMP",
+)
+
+
+# A person's rights over their answers and the retention rule (schema 3): `init`
+# runs these after the tables above, so an older store is upgraded in place.
+RIGHTS_SCHEMA = (
+    # The pseudonymised key of a set-aside row whose reference could be read, so a
+    # person's set-aside rows can be found and erased; NULL for rows stored before.
+    "ALTER TABLE set_aside ADD COLUMN IF NOT EXISTS person_key VARCHAR",
+    # Rows of the upload erased at a person's request, and removed by the retention
+    # rule: the upload history says what changed after it was stored.
+    "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS erased INTEGER DEFAULT 0",
+    "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS expired INTEGER DEFAULT 0",
 )

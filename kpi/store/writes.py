@@ -94,11 +94,13 @@ class Writes(AccessTables):
         corrected: int = 0,
         note: str | None = None,
     ) -> None:
+        """Record what an upload stored, and log it (inside the upload's transaction)."""
         con.execute(
             "UPDATE uploads SET accepted = ?, rejected = ?, duplicates = ?, corrected = ?,"
             " note = ? WHERE upload_id = ?",
             [accepted, rejected, duplicates, corrected, note, upload_id],
         )
+        self.record_upload(con, upload_id)
 
     def store_responses(
         self, con: duckdb.DuckDBPyConnection, upload_id: int, frame: pd.DataFrame
@@ -241,14 +243,21 @@ class Writes(AccessTables):
     def record_set_aside(
         self, con: duckdb.DuckDBPyConnection, upload_id: int, problems: pd.DataFrame
     ) -> None:
-        """Keep rows set aside: row number, column, reason and the cells (no reference)."""
+        """Keep rows set aside: row number, column, reason and the cells (no reference);
+        the person key when the row's reference could be read (so it can be erased)."""
         if problems.empty:
             return
-        frame = problems.reindex(columns=["row_number", "column_name", "reason", "row_values"])
+        columns = ["row_number", "column_name", "reason", "row_values", "person_key"]
+        frame = problems.reindex(columns=columns)
+        frame["person_key"] = frame["person_key"].astype(object)
         frame.insert(0, "upload_id", upload_id)
         con.register("incoming_problems", frame)
         try:
-            con.execute("INSERT INTO set_aside SELECT * FROM incoming_problems")
+            con.execute(
+                "INSERT INTO set_aside (upload_id, row_number, column_name, reason, row_values,"
+                " person_key) SELECT upload_id, row_number, column_name, reason, row_values,"
+                " CAST(person_key AS VARCHAR) FROM incoming_problems"
+            )
         finally:
             con.unregister("incoming_problems")
 
@@ -354,7 +363,7 @@ class Writes(AccessTables):
             con.execute(
                 "UPDATE uploads SET status = 'rolled_back' WHERE upload_id = ?", [upload_id]
             )
-            self.record_rollback(con, upload_id, by)
+            self.record_rollback(con, upload_id, by, int(removed), int(restored))
             self.refresh_superseded(con)
         return {"removed": int(removed), "restored": int(restored)}
 

@@ -30,6 +30,7 @@ must never recompute around it.
 from __future__ import annotations
 
 from kpi.indicators import Filters, Settings  # noqa: F401 - pages build c.Filters
+from kpi.reach import Reach  # noqa: F401 - who may see which schemes, as c.Reach
 from kpi.wording import (  # noqa: F401 - the pages' words, as c.format_value etc.
     comparison_words,
     format_interval,
@@ -50,7 +51,7 @@ from pages.views.access import (  # noqa: F401
     sign_in_page,
     sign_out_button,
     signed_in_email,
-    user_scope,
+    user_reach,
 )
 from pages.views.cache import (  # noqa: F401
     activity_summary,
@@ -58,6 +59,7 @@ from pages.views.cache import (  # noqa: F401
     available_quarters,
     change,
     db_path,
+    england_table,
     equity,
     funnel,
     indicator_table,
@@ -70,6 +72,7 @@ from pages.views.cache import (  # noqa: F401
     response_rates,
     revision,
     saved_mappings,
+    scheme_spread,
     set_aside,
     store,
     trend,
@@ -122,6 +125,7 @@ from pages.views.menu import (  # noqa: F401
     entry_ran,
     menu,
     menu_pages,
+    open_landing,
     own_menu,
     sidebar,
     through_navigation,

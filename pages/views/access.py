@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from kpi.scope import LOCAL_ADMIN, Scope, scope_for
+from kpi.reach import Reach
+from kpi.scope import LOCAL_ADMIN, ROLE_PAGES, Scope, scope_for
 from kpi.store import Store
 from pages.views.cache import on_store
 from pages.views.elements import md
@@ -54,11 +55,13 @@ def current_scope() -> Scope:
     return _cached_scope_for(email)
 
 
-def user_scope() -> tuple[str, ...] | None:
-    """The scheme ids this session may see; None = all (``kpi.scope.Scope.allowed``)."""
+def user_reach() -> Reach:
+    """The schemes this session may see (``kpi.scope.Scope.allowed``): every scheme,
+    or exactly some, possibly none. Ask it (``includes``, ``every``, ``is_empty``);
+    never test it for truth."""
     scope = current_scope()
     if scope.sees_all:
-        return None
+        return Reach.everything()
     return _cached_allowed(scope)
 
 
@@ -81,11 +84,64 @@ def acting_as() -> str:
 
 
 def sign_in_page() -> None:
-    """The only page served before sign-in: no KHI, no scheme, a Sign in button."""
+    """The only page served before sign-in: no KHI, no scheme, a Sign in button.
+
+    It answers at every page's address, so a shared link opened signed out shows
+    this page (not "Page not found"); the link is kept in the tab's session
+    storage and opened again after sign-in (``return_to_link``), because the
+    provider's answer always comes back to the dashboard's root.
+    """
     st.title("Key Human Indicators")
     st.markdown("Sign in with your work account to see the dashboard.")
+    st.html(_KEEP_LINK, unsafe_allow_javascript=True)
     if st.button("Sign in", type="primary", key="sign_in", icon=":material/login:"):
         st.login()
+
+
+# The tab's own storage (never sent to the server); only a path on this site is
+# kept or followed, so the stored value cannot send anyone elsewhere.
+_LINK_KEY = "khi_after_sign_in"
+_KEEP_LINK = rf"""<script>
+(() => {{
+  const here = window.location.pathname + window.location.search;
+  const page = window.location.pathname.replace(/\/+$/, "");
+  if (page && !page.endsWith("/sign_in") && here.startsWith("/") && !here.startsWith("//")) {{
+    window.sessionStorage.setItem("{_LINK_KEY}", here);
+  }}
+}})();
+</script>"""
+_FOLLOW_LINK = f"""<script>
+(() => {{
+  const wanted = window.sessionStorage.getItem("{_LINK_KEY}");
+  window.sessionStorage.removeItem("{_LINK_KEY}");
+  const here = window.location.pathname + window.location.search;
+  if (wanted && wanted.startsWith("/") && !wanted.startsWith("//") && wanted !== here) {{
+    window.location.replace(wanted);
+  }}
+}})();
+</script>"""
+
+
+def return_to_link() -> None:
+    """After sign-in, once per session: open the link the person came by, if any."""
+    if st.session_state.get("_khi_link_followed"):
+        return
+    st.session_state["_khi_link_followed"] = True
+    st.html(_FOLLOW_LINK, unsafe_allow_javascript=True)
+
+
+def empty_grant_page() -> None:
+    """A person whose grant names no registered scheme yet: nothing to show, and why."""
+    st.title("Key Human Indicators")
+    scope = current_scope()
+    granted = ", ".join([*scope.regions, *scope.scheme_ids]) or "no area"
+    st.info(
+        f"You are signed in as {md(scope.email or 'this account')} ({scope.role}), for "
+        f"{md(granted)}. No scheme registered in the dashboard lies in that area yet, so "
+        "there is nothing to show you. Ask your Shared Lives administrator to register "
+        "the schemes or to change what you are given.",
+        icon=":material/location_off:",
+    )
 
 
 def no_role_page() -> None:
@@ -103,16 +159,40 @@ def access_gate() -> Scope | None:
     """Before anything else runs: the sign-in or no-role page when that is all this
     session may see (then None, and nothing else is drawn), else the session's Scope."""
     if not auth_configured():
-        return current_scope()
+        scope = current_scope()
+        if _empty_grant(scope):
+            st.navigation([st.Page(empty_grant_page, title="Nothing to show")]).run()
+            return None
+        return scope
     if not st.user.is_logged_in:
-        st.navigation([st.Page(sign_in_page, title="Sign in", url_path="sign_in")]).run()
+        # The sign-in page at every page's address: a shared link opened signed out
+        # finds it (and is kept), not "Page not found".
+        at_each_address = [
+            st.Page(sign_in_page, title="Sign in", url_path=name)
+            for name in sorted({n for pages in ROLE_PAGES.values() for n in pages})
+        ]
+        st.navigation(
+            [st.Page(sign_in_page, title="Sign in", url_path="sign_in", default=True),
+             *at_each_address],
+            position="hidden",
+        ).run()
         return None
     scope = current_scope()
     if scope.role is None:
         sign_out_button()
         st.navigation([st.Page(no_role_page, title="No access", url_path="no_access")]).run()
         return None
+    if _empty_grant(scope):
+        sign_out_button()
+        st.navigation([st.Page(empty_grant_page, title="Nothing to show")]).run()
+        return None
+    return_to_link()
     return scope
+
+
+def _empty_grant(scope: Scope) -> bool:
+    """A role whose grant reaches no scheme (a region with none registered yet)."""
+    return not scope.sees_all and scope.role is not None and _cached_allowed(scope).is_empty
 
 
 def sign_out_button() -> None:
@@ -139,7 +219,7 @@ def access_banner(scope: Scope) -> None:
     )
 
 
-def _allowed(store: Store, scope: Scope) -> tuple[str, ...] | None:
+def _allowed(store: Store, scope: Scope) -> Reach:
     return scope.allowed(store)
 
 
@@ -149,9 +229,8 @@ _cached_allowed = on_store(_allowed)
 
 
 # --------------------------------------------------------- schemes in scope ---
-def _schemes_in_scope(store: Store, scope: tuple[str, ...] | None) -> pd.DataFrame:
-    frame = store.schemes()
-    return frame[frame["scheme_id"].isin(scope)] if scope else frame
+def _schemes_in_reach(store: Store, reach: Reach) -> pd.DataFrame:
+    return store.schemes(reach)
 
 
 @dataclass(frozen=True)
@@ -164,8 +243,8 @@ class SchemeChoices:
     by_region: dict[str, tuple[str, ...]]  # region -> its scheme ids
 
 
-def _scheme_choices(store: Store, scope: tuple[str, ...] | None) -> SchemeChoices:
-    frame = _schemes_in_scope(store, scope)
+def _scheme_choices(store: Store, reach: Reach) -> SchemeChoices:
+    frame = store.schemes(reach)
     ids = tuple(frame["scheme_id"])
     by_region: dict[str, list[str]] = {}
     for scheme_id, region in zip(ids, frame["region"]):
@@ -180,15 +259,15 @@ def _scheme_choices(store: Store, scope: tuple[str, ...] | None) -> SchemeChoice
     )
 
 
-_cached_schemes_in_scope = on_store(_schemes_in_scope)
+_cached_schemes_in_reach = on_store(_schemes_in_reach)
 _cached_scheme_choices = on_store(_scheme_choices)
 
 
 def schemes() -> pd.DataFrame:
-    """The scheme register, restricted to the user's scope."""
-    return _cached_schemes_in_scope(user_scope())
+    """The scheme register, restricted to the user's reach by the store."""
+    return _cached_schemes_in_reach(user_reach())
 
 
 def scheme_choices() -> SchemeChoices:
-    """The schemes in the user's scope, for select boxes and labels (shared: read only)."""
-    return _cached_scheme_choices(user_scope())
+    """The schemes in the user's reach, for select boxes and labels (shared: read only)."""
+    return _cached_scheme_choices(user_reach())

@@ -72,7 +72,7 @@ def area_of(filters: c.Filters) -> str | None:
     has not chosen one: the pack for England or a region is not theirs to take."""
     if filters.scheme_ids:
         return f"scheme:{filters.scheme_ids[0]}"
-    if c.user_scope() is not None:
+    if not c.user_reach().every:
         # A whole region granted (commissioners, boards) is theirs to take; else none.
         granted = filters.regions and filters.regions[0] in c.current_scope().regions
         return f"region:{filters.regions[0]}" if granted else None
@@ -208,7 +208,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
 def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
     (as the PDF draws them), each built only when clicked."""
-    scope = c.user_scope()
+    scope = c.user_reach().scheme_filter
     stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
     c.download_row(
         [
@@ -257,7 +257,7 @@ def render() -> None:
     if area is None:
         st.info("Choose one of your schemes in the sidebar to see its board page.")
         return
-    scope = c.user_scope()
+    scope = c.user_reach().scheme_filter
     try:
         pack = board_pack(quarter, area, scope)
     except ValueError as exc:

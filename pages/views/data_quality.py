@@ -49,22 +49,6 @@ def _count(value: object) -> object:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _in_view(frame: object, filters: Filters) -> pd.DataFrame:
-    """Rows of the schemes the sidebar and the user's scope show (no recomputation)."""
-    if not isinstance(frame, pd.DataFrame):
-        return pd.DataFrame()
-    if frame.empty or "scheme_id" not in frame:
-        return frame
-    keep = pd.Series(True, index=frame.index)
-    if filters.scope:
-        keep &= frame["scheme_id"].isin(filters.scope)
-    if filters.scheme_ids:
-        keep &= frame["scheme_id"].isin(filters.scheme_ids)
-    if filters.regions and "region" in frame:
-        keep &= frame["region"].isin(filters.regions)
-    return frame[keep]
-
-
 # ----------------------------------------------------------- response rates ---
 def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
     """The chosen quarter, one line per scheme: responses, people supported and the rate.
@@ -160,7 +144,7 @@ def rates_view(
     label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
     """Chart and tables of response rates; None when there are none yet."""
-    rates = _in_view(c.response_rates(filters), filters)
+    rates = c.response_rates(filters)  # the engine keeps the view's schemes only
     if rates.empty:
         return None
     return rates_chart(rates, label), rates_table(rates, label), rates_by_quarter(rates)
@@ -203,7 +187,7 @@ def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
 
 def missing_returns_section(label: str, filters: Filters) -> None:
     st.subheader(f"Activity returns missing for {label}")
-    missing = _in_view(c.missing_returns(label), filters)
+    missing = c.missing_returns(label, filters)  # the engine keeps the view's schemes
     if missing.empty:
         st.success(
             f"Every scheme shown has sent its activity return for {label}.",

@@ -33,15 +33,12 @@ def gap_words(khi: KHI, groups: pd.DataFrame, dimension: str) -> tuple[str, list
 
 
 def benchmark_for(code: str, label: str, filters: c.Filters) -> tuple[float | None, str]:
-    """The line to read the groups against: England's value, or for England itself
-    the value over everyone (the same number)."""
-    table = c.indicator_table(
-        khis=[code], quarter=label, filters=filters, settings=c.settings()
-    )
+    """The line to read the groups against: England's value (the sector's, whoever
+    looks; none, rather than the viewer's own rows, when England's is hidden)."""
+    table = c.england_table(khis=[code], quarter=label, filters=filters, settings=c.settings())
     if table is None or not len(table):
         return None, "England"
-    row = table.iloc[0]
-    value = row.get("benchmark")
+    value = table.iloc[0].get("value")
     if value is None or pd.isna(value):
         return None, "England"
     return float(value), "England"

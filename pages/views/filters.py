@@ -16,8 +16,9 @@ from kpi.catalogue import catalogue
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
-from pages.views.access import scheme_choices, user_scope
-from pages.views.cache import available_quarters
+from kpi.scope import ALL_OF_ENGLAND, ALL_YOURS, ENGLAND_AND_NATIONS, YOUR_SCHEMES
+from pages.views.access import SchemeChoices, scheme_choices, user_reach
+from pages.views.cache import available_quarters, latest_shown_quarter
 from pages.views.elements import empty_store_message
 
 # ------------------------------------------------------------------ filters ---
@@ -32,12 +33,17 @@ def filter_bar() -> None:
     """The shared filters, drawn once in the sidebar by dashboard.py.
 
     Values persist across pages (session state) and live in the URL query
-    string, so a view can be shared as a link.
+    string, so a view can be shared as a link. Only areas the person may see are
+    offered, and a first visit opens on their own (``own_area``) and the latest
+    quarter their area can show.
     """
-    quarters = available_quarters()
-    labels = [quarter_label(q) for q in reversed(quarters)]
-    regions = [r.name for r in bank().regions]
     choices = scheme_choices()
+    reach = user_reach()
+    everything = reach.every
+    own_region, own_scheme = own_area(choices)
+    labels = [quarter_label(q) for q in reversed(available_quarters())]
+    all_areas = ALL_OF_ENGLAND if everything else ALL_YOURS
+    regions = [r.name for r in bank().regions if everything or r.name in choices.by_region]
     support_codes = bank().attribute("support_type").labels
     state = st.session_state
 
@@ -49,20 +55,24 @@ def filter_bar() -> None:
 
     with st.sidebar:
         st.markdown("**Filters**")
+        region_options = [all_areas, *regions]
+        seed("f_region", region_options, own_region or all_areas)
+        if state.get("f_region") not in region_options:  # e.g. a grant narrowed
+            state["f_region"] = own_region or all_areas
         if labels:
-            seed("f_quarter", labels, labels[0])
+            if "f_quarter" not in state:
+                default = default_quarter(own_region, own_scheme)
+                seed("f_quarter", labels, quarter_label(default) if default else labels[0])
             st.selectbox("Quarter", labels, key="f_quarter")
-        region_options = ["All of England and nations", *regions]
-        seed("f_region", region_options, region_options[0])
         st.selectbox("Region", region_options, key="f_region")
         in_region = (
             choices.ids
-            if state["f_region"] == region_options[0]
+            if state["f_region"] == all_areas
             else choices.by_region.get(state["f_region"], ())
         )
         scheme_options = ["All schemes", *in_region]
         # Seed from the URL first, then drop a scheme outside the chosen region.
-        seed("f_scheme", scheme_options, "All schemes")
+        seed("f_scheme", scheme_options, own_scheme or "All schemes")
         if state.get("f_scheme") not in scheme_options:
             state["f_scheme"] = "All schemes"
         st.selectbox(
@@ -105,6 +115,31 @@ def filter_bar() -> None:
             params[name] = value
 
 
+def own_area(choices: SchemeChoices) -> tuple[str | None, str | None]:
+    """(region, scheme) a person opens on: their only scheme, else their only
+    region (granted, or the one all their schemes lie in); nothing for those who
+    see every scheme (they open on England)."""
+    if user_reach().every:
+        return None, None
+    if len(choices.ids) == 1:
+        only = choices.ids[0]
+        region = next((r for r, ids in choices.by_region.items() if only in ids), None)
+        return region, only
+    if len(choices.by_region) == 1:
+        return next(iter(choices.by_region)), None
+    return None, None
+
+
+def default_quarter(region: str | None, scheme: str | None) -> object:
+    """The latest quarter the person's own area can show (kpi decides)."""
+    filters = Filters(
+        regions=(region,) if region else None,
+        scheme_ids=(scheme,) if scheme else None,
+        scope=user_reach().scheme_filter,
+    )
+    return latest_shown_quarter(filters)
+
+
 def current_filters() -> Filters:
     """The engine's Filters for the sidebar's choices and the user's scope."""
     state = st.session_state
@@ -119,7 +154,7 @@ def current_filters() -> Filters:
         if support and support != "All support types"
         else None,
         respondent_types=None if who in (None, "both") else (who,),
-        scope=user_scope(),
+        scope=user_reach().scheme_filter,
     )
 
 
@@ -134,11 +169,13 @@ def current_quarter() -> str | None:
 
 
 def area_label(filters: Filters) -> str:
+    """The area a page shows, in a heading: the scheme, the region, else England
+    (for those who see every scheme) or the person's own schemes."""
     if filters.scheme_ids:
         return scheme_choices().names.get(filters.scheme_ids[0], filters.scheme_ids[0])
     if filters.regions:
         return filters.regions[0]
-    return "England and the nations"
+    return ENGLAND_AND_NATIONS if filters.scope is None else YOUR_SCHEMES
 
 
 def settings() -> Settings:

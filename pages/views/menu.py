@@ -11,11 +11,12 @@ from typing import Any
 
 import streamlit as st
 
-from kpi.scope import LOCAL_ADMIN, Scope
+from kpi.scope import LANDING, LOCAL_ADMIN, Scope
 from pages.views.access import current_scope
 from pages.views.cache import is_demo
 from pages.views.elements import page_style
 from pages.views.filters import filter_bar
+from pages.views.privacy import sidebar_notice
 
 # The dashboard's pages by menu section: (script, title, icon), the first the
 # default. dashboard.py builds the navigation from it; the browser tests and the
@@ -86,12 +87,13 @@ def own_menu(pages: dict[str, list[Any]]) -> None:
 
 def sidebar(pages: dict[str, list[Any]]) -> None:
     """What every page's sidebar shows: the menu of ``pages``, demo data said so,
-    the filters."""
+    the filters, the privacy notice."""
     page_style()
     own_menu(pages)
     if is_demo():
         st.sidebar.caption("Showing **demo data**: a synthetic sector, not real schemes.")
     filter_bar()
+    sidebar_notice()
 
 
 def through_navigation() -> None:
@@ -127,6 +129,21 @@ def _page_allowed(script: str) -> None:
     guard behind ``st.navigation``, which lists only the role's pages)."""
     if Path(script).stem not in current_scope().pages:
         st.stop()
+
+
+def open_landing(scope: Scope, navigation: Any) -> None:
+    """A bare address ("/", no view named) opens where the role lands
+    (``kpi.scope.LANDING``: a board member's board page), once per session; a
+    link that names a page or a view opens that, for every role alike."""
+    landing = LANDING.get(scope.role or "")
+    if (
+        landing is None
+        or st.session_state.get(ENTRY_RAN)
+        or st.query_params
+        or navigation.url_path != ""  # the default page's address is the bare "/"
+    ):
+        return
+    st.switch_page(f"pages/{landing}.py")
 
 
 def entry_ran() -> None:

@@ -48,7 +48,7 @@ def benchmark_applies(filters: Filters) -> bool:
     The engine's England benchmark keeps the support-type and respondent filters
     (same people, all schemes), so only an area makes the comparison meaningful.
     """
-    return bool(filters.regions or filters.scheme_ids or filters.scope)
+    return bool(filters.regions or filters.scheme_ids) or filters.scope is not None
 
 
 def change_since(khi: KHI, now: pd.Series | None, before: pd.Series | None) -> str:

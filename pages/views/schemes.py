@@ -196,7 +196,7 @@ def funnel_section(label: str, code: str, sidebar: c.Filters, show: str) -> None
 # What each scheme can be compared with (the engine's benchmarks, spec §4). The
 # engine's third, schemes of the same support type, is England itself here: the
 # sidebar's support type already narrows England to it.
-BENCHMARK_WORDS = {"england": "England", "region": "its region"}
+BENCHMARK_WORDS = {b: wording.BENCHMARK_NAMES[b] for b in ("england", "region")}
 
 
 def benchmark_choice() -> str:
@@ -262,7 +262,7 @@ def scheme_rows(
     return table[table["in_area"]] if show == "alone" else table
 
 
-def scheme_table(table: pd.DataFrame, khi: KHI, against: str) -> pd.DataFrame:
+def scheme_table(table: pd.DataFrame, khi: KHI, benchmark: str) -> pd.DataFrame:
     """One row per scheme as the page shows it: numbers stay numbers (so the table
     sorts by value), hidden schemes carry no value, interval or base."""
     hidden = table.apply(is_hidden, axis=1) if len(table) else pd.Series(dtype=bool)
@@ -279,8 +279,8 @@ def scheme_table(table: pd.DataFrame, khi: KHI, against: str) -> pd.DataFrame:
             "95% interval from": shown("lower95"),
             "95% interval to": shown("upper95"),
             "Base (answers)": shown("n").astype("Int64"),
-            f"Compared with {against}": [
-                HIDDEN if h else c.comparison_words(r)
+            f"Compared with {BENCHMARK_WORDS[benchmark]}": [
+                HIDDEN if h else c.comparison_words(r, benchmark)
                 for h, r in zip(hidden, table["comparison"].astype(str))
             ],
             "CQC rating": table["cqc"],
@@ -291,8 +291,7 @@ def scheme_table(table: pd.DataFrame, khi: KHI, against: str) -> pd.DataFrame:
 def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
     """The schemes as a sortable table (click a column heading) and its CSV."""
     khi = khi_by_code(code)
-    against = BENCHMARK_WORDS[benchmark]
-    frame = scheme_table(scheme_rows(label, code, sidebar, benchmark, show), khi, against)
+    frame = scheme_table(scheme_rows(label, code, sidebar, benchmark, show), khi, benchmark)
     area = area_of(sidebar)
     st.subheader(
         f"Schemes{' in ' + area if area and show == 'alone' else ''} as a table"
@@ -372,12 +371,15 @@ def profile_frame(
         khis=c.scored_khis(), by=["scheme"], quarter=label,
         filters=filters, settings=settings,
     )
-    england = c.indicator_table(
-        khis=c.scored_khis(), quarter=label, filters=filters,
-        settings=settings,
+    # England and the range of schemes are the sector's, whoever looks (kpi decides).
+    england = c.england_table(
+        khis=c.scored_khis(), quarter=label, filters=filters, settings=settings
+    )
+    spread = c.scheme_spread(
+        khis=c.scored_khis(), quarter=label, filters=filters, settings=settings
     )
     khis = [k for k in catalogue() if k.measure != "change" and who in ("both", k.population)]
-    return charts.spine_frame(by_scheme, england, scheme, khis), khis
+    return charts.spine_frame(by_scheme, england, spread, scheme, khis), khis
 
 
 @c.per_revision
@@ -436,7 +438,10 @@ def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
                 "95% interval": ""
                 if hidden
                 else c.format_interval(r["lower95"], r["upper95"], khi),
-                "England": c.format_value(r["benchmark"], khi),
+                # England hidden (too few answers in all): said so, never replaced.
+                "England": HIDDEN if pd.isna(r["benchmark"]) else c.format_value(
+                    r["benchmark"], khi
+                ),
                 "Range of schemes": ""
                 if pd.isna(r["lowest"])
                 else f"{c.format_value(r['lowest'], khi)} to {c.format_value(r['highest'], khi)}",
@@ -458,11 +463,9 @@ def render() -> None:
 
 
 def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | None, str | None]:
-    """England's value (the ranked chart's line) and the sidebar's scheme, by name."""
-    filters = c.without_area(sidebar)
-    total = c.indicator_table(
-        khis=[code], quarter=label, filters=filters, settings=c.settings()
-    )
+    """England's value (the ranked chart's line: the sector's, whoever looks) and
+    the sidebar's scheme, by name."""
+    total = c.england_table(khis=[code], quarter=label, filters=sidebar, settings=c.settings())
     england = float(total["value"].iloc[0]) if len(total) and total["value"].notna().any() else None
     highlight = c.scheme_choices().names.get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
     return england, highlight

@@ -20,9 +20,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi import ingest, readers, template
+from kpi.errors import StoreBusy, StoreMissing
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
 from kpi.items import bank, normalise_header, normalise_label
+from kpi.privacy import SecretError
 from kpi.store import StoreLockedError
 from pages.views import _common as c
 
@@ -146,6 +148,36 @@ def uploaded_by() -> str:
     return c.acting_as()
 
 
+def refusal(exc: Exception) -> str:
+    """The words to show for a refusal: the engine's own to an administrator; to anyone
+    else, what to do, without the server's file paths (the store's, the secret's).
+
+    Why: the engine's messages name where the store and the secret are, which the
+    administrator needs and scheme staff must not see; staff can only ask.
+    """
+    message = str(exc)
+    if c.is_admin():
+        return message
+    if isinstance(exc, SecretError):
+        return (
+            "Uploads cannot be stored just now: the dashboard's pseudonymisation key needs "
+            "your administrator's attention. Ask them to look at it (say when you tried); "
+            "nothing was stored. Keep your file and upload it again once they have."
+        )
+    if isinstance(exc, StoreBusy):
+        return "The dashboard is busy storing something else. Try again in a minute: nothing " \
+            "was stored."
+    if isinstance(exc, StoreMissing):
+        return "The dashboard has no data store yet: ask your administrator. Nothing was stored."
+    folder = str(c.db_path().resolve().parent)
+    if folder in message or str(c.db_path()) in message:
+        return (
+            "This upload could not be stored because of a problem on the server: ask your "
+            "administrator. Nothing was stored."
+        )
+    return message
+
+
 def _stem(file_name: str) -> str:
     return file_name.rsplit(".", 1)[0] or "upload"
 
@@ -169,7 +201,7 @@ def _choose_scheme_and_kind() -> tuple[str | None, str]:
         "Kind of file", list(KINDS), format_func=KINDS.get, key="upload_kind", horizontal=False
     )
     choices = c.scheme_choices()
-    several = kind == "activity" and c.user_scope() is None
+    several = kind == "activity" and c.user_reach().every
     options = [SEVERAL, *choices.ids] if several else list(choices.ids)
     if st.session_state.get("upload_scheme") not in options:
         wanted = st.session_state.get("f_scheme")
@@ -483,7 +515,7 @@ def _check(choice: Choice) -> None:
     try:
         result = _preview(choice, mapping)
     except (StoreLockedError, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(refusal(exc), icon=":material/error:")
         return
     st.markdown("#### 3. Check what we read")
     stem = _stem(choice.file_name)
@@ -570,7 +602,7 @@ def _check(choice: Choice) -> None:
 def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | None = None) -> None:
     """Run the real upload, remember its result for the next run and start afresh."""
     try:
-        c.current_scope().check_upload(choice.scheme_id, c.user_scope())
+        c.current_scope().check_upload(choice.scheme_id, c.user_reach())
         with st.spinner("Storing…"):
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
@@ -579,7 +611,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 answers=_answer_choices(choice) or None,
             )
     except (StoreLockedError, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(refusal(exc), icon=":material/error:")
         return
     dates = _dates_choice(choice)
     if dates and layout and not result.refused and choice.scheme_id:
@@ -676,6 +708,9 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
             "Set aside": uploads["rejected"].astype(int),
             "Duplicates": uploads["duplicates"].astype(int),
             "Corrections": uploads["corrected"].astype(int),
+            # Rows gone since: erased at a person's request, removed by the retention rule.
+            "Erased on request": _count(uploads, "erased"),
+            "Removed (retention)": _count(uploads, "expired"),
             "Status": uploads["status"].map(HISTORY_STATUS).fillna(uploads["status"]),
             "By": uploads["uploaded_by"],
             "Rolled back by": uploads.get("rolled_back_by"),
@@ -684,16 +719,16 @@ def history_frame(uploads: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def history_table(scope: tuple[str, ...] | None) -> None:
+def _count(uploads: pd.DataFrame, column: str) -> pd.Series:
+    """A count column of the upload log, 0 where a store from before it has none."""
+    if column not in uploads:
+        return pd.Series(0, index=uploads.index, dtype=int)
+    return uploads[column].fillna(0).astype(int)
+
+
+def history_table(reach: c.Reach) -> None:
     """The upload log as a table."""
-    st.dataframe(history_frame(visible_uploads(scope)), hide_index=True, key="upload_history")
-
-
-def visible_uploads(scope: tuple[str, ...] | None) -> pd.DataFrame:
-    """The upload log, only the schemes of ``scope`` (None: every upload; an empty
-    scope: none, not every one)."""
-    uploads = c.uploads()
-    return uploads if scope is None else uploads[uploads["scheme_id"].isin(scope)]
+    st.dataframe(history_frame(c.uploads(reach)), hide_index=True, key="upload_history")
 
 
 def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
@@ -717,11 +752,11 @@ def set_aside_rows(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def history_choices(
-    scope: tuple[str, ...] | None,
+    reach: c.Reach,
 ) -> tuple[bool, dict[int, str], dict[int, str]]:
     """Whether anything was uploaded; the uploads with rows set aside, and those an
     administrator may roll back, as select-box labels."""
-    uploads = visible_uploads(scope)
+    uploads = c.uploads(reach)
     with_problems = uploads[(uploads["rejected"] > 0) & (uploads["status"] == "stored")]
     set_aside = {
         int(r.upload_id): f"Upload {int(r.upload_id)}: {r.file_name} "
@@ -741,12 +776,12 @@ def history_choices(
 
 def _history() -> None:
     st.markdown("### Upload history")
-    scope = c.user_scope()
-    any_uploads, set_aside, rollback = history_choices(scope)
+    reach = c.user_reach()
+    any_uploads, set_aside, rollback = history_choices(reach)
     if not any_uploads:
         st.caption("Nothing has been uploaded yet.")
         return
-    history_table(scope)
+    history_table(reach)
     if set_aside:
         with st.expander("Rows set aside by an earlier upload"):
             chosen = st.selectbox(
@@ -824,7 +859,7 @@ def render() -> None:
         st.info(
             "There are no schemes in the register yet, so there is nothing to upload for. "
             "An administrator loads the register with `python -m kpi schemes register.csv`."
-            if c.user_scope() is None
+            if c.user_reach().every
             else "None of the schemes you may upload for is in the register yet. Ask an "
             "administrator to add them.",
             icon=":material/info:",

@@ -1,0 +1,294 @@
+"""Every page as every role, signed in through a real OpenID Connect provider (issue 20).
+
+The people this product is for are scheme staff, commissioners and boards, not
+the administrator. Each role here signs in through ``oidc-provider-mock`` and
+walks every page its menu lists. Three things must hold for all of them:
+
+- **the same truth**: every figure labelled England on the Overview tiles, and the
+  England and range-of-schemes columns of a scheme's profile, equal what the
+  engine gives the administrator for the same KHI and quarter (a benchmark is the
+  sector's; a viewer's own rows never stand in for it);
+- **nothing out of scope**: no other scheme's name or id in any websocket message;
+- **their own answer first**: a board member lands on their board page with their
+  scheme chosen; a commissioner opens on their region and is offered only theirs;
+  a person whose grant holds no scheme is told so and shown nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+from kpi import indicators as engine
+from kpi.catalogue import catalogue
+from kpi.indicators import Filters
+from kpi.periods import parse_quarter
+from kpi.scope import LANDING, ROLE_PAGES, add_user
+from kpi.store import Store
+from kpi.wording import format_value
+from pages.views import schemes
+from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS, _free_port, running_dashboard
+from tests.browser.test_signin import SIGN_IN_TEXT, TITLES, Site, Visit, leaked
+
+# A region left with no registered scheme (its schemes moved out before the
+# dashboard starts): what a grant made before the register is loaded finds.
+EMPTY_REGION = "Northern Ireland"
+MOVED_TO = "Wales"
+
+
+@pytest.fixture(scope="module")
+def roles_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A demo store with one user per role and grant, the provider, the dashboard."""
+    from oidc_provider_mock import run_server_in_thread
+
+    from kpi.demo import load_demo
+
+    folder = tmp_path_factory.mktemp("roles")
+    store = Store(folder / "khi.duckdb")
+    load_demo(store, people=3000, quarters=2, seed=11, end_quarter=DEMO_END_QUARTER)
+    with store.connect(write=True) as con:
+        con.execute("UPDATE schemes SET region = ? WHERE region = ?", [MOVED_TO, EMPTY_REGION])
+    register = store.schemes()
+    first = register.iloc[0]
+    other = register[register["region"] != first["region"]].iloc[0]
+    region = str(first["region"])
+    users = {
+        "scheme": ("staff@roles.example", "scheme", [first["scheme_id"]], []),
+        "commissioner": ("region@roles.example", "commissioner", [], [region]),
+        "commissioner_schemes": (
+            "schemes@roles.example", "commissioner",
+            [first["scheme_id"], other["scheme_id"]], [],
+        ),
+        "board": ("chair@roles.example", "board", [first["scheme_id"]], []),
+        "board_region": ("trustee@roles.example", "board", [], [region]),
+        "admin": ("admin@roles.example", "admin", [], []),
+        "empty": ("empty@roles.example", "commissioner", [], [EMPTY_REGION]),
+    }
+    for email, role, ids, regions in users.values():
+        add_user(store, email, role, [str(i) for i in ids], regions, by="test")
+    with run_server_in_thread() as provider:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        secrets = folder / "secrets.toml"
+        secrets.write_text(
+            "[auth]\n"
+            f'redirect_uri = "{url}/oauth2callback"\n'
+            'cookie_secret = "a-long-random-cookie-secret-for-the-test-only"\n'
+            'client_id = "khi-dashboard"\n'
+            'client_secret = "khi-dashboard-secret"\n'
+            f'server_metadata_url = "http://localhost:{provider.server_port}'
+            '/.well-known/openid-configuration"\n'
+        )
+        with running_dashboard(store, port, ["--secrets.files", str(secrets)]):
+            yield Site(
+                url=url, store=store,
+                schemes={r.scheme_id: (r.name, r.region) for r in register.itertuples()},
+            )
+
+
+@pytest.fixture
+def tab_for(browser, roles_site: Site) -> Iterator:
+    """A fresh browser context per call, keeping every websocket message."""
+    contexts = []
+
+    def open_tab() -> Visit:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        tab = context.new_page()
+        seen = Visit(tab=tab, site=roles_site)
+        tab.on("websocket", lambda ws: ws.on("framereceived", lambda p: seen.frames.append(
+            p if isinstance(p, bytes) else p.encode("utf-8"))))
+        return seen
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def allowed_for(site: Site, email: str) -> set[str]:
+    user = site.store.user(email)
+    if user["role"] == "admin":
+        return set(site.schemes)
+    ids = set(user["scheme_ids"])
+    return ids | {s for s, (_, r) in site.schemes.items() if r in set(user["regions"])}
+
+
+def quarter_in_url(visit: Visit) -> str:
+    return parse_qs(urlparse(visit.tab.url).query)["quarter"][0]
+
+
+def england_words(site: Site, quarter: str) -> dict[str, str]:
+    """England's value of each scored KHI as the administrator's engine gives it."""
+    table = engine.england_table(site.store, quarter=quarter)
+    return {
+        r.khi: schemes.HIDDEN if r.suppressed else format_value(
+            r.value, next(k for k in catalogue() if k.code == r.khi))
+        for r in table.itertuples()
+    }
+
+
+def overview_england_figures(visit: Visit) -> set[str]:
+    """Every "England 85%" the Overview's tiles show."""
+    text = visit.tab.get_by_test_id("stMain").inner_text()
+    return set(re.findall(r"England (\d+(?:\.\d+)?%?)", text))
+
+
+def walk_every_page(visit: Visit, role: str) -> None:
+    """Every page the role's menu lists, by its address: drawn, no error."""
+    for name in ROLE_PAGES[role]:
+        # The Overview is the default page (the bare address): a link to it always
+        # carries the filters, so it opens the Overview for every role.
+        visit.open("?from=link" if name == "overview" else name)
+        assert visit.heading() == TITLES[name], (role, name)
+        assert not visit.tab.get_by_role("dialog").count(), (role, name)
+        assert not visit.tab.locator('[data-testid="stException"]').count(), (role, name)
+
+
+def profile_columns(visit: Visit) -> dict[str, tuple[str, str]]:
+    """The profile table's England and range of schemes, by indicator name."""
+    table = visit.tab.get_by_test_id("stMain").locator("table").last
+    table.wait_for(timeout=TIMEOUT_MS)
+    headers = [h.strip() for h in table.locator("th").all_inner_texts()]
+    rows = {}
+    for row in table.locator("tbody tr").all():
+        cells = dict(zip(headers, (c.strip() for c in row.locator("td").all_inner_texts())))
+        rows[cells["Indicator"]] = (cells["England"], cells["Range of schemes"])
+    return rows
+
+
+# ------------------------------------------------------------------- tests ---
+ROLE_USERS = {
+    "scheme": "staff@roles.example",
+    "commissioner": "region@roles.example",
+    "commissioner_schemes": "schemes@roles.example",
+    "board": "chair@roles.example",
+    "board_region": "trustee@roles.example",
+    "admin": "admin@roles.example",
+}
+
+
+@pytest.mark.parametrize("who", list(ROLE_USERS))
+def test_every_role_sees_the_sectors_england_and_nothing_out_of_scope(
+    tab_for, roles_site: Site, who: str
+) -> None:
+    email = ROLE_USERS[who]
+    role = roles_site.store.user(email)["role"]
+    allowed = allowed_for(roles_site, email)
+    visit = tab_for()
+    visit.sign_in(email)
+    # Lands where the role lands, on its own area.
+    assert visit.heading() == TITLES[LANDING.get(role, "overview")], who
+    walk_every_page(visit, role)
+    quarter = quarter_in_url(visit)
+    expected = england_words(roles_site, quarter)
+
+    # The Overview's England figures: the administrator's, for the same quarter.
+    region = next(iter({roles_site.schemes[s][1] for s in allowed}))
+    visit.open("?" + urlencode({"quarter": quarter, "region": region}))
+    shown = overview_england_figures(visit)
+    assert shown, f"{who}: no England figure on the Overview"
+    assert shown <= set(expected.values()), (who, shown - set(expected.values()))
+
+    # A scheme's profile: England and the range of schemes are the sector's.
+    if "schemes" in ROLE_PAGES[role]:
+        visit.open("schemes?" + urlencode({"quarter": quarter, schemes.VIEWS_KEY: schemes.PROFILE}))
+        spread = engine.scheme_spread(roles_site.store, quarter=quarter).set_index("khi")
+        names = {k.name: k for k in catalogue()}
+        for indicator, (england, span) in profile_columns(visit).items():
+            khi = names[indicator]
+            assert england == expected[khi.code], (who, indicator)
+            if khi.code in spread.index:
+                low, high = spread.loc[khi.code, ["lowest", "highest"]]
+                assert span == f"{format_value(low, khi)} to {format_value(high, khi)}", (
+                    who, indicator)
+    if role != "admin":
+        assert leaked(visit.received(), roles_site, allowed) == [], who
+
+
+def test_a_board_member_opens_on_their_own_schemes_board_page(
+    tab_for, roles_site: Site
+) -> None:
+    own = roles_site.store.user("chair@roles.example")["scheme_ids"][0]
+    visit = tab_for()
+    visit.sign_in("chair@roles.example")
+    assert visit.heading() == TITLES["board"]
+    main = visit.tab.get_by_test_id("stMain").inner_text()
+    assert "Choose one of your schemes" not in main
+    assert roles_site.schemes[own][0] in main  # their scheme, already chosen
+    # The quarter is the latest their scheme can show.
+    shown = engine.latest_shown_quarter(
+        roles_site.store, Filters(scheme_ids=(own,), scope=(own,))
+    )
+    assert parse_quarter(quarter_in_url(visit)) == shown
+
+
+def test_a_commissioner_is_offered_only_their_region_and_sees_it_named(
+    tab_for, roles_site: Site
+) -> None:
+    region = roles_site.store.user("region@roles.example")["regions"][0]
+    visit = tab_for()
+    visit.sign_in("region@roles.example")
+    assert parse_qs(urlparse(visit.tab.url).query)["region"] == [region]
+    assert region in visit.tab.get_by_test_id("stMain").inner_text()
+    assert "England and the nations" not in visit.tab.get_by_test_id("stMain").inner_text()
+    visit.tab.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(
+        has_text="Region").click()
+    visit.tab.get_by_role("option").first.wait_for(timeout=TIMEOUT_MS)
+    options = [o.strip() for o in visit.tab.get_by_role("option").all_inner_texts()]
+    assert options == ["All your schemes", region]
+
+
+def test_an_empty_grant_sees_nothing_and_is_told_why(tab_for, roles_site: Site) -> None:
+    visit = tab_for()
+    visit.sign_in("empty@roles.example")
+    assert "No scheme registered in the dashboard lies in that area yet" in (
+        visit.tab.inner_text("body"))
+    some = next(iter(roles_site.schemes))
+    for path in ("schemes?" + urlencode({schemes.VIEWS_KEY: schemes.PROFILE, "profile": some}),
+                 "data_quality", "overview", "board"):
+        visit.open(path)
+        assert "CQC rating" not in visit.tab.inner_text("body")
+    assert set(leaked(visit.received(), roles_site, set())) <= {some}  # the typed id only
+    for name, _ in roles_site.schemes.values():
+        assert name.encode() not in visit.received()
+
+
+def test_a_link_opened_signed_out_opens_its_view_after_sign_in(
+    tab_for, roles_site: Site
+) -> None:
+    region = roles_site.store.user("region@roles.example")["regions"][0]
+    visit = tab_for()
+    link = "schemes?" + urlencode({"region": region, schemes.VIEWS_KEY: schemes.PROFILE})
+    visit.open(link)
+    assert SIGN_IN_TEXT in visit.tab.inner_text("body")
+    assert not visit.tab.get_by_role("dialog").count()  # no "Page not found"
+    visit.tab.get_by_role("button", name="Sign in").click()
+    visit.tab.wait_for_selector("input[name=sub]", timeout=TIMEOUT_MS)
+    visit.tab.fill("input[name=sub]", "region@roles.example")
+    visit.tab.get_by_role("button", name="Authorize").click()
+    visit.tab.wait_for_url(re.compile(r".*/schemes\?.*"), timeout=TIMEOUT_MS)
+    visit.tab.get_by_role("button", name="Sign out").wait_for(timeout=TIMEOUT_MS)
+    visit.idle()
+    assert visit.heading() == TITLES["schemes"]
+    query = parse_qs(urlparse(visit.tab.url).query)
+    assert query[schemes.VIEWS_KEY] == [schemes.PROFILE] and query["region"] == [region]
+
+
+def test_every_page_has_one_address_for_every_role(tab_for, roles_site: Site) -> None:
+    """A board link shared by an administrator opens the board page for a board member."""
+    own = roles_site.store.user("chair@roles.example")["scheme_ids"][0]
+    visit = tab_for()
+    visit.sign_in("chair@roles.example")
+    visit.open("board?" + urlencode({"scheme": own}))
+    assert visit.heading() == TITLES["board"]
+    assert not visit.tab.get_by_role("dialog").count()
+    admin = tab_for()
+    admin.sign_in("admin@roles.example")
+    admin.open("board?" + urlencode({"scheme": own}))
+    assert admin.heading() == TITLES["board"]
+    assert Path(urlparse(admin.tab.url).path).name == Path(urlparse(visit.tab.url).path).name
