@@ -19,7 +19,7 @@ HOSTILE = "Evil ![x](http://attacker.example/p.png) :red[loud] <img src=http://a
 
 def survey(n: int = 12) -> bytes:
     rows = "".join(
-        f"R{i},1{i % 9}/05/2026,I use Shared Lives,{'Agree' if i % 3 else 'Disagree'}\n"
+        f"R{i},{13 + i % 9}/05/2026,I use Shared Lives,{'Agree' if i % 3 else 'Disagree'}\n"
         for i in range(n)
     )
     return ("Your reference,Date completed,Who is answering?,"

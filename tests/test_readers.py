@@ -364,10 +364,23 @@ def store(fresh_store: Store) -> Store:
     return fresh_store
 
 
+# Samples whose ambiguous dates no row of their own settles: the scheme says which.
+_NOT_SETTLED_BY_THE_FILE = {"microsoft_forms": "month-first", "template_cp1252": "day-first",
+                            "template_semicolon": "day-first",
+                            "template_utf16_tab": "day-first"}
+
+
 @pytest.mark.parametrize("name", [*SAMPLES, "excel", "template_utf16_tab"])
 def test_every_layout_stores_the_same_answers(store: Store, name: str) -> None:
     data, file_name, layout = _sample(name)
-    result = ingest_bytes(store, data, file_name, SCHEME, uploaded_by="test")
+    dates = _NOT_SETTLED_BY_THE_FILE.get(name)
+    if dates:
+        # 03/04/2026 and 01/06/2026 read either way round, and no row of their own
+        # says which (14/05 settles only its own row): asked, nothing stored.
+        asked = ingest_bytes(store, data, file_name, SCHEME)
+        assert asked.refused and asked.date_question and store.is_empty()
+        assert asked.date_question["open_rows"] == [*asked.date_question["open_rows"]][:2]
+    result = ingest_bytes(store, data, file_name, SCHEME, uploaded_by="test", dates=dates)
     assert result.layout == layout
     assert result.problems == []
     assert (result.accepted, result.rejected, result.refused) == (3, 0, False)
@@ -379,7 +392,7 @@ def test_every_layout_stores_the_same_answers(store: Store, name: str) -> None:
 
 
 def test_a_column_we_do_not_know_is_listed_as_not_recognised(store: Store) -> None:
-    result = ingest_bytes(store, TEMPLATE_CP1252, "khi survey.csv", SCHEME)
+    result = ingest_bytes(store, TEMPLATE_CP1252, "khi survey.csv", SCHEME, dates="day-first")
     assert any("not recognised" in w and "'Notes'" in w for w in result.warnings)
     notes = [c for c in result.columns if c.header == "Notes"]
     assert [c.status for c in notes] == ["not recognised"]
@@ -543,8 +556,11 @@ def test_a_date_written_either_way_round_reads_the_same_when_provable(
     days = [*others, provable]
     day_first = [f"{d.day:02d}{sep}{d.month:02d}{sep}{d.year}{time}" for d in days]
     month_first = [f"{d.month}{sep}{d.day}{sep}{d.year}{time}" for d in days]
-    assert parse_date_values(day_first, hint).dates == days
-    assert parse_date_values(month_first, hint).dates == days
+    for values, order in ((day_first, "day_first"), (month_first, "month_first")):
+        parsed = parse_date_values(values, hint)
+        assert parsed.dates[-1] == provable  # its own day above 12 settles it
+        assert parsed.undecided or parsed.dates == days  # the others: right or asked
+        assert parse_date_values(values, hint, choice=order).dates == days
     assert parse_date_values([d.isoformat() for d in days], hint).dates == days
 
 
@@ -596,10 +612,16 @@ def test_surveymonkey_dates_that_could_be_either_way_are_read_month_first(
     assert any("month/day/year" in w for w in result.warnings)
 
 
-def test_surveymonkey_dates_that_prove_day_first_beat_the_tools_habit(store: Store) -> None:
-    # A UK SurveyMonkey account writes day first: 14/05 proves it for the column.
+def test_surveymonkey_dates_that_prove_day_first_stop_the_tools_habit(store: Store) -> None:
+    # A re-saved SurveyMonkey file with 14/05: month-first is no longer a safe
+    # habit, and 14/05 settles only its own row, so 04/03 is asked, with the rows.
     data = _survey_monkey_with_end_dates("04/03/2026 09:15:00", "14/05/2026 10:32:11")
-    result = ingest_bytes(store, data, "sm.csv", SCHEME)
+    asked = ingest_bytes(store, data, "sm.csv", SCHEME)
+    assert asked.refused and store.is_empty()
+    assert asked.date_question["open_rows"] == [3]
+    assert asked.date_question["day_first_rows"] == [4]
+    assert "Row 4 ('14/05/2026 10:32:11') can only be day/month/year" in asked.message
+    result = ingest_bytes(store, data, "sm.csv", SCHEME, dates="day-first")
     assert result.problems == []
     assert _stored_dates(store) == [dt.date(2026, 3, 4), dt.date(2026, 5, 14)]
 

@@ -183,22 +183,30 @@ def test_google_sheets_in_another_locale_is_google_forms(store: Store, timestamp
           "2026/06/01 16:05:09 GMT+1": "01/06/2026 16:05:09"}
     for r in rows[1:]:
         r[0] = uk[r[0]]
-    _stores_expected(store, _csv(rows), "google_forms")
+    # Rows not in date order: the order is no evidence, and 14/05 settles only itself.
+    assert ingest_bytes(store, _csv(rows), "export.csv", SCHEME).date_question
+    _stores_expected(store, _csv(rows), "google_forms", dates="day-first")
 
 
-def test_google_sheets_dates_in_submission_order_settle_day_first(store: Store) -> None:
+def test_google_sheets_dates_in_submission_order_settle_the_rows_they_can(
+    store: Store,
+) -> None:
     data = (
         b"Timestamp,Your reference,Who is answering?\r\n"
         b"03/04/2026 09:00:00,R1,I use Shared Lives\r\n"  # 3 April ... or 4 March
         b"05/04/2026 10:00:00,R2,I use Shared Lives\r\n"  # 5 April ... or 4 May
         b"01/06/2026 11:00:00,R3,I use Shared Lives\r\n"  # 1 June  ... or 6 January
     )
-    result = ingest_bytes(store, data, "Form responses 1.csv", SCHEME)
+    # Only 01/06 is settled by the order (6 January would come before the rows
+    # above it); 03/04 and 05/04 run in order either way round, so they are asked.
+    asked = ingest_bytes(store, data, "Form responses 1.csv", SCHEME)
+    assert asked.refused and asked.date_question["open_rows"] == [2, 3]
+    result = ingest_bytes(store, data, "Form responses 1.csv", SCHEME, dates="day-first")
     assert not result.refused, result.message
     frame = store.query("SELECT completed_on FROM responses ORDER BY source_row")
     assert [d.date() for d in frame["completed_on"]] == [
         dt.date(2026, 4, 3), dt.date(2026, 4, 5), dt.date(2026, 6, 1)]
-    assert any("run in order" in w for w in result.warnings)
+    assert any("you chose it" in w for w in result.warnings)
 
 
 # ----------------------------------------------------------- Microsoft Forms ---
@@ -237,7 +245,7 @@ def test_microsoft_forms_xlsx_with_date_cells(store: Store) -> None:
 def test_microsoft_forms_resaved_by_excel_in_the_uk(store: Store) -> None:
     rows = [[c.strftime("%d/%m/%Y %H:%M") if isinstance(c, dt.datetime) else str(c)
              for c in r] for r in _ms_rows()]
-    _stores_expected(store, _csv(rows), "microsoft_forms")
+    _stores_expected(store, _csv(rows), "microsoft_forms", dates="day-first")
 
 
 # -------------------------------------------------------------- SmartSurvey ---

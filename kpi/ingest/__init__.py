@@ -23,6 +23,7 @@ The steps, one module each, in the order a file goes through them (after
 
 from __future__ import annotations
 
+from kpi.ingest import answers
 from kpi.ingest.dates import DATE_ORDERS, DateParse, date_examples, dates_key, parse_date_values
 from kpi.ingest.mapping import match_columns, unmatched_questions
 from kpi.ingest.register import load_schemes
@@ -38,6 +39,7 @@ __all__ = [
     "Preview",
     "Problem",
     "SchemeLoadResult",
+    "answers",
     "attribute_value",
     "date_examples",
     "dates_key",

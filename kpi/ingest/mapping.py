@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from kpi import readers
@@ -19,6 +20,8 @@ from kpi.items import (
     header_index,
     normalise_header,
 )
+from kpi.readers import limesurvey
+from kpi.readers.base import strip_notes
 from kpi.store import ACTIVITY_COUNTS
 
 KINDS = ("survey", "activity")
@@ -39,6 +42,13 @@ def _candidates(texts: Iterable[str]) -> list[str]:
     for text in texts:
         text = str(text).strip()
         out.append(text)
+        bare = strip_notes(text)
+        if bare and bare != text:
+            # "Date completed (dd/mm/yyyy)", "Age *", "{{field:x}}, how often ...?"
+            out.append(bare)
+            text = bare
+        if len(sentences := re.split(r"(?<=[.!?])\s+", text)) > 1 and sentences[-1].strip():
+            out.append(sentences[-1])  # "Thanks Ann! How often do you feel lonely?"
         if m := re.search(r"\[([^\]]+)\]\s*$", text):
             out.append(m[1])
         for separator in (" - ", " \u2013 ", ": ", " | ", "-", "\u2013"):
@@ -51,6 +61,18 @@ def _candidates(texts: Iterable[str]) -> list[str]:
         if " - " in text:
             out.append(text.split(" - ", 1)[0])
     return [t for t in out if t.strip()]
+
+
+ALIAS_HOW = "by another name we know for"
+
+
+def _is_alias(text: str, code: str) -> bool:
+    """True when ``text`` names an attribute by one of its aliases, not its heading or code."""
+    if code not in bank().attribute_codes:
+        return False
+    attribute = bank().attribute(code)
+    return normalise_header(text) not in {normalise_header(attribute.header),
+                                          normalise_header(code)}
 
 
 def _cut_short(texts: Iterable[str], index: dict[str, str]) -> str | None:
@@ -131,8 +153,12 @@ def match_columns(
     saved = _normalise_mapping(saved, kind)
     index = _activity_index() if kind == "activity" else _survey_index()
     chosen: list[tuple[int, str | None, str, str]] = []  # priority, code, status, how
+    keys = column_keys(parsed.headers)
     for j, header in enumerate(parsed.headers):
         key = normalise_header(header)
+        own = keys[j]
+        if own in override or own in saved:
+            key = own  # a repeated heading mapped on its own ("age #2")
         if key in override:
             code = override[key] or None
             chosen.append((0, code, "matched" if code else "ignored", "your choice"))
@@ -146,7 +172,13 @@ def match_columns(
                 found = index.get(normalise_header(text))
                 if found:
                     how = "code" if normalise_header(text) == normalise_header(found) else "heading"
-                    chosen.append((2, found, "matched", f"by {how}"))
+                    if _is_alias(text, found):
+                        # Another name for it ("Client ref"): the template's own heading
+                        # wins over it, and the preview shows it for the user to check.
+                        chosen.append((2.5, found, "matched",
+                                       f"{ALIAS_HOW} '{bank().attribute(found).header}'"))
+                    else:
+                        chosen.append((2, found, "matched", f"by {how}"))
                     break
             else:
                 found = _cut_short(parsed.match_texts[j], index)
@@ -181,23 +213,117 @@ def match_columns(
         if code and (code not in winner or priority < chosen[winner[code]][0]):
             winner[code] = j
     letters = parsed.letters or [readers.column_letter(j) for j in range(len(parsed.headers))]
+    also: dict[int, tuple[int, ...]] = {}
+    for code, first in winner.items():
+        same = [j for j, (priority, c, _, _) in enumerate(chosen)
+                if c == code and j != first and priority == chosen[first][0]]
+        if not same:
+            continue
+        together, verdicts = _repeats(parsed, first, same, letters)
+        also[first] = tuple(together)
+        for j, (status, how) in verdicts.items():
+            chosen[j] = (chosen[j][0], None, status, how)
     out = []
     for j, (_, code, status, how) in enumerate(chosen):
         if code and winner[code] != j:
-            first = parsed.headers[winner[code]]
-            code, status, how = None, "ignored (duplicate)", f"'{first}' already gives it"
+            first = winner[code]
+            status = "ignored (duplicate)"
+            code, how = None, _what_is_lost(parsed, first, j, letters)
         out.append(
             ColumnMatch(
                 position=j,
                 letter=letters[j],
                 header=parsed.headers[j],
-                key=normalise_header(parsed.headers[j]),
+                key=keys[j],
                 code=code,
                 status=status,
                 how=how,
+                also=also.get(j, ()),
             )
         )
     return out
+
+
+REPEATED_DIFFER = "repeated heading, answers differ"
+
+
+def column_keys(headers: list[str]) -> list[str]:
+    """Each column's key for mappings: its normalised heading, "#2", "#3" on repeats.
+
+    Why numbered: a form asking the same questions of the person and of the
+    carer heads both copies "Age"; each copy must be mappable on its own.
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        key = normalise_header(header)
+        seen[key] = seen.get(key, 0) + 1
+        out.append(key if seen[key] == 1 else f"{key} #{seen[key]}")
+    return out
+
+
+def _filled(parsed: readers.ParsedExport, j: int) -> pd.Series:
+    return parsed.rows[j].str.strip()
+
+
+def _rows_text(positions, parsed: readers.ParsedExport, limit: int = 6) -> str:
+    numbers = [int(parsed.row_numbers[p]) for p in positions]
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    more = len(numbers) - limit
+    return ("row " if len(numbers) == 1 else "rows ") + shown + (
+        f" and {more:,} more" if more > 0 else "")
+
+
+def _repeats(
+    parsed: readers.ParsedExport, first: int, same: list[int], letters: list[str]
+) -> tuple[list[int], dict[int, tuple[str, str]]]:
+    """Columns giving the same thing as ``first`` on an equal footing (a repeated heading).
+
+    Where no row answers two of them differently, each row is read from the
+    column it answered (``together``); identical columns are left out as
+    giving nothing more; a column that answers a row differently is not
+    read, and is marked for the upload to ask about.
+    """
+    base = _filled(parsed, first)
+    together: list[int] = []
+    verdicts: dict[int, tuple[str, str]] = {}
+    for j in same:
+        other = _filled(parsed, j)
+        both = base.ne("") & other.ne("")
+        differ = np.flatnonzero((both & base.ne(other)).to_numpy())
+        name = f"'{parsed.headers[first]}' (column {letters[first]})"
+        if len(differ):
+            row = int(differ[0])
+            verdicts[j] = (REPEATED_DIFFER, (
+                f"columns {letters[first]} and {letters[j]} are both '{parsed.headers[j]}' and "
+                f"answer {_rows_text(differ, parsed)} differently ('{base.iloc[row]}' and "
+                f"'{other.iloc[row]}' on row {int(parsed.row_numbers[row])}), so we cannot "
+                "tell which answer is that person's"))
+        elif base.eq(other).all():
+            verdicts[j] = ("ignored (duplicate)",
+                           f"{name} already gives it: the two agree on every row")
+        else:
+            together.append(j)
+            only = np.flatnonzero((other.ne("") & base.eq("")).to_numpy())
+            verdicts[j] = ("read with another column", (
+                f"read with {name}: each row from the column it answered "
+                f"({len(only):,} rows from this one)"))
+            base = base.where(base.ne(""), other)
+    return together, verdicts
+
+
+def _what_is_lost(parsed: readers.ParsedExport, first: int, j: int, letters: list[str]) -> str:
+    """Why a column giving the same thing as a better one is left out, and what that loses."""
+    name = f"'{parsed.headers[first]}'"
+    base, other = _filled(parsed, first), _filled(parsed, j)
+    if base.eq(other).all():
+        return f"{name} already gives it: the two agree on every row"
+    lost = np.flatnonzero((other.ne("") & base.ne(other)).to_numpy())
+    if not len(lost):
+        return f"{name} already gives it (it answers every row this one answers, the same)"
+    return (f"{name} (column {letters[first]}) is used instead; this column's answers on "
+            f"{_rows_text(lost, parsed)} differ from it or fill its blanks, and would not be "
+            "stored. Map one of the two by hand if that is wrong")
 
 
 def _column_of(columns: list[ColumnMatch], code: str) -> int | None:
@@ -277,20 +403,43 @@ def _question_cells(
 ) -> tuple[int, int]:
     """Answers to questions the file holds, and how many of them match a question."""
     items = set(bank().item_codes)
-    kept = sum(int(parsed.rows[c.position].str.strip().ne("").sum())
-               for c in columns if c.code in items)
+    kept = sum(int(parsed.rows[j].str.strip().ne("").sum())
+               for c in columns if c.code in items for j in (c.position, *c.also))
     return kept + sum(int(q["cells"]) for q in lost), kept
 
 
+_OWN_CODES = {
+    "qualtrics": (
+        r"-?\d+",
+        "This Qualtrics export holds numbers in place of the answers (it was exported with "
+        "'Use numeric values'), and Qualtrics' numbers are not ours, so nothing was stored. "
+        "In Qualtrics, go to Data & Analysis > Export & Import > Export data, choose CSV "
+        "with 'Use choice text', and upload that file."),
+    "limesurvey": (
+        r"(?i)(?:A|AO|SQ)?\d+",
+        "This LimeSurvey export holds LimeSurvey's answer codes (A1, AO01, ...) in place of "
+        "the answers, and its codes are not ours, so nothing was stored. In LimeSurvey, go to "
+        "Responses > Export, choose Responses: 'Full answers' (and Headings: 'Full question "
+        "text'), and upload that file."),
+    "jisc": (
+        r"-?\d+",
+        "This Jisc Online Surveys export holds coded responses (numbers in place of the "
+        "answers), and its codes are not ours, so nothing was stored. In Online Surveys, "
+        "export the responses again without 'Code responses' ticked, and upload that file."),
+}
+
+
 def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMatch]) -> None:
-    """Refuse Qualtrics' "numeric values" export: its numbers are Qualtrics' own codes.
+    """Refuse a tool's coded export: its numbers are the tool's own codes, not ours.
 
     Why: Qualtrics numbers choices in the order they were built (and recodes
-    them at will), so "4" is not our "Agree". When the categorical questions
-    about the person hold only numbers, the file carries no labels to check.
+    them at will), LimeSurvey writes A1 / AO01, Jisc numbers each list: "4"
+    is not our "Agree". When the categorical questions about the person hold
+    only codes, the file carries no labels to check.
     """
-    if parsed.layout != "qualtrics":
+    if parsed.layout not in _OWN_CODES:
         return
+    pattern, message = _OWN_CODES[parsed.layout]
     categorical = [c for c in columns if c.code in ("respondent_type", "completed_by",
                                                      "support_type", "age_band", "gender",
                                                      "ethnicity", "primary_need")]
@@ -299,17 +448,13 @@ def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMat
     checked = categorical or labelled
     if not checked:
         return
+    aside = sorted({position for position, _, _ in parsed.tool_set_aside})
     for c in checked:
-        values = parsed.rows[c.position].str.strip()
+        values = parsed.rows[c.position].str.strip().drop(index=aside)  # not responses
         values = values[values.ne("")]
-        if len(values) == 0 or not values.str.fullmatch(r"-?\d+").all():
+        if len(values) == 0 or not values.str.fullmatch(pattern).all():
             return
-    raise _Refused(
-        "This Qualtrics export holds numbers in place of the answers (it was exported with "
-        "'Use numeric values'), and Qualtrics' numbers are not ours, so nothing was stored. "
-        "In Qualtrics, go to Data & Analysis > Export & Import > Export data, choose CSV "
-        "with 'Use choice text', and upload that file."
-    )
+    raise _Refused(message)
 
 
 def _check_columns(
@@ -317,7 +462,22 @@ def _check_columns(
 ) -> None:
     """Refuse files we cannot use at all: nothing recognised, a required column missing,
     or answers for another scheme."""
+    if parsed.layout == "limesurvey" and limesurvey.codes_only(parsed.headers):
+        raise _Refused(
+            "This LimeSurvey export is headed by question codes (Q1, Q2[SQ001]) and not "
+            "the questions, so we cannot tell which column is which and nothing was stored. "
+            "In LimeSurvey, go to Responses > Export, choose Headings: 'Full question text' "
+            "and Responses: 'Full answers', and upload that file."
+        )
     used = {c.code for c in columns if c.code}
+    differ = [c for c in columns if c.status == REPEATED_DIFFER]
+    if differ:
+        raise _Refused(
+            "Two columns share a heading and give different answers, so nothing was stored: "
+            + "; ".join(c.how for c in differ[:4]) + ". Say which column is which on the Upload "
+            "page (map one of them to its own question, or to Ignore), or clear the wrong "
+            "answers and upload again."
+        )
     if kind == "survey":
         meaningful = used - {"scheme_id"}
         if not meaningful:

@@ -122,8 +122,15 @@ def load_schemes(
     else:
         frame["cqc_rating"] = None
     if "cqc_rating_date" in found:
-        stamps, reasons, _ = _date_column(data_rows[found["cqc_rating_date"]], None,
-                                          parsed.source == "xlsx", today)
+        stamps, reasons, how, codes = _date_column(
+            data_rows[found["cqc_rating_date"]], "day_first", parsed.source == "xlsx", today)
+        if how.undecided:
+            # Rows written both ways round in one column: the open ones are not guessed.
+            open_rows = np.array(how.open, dtype=bool)[codes]
+            reasons = reasons.copy()
+            reasons[open_rows] = ("this date could be day/month/year or month/day/year, and "
+                                  "other dates in the column are written both ways: write it "
+                                  "like 2024-03-12")
         frame["cqc_rating_date"] = pd.to_datetime(stamps)
         rows.add(found["cqc_rating_date"], reasons)
     else:

@@ -47,6 +47,8 @@ class ColumnMatch:
     status: str  # "matched", "not recognised", "ignored (tool metadata)", "ignored", ...
     how: str = ""  # plain words: how it was matched
     examples: tuple[str, ...] = ()  # up to three values as they would be stored, in words
+    # Columns with the same heading read together: each row from the column it answered.
+    also: tuple[int, ...] = ()
 
     @property
     def became(self) -> str:
@@ -97,6 +99,14 @@ class IngestResult:
     # When which way round the dates are cannot be told: the column and a few
     # dates read both ways, for the user to choose (``dates=`` / --dates).
     date_question: dict[str, object] | None = None
+    # When a workbook's sheets of answers differ: the sheets to choose from (``sheet=``).
+    sheet_question: list[str] | None = None
+    # Where the header was found and which sheets were read, in plain words.
+    found: list[str] = field(default_factory=list)
+    # Columns whose answers are not ours (each distinct answer, what it is mapped to).
+    answer_columns: list[dict] = field(default_factory=list)
+    # The scheme's own answer words used, in words (also recorded with the upload).
+    answer_notes: list[str] = field(default_factory=list)
     # True when less than half of the file's question cells would be stored.
     partial: bool = False
     question_cells: int = 0
@@ -117,6 +127,9 @@ class IngestResult:
             "warnings": list(self.warnings),
             "unmatched_questions": list(self.unmatched_questions),
             "date_question": self.date_question,
+            "sheet_question": self.sheet_question,
+            "found": list(self.found),
+            "answer_notes": list(self.answer_notes),
             "question_cells": self.question_cells,
             "stored_question_cells": self.stored_question_cells,
         }
@@ -140,6 +153,7 @@ class IngestResult:
                     f"  ... and {len(self.problems) - _SHOWN_PROBLEMS} more (use --json for "
                     "the full list, or download the set-aside rows on the Upload page)."
                 )
+        lines += list(self.found)
         if self.warnings:
             lines.append("Warnings:")
             lines += [f"  - {w}" for w in self.warnings]

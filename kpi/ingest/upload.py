@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kpi import readers
+from kpi.ingest import answers as own_answers_module
+from kpi.ingest.answers import ANSWERS_KEY
 from kpi.ingest.dates import DATES_KEY, _date_choice, dates_key
 from kpi.ingest.mapping import (
     KINDS,
@@ -19,6 +21,7 @@ from kpi.ingest.mapping import (
 )
 from kpi.ingest.result import ColumnMatch, IngestResult, Preview, _DryRun, _plural, _Refused
 from kpi.ingest.validation import _check_activity, _check_survey
+from kpi.items import normalise_label
 from kpi.store import Store
 
 _REGISTER_LOAD = (
@@ -53,11 +56,13 @@ def _check_scheme_argument(store: Store, scheme_id: str | None, kind: str) -> st
     return scheme_id
 
 
-def _read(data: bytes, file_name: str, max_upload_mb: float | None) -> readers.ParsedExport:
+def _read(data: bytes, file_name: str, max_upload_mb: float | None,
+          sheet: str | None = None) -> readers.ParsedExport:
     try:
-        return readers.read_export(data, file_name, max_upload_mb=max_upload_mb)
+        return readers.read_export(data, file_name, max_upload_mb=max_upload_mb, sheet=sheet)
     except readers.RefusedFile as exc:
-        raise _Refused(str(exc)) from None
+        extra = {"sheet_question": exc.sheets} if getattr(exc, "sheets", None) else {}
+        raise _Refused(str(exc), **extra) from None
 
 
 def _refused_result(cls: type[IngestResult], message: str, **extra: object) -> IngestResult:
@@ -77,6 +82,8 @@ def _run(
     max_upload_mb: float | None,
     dates: str | None = None,
     accept_partial: bool = False,
+    sheet: str | None = None,
+    answers: dict[str, dict[str, str]] | None = None,
 ) -> IngestResult:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -91,16 +98,21 @@ def _run(
             store.ensure()
         scheme_id = _check_scheme_argument(store, scheme_id, kind)
         base["scheme_id"] = scheme_id
-        parsed = _read(data, file_name, max_upload_mb)
+        parsed = _read(data, file_name, max_upload_mb, sheet)
         saved = store.saved_mappings(scheme_id) if scheme_id else {}
-        remembered = {k: saved.pop(k) for k in list(saved) if k.startswith(DATES_KEY)}
+        remembered = {k: saved.pop(k) for k in list(saved)
+                      if k.startswith((DATES_KEY, ANSWERS_KEY))}
         dates = _date_choice(dates) or remembered.get(dates_key(parsed.layout))
+        own_answers = own_answers_module.remembered(remembered, parsed.layout)
+        for column, given in (answers or {}).items():
+            own_answers.setdefault(column, {}).update(
+                {normalise_label(a): t for a, t in given.items()})
         columns = match_columns(parsed, kind, saved, mapping)
         lost = unmatched_questions(parsed, columns) if kind == "survey" else []
         _check_columns(parsed, columns, kind, scheme_id)
         if kind == "survey":
             _refuse_numeric_export(parsed, columns)
-            checked = _check_survey(store, parsed, columns, scheme_id, dates)
+            checked = _check_survey(store, parsed, columns, scheme_id, dates, own_answers)
         else:
             checked = _check_activity(store, parsed, columns, scheme_id)
         columns = _with_examples(columns, checked.frame)
@@ -128,7 +140,8 @@ def _run(
     except _Refused as refusal:
         extra = {}
         if parsed is not None:
-            extra = {"layout": parsed.layout, "rows_read": len(parsed.rows)}
+            extra = {"layout": parsed.layout, "rows_read": len(parsed.rows),
+                     "found": list(parsed.notes)}
             if refusal.problems:
                 extra["rejected"] = len({p.row for p in refusal.problems})
         return _refused_result(
@@ -138,6 +151,8 @@ def _run(
     rows_read = len(parsed.rows)
     common = dict(
         layout=parsed.layout, columns=columns, rows_read=rows_read, sha256=sha,
+        found=list(parsed.notes), answer_columns=checked.answer_columns,
+        answer_notes=checked.answer_notes,
         unmatched_questions=lost, partial=partial, question_cells=total,
         stored_question_cells=kept, **base
     )
@@ -165,6 +180,8 @@ def _run(
         store.finish_upload(
             con, upload_id, accepted=accepted, rejected=rejected, duplicates=duplicates,
             corrected=counts.get("corrected", 0),
+            # Recorded with the upload: which answers were the scheme's own words.
+            note="; ".join(checked.answer_notes) or None,
         )
         return {"upload_id": upload_id, "accepted": accepted, "duplicates": duplicates,
                 "corrected": counts.get("corrected", 0)}
@@ -281,6 +298,8 @@ def ingest_bytes(
     max_upload_mb: float | None = None,
     dates: str | None = None,
     accept_partial: bool = False,
+    sheet: str | None = None,
+    answers: dict[str, dict[str, str]] | None = None,
 ) -> IngestResult:
     """Check and store one uploaded file in one transaction (the Upload page's confirm).
 
@@ -289,10 +308,13 @@ def ingest_bytes(
     column. ``max_upload_mb`` overrides the register's upload limit (benchmarks).
     ``dates`` ("day_first" / "month_first") says which way round dates are when
     the file cannot tell; ``accept_partial`` confirms storing a file of which
-    less than half of the question cells match a question.
+    less than half of the question cells match a question; ``sheet`` names the
+    workbook sheet to read when its sheets of answers have different columns;
+    ``answers`` maps a column's own answer words to ours: column key -> answer ->
+    our value as a number, or "missing" (added to what the scheme saved).
     """
     return _run(store, data, file_name, scheme_id, kind, strict, mapping, uploaded_by,
-                False, max_upload_mb, dates, accept_partial)
+                False, max_upload_mb, dates, accept_partial, sheet, answers)
 
 
 def preview(
@@ -305,6 +327,8 @@ def preview(
     *,
     strict: bool = False,
     dates: str | None = None,
+    sheet: str | None = None,
+    answers: dict[str, dict[str, str]] | None = None,
 ) -> Preview:
     """Everything :func:`ingest_bytes` does, then roll back: what an upload would give.
 
@@ -312,7 +336,7 @@ def preview(
     marked ``partial``: the page asks the user to confirm before storing.
     """
     result = _run(store, data, file_name, scheme_id, kind, strict, mapping, None, True, None,
-                  dates)
+                  dates, sheet=sheet, answers=answers)
     assert isinstance(result, Preview)
     return result
 

@@ -6,18 +6,20 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from kpi import readers
+from kpi.ingest import answers as answers_module
 from kpi.ingest.dates import _date_column, date_examples, parse_date_values
-from kpi.ingest.mapping import _column_of
+from kpi.ingest.mapping import ALIAS_HOW, _column_of
 from kpi.ingest.result import ColumnMatch, Problem, _plural, _Refused
 from kpi.ingest.values import _NUMBER, _map_unique, attribute_value, item_value
 from kpi.items import (
     bank,
+    normalise_label,
 )
 from kpi.periods import parse_quarter, quarter_label, quarter_start
 from kpi.privacy import installation_secret, person_key
@@ -53,10 +55,13 @@ class _Rows:
     def problems(self) -> list[Problem]:
         headers = self.parsed.headers
         numbers = self.parsed.row_numbers
+        sheets = self.parsed.row_sheets
         rows: list[tuple[int, int, Problem]] = []
         for positions, column, reasons in self._found:
             name = headers[column] if column >= 0 else None
             for position, reason in zip(positions.tolist(), reasons.tolist()):
+                if sheets is not None:  # several sheets read as one: say which
+                    reason = f"(sheet '{sheets[position]}') {reason}"
                 rows.append(
                     (position, column, Problem(int(numbers[position]), name, str(reason)))
                 )
@@ -67,7 +72,7 @@ class _Rows:
         """The rows set aside, as the file had them, with the row number and the reasons."""
         positions = np.flatnonzero(self.bad)
         # A re-uploaded set-aside file already has our two columns: not twice.
-        ours = {readers.ROW_COLUMN, readers.WHY_COLUMN}
+        ours = {readers.ROW_COLUMN, readers.WHY_COLUMN, readers.SHEET_COLUMN}
         columns = [j for j, h in enumerate(self.parsed.headers) if h not in ours]
         frame = self.parsed.rows.iloc[positions, columns].copy()
         frame.columns = [self.parsed.headers[j] for j in columns]
@@ -76,6 +81,8 @@ class _Rows:
         for p in problems:
             why.setdefault(p.row, []).append(f"{p.column}: {p.reason}" if p.column else p.reason)
         frame.insert(0, readers.ROW_COLUMN, numbers)
+        if self.parsed.row_sheets is not None:
+            frame.insert(0, readers.SHEET_COLUMN, self.parsed.row_sheets[positions])
         frame[readers.WHY_COLUMN] = ["; ".join(why.get(int(n), [])) for n in numbers]
         return frame.reset_index(drop=True)
 
@@ -139,6 +146,10 @@ class _Checked:
     repeats: int
     warnings: list[str]
     keep_columns: list[int]
+    # A scheme's own answer words: the mappings used, in words, and the columns
+    # whose answers are not ours (for the Upload page to ask about).
+    answer_notes: list[str] = field(default_factory=list)
+    answer_columns: list[dict] = field(default_factory=list)
 
 
 def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
@@ -152,15 +163,91 @@ def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
         )
     dups = [c for c in columns if c.status == "ignored (duplicate)"]
     for c in dups:
-        out.append(f"Column '{c.header}' was left out: {c.how}.")
+        out.append(f"Column '{c.header}' ({c.letter}) was left out: {c.how}.")
+    for c in columns:
+        if c.status == "read with another column":
+            out.append(f"Column '{c.header}' ({c.letter}) was {c.how}.")
+        if c.code == "respondent_ref" and c.how.startswith(ALIAS_HOW):
+            out.append(
+                f"The person's reference is read from '{c.header}' (column {c.letter}), "
+                f"{c.how}. People are linked across uploads by it: check it is the same "
+                "reference you gave them before, or map the right column to 'Your reference'."
+            )
     return out
+
+
+_UTC = re.compile(r"\b(?:utc|gmt|zulu)\b", re.I)
+
+
+def _rows_listed(numbers: list[int], limit: int = 6) -> str:
+    """ "row 3" / "rows 3, 4 and 10 more": the rows as the spreadsheet numbers them."""
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    more = len(numbers) - limit
+    return ("row " if len(numbers) == 1 else "rows ") + shown + (
+        f" and {more:,} more" if more > 0 else "")
+
+
+def _date_refusal(
+    parsed: readers.ParsedExport, header: str, series: pd.Series, how, codes: np.ndarray,
+    dates: str | None,
+) -> _Refused:
+    """Ask which way round, showing the rows: those only one way fits, and the open ones."""
+    numbers = parsed.row_numbers
+    orient = np.array(list(how.orient) + [None], dtype=object)[:-1][codes]
+    opened = np.array(how.open + (False,), dtype=bool)[:-1][codes]
+    text = series.str.strip().to_numpy()
+
+    def rows_of(mask: np.ndarray) -> tuple[list[int], str]:
+        positions = np.flatnonzero(mask)
+        return [int(numbers[p]) for p in positions], str(text[positions[0]]) if len(
+            positions) else ""
+
+    day_rows, day_eg = rows_of(orient == "day_first")
+    month_rows, month_eg = rows_of(orient == "month_first")
+    open_rows, _ = rows_of(opened)
+    examples = date_examples(series[opened].unique().tolist())
+    shown = "; ".join(f"'{t}' is {a} day-first, {b} month-first" for t, a, b in examples[:3])
+    said = []
+    if day_rows:
+        said.append(f"{_rows_listed(day_rows)} ('{day_eg}') can only be day/month/year")
+    if month_rows:
+        said.append(f"{_rows_listed(month_rows)} ('{month_eg}') can only be month/day/year")
+    question = {"column": header, "layout": parsed.layout,
+                "examples": [list(e) for e in examples], "open_rows": open_rows,
+                "day_first_rows": day_rows, "month_first_rows": month_rows,
+                "mixed": bool(how.mixed)}
+    if how.mixed:
+        return _Refused(
+            f"The dates in '{header}' are written both ways round: "
+            + " and ".join(said) + f", so {_rows_listed(open_rows)} ({shown}) cannot be "
+            "told, and nothing was stored. The rows were probably put together from "
+            "different places (typed, and pasted from a survey tool's export). Write those "
+            "rows the same way round as the rest, or as 2026-11-05, and upload again.",
+            date_question=question,
+        )
+    chose = ""
+    if dates:
+        chose = (f" You said {dates.replace('_', '-')}, but "
+                 + " and ".join(said) + ".")
+    elif said:
+        told = " and ".join(said)
+        chose = f" {told[0].upper()}{told[1:]}, but that settles only those rows."
+    return _Refused(
+        f"The dates in '{header}' could be day/month/year or month/day/year, and nothing "
+        f"in {_rows_listed(open_rows)} says which ({shown}), so nothing was stored."
+        f"{chose} Say which: on the Upload page pick the way round, or on the command line "
+        "add --dates day-first or --dates month-first.",
+        date_question=question,
+    )
 
 
 def _check_survey(
     store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str,
-    dates: str | None = None,
+    dates: str | None = None, answers: dict[str, dict[str, str]] | None = None,
 ) -> _Checked:
     rows = _Rows(parsed)
+    answer_notes: list[str] = []
+    answer_columns: list[dict] = []
     used = {c.position for c in columns if c.code}
     for position, column, reason in parsed.tool_set_aside:
         rows.add_rows([position], column, reason)
@@ -181,8 +268,10 @@ def _check_survey(
             continue
         j, code = c.position, c.code
         series = data[j]
+        for k in c.also:  # a repeated heading: each row from the column it answered
+            series = series.where(series.str.strip().ne(""), data[k])
         if code != "respondent_ref":
-            keep_columns.append(j)
+            keep_columns += [j, *c.also]
         if code == "scheme_id":
             continue  # checked before (wrong scheme refuses the file)
         if code == "respondent_ref":
@@ -201,32 +290,35 @@ def _check_survey(
         elif code == "completed_on":
             tool_column = j == parsed.completion_column
             hint = parsed.date_order_hint if tool_column else None
-            stamps, reasons, how = _date_column(
+            utc = bool(_UTC.search(c.header))
+            stamps, reasons, how, codes = _date_column(
                 series, hint, parsed.source == "xlsx", today,
                 in_submission_order=tool_column and parsed.submission_order, choice=dates,
+                utc=utc,
             )
             if how.undecided:
-                examples = date_examples(series.unique().tolist())
-                shown = "; ".join(f"'{t}' is {a} day-first, {b} month-first"
-                                  for t, a, b in examples[:3])
-                raise _Refused(
-                    f"The dates in '{c.header}' could be day/month/year or month/day/year, "
-                    f"and nothing in the file says which ({shown}), so nothing was stored. "
-                    "Say which: on the Upload page pick the way round, or on the command "
-                    "line add --dates day-first or --dates month-first.",
-                    date_question={"column": c.header, "layout": parsed.layout,
-                                   "examples": [list(e) for e in examples]},
-                )
+                raise _date_refusal(parsed, c.header, series, how, codes, dates)
             empty = np.flatnonzero(np.isnat(stamps) & pd.isna(reasons))
             reasons[empty] = "the date completed is missing"
             rows.add(j, reasons)
             frame["completed_on"] = stamps
-            if how.ambiguous and not how.proven:
+            if how.mixed:
+                warnings.append(
+                    f"Dates in '{c.header}' are written both ways round (some can only be "
+                    "day/month/year, others only month/day/year); each was read the only "
+                    "way it can be. Check where the rows came from."
+                )
+            elif any(how.open):
                 shape = "day/month/year" if how.order == "day_first" else "month/day/year"
                 warnings.append(
                     f"Dates in '{c.header}' could be read either way round; they were read "
                     f"as {shape} because {how.evidence}. If that is wrong, say so with "
                     "--dates (or on the Upload page) and upload again."
+                )
+            if utc:
+                warnings.append(
+                    f"Times in '{c.header}' are in UTC: each date is the UK date at that "
+                    "moment (00:20 BST on 1 October is written 23:20 on 30 September in UTC)."
                 )
         elif code in ATTRIBUTE_COLUMNS or code == "respondent_type":
             codes, values, reasons = _map_unique(series, lambda t, k=code: attribute_value(k, t))
@@ -239,7 +331,29 @@ def _check_survey(
             frame[code] = values[codes]
             rows.add(j, reasons[codes])
         else:  # an item
-            codes, values, reasons = _map_unique(series, lambda t, k=code: item_value(k, t))
+            own = answers_module.check(code, c.header, (answers or {}).get(c.key, {}))
+
+            def convert(t: str, k: str = code, own: dict = own) -> tuple:
+                norm = normalise_label(t)
+                return (own[norm], None) if norm in own else item_value(k, t)
+
+            codes, values, reasons = _map_unique(series, convert)
+            if own:
+                answer_notes.append(answers_module.described(c.header, code, own))
+            # As written in the file: answers not ours, and those mapped to ours
+            # (looked for only when there are some: a big file has none).
+            theirs: list[str] = []
+            if own or any(r is not None and "not one of the answers" in str(r)
+                          for r in reasons):
+                theirs = [str(u) for u, r in zip(pd.unique(series), reasons)
+                          if normalise_label(u) in own
+                          or (r is not None and "not one of the answers" in str(r))]
+            if theirs:
+                answer_columns.append({
+                    "key": c.key, "header": c.header, "letter": c.letter, "code": code,
+                    "answers": theirs,
+                    "mapped": {a: ("missing" if v is None else str(v)) for a, v in own.items()},
+                })
             numbers = np.array([-1 if v is None else v for v in values] + [-1],
                                dtype=np.int16)[:-1][codes]
             frame[code] = pd.arrays.IntegerArray(numbers.astype(np.int8), numbers < 0)
@@ -256,7 +370,8 @@ def _check_survey(
     stored = valid[keep].copy()
     stored["source_row"] = parsed.row_numbers[stored["_position"].to_numpy()]
     stored = stored.drop(columns="_position")
-    return _Checked(stored, rows, problems, repeats, warnings, keep_columns)
+    return _Checked(stored, rows, problems, repeats, warnings, keep_columns, answer_notes,
+                    answer_columns)
 
 
 def _count_value(text: str) -> tuple[int | None, str | None]:

@@ -22,6 +22,7 @@ import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from zlib import error as zlib_error
 
 import numpy as np
@@ -30,31 +31,35 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from kpi import errors
-from kpi.items import bank
+from kpi.items import bank, header_index, normalise_header
 from kpi.readers import (
     google_forms,
+    jisc,
+    limesurvey,
     microsoft_forms,
     plain,
     qualtrics,
     smartsurvey,
+    snap,
     surveymonkey,
+    typeform,
 )
 from kpi.readers.base import OURS as _OURS
-from kpi.readers.base import ROW_COLUMN, WHY_COLUMN, Layout
+from kpi.readers.base import ROW_COLUMN, SHEET_COLUMN, WHY_COLUMN, Layout, strip_notes
 from kpi.readers.base import key as _key
 
 # Tried in this order; each recognises its tool by evidence only that tool
 # writes (Qualtrics' ImportIds, SurveyMonkey's second header row, ...).
 TOOLS: tuple[Layout, ...] = (
     qualtrics.LAYOUT, surveymonkey.LAYOUT, google_forms.LAYOUT, microsoft_forms.LAYOUT,
-    smartsurvey.LAYOUT,
+    smartsurvey.LAYOUT, typeform.LAYOUT, limesurvey.LAYOUT, jisc.LAYOUT, snap.LAYOUT,
 )
 _BY_CODE = {layout.code: layout for layout in (*TOOLS, plain.TEMPLATE, plain.EXCEL)}
 # Layout code -> how we name it to the user.
 LAYOUTS = {code: layout.name for code, layout in _BY_CODE.items()}
 
-__all__ = ["LAYOUTS", "ROW_COLUMN", "WHY_COLUMN", "ParsedExport", "RefusedFile", "read_export",
-           "_OURS"]
+__all__ = ["LAYOUTS", "ROW_COLUMN", "SHEET_COLUMN", "WHY_COLUMN", "ParsedExport", "RefusedFile",
+           "read_export", "_OURS"]
 
 
 # Why caps: a survey export of our questions has well under 100 columns; a
@@ -65,7 +70,14 @@ MAX_CELLS = 8_000_000
 
 
 class RefusedFile(errors.RefusedFile):
-    """The whole file cannot be read; the message says what to do instead."""
+    """The whole file cannot be read; the message says what to do instead.
+
+    ``sheets``: when sheets of a workbook differ, the sheets to choose from.
+    """
+
+    def __init__(self, message: str, sheets: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.sheets = sheets or []
 
 
 @dataclass
@@ -101,6 +113,14 @@ class ParsedExport:
     # The tool's own column that can serve as the person's reference, if any.
     reference_column: int | None = None
     submission_order: bool = False
+    # Where the header was found (1-based row) and how many of its cells we know.
+    header_row: int = 1
+    header_score: int = 0
+    # Plain sentences for the preview: where the header was, which sheets were read.
+    notes: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+    # Each row's sheet when several sheets were read as one file, else None.
+    row_sheets: np.ndarray | None = None
 
     @property
     def layout_name(self) -> str:
@@ -222,7 +242,8 @@ _NOT_TEXT = re.compile("[\udc80-\udcff]")
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-16 (with or without BOM), else UTF-8, else Windows-1252.
+    """Text and encoding: UTF-16 (with or without BOM), else UTF-8, else Windows-1252 or
+    Mac Roman (told apart by :func:`single_byte_encoding`).
 
     Excel's "Save as CSV" writes Windows-1252 on Windows ("£", "é", curly
     apostrophes as single bytes); those bytes are rarely valid UTF-8. A file
@@ -243,7 +264,46 @@ def decode(data: bytes) -> tuple[str, str]:
     text = data.decode("utf-8-sig", errors="surrogateescape")
     if any(ord(ch) > 127 and not _NOT_TEXT.match(ch) for ch in set(text)):
         return text, "utf-8 (some cells not readable)"
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    encoding = single_byte_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding
+
+
+# What the bytes above 127 of English survey text mostly are: curly quotes and
+# dashes, the pound sign, and accented lower-case letters (café, Renée).
+_PUNCTUATION = frozenset("\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00a3\u20ac\u00a0")
+_ACCENTED = frozenset("\u00e0\u00e1\u00e2\u00e4\u00e7\u00e8\u00e9\u00ea\u00eb\u00ed"
+                      "\u00ee\u00ef\u00f1\u00f3\u00f4\u00f6\u00fa\u00fb\u00fc")
+# Excel's single-byte encodings: Windows, and "CSV (Macintosh)" from Excel for Mac.
+SINGLE_BYTE = ("cp1252", "mac_roman")
+
+
+def single_byte_encoding(data: bytes) -> str:
+    """Windows-1252 or Mac Roman, by what the bytes above 127 would become.
+
+    Why by evidence: Excel for Mac's "CSV (Macintosh)" writes an apostrophe as
+    byte 0xD5, which Windows-1252 reads as "Õ" ("IÕve been feeling useful"),
+    so no SWEMWBS heading matched. Read each way, the right encoding gives
+    quotes, dashes and accented small letters; the wrong one gives capitals
+    with accents and control characters in the middle of words.
+    """
+    high = bytes(b for b in data if b > 127)
+    if not high:
+        return "cp1252"
+
+    def score(encoding: str) -> int:
+        total = 0
+        for ch in high.decode(encoding, errors="replace"):
+            if ch in _PUNCTUATION:
+                total += 3
+            elif ch in _ACCENTED:
+                total += 1
+            elif ch == "\ufffd" or ord(ch) < 160:
+                total -= 5
+            else:
+                total -= 1
+        return total
+
+    return max(SINGLE_BYTE, key=lambda e: (score(e), e == "cp1252"))
 
 
 def _sample_text(data: bytes) -> tuple[str, str]:
@@ -338,7 +398,7 @@ def _read_csv_grid(data: bytes) -> tuple[pd.DataFrame, str, str, set[tuple[int, 
     text, encoding = decode(data)
     if text.count('"') % 2:
         _check_quotes(text, delimiter)
-    if encoding == "cp1252":
+    if encoding in SINGLE_BYTE:
         grid = _arrow_grid(text.encode("utf-8"), delimiter, width)
         if grid is not None:
             return grid, encoding, delimiter, set()
@@ -438,57 +498,68 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _first_sheet_name(archive: zipfile.ZipFile) -> str:
-    """The member holding the workbook's first sheet (the one calamine reads)."""
+def _sheet_members(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, member path) for every sheet, in the workbook's order."""
     names = set(archive.namelist())
+    out: list[tuple[str, str]] = []
     try:
         book = archive.read("xl/workbook.xml")
-        rid = re.search(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"', book)
         rels = archive.read("xl/_rels/workbook.xml.rels")
-        if rid:
-            for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
-                tag = rel.group(0)
-                if re.search(rb'\bId="' + re.escape(rid[1]) + rb'"', tag):
-                    target = re.search(rb'\bTarget="([^"]+)"', tag)[1].decode()
-                    target = target.lstrip("/")
-                    path = target if target.startswith("xl/") else "xl/" + target
-                    if path in names:
-                        return path
-    except (KeyError, TypeError):
-        pass
-    sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet"))
-    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else (
-        sheets[0] if sheets else "")
+    except KeyError:
+        book = rels = b""
+    targets: dict[bytes, str] = {}
+    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        rid, target = re.search(rb'\bId="([^"]+)"', tag), re.search(rb'\bTarget="([^"]+)"', tag)
+        if rid and target:
+            path = target[1].decode(errors="replace").lstrip("/")
+            targets[rid[1]] = path if path.startswith("xl/") else "xl/" + path
+    for sheet in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+        tag = sheet.group(0)
+        name, rid = re.search(rb'\bname="([^"]*)"', tag), re.search(rb'\br:id="([^"]+)"', tag)
+        path = targets.get(rid[1]) if rid else None
+        if name and path in names:
+            out.append((name[1].decode("utf-8", errors="replace"), path))
+    if not out:
+        sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet"))
+        out = [(n.rsplit("/", 1)[-1].removesuffix(".xml"), n) for n in sheets]
+    return out
+
+
+def _member_extent(archive: zipfile.ZipFile, name: str) -> tuple[int, int, int]:
+    rows = columns = cells = 0
+    with archive.open(name) as member:
+        tail = b""
+        while chunk := member.read(1 << 20):
+            block = tail + chunk
+            # Keep the unfinished end of the block: a tag may straddle chunks.
+            cut = max(block.rfind(b"<"), 0)
+            whole, tail = block[:cut], block[cut:]
+            cells += len(_CELL_TAG.findall(whole))
+            for m in _CELL_REF.finditer(whole):
+                rows = max(rows, int(m[2]))
+                columns = max(columns, _column_number(m[1]))
+        cells += len(_CELL_TAG.findall(tail))
+        for m in _CELL_REF.finditer(tail):
+            rows, columns = max(rows, int(m[2])), max(columns, _column_number(m[1]))
+    return rows, columns, cells
 
 
 def xlsx_extent(data: bytes) -> tuple[int, int, int]:
-    """Rows and columns the first sheet's cells really reach, and how many cells it holds.
+    """Rows and columns the sheets' cells really reach, and how many cells they hold.
 
     Why before calamine: it allocates rows x columns of the range the cells
     span, so one cell at XFD1048576 in a 2 KB file asks for 17 billion cells.
-    The sheet's XML is streamed in chunks (never unpacked whole) and only the
-    cell tags are looked at.
+    Each sheet's XML is streamed in chunks (never unpacked whole) and only the
+    cell tags are looked at. Rows and columns are the largest of any sheet;
+    cells and the area are summed over the sheets, since every sheet is read.
     """
-    rows = columns = cells = 0
+    rows = columns = cells = area = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        name = _first_sheet_name(archive)
-        if not name:
-            return 0, 0, 0
-        with archive.open(name) as member:
-            tail = b""
-            while chunk := member.read(1 << 20):
-                block = tail + chunk
-                # Keep the unfinished end of the block: a tag may straddle chunks.
-                cut = max(block.rfind(b"<"), 0)
-                whole, tail = block[:cut], block[cut:]
-                cells += len(_CELL_TAG.findall(whole))
-                for m in _CELL_REF.finditer(whole):
-                    rows = max(rows, int(m[2]))
-                    columns = max(columns, _column_number(m[1]))
-            cells += len(_CELL_TAG.findall(tail))
-            for m in _CELL_REF.finditer(tail):
-                rows, columns = max(rows, int(m[2])), max(columns, _column_number(m[1]))
-    return rows, columns, cells
+        for _, name in _sheet_members(archive):
+            r, c, n = _member_extent(archive, name)
+            rows, columns, cells, area = max(rows, r), max(columns, c), cells + n, area + r * c
+    return rows, columns, max(cells, area)
 
 
 def _check_extent(data: bytes) -> None:
@@ -513,23 +584,27 @@ def _check_extent(data: bytes) -> None:
         )
 
 
-def _read_xlsx_grid(data: bytes, max_unzipped_mb: float) -> pd.DataFrame:
-    """The first sheet's cells as text (dates as ISO), one record per sheet row."""
+def _read_xlsx_sheets(data: bytes, max_unzipped_mb: float) -> list[tuple[str, pd.DataFrame]]:
+    """Every sheet's cells as text (dates as ISO), one record per sheet row, by sheet name."""
     from python_calamine import CalamineWorkbook
 
     _check_workbook(data, max_unzipped_mb)
     _check_extent(data)
+    out = []
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        # skip_empty_area=False keeps leading blank rows: list index + 1 is the row.
-        cells = sheet.to_python(skip_empty_area=False)
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            # skip_empty_area=False keeps leading blank rows: list index + 1 is the row.
+            cells = sheet.to_python(skip_empty_area=False)
+            out.append((name, _grid_from_records([[_cell_text(v) for v in row]
+                                                  for row in cells])))
     except Exception as exc:  # calamine raises its own error types per failure
         raise RefusedFile(
             f"This Excel file could not be opened ({type(exc).__name__}). Open it in "
             "Excel, save it again as .xlsx or CSV and upload that."
         ) from None
-    return _grid_from_records([[_cell_text(v) for v in row] for row in cells])
+    return out
 
 
 # ---------------------------------------------------------------- layouts ---
@@ -547,35 +622,143 @@ def layout(code: str) -> Layout:
     return _BY_CODE[code]
 
 
-def read_export(
-    data: bytes,
-    file_name: str = "upload",
-    *,
-    max_upload_mb: float | None = None,
-    max_unzipped_mb: float | None = None,
-) -> ParsedExport:
-    """Read any supported export into text cells, or raise :class:`RefusedFile`.
+# How far down a sheet the header is looked for (titles, notes, blank rows above it).
+HEADER_SEARCH_ROWS = 30
 
-    The file's content decides how it is read, not its name: a renamed PDF is
-    still refused and an xlsx called ``.csv`` is still read as a workbook.
+
+@cache
+def _tool_keys() -> frozenset[str]:
+    keys: set[str] = set()
+    for tool in TOOLS:
+        keys |= tool.metadata | set(tool.completion)
+    return frozenset(k for k in keys if len(k) > 2)
+
+
+def _heading_texts(cell: str) -> list[str]:
+    """What a heading cell may name a question by (the matching texts, roughly)."""
+    text = cell.strip()
+    out = [text, strip_notes(text)]
+    if m := re.search(r"\[([^\]]+)\]\s*$", text):
+        out.append(m[1])
+    for separator in (" - ", ". ", ": "):
+        if separator in text:
+            out.append(text.rsplit(separator, 1)[1])
+    return out
+
+
+def _is_heading(cell: str) -> bool:
+    if not cell.strip() or len(cell) > 400:
+        return False
+    if _key(cell) in _tool_keys():
+        return True
+    index = header_index()
+    return any(normalise_header(t) in index for t in _heading_texts(cell))
+
+
+def _score(row: list[str]) -> int:
+    """How many cells of a row are headings we know (our questions, a tool's own columns)."""
+    return sum(_is_heading(c) for c in row)
+
+
+def _two_rows(top: list[str], sub: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Headings from two rows: a stem (merged across its columns) over statements.
+
+    A cell of the lower row is the heading, with the stem above it carried
+    along for matching; where the lower row is blank, the upper one heads it.
     """
-    upload_limit, unzip_limit = _limits(max_upload_mb, max_unzipped_mb)
-    check_size(len(data), upload_limit)
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise RefusedFile(
-            "This file is empty. Export the survey results again (CSV or Excel) and "
-            "upload the new file."
-        )
-    kind = sniff_kind(data)
-    encoding = delimiter = None
-    bad_cells: set[tuple[int, int]] = set()
-    if kind == "zip":
-        grid, source = _read_xlsx_grid(data, unzip_limit), "xlsx"
-    elif kind == "text":
-        (grid, encoding, delimiter, bad_cells), source = _read_csv_grid(data), "csv"
-    else:
-        raise _refuse_kind(kind)
+    headers: list[str] = []
+    texts: list[tuple[str, ...]] = []
+    stem = ""
+    for upper, lower in zip(top, sub):
+        upper, lower = upper.strip(), lower.strip()
+        stem = upper if upper or not lower else stem
+        if lower:
+            headers.append(f"{stem} - {lower}" if stem and stem != lower else lower)
+            texts.append((lower, f"{stem} - {lower}") if stem and stem != lower else (lower,))
+        else:
+            headers.append(upper)
+            texts.append((upper,))
+    return headers, texts
 
+
+def _matched(texts: list[tuple[str, ...]]) -> int:
+    return sum(any(_is_heading(t) for t in group) for group in texts)
+
+
+@dataclass
+class _Header:
+    """Where the header is in a grid: its first row, how many rows, and the tool."""
+
+    tool: Layout
+    row: int  # index into the grid of the first header row
+    rows: int
+    headers: list[str] | None = None  # two-row headings built here (plain layouts)
+    texts: list[tuple[str, ...]] | None = None
+    score: int = 0
+    skipped: int = 0  # rows with text above the header
+
+
+def _find_header(grid: pd.DataFrame, used_rows: np.ndarray, used_columns: np.ndarray,
+                 source: str) -> _Header:
+    """The header wherever it is in the first rows: a tool's own, or the row of our headings.
+
+    Why search: sheets typed from paper have a title, a note and a blank row
+    above the header; some downloads put variable names over the labels, or a
+    stem merged across the statements under it.
+    """
+    candidates = [int(r) for r in used_rows[:HEADER_SEARCH_ROWS]]
+
+    def cells(r: int) -> list[str]:
+        return [str(grid.iat[r, j]) for j in used_columns]
+
+    for i, r in enumerate(candidates):
+        rows = [list(grid.iloc[x]) for x in range(r, min(r + 3, len(grid)))]
+        tool, header_rows = _detect(rows, source)
+        if tool.code not in ("template", "excel"):
+            return _Header(tool, r, header_rows, score=99, skipped=i)
+        if i == 0 and _score(cells(r)) >= 3:
+            break  # our headings on the first row: the common case, nothing to search
+    fallback = plain.EXCEL if source == "xlsx" else plain.TEMPLATE
+    scores = [_score(cells(r)) for r in candidates]
+    best = int(np.argmax(scores)) if scores else 0
+    if not scores or scores[best] == 0:
+        return _Header(fallback, candidates[0] if candidates else 0, 1)
+    r = candidates[best]
+    found = _Header(fallback, r, 1, score=scores[best], skipped=best)
+    # Two header rows: the row above or below adds headings the best row lacks.
+    for top, sub in ((r - 1, r), (r, r + 1)):
+        if top < 0 or sub >= len(grid) or top not in candidates or sub not in candidates:
+            continue
+        if top == r - 1 and best == 0:
+            continue
+        headers, texts = _two_rows(cells(top), cells(sub))
+        score = _matched(texts)
+        if score > found.score and score > _score(cells(top)) and score > _score(cells(sub)):
+            found = _Header(fallback, top, 2, headers, texts, score,
+                            candidates.index(top))
+    return found
+
+
+def _where(header: _Header, grid_start: int, parsed_rows: int) -> str:
+    """Where the header was found, in the user's row numbers (for the preview)."""
+    first = header.row + 1
+    if header.rows == 2:
+        where = f"rows {first} and {first + 1} (two header rows read as one)"
+    else:
+        where = f"row {first}"
+    above = ""
+    if header.skipped:
+        above = (f"; {'the row' if header.skipped == 1 else f'the {header.skipped} rows'} "
+                 "with text above it (a title or notes) were not read as answers")
+    return f"Headings found on {where}{above}."
+
+
+def _parse_grid(
+    grid: pd.DataFrame, source: str, *, encoding: str | None = None,
+    delimiter: str | None = None, bad_cells: set[tuple[int, int]] | None = None,
+) -> ParsedExport:
+    """One grid of text cells (a CSV, or one sheet) read as an export: header, rows, layout."""
+    bad_cells = bad_cells or set()
     # A cell counts when it has more than spaces (isspace is False for "").
     filled = (grid.ne("") & ~grid.apply(lambda s: s.str.isspace())).to_numpy()
     used_rows = np.flatnonzero(filled.any(axis=1))
@@ -584,14 +767,16 @@ def read_export(
             "This file has no text in it. Export the survey results again (CSV or "
             "Excel) and upload the new file."
         )
-    start = int(used_rows[0])
-    first_rows = [list(grid.iloc[r]) for r in range(start, min(start + 3, len(grid)))]
-    tool, header_rows = _detect(first_rows, source)
-    header = first_rows[:header_rows]
     # Drop columns with nothing in any row (Excel's trailing empty columns).
-    used_columns = np.flatnonzero(filled[start:].any(axis=0))
-    header = [[row[j] for j in used_columns] for row in header]
-    headers, texts = tool.columns(header)
+    used_columns = np.flatnonzero(filled[used_rows[0]:].any(axis=0))
+    found = _find_header(grid, used_rows, used_columns, source)
+    tool, start, header_rows = found.tool, found.row, found.rows
+    if found.headers is not None:
+        headers, texts = found.headers, found.texts
+    else:
+        header = [list(grid.iloc[r]) for r in range(start, start + header_rows)]
+        header = [[row[j] for j in used_columns] for row in header]
+        headers, texts = tool.columns(header)
     body = filled[start + header_rows :][:, used_columns].any(axis=1)
     keep = np.flatnonzero(body) + start + header_rows
     if len(keep) == 0:
@@ -631,7 +816,150 @@ def read_export(
         tool_set_aside=tool.tool_set_aside(headers, texts, rows),
         reference_column=reference,
         submission_order=tool.submission_order,
+        header_row=start + 1,
+        header_score=found.score,
+        notes=[_where(found, start, len(rows))] if (found.skipped or header_rows == 2)
+        and tool.code in ("template", "excel") else [],
     )
+
+
+def _one_workbook(sheets: list[tuple[str, pd.DataFrame]], sheet: str | None) -> ParsedExport:
+    """Every sheet that holds answers under the same header, read as one file.
+
+    Sheets that are not data (instructions, lists of answers) are skipped; when
+    sheets of answers have different headers, the user is asked which to read.
+    """
+    read: list[tuple[str, ParsedExport]] = []
+    skipped: list[str] = []
+    first_refusal: RefusedFile | None = None
+    for name, grid in sheets:
+        try:
+            parsed = _parse_grid(grid, "xlsx")
+        except RefusedFile as exc:
+            first_refusal = first_refusal or exc
+            skipped.append(name)
+            continue
+        if parsed.header_score >= 2 and _holds_dates(parsed):
+            read.append((name, parsed))
+        else:
+            skipped.append(name)
+    if not read:
+        # Nothing looks like our answers: read the first sheet with text, as before,
+        # so the mapping says what is wrong with it.
+        for _name, grid in sheets:
+            try:
+                return _parse_grid(grid, "xlsx")
+            except RefusedFile as exc:
+                first_refusal = first_refusal or exc
+        raise first_refusal or RefusedFile("This Excel file has no text in it.")
+    if sheet is not None:
+        chosen = [(n, p) for n, p in read if n == sheet]
+        if not chosen:
+            names = ", ".join(f"'{n}'" for n, _ in read)
+            raise RefusedFile(f"This workbook has no sheet of answers called '{sheet}': "
+                              f"its sheets of answers are {names}.")
+        template = chosen[0][1]
+    else:
+        template = read[0][1]
+
+    def shape(p: ParsedExport) -> tuple[str, ...]:
+        return tuple(normalise_header(h) for h in p.headers)
+
+    same = [(n, p) for n, p in read if shape(p) == shape(template) and p.layout == template.layout]
+    others = [n for n, p in read if (n, p) not in same]
+    if others and sheet is None:
+        listed = "; ".join(
+            f"'{n}' ({len(p.headers)} columns, {len(p.rows):,} rows)" for n, p in read)
+        raise RefusedFile(
+            "This workbook has answers on sheets with different columns, so we do not "
+            f"know which to read: {listed}. Pick the sheet on the Upload page (or on the "
+            "command line save each sheet as its own file), and upload each.",
+            sheets=[n for n, _ in read],
+        )
+    if len(same) == 1 and len(sheets) == 1:
+        return template
+    merged = _merge(same) if len(same) > 1 else template
+    names = ", ".join(f"'{n}'" for n, _ in same)
+    note = (f"Read {len(same)} sheets with the same headings as one file: {names}."
+            if len(same) > 1 else f"Read the sheet {names}.")
+    if skipped:
+        note += " Not read (no survey headings on them): " + ", ".join(
+            f"'{n}'" for n in skipped) + "."
+    if others:
+        note += " Not read (other columns): " + ", ".join(f"'{n}'" for n in others) + "."
+    merged.notes = [*template.notes, note]
+    merged.sheets = [n for n, _ in same]
+    return merged
+
+
+_DATE_LIKE = re.compile(r"^\s*(?:\d|[A-Za-z]{3,9},?\s+\d)")
+
+
+def _holds_dates(parsed: ParsedExport) -> bool:
+    """False for a sheet of lists under our headings (the template's "Answers" sheet).
+
+    Why: a sheet listing the allowed answers has our headings too, but no row
+    of it is a response: its date column holds a hint ("A date, like ..."),
+    never a date. A sheet without a date column cannot be told, so it counts.
+    """
+    index = header_index()
+    j = parsed.completion_column
+    if j is None:
+        j = next((k for k, h in enumerate(parsed.headers)
+                  if index.get(normalise_header(strip_notes(h))) == "completed_on"), None)
+    if j is None:
+        return True
+    return bool(parsed.rows[j].str.match(_DATE_LIKE).any())
+
+
+def _merge(parts: list[tuple[str, ParsedExport]]) -> ParsedExport:
+    """Sheets with the same header as one export; each row keeps its sheet and row number."""
+    first = parts[0][1]
+    offsets = np.cumsum([0] + [len(p.rows) for _, p in parts])
+    rows = pd.concat([p.rows for _, p in parts], ignore_index=True)
+    set_aside = [(int(pos + offsets[k]), col, why)
+                 for k, (_, p) in enumerate(parts) for pos, col, why in p.tool_set_aside]
+    return ParsedExport(
+        layout=first.layout, headers=first.headers, rows=rows,
+        row_numbers=np.concatenate([p.row_numbers for _, p in parts]),
+        match_texts=first.match_texts, metadata=first.metadata,
+        completion_column=first.completion_column, date_order_hint=first.date_order_hint,
+        source="xlsx", letters=first.letters, header_rows=first.header_rows,
+        tool_set_aside=set_aside, reference_column=first.reference_column,
+        submission_order=False,  # sheets one after another are no one submission order
+        header_row=first.header_row, header_score=first.header_score,
+        row_sheets=np.concatenate([[n] * len(p.rows) for n, p in parts]).astype(object),
+    )
+
+
+def read_export(
+    data: bytes,
+    file_name: str = "upload",
+    *,
+    max_upload_mb: float | None = None,
+    max_unzipped_mb: float | None = None,
+    sheet: str | None = None,
+) -> ParsedExport:
+    """Read any supported export into text cells, or raise :class:`RefusedFile`.
+
+    The file's content decides how it is read, not its name: a renamed PDF is
+    still refused and an xlsx called ``.csv`` is still read as a workbook.
+    ``sheet`` names the workbook sheet to read when sheets of answers differ.
+    """
+    upload_limit, unzip_limit = _limits(max_upload_mb, max_unzipped_mb)
+    check_size(len(data), upload_limit)
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise RefusedFile(
+            "This file is empty. Export the survey results again (CSV or Excel) and "
+            "upload the new file."
+        )
+    kind = sniff_kind(data)
+    if kind == "zip":
+        return _one_workbook(_read_xlsx_sheets(data, unzip_limit), sheet)
+    if kind != "text":
+        raise _refuse_kind(kind)
+    grid, encoding, delimiter, bad_cells = _read_csv_grid(data)
+    return _parse_grid(grid, "csv", encoding=encoding, delimiter=delimiter, bad_cells=bad_cells)
 
 
 def _mark_unreadable(

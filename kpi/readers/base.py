@@ -15,6 +15,25 @@ from dataclasses import dataclass, field
 # Columns we add to the rows we hand back to fix; ignored when re-uploaded.
 ROW_COLUMN = "Row in your file"
 WHY_COLUMN = "Why set aside"
+SHEET_COLUMN = "Sheet in your file"
+
+_PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_NOTE = re.compile(r"\([^()]*\)|\*+|\{[^{}]*\}")
+
+
+def strip_notes(text: str) -> str:
+    """A heading without its notes: "(dd/mm/yyyy)", asterisks, ``{{field:...}}`` placeholders.
+
+    Why: schemes write hints into headings ("Date completed (dd/mm/yyyy)",
+    "Age *") and Typeform recalls earlier answers with placeholders; neither
+    names the question. Square brackets are kept: Google Forms puts a grid
+    question's statement there.
+    """
+    text = _PLACEHOLDER.sub(" ", str(text))
+    text = _TAG.sub("", text)  # Typeform's <strong>...</strong>
+    text = _NOTE.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip(" ,;:-\u2013")
 
 
 def key(text: object) -> str:
@@ -22,7 +41,7 @@ def key(text: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-OURS = frozenset({key(ROW_COLUMN), key(WHY_COLUMN)})
+OURS = frozenset({key(ROW_COLUMN), key(WHY_COLUMN), key(SHEET_COLUMN)})
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from kpi import ingest, readers, template
 from kpi.errors import KhiError, StoreBusy, StoreMissing
 from kpi.export import safe_csv
 from kpi.ingest import ColumnMatch, IngestResult, Preview
-from kpi.items import bank, normalise_header
+from kpi.items import bank, normalise_header, normalise_label
 from kpi.privacy import SecretError
 from kpi.store import StoreLockedError
 from pages.views import _common as c
@@ -41,6 +41,8 @@ STATUS_WORDS = {
     "ignored (tool metadata)": "– Left out: the survey tool's own column",
     "ignored": "– Left out (your choice)",
     "ignored (duplicate)": "– Left out: another column gives the same answer",
+    "read with another column": "✓ Read with the column of the same heading",
+    "repeated heading, answers differ": "✗ Same heading, different answers: map it below",
 }
 PROBLEM_ROW = 58  # pixels: two lines of a reason
 HISTORY_KINDS = {"survey": "Survey", "activity": "Activity return", "demo": "Demo data"}
@@ -112,7 +114,10 @@ def mapping_frame(columns: list[ColumnMatch]) -> pd.DataFrame:
 
     def status(m: ColumnMatch) -> str:
         words = STATUS_WORDS.get(m.status, m.status)
-        return f"{words} ({m.how})" if m.status == "matched" and m.how else words
+        shown = m.how and m.status in ("matched", "ignored (duplicate)",
+                                       "read with another column",
+                                       "repeated heading, answers differ")
+        return f"{words} ({m.how})" if shown else words
 
     return pd.DataFrame(
         {
@@ -268,6 +273,64 @@ def _dates_choice(choice: Choice) -> str | None:
     return DATE_CHOICES.get(st.session_state.get(_dates_key(choice) + "_chosen") or "")
 
 
+def _sheet_key(choice: Choice) -> str:
+    return f"upload_sheet_{choice.sha[:12]}"
+
+
+def _sheet_choice(choice: Choice) -> str | None:
+    """The workbook sheet the user picked when its sheets of answers differ (else None)."""
+    return st.session_state.get(_sheet_key(choice))
+
+
+_ANSWER_SEP = "\x1f"
+NOT_OURS = ""  # an answer left unmapped: its rows are set aside, with the reason
+
+
+def _answer_prefix(choice: Choice) -> str:
+    return f"upload_answers_{choice.sha[:12]}_"
+
+
+def _answer_choices(choice: Choice) -> dict[str, dict[str, str]]:
+    """The scheme's own answers mapped so far: column key -> answer -> our value or "missing"."""
+    prefix = _answer_prefix(choice)
+    out: dict[str, dict[str, str]] = {}
+    for name, value in st.session_state.items():
+        if isinstance(name, str) and name.startswith(prefix) and _ANSWER_SEP in name:
+            column, answer = name[len(prefix):].split(_ANSWER_SEP, 1)
+            out.setdefault(column, {})[answer] = value or NOT_OURS
+    return out
+
+
+def _answer_widgets(choice: Choice, result: Preview) -> None:
+    """Each answer that is not ours, beside a choice of our answers (or "missing").
+
+    Never filled in by guesswork: an answer stays unmapped (its rows set aside)
+    until the user picks; a mapping saved for the scheme and tool is shown
+    picked, and can be changed.
+    """
+    if not result.answer_columns:
+        return
+    st.markdown("**Answers that are not ours**")
+    st.caption("These columns answer our questions with other words. Say which of our answers "
+               "each one means (or that it is missing). Your choice is saved for this scheme "
+               "and this survey tool when you store the file, and shown again next time.")
+    prefix = _answer_prefix(choice)
+    for column in result.answer_columns:
+        scale = bank().item(column["code"]).scale
+        words = {str(v): f"{label} ({v})" for v, label in scale.values}
+        options = [NOT_OURS, ingest.answers.MISSING, *words]
+        names = {NOT_OURS: "Not mapped: set the rows aside",
+                 ingest.answers.MISSING: "Missing (not recorded)", **words}
+        st.markdown(f"Column {column['letter']}: “{c.md(str(column['header']))}”")
+        for answer in column["answers"]:
+            default = column["mapped"].get(normalise_label(answer), NOT_OURS)
+            st.selectbox(
+                f"“{c.md(answer)}” means", options,
+                index=options.index(default) if default in options else 0,
+                format_func=names.get, key=f"{prefix}{column['key']}{_ANSWER_SEP}{answer}",
+            )
+
+
 def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     """Preview once per file, scheme, kind, mapping and store revision (this session only).
 
@@ -282,6 +345,9 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
         tuple(sorted(mapping.items())),
         c.revision(),
         _dates_choice(choice),
+        _sheet_choice(choice),
+        tuple(sorted((k, tuple(sorted(v.items())))
+                     for k, v in _answer_choices(choice).items())),
     )
     held = st.session_state.get("_upload_preview")
     if held and held[0] == key:
@@ -289,7 +355,8 @@ def _preview(choice: Choice, mapping: dict[str, str]) -> Preview:
     with st.spinner("Reading the file…"):
         result = ingest.preview(
             c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
-            mapping=mapping or None, dates=_dates_choice(choice),
+            mapping=mapping or None, dates=_dates_choice(choice), sheet=_sheet_choice(choice),
+            answers=_answer_choices(choice) or None,
         )
     st.session_state["_upload_preview"] = (key, result)
     return result
@@ -303,7 +370,8 @@ def _mapping_widgets(choice: Choice, result: Preview, saved: dict[str, str]) -> 
     editable: dict[str, ColumnMatch] = {}
     for m in result.columns:
         by_hand = m.how in ("your choice", "saved for this scheme")
-        if (m.status == "not recognised" or by_hand) and m.key not in editable:
+        asked = m.status in ("not recognised", "repeated heading, answers differ")
+        if (asked or by_hand) and m.key not in editable:
             editable[m.key] = m
     if not editable:
         return False
@@ -334,10 +402,16 @@ DATE_CHOICES = {DAY_FIRST_WORDS: "day_first", MONTH_FIRST_WORDS: "month_first"}
 def _date_question(choice: Choice, result: IngestResult) -> None:
     """Ask which way round the dates are, showing a few of them read both ways."""
     question = result.date_question or {}
+    if question.get("mixed"):
+        # Rows proven both ways round: no one answer is right for the open rows.
+        st.error(result.message, icon=":material/block:")
+        st.caption("Nothing from this file has been stored.")
+        return
     st.markdown(f"**Which way round are the dates in “{question.get('column', '')}”?**")
-    st.caption("Nothing in the file says whether these dates are day first or month first, "
+    st.caption("Nothing in these rows says whether their dates are day first or month first, "
                "so we ask rather than guess. Your answer is remembered for this scheme and "
                "this survey tool.")
+    st.caption(result.message)
     st.dataframe(
         pd.DataFrame(question.get("examples") or [],
                      columns=["In your file", "Read day first", "Read month first"]),
@@ -460,6 +534,18 @@ def _check(choice: Choice) -> None:
             },
         )
     has_hand = _mapping_widgets(choice, result, saved)
+    _answer_widgets(choice, result)
+    for note in result.found:  # where the header was, which sheets were read
+        st.info(note, icon=":material/table_view:")
+    if result.sheet_question:
+        st.session_state[_sheet_key(choice) + "_options"] = list(result.sheet_question)
+    sheets = st.session_state.get(_sheet_key(choice) + "_options")
+    if sheets:
+        st.selectbox("Which sheet holds the answers to read?", sheets, index=None,
+                     key=_sheet_key(choice), placeholder="Pick a sheet")
+    if result.sheet_question:
+        st.error(result.message, icon=":material/block:")
+        return
     _lost_questions(result)
     if result.date_question:
         _date_question(choice, result)
@@ -521,7 +607,8 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
             result = ingest.ingest_bytes(
                 c.store(), choice.data, choice.file_name, choice.scheme_id, choice.kind,
                 mapping=mapping or None, uploaded_by=uploaded_by(),
-                dates=_dates_choice(choice), accept_partial=True,
+                dates=_dates_choice(choice), accept_partial=True, sheet=_sheet_choice(choice),
+                answers=_answer_choices(choice) or None,
             )
     except (KhiError, StoreLockedError, ValueError) as exc:  # busy, a full disk, read-only
         st.error(refusal(exc), icon=":material/error:")
@@ -530,6 +617,15 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
     if dates and layout and not result.refused and choice.scheme_id:
         # Remembered for this scheme and tool, so the next export is not asked again.
         c.store().save_mappings(choice.scheme_id, {ingest.dates_key(layout): dates})
+    own = _answer_choices(choice)
+    if own and layout and not result.refused and choice.scheme_id:
+        # The scheme's own answer words, saved for it and this survey tool (an answer
+        # left unmapped is saved only to undo an earlier mapping of it).
+        before = c.store().saved_mappings(choice.scheme_id)
+        chosen = {k: v for k, v in ingest.answers.to_save(layout, own).items()
+                  if v or k in before}
+        if chosen:
+            c.store().save_mappings(choice.scheme_id, chosen)
     saved_mapping = False
     if save and not result.refused and choice.scheme_id and mapping:
         c.store().save_mappings(

@@ -1,0 +1,69 @@
+"""A scheme's own answer words (issue 26 item 7): mapped by the user, never guessed.
+
+A 3-point "Yes, often / Sometimes / No" for "How often do you feel lonely?":
+unmapped, every row is set aside and the distinct answers are offered; mapped,
+the rows are stored, the mapping is recorded with the upload, saved for the
+scheme and tool and used again; a mapping giving opposite answers one code,
+or a value that is not an answer, is refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kpi.ingest import answers, ingest_bytes, load_schemes, preview
+from kpi.store import Store
+
+SCHEME = "SL001"
+OWN = (
+    b"Your reference,Date completed,Who is answering?,How often do you feel lonely?\r\n"
+    b"R1,14/05/2026,I use Shared Lives,\"Yes, often\"\r\n"
+    b"R2,15/05/2026,I use Shared Lives,Sometimes\r\n"
+    b"R3,16/05/2026,I use Shared Lives,No\r\n"
+    b"R4,17/05/2026,I use Shared Lives,Never\r\n"  # one of ours already
+)
+KEY = "how often do you feel lonely"
+MAPPING = {KEY: {"Yes, often": "1", "Sometimes": "2", "No": "5"}}
+
+
+@pytest.fixture
+def store(fresh_store: Store) -> Store:
+    assert not load_schemes(fresh_store, b"scheme_id,name,region\nSL001,A,North West\n").refused
+    return fresh_store
+
+
+def _lonely(store: Store) -> list[int | None]:
+    frame = store.query("SELECT lonely_how_often FROM responses ORDER BY source_row")
+    return [int(v) for v in frame["lonely_how_often"]]
+
+
+def test_answers_not_ours_are_set_aside_and_offered_never_guessed(store: Store) -> None:
+    result = preview(store, OWN, "own.csv", SCHEME)
+    assert (result.accepted, result.rejected) == (1, 3)
+    [column] = result.answer_columns
+    assert column["key"] == KEY and column["answers"] == ["Yes, often", "Sometimes", "No"]
+
+
+def test_a_mapped_scale_is_stored_recorded_saved_and_used_again(store: Store) -> None:
+    result = ingest_bytes(store, OWN, "own.csv", SCHEME, answers=MAPPING)
+    assert (result.accepted, result.rejected) == (4, 0), result.problems
+    assert _lonely(store) == [1, 2, 5, 5]
+    note = store.uploads()["note"].tolist()[0]
+    assert "'yes, often' as 'Often or always'" in note and "'no' as 'Never'" in note
+    store.save_mappings(SCHEME, answers.to_save(result.layout, MAPPING))
+    again = preview(store, OWN.replace(b"R", b"Q"), "next.csv", SCHEME)
+    assert (again.accepted, again.rejected) == (4, 0)
+    assert again.answer_columns[0]["mapped"] == {"yes, often": "1", "sometimes": "2",
+                                                 "no": "5"}
+    # Saved for this survey tool only: another tool's file is asked again.
+    other = answers.remembered(store.saved_mappings(SCHEME), "google_forms")
+    assert other == {}
+
+
+@pytest.mark.parametrize("mapping, said", [
+    ({"Yes, often": "1", "Sometimes": "2", "No": "1"}, "say opposite things"),
+    ({"Yes, often": "9", "Sometimes": "2", "No": "5"}, "not one of the answers"),
+])
+def test_a_mapping_that_makes_no_sense_is_refused(store: Store, mapping, said) -> None:
+    result = ingest_bytes(store, OWN, "own.csv", SCHEME, answers={KEY: mapping})
+    assert result.refused and said in result.message and store.is_empty()
