@@ -67,3 +67,33 @@ def test_a_mapped_scale_is_stored_recorded_saved_and_used_again(store: Store) ->
 def test_a_mapping_that_makes_no_sense_is_refused(store: Store, mapping, said) -> None:
     result = ingest_bytes(store, OWN, "own.csv", SCHEME, answers={KEY: mapping})
     assert result.refused and said in result.message and store.is_empty()
+
+
+def test_uploads_read_with_own_words_are_told_apart_on_data_quality(
+    store: Store, monkeypatch
+) -> None:
+    """The Data quality page lists each upload read with a scheme's own words, with the
+    recorded words, to those who may see its scheme; Definitions says what it means."""
+    from kpi.scope import add_user
+    from tests.apptest_helpers import markdown_tables, open_page
+
+    assert not load_schemes(store, b"scheme_id,name,region\nSL002,B,London\n").refused
+    result = ingest_bytes(store, OWN, "own.csv", SCHEME, answers=MAPPING)
+    assert result.accepted == 4
+    mapped = answers.own_answer_uploads(store.uploads())
+    assert list(mapped["column"]) == ["How often do you feel lonely?"]
+    assert "'yes, often' as 'Often or always'" in mapped["read_as"].iloc[0]
+    add_user(store, "own@scheme.example", "scheme", [SCHEME], by="test")
+    add_user(store, "other@scheme.example", "scheme", ["SL002"], by="test")
+
+    def listed(**env: str) -> bool:
+        at = open_page(monkeypatch, store, "pages/data_quality.py", **env)
+        assert not at.exception
+        return any("Often or always" in " ".join(map(str, t.to_numpy().ravel()))
+                   for t in markdown_tables(at))
+
+    assert listed()  # the administrator (local mode)
+    assert listed(KHI_AS="own@scheme.example")
+    assert not listed(KHI_AS="other@scheme.example")  # another scheme's upload
+    at = open_page(monkeypatch, store, "pages/definitions.py")
+    assert "A scheme's own answer words" in " ".join(m.value for m in at.markdown)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from kpi.ingest.result import _Refused
 from kpi.items import bank, normalise_label
 
@@ -105,9 +107,40 @@ def check(code: str, header: str, mapping: dict[str, str]) -> dict[str, int | No
     return out
 
 
+# How an upload's record says a column was read with a scheme's own answers.
+OWN_WORDS = " read with the scheme's own answers: "
+
+
 def described(header: str, code: str, mapping: dict[str, int | None]) -> str:
     """The mapping in words, for the upload's record and the preview."""
     labels = dict(bank().item(code).scale.values)
     parts = [f"'{a}' as {'missing' if v is None else repr(labels.get(v, str(v)))}"
              for a, v in mapping.items()]
-    return f"'{header}' read with the scheme's own answers: " + ", ".join(parts)
+    return f"'{header}'{OWN_WORDS}" + ", ".join(parts)
+
+
+def own_answer_uploads(uploads: pd.DataFrame) -> pd.DataFrame:
+    """The stored uploads some of whose answers were read with a scheme's own words,
+    one row per column so read: upload_id, scheme_id, scheme_name, file_name,
+    uploaded_at, column, read_as (the recorded mapping, in words).
+
+    Why: a KHI built partly from a mapped scale should be told apart from one read
+    from our own answers; the record kept with each upload says which it was.
+    """
+    columns = ["upload_id", "scheme_id", "scheme_name", "file_name", "uploaded_at",
+               "column", "read_as"]
+    rows = []
+    stored = uploads[uploads["status"] == "stored"] if len(uploads) else uploads
+    for upload in stored.itertuples():
+        note = upload.note if isinstance(upload.note, str) else ""
+        for part in note.split("; "):
+            if OWN_WORDS not in part:
+                continue
+            column, read_as = part.split(OWN_WORDS, 1)
+            rows.append({
+                "upload_id": int(upload.upload_id), "scheme_id": upload.scheme_id,
+                "scheme_name": upload.scheme_name, "file_name": upload.file_name,
+                "uploaded_at": upload.uploaded_at, "column": column.strip("'"),
+                "read_as": read_as,
+            })
+    return pd.DataFrame(rows, columns=columns)

@@ -16,6 +16,7 @@ import streamlit as st
 
 from kpi import chart_theme, charts
 from kpi.indicators import Filters
+from kpi.ingest import answers
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label
 from pages.views import _common as c
@@ -318,5 +319,30 @@ def draw(label: str, filters: Filters) -> None:
     response_rates_section(label, filters)
     missing_returns_section(label, filters)
     completeness_section(label, filters)
+    own_answers_section(filters)
     st.caption(c.suppressed_note(c.settings().min_base))
+
+
+def own_answers_section(filters: Filters) -> None:
+    """Uploads whose answers were read with a scheme's own words (every quarter), so
+    a KHI built from a mapped scale can be told apart; the viewer's schemes only (the
+    filters' scope: this part is cached by its arguments)."""
+    reach = c.Reach.everything() if filters.scope is None else c.Reach.only(filters.scope)
+    mapped = answers.own_answer_uploads(c.uploads(reach))
+    if mapped.empty:
+        return
+    st.subheader("Answers read with a scheme's own words")
+    st.caption(
+        "These uploads asked a question with the scheme's own answer words; the person "
+        "uploading said which of our answers each one is. The indicators built on those "
+        "questions count them as that answer."
+    )
+    frame = pd.DataFrame({
+        "Scheme": mapped["scheme_name"].fillna(mapped["scheme_id"]),
+        "File": mapped["file_name"],
+        "Uploaded": [f"{pd.Timestamp(t):%d %b %Y}" for t in mapped["uploaded_at"]],
+        "Column": mapped["column"],
+        "Read as": mapped["read_as"],
+    })
+    c.static_table(frame, "Answers read with a scheme's own words")
 

@@ -87,6 +87,12 @@ answers shows no value, interval or count anywhere: pages, charts, tables and
 exports. Where one group of a breakdown is hidden, a second one is hidden too, so
 the hidden value cannot be worked out by subtraction from the total.
 
+**A scheme's own answer words.** Some schemes ask our questions with their own answer
+words ("Yes, often / Sometimes / No"). When such a file is uploaded, the person
+uploading says which of our answers each of theirs is (or that it is missing); nothing
+is guessed. Those answers then count as the answer chosen, and every upload read this
+way is listed, with its words, on the Data quality page.
+
 **Who counts.** Unless a definition says otherwise, a KHI counts people using Shared
 Lives who answered the question in the quarter; carer KHIs count family carers.
 Each person counts once per quarter, by their latest response. Quarters are UK
