@@ -9,8 +9,9 @@ no switch for them (1.67):
   used: never served.
 - Media files (downloads, images) are served to any request that knows the URL:
   with sign-in on, only to a request carrying a signed-in person's cookie who still
-  has a role and has not signed out since, and a file a session drew only to that
-  same person.
+  has a role and has not signed out since, and only to the person whose session
+  drew the file or whose click made it (a deferred download); a file nobody is
+  known to own is served to nobody.
 - Uploads (``/_stcore/upload_file``) need a signed-in person with a role, too.
 - The websocket's "clear cache" message empties every user's cached results: it
   is dropped for everyone (the caches refresh by themselves when the store
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
@@ -106,13 +108,53 @@ def request_identity(
     return who
 
 
-def _media_owners(file_id: str) -> set[str] | None:
-    """The (issuer, subject) of the sessions that drew this media file; None when no
-    session drew it (a deferred download's result, made on a person's click)."""
+# A deferred download's file is made on a click and drawn by no session, so
+# Streamlit's media manager ties it to nobody. The guard sees the answer that hands
+# its address to the browser and keeps who asked: then only they may fetch it.
+# Bounded (oldest forgotten first): a forgotten file is refused, never opened up.
+_DEFERRED_OWNERS: OrderedDict[str, str] = OrderedDict()
+_DEFERRED_KEPT = 2048
+
+
+def _owner(who: Identity) -> str:
+    return f"{who.issuer}\x1f{who.subject}"
+
+
+def remember_deferred(data: bytes, who: Identity) -> None:
+    """When an outgoing websocket message hands a deferred download's address to
+    ``who``'s browser, record them as the file's only owner."""
+    if MEDIA.encode() not in data:  # most messages: no parse at all
+        return
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    forward = ForwardMsg()
+    try:
+        forward.ParseFromString(data)
+    except Exception:
+        return
+    if forward.WhichOneof("type") != "backend_operation_response":
+        return
+    url = forward.backend_operation_response.deferred_file.url
+    if MEDIA not in url:
+        return
+    file_id = url.split(MEDIA, 1)[1].split(".")[0]
+    _DEFERRED_OWNERS[file_id] = _owner(who)
+    _DEFERRED_OWNERS.move_to_end(file_id)
+    while len(_DEFERRED_OWNERS) > _DEFERRED_KEPT:
+        _DEFERRED_OWNERS.popitem(last=False)
+
+
+def _media_owners(file_id: str) -> set[str]:
+    """The (issuer, subject) of the sessions that drew this media file, or of the
+    person whose click made it (a deferred download); empty when nobody is known,
+    which nobody may fetch."""
     from streamlit import runtime
 
+    deferred = _DEFERRED_OWNERS.get(file_id.split(".")[0])
+    if deferred is not None:
+        return {deferred}
     if not runtime.exists():
-        return None
+        return set()
     instance = runtime.get_instance()
     manager = instance.media_file_mgr
     sessions = [
@@ -120,8 +162,6 @@ def _media_owners(file_id: str) -> set[str] | None:
         for session_id, files in dict(manager._files_by_session_and_coord).items()
         if file_id.split(".")[0] in files.values()
     ]
-    if not sessions:
-        return None
     owners: set[str] = set()
     for session_id in sessions:
         info = instance._session_mgr.get_session_info(session_id)
@@ -166,6 +206,8 @@ class Guard:
             if auth_configured():
                 who = await asyncio.to_thread(request_identity, scope.get("headers", []))
                 signed_in = who is not None
+                if who is not None:
+                    send = _noting_deferred(send, who)
             receive = _filtered(receive, signed_in)
         await self.app(scope, receive, send)
 
@@ -173,8 +215,19 @@ class Guard:
     def _may_fetch(path: str, who: Identity) -> bool:
         if MEDIA not in path:
             return True
-        owners = _media_owners(path.split(MEDIA, 1)[1])
-        return owners is None or f"{who.issuer}\x1f{who.subject}" in owners
+        return _owner(who) in _media_owners(path.split(MEDIA, 1)[1])
+
+
+def _noting_deferred(send: Send, who: Identity) -> Send:
+    """The websocket's outgoing messages, unchanged, noting deferred downloads' owner."""
+
+    async def send_message(message: Message) -> None:
+        data = message.get("bytes") if message.get("type") == "websocket.send" else None
+        if data:
+            remember_deferred(data, who)
+        await send(message)
+
+    return send_message
 
 
 def _filtered(receive: Receive, signed_in: bool) -> Receive:

@@ -97,7 +97,9 @@ def tab_for(browser, roles_site: Site) -> Iterator:
     contexts = []
 
     def open_tab() -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         tab = context.new_page()
@@ -194,6 +196,7 @@ def test_every_role_sees_the_sectors_england_and_nothing_out_of_scope(
     shown = overview_england_figures(visit)
     assert shown, f"{who}: no England figure on the Overview"
     assert shown <= set(expected.values()), (who, shown - set(expected.values()))
+    downloads = [downloaded(visit, "Every tile (CSV)")]
 
     # A scheme's profile: England and the range of schemes are the sector's.
     if "schemes" in ROLE_PAGES[role]:
@@ -207,8 +210,20 @@ def test_every_role_sees_the_sectors_england_and_nothing_out_of_scope(
                 low, high = spread.loc[khi.code, ["lowest", "highest"]]
                 assert span == f"{format_value(low, khi)} to {format_value(high, khi)}", (
                     who, indicator)
+        visit.open("schemes?" + urlencode({"quarter": quarter, schemes.VIEWS_KEY: schemes.TABLE}))
+        downloads.append(downloaded(visit, "Table (CSV)"))
+    assert all(downloads), who
     if role != "admin":
         assert leaked(visit.received(), roles_site, allowed) == [], who
+        for csv in downloads:  # the downloads name nothing out of scope either
+            assert leaked(csv, roles_site, allowed) == [], who
+
+
+def downloaded(visit: Visit, label: str) -> bytes:
+    """The bytes of the download button ``label`` on the open page."""
+    with visit.tab.expect_download() as download:
+        visit.tab.get_by_role("button", name=label).first.click()
+    return Path(download.value.path()).read_bytes()
 
 
 def test_a_board_member_opens_on_their_own_schemes_board_page(

@@ -154,6 +154,25 @@ def test_a_media_file_is_served_to_its_own_session_only(browser, site: Site) -> 
         assert status(url, other.tab.context.cookies()) == 403  # somebody else's cookie
 
 
+def test_a_deferred_download_is_served_to_whoever_clicked_only(browser, site: Site) -> None:  # noqa: F811
+    """The board pack's PDF is made on a click, drawn by no session: its address is
+    still served only to the person whose click made it."""
+    own = site.store.user("chair@board.example")["scheme_ids"][0]
+    with visiting(browser, site) as owner, visiting(browser, site) as other:
+        owner.sign_in("chair@board.example")
+        owner.tab.goto(f"{site.url}/board?scheme={own}")
+        owner.tab.wait_for_selector("h1")
+        owner.idle()
+        with owner.tab.expect_download() as made:
+            owner.tab.get_by_role("button", name=re.compile("CSV")).first.click()
+        url = made.value.url
+        assert "/media/" in url
+        assert status(url, owner.tab.context.cookies()) == 200
+        assert status(url) == 403  # no cookie
+        other.sign_in("admin@khi.example")  # a signed-in person with every right
+        assert status(url, other.tab.context.cookies()) == 403  # not their click
+
+
 def cache_entries(metrics: str) -> int:
     return sum(1 for line in metrics.splitlines() if line.startswith("cache_memory_bytes"))
 
