@@ -629,3 +629,36 @@ def test_every_explore_page_has_visible_csv_downloads(
     assert not at.exception, [e.value for e in at.exception]
     found = {getattr(e, "key", None) or e.proto.id for e in at.get("download_button")}
     assert all(any(key in str(f) for f in found) for key in keys), found
+
+
+def test_the_overview_tile_and_the_board_page_give_one_verdict_per_change(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"Changed since last quarter?" is decided once (``kpi.board.period_change``): for
+    the same area and quarter every tile says what the board pack (and so its PDF,
+    drawn from the pack) says: real and which way, could be chance, or too few."""
+    from kpi.board import board_summary
+
+    region = "London"
+    label = latest_label(demo_store)
+    at = open_page(monkeypatch, demo_store, "pages/overview.py",
+                   params={"region": region, "quarter": label})
+    texts = card_texts(at)
+    pack = board_summary(demo_store, quarter=label, region=region)
+    verdicts = {"improved": 0, "worsened": 0, "could be chance": 0, "too few answers": 0}
+    for row in pack.rows:
+        if row.khi.measure == "change" or row.khi.name not in texts:
+            continue
+        text, verdict = texts[row.khi.name], row.since_last_quarter.verdict
+        if verdict == "too few answers":
+            assert "Too few answers to say whether it changed." in text, row.khi.code
+        elif verdict in ("improved", "worsened"):
+            assert "real change" in text, (row.khi.code, text)
+            from kpi.wording import CHANGE_NOUN
+
+            noun = CHANGE_NOUN["better" if verdict == "improved" else "worse"]
+            assert noun in text, (row.khi.code, text)
+        elif verdict == "could be chance":
+            assert "real change" not in text and "Too few answers" not in text, row.khi.code
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+    assert sum(verdicts.values()) >= 20 and verdicts["could be chance"], verdicts

@@ -34,6 +34,7 @@ from kpi.board.build import (
     area_filters,
     board_summary,
     comparison_sentences,
+    period_change,
 )
 from kpi.board.changes import (
     ChangeTest,
@@ -65,6 +66,7 @@ __all__ = [
     "PeriodChange",
     "area_filters",
     "board_summary",
+    "period_change",
     "change_sentence",
     "difference_of_means",
     "difference_of_proportions",

@@ -138,7 +138,7 @@ def _moments(row: pd.Series | dict, khi: KHI) -> tuple[float | None, float | Non
     return value, sd, n
 
 
-def _period_change(
+def period_change(
     khi: KHI,
     current: pd.Series | dict,
     earlier: pd.Series | None,
@@ -147,7 +147,8 @@ def _period_change(
     settings: Settings,
     people: pd.DataFrame | None = None,
 ) -> PeriodChange:
-    """The change since an earlier quarter and whether it is real. ``people``: for a
+    """The change since an earlier quarter and whether it is real: the one decision
+    the board page, its PDF and the Overview's tiles all show. ``people``: for a
     change KHI, each person's change up to this quarter (``now``) and the earlier one
     (its own column): the same people are in both, so they are paired."""
     label = quarter_label(quarter)
@@ -531,11 +532,11 @@ def _board_summary(
         raw_series, trend_result = series_by_code[khi.code]
         series = _with_quarters(raw_series)
         suppressed = _is_true(current.get("suppressed", False))
-        lq = _period_change(
+        lq = period_change(
             khi, current, _quarter_row(series, previous_q), "last quarter", previous_q,
             settings, paired.get(khi.code),
         )
-        ly = _period_change(
+        ly = period_change(
             khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
             last_year_q, settings, paired.get(khi.code),
         )

@@ -10,13 +10,14 @@ Overview and the board page never disagree about whether a change is real.
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
 import pandas as pd
 import streamlit as st
 
 from kpi import wording
-from kpi.board import ChangeTest, change_test_means, change_test_proportions
+from kpi.board import period_change
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
@@ -51,42 +52,28 @@ def benchmark_applies(filters: Filters) -> bool:
     return bool(filters.regions or filters.scheme_ids) or filters.scope is not None
 
 
-def change_since(khi: KHI, now: pd.Series | None, before: pd.Series | None) -> str:
+def change_since(
+    khi: KHI, now: pd.Series | None, before: pd.Series | None, previous: dt.date
+) -> str:
     """Since last quarter, in words: the difference and whether it could be chance.
 
-    Uses the board page's tests on the two quarters the engine shows; never says
-    anything about a hidden quarter.
+    The decision is the board page's own (``kpi.board.period_change``: the same
+    tests, minimums and hidden cells), so a tile and the board never disagree;
+    only the words are the tile's. Never says anything about a hidden quarter.
     """
-    if before is None or (_number(before, "value") is None and not is_hidden(before)):
+    if now is None or (_number(now, "value") is None and not is_hidden(now)):
         return "No answers last quarter to compare with."
-    if is_hidden(now) or is_hidden(before):
+    change = period_change(khi, now, before, "last quarter", previous, c.settings())
+    if change.verdict == "no data":
+        return "No answers last quarter to compare with."
+    if change.verdict == "too few answers":
         return "Too few answers to say whether it changed."
-    value_now, value_before = _number(now, "value"), _number(before, "value")
-    if value_now is None or value_before is None:
+    value_now = _number(now, "value")
+    if value_now is None or change.previous is None:
         return "No answers last quarter to compare with."
-    test = _test(khi, now, before)  # type: ignore[arg-type]
-    return wording.change_since_words(khi, value_now, value_before, test.significant, test.level)
-
-
-def _test(khi: KHI, now: pd.Series, before: pd.Series) -> ChangeTest:
-    """The board page's change test, when the engine gives what it needs."""
-    n1, n2 = _number(now, "n"), _number(before, "n")
-    settings = c.settings()
-    if n1 is None or n2 is None or min(n1, n2) < settings.min_compare:
-        return ChangeTest.untested()
-    try:
-        if khi.is_proportion:
-            x1, x2 = _number(now, "count"), _number(before, "count")
-            if x1 is None or x2 is None:
-                return ChangeTest.untested()
-            return change_test_proportions(x1, n1, x2, n2)
-        s1, s2 = _number(now, "sd"), _number(before, "sd")
-        m1, m2 = _number(now, "value"), _number(before, "value")
-        if None in (s1, s2, m1, m2):
-            return ChangeTest.untested()
-        return change_test_means(m1, s1, n1, m2, s2, n2)  # type: ignore[arg-type]
-    except ValueError:
-        return ChangeTest.untested()
+    return wording.change_since_words(
+        khi, value_now, change.previous, change.test.significant, change.test.level
+    )
 
 
 def comparison_html(row: pd.Series | None, khi: KHI) -> str:
@@ -118,7 +105,7 @@ def change_lines(
         )
     )
     return {
-        k.code: change_since(k, now.get(k.code), before.get(k.code))
+        k.code: change_since(k, now.get(k.code), before.get(k.code), parse_quarter(previous))
         for k in catalogue()
         if k.measure != "change"
     }
