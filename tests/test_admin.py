@@ -19,7 +19,7 @@ SCHEMES = [("SL001", "Alderley", "North West"), ("SL002", "Alderbrook", "North W
 
 def survey(prefix: str, n: int = 12) -> bytes:
     rows = "".join(
-        f"{prefix}{i},1{i % 9}/05/2026,I use Shared Lives,{'Agree' if i % 3 else 'Disagree'}\n"
+        f"{prefix}{i},2{i % 9}/05/2026,I use Shared Lives,{'Agree' if i % 3 else 'Disagree'}\n"
         for i in range(n)
     )
     return ("Your reference,Date completed,Who is answering?,"

@@ -35,6 +35,8 @@ def claims(email: str, sub: str = "sub-kate", verified: object = True, **more) -
 @pytest.fixture
 def store(fresh_store: Store) -> Store:
     add_user(fresh_store, "Kate@example.org", "admin", by="test")
+    # A second administrator: the only one can be neither removed nor demoted.
+    add_user(fresh_store, "deputy@example.org", "admin", by="test")
     return fresh_store
 
 

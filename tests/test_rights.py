@@ -89,7 +89,7 @@ def uploads_of(with_r1: bool) -> list[tuple[str, bytes, str]]:
         bad = person_row("R1", Q1, 1)
         bad["Date completed"] = "31/02/2026"
         first = [person_row("R1", Q1, 1), bad, *first,
-                 person_row("R1", Q1 + dt.timedelta(days=20), 2)]
+                 person_row("R1", Q1 + dt.timedelta(days=15), 2)]
         second = [person_row("R1", Q2, 3), *second]
         fix = [person_row("R1", Q1, 4), *fix]  # corrects R1's first answer
     return [

@@ -23,7 +23,7 @@ REGISTER = (
 
 def survey(prefix: str) -> bytes:
     rows = "".join(
-        f"{prefix}{i},1{i % 9}/05/2026,I use Shared Lives,{'Agree' if i % 3 else 'Disagree'}\n"
+        f"{prefix}{i},2{i % 9}/05/2026,I use Shared Lives,{'Agree' if i % 3 else 'Disagree'}\n"
         for i in range(12)
     )
     return ("Your reference,Date completed,Who is answering?,"

@@ -103,7 +103,18 @@ class Connection:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        self._reading: duckdb.DuckDBPyConnection | None = None
+        # A batch of reads is one thread's: another thread using the same Store opens
+        # its own connection (a shared one is "busy with another call" in DuckDB, and
+        # closing it under the other thread would end its reads).
+        self._batch = threading.local()
+
+    @property
+    def _reading(self) -> duckdb.DuckDBPyConnection | None:
+        return getattr(self._batch, "con", None)
+
+    @_reading.setter
+    def _reading(self, con: duckdb.DuckDBPyConnection | None) -> None:
+        self._batch.con = con
 
     @contextmanager
     def reading(self) -> Iterator[Self]:
