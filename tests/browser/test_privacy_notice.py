@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_notice_opens_from_the_sidebar_and_downloads(app: App) -> None:
-    app.open("overview")
+    app.open()  # the Overview: the default page, at the root
     app.page.locator('[data-testid="stSidebar"]').get_by_role(
         "button", name="Privacy notice").click()
     dialog = app.page.get_by_role("dialog")
