@@ -145,28 +145,19 @@ def notice_markdown(easy: bool = False) -> str:
 
 def notice_pdf(easy: bool = False) -> bytes:
     """The notice as a printable PDF (larger type for the easy-read version)."""
-    from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from kpi.pack_fpdf import _ASCII
+    from kpi.pack_fpdf import plain_document
     from kpi.report import FONT_DIR
 
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    unicode = (FONT_DIR / "DejaVuSans.ttf").exists()
-    family = "Helvetica"
-    if unicode:
-        pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        family = "DejaVu"
+    pdf, family, shown = plain_document(FONT_DIR)
     size = 14 if easy else 10.5
     pdf.set_margins(18, 18, 18)
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_title("Privacy notice (easy read)" if easy else "Privacy notice")
     pdf.add_page()
     for line in notice_markdown(easy).splitlines():
-        text = line.replace("**", "").strip("_")
-        if not unicode:
-            text = text.translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
+        text = shown(line.replace("**", "").strip("_"))
         style, points = "", size
         if line.startswith("# "):
             style, points, text = "B", size + 6, text[2:]
@@ -174,7 +165,7 @@ def notice_pdf(easy: bool = False) -> bytes:
             style, points, text = "B", size + 2, text[3:]
             pdf.ln(2)
         elif line.startswith("- "):
-            text = "•  " + text[2:] if unicode else "-  " + text[2:]
+            text = shown("•  ") + text[2:]
         if not text:
             pdf.ln(points * 0.3)
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fpdf import FPDF, FontFace
@@ -40,8 +40,30 @@ _ASCII = str.maketrans(
     {
         "▲": "^", "▼": "v", "✓": "+", "●": "=", "○": "o", "–": "-", "—": "-", "→": "->",
         "’": "'", "‘": "'", "“": '"', "”": '"', "·": "-", "…": "...", "≥": ">=",
+        "•": "-",
     }
 )
+
+
+def plain_document(font_dir: Path) -> tuple[FPDF, str, Callable[[object], str]]:
+    """An A4 fpdf2 document with DejaVu when the fonts are there (else Helvetica):
+    (pdf, font family, a function giving text the font can show). The privacy notice
+    and a person's answers use it; the board pack has its own class."""
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    unicode = (font_dir / "DejaVuSans.ttf").exists()
+    family = "Helvetica"
+    if unicode:
+        pdf.add_font("DejaVu", "", str(font_dir / "DejaVuSans.ttf"))
+        pdf.add_font("DejaVu", "B", str(font_dir / "DejaVuSans-Bold.ttf"))
+        family = "DejaVu"
+
+    def shown(text: object) -> str:
+        words = str(text)
+        if unicode:
+            return words
+        return words.translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
+
+    return pdf, family, shown
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:

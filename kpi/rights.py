@@ -233,23 +233,12 @@ def export_pdf(record: PersonRecord, reference_shown: str | None = None) -> byte
     """A readable PDF of everything held, one answer set at a time (fpdf2, as the
     board pack's fallback). ``reference_shown``: printed on the cover only when given
     (the person's own copy), never stored."""
-    from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from kpi.pack_fpdf import _ASCII
+    from kpi.pack_fpdf import plain_document
     from kpi.report import FONT_DIR
 
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    unicode = (FONT_DIR / "DejaVuSans.ttf").exists()
-    family = "Helvetica"
-    if unicode:
-        pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-        pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        family = "DejaVu"
-
-    def t(text: object) -> str:
-        s = str(text)
-        return s if unicode else s.translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
+    pdf, family, t = plain_document(FONT_DIR)
 
     def para(text: str, size: float = 10, style: str = "") -> None:
         pdf.set_font(family, style, size)

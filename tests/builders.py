@@ -57,3 +57,29 @@ def add_people(store: Store, scheme_id: str, quarter, people: pd.DataFrame) -> N
         )
         store.bulk_insert_responses(con, upload, frame)
         store.finish_upload(con, upload, accepted=n, rejected=0)
+
+
+def kill_when_paused(code: str, pause: str, env: dict[str, str] | None = None) -> None:
+    """Run ``code`` in a child Python and kill it (SIGKILL) as soon as it writes
+    ``pause`` to its stderr: the all-or-nothing tests pause a write inside its
+    transaction (with their own wrapper) and kill it there."""
+    import signal
+    import time
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env or dict(os.environ),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while pause not in line:
+            line = child.stderr.readline()
+            assert line or child.poll() is None, child.stderr.read()
+            assert time.monotonic() < deadline
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL

@@ -10,11 +10,7 @@ import datetime as dt
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 
@@ -34,6 +30,7 @@ from kpi.template import (
     survey_template_csv,
     survey_template_xlsx,
 )
+from tests.builders import kill_when_paused
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCHEME = "SL001"
@@ -464,23 +461,7 @@ def test_a_process_killed_inside_the_transaction_leaves_nothing(
         """
     )
     env = {**os.environ, "KHI_SECRET": "test-secret-not-for-production"}
-    child = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while "pausing inside the upload transaction" not in line:
-            line = child.stderr.readline()
-            assert line or child.poll() is None, child.stderr.read()
-            assert time.monotonic() < deadline
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    assert child.returncode == -signal.SIGKILL
+    kill_when_paused(code, "pausing inside the upload transaction", env)
     assert counts(store) == before  # readable, and none of the upload is there
     assert ingest_bytes(store, GOOD, "results.csv", SCHEME).accepted == 3
 

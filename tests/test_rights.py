@@ -9,13 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import random
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +31,7 @@ from kpi.rights import (
 from kpi.scope import LOCAL_ADMIN, AccessError, Scope
 from kpi.store import Store
 from kpi.template import allowed_answers, survey_columns
-from tests.builders import run_kpi
+from tests.builders import kill_when_paused, run_kpi
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGISTER = (
@@ -312,23 +307,7 @@ def test_retention_killed_inside_its_transaction_removes_nothing(store: Store) -
         print("finished", flush=True)
         """
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=dict(os.environ),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        line = ""
-        while "pausing inside the retention transaction" not in line:
-            line = child.stderr.readline()
-            assert line or child.poll() is None, child.stderr.read()
-            assert time.monotonic() < deadline
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    assert child.returncode == -signal.SIGKILL
+    kill_when_paused(code, "pausing inside the retention transaction")
     assert store.table_counts() == before  # readable, and nothing removed
     assert retention_apply(store, by="t", now=dt.datetime(2040, 1, 1))["responses"] > 0
     assert store.table_counts()["responses"] == 0

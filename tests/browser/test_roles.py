@@ -31,8 +31,8 @@ from kpi.scope import LANDING, ROLE_PAGES, add_user
 from kpi.store import Store
 from kpi.wording import format_value
 from pages.views import schemes
-from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS, _free_port, running_dashboard
-from tests.browser.test_signin import SIGN_IN_TEXT, TITLES, Site, Visit, leaked
+from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS
+from tests.browser.test_signin import SIGN_IN_TEXT, TITLES, Site, Visit, leaked, signed_in_site
 
 # A region left with no registered scheme (its schemes moved out before the
 # dashboard starts): what a grant made before the register is loaded finds.
@@ -43,8 +43,6 @@ MOVED_TO = "Wales"
 @pytest.fixture(scope="module")
 def roles_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A demo store with one user per role and grant, the provider, the dashboard."""
-    from oidc_provider_mock import run_server_in_thread
-
     from kpi.demo import load_demo
 
     folder = tmp_path_factory.mktemp("roles")
@@ -70,25 +68,11 @@ def roles_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     }
     for email, role, ids, regions in users.values():
         add_user(store, email, role, [str(i) for i in ids], regions, by="test")
-    with run_server_in_thread() as provider:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        secrets = folder / "secrets.toml"
-        secrets.write_text(
-            "[auth]\n"
-            f'redirect_uri = "{url}/oauth2callback"\n'
-            'cookie_secret = "a-long-random-cookie-secret-for-the-test-only"\n'
-            'client_id = "khi-dashboard"\n'
-            'client_secret = "khi-dashboard-secret"\n'
-            f'server_metadata_url = "http://localhost:{provider.server_port}'
-            '/.well-known/openid-configuration"\n'
+    with signed_in_site(store, folder) as (url, provider):
+        yield Site(
+            url=url, store=store, provider=provider,
+            schemes={r.scheme_id: (r.name, r.region) for r in register.itertuples()},
         )
-        with running_dashboard(store, port, ["--secrets.files", str(secrets)]):
-            yield Site(
-                url=url, store=store,
-                schemes={r.scheme_id: (r.name, r.region) for r in register.itertuples()},
-                provider=f"http://localhost:{provider.server_port}",
-            )
 
 
 @pytest.fixture

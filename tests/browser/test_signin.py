@@ -59,8 +59,6 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A demo store with one user per role, the OIDC provider, and the dashboard."""
-    from oidc_provider_mock import run_server_in_thread
-
     from kpi.demo import load_demo
 
     folder = tmp_path_factory.mktemp("signin")
@@ -76,6 +74,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     add_user(store, "commissioner@council.example", "commissioner", [], [region], by="test")
     add_user(store, "chair@board.example", "board", [str(first["scheme_id"])], by="test")
     add_user(store, "admin@khi.example", "admin", by="test")
+    with signed_in_site(store, folder) as (url, provider):
+        yield Site(url=url, store=store, schemes=schemes, provider=provider)
+
+
+@contextlib.contextmanager
+def signed_in_site(store: Store, folder: Path) -> Iterator[tuple[str, str]]:
+    """oidc-provider-mock on loopback and the dashboard with sign-in on against it:
+    (the dashboard's address, the provider's)."""
+    from oidc_provider_mock import run_server_in_thread
+
     with run_server_in_thread() as provider:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
@@ -90,8 +98,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             '/.well-known/openid-configuration"\n'
         )
         with running_dashboard(store, port, ["--secrets.files", str(secrets)]):
-            yield Site(url=url, store=store, schemes=schemes,
-                       provider=f"http://localhost:{provider.server_port}")
+            yield url, f"http://localhost:{provider.server_port}"
 
 
 @dataclass
