@@ -191,7 +191,7 @@ def test_regions_show_every_region_as_the_engine_does(
         assert frame.loc[region, "Value"] == expected
         if not bool(row["suppressed"]):
             assert frame.loc[region, "Compared with England"] == c.comparison_words(
-                row["comparison"]
+                row["comparison"], outside998=row["outside998"]
             )
     at = open_page(monkeypatch, demo_store, "pages/regions.py")  # the first tab: the map
     assert at.selectbox(key="regions_khi").value == code
@@ -662,3 +662,53 @@ def test_the_overview_tile_and_the_board_page_give_one_verdict_per_change(
             assert "real change" not in text and "Too few answers" not in text, row.khi.code
         verdicts[verdict] = verdicts.get(verdict, 0) + 1
     assert sum(verdicts.values()) >= 20 and verdicts["could be chance"], verdicts
+
+
+def test_the_tile_the_schemes_table_and_its_csv_say_one_level(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    """"Real or chance?" has one answer (``kpi.wording.comparison_level``): for the same
+    scheme, KHI and quarter the Overview tile, the Schemes table and the table's CSV
+    all say "clearly worse" (99.8%) or "worse" (95%), as the engine's flags decide."""
+    import io
+
+    from kpi.export import safe_csv
+    from kpi.wording import LEVEL_95, LEVEL_998, comparison_level
+
+    label = latest_label(demo_store)
+    by_scheme = engine.indicator_table(
+        demo_store, by=["scheme"], quarter=label, filters=Filters(), settings=settings
+    )
+    scored = by_scheme[(by_scheme["measure"] != "change") & (by_scheme["comparison"] == "worse")]
+    levels = [comparison_level(w, o) for w, o in zip(scored["comparison"], scored["outside998"])]
+    scored = scored.assign(level=levels)
+    # A scheme with a KHI at each level, so both words are checked.
+    both = scored.groupby("scheme")["level"].nunique()
+    scheme = str(both[both == 2].index[0])
+    cells = scored[scored["scheme"] == scheme].drop_duplicates("level")
+    assert set(cells["level"]) == {LEVEL_95, LEVEL_998}
+    at = open_page(monkeypatch, demo_store, "pages/overview.py",
+                   {"scheme": scheme, "quarter": label})
+    tiles = card_texts(at)
+    frames: dict[str, pd.DataFrame] = {}
+    original = c.csv_download
+
+    def kept(frame: pd.DataFrame, stem: str, key: str, **kw: object) -> None:
+        frames[key] = frame
+        original(frame, stem, key, **kw)
+
+    monkeypatch.setattr(c, "csv_download", kept)
+    for _, cell in cells.iterrows():
+        words = c.comparison_words("worse", outside998=cell["outside998"])
+        assert ("Clearly worse" in words) == (cell["level"] == LEVEL_998)
+        assert words in tiles[khi(str(cell["khi"])).name], (cell["khi"], words)
+        at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                       {schemes.VIEWS_KEY: schemes.TABLE, "khi": str(cell["khi"]),
+                        "quarter": label})
+        assert not at.exception, [e.value for e in at.exception]
+        column = "Compared with England"
+        table = dataframe_with(at, column)
+        name = c.scheme_choices().names.get(scheme, scheme)
+        assert table.loc[table["Scheme"] == name, column].tolist() == [words]
+        csv = pd.read_csv(io.StringIO(safe_csv(frames["schemes_table_csv"])))
+        assert csv.loc[csv["Scheme"] == name, column].tolist() == [words]

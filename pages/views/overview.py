@@ -81,14 +81,14 @@ def comparison_html(row: pd.Series | None, khi: KHI) -> str:
     comparison = str(row.get("comparison", "not compared")) if row is not None else "not compared"
     if is_hidden(row) or comparison in ("", "nan", "None"):
         comparison = "not compared"
-    words = c.comparison_words(comparison)
-    strong = " (99.8% level)" if row is not None and bool(row.get("outside998", False)) else ""
+    outside998 = row.get("outside998", False) if row is not None else False
+    words = c.comparison_words(comparison, outside998=outside998)
     bench = _number(row, "benchmark")
     england = f" · England {c.format_value(bench, khi)}" if bench is not None else ""
     colour = WORD_COLOUR.get(comparison)
     style = f"color:{colour};font-weight:600" if colour else "font-weight:600"
     return (
-        f'<p style="margin:0"><span style="{style}">{escape(words + strong)}</span>'
+        f'<p style="margin:0"><span style="{style}">{escape(words)}</span>'
         f"{escape(england)}</p>"
     )
 
