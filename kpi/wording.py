@@ -344,18 +344,19 @@ def change_sentence(
 
 
 def change_since_words(
-    khi: KHI, value_now: float, value_before: float, significant: bool, level: str
+    khi: KHI, value_now: float, value_before: float, significant: bool, level: str,
+    since: str = "last quarter",
 ) -> str:
-    """Since last quarter in words, for an Overview tile: the difference (in points
-    for percentages) and whether it could be chance (``level`` as the board's tests
-    give it)."""
+    """Since an earlier quarter in words, for a tile: the difference (in points for
+    percentages) and whether it could be chance (``level`` as the board's tests give
+    it). ``since``: "last quarter" or "the same quarter last year"."""
     diff = value_now - value_before
     digits = 0 if khi.is_proportion else 1
     size = f"{abs(diff):.{digits}f}"
     unit = (" point" if size == "1" else " points") if khi.is_proportion else ""
     if float(size) == 0 and not significant:
-        return "No change since last quarter."
-    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since last quarter"
+        return f"No change since {since}."
+    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since {since}"
     if significant:
         verdict = CHANGE_NOUN["better" if is_improvement(khi, diff > 0) else "worse"]
         real = "a real change" if level == LEVEL_998 else "likely a real change"

@@ -140,7 +140,7 @@ def test_overview_tiles_say_the_change_since_last_quarter(
         entry = khi(code)
         text = texts[entry.name]
         if bool(now.loc[code, "suppressed"]) or bool(before.loc[code, "suppressed"]):
-            assert "Too few answers to say whether it changed." in text, code
+            assert "Too few answers to say whether it changed since last quarter." in text, code
             continue
         diff = float(now.loc[code, "value"]) - float(before.loc[code, "value"])
         size = f"{abs(diff):.{0 if entry.is_proportion else 1}f}"
@@ -651,7 +651,9 @@ def test_the_overview_tile_and_the_board_page_give_one_verdict_per_change(
             continue
         text, verdict = texts[row.khi.name], row.since_last_quarter.verdict
         if verdict == "too few answers":
-            assert "Too few answers to say whether it changed." in text, row.khi.code
+            assert "Too few answers to say whether it changed since last quarter." in text, (
+                row.khi.code
+            )
         elif verdict in ("improved", "worsened"):
             assert "real change" in text, (row.khi.code, text)
             from kpi.wording import CHANGE_NOUN
@@ -712,3 +714,87 @@ def test_the_tile_the_schemes_table_and_its_csv_say_one_level(
         assert table.loc[table["Scheme"] == name, column].tolist() == [words]
         csv = pd.read_csv(io.StringIO(safe_csv(frames["schemes_table_csv"])))
         assert csv.loc[csv["Scheme"] == name, column].tolist() == [words]
+
+
+@pytest.fixture(scope="module")
+def year_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A demo sector with five quarters: the latest has a same quarter last year."""
+    from kpi.demo import load_demo
+
+    store = Store(tmp_path_factory.mktemp("year") / "khi.duckdb")
+    load_demo(store, people=3000, quarters=5, seed=7)
+    return store
+
+
+def said_as_the_board_decides(text: str, change: object, since: str) -> str:
+    """Checks a tile's (or the detail page's) words against the board's decision
+    for one change; returns the verdict checked."""
+    from kpi.wording import CHANGE_NOUN
+
+    verdict = change.verdict  # type: ignore[attr-defined]
+    if verdict == "too few answers":
+        assert f"Too few answers to say whether it changed since {since}." in text
+    elif verdict in ("improved", "worsened"):
+        noun = CHANGE_NOUN["better" if verdict == "improved" else "worse"]
+        assert re.search(f"since {since}: {noun}, (likely )?a real change", text), text
+    elif verdict == "could be chance":
+        assert re.search(f"(since {since}; this could be chance|No change since {since})",
+                         text), text
+    return verdict
+
+
+def test_overview_tiles_say_the_change_since_the_same_quarter_last_year(
+    year_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside last quarter, each tile says the change since the same quarter last
+    year as the board pack decides it (``kpi.board.period_change``)."""
+    from kpi.board import board_summary
+
+    region, label = "London", latest_label(year_store)
+    at = open_page(monkeypatch, year_store, "pages/overview.py",
+                   params={"region": region, "quarter": label})
+    texts = card_texts(at)
+    pack = board_summary(year_store, quarter=label, region=region)
+    verdicts: dict[str, int] = {}
+    for row in pack.rows:
+        if row.khi.measure == "change":
+            continue
+        text = texts[row.khi.name]
+        said_as_the_board_decides(text, row.since_last_quarter, "last quarter")
+        verdict = said_as_the_board_decides(text, row.since_last_year,
+                                            "the same quarter last year")
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+    # Real year-on-year changes and chance alike were checked.
+    assert verdicts.get("could be chance") and (
+        verdicts.get("improved", 0) + verdicts.get("worsened", 0)
+    ), verdicts
+
+
+def test_indicator_detail_gives_both_changes_and_englands_line(
+    year_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    from kpi.board import board_summary
+
+    region, label = "London", latest_label(year_store)
+    at = open_page(monkeypatch, year_store, "pages/indicator.py",
+                   {"region": region, "quarter": label})
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="indicator_khi").value
+    trend = figure(at, "indicator_trend")
+    england = engine.england_table(
+        year_store, khis=[code], quarter="all", filters=Filters(regions=(region,)),
+        settings=settings, by=["quarter"],
+    ).set_index("quarter_label")
+    line = next(t for t in trend["data"] if t.get("name") == "England")
+    assert len(line["x"]) >= 5
+    for quarter, value in zip(line["x"], line["y"]):
+        assert close(float(value), float(england.loc[quarter, "value"])), quarter
+    # The region's own values differ from England's: the line is not the series.
+    series = next(t for t in trend["data"] if t.get("name") == "Value")
+    assert [round(float(v), 6) for v in series["y"]] != [round(float(v), 6) for v in line["y"]]
+    row = next(r for r in board_summary(year_store, quarter=label, region=region).rows
+               if r.khi.code == code)
+    text = markdown(at)
+    assert row.since_last_year.verdict != "no data"  # so the words are checked
+    said_as_the_board_decides(text, row.since_last_quarter, "last quarter")
+    said_as_the_board_decides(text, row.since_last_year, "the same quarter last year")
