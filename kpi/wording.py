@@ -31,7 +31,9 @@ __all__ = [
     "chance_words",
     "change_sentence",
     "change_since_words",
+    "comparison_level",
     "comparison_words",
+    "level_words",
     "direction",
     "fmt",
     "format_base",
@@ -117,13 +119,50 @@ BENCHMARK_NAMES = {
 }
 
 
-def comparison_words(comparison: object, benchmark: str = "england") -> str:
-    """"▲ Better than England" for the engine's "better"; "▲ Better than its region"
-    against the region's benchmark; unknown words as given."""
-    icon, words = COMPARISON_WORDS.get(str(comparison), ("", str(comparison)))
-    if benchmark != "england" and str(comparison) in ("better", "similar", "worse"):
+def comparison_level(comparison: object, outside998: object = False) -> str:
+    """The level a benchmark comparison reached, by the one rule every page uses.
+
+    Why one rule: the schemes table flagged at 95% while the funnel named only the
+    99.8% outliers, so "real or chance?" had two answers. "better"/"worse" is at
+    least the 95% level; the engine's ``outside998`` lifts it to 99.8%. "similar" is
+    tested and inside (``LEVEL_NONE``); anything else was not tested.
+    """
+    word = str(comparison)
+    if word in ("better", "worse"):
+        return LEVEL_998 if _true(outside998) else LEVEL_95
+    return LEVEL_NONE if word == "similar" else LEVEL_UNTESTED
+
+
+def level_words(comparison: object, level: str) -> str:
+    """"clearly worse" (99.8%), "worse" (95%), else the comparison's own word."""
+    word = str(comparison)
+    if word in ("better", "worse") and level == LEVEL_998:
+        return f"clearly {word}"
+    return word
+
+
+def comparison_words(
+    comparison: object, benchmark: str = "england", outside998: object = False
+) -> str:
+    """"▼ Clearly worse than England (99.8% level)", "▲ Better than its region (95%
+    level)", "● Similar to England"; unknown words as given. The level is
+    ``comparison_level``'s, so a tile, a table and a CSV say the same."""
+    word = str(comparison)
+    icon, words = COMPARISON_WORDS.get(word, ("", word))
+    if benchmark != "england" and word in ("better", "similar", "worse"):
         words = words.replace("England", BENCHMARK_NAMES[benchmark])
+    level = comparison_level(word, outside998)
+    if level in (LEVEL_95, LEVEL_998):
+        words = f"{level_words(word, level).capitalize()}{words[len(word):]} ({level} level)"
     return f"{icon} {words}".strip()
+
+
+def _true(flag: object) -> bool:
+    """A flag from the engine's table: NaN and None are false."""
+    try:
+        return bool(flag) and not math.isnan(float(flag))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return bool(flag)
 
 
 # The pack's short glossary: the words it uses for its statistics.
@@ -305,18 +344,19 @@ def change_sentence(
 
 
 def change_since_words(
-    khi: KHI, value_now: float, value_before: float, significant: bool, level: str
+    khi: KHI, value_now: float, value_before: float, significant: bool, level: str,
+    since: str = "last quarter",
 ) -> str:
-    """Since last quarter in words, for an Overview tile: the difference (in points
-    for percentages) and whether it could be chance (``level`` as the board's tests
-    give it)."""
+    """Since an earlier quarter in words, for a tile: the difference (in points for
+    percentages) and whether it could be chance (``level`` as the board's tests give
+    it). ``since``: "last quarter" or "the same quarter last year"."""
     diff = value_now - value_before
     digits = 0 if khi.is_proportion else 1
     size = f"{abs(diff):.{digits}f}"
     unit = (" point" if size == "1" else " points") if khi.is_proportion else ""
     if float(size) == 0 and not significant:
-        return "No change since last quarter."
-    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since last quarter"
+        return f"No change since {since}."
+    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since {since}"
     if significant:
         verdict = CHANGE_NOUN["better" if is_improvement(khi, diff > 0) else "worse"]
         real = "a real change" if level == LEVEL_998 else "likely a real change"

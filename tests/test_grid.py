@@ -119,6 +119,25 @@ def test_the_download_reads_alone_and_keeps_hidden_cells_empty(
     hidden = frame[frame["Hidden (too few answers)"]]
     assert len(hidden) and hidden[["Value", "Base (answers)", "Count"]].isna().all().all()
     assert (frame["Benchmark"] == "London").all()
+    # The level by the one rule (kpi.wording.comparison_level), as every page says it.
+    level = frame["Level (99.8%, 95%, none: could be chance, untested)"]
+    status = frame["Compared with the benchmark (95% level)"]
+    outside = frame["Outside the 99.8% limits"].astype(bool)
+    assert (level[status.isin(["better", "worse"]) & outside] == "99.8%").all()
+    assert (level[status.isin(["better", "worse"]) & ~outside] == "95%").all()
+    assert (level[status == "similar"] == "none").all()
+    assert (level[hidden.index] == "untested").all()
+    assert {"95%", "none", "untested"} <= set(level)
+    # Against England, every scheme: some cells reach 99.8%, and the file says so.
+    every = pd.concat(
+        g.grid_download(g.overview_grid(demo_store, label, Filters(regions=(region,)),
+                                        columns="scheme"), label)
+        for region in bank().region_names
+    )
+    strong = every["Outside the 99.8% limits"].astype(bool)
+    assert strong.any()
+    assert (every.loc[strong, "Level (99.8%, 95%, none: could be chance, untested)"]
+            == "99.8%").all()
 
 
 def test_one_scheme_chosen_is_never_drawn_as_its_region(demo_store: Store, label: str) -> None:

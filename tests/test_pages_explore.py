@@ -140,7 +140,7 @@ def test_overview_tiles_say_the_change_since_last_quarter(
         entry = khi(code)
         text = texts[entry.name]
         if bool(now.loc[code, "suppressed"]) or bool(before.loc[code, "suppressed"]):
-            assert "Too few answers to say whether it changed." in text, code
+            assert "Too few answers to say whether it changed since last quarter." in text, code
             continue
         diff = float(now.loc[code, "value"]) - float(before.loc[code, "value"])
         size = f"{abs(diff):.{0 if entry.is_proportion else 1}f}"
@@ -191,7 +191,7 @@ def test_regions_show_every_region_as_the_engine_does(
         assert frame.loc[region, "Value"] == expected
         if not bool(row["suppressed"]):
             assert frame.loc[region, "Compared with England"] == c.comparison_words(
-                row["comparison"]
+                row["comparison"], outside998=row["outside998"]
             )
     at = open_page(monkeypatch, demo_store, "pages/regions.py")  # the first tab: the map
     assert at.selectbox(key="regions_khi").value == code
@@ -651,7 +651,9 @@ def test_the_overview_tile_and_the_board_page_give_one_verdict_per_change(
             continue
         text, verdict = texts[row.khi.name], row.since_last_quarter.verdict
         if verdict == "too few answers":
-            assert "Too few answers to say whether it changed." in text, row.khi.code
+            assert "Too few answers to say whether it changed since last quarter." in text, (
+                row.khi.code
+            )
         elif verdict in ("improved", "worsened"):
             assert "real change" in text, (row.khi.code, text)
             from kpi.wording import CHANGE_NOUN
@@ -662,3 +664,137 @@ def test_the_overview_tile_and_the_board_page_give_one_verdict_per_change(
             assert "real change" not in text and "Too few answers" not in text, row.khi.code
         verdicts[verdict] = verdicts.get(verdict, 0) + 1
     assert sum(verdicts.values()) >= 20 and verdicts["could be chance"], verdicts
+
+
+def test_the_tile_the_schemes_table_and_its_csv_say_one_level(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    """"Real or chance?" has one answer (``kpi.wording.comparison_level``): for the same
+    scheme, KHI and quarter the Overview tile, the Schemes table and the table's CSV
+    all say "clearly worse" (99.8%) or "worse" (95%), as the engine's flags decide."""
+    import io
+
+    from kpi.export import safe_csv
+    from kpi.wording import LEVEL_95, LEVEL_998, comparison_level
+
+    label = latest_label(demo_store)
+    by_scheme = engine.indicator_table(
+        demo_store, by=["scheme"], quarter=label, filters=Filters(), settings=settings
+    )
+    scored = by_scheme[(by_scheme["measure"] != "change") & (by_scheme["comparison"] == "worse")]
+    levels = [comparison_level(w, o) for w, o in zip(scored["comparison"], scored["outside998"])]
+    scored = scored.assign(level=levels)
+    # A scheme with a KHI at each level, so both words are checked.
+    both = scored.groupby("scheme")["level"].nunique()
+    scheme = str(both[both == 2].index[0])
+    cells = scored[scored["scheme"] == scheme].drop_duplicates("level")
+    assert set(cells["level"]) == {LEVEL_95, LEVEL_998}
+    at = open_page(monkeypatch, demo_store, "pages/overview.py",
+                   {"scheme": scheme, "quarter": label})
+    tiles = card_texts(at)
+    frames: dict[str, pd.DataFrame] = {}
+    original = c.csv_download
+
+    def kept(frame: pd.DataFrame, stem: str, key: str, **kw: object) -> None:
+        frames[key] = frame
+        original(frame, stem, key, **kw)
+
+    monkeypatch.setattr(c, "csv_download", kept)
+    for _, cell in cells.iterrows():
+        words = c.comparison_words("worse", outside998=cell["outside998"])
+        assert ("Clearly worse" in words) == (cell["level"] == LEVEL_998)
+        assert words in tiles[khi(str(cell["khi"])).name], (cell["khi"], words)
+        at = open_page(monkeypatch, demo_store, "pages/schemes.py",
+                       {schemes.VIEWS_KEY: schemes.TABLE, "khi": str(cell["khi"]),
+                        "quarter": label})
+        assert not at.exception, [e.value for e in at.exception]
+        column = "Compared with England"
+        table = dataframe_with(at, column)
+        name = c.scheme_choices().names.get(scheme, scheme)
+        assert table.loc[table["Scheme"] == name, column].tolist() == [words]
+        csv = pd.read_csv(io.StringIO(safe_csv(frames["schemes_table_csv"])))
+        assert csv.loc[csv["Scheme"] == name, column].tolist() == [words]
+
+
+@pytest.fixture(scope="module")
+def year_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A demo sector with five quarters: the latest has a same quarter last year."""
+    from kpi.demo import load_demo
+
+    store = Store(tmp_path_factory.mktemp("year") / "khi.duckdb")
+    load_demo(store, people=3000, quarters=5, seed=7)
+    return store
+
+
+def said_as_the_board_decides(text: str, change: object, since: str) -> str:
+    """Checks a tile's (or the detail page's) words against the board's decision
+    for one change; returns the verdict checked."""
+    from kpi.wording import CHANGE_NOUN
+
+    verdict = change.verdict  # type: ignore[attr-defined]
+    if verdict == "too few answers":
+        assert f"Too few answers to say whether it changed since {since}." in text
+    elif verdict in ("improved", "worsened"):
+        noun = CHANGE_NOUN["better" if verdict == "improved" else "worse"]
+        assert re.search(f"since {since}: {noun}, (likely )?a real change", text), text
+    elif verdict == "could be chance":
+        assert re.search(f"(since {since}; this could be chance|No change since {since})",
+                         text), text
+    return verdict
+
+
+def test_overview_tiles_say_the_change_since_the_same_quarter_last_year(
+    year_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside last quarter, each tile says the change since the same quarter last
+    year as the board pack decides it (``kpi.board.period_change``)."""
+    from kpi.board import board_summary
+
+    region, label = "London", latest_label(year_store)
+    at = open_page(monkeypatch, year_store, "pages/overview.py",
+                   params={"region": region, "quarter": label})
+    texts = card_texts(at)
+    pack = board_summary(year_store, quarter=label, region=region)
+    verdicts: dict[str, int] = {}
+    for row in pack.rows:
+        if row.khi.measure == "change":
+            continue
+        text = texts[row.khi.name]
+        said_as_the_board_decides(text, row.since_last_quarter, "last quarter")
+        verdict = said_as_the_board_decides(text, row.since_last_year,
+                                            "the same quarter last year")
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+    # Real year-on-year changes and chance alike were checked.
+    assert verdicts.get("could be chance") and (
+        verdicts.get("improved", 0) + verdicts.get("worsened", 0)
+    ), verdicts
+
+
+def test_indicator_detail_gives_both_changes_and_englands_line(
+    year_store: Store, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    from kpi.board import board_summary
+
+    region, label = "London", latest_label(year_store)
+    at = open_page(monkeypatch, year_store, "pages/indicator.py",
+                   {"region": region, "quarter": label})
+    assert not at.exception, [e.value for e in at.exception]
+    code = at.selectbox(key="indicator_khi").value
+    trend = figure(at, "indicator_trend")
+    england = engine.england_table(
+        year_store, khis=[code], quarter="all", filters=Filters(regions=(region,)),
+        settings=settings, by=["quarter"],
+    ).set_index("quarter_label")
+    line = next(t for t in trend["data"] if t.get("name") == "England")
+    assert len(line["x"]) >= 5
+    for quarter, value in zip(line["x"], line["y"]):
+        assert close(float(value), float(england.loc[quarter, "value"])), quarter
+    # The region's own values differ from England's: the line is not the series.
+    series = next(t for t in trend["data"] if t.get("name") == "Value")
+    assert [round(float(v), 6) for v in series["y"]] != [round(float(v), 6) for v in line["y"]]
+    row = next(r for r in board_summary(year_store, quarter=label, region=region).rows
+               if r.khi.code == code)
+    text = markdown(at)
+    assert row.since_last_year.verdict != "no data"  # so the words are checked
+    said_as_the_board_decides(text, row.since_last_quarter, "last quarter")
+    said_as_the_board_decides(text, row.since_last_year, "the same quarter last year")

@@ -84,3 +84,26 @@ def test_pages_and_board_use_the_wording_module() -> None:
     assert c.format_interval is wording.format_interval
     assert board.format_value is wording.format_value
     assert board.change_sentence is wording.change_sentence
+
+
+@pytest.mark.parametrize(
+    ("comparison", "outside998", "level", "words"),
+    [
+        ("worse", True, wording.LEVEL_998, "▼ Clearly worse than England (99.8% level)"),
+        ("worse", False, wording.LEVEL_95, "▼ Worse than England (95% level)"),
+        ("better", True, wording.LEVEL_998, "▲ Clearly better than England (99.8% level)"),
+        ("better", float("nan"), wording.LEVEL_95, "▲ Better than England (95% level)"),
+        ("similar", True, wording.LEVEL_NONE, "● Similar to England"),
+        ("not compared", True, wording.LEVEL_UNTESTED, "○ Not compared (too few answers)"),
+    ],
+)
+def test_every_comparison_says_its_level_by_one_rule(
+    comparison: str, outside998: object, level: str, words: str
+) -> None:
+    assert wording.comparison_level(comparison, outside998) == level
+    assert wording.comparison_words(comparison, outside998=outside998) == words
+
+
+def test_a_regions_comparison_keeps_its_level() -> None:
+    assert (wording.comparison_words("worse", "region", outside998=True)
+            == "▼ Clearly worse than its region (99.8% level)")

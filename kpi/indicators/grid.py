@@ -22,7 +22,7 @@ from kpi.indicators.table import indicator_table
 from kpi.items import bank
 from kpi.reach import Reach
 from kpi.store import Store
-from kpi.wording import BENCHMARK_NAMES, COMPARISON_WORDS, format_value
+from kpi.wording import BENCHMARK_NAMES, COMPARISON_WORDS, comparison_level, format_value
 
 # What a grid's columns can be, and what each can be compared with.
 COLUMN_KINDS = ("region", "scheme")
@@ -207,7 +207,9 @@ DOWNLOAD_COLUMNS = {
     "n": "Base (answers)", "count": "Count", "lower95": "95% interval from",
     "upper95": "95% interval to", "benchmark_name": "Benchmark",
     "benchmark": "Benchmark value", "status": "Compared with the benchmark (95% level)",
-    "outside998": "Outside the 99.8% limits", "suppressed": "Hidden (too few answers)",
+    "outside998": "Outside the 99.8% limits",
+    "level": "Level (99.8%, 95%, none: could be chance, untested)",
+    "suppressed": "Hidden (too few answers)",
     "words": "In words",
 }
 
@@ -216,4 +218,8 @@ def grid_download(grid: pd.DataFrame, quarter: str) -> pd.DataFrame:
     """The grid as a tidy table for a CSV: one row per KHI and area, every column
     named in words, the quarter on each row; hidden cells carry no number (the
     engine's disclosure control, kept)."""
-    return grid.assign(quarter=quarter)[list(DOWNLOAD_COLUMNS)].rename(columns=DOWNLOAD_COLUMNS)
+    level = [comparison_level(s, o) for s, o in zip(grid["status"], grid["outside998"])]
+    return (
+        grid.assign(quarter=quarter, level=level)[list(DOWNLOAD_COLUMNS)]
+        .rename(columns=DOWNLOAD_COLUMNS)
+    )

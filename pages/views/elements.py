@@ -18,7 +18,7 @@ import streamlit as st
 
 from kpi import charts
 from kpi.catalogue import KHI, catalogue
-from kpi.wording import polarity_words
+from kpi.wording import comparison_words, polarity_words
 
 # One palette and one set of comparison words for pages and charts alike.
 PALETTE, SEQUENCE, COMPARISON_STYLE = charts.PALETTE, charts.SEQUENCE, charts.COMPARISON_STYLE
@@ -226,6 +226,12 @@ def shown_columns(frame: pd.DataFrame, first: dict[str, str] | None = None) -> p
     """The engine's table cut to the columns a page shows, with readable headings
     (``first``: extra columns to lead with). Hidden cells are already empty."""
     names = {**(first or {}), **TABLE_COLUMNS}
+    if "comparison" in frame.columns:  # the comparison in words, with its level
+        flags = frame["outside998"] if "outside998" in frame.columns else [False] * len(frame)
+        frame = frame.assign(comparison=[
+            comparison_words(word, outside998=flag)
+            for word, flag in zip(frame["comparison"].astype(str), flags)
+        ])
     kept = [column for column in names if column in frame.columns]
     return frame[kept].rename(columns=names)
 

@@ -19,7 +19,9 @@ from kpi import charts, wording
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.items import bank
+from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages.views import _common as c
+from pages.views import overview
 
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
@@ -43,19 +45,46 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
     if series is None or len(series) == 0:
         st.info("No quarters with answers for these filters.")
         return
+    england = None
+    if overview.benchmark_applies(filters):  # England against itself says nothing
+        england = c.england_table(
+            khis=[khi.code], quarter="all", filters=filters, settings=c.settings(),
+            by=["quarter"],
+        )
     c.chart(
         charts.run_chart(
             series,
             title=f"{khi.name}: quarter by quarter, {c.area_label(filters)}",
             **c.value_axis(khi),
+            benchmark=england,
         ),
         "indicator_trend",
     )
+    changes_section(khi, label, filters)
     st.markdown(wording.trend_sentence(result, khi, TREND_QUARTERS))
     st.caption(
         "The shaded band is the 95% interval for each quarter; the dotted line is the "
         "median of the quarters shown."
     )
+
+
+def changes_section(khi: KHI, label: str, filters: c.Filters) -> None:
+    """The change since last quarter and since the same quarter last year, in the
+    Overview tile's words from the same decision (``kpi.board.period_change``)."""
+    if khi.measure == "change":  # same people over time: the Change page's
+        return
+    quarter = parse_quarter(label)
+    lines = []
+    for shift, since in ((-1, overview.LAST_QUARTER), (-4, overview.LAST_YEAR)):
+        earlier = shift_quarter(quarter, shift)
+        now, before = (
+            overview.rows_by_code(c.indicator_table(
+                khis=[khi.code], quarter=q, filters=filters, settings=c.settings()
+            )).get(khi.code)
+            for q in (label, quarter_label(earlier))
+        )
+        lines.append(f"- {overview.change_since(khi, now, before, earlier, since)}")
+    st.markdown("\n".join(lines))
 
 
 @c.per_revision

@@ -52,27 +52,33 @@ def benchmark_applies(filters: Filters) -> bool:
     return bool(filters.regions or filters.scheme_ids) or filters.scope is not None
 
 
+LAST_QUARTER, LAST_YEAR = "last quarter", "the same quarter last year"
+
+
 def change_since(
-    khi: KHI, now: pd.Series | None, before: pd.Series | None, previous: dt.date
+    khi: KHI, now: pd.Series | None, before: pd.Series | None, previous: dt.date,
+    since: str = LAST_QUARTER,
 ) -> str:
-    """Since last quarter, in words: the difference and whether it could be chance.
+    """Since an earlier quarter (``since``: last quarter, or the same quarter last
+    year), in words: the difference and whether it could be chance.
 
     The decision is the board page's own (``kpi.board.period_change``: the same
     tests, minimums and hidden cells), so a tile and the board never disagree;
     only the words are the tile's. Never says anything about a hidden quarter.
     """
+    none = f"No answers {since if since == LAST_QUARTER else 'in ' + since} to compare with."
     if now is None or (_number(now, "value") is None and not is_hidden(now)):
-        return "No answers last quarter to compare with."
-    change = period_change(khi, now, before, "last quarter", previous, c.settings())
+        return none
+    change = period_change(khi, now, before, since, previous, c.settings())
     if change.verdict == "no data":
-        return "No answers last quarter to compare with."
+        return none
     if change.verdict == "too few answers":
-        return "Too few answers to say whether it changed."
+        return f"Too few answers to say whether it changed since {since}."
     value_now = _number(now, "value")
     if value_now is None or change.previous is None:
-        return "No answers last quarter to compare with."
+        return none
     return wording.change_since_words(
-        khi, value_now, change.previous, change.test.significant, change.test.level
+        khi, value_now, change.previous, change.test.significant, change.test.level, since
     )
 
 
@@ -81,23 +87,24 @@ def comparison_html(row: pd.Series | None, khi: KHI) -> str:
     comparison = str(row.get("comparison", "not compared")) if row is not None else "not compared"
     if is_hidden(row) or comparison in ("", "nan", "None"):
         comparison = "not compared"
-    words = c.comparison_words(comparison)
-    strong = " (99.8% level)" if row is not None and bool(row.get("outside998", False)) else ""
+    outside998 = row.get("outside998", False) if row is not None else False
+    words = c.comparison_words(comparison, outside998=outside998)
     bench = _number(row, "benchmark")
     england = f" · England {c.format_value(bench, khi)}" if bench is not None else ""
     colour = WORD_COLOUR.get(comparison)
     style = f"color:{colour};font-weight:600" if colour else "font-weight:600"
     return (
-        f'<p style="margin:0"><span style="{style}">{escape(words + strong)}</span>'
+        f'<p style="margin:0"><span style="{style}">{escape(words)}</span>'
         f"{escape(england)}</p>"
     )
 
 
 def change_lines(
-    now: dict[str, pd.Series], previous: str, filters: Filters, settings: c.Settings
+    now: dict[str, pd.Series], previous: str, filters: Filters, settings: c.Settings,
+    since: str = LAST_QUARTER,
 ) -> dict[str, str]:
-    """Every tile's change since last quarter, in words, from this quarter's rows
-    and the previous quarter's table (drawn once per view: see ``tiles``)."""
+    """Every tile's change since an earlier quarter (``previous``), in words, from
+    this quarter's rows and that quarter's table (drawn once per view: see ``tiles``)."""
     before = rows_by_code(
         c.indicator_table(
             khis=c.scored_khis(), quarter=previous, filters=filters,
@@ -105,16 +112,21 @@ def change_lines(
         )
     )
     return {
-        k.code: change_since(k, now.get(k.code), before.get(k.code), parse_quarter(previous))
+        k.code: change_since(
+            k, now.get(k.code), before.get(k.code), parse_quarter(previous), since
+        )
         for k in catalogue()
         if k.measure != "change"
     }
 
 
-def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> str:
+def tile(
+    khi: KHI, now: pd.Series | None, change: str, applies: bool, year: str = ""
+) -> str:
     """One KHI tile (HTML for ``card_grid``): value, interval and base, comparison
-    with England, change since last quarter. The name carries the definition as
-    its tooltip; the value is marked ``data-part="value"`` for tests."""
+    with England, change since last quarter and (``year``) since the same quarter
+    last year. The name carries the definition as its tooltip; the value is marked
+    ``data-part="value"`` for tests."""
     hidden = is_hidden(now)
     value = _number(now, "value")
     shown = HIDDEN if hidden else (c.format_value(value, khi) if value is not None else "–")
@@ -139,6 +151,8 @@ def tile(khi: KHI, now: pd.Series | None, change: str, applies: bool) -> str:
         if applies:
             parts.append(comparison_html(now, khi))
         parts.append(f'<p style="margin:0">{escape(change)}</p>')
+        if year:
+            parts.append(f'<p style="margin:0">{escape(year)}</p>')
     return c.card(khi.name, "".join(parts))
 
 
@@ -189,16 +203,19 @@ def tiles(label: str, filters: Filters, who: str) -> None:
     settings = c.settings()
     quarter = parse_quarter(label)
     previous = quarter_label(shift_quarter(quarter, -1))
+    year_ago = quarter_label(shift_quarter(quarter, -4))
     table = c.indicator_table(
         khis=c.scored_khis(), quarter=label, filters=filters,
         settings=settings,
     )
     st.caption(
-        f"{c.area_label(filters)} · {label} · change compared with {previous}. "
+        f"{c.area_label(filters)} · {label} · change compared with {previous} and with "
+        f"{year_ago}. "
         + c.suppressed_note(settings.min_base)
     )
     now_rows = rows_by_code(table)
     changes = change_lines(now_rows, previous, filters, settings)
+    yearly = change_lines(now_rows, year_ago, filters, settings, LAST_YEAR)
     if not any(_number(r, "value") is not None or is_hidden(r) for r in now_rows.values()):
         st.info(
             "No answers match these filters in this quarter. Try another quarter, "
@@ -224,7 +241,10 @@ def tiles(label: str, filters: Filters, who: str) -> None:
         if not khis:
             continue
         c.card_grid(
-            [tile(k, now_rows.get(k.code), changes[k.code], applies) for k in khis],
+            [
+                tile(k, now_rows.get(k.code), changes[k.code], applies, yearly[k.code])
+                for k in khis
+            ],
             heading=domain,
         )
     st.caption(

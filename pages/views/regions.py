@@ -58,7 +58,10 @@ def region_table(frame: pd.DataFrame, khi: object) -> pd.DataFrame:
                 "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
                 "Compared with England": ""
                 if no_data
-                else c.comparison_words("not compared" if hidden else r.get("comparison")),
+                else c.comparison_words(
+                    "not compared" if hidden else r.get("comparison"),
+                    outside998=r.get("outside998", False),
+                ),
             }
         )
     return pd.DataFrame(rows)

@@ -179,8 +179,12 @@ def funnel_section(label: str, code: str, sidebar: c.Filters, show: str) -> None
         lines = [
             f"- **{c.md(r['name'])}** ({r['region']}): {c.format_value(r['value'], khi)} of "
             f"{int(r['n']):,} answers, "
-            f"{words[r['position']]} than expected "
-            f"({wording.direction(khi, 1 if r['position'] == 'above998' else -1)})"
+            f"{words[r['position']]} than expected ("
+            + wording.level_words(
+                wording.direction(khi, 1 if r["position"] == "above998" else -1),
+                wording.LEVEL_998,
+            )
+            + ", 99.8% level)"
             for _, r in outside[outside["in_area"]].sort_values("value", ascending=False).iterrows()
         ]
         st.markdown(
@@ -262,6 +266,13 @@ def scheme_rows(
     return table[table["in_area"]] if show == "alone" else table
 
 
+def outside_flags(table: pd.DataFrame) -> list[object]:
+    """The engine's 99.8% flag per row (False where the table has none)."""
+    if "outside998" in table:
+        return list(table["outside998"])
+    return [False] * len(table)
+
+
 def scheme_table(table: pd.DataFrame, khi: KHI, benchmark: str) -> pd.DataFrame:
     """One row per scheme as the page shows it: numbers stay numbers (so the table
     sorts by value), hidden schemes carry no value, interval or base."""
@@ -280,8 +291,10 @@ def scheme_table(table: pd.DataFrame, khi: KHI, benchmark: str) -> pd.DataFrame:
             "95% interval to": shown("upper95"),
             "Base (answers)": shown("n").astype("Int64"),
             f"Compared with {BENCHMARK_WORDS[benchmark]}": [
-                HIDDEN if h else c.comparison_words(r, benchmark)
-                for h, r in zip(hidden, table["comparison"].astype(str))
+                HIDDEN if h else c.comparison_words(r, benchmark, outside998=o)
+                for h, r, o in zip(
+                    hidden, table["comparison"].astype(str), outside_flags(table)
+                )
             ],
             "CQC rating": table["cqc"],
         }
@@ -446,7 +459,8 @@ def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
                 if pd.isna(r["lowest"])
                 else f"{c.format_value(r['lowest'], khi)} to {c.format_value(r['highest'], khi)}",
                 "Compared with England": c.comparison_words(
-                    "not compared" if hidden else r["comparison"]
+                    "not compared" if hidden else r["comparison"],
+                    outside998=r.get("outside998", False),
                 ),
             }
         )
