@@ -54,6 +54,7 @@ __all__ = [
     "render_untagged_pdf",
     "renderer",
     "trend_words",
+    "control_words",
     "value_words",
 ]
 
@@ -160,6 +161,15 @@ def trend_words(row: BoardRow) -> tuple[str, str]:
     return "–", GREY
 
 
+def control_words(row: BoardRow) -> tuple[str, str]:
+    """The control chart's verdict in one line ("Special cause variation: concerning.
+    Special cause variation, concerning (8 points, …"), and a colour by its icon."""
+    words, sentence = row.control_words()
+    colour = {"special_cause_concern": VERMILLION,
+              "special_cause_improvement": BLUE}.get(row.special_cause, INK)
+    return f"Control chart: {words}. {sentence}", colour
+
+
 def tone(text: str) -> str:
     """"good", "bad" or "" for one of the words above: the page colours by it."""
     if not text.startswith(("▲", "▼")):
@@ -205,7 +215,14 @@ METHODS = (
     "unlikely to be chance (99.8%) and still rising or falling with any one of the five "
     "quarters left out. Arrows show whether the line went up or down; the words and "
     "colour say whether that is good. Run charts show each quarter with its 95% interval, "
-    "the median of the quarters shown (dashed) and this quarter in orange."
+    "the median of the quarters shown (dashed) and this quarter in orange. Under each "
+    "indicator, its control chart (NHS England's Making Data Count, over every quarter "
+    "so far) says whether the latest quarter is common cause variation or a special "
+    "cause (beyond the process limits, a run of 7 on one side of the mean, 7 rising or "
+    "falling, or 2 of 3 near a limit); with fewer than 6 quarters it gives no verdict. "
+    "'Worth a look' lists large changes on small bases that cannot yet be told from "
+    "chance: at least 10 percentage points (or half a standard deviation for an average), "
+    "fewer than 100 answers in the smaller quarter, and not found unlikely to be chance."
 )
 
 
@@ -337,7 +354,13 @@ def flag_lists(pack: BoardPack) -> list[FlagList]:
                  f"No indicator is {what}."),
         FlagList("Improved", "✓", BLUE, flags_text(pack.improved),
                  f"No indicator is {good} by more than chance would explain."),
+        FlagList(WATCH_HEADING, "?", INK, [w.line for w in pack.watch],
+                 "No large change on a small base this quarter."),
     ]
+
+
+#: The watch list's heading (kpi.board.watch: its rule).
+WATCH_HEADING = "Worth a look (too few to tell)"
 
 
 def flags_text(flags: Sequence[Flag]) -> list[str]:

@@ -87,9 +87,10 @@ def _slug(text: str) -> str:
 
 # ------------------------------------------------------------------- drawing ---
 TREND = "Recent trend (5 quarters, Fingertips' method)"
+CONTROL = "Control chart (Making Data Count)"
 TABLE_COLUMNS = (
     "Indicator", "This quarter", "Since last quarter", "Since last year", TREND,
-    "Compared with England",
+    "Compared with England", CONTROL,
 )
 # The domain tables: the board page's only Markdown tables (the CSS is sent with
 # this page alone).
@@ -117,6 +118,7 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
             for r in rows
         ],
         [line(report.benchmark_words(r, pack)[0]) for r in rows],
+        [report.control_words(r)[0].removeprefix("Control chart: ") for r in rows],
     )
     return pd.DataFrame(dict(zip(TABLE_COLUMNS, cells)))
 
