@@ -31,6 +31,7 @@ from kpi.charts.palette import BLUE, GREY, PRINT_INK, VERMILLION
 from kpi.charts.render import ChartRenderer, renderer
 from kpi.charts.run import domain_chart, sparkline_sheet, split_sheet
 from kpi.periods import parse_quarter, quarter_end
+from kpi.stats.spc import MIN_POINTS
 from kpi.store import Store
 from kpi.wording import (
     chance_words,
@@ -162,12 +163,21 @@ def trend_words(row: BoardRow) -> tuple[str, str]:
 
 
 def control_words(row: BoardRow) -> tuple[str, str]:
-    """The control chart's verdict in one line ("Special cause variation: concerning.
-    Special cause variation, concerning (8 points, …"), and a colour by its icon."""
+    """The control chart's verdict in one line, and a colour by its variation icon.
+
+    The sentence already opens with the icon's words ("Special cause variation,
+    concerning (8 points, trial limits): …"), so they are not said twice."""
     words, sentence = row.control_words()
+    if row.spc is not None and row.spc.verdict and not row.suppressed:
+        text = sentence
+    elif words == "Not enough quarters yet":
+        k = 0 if row.spc is None else row.spc.points
+        text = f"not enough quarters yet ({k} of the {MIN_POINTS} a control chart needs)."
+    else:
+        text = "no value this quarter, so no verdict."
     colour = {"special_cause_concern": VERMILLION,
               "special_cause_improvement": BLUE}.get(row.special_cause, INK)
-    return f"Control chart: {words}. {sentence}", colour
+    return f"Control chart: {text}", colour
 
 
 def tone(text: str) -> str:

@@ -18,7 +18,7 @@ from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
-from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND
+from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND, control_cell
 from tests.apptest_helpers import markdown_tables, open_page
 from tests.test_board import (  # noqa: F401
     NW_IMPROVING,
@@ -87,9 +87,7 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
         assert plain(frame["Since last quarter"]) == [
             report.change_words(r, "quarter")[0].replace("\n", " · ") for r in rows
         ]
-        assert plain(frame[CONTROL]) == [
-            report.control_words(r)[0].removeprefix("Control chart: ") for r in rows
-        ]
+        assert plain(frame[CONTROL]) == [control_cell(r) for r in rows]
         assert plain(frame["Compared with England"]) == [
             report.benchmark_words(r, pack)[0].replace("\n", " · ") for r in rows
         ]
@@ -219,7 +217,8 @@ def test_the_page_says_the_special_cause_the_watch_list_and_worse_than_england(
     controls = {name: cell for frame in markdown_tables(at)
                 for name, cell in zip(frame["Indicator"], plain(frame[CONTROL]))}
     assert controls[names[SPC_SPECIAL]].startswith(
-        "Special cause variation: concerning. Special cause variation, concerning (8 points")
+        "Special cause variation, concerning (8 points, trial limits): the latest point is "
+        "above the upper process limit")
     assert controls[names[SPC_WORSE]] == (
-        "Not enough quarters yet. 1 of the 6 quarters a control chart needs.")
+        "Not enough quarters yet (1 of the 6 a control chart needs).")
     assert "significant" not in text.lower()

@@ -310,10 +310,11 @@ def test_the_pdf_says_the_special_cause_the_watch_list_and_worse_than_england(
         "too few to tell, worth a look.")
     attention = flag_sections(text)[0]
     assert names[SPC_WATCH] not in attention
-    assert ("Control chart: Special cause variation: concerning. Special cause variation, "
+    assert ("Control chart: Special cause variation, "
             "concerning (8 points, trial limits): the latest point is above the upper "
             "process limit (mean 24%)") in text
     too_few = [r.code for r in pack.rows if r.control_words()[0] == "Not enough quarters yet"]
     assert sorted(too_few) == sorted([SPC_WATCH, SPC_WORSE])
-    assert text.count("Control chart: Not enough quarters yet.") == 2
+    assert text.count("Control chart: not enough quarters yet (") == 2
+    assert "Control chart: not enough quarters yet (1 of the 6 a control chart needs)." in text
     assert "significant" not in text.lower()

@@ -118,9 +118,15 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
             for r in rows
         ],
         [line(report.benchmark_words(r, pack)[0]) for r in rows],
-        [report.control_words(r)[0].removeprefix("Control chart: ") for r in rows],
+        [control_cell(r) for r in rows],
     )
     return pd.DataFrame(dict(zip(TABLE_COLUMNS, cells)))
+
+
+def control_cell(row: BoardRow) -> str:
+    """The PDF's control-chart line without its label (the column's name says it)."""
+    text = report.control_words(row)[0].removeprefix("Control chart: ")
+    return text[:1].upper() + text[1:]
 
 
 def narrow_tables_css(columns: tuple[str, ...]) -> str:
