@@ -27,6 +27,7 @@ from kpi.report import (
     _quarter_span,
     benchmark_words,
     change_words,
+    control_words,
     flag_lists,
     trend_words,
     value_words,
@@ -192,6 +193,9 @@ def _domain_table(
                 cells.cell(img=io.BytesIO(image), padding=(0.6, 0.5, 0.6, 0.5))
             else:
                 cells.cell("")
+            text, colour = control_words(row)
+            table.row().cell(pdf.t(text), colspan=len(COLUMNS),
+                             style=FontFace(color=_rgb(colour)))
 
 
 def _domain_section(
@@ -213,7 +217,7 @@ def _section_height(rows: Sequence[BoardRow]) -> float:
     height = 22.0  # heading and the table's header row
     for row in rows:
         lines = max(3, math.ceil(len(row.name) / 17) + (row.flag == "attention"))
-        height += 2.2 + 3.4 * lines
+        height += 2.2 + 3.4 * lines + 9.0  # and its control chart's line
     return height
 
 

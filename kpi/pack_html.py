@@ -58,6 +58,9 @@ thead th {{ background: #EBEBEB; text-align: left; vertical-align: bottom; }}
 th, td {{ padding: 2pt 3pt; border-bottom: 0.5pt solid #BBBBBB; vertical-align: top; }}
 tbody th {{ text-align: left; font-weight: bold; width: 20%; }}
 tr {{ break-inside: avoid; }}
+tr.khi th, tr.khi td {{ border-bottom: none; }}
+tr.khi {{ break-after: avoid; }}
+tr.spc td {{ padding: 0 3pt 3pt; font-size: 7pt; }}
 td.chart {{ width: 31mm; padding: 1pt; }}
 td.chart img {{ width: 30mm; height: 12mm; display: block; }}
 .good {{ color: {GOOD_TEXT}; }} .bad {{ color: {BAD_TEXT}; }} .none {{ color: {MUTED}; }}
@@ -112,7 +115,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
     out.append("<h2>Summary</h2><ul>")
     out += [f"<li>{_e(s)}</li>" for s in pack.summary]
     out.append("</ul>")
-    for flags, css in zip(report.flag_lists(pack), ("attention", "improved")):
+    for flags, css in zip(report.flag_lists(pack), ("attention", "improved", "watch")):
         out.append(f"<h2>{_e(flags.heading)}</h2>")
         if flags.lines:
             out.append(f'<ul class="flags {css}">')
@@ -142,7 +145,12 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
                             report.trend_words(row), report.benchmark_words(row, pack)):
                 cells.append(_cell(text, tones.get(report.tone(text), "")))
             cells.append(f'<td class="chart">{sparkline_img(row)}</td>')
-            out.append("<tr>" + "".join(cells) + "</tr>")
+            out.append('<tr class="khi">' + "".join(cells) + "</tr>")
+            spc_text, _ = report.control_words(row)
+            tone = {"special_cause_concern": "bad",
+                    "special_cause_improvement": "good"}.get(row.special_cause, "none")
+            out.append(f'<tr class="spc"><td colspan="{len(report.COLUMNS)}" '
+                       f'class="{tone}">{_e(spc_text)}</td></tr>')
         out.append("</tbody></table></section>")
     out.append('<h2 style="break-before: page">Definitions and methods</h2>')
     out.append(f'<p class="methods">{_e(report.METHODS)}</p><div class="definitions">')

@@ -31,6 +31,7 @@ from kpi.charts.palette import BLUE, GREY, PRINT_INK, VERMILLION
 from kpi.charts.render import ChartRenderer, renderer
 from kpi.charts.run import domain_chart, sparkline_sheet, split_sheet
 from kpi.periods import parse_quarter, quarter_end
+from kpi.stats.spc import MIN_POINTS
 from kpi.store import Store
 from kpi.wording import (
     chance_words,
@@ -54,6 +55,7 @@ __all__ = [
     "render_untagged_pdf",
     "renderer",
     "trend_words",
+    "control_words",
     "value_words",
 ]
 
@@ -160,6 +162,24 @@ def trend_words(row: BoardRow) -> tuple[str, str]:
     return "–", GREY
 
 
+def control_words(row: BoardRow) -> tuple[str, str]:
+    """The control chart's verdict in one line, and a colour by its variation icon.
+
+    The sentence already opens with the icon's words ("Special cause variation,
+    concerning (8 points, trial limits): …"), so they are not said twice."""
+    words, sentence = row.control_words()
+    if row.spc is not None and row.spc.verdict and not row.suppressed:
+        text = sentence
+    elif words == "Not enough quarters yet":
+        k = 0 if row.spc is None else row.spc.points
+        text = f"not enough quarters yet ({k} of the {MIN_POINTS} a control chart needs)."
+    else:
+        text = "no value this quarter, so no verdict."
+    colour = {"special_cause_concern": VERMILLION,
+              "special_cause_improvement": BLUE}.get(row.special_cause, INK)
+    return f"Control chart: {text}", colour
+
+
 def tone(text: str) -> str:
     """"good", "bad" or "" for one of the words above: the page colours by it."""
     if not text.startswith(("▲", "▼")):
@@ -205,7 +225,14 @@ METHODS = (
     "unlikely to be chance (99.8%) and still rising or falling with any one of the five "
     "quarters left out. Arrows show whether the line went up or down; the words and "
     "colour say whether that is good. Run charts show each quarter with its 95% interval, "
-    "the median of the quarters shown (dashed) and this quarter in orange."
+    "the median of the quarters shown (dashed) and this quarter in orange. Under each "
+    "indicator, its control chart (NHS England's Making Data Count, over every quarter "
+    "so far) says whether the latest quarter is common cause variation or a special "
+    "cause (beyond the process limits, a run of 7 on one side of the mean, 7 rising or "
+    "falling, or 2 of 3 near a limit); with fewer than 6 quarters it gives no verdict. "
+    "'Worth a look' lists large changes on small bases that cannot yet be told from "
+    "chance: at least 10 percentage points (or half a standard deviation for an average), "
+    "fewer than 100 answers in the smaller quarter, and not found unlikely to be chance."
 )
 
 
@@ -337,7 +364,13 @@ def flag_lists(pack: BoardPack) -> list[FlagList]:
                  f"No indicator is {what}."),
         FlagList("Improved", "✓", BLUE, flags_text(pack.improved),
                  f"No indicator is {good} by more than chance would explain."),
+        FlagList(WATCH_HEADING, "?", INK, [w.line for w in pack.watch],
+                 "No large change on a small base this quarter."),
     ]
+
+
+#: The watch list's heading (kpi.board.watch: its rule).
+WATCH_HEADING = "Worth a look (too few to tell)"
 
 
 def flags_text(flags: Sequence[Flag]) -> list[str]:

@@ -384,7 +384,11 @@ def test_needs_attention_lists_every_worse_and_worsening_khi(north_west: Store) 
         "better on 0 and similar on 2."
     )
     names = {r.code: r.name for r in pack.rows}
-    assert pack.summary[1].startswith(
+    # Then what to look at first: no control chart has a verdict on two quarters.
+    assert pack.summary[1] == (
+        "Worse than England, with no special cause on its control chart: "
+        f"{names['warm_kind']} and {names['dignity_respect']}.")
+    assert pack.summary[2].startswith(
         f"Worse than England: {names['warm_kind']} and {names['dignity_respect']}. "
         f"Clearly worse (very unlikely to be chance): {names['warm_kind']}.")
     assert f"Getting worse: {names['lonely_often']}." in pack.summary
@@ -500,3 +504,87 @@ def test_the_board_trend_is_fingertips_recent_trend(tmp_path) -> None:
     assert row.trend == "no significant trend" and row.flag == ""
     from kpi.wording import GLOSSARY
     assert "Fingertips" in dict(GLOSSARY)["Recent trend"]
+
+
+# ------------------------------------------- control charts and the watch list ---
+# Constructed so the answer is known (N2, North West, against England = N2 + L2):
+SPC_SPECIAL = "lonely_often"  # 18-22% of 100 for seven quarters, then 50%: above the limit
+SPC_WATCH = "community_part"  # 9 of 22 -> 13 of 22 (41% -> 59%): large, small base, chance
+SPC_WORSE = "warm_kind"  # 100 of 200 against London's 1,800 of 2,000: worse, one quarter
+SPC_LONELY = (18, 22, 20, 19, 21, 20, 22, 50)  # of 100, the eight quarters up to Q
+
+
+def _padded(columns: dict[str, list[int | None]]) -> dict[str, list[int | None]]:
+    """One upload's answers: people beyond an item's list did not answer it."""
+    n = max(len(v) for v in columns.values())
+    return {k: v + [None] * (n - len(v)) for k, v in columns.items()}
+
+
+@pytest.fixture(scope="module")
+def spc_board(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """N2 (North West), eight quarters of loneliness; L2 (London), the benchmark."""
+    store = make_store(
+        tmp_path_factory.mktemp("spc") / "khi.duckdb",
+        [("N2", "Irwell Shared Lives", "North West"),
+         ("L2", "Lea Bridge Shared Lives", "London")],
+    )
+    for k, lonely_yes in enumerate(SPC_LONELY):
+        quarter = shift_quarter(Q, k - len(SPC_LONELY) + 1)
+        answers = {"lonely_how_often": often(lonely_yes, 100)}
+        if quarter == PREVIOUS:
+            answers["community_part"] = agree(9, 22)
+        if quarter == Q:
+            answers["community_part"] = agree(13, 22)
+            answers["warm_kind"] = agree(100, 200)
+        add_responses(store, "N2", quarter, _padded(answers))
+    add_responses(store, "L2", Q, {
+        "lonely_how_often": often(1000, 2000), "community_part": agree(1300, 2000),
+        "warm_kind": agree(1800, 2000)})
+    return store
+
+
+def test_special_cause_watch_list_and_worse_than_england_each_said_once(
+    spc_board: Store,
+) -> None:
+    pack = board_summary(spc_board, quarter=Q, region="North West")
+    names = {r.code: r.name for r in pack.rows}
+    special = pack.row(SPC_SPECIAL)
+    assert special.special_cause == "special_cause_concern"
+    assert special.control_words() == (
+        "Special cause variation: concerning",
+        "Special cause variation, concerning (8 points, trial limits): the latest point "
+        "is above the upper process limit (mean 24%), so something has changed for the "
+        "worse and is worth looking into.")
+    assert special.comparison == "similar"
+    # Only the other two: one quarter (worse) and two (watch) are too few for a verdict.
+    assert {r.code for r in pack.rows if r.special_cause} == {SPC_SPECIAL}
+    assert pack.row(SPC_WORSE).control_words() == (
+        "Not enough quarters yet", "1 of the 6 quarters a control chart needs.")
+    assert pack.row(SPC_WATCH).control_words()[0] == "Not enough quarters yet"
+    assert {r.code for r in pack.rows if r.comparison == "worse"} == {SPC_WORSE}
+    # The watch list: the one large change on a small base that the test left as chance.
+    assert [w.code for w in pack.watch] == [SPC_WATCH]
+    assert pack.watch[0].line == (
+        f"{names[SPC_WATCH]}: 41% → 59% since last quarter on 22 answers this quarter: "
+        "too few to tell, worth a look.")
+    assert pack.row(SPC_WATCH).since_last_quarter.verdict == "could be chance"
+    assert SPC_WATCH not in {f.code for f in pack.attention + pack.improved}
+    # The summary leads (after its headline) with special causes, then worse than England.
+    assert pack.summary[1] == (
+        f"Control chart, special cause variation (concerning): {names[SPC_SPECIAL]}.")
+    assert pack.summary[2] == (
+        "Worse than England, with no special cause on its control chart: "
+        f"{names[SPC_WORSE]}.")
+    text = " ".join(pack.summary) + " ".join(w.line for w in pack.watch)
+    assert "significant" not in text.lower()
+    frame = pack.to_frame().set_index("khi")
+    assert frame.loc[SPC_SPECIAL, "control_chart"] == "Special cause variation: concerning"
+    assert frame.loc[SPC_WATCH, "watch"] == pack.watch[0].line
+
+
+def test_the_watch_list_never_uses_a_hidden_quarter(constructed: Store) -> None:
+    """S3 had 20 answers last quarter and 3 now (hidden): no line, though 25% -> 67%."""
+    pack = board_summary(constructed, quarter=Q, scheme="S3")
+    assert pack.watch == ()
+    s2 = board_summary(constructed, quarter=Q, scheme="S2")  # 33% -> 40%: not large
+    assert s2.watch == ()

@@ -18,9 +18,19 @@ from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
-from pages.views.board import RUN_CHART_SIZE, TREND
+from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND, control_cell
 from tests.apptest_helpers import markdown_tables, open_page
-from tests.test_board import NW_IMPROVING, NW_WORSE, NW_WORSENING, Q, north_west  # noqa: F401
+from tests.test_board import (  # noqa: F401
+    NW_IMPROVING,
+    NW_WORSE,
+    NW_WORSENING,
+    SPC_SPECIAL,
+    SPC_WATCH,
+    SPC_WORSE,
+    Q,
+    north_west,
+    spc_board,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -57,7 +67,9 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
     for sentence in pack.summary:
         assert sentence in text
     flags = flags_shown(at)
-    assert set(flags) == {"Needs attention", "Improved"}
+    assert set(flags) == {"Needs attention", "Improved", report.WATCH_HEADING}
+    assert flags[report.WATCH_HEADING] == (
+        [f"? {w.line}" for w in pack.watch] or ["No large change on a small base this quarter."])
     for heading, wanted in (("Needs attention", pack.attention), ("Improved", pack.improved)):
         shown = "\n".join(flags[heading]).lower()  # a grouped reason starts a line
         for flag in wanted:  # every flagged KHI, under its heading, with its reason
@@ -75,6 +87,7 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
         assert plain(frame["Since last quarter"]) == [
             report.change_words(r, "quarter")[0].replace("\n", " · ") for r in rows
         ]
+        assert plain(frame[CONTROL]) == [control_cell(r) for r in rows]
         assert plain(frame["Compared with England"]) == [
             report.benchmark_words(r, pack)[0].replace("\n", " · ") for r in rows
         ]
@@ -173,9 +186,39 @@ def test_the_page_lists_exactly_the_constructed_exceptions(
     flags = flags_shown(at)
     listed = {heading: {code for code, name in names.items()
                         if any(line.startswith(f"{mark} {name}:") for line in lines)}
-              for (heading, lines), mark in zip(flags.items(), ("!", "✓"))}
+              for (heading, lines), mark in zip(flags.items(), ("!", "✓", "?"))}
     assert listed == {"Needs attention": {*NW_WORSE, NW_WORSENING},
-                      "Improved": {NW_IMPROVING}}
+                      "Improved": {NW_IMPROVING}, report.WATCH_HEADING: set()}
     text = shown_text(at).replace("\\", "")
     assert "worse than England on 2 of 4 indicators compared, better on 0 and similar on 2" in text
     assert "level)" not in text
+
+
+def test_the_page_says_the_special_cause_the_watch_list_and_worse_than_england(
+    spc_board: Store, monkeypatch  # noqa: F811 - the fixture from tests.test_board
+) -> None:
+    """One KHI with a special cause, one only on the watch list, one worse than England."""
+    at = open_board(monkeypatch, spc_board, {"region": "North West", "quarter": quarter_label(Q)})
+    assert not at.exception
+    pack = board_summary(spc_board, quarter=Q, region="North West")
+    assert_page_shows(at, pack)
+    names = {r.code: r.name for r in pack.rows}
+    flags = flags_shown(at)
+    assert flags[report.WATCH_HEADING] == [
+        f"? {names[SPC_WATCH]}: 41% → 59% since last quarter on 22 answers this quarter: "
+        "too few to tell, worth a look."]
+    assert not any(names[SPC_WATCH] in line for line in flags["Needs attention"]
+                   + flags["Improved"])
+    text = shown_text(at).replace("\\", "")
+    assert (f"Control chart, special cause variation (concerning): {names[SPC_SPECIAL]}."
+            in text)
+    assert ("Worse than England, with no special cause on its control chart: "
+            f"{names[SPC_WORSE]}.") in text
+    controls = {name: cell for frame in markdown_tables(at)
+                for name, cell in zip(frame["Indicator"], plain(frame[CONTROL]))}
+    assert controls[names[SPC_SPECIAL]].startswith(
+        "Special cause variation, concerning (8 points, trial limits): the latest point is "
+        "above the upper process limit")
+    assert controls[names[SPC_WORSE]] == (
+        "Not enough quarters yet (1 of the 6 a control chart needs).")
+    assert "significant" not in text.lower()

@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kpi import indicators as engine
+from kpi.board import watch
 from kpi.catalogue import catalogue, khi
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
@@ -478,6 +479,8 @@ def test_definitions_list_every_catalogue_code_and_item(
     items = pd.concat(markdown_tables(at))
     assert set(items["Code"]) == set(bank().item_codes)
     assert "Wilson" in text and "funnel" in text.lower()
+    # The board's watch list and control charts: their rules, as kpi states them.
+    assert watch.RULE.replace("**", "") in text and "Control charts (Making Data Count)" in text
 
 
 # ------------------------------------------------------- filters with no data ---

@@ -28,11 +28,15 @@ from tests.test_board import (  # noqa: F401
     NW_WORSE,
     NW_WORSENING,
     PREVIOUS,
+    SPC_SPECIAL,
+    SPC_WATCH,
+    SPC_WORSE,
     Q,
     add_responses,
     lonely,
     make_store,
     north_west,
+    spc_board,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -285,3 +289,32 @@ def test_the_pdf_is_tagged_for_screen_readers(north_west: Store, tmp_path: Path)
     assert any(f["alt"].startswith(f"Run chart of {warm.name} over the last 8 quarters: ")
                and "50%" in f["alt"] for f in figures)
     assert took < 15  # under 5 s on an idle machine; the shared test machine is slower
+
+
+def test_the_pdf_says_the_special_cause_the_watch_list_and_worse_than_england(
+    spc_board: Store,  # noqa: F811 - the fixture from tests.test_board
+) -> None:
+    """The tagged PDF's text: the lead sentences, the watch list under its heading, and
+    each KHI's control-chart line; nothing called significant."""
+    pack = board_summary(spc_board, quarter=Q, region="North West")
+    text = pdf_text(report.render_pdf(pack, charts={}))
+    names = {r.code: r.name for r in pack.rows}
+    assert (f"Control chart, special cause variation (concerning): {names[SPC_SPECIAL]}."
+            in text)
+    assert ("Worse than England, with no special cause on its control chart: "
+            f"{names[SPC_WORSE]}.") in text
+    watch = re.search(rf"{re.escape(report.WATCH_HEADING)} (.*?) About these numbers", text)
+    assert watch, "the PDF's watch list is missing"
+    assert watch.group(1) == (
+        f"? {names[SPC_WATCH]}: 41% → 59% since last quarter on 22 answers this quarter: "
+        "too few to tell, worth a look.")
+    attention = flag_sections(text)[0]
+    assert names[SPC_WATCH] not in attention
+    assert ("Control chart: Special cause variation, "
+            "concerning (8 points, trial limits): the latest point is above the upper "
+            "process limit (mean 24%)") in text
+    too_few = [r.code for r in pack.rows if r.control_words()[0] == "Not enough quarters yet"]
+    assert sorted(too_few) == sorted([SPC_WATCH, SPC_WORSE])
+    assert text.count("Control chart: not enough quarters yet (") == 2
+    assert "Control chart: not enough quarters yet (1 of the 6 a control chart needs)." in text
+    assert "significant" not in text.lower()

@@ -22,6 +22,7 @@ from kpi.board.pack import (
     Flag,
     PeriodChange,
 )
+from kpi.board.watch import WatchItem, watch_item
 from kpi.catalogue import KHI, catalogue
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
@@ -308,6 +309,43 @@ def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], l
     return attention, improved
 
 
+def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
+             quarter: dt.date) -> st_.SpcResult | None:
+    """The control chart when its latest point is this quarter's value, else None:
+    a verdict about an older quarter would read as this quarter's."""
+    if chart is None:
+        return None
+    series, result = chart
+    dated = _with_quarters(series)
+    if not len(dated) or dated["quarter"].iloc[-1] != quarter:
+        return None
+    if not result.values or result.values[-1] != result.values[-1]:  # NaN: a gap
+        return None
+    return result
+
+
+def _lead(rows: list[BoardRow], benchmark_applies: bool) -> list[str]:
+    """What to look at first: special causes (concerning first), then KHIs worse
+    than England without one; each says whether it is both."""
+    shown = [r for r in rows if not r.suppressed]
+    worse = {r.code for r in shown if benchmark_applies and r.comparison == "worse"}
+
+    def named(r: BoardRow) -> str:
+        return r.name + (" (also worse than England)" if r.code in worse else "")
+
+    out = []
+    for kind, words in ((st_.spc.CONCERN, "concerning"), (st_.spc.IMPROVEMENT, "improving"),
+                        (st_.spc.NEUTRAL_HIGH, "higher"), (st_.spc.NEUTRAL_LOW, "lower")):
+        hit = [named(r) for r in shown if r.special_cause == kind]
+        if hit:
+            out.append(f"Control chart, special cause variation ({words}): {_names(hit)}.")
+    plain = [r.name for r in shown if r.code in worse and not r.special_cause]
+    if plain:
+        out.append(f"Worse than England, with no special cause on its control chart: "
+                   f"{_names(plain)}.")
+    return out
+
+
 def _names(names: list[str]) -> str:
     """"A", "A and B", "A, B and C"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -527,6 +565,11 @@ def _board_summary(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
     )
     paired = _change_people(store, filters, (q, previous_q, last_year_q))
+    # Every quarter up to this one, hidden quarters as gaps (as on Indicator detail).
+    controls = engine.control_charts(
+        store, [k.code for k in catalogue()], filters, q, settings
+    )
+    watch: list[WatchItem] = []
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
         raw_series, trend_result = series_by_code[khi.code]
@@ -546,6 +589,17 @@ def _board_summary(
         if area_kind == "all":
             comparison = "n/a"
         value = None if suppressed else _float(current, "value")
+        if not suppressed:
+            _, sd_now, n_now = _moments(current, khi)
+            for change, earlier in ((lq, _quarter_row(series, previous_q)),
+                                    (ly, _quarter_row(series, last_year_q))):
+                if earlier is None:
+                    continue
+                _, sd_then, n_then = _moments(earlier, khi)
+                item = watch_item(khi, change, value, n_now, n_then, sd_now, sd_then)
+                if item is not None:
+                    watch.append(item)
+                    break  # one line a KHI: last quarter's change, else last year's
         rows.append(
             BoardRow(
                 khi=khi,
@@ -567,6 +621,7 @@ def _board_summary(
                 trend_8_quarters=eight,
                 series=_series_frame(series, q),
                 sentence=change_sentence(khi, value, suppressed, lq, settings.min_base),
+                spc=_control(controls.get(khi.code), q),
             )
         )
 
@@ -581,6 +636,7 @@ def _board_summary(
         rows, attention, improved, label, area_label, caveats, settings.min_compare,
         area_kind != "all",
     )
+    summary[1:1] = _lead(rows, area_kind != "all")
     return BoardPack(
         quarter=q,
         quarter_label=label,
@@ -597,4 +653,5 @@ def _board_summary(
         caveats=caveats,
         is_demo=store.is_demo(),
         settings=settings,
+        watch=tuple(watch),
     )

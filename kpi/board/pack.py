@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kpi.board.changes import ChangeTest
 from kpi.catalogue import KHI
 from kpi.indicators import Settings
+from kpi.stats import spc as spc_
+
+if TYPE_CHECKING:
+    from kpi.board.watch import WatchItem
 from kpi.wording import (
     as_number,
 )
@@ -69,6 +74,26 @@ class BoardRow:
     flag: str = ""  # "attention", "improved" or ""
     # The linear trend test over eight quarters at 95%, in the same words (CSV only).
     trend_8_quarters: str = ""
+    # The control chart over every quarter up to this one (Making Data Count); None
+    # when there is no value this quarter (no verdict about an older quarter).
+    spc: spc_.SpcResult | None = None
+
+    @property
+    def special_cause(self) -> str:
+        """The variation icon's type when it is a special cause, else ""."""
+        if self.spc is None or not self.spc.variation.startswith("special_cause"):
+            return ""
+        return self.spc.variation
+
+    def control_words(self) -> tuple[str, str]:
+        """The control chart's verdict: the variation icon's words and its one sentence."""
+        if self.suppressed or self.value is None:
+            return "No control chart", "No value this quarter, so no verdict."
+        if self.spc is None or not self.spc.verdict:
+            k = 0 if self.spc is None else self.spc.points
+            return ("Not enough quarters yet",
+                    f"{k} of the {spc_.MIN_POINTS} quarters a control chart needs.")
+        return spc_.VARIATION_WORDS[self.spc.variation], self.spc.sentence
 
     @property
     def code(self) -> str:
@@ -169,6 +194,8 @@ class BoardPack:
     caveats: Caveats
     is_demo: bool
     settings: Settings = field(default_factory=Settings)
+    # Large changes on small bases that cannot yet be told from chance (kpi.board.watch).
+    watch: tuple[WatchItem, ...] = ()
 
     @property
     def benchmark_applies(self) -> bool:
@@ -234,6 +261,9 @@ class BoardPack:
                     "recent_trend_p_value": r.trend_p_value,
                     "trend_8_quarters": r.trend_8_quarters,
                     "flag": r.flag,
+                    "control_chart": r.control_words()[0],
+                    "control_chart_sentence": r.control_words()[1],
+                    "watch": " ".join(w.line for w in self.watch if w.code == r.code),
                     "summary": r.sentence,
                 }
             )

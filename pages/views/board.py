@@ -87,9 +87,10 @@ def _slug(text: str) -> str:
 
 # ------------------------------------------------------------------- drawing ---
 TREND = "Recent trend (5 quarters, Fingertips' method)"
+CONTROL = "Control chart (Making Data Count)"
 TABLE_COLUMNS = (
     "Indicator", "This quarter", "Since last quarter", "Since last year", TREND,
-    "Compared with England",
+    "Compared with England", CONTROL,
 )
 # The domain tables: the board page's only Markdown tables (the CSS is sent with
 # this page alone).
@@ -117,8 +118,15 @@ def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
             for r in rows
         ],
         [line(report.benchmark_words(r, pack)[0]) for r in rows],
+        [control_cell(r) for r in rows],
     )
     return pd.DataFrame(dict(zip(TABLE_COLUMNS, cells)))
+
+
+def control_cell(row: BoardRow) -> str:
+    """The PDF's control-chart line without its label (the column's name says it)."""
+    text = report.control_words(row)[0].removeprefix("Control chart: ")
+    return text[:1].upper() + text[1:]
 
 
 def narrow_tables_css(columns: tuple[str, ...]) -> str:

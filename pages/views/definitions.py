@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import wording
+from kpi.board import watch
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.disclosure import PROTECTION_TEXT
 from kpi.export import safe_csv
@@ -81,6 +82,17 @@ answers up to its end, so last year's people are mostly this year's too. They ar
 compared person by person, with the partially overlapping samples t-test (Derrick and
 others, 2017): the paired t-test for the people in both quarters, allowing for the
 people in one only.
+
+**Control charts (Making Data Count).** The board page and Indicator detail read each
+KHI's series, every quarter so far, as NHS England's *Making Data Count* does: an XmR
+chart (a p-chart for percentages whose quarterly bases differ) with its mean and
+process limits. A special cause is a point beyond a limit, a run of 7 on one side of
+the mean, 7 rising or falling in a row, or 2 of 3 near a limit; the latest quarter's
+is the verdict, improving or concerning by the KHI's polarity. With fewer than 6
+quarters there is no verdict ("not enough quarters yet"); with fewer than 12 the
+limits are trial limits. Hidden quarters are gaps.
+
+""" + watch.RULE + """
 
 **Protecting privacy (disclosure control).** A cell based on fewer than {min_base}
 answers shows no value, interval or count anywhere: pages, charts, tables and
