@@ -53,7 +53,7 @@ def test_subtitles_wrap_narrower_than_the_old_full_width() -> None:
 
 
 def test_words_and_marks_in_colour_read_at_4_5_to_1() -> None:
-    pack = SimpleNamespace(benchmark_applies=True, attention=(), improved=())
+    pack = SimpleNamespace(benchmark_applies=True, attention=(), improved=(), watch=())
     for flags in report.flag_lists(pack):  # the board page's "!" and "✓"
         assert contrast(flags.colour) >= 4.5, flags.heading
     for key in ("better", "worse"):
