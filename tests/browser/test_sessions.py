@@ -126,6 +126,8 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_after(browser, site: Site
         copied = visit.tab.context.cookies()
         with visiting(browser, site, copied) as replay:  # the copy works while signed in
             replay.open("overview")
+            # The sidebar draws after the heading: wait for its button, then count.
+            replay.tab.get_by_role("button", name="Sign out").wait_for(timeout=TIMEOUT_MS)
             assert replay.tab.get_by_role("button", name="Sign out").count() == 1
         visit.tab.get_by_role("button", name="Sign out").click()
         visit.tab.get_by_role("button", name="End session").click()
@@ -137,6 +139,7 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_after(browser, site: Site
         assert not replay.tab.locator(".st-key-khi_menu a").count()
     with visiting(browser, site) as again:  # signing in again works at once
         again.sign_in("commissioner@council.example")
+        again.tab.locator(".st-key-khi_menu a").first.wait_for(timeout=TIMEOUT_MS)
         assert again.tab.locator(".st-key-khi_menu a").count()
 
 
