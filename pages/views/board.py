@@ -235,10 +235,12 @@ def _flags(pack: BoardPack) -> None:
 def text_md(text: str) -> str:
     """A user's text of several lines as Markdown that shows it as typed: each line
     escaped (``c.md``), and what would start a list, heading or rule at a line's start
-    (``-``, ``+``, ``=``, ``1.``) escaped too, so a note cannot break out of its item."""
+    (``-``, ``+``, ``=``, ``1.``) escaped too, so a note cannot break out of its item;
+    ``:`` ``@`` and ``www.`` escaped so that no address in a note becomes a link."""
     lines = []
     for line in text.split("\n"):
-        line = c.md(line.strip())
+        line = re.sub(r"([:@])", r"\\\1", c.md(line.strip()))
+        line = re.sub(r"(?i)\b(www)\.", r"\1\\.", line)
         line = re.sub(r"^([-+=])", r"\\\1", line)
         lines.append(re.sub(r"^(\d+)([.)])", r"\1\\\2", line))
     return "  \n".join(lines)
@@ -247,7 +249,7 @@ def text_md(text: str) -> str:
 def note_markdown(note: Note) -> str:
     """A note as Markdown: every line a user's text, escaped; who wrote it in grey."""
     *text, written = note_lines(note)
-    return "  \n".join(text_md(t) for t in text) + f"  \n:gray[{c.md(written)}]"
+    return "  \n".join(text_md(t) for t in text) + f"  \n:gray[{text_md(written)}]"
 
 
 def notes_block(pack: BoardPack, rows: list[BoardRow]) -> str:
@@ -394,42 +396,64 @@ def render() -> None:
 
 
 # ------------------------------------------------------------------- notes ---
+FLASH = "note_flash"  # what the last save, change or withdrawal said, shown once
+
+
 def note_forms(pack: BoardPack, quarter: str, area: str) -> None:
     """Write a note (board members, scheme staff, administrators), and change or
-    withdraw one's own (an administrator: any). Commissioners read only."""
+    withdraw one's own (an administrator: any). Commissioners read only.
+
+    The writes run in the buttons' callbacks: a refused note keeps what was typed,
+    a stored one empties the form, and the outcome shows above the forms (not
+    inside a collapsed expander)."""
     scope, reach = c.current_scope(), c.user_reach()
     if not may_write(scope, reach, area):
         return
+    flash = st.session_state.pop(FLASH, None)
+    if flash is not None:
+        (st.success if flash[0] == "ok" else st.error)(flash[1])
     names = {r.code: r.name for r in pack.rows}
-    with st.expander(":material/edit_note: Write a note for this quarter"):
+    refused = flash is not None and flash[0] == "refused"
+    with st.expander(":material/edit_note: Write a note for this quarter",
+                     expanded=refused and flash[2] == "new"):
         st.caption(
             "What the board discussed about one indicator, what will be done, by whom and "
             "when. Everyone who may see this area's board page reads it, here, in the PDF "
             "and the CSV, and next quarter's page opens with it. Write about the service: "
             "never name a person who answered the survey."
         )
-        with st.form("board_note", clear_on_submit=True):
-            code = st.selectbox("Indicator", list(names), format_func=names.get)
-            texts = {
-                field: (st.text_area if limit > 200 else st.text_input)(
+        with st.form("board_note"):
+            st.selectbox("Indicator", list(names), format_func=names.get, key="note_khi")
+            for field, limit in FIELDS.items():
+                (st.text_area if limit > 200 else st.text_input)(
                     LABELS[field] + (" (optional)" if field != "discussed" else ""),
                     max_chars=limit, key=f"note_{field}",
                 )
-                for field, limit in FIELDS.items()
-            }
-            if st.form_submit_button("Save the note", icon=":material/save:"):
-                try:
-                    add_note(c.store(), scope, khi_code=code, area=area, quarter=quarter,
-                             by=c.acting_as(), reach=reach, **texts)
-                except KhiError as exc:
-                    st.error(str(exc))
-                else:
-                    st.success(f"Note saved on {names[code]}.")
+            st.form_submit_button("Save the note", icon=":material/save:", on_click=save_note,
+                                  args=(scope, reach, area, quarter, names))
     mine = [n for n in notes_for(c.store(), scope, area=area, quarter=quarter, reach=reach)
             if may_change(scope, n)]
     if mine:
-        with st.expander(":material/edit: Change or withdraw a note"):
+        with st.expander(":material/edit: Change or withdraw a note",
+                         expanded=refused and flash[2] == "edit"):
             change_note_form(scope, mine, names)
+
+
+def save_note(scope: Scope, reach: c.Reach, area: str, quarter: str,
+              names: dict[str, str]) -> None:
+    """The "Save the note" button: store it, or say why not (the text stays)."""
+    state = st.session_state
+    code = state.get("note_khi")
+    try:
+        add_note(c.store(), scope, khi_code=code or "", area=area, quarter=quarter,
+                 by=c.acting_as(), reach=reach,
+                 **{field: state.get(f"note_{field}") or "" for field in FIELDS})
+    except KhiError as exc:
+        state[FLASH] = ("refused", str(exc), "new")
+        return
+    for field in FIELDS:
+        state[f"note_{field}"] = ""
+    state[FLASH] = ("ok", f"Note saved on {names.get(code, code)}.")
 
 
 def change_note_form(scope: Scope, mine: list[Note], names: dict[str, str]) -> None:
@@ -443,22 +467,28 @@ def change_note_form(scope: Scope, mine: list[Note], names: dict[str, str]) -> N
     )
     note = by_id[chosen]
     with st.form(f"note_edit_{chosen}"):
-        texts = {
-            field: (st.text_area if limit > 200 else st.text_input)(
+        for field, limit in FIELDS.items():
+            (st.text_area if limit > 200 else st.text_input)(
                 LABELS[field], value=getattr(note, field), max_chars=limit,
                 key=f"note_edit_{chosen}_{field}",
             )
-            for field, limit in FIELDS.items()
-        }
-        save = st.form_submit_button("Save changes", icon=":material/save:")
-        withdraw = st.form_submit_button("Withdraw this note", icon=":material/delete:")
+        st.form_submit_button("Save changes", icon=":material/save:", on_click=change_note,
+                              args=(scope, chosen, False))
+        st.form_submit_button("Withdraw this note", icon=":material/delete:",
+                              on_click=change_note, args=(scope, chosen, True))
+
+
+def change_note(scope: Scope, note_id: int, withdraw: bool) -> None:
+    """The "Save changes" and "Withdraw this note" buttons."""
+    state = st.session_state
     try:
-        if save:
-            edit_note(c.store(), scope, chosen, by=c.acting_as(), **texts)
-            st.success("Note changed.")
-        elif withdraw:
-            withdraw_note(c.store(), scope, chosen, by=c.acting_as())
-            st.success("Note withdrawn: nobody sees it any more (the change log keeps who "
-                       "withdrew it).")
+        if withdraw:
+            withdraw_note(c.store(), scope, note_id, by=c.acting_as())
+            state[FLASH] = ("ok", "Note withdrawn: nobody sees it any more (the change log "
+                                  "keeps who withdrew it).")
+        else:
+            edit_note(c.store(), scope, note_id, by=c.acting_as(),
+                      **{f: state.get(f"note_edit_{note_id}_{f}") or "" for f in FIELDS})
+            state[FLASH] = ("ok", "Note changed.")
     except KhiError as exc:
-        st.error(str(exc))
+        state[FLASH] = ("refused", str(exc), "edit")

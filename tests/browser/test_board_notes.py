@@ -27,7 +27,8 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots-notes")
 CHAIR = "chair@board.example"
-DISCUSSED = "Kindness fell at <b>Leeds</b> =SUM(A1) — the board asked why"
+DISCUSSED = ("Kindness fell at <b>Leeds</b> =SUM(A1) — the board asked why, see "
+             "http://evil.example/x")
 ACTION = "Visit three carers' homes with the scheme manager"
 
 
@@ -91,7 +92,8 @@ def test_a_note_written_one_quarter_opens_the_next_quarters_page_and_pdf(
     assert visit.tab.locator("h3").filter(has_text=quarter_label(then)).count()
     visit.tab.get_by_text("Write a note for this quarter").click()
     form = visit.tab.locator('[data-testid="stForm"]').first
-    form.get_by_label("Indicator").click()
+    form.get_by_test_id("stSelectbox").filter(has_text="Indicator").click()
+    visit.tab.keyboard.type("warm and kind")  # the list is long: typed, as people do
     visit.tab.get_by_role("option", name="Supporters are warm and kind").click()
     form.get_by_label("What was discussed").fill(DISCUSSED)
     form.get_by_label("What will be done (optional)").fill(ACTION)
@@ -108,6 +110,7 @@ def test_a_note_written_one_quarter_opens_the_next_quarters_page_and_pdf(
     notes.wait_for()
     assert DISCUSSED in visit.tab.locator('[data-testid="stMain"]').inner_text()
     assert visit.tab.locator('[data-testid="stMain"] b').filter(has_text="Leeds").count() == 0
+    assert visit.tab.locator('[data-testid="stMain"] a[href*="evil"]').count() == 0  # no link
 
     # The next quarter: the page opens with "Last quarter" and the note.
     visit.open("board?" + urlencode({"scheme": own, "quarter": quarter_label(DEMO_END_QUARTER)}))
