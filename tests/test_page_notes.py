@@ -5,6 +5,7 @@ sees their scheme's notes and no other's."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import shutil
@@ -51,9 +52,10 @@ def noted(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-def unescaped(markdown: str) -> str:
-    """Markdown as a reader sees its text: backslash escapes and line breaks undone."""
-    return re.sub(r"\\(.)", r"\1", markdown.replace("  \n", "\n"))
+def as_read(block: str) -> str:
+    """An HTML block as a reader sees its text: tags dropped, <br> a new line,
+    entities undone."""
+    return html.unescape(re.sub(r"<[^>]+>", "", block.replace("<br>", "\n")))
 
 
 def test_notes_show_as_typed_on_the_page_and_last_quarter_opens_it(
@@ -62,28 +64,27 @@ def test_notes_show_as_typed_on_the_page_and_last_quarter_opens_it(
     now = latest_quarter(noted)
     at = open_page(monkeypatch, noted, "pages/board.py", {"quarter": quarter_label(now)})
     assert not at.exception
-    blocks = [m for m in at.markdown if "Discussed" in m.value]
+    blocks = [m.value for m in at.markdown if "Discussed" in m.value]
     # The note of this quarter under its domain, last quarter's in "Last quarter".
-    opening = next(m for m in blocks if "Last quarter" in m.value)
-    under = next(m for m in blocks if "Notes this quarter" in m.value)
-    for block in blocks:
-        assert not block.allow_html  # a user's text never goes out with HTML allowed
-    text = unescaped(opening.value)
+    opening = next(b for b in blocks if "Last quarter" in b)
+    under = next(b for b in blocks if "Notes this quarter" in b)
+    text = as_read(opening)
     assert f"Last quarter ({quarter_label(shift_quarter(now, -1))})" in text
     assert f"Discussed: {SCRIPT}" in text and f"Action: {FORMULA}" in text
     assert "Who: @owner; by: +2 weeks" in text
-    assert "<script>" not in opening.value  # escaped: drawn as text
-    text = unescaped(under.value)
+    text = as_read(under)
     assert f"Discussed: {FORMULA}" in text and f"Action: {LONG}" in text
-    assert "By: " + MULTI.replace("\n", "\n") in text or f"by: {MULTI}" in text
-    # Escaped at each line's start: no list, heading or numbered item from a note.
-    assert "\n\\- not a list" in under.value.replace("  \n", "\n")
-    assert "\n\\# not a heading" in under.value.replace("  \n", "\n")
-    assert "\n1\\. not numbered" in under.value.replace("  \n", "\n")
-    # Nothing of the notes in any element that allows HTML.
+    assert f"by: {MULTI}" in text
+    for block in blocks:
+        # Escaped: the tags are text, and the block is HTML on one line (Markdown does
+        # not run inside it, so no list, heading or link is made of a note).
+        assert "<script>" not in block and "<b>" not in block and "<a " not in block
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in opening
+    assert all("\n" not in b[b.index("<ul"):] for b in blocks)
+    # Nothing of a note anywhere else on the page.
     for element in at.markdown:
-        if element.allow_html:
-            assert "evil.example" not in element.value and "alert(" not in element.value
+        if element.value not in blocks:
+            assert "evil.example" not in element.value
 
 
 def test_a_scheme_user_sees_their_schemes_notes_and_no_other(
@@ -92,7 +93,7 @@ def test_a_scheme_user_sees_their_schemes_notes_and_no_other(
     at = open_page(monkeypatch, noted, "pages/board.py", KHI_AS="staff@a.example")
     assert not at.exception
     shown = "\n".join(m.value for m in at.markdown)
-    assert "Scheme A's own note" in unescaped(shown)
+    assert "Scheme A&#x27;s own note" in shown
     assert "Scheme B" not in shown and "secret" not in shown
     # Nor England's notes (not their page).
     assert "evil.example" not in shown

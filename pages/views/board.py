@@ -232,34 +232,29 @@ def _flags(pack: BoardPack) -> None:
     c.card_grid(cards, min_width="20rem")
 
 
-def text_md(text: str) -> str:
-    """A user's text of several lines as Markdown that shows it as typed: each line
-    escaped (``c.md``), and what would start a list, heading or rule at a line's start
-    (``-``, ``+``, ``=``, ``1.``) escaped too, so a note cannot break out of its item;
-    ``:`` ``@`` and ``www.`` escaped so that no address in a note becomes a link."""
-    lines = []
-    for line in text.split("\n"):
-        line = re.sub(r"([:@])", r"\\\1", c.md(line.strip()))
-        line = re.sub(r"(?i)\b(www)\.", r"\1\\.", line)
-        line = re.sub(r"^([-+=])", r"\\\1", line)
-        lines.append(re.sub(r"^(\d+)([.)])", r"\1\\\2", line))
-    return "  \n".join(lines)
-
-
-def note_markdown(note: Note) -> str:
-    """A note as Markdown: every line a user's text, escaped; who wrote it in grey."""
+def note_html(note: Note) -> str:
+    """A note as HTML: every line a user's text, escaped (``html.escape``), so tags,
+    Markdown and addresses in it show as typed (inside an HTML block Markdown does
+    not run, so nothing becomes a link); who wrote it in grey."""
     *text, written = note_lines(note)
-    return "  \n".join(text_md(t) for t in text) + f"  \n:gray[{text_md(written)}]"
+    lines = [html.escape(t).replace("\n", "<br>") for t in text]
+    return ("<br>".join(lines) + f'<br><span style="opacity:.75">'
+            f"{html.escape(written)}</span>")
+
+
+def notes_list(items: list[str]) -> str:
+    """List items as one HTML block on one line (a blank line would end the block)."""
+    return (f'<ul style="{NOTES_STYLE}">'
+            + "".join(f'<li style="margin:0 0 .6rem">{i}</li>' for i in items) + "</ul>")
 
 
 def notes_block(pack: BoardPack, rows: list[BoardRow]) -> str:
     """This quarter's notes on a domain's KHIs, under its table ("" when none)."""
-    parts = []
-    for row in rows:
-        for note in pack.notes_on(row.code):
-            parts.append(f"- **Note on {c.md(row.name)}**  \n{note_markdown(note)}")
-    return ("#### :material/edit_note: Notes this quarter\n\n" + "\n".join(parts)
-            if parts else "")
+    items = [f"<strong>Note on {html.escape(row.name)}</strong><br>{note_html(note)}"
+             for row in rows for note in pack.notes_on(row.code)]
+    if not items:
+        return ""
+    return "#### :material/edit_note: Notes this quarter\n\n" + notes_list(items)
 
 
 def last_quarter_block(carried: LastQuarter) -> str:
@@ -267,25 +262,25 @@ def last_quarter_block(carried: LastQuarter) -> str:
     heading = f"### :material/history: {c.md(carried.heading)}\n\n"
     if not carried.items:
         return heading + c.md(carried.none)
-    out = []
+    items = []
     for item in carried.items:
-        lines = [f"**{c.md(item.name)}**"]
+        lines = [f"<strong>{html.escape(item.name)}</strong>"]
         if item.flags:
-            lines.append("Flagged then: " + c.md("; ".join(item.flags)))
-        lines.append(f"Then {c.md(item.then)}; now {c.md(item.now)}. "
-                     f"Since: {c.md(item.since)}")
+            lines.append("Flagged then: " + html.escape("; ".join(item.flags)))
+        lines.append(f"Then {html.escape(item.then)}; now {html.escape(item.now)}. "
+                     f"Since: {html.escape(item.since)}")
         if item.flags_now:
-            lines.append("Flagged now: " + c.md("; ".join(item.flags_now)))
-        for note in item.notes:
-            lines.append(note_markdown(note))
-        out.append("- " + "  \n".join(lines))
-    return heading + "\n".join(out)
+            lines.append("Flagged now: " + html.escape("; ".join(item.flags_now)))
+        lines += [f'<div style="{NOTE_STYLE}">{note_html(n)}</div>' for n in item.notes]
+        items.append("<br>".join(lines))
+    return heading + notes_list(items)
 
 
-# Long words in notes wrap instead of widening the page.
-NOTES_CSS = """<style>
-[data-testid="stMarkdownContainer"] li { overflow-wrap: anywhere; }
-</style>"""
+# Notes wrap their long words instead of widening the page; a note under its KHI is
+# set off by a rule on its left.
+NOTES_STYLE = "margin:0 0 1rem;padding-left:1.2rem;overflow-wrap:anywhere"
+NOTE_STYLE = ("border-left:3px solid rgba(128,128,128,.45);padding:0 0 0 .6rem;"
+              "margin:.3rem 0")
 
 
 @c.per_revision
@@ -296,7 +291,8 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> No
     for), and the notes on its KHIs."""
     pack = noted_pack(quarter, area, scope, who)
     if pack.last_quarter is not None:
-        st.markdown(last_quarter_block(pack.last_quarter))
+        # HTML for the notes' escaped text only (note_html); every other part is ours.
+        st.markdown(last_quarter_block(pack.last_quarter), unsafe_allow_html=True)
     st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
     st.markdown(
@@ -314,7 +310,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> No
         st.markdown(f"### {c.md(domain)}\n\n{table}", unsafe_allow_html=True)
         notes = notes_block(pack, rows)
         if notes:
-            st.markdown(notes)  # a user's text: never with HTML allowed
+            st.markdown(notes, unsafe_allow_html=True)  # the notes' text escaped
     st.caption(c.suppressed_note(pack.settings.min_base))
 
 
@@ -390,7 +386,7 @@ def render() -> None:
     downloads(pack, quarter, area)
     # Outside the replayed body: a style-only element goes to Streamlit's event
     # container, which a replay cannot reach.
-    st.html(narrow_tables_css(TABLE_COLUMNS) + NOTES_CSS)
+    st.html(narrow_tables_css(TABLE_COLUMNS))
     note_forms(pack, quarter, area)
     body(quarter, area, scope, who_reads())
 
