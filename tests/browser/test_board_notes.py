@@ -111,6 +111,8 @@ def test_a_note_written_one_quarter_opens_the_next_quarters_page_and_pdf(
     assert DISCUSSED in visit.tab.locator('[data-testid="stMain"]').inner_text()
     assert visit.tab.locator('[data-testid="stMain"] b').filter(has_text="Leeds").count() == 0
     assert visit.tab.locator('[data-testid="stMain"] a[href*="evil"]').count() == 0  # no link
+    for width in (1400, 800):
+        shot(visit, "board_note_written", width)
 
     # The next quarter: the page opens with "Last quarter" and the note.
     visit.open("board?" + urlencode({"scheme": own, "quarter": quarter_label(DEMO_END_QUARTER)}))
