@@ -49,6 +49,7 @@ def noted(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Store:
     add_note(store, LOCAL_ADMIN, khi_code="warm_kind", area=f"scheme:{b}", quarter=shown,
              discussed="Scheme B's secret note", by="chair")
     add_user(store, "staff@a.example", "scheme", [a], by="test")
+    add_user(store, "lead@icb.example", "commissioner", [], ["England"], by="test")
     return store
 
 
@@ -97,6 +98,22 @@ def test_a_scheme_user_sees_their_schemes_notes_and_no_other(
     assert "Scheme B" not in shown and "secret" not in shown
     # Nor England's notes (not their page).
     assert "evil.example" not in shown
+
+
+def test_a_commissioner_reads_the_notes_and_is_offered_no_form(
+    noted: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = latest_quarter(noted)
+    at = open_page(monkeypatch, noted, "pages/board.py", {"quarter": quarter_label(now)},
+                   KHI_AS="lead@icb.example")
+    assert not at.exception
+    assert any("Notes this quarter" in m.value for m in at.markdown)
+    assert not [e for e in at.expander if "note" in e.label.lower()]
+    # Scheme staff are offered the form on their scheme's page (not the change form:
+    # the notes there are not theirs).
+    staff = open_page(monkeypatch, noted, "pages/board.py", KHI_AS="staff@a.example")
+    assert [e.label for e in staff.expander if "note" in e.label.lower()] == [
+        ":material/edit_note: Write a note for this quarter"]
 
 
 def noted_pack(store: Store):
