@@ -177,3 +177,15 @@ def test_the_author_or_an_admin_edits_and_withdraws_and_the_log_says_so(store: S
     assert list(log["action"])[::-1] == ["note written", "note edited", "note withdrawn"]
     assert "changed: action" in log["detail"].iloc[1]
     assert log["changed_by"].iloc[0] == "admin (local mode)"
+
+
+def test_a_store_from_before_notes_reads_none_and_is_upgraded(store: Store) -> None:
+    with store.connect(write=True) as con:  # what a version 3 store looked like
+        con.execute("DROP TABLE notes")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    assert notes_for(store, BOARD_A, area="scheme:A", quarter=Q) == []
+    store.ensure()
+    assert store.schema_version() == 4
+    add_note(store, BOARD_A, khi_code=KHI, area="scheme:A", quarter=Q, discussed="kept")
+    assert [n.discussed for n in notes_for(store, BOARD_A, area="scheme:A", quarter=Q)] == [
+        "kept"]

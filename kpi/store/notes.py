@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import duckdb
 import pandas as pd
 
 from kpi.store.access import _record_change
@@ -56,11 +57,14 @@ class NoteTables(Connection):
         no area. The caller has decided the areas may be seen."""
         if not areas:
             return pd.DataFrame(columns=list(NOTE_COLUMNS))
-        return self.query(
-            f"{_SELECT} WHERE withdrawn_at IS NULL AND quarter_start = ? "
-            "AND list_contains(?, area) ORDER BY written_at, note_id",
-            [quarter_start, list(areas)],
-        )
+        try:
+            return self.query(
+                f"{_SELECT} WHERE withdrawn_at IS NULL AND quarter_start = ? "
+                "AND list_contains(?, area) ORDER BY written_at, note_id",
+                [quarter_start, list(areas)],
+            )
+        except duckdb.CatalogException:  # a store from before notes (schema 4): none
+            return pd.DataFrame(columns=list(NOTE_COLUMNS))
 
     def note_row(self, note_id: int) -> dict | None:
         """One note that is not withdrawn, or None."""
