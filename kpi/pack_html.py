@@ -181,7 +181,7 @@ def _note_items(notes: list) -> list[str]:
     items = []
     for note in notes:
         *text, written = note_lines(note)
-        items.append("<li>" + "<br>".join(_e(t) for t in text)
+        items.append("<li>" + "<br>".join(_lines(t) for t in text)
                      + f'<br><span class="written">{_e(written)}</span></li>')
     return items
 
