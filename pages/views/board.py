@@ -16,6 +16,7 @@ import streamlit as st
 
 from kpi import charts, report
 from kpi.board import BoardPack, BoardRow, board_summary
+from kpi.downloads import board_download, file_name
 from kpi.export import safe_csv
 from kpi.store import Store
 from kpi.wording import GLOSSARY
@@ -217,7 +218,9 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
     (as the PDF draws them), each built only when clicked."""
     scope = c.user_reach().scheme_filter
-    stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
+    as_of = c.data_as_of()
+    stem = file_name("board", area=pack.area_label, quarter=pack.quarter_label,
+                     as_of=as_of).removesuffix(".csv")
     c.download_row(
         [
             c.Download(
@@ -230,7 +233,7 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
             ),
             c.Download(
                 "Numbers (CSV)",
-                lambda: safe_csv(pack.to_frame()),
+                lambda: safe_csv(board_download(pack, as_of)),
                 f"{stem}.csv",
                 "text/csv",
                 "board_csv",
