@@ -55,7 +55,7 @@ TIDY_COLUMNS = {
     "benchmark_name": "Benchmark",
     "benchmark": "Benchmark value",
     "comparison": "Compared with the benchmark",
-    "level": "Level (99.8%, 95%, none: could be chance, untested)",
+    "level": "Level (99.8%; 95%; none = could be chance; untested)",
     "trend": "Trend",
     "suppressed": "Hidden (too few answers)",
     "data_as_of": "Data as of",
