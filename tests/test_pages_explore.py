@@ -677,8 +677,8 @@ def test_the_tile_the_schemes_table_and_its_csv_say_one_level(
     all say "clearly worse" (99.8%) or "worse" (95%), as the engine's flags decide."""
     import io
 
-    from kpi.export import safe_csv
     from kpi.downloads import TIDY_COLUMNS
+    from kpi.export import safe_csv
     from kpi.wording import LEVEL_95, LEVEL_998, comparison_level, level_words
 
     label = latest_label(demo_store)
