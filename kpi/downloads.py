@@ -195,7 +195,7 @@ def board_download(pack: BoardPack, as_of: str = "") -> pd.DataFrame:
     if not pack.benchmark_applies:  # England is its own benchmark: nothing compared
         tidy["Benchmark"] = ""
     tidy["Trend"] = list(board["recent_trend"])
-    shared = {"quarter", "area", "khi", "name", "n", "count", "value", "lower95", "upper95",
+    shared = {"quarter", "area", "khi", "name", "unit", "n", "count", "value", "lower95", "upper95",
               "lower998", "upper998", "suppressed", "benchmark", "comparison", "outside998",
               "recent_trend"}
     for column in board.columns:
