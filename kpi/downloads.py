@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kpi.catalogue import khi as khi_by_code
+from kpi.errors import KhiError
 from kpi.wording import (
     BENCHMARK_NAMES,
     comparison_level,
@@ -34,7 +35,13 @@ if TYPE_CHECKING:  # kpi.board imports the engine; only its types are needed her
     from kpi.board import BoardPack
     from kpi.store import Store
 
-__all__ = ["TIDY_COLUMNS", "board_download", "data_as_of", "file_name", "tidy_frame"]
+__all__ = [
+    "TIDY_COLUMNS", "HiddenNumber", "board_download", "data_as_of", "file_name", "tidy_frame",
+]
+
+
+class HiddenNumber(KhiError, ValueError):
+    """A hidden row reached a download with a number: refused, never written."""
 
 # The fixed columns, in order, with their headings (the file reads alone).
 TIDY_COLUMNS = {
@@ -161,7 +168,7 @@ def tidy_frame(
     mask = pd.Series(hidden, index=out.index)
     for column in (*_NUMBERS[:-1], "benchmark"):
         if mask.any() and out.loc[mask, column].notna().any():
-            raise ValueError(f"A hidden row carries a {column}: disclosure control failed.")
+            raise HiddenNumber(f"A hidden row carries a {column}: disclosure control failed.")
     tidy = out[list(TIDY_COLUMNS)].rename(columns=TIDY_COLUMNS)
     for column, heading in (extra or {}).items():
         if column in table.columns:
