@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kpi.catalogue import khi as khi_by_code
-from kpi.errors import KhiError
+from kpi.errors import KhiError, UnknownCode
 from kpi.wording import (
     BENCHMARK_NAMES,
     comparison_level,
@@ -120,7 +120,7 @@ def tidy_frame(
     rows = len(table)
     codes = [str(k) for k in _column(table, "khi", khi)]
     if any(c == "None" for c in codes):
-        raise ValueError("A table without a khi column needs the khi it holds.")
+        raise UnknownCode("A table without a khi column needs the khi it holds.")
     out = pd.DataFrame(index=range(rows))
     out["khi"] = codes
     out["khi_name"] = [khi_by_code(c).name for c in codes]
@@ -166,7 +166,7 @@ def tidy_frame(
     # Disclosure control is the engine's; a hidden row that arrived with a number
     # would be a bug upstream, and it must not reach a file.
     mask = pd.Series(hidden, index=out.index)
-    for column in (*_NUMBERS[:-1], "benchmark"):
+    for column in _NUMBERS:
         if mask.any() and out.loc[mask, column].notna().any():
             raise HiddenNumber(f"A hidden row carries a {column}: disclosure control failed.")
     tidy = out[list(TIDY_COLUMNS)].rename(columns=TIDY_COLUMNS)
