@@ -187,11 +187,15 @@ def _benchmark_names(table: pd.DataFrame, benchmark: str) -> list[str]:
     return [BENCHMARK_NAMES.get(benchmark, benchmark)] * len(table)
 
 
-def board_download(pack: BoardPack, as_of: str = "") -> pd.DataFrame:
+def board_download(
+    pack: BoardPack, as_of: str = "", board: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The board pack's CSV: the tidy columns for each KHI, then everything the pack
     adds (changes since last quarter and last year, flags, the control chart's
-    verdict, the watch list, the sentence), as ``BoardPack.to_frame`` names them."""
-    board = pack.to_frame()
+    verdict, the watch list, the sentence), as ``board`` (default
+    ``BoardPack.to_frame``; a frame with more columns, such as notes, keeps them) names
+    them."""
+    board = pack.to_frame() if board is None else board
     table = board.assign(
         comparison=[c if c != "n/a" else "not compared" for c in board["comparison"]],
         quarter_label=pack.quarter_label,
