@@ -17,13 +17,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kpi.errors import EXIT_BUSY, EXIT_REFUSED, KhiError
+from kpi.errors import EXIT_BUSY, EXIT_REFUSED, KhiError, UnknownCode
 from kpi.paths import default_db_path, secret_path
 from kpi.scope import ENGLAND, ROLES, Scope, scope_for
 from kpi.store import Store
 
 EXIT_OK = 0
-__all__ = ["EXIT_BUSY", "EXIT_OK", "EXIT_REFUSED", "cli_table", "main"]
+__all__ = ["EXIT_BUSY", "EXIT_OK", "EXIT_REFUSED", "cli_table", "main", "tidy_table"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     indicators.add_argument(
         "--benchmark", choices=("england", "region", "support_type"), default="england",
         help="compare with England, the row's region, or the same support type",
+    )
+    indicators.add_argument(
+        "--tidy", action="store_true",
+        help="the dashboard's download columns (indicator, area, quarter, both intervals, "
+        "benchmark, level, data as of) instead of the spec's; at most one --by",
     )
 
     report = sub.add_parser("report", parents=[common], help="the quarterly board page as PDF")
@@ -174,6 +179,33 @@ def cli_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if "quarter" in by:
         out["quarter"] = frame["quarter_label"]
     return out
+
+
+def tidy_table(
+    store: Store, frame: pd.DataFrame, by: list[str], args: argparse.Namespace,
+    filters: object,
+) -> pd.DataFrame:
+    """The table as the dashboard's CSVs hold it (``kpi.downloads.tidy_frame``)."""
+    from kpi.downloads import data_as_of, tidy_frame
+    from kpi.indicators import latest_quarter
+    from kpi.periods import parse_quarter, quarter_label
+    from kpi.scope import ENGLAND_AND_NATIONS, YOUR_SCHEMES
+
+    if len(by) > 1:
+        raise UnknownCode("--tidy takes at most one --by dimension.")
+    start = parse_quarter(args.quarter) if args.quarter else latest_quarter(store)
+    names = dict(zip(store.schemes()["scheme_id"], store.schemes()["name"]))
+    if args.scheme:
+        area = names.get(args.scheme, args.scheme)
+    elif args.region:
+        area = args.region
+    else:
+        area = ENGLAND_AND_NATIONS if getattr(filters, "scope", None) is None else YOUR_SCHEMES
+    return tidy_frame(
+        frame, area=area, quarter=quarter_label(start) if start else "",
+        by=by[0] if by else None, names=names, benchmark=args.benchmark,
+        as_of=data_as_of(store),
+    )
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
@@ -357,7 +389,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             store, khis=khis, by=by, quarter=args.quarter, filters=filters,
             benchmark=args.benchmark,
         )
-        _print_frame(cli_table(frame, by), args.format)
+        if args.tidy:
+            _print_frame(tidy_table(store, frame, by, args, filters), args.format)
+        else:
+            _print_frame(cli_table(frame, by), args.format)
         return EXIT_OK
     if args.command == "report":
         from kpi.report import build_report

@@ -17,6 +17,7 @@ from kpi import report
 from kpi.board import board_summary
 from kpi.board.carry import board_frame, with_notes
 from kpi.board.notes import add_note
+from kpi.downloads import board_download
 from kpi.export import safe_csv
 from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
@@ -124,15 +125,16 @@ def noted_pack(store: Store):
 
 
 def test_the_board_csv_carries_the_notes_quote_prefixed(noted: Store) -> None:
-    rows = list(csv.DictReader(io.StringIO(safe_csv(board_frame(noted_pack(noted))))))
-    warm = next(r for r in rows if r["khi"] == "warm_kind")
+    pack = noted_pack(noted)  # the page's CSV: the tidy columns, then the pack's and notes'
+    rows = list(csv.DictReader(io.StringIO(safe_csv(board_download(pack, "", board_frame(pack))))))
+    warm = next(r for r in rows if r["Indicator code"] == "warm_kind")
     assert warm["note_discussed"] == "'" + FORMULA  # a spreadsheet shows it as text
     assert warm["note_action"] == LONG
     assert warm["note_due"] == MULTI
     assert warm["last_quarter_note_discussed"] == SCRIPT
     assert warm["last_quarter_note_action"] == "'" + FORMULA
     assert warm["note_written_by"] == "chair"
-    other = next(r for r in rows if r["khi"] != "warm_kind")
+    other = next(r for r in rows if r["Indicator code"] != "warm_kind")
     assert other["note_discussed"] == ""
 
 

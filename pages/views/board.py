@@ -29,6 +29,7 @@ from kpi.board.notes import (
     notes_for,
     withdraw_note,
 )
+from kpi.downloads import board_download, file_name
 from kpi.errors import KhiError
 from kpi.export import safe_csv
 from kpi.periods import quarter_label, shift_quarter
@@ -314,12 +315,23 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> No
     st.caption(c.suppressed_note(pack.settings.min_base))
 
 
+def board_csv(
+    quarter: str, area: str, scope: tuple[str, ...] | None, who: Who, as_of: str
+) -> pd.DataFrame:
+    """The board CSV: the tidy columns, the pack's own, and the notes this reader may
+    see (``kpi.board.carry.board_frame``)."""
+    noted = noted_pack(quarter, area, scope, who)
+    return board_download(noted, as_of, board_frame(noted))
+
+
 def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
     (as the PDF draws them), each built only when clicked."""
     scope = c.user_reach().scheme_filter
     who = who_reads()
-    stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
+    as_of = c.data_as_of()
+    stem = file_name("board", area=pack.area_label, quarter=pack.quarter_label,
+                     as_of=as_of).removesuffix(".csv")
     c.download_row(
         [
             c.Download(
@@ -332,7 +344,7 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
             ),
             c.Download(
                 "Numbers (CSV)",
-                lambda: safe_csv(board_frame(noted_pack(quarter, area, scope, who))),
+                lambda: safe_csv(board_csv(quarter, area, scope, who, as_of)),
                 f"{stem}.csv",
                 "text/csv",
                 "board_csv",
