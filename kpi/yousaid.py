@@ -17,7 +17,7 @@ import base64
 import html
 import math
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,6 +30,7 @@ from kpi.indicators import Settings, default_settings
 from kpi.paths import BANK_DIR
 from kpi.periods import parse_quarter, quarter_label
 from kpi.reach import Reach
+from kpi.scope import Scope
 from kpi.store import Store
 
 # Who said it, by the KHI's population in the catalogue.
@@ -41,6 +42,7 @@ THANKS = (
 )
 SAID = "You said"
 DOING = "What we are doing"
+DEMO = "Demo data: made up to show how this works. These are not real people's answers."
 NO_RESULTS = "Not enough people answered this time for us to share what they said."
 NO_ACTIONS = "We have not written down any actions for this time yet."
 
@@ -273,31 +275,40 @@ def actions_from(notes: Iterable[object]) -> tuple[Action, ...]:
 
 def you_said(
     store: Store,
+    scope: Scope,
     *,
+    area: str,
     quarter: str,
-    reach: Reach,
-    region: str | None = None,
-    scheme: str | None = None,
+    reach: Reach | None = None,
     settings: Settings | None = None,
-    notes: Sequence[object] = (),
 ) -> YouSaid:
-    """The sheet for a scheme (or region, or all) and quarter, within ``reach``.
-
-    ``notes`` are the board's notes for that area and quarter (kpi.board.notes);
-    only those with an action are shown.
+    """The sheet for one area ("scheme:ID", "region:NAME" or "all": the board
+    page's area key) and quarter, as ``scope`` may see it: the engine's shown
+    results within ``reach`` (``scope.allowed(store)`` when not given) and the
+    board's notes for that area and quarter that say what will be done.
 
     Raises
     ------
     ValueError
         For an unknown area or quarter, or a scheme outside ``reach``.
     """
+    from kpi.board.notes import notes_for
+
+    reach = scope.allowed(store) if reach is None else reach
     settings = settings or default_settings()
     start = parse_quarter(quarter)
-    filters, label, _ = area_filters(store, region, scheme, reach.scheme_filter)
+    kind, _, value = area.partition(":")
+    filters, label, _ = area_filters(
+        store,
+        value if kind == "region" else None,
+        value if kind == "scheme" else None,
+        reach.scheme_filter,
+    )
     codes = [s.khi for s in sayings()]
     table = engine.indicator_table(
         store, khis=codes, quarter=start, filters=filters, settings=settings
     )
+    notes = notes_for(store, scope, area=area, quarter=start, reach=reach)
     return YouSaid(
         area_label=label,
         quarter_label=quarter_label(start),
@@ -331,6 +342,53 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+# One entry of a list: its picture and alt text, then its lines (text, small?).
+Item = tuple[str, str, list[tuple[str, bool]]]
+
+
+def said_items(sheet: YouSaid) -> list[Item]:
+    """The "You said" list: each shown result's picture, sentence and base."""
+    return [(r.picture, r.alt, [(r.sentence, False), (r.answered, True)]) for r in sheet.results]
+
+
+def action_items(sheet: YouSaid) -> list[Item]:
+    """The "What we are doing" list: each action, who and by when, and what about."""
+    return [
+        ("tick", ACTION_ALT,
+         [(line, False) for line in a.lines()] + [(f"About: {a.khi_name}", True)])
+        for a in sheet.actions
+    ]
+
+
+# The page's inline styles (a page cannot take the PDF's stylesheet); the PDF's
+# are in CSS. Small lines are muted by opacity, so they read on either theme.
+_PAGE_STYLE = {
+    "ul": "list-style:none;margin:0 0 1rem;padding:0",
+    "li": "display:flex;gap:1rem;align-items:flex-start;margin:0 0 1rem",
+    "p": "margin:0;font-size:1.25rem;line-height:1.5",
+    "small": "margin:0;font-size:1rem;opacity:.85",
+}
+
+
+def list_html(items: list[Item], *, page: bool = False) -> str:
+    """A list of pictures and words as escaped HTML, the same on the page
+    (``page``: inline styles) and in the PDF (its stylesheet)."""
+
+    def style(part: str) -> str:
+        return f' style="{_PAGE_STYLE[part]}"' if page else ""
+
+    out = [f"<ul{style('ul')}>"]
+    for picture, alt, lines in items:
+        text = "".join(
+            f'<p class="small"{style("small")}>{_e(line)}</p>' if small
+            else f"<p{style('p')}>{_e(line)}</p>"
+            for line, small in lines
+        )
+        out.append(f"<li{style('li')}>{picture_img(picture, alt)}<div>{text}</div></li>")
+    out.append("</ul>")
+    return "".join(out)
+
+
 def sheet_html(sheet: YouSaid) -> str:
     """The sheet as one HTML document in large print (what Chromium prints): a
     language, a title, real headings, lists, and alt text on every picture."""
@@ -344,29 +402,13 @@ def sheet_html(sheet: YouSaid) -> str:
         f'<p class="sub">{_e(sheet.area_label)}, {_e(sheet.quarter_label)}</p>',
     ]
     if sheet.is_demo:
-        out.append('<p class="banner">Demo data: made up to show how this works. '
-                   "These are not real people's answers.</p>")
+        out.append(f'<p class="banner">{_e(DEMO)}</p>')
     out.append(f"<p>{_e(THANKS)}</p>")
     out.append(f"<h2>{_e(SAID)}</h2>")
-    if sheet.results:
-        out.append("<ul>")
-        for r in sheet.results:
-            out.append(f"<li>{picture_img(r.picture, r.alt)}<div><p>{_e(r.sentence)}</p>"
-                       f'<p class="small">{_e(r.answered)}</p></div></li>')
-        out.append("</ul>")
-    else:
-        out.append(f"<p>{_e(NO_RESULTS)}</p>")
+    out.append(list_html(said_items(sheet)) if sheet.results else f"<p>{_e(NO_RESULTS)}</p>")
     out.append(f'<p class="small">{_e(sheet.privacy_line())}</p>')
     out.append(f"<h2>{_e(DOING)}</h2>")
-    if sheet.actions:
-        out.append("<ul>")
-        for a in sheet.actions:
-            lines = "".join(f"<p>{_e(line)}</p>" for line in a.lines())
-            out.append(f"<li>{picture_img('tick', ACTION_ALT)}<div>{lines}"
-                       f'<p class="small">About: {_e(a.khi_name)}</p></div></li>')
-        out.append("</ul>")
-    else:
-        out.append(f"<p>{_e(NO_ACTIONS)}</p>")
+    out.append(list_html(action_items(sheet)) if sheet.actions else f"<p>{_e(NO_ACTIONS)}</p>")
     out.append("</body></html>")
     return "\n".join(out)
 
