@@ -7,7 +7,8 @@
 * ``queries``: the SQL behind every indicator (``kpi.indicators`` and
   ``kpi.drivers`` call it and never write SQL themselves);
 * ``access``: users, roles and the change log;
-* ``rights``: one person's answers (find, erase), the retention rule, a whole copy.
+* ``rights``: one person's answers (find, erase), the retention rule, a whole copy;
+* ``notes``: the board's notes and actions (who may see them: ``kpi.board.notes``).
 
 SQL values always go in as parameters; table and column names come from this
 package, the item bank or the catalogue, never from input, and are quoted.
@@ -22,6 +23,7 @@ from kpi.store.connection import (
     StoreWriteError,
     owner_only,
 )
+from kpi.store.notes import NoteTables
 from kpi.store.reads import Reads
 from kpi.store.rights import Rights
 from kpi.store.schema import (
@@ -50,7 +52,7 @@ __all__ = [
 ]
 
 
-class Store(Writes, Reads, Rights):
+class Store(Writes, Reads, Rights, NoteTables):
     """A DuckDB file holding every response with its provenance.
 
     Nothing keeps the file open: :meth:`connect` opens it for one unit of work.

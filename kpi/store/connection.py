@@ -23,6 +23,7 @@ from kpi.errors import KhiError, StoreBusy, StoreMissing
 from kpi.paths import default_db_path
 from kpi.store.schema import (
     ACCESS_SCHEMA,
+    NOTES_SCHEMA,
     RIGHTS_SCHEMA,
     SCHEMA,
     SCHEMA_VERSION,
@@ -248,7 +249,7 @@ class Connection:
                     if code not in have:
                         con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(code)} TINYINT")
             self.refresh_superseded(con)  # an upgraded store fills the table
-            for statement in (*ACCESS_SCHEMA, *RIGHTS_SCHEMA):
+            for statement in (*ACCESS_SCHEMA, *RIGHTS_SCHEMA, *NOTES_SCHEMA):
                 con.execute(statement)
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]

@@ -21,7 +21,7 @@ from kpi.store.schema import ident, response_columns
 STORE_TABLES = (
     "meta", "schemes", "uploads", "responses", "response_history", "superseded",
     "set_aside", "activity_returns", "activity_history", "column_mappings", "users",
-    "changes",
+    "changes", "notes",
 )
 # The change log's actions written here (the Admin page finds the last run by them).
 ERASED = "person's answers erased"

@@ -23,7 +23,8 @@ def ident(name: str) -> str:
 # 2: the `superseded` table (one person, one vote, kept at write time).
 # 3: set-aside rows keep their person key, uploads count rows erased or expired
 #    (a person's answers can be found and erased; the retention rule).
-SCHEMA_VERSION = 3
+# 4: the `notes` table (the board's notes and actions, kpi.board.notes).
+SCHEMA_VERSION = 4
 
 ATTRIBUTE_COLUMNS = (
     "completed_by",
@@ -212,4 +213,29 @@ RIGHTS_SCHEMA = (
     # rule: the upload history says what changed after it was stored.
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS erased INTEGER DEFAULT 0",
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS expired INTEGER DEFAULT 0",
+)
+
+
+# The board's notes and actions (schema 4): `init` runs these last, so an older store
+# is upgraded in place. One row per note, never deleted: an edit overwrites the text
+# (the change log keeps who and when), a withdrawal hides it (``withdrawn_at``).
+# ``area`` is the board page's area key: "scheme:ID", "region:NAME" or "all".
+NOTES_SCHEMA = (
+    "CREATE SEQUENCE IF NOT EXISTS note_ids START 1",
+    """CREATE TABLE IF NOT EXISTS notes (
+  note_id BIGINT PRIMARY KEY,
+  khi_code VARCHAR NOT NULL,
+  quarter_start DATE NOT NULL,
+  area VARCHAR NOT NULL,
+  discussed VARCHAR NOT NULL,
+  action VARCHAR NOT NULL,
+  owner VARCHAR NOT NULL,
+  due VARCHAR NOT NULL,
+  written_by VARCHAR NOT NULL,
+  written_at TIMESTAMP NOT NULL,
+  edited_by VARCHAR,
+  edited_at TIMESTAMP,
+  withdrawn_by VARCHAR,
+  withdrawn_at TIMESTAMP
+)""",
 )
