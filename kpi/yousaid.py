@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import subprocess
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from kpi.catalogue import khi as khi_by_code
 from kpi.charts.palette import MUTED, PRINT_INK
 from kpi.errors import KhiError
 from kpi.indicators import Settings, default_settings
+from kpi.pack_html import _css_string
 from kpi.paths import BANK_DIR
 from kpi.periods import parse_quarter, quarter_label
 from kpi.reach import Reach
@@ -321,7 +323,10 @@ def you_said(
 
 # -------------------------------------------------------------------- PDF ---
 CSS = f"""
-@page {{ size: A4; margin: 18mm 18mm 18mm 18mm; }}
+@page {{ size: A4; margin: 18mm 18mm 20mm 18mm;
+  @bottom-left {{ content: "FOOT"; font: 11pt 'DejaVu Sans', sans-serif; color: {MUTED}; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
+                   font: 11pt 'DejaVu Sans', sans-serif; color: {MUTED}; }} }}
 html {{ font: 16pt/1.5 'DejaVu Sans', Arial, sans-serif; color: {_INK};
         font-variant-ligatures: none; }}
 body {{ margin: 0; }}
@@ -391,13 +396,15 @@ def list_html(items: list[Item], *, page: bool = False) -> str:
 
 def sheet_html(sheet: YouSaid) -> str:
     """The sheet as one HTML document in large print (what Chromium prints): a
-    language, a title, real headings, lists, and alt text on every picture."""
+    language, a title, real headings, lists, and alt text on every picture; each
+    page's foot says whose sheet it is, so a page handed out alone still says."""
+    foot = f"{TITLE} · {sheet.area_label} · {sheet.quarter_label}"
     out = [
         "<!doctype html>",
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>{_e(sheet.title)}</title>",
         '<meta name="author" content="Key Human Indicators dashboard">',
-        f"<style>{CSS}</style></head><body>",
+        f"<style>{CSS.replace('FOOT', _css_string(foot))}</style></head><body>",
         f"<h1>{_e(TITLE)}</h1>",
         f'<p class="sub">{_e(sheet.area_label)}, {_e(sheet.quarter_label)}</p>',
     ]
@@ -432,5 +439,5 @@ def render_pdf(sheet: YouSaid) -> bytes:
         )
     try:
         return pack_html.print_pdf(sheet_html(sheet), browser)
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         raise PrintError(f"Chromium could not print the PDF: {exc}") from exc

@@ -154,6 +154,10 @@ def test_the_pdf_is_tagged_and_says_the_same(said_store: Store, tmp_path: Path) 
     reader = PdfReader(io.BytesIO(pdf))
     assert str(reader.trailer["/Root"]["/Lang"]) == "en-GB"
     text = flat(pdf_text(pdf))
+    # Each page's foot says whose sheet it is (a page handed out alone still says).
+    foot = f"{yousaid.TITLE} · {sheet.area_label} · {LABEL}"
+    pages = len(reader.pages)
+    assert text.count(foot) == pages and f"Page {pages} of {pages}" in text
     assert WARM in text and LONELY in text
     assert "Visit every carer by June" in text and "Who: Jo" in text
     assert flat(HOSTILE) in text  # the hostile action as typed: text, not markup

@@ -72,7 +72,8 @@ def render() -> None:
     if not c.available_quarters() or quarter is None:
         c.empty_store_message()
         return
-    area = area_of(c.current_filters())
+    filters = c.current_filters()
+    area = area_of(filters)
     if area is None:
         st.info("Choose one of your schemes in the sidebar to see its sheet.")
         return
@@ -82,6 +83,11 @@ def render() -> None:
     except ValueError as exc:
         st.warning(c.md(str(exc)))
         return
+    if filters.support_types or filters.respondent_types:
+        st.caption(
+            "The sheet covers every support type, and both people using Shared Lives and "
+            "family carers, whatever the sidebar's support type and respondents say."
+        )
     c.download_row([
         c.Download(
             "Easy-read sheet (PDF)",
