@@ -22,8 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+import pandas as pd
+
 from kpi import indicators as engine
 from kpi.board import area_filters
+from kpi.board.notes import Note, notes_for
 from kpi.catalogue import khi as khi_by_code
 from kpi.charts.palette import MUTED, PRINT_INK
 from kpi.errors import KhiError
@@ -229,7 +232,7 @@ class YouSaid:
         )
 
 
-def results_for(table, min_compare: int) -> tuple[Result, ...]:
+def results_for(table: pd.DataFrame, min_compare: int) -> tuple[Result, ...]:
     """Sentences for the engine's shown cells only: a hidden (suppressed) cell, or
     one with no answers, gives nothing at all."""
     by_code = {str(row["khi"]): row for _, row in table.iterrows()}
@@ -258,21 +261,14 @@ def _missing(value: object) -> bool:
         return True
 
 
-def actions_from(notes: Iterable[object]) -> tuple[Action, ...]:
-    """The board's notes that say what will be done (an empty action is left out)."""
-    out = []
-    for note in notes:
-        action = str(getattr(note, "action", "") or "").strip()
-        if not action:
-            continue
-        code = str(getattr(note, "khi_code", "") or "")
-        try:
-            name = khi_by_code(code).name
-        except KhiError:
-            name = code
-        out.append(Action(name, action, str(getattr(note, "owner", "") or "").strip(),
-                          str(getattr(note, "due", "") or "").strip()))
-    return tuple(out)
+def actions_from(notes: Iterable[Note]) -> tuple[Action, ...]:
+    """The board's notes that say what will be done (a note with no action, only
+    what was discussed, is the board's own and is left out)."""
+    return tuple(
+        Action(note.khi_name, note.action.strip(), note.owner.strip(), note.due.strip())
+        for note in notes
+        if note.action.strip()
+    )
 
 
 def you_said(
@@ -294,8 +290,6 @@ def you_said(
     ValueError
         For an unknown area or quarter, or a scheme outside ``reach``.
     """
-    from kpi.board.notes import notes_for
-
     reach = scope.allowed(store) if reach is None else reach
     settings = settings or default_settings()
     start = parse_quarter(quarter)

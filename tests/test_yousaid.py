@@ -53,6 +53,7 @@ def said_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = make_store(
         tmp_path_factory.mktemp("yousaid") / "khi.duckdb",
         [("N1", "Irwell Shared Lives", "North West"),
+         ("N2", "Mersey Shared Lives", "North West"),
          ("L1", "Lea Bridge Shared Lives", "London")],
     )
     add_responses(store, "N1", Q, {
@@ -60,6 +61,8 @@ def said_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
         "lonely_how_often": often(6, 20),
         "balance_right": agree(3, 3) + [None] * 17,  # 3 answers: below the minimum base
     })
+    # N1's neighbour: with North West's total it would give N1's hidden cell away.
+    add_responses(store, "N2", Q, {"warm_kind": agree(30, 40), "balance_right": agree(20, 40)})
     add_responses(store, "L1", Q, {"warm_kind": agree(30, 40), "balance_right": agree(20, 40)})
     notes = [
         # N1, this quarter: two actions (one hostile), and one note with no action.
@@ -107,6 +110,19 @@ def test_the_sheet_says_only_shown_results_and_this_quarters_actions(said_store:
     assert [a.action for a in sheet.actions] == ["Visit every carer by June", HOSTILE]
     assert sheet.actions[0].lines() == ["Visit every carer by June", "Who: Jo", "By: June"]
     assert sheet.actions[0].khi_name == khi("warm_kind").name
+
+
+def test_the_hidden_result_cannot_be_worked_out_from_the_regions_sheet(
+    said_store: Store,
+) -> None:
+    """North West's balance minus its other scheme's would be N1's hidden cell: the
+    engine hides one of the two (a second cell), so the sheets never show both."""
+    sheets = {area: yousaid.you_said(said_store, LOCAL_ADMIN, area=area, quarter=LABEL)
+              for area in ("region:North West", "scheme:N2", "all", "region:London",
+                           "scheme:L1")}
+    shows = {area: HIDDEN in {r.khi for r in s.results} for area, s in sheets.items()}
+    assert not (shows["region:North West"] and shows["scheme:N2"]), shows
+    assert not (shows["all"] and shows["region:London"] and shows["scheme:N2"]), shows
 
 
 def test_a_scheme_user_cannot_open_another_schemes_sheet(said_store: Store) -> None:
