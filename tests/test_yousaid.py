@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from kpi.catalogue import khi
 from kpi.pack_html import chromium
 from kpi.periods import quarter_label
 from kpi.reach import Reach
-from kpi.scope import LOCAL_ADMIN, Scope
+from kpi.scope import LOCAL_ADMIN, Scope, add_user
 from kpi.store import Store
 from tests.apptest_helpers import open_page
 from tests.builders import make_store
@@ -188,3 +189,22 @@ def test_the_pdf_is_tagged_and_says_the_same(said_store: Store, tmp_path: Path) 
     alts = [f["alt"] for f in figures]
     wanted = [s.alt for s in yousaid.sayings() if s.khi in ("warm_kind", "lonely_often")]
     assert alts == wanted + [yousaid.ACTION_ALT] * 2
+
+
+def test_a_scheme_user_sees_only_their_own_schemes_sheet(
+    said_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Staff of L1 (their only scheme, chosen for them): London's results and action,
+    nothing of N1's, even with N1 in the link."""
+    store = Store(tmp_path / "khi.duckdb")  # a copy: the module's store stays as built
+    shutil.copyfile(said_store.path, store.path)
+    add_user(store, "staff@l1.example", "scheme", ["L1"], by="test")
+    at = open_page(monkeypatch, store, "pages/yousaid.py",
+                   {"region": "North West", "scheme": "N1", "quarter": LABEL},
+                   KHI_AS="staff@l1.example")
+    assert not at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "Lea Bridge Shared Lives (London)" in shown and "LONDON-ACTION" in shown
+    assert "8 out of 10 people said the people who support them" in shown  # 30 of 40
+    for other in ("Irwell", "Visit every carer", "Ring", "NOTHING-TO-DO"):
+        assert other not in shown, other
