@@ -204,7 +204,7 @@ class Action:
         if self.owner:
             out.append(f"Who: {self.owner}")
         if self.due:
-            out.append(f"By: {self.due}")
+            out.append(f"When: {self.due}")
         return out
 
 

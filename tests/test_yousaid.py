@@ -109,7 +109,7 @@ def test_the_sheet_says_only_shown_results_and_this_quarters_actions(said_store:
         "20 people answered this question.", "20 people answered this question."]
     assert HIDDEN not in {r.khi for r in sheet.results}
     assert [a.action for a in sheet.actions] == ["Visit every carer by June", HOSTILE]
-    assert sheet.actions[0].lines() == ["Visit every carer by June", "Who: Jo", "By: June"]
+    assert sheet.actions[0].lines() == ["Visit every carer by June", "Who: Jo", "When: June"]
     assert sheet.actions[0].khi_name == khi("warm_kind").name
 
 
