@@ -274,3 +274,21 @@ def _checked(**fields: str) -> dict[str, str]:
     if not out["discussed"]:
         raise NoteRefused("Say what was discussed: a note needs it. Nothing was stored.")
     return out
+
+
+# ------------------------------------------------------------------- words ---
+def note_lines(note: Note) -> tuple[str, ...]:
+    """A note in plain lines, as the page, the PDF and the CSV show it (each escapes
+    or neutralises them: they are a user's text)."""
+    lines = [f"Discussed: {note.discussed}"]
+    if note.action:
+        lines.append(f"Action: {note.action}")
+    who = [part for part in (note.owner and f"who: {note.owner}",
+                             note.due and f"by: {note.due}") if part]
+    if who:
+        lines.append("; ".join(who)[:1].upper() + "; ".join(who)[1:])
+    written = f"Written by {note.written_by} on {note.written_at:%-d %b %Y}"
+    if note.edited_at is not None:
+        written += f", changed by {note.edited_by} on {note.edited_at:%-d %b %Y}"
+    lines.append(written)
+    return tuple(lines)

@@ -16,7 +16,23 @@ import streamlit as st
 
 from kpi import charts, report
 from kpi.board import BoardPack, BoardRow, board_summary
+from kpi.board.carry import LastQuarter, board_frame, with_notes
+from kpi.board.notes import (
+    FIELDS,
+    LABELS,
+    Note,
+    add_note,
+    edit_note,
+    may_change,
+    may_write,
+    note_lines,
+    notes_for,
+    withdraw_note,
+)
+from kpi.errors import KhiError
 from kpi.export import safe_csv
+from kpi.periods import quarter_label, shift_quarter
+from kpi.scope import Scope
 from kpi.store import Store
 from kpi.wording import GLOSSARY
 from pages.views import _common as c
@@ -41,11 +57,38 @@ def _board_pack(
 
 board_pack = c.on_store(_board_pack, spinner="Preparing the board page…")
 
+# Who is reading, as plain values (Streamlit hashes them for the cache): notes are
+# the reader's to see, so the pack with notes is kept per reader.
+Who = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...]]
+
+
+def who_reads() -> Who:
+    scope = c.current_scope()
+    return (scope.role, scope.email, tuple(scope.scheme_ids), tuple(scope.regions))
+
+
+def _noted_pack(
+    store: Store, quarter: str, area: str, scope: tuple[str, ...] | None, who: Who
+) -> BoardPack:
+    """The board pack with this quarter's notes and last quarter's flags and notes, as
+    this reader may see them (kpi.board.carry)."""
+    now = board_pack(quarter, area, scope)
+    try:
+        then = board_pack(quarter_label(shift_quarter(now.quarter, -1)), area, scope)
+    except ValueError:  # no data last quarter: its notes are still shown
+        then = None
+    return with_notes(store, Scope(*who), now, area, then)
+
+
+noted_pack = c.on_store(_noted_pack)
+
 
 # The PDF and the PNGs are printed by a browser, which takes seconds: cached like
 # the pack, so a second click (or a second person) does not wait again.
-def _pdf(store: Store, quarter: str, area: str, scope: tuple[str, ...] | None) -> bytes:
-    return report.render_pdf(board_pack(quarter, area, scope))
+def _pdf(
+    store: Store, quarter: str, area: str, scope: tuple[str, ...] | None, who: Who
+) -> bytes:
+    return report.render_pdf(noted_pack(quarter, area, scope, who))
 
 
 def _charts_zip(
@@ -189,12 +232,69 @@ def _flags(pack: BoardPack) -> None:
     c.card_grid(cards, min_width="20rem")
 
 
+def text_md(text: str) -> str:
+    """A user's text of several lines as Markdown that shows it as typed: each line
+    escaped (``c.md``), and what would start a list, heading or rule at a line's start
+    (``-``, ``+``, ``=``, ``1.``) escaped too, so a note cannot break out of its item."""
+    lines = []
+    for line in text.split("\n"):
+        line = c.md(line.strip())
+        line = re.sub(r"^([-+=])", r"\\\1", line)
+        lines.append(re.sub(r"^(\d+)([.)])", r"\1\\\2", line))
+    return "  \n".join(lines)
+
+
+def note_markdown(note: Note) -> str:
+    """A note as Markdown: every line a user's text, escaped; who wrote it in grey."""
+    *text, written = note_lines(note)
+    return "  \n".join(text_md(t) for t in text) + f"  \n:gray[{c.md(written)}]"
+
+
+def notes_block(pack: BoardPack, rows: list[BoardRow]) -> str:
+    """This quarter's notes on a domain's KHIs, under its table ("" when none)."""
+    parts = []
+    for row in rows:
+        for note in pack.notes_on(row.code):
+            parts.append(f"- **Note on {c.md(row.name)}**  \n{note_markdown(note)}")
+    return ("#### :material/edit_note: Notes this quarter\n\n" + "\n".join(parts)
+            if parts else "")
+
+
+def last_quarter_block(carried: LastQuarter) -> str:
+    """The page's opening, as the PDF's: last quarter's flags and notes, and since."""
+    heading = f"### :material/history: {c.md(carried.heading)}\n\n"
+    if not carried.items:
+        return heading + c.md(carried.none)
+    out = []
+    for item in carried.items:
+        lines = [f"**{c.md(item.name)}**"]
+        if item.flags:
+            lines.append("Flagged then: " + c.md("; ".join(item.flags)))
+        lines.append(f"Then {c.md(item.then)}; now {c.md(item.now)}. "
+                     f"Since: {c.md(item.since)}")
+        if item.flags_now:
+            lines.append("Flagged now: " + c.md("; ".join(item.flags_now)))
+        for note in item.notes:
+            lines.append(note_markdown(note))
+        out.append("- " + "  \n".join(lines))
+    return heading + "\n".join(out)
+
+
+# Long words in notes wrap instead of widening the page.
+NOTES_CSS = """<style>
+[data-testid="stMarkdownContainer"] li { overflow-wrap: anywhere; }
+</style>"""
+
+
 @c.per_revision
-def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
-    """Everything under the downloads: the summary, the flags, what to know about
-    the numbers, then each domain's table, in the PDF's words and with its run
-    charts (SVG, as the PDF draws them: no plotly to wait for)."""
-    pack = board_pack(quarter, area, scope)
+def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> None:
+    """Everything under the downloads: last quarter carried over, the summary, the
+    flags, what to know about the numbers, then each domain's table, in the PDF's
+    words and with its run charts (SVG, as the PDF draws them: no plotly to wait
+    for), and the notes on its KHIs."""
+    pack = noted_pack(quarter, area, scope, who)
+    if pack.last_quarter is not None:
+        st.markdown(last_quarter_block(pack.last_quarter))
     st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
     st.markdown(
@@ -210,6 +310,9 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
         table = c.markdown_table(domain_table(rows, pack), coloured, html_columns=[TREND])
         # HTML allowed for the run charts' images only: every other cell is escaped.
         st.markdown(f"### {c.md(domain)}\n\n{table}", unsafe_allow_html=True)
+        notes = notes_block(pack, rows)
+        if notes:
+            st.markdown(notes)  # a user's text: never with HTML allowed
     st.caption(c.suppressed_note(pack.settings.min_base))
 
 
@@ -217,12 +320,13 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
     (as the PDF draws them), each built only when clicked."""
     scope = c.user_reach().scheme_filter
+    who = who_reads()
     stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
     c.download_row(
         [
             c.Download(
                 "Board pack (PDF)",
-                lambda: board_pdf(quarter, area, scope),
+                lambda: board_pdf(quarter, area, scope, who),
                 f"{stem}.pdf",
                 "application/pdf",
                 "board_pdf",
@@ -230,7 +334,7 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
             ),
             c.Download(
                 "Numbers (CSV)",
-                lambda: safe_csv(pack.to_frame()),
+                lambda: safe_csv(board_frame(noted_pack(quarter, area, scope, who))),
                 f"{stem}.csv",
                 "text/csv",
                 "board_csv",
@@ -284,5 +388,77 @@ def render() -> None:
     downloads(pack, quarter, area)
     # Outside the replayed body: a style-only element goes to Streamlit's event
     # container, which a replay cannot reach.
-    st.html(narrow_tables_css(TABLE_COLUMNS))
-    body(quarter, area, scope)
+    st.html(narrow_tables_css(TABLE_COLUMNS) + NOTES_CSS)
+    note_forms(pack, quarter, area)
+    body(quarter, area, scope, who_reads())
+
+
+# ------------------------------------------------------------------- notes ---
+def note_forms(pack: BoardPack, quarter: str, area: str) -> None:
+    """Write a note (board members, scheme staff, administrators), and change or
+    withdraw one's own (an administrator: any). Commissioners read only."""
+    scope, reach = c.current_scope(), c.user_reach()
+    if not may_write(scope, reach, area):
+        return
+    names = {r.code: r.name for r in pack.rows}
+    with st.expander(":material/edit_note: Write a note for this quarter"):
+        st.caption(
+            "What the board discussed about one indicator, what will be done, by whom and "
+            "when. Everyone who may see this area's board page reads it, here, in the PDF "
+            "and the CSV, and next quarter's page opens with it. Write about the service: "
+            "never name a person who answered the survey."
+        )
+        with st.form("board_note", clear_on_submit=True):
+            code = st.selectbox("Indicator", list(names), format_func=names.get)
+            texts = {
+                field: (st.text_area if limit > 200 else st.text_input)(
+                    LABELS[field] + (" (optional)" if field != "discussed" else ""),
+                    max_chars=limit, key=f"note_{field}",
+                )
+                for field, limit in FIELDS.items()
+            }
+            if st.form_submit_button("Save the note", icon=":material/save:"):
+                try:
+                    add_note(c.store(), scope, khi_code=code, area=area, quarter=quarter,
+                             by=c.acting_as(), reach=reach, **texts)
+                except KhiError as exc:
+                    st.error(str(exc))
+                else:
+                    st.success(f"Note saved on {names[code]}.")
+    mine = [n for n in notes_for(c.store(), scope, area=area, quarter=quarter, reach=reach)
+            if may_change(scope, n)]
+    if mine:
+        with st.expander(":material/edit: Change or withdraw a note"):
+            change_note_form(scope, mine, names)
+
+
+def change_note_form(scope: Scope, mine: list[Note], names: dict[str, str]) -> None:
+    """One of the person's notes (an administrator: any), edited or withdrawn."""
+    by_id = {n.note_id: n for n in mine}
+    chosen = st.selectbox(
+        "Note", list(by_id),
+        format_func=lambda i: f"{names.get(by_id[i].khi_code, by_id[i].khi_code)}: "
+        f"{by_id[i].discussed[:60]}",
+        key="note_chosen",
+    )
+    note = by_id[chosen]
+    with st.form(f"note_edit_{chosen}"):
+        texts = {
+            field: (st.text_area if limit > 200 else st.text_input)(
+                LABELS[field], value=getattr(note, field), max_chars=limit,
+                key=f"note_edit_{chosen}_{field}",
+            )
+            for field, limit in FIELDS.items()
+        }
+        save = st.form_submit_button("Save changes", icon=":material/save:")
+        withdraw = st.form_submit_button("Withdraw this note", icon=":material/delete:")
+    try:
+        if save:
+            edit_note(c.store(), scope, chosen, by=c.acting_as(), **texts)
+            st.success("Note changed.")
+        elif withdraw:
+            withdraw_note(c.store(), scope, chosen, by=c.acting_as())
+            st.success("Note withdrawn: nobody sees it any more (the change log keeps who "
+                       "withdrew it).")
+    except KhiError as exc:
+        st.error(str(exc))
