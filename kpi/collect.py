@@ -169,12 +169,21 @@ class OpenedRound:
     open_token: str
     personal: tuple[tuple[str, str], ...]  # (reference as given, token)
 
-    def links(self, base_url: str) -> pd.DataFrame:
-        """Every link as a full address: kind, reference (personal only), url."""
+    @property
+    def last_day(self) -> dt.date:
+        """The last day its links work."""
+        return (self.expires_at - dt.timedelta(days=1)).date()
+
+    def link_rows(self, base_url: str) -> list[dict[str, str | None]]:
+        """Every link as a full address: kind, reference (personal only, else None), url."""
         rows = [{"kind": "open", "reference": None, "url": link_url(base_url, self.open_token)}]
         rows += [{"kind": "personal", "reference": ref, "url": link_url(base_url, token)}
                  for ref, token in self.personal]
-        return pd.DataFrame(rows, columns=["kind", "reference", "url"])
+        return rows
+
+    def links(self, base_url: str) -> pd.DataFrame:
+        """:meth:`link_rows` as a table (for a CSV to download)."""
+        return pd.DataFrame(self.link_rows(base_url), columns=["kind", "reference", "url"])
 
 
 def expiry(quarter_start: dt.date) -> dt.datetime:
@@ -208,7 +217,7 @@ def _references(references: Iterable[object]) -> list[str]:
 
 def open_round(
     store: Store, scope: Scope, *, scheme_id: str, quarter: str | dt.date, who: str = "person",
-    references: Iterable[object] = (),
+    references: Iterable[object] = (), by: str | None = None,
 ) -> OpenedRound:
     """Open a round with its open link and one personal link per reference.
 
@@ -239,11 +248,12 @@ def open_round(
     label = f"Survey round {quarter_label(start)} ({asked})"
     with store.transaction() as con:
         round_id, upload_id = store.new_round(
-            con, scheme_id=scheme_id, quarter_start=start, who=who, opened_by=scope.email,
+            con, scheme_id=scheme_id, quarter_start=start, who=who,
+            opened_by=by or scope.email,
             expires_at=expires_at, label=label,
         )
         store.add_links(con, round_id, links, expires_at)
-        record_change(con, scope.email, "round opened", f"round {round_id}",
+        record_change(con, by or scope.email, "round opened", f"round {round_id}",
                        f"{label} for {scheme_id}: 1 open link, {len(personal)} personal "
                        f"link{'' if len(personal) == 1 else 's'}, until {expires_at:%Y-%m-%d}")
     return OpenedRound(round_id, upload_id, scheme_id, quarter_label(start), who, expires_at,
@@ -260,16 +270,16 @@ def _round_for(store: Store, scope: Scope, round_id: int) -> dict:
     return row
 
 
-def close_round(store: Store, scope: Scope, round_id: int) -> None:
+def close_round(store: Store, scope: Scope, round_id: int, by: str | None = None) -> None:
     """Close a round: none of its links writes again (its answers stay)."""
     row = _round_for(store, scope, round_id)
     if _is_set(row["closed_at"]):
         raise KhiError(f"Survey round {round_id} is closed already.")
     with store.transaction() as con:
-        store.close_round_row(con, int(round_id), scope.email)
+        store.close_round_row(con, int(round_id), by or scope.email)
 
 
-def close_link(store: Store, scope: Scope, token: str) -> None:
+def close_link(store: Store, scope: Scope, token: str, by: str | None = None) -> None:
     """Close one link (a personal link handed to the wrong person, an open link shared
     too widely); the round's other links go on."""
     digest = token_hash(token) if _well_formed(token) else None
@@ -279,7 +289,7 @@ def close_link(store: Store, scope: Scope, token: str) -> None:
         raise KhiError("That is not a link of any survey round.")
     _check_reach(store, scope, row["scheme_id"])
     with store.transaction() as con:
-        store.close_link_row(con, digest, scope.email)
+        store.close_link_row(con, digest, by or scope.email)
 
 
 def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
