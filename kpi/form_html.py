@@ -79,13 +79,19 @@ body {{ margin: 0; }}
 main {{ max-width: 46rem; margin: 0 auto; padding: 1rem 1rem 3rem; }}
 .progress {{ font-size: 1.1rem; margin: 0 0 .5rem; }}
 h1 {{ font-size: 1.9rem; line-height: 1.3; margin: 0 0 .75rem; }}
-h1:focus {{ outline: 3px solid {FOCUS}; outline-offset: 4px; }}
+h1:focus {{ outline: none; }}  /* focused by script so a screen reader starts here */
 .intro {{ margin: 0 0 1rem; }}
 fieldset {{ border: 0; padding: 0; margin: 0 0 1.25rem; min-width: 0; }}
 legend {{ padding: 0; margin: 0 0 1rem; }}
 ul.options {{ list-style: none; padding: 0; margin: 0; display: grid; gap: .6rem;
              grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); }}
-ul.options.numbers {{ grid-template-columns: repeat(auto-fill, minmax(7.5rem, 1fr)); }}
+ul.options.numbers {{ grid-template-columns: repeat(auto-fill, minmax(6.5rem, 1fr)); }}
+ul.options.numbers .option {{ flex-direction: column; text-align: center; gap: .2rem;
+                             padding: .4rem .2rem; }}
+ul.options li.refusal {{ grid-column: 1 / -1; }}
+ul.options.numbers li.refusal .option {{ flex-direction: row; text-align: left; gap: .6rem;
+                                        padding: .4rem .6rem; }}
+.option span {{ min-width: 0; overflow-wrap: anywhere; }}
 ul.options li {{ margin: 0; }}
 .option {{ display: flex; align-items: center; gap: .6rem; min-height: 3.5rem;
           border: 2px solid {INK}; border-radius: .5rem; padding: .4rem .6rem; cursor: pointer; }}
@@ -171,8 +177,9 @@ def _say(question: Question) -> str:
 def _option(question: Question, option, checked: bool, index: int) -> str:
     oid = f"o{index}"
     picture = pictures.svg(option.picture, option.words, size=56)
+    refusal = ' class="refusal"' if option.value is None else ""
     return (
-        f'<li><label class="option" for="{oid}">'
+        f'<li{refusal}><label class="option" for="{oid}">'
         f'<input type="radio" id="{oid}" name="answer" value="{_e(option.form_value)}"'
         f'{" checked" if checked else ""}>{picture}'
         f'<span aria-hidden="true">{_e(option.words)}</span></label></li>'

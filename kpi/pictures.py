@@ -31,9 +31,9 @@ def _face(n: int) -> str:
     mouth_y = 64 - 4 * bend
     ctrl_y = mouth_y + 22 * bend
     brow = ""
-    if n <= 2:  # worried brows on the unhappiest faces
+    if n <= 2:  # sad brows (raised in the middle) on the unhappiest faces
         brow = (
-            f'<path d="M26 30 L40 34 M74 30 L60 34" stroke="{_INK}" stroke-width="4" '
+            f'<path d="M26 34 L40 29 M74 34 L60 29" stroke="{_INK}" stroke-width="4" '
             'stroke-linecap="round" fill="none"/>'
         )
     return (
