@@ -314,6 +314,29 @@ def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
     return frame
 
 
+def round_rates(store: Store, scope: Scope, *, scheme_id: str | None = None) -> pd.DataFrame:
+    """Each round's response rates, for those who may run rounds (the counts are a
+    scheme's own people, unprotected, as in the upload history; anyone else gets none).
+
+    Columns: round_id, scheme_id, quarter, who, state, links_sent, answers (as they
+    count), online_answers, paper_answers, people_supported, links_answered_pct
+    (personal links answered / sent), people_pct (answers / people supported, people
+    rounds only: a carer is not a person supported).
+    """
+    columns = ["round_id", "scheme_id", "quarter", "who", "state", "links_sent", "answers",
+               "online_answers", "paper_answers", "people_supported", "links_answered_pct",
+               "people_pct"]
+    if not scope.may_upload:
+        return pd.DataFrame(columns=columns)
+    frame = rounds(store, scope, scheme_id=scheme_id)
+    sent = frame["links_sent"].astype("float64")
+    people = pd.to_numeric(frame["people_supported"], errors="coerce")
+    frame["links_answered_pct"] = (100.0 * frame["personal_answered"] / sent).where(sent > 0)
+    frame["people_pct"] = (100.0 * frame["answers"] / people).where(
+        (people > 0) & (frame["who"] == "person"))
+    return frame[columns]
+
+
 def _is_set(value: object) -> bool:
     return value is not None and not pd.isna(value)
 
