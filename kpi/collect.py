@@ -527,9 +527,54 @@ def _anonymous_key() -> str:
     return secrets.token_hex(16)
 
 
+# ------------------------------------------------------------------- paper ---
+def paper_questions(who: str, wording: str = "easy_read"):
+    """The questions of a paper form, in the paper's order (the printed questionnaire's)."""
+    from kpi.questionnaire import questionnaire
+
+    return questionnaire(who, wording).questions
+
+
+def typed_answer(question, raw: str) -> int | str | None:
+    """What staff typed for one question of a returned paper form, as the stored code.
+
+    Blank: nothing was ticked (stored as not answered). A choice is typed as the
+    number printed beside it (its stored code; for "who filled in this form", its
+    place in the list, 1 the first); "0"... as printed. Anything else is refused
+    with the question's own plain message (``kpi.questionnaire.check_answer``).
+    """
+    from kpi.questionnaire import REFUSAL, BadAnswer, check_answer
+
+    text = (raw or "").strip()
+    if not text or text.lower() in ("x", "-", REFUSAL.replace("_", " "), REFUSAL):
+        return None
+    answered = [o for o in question.options if o.value is not None]
+    if (question.kind == "choice" and text.isdigit()
+            and not any(isinstance(o.value, int) for o in answered)):
+        place = int(text)
+        if 1 <= place <= len(answered):
+            return answered[place - 1].value
+    try:
+        return check_answer(question, text)
+    except BadAnswer:
+        raise BadAnswer(f"'{text}' is not an answer here: type {paper_choices(question)}, "
+                        "or leave it blank when nothing was ticked.") from None
+
+
+def paper_choices(question) -> str:
+    """What may be typed for a question, in words: "1 (Never), 2 (Sometimes) or 3 (...)"."""
+    if question.kind == "number":
+        return f"a whole number from {question.minimum} to {question.maximum}"
+    answered = [o for o in question.options if o.value is not None]
+    numbered = any(isinstance(o.value, int) for o in answered)
+    shown = [f"{o.value if numbered else i} ({o.words})" for i, o in enumerate(answered, 1)]
+    return ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else "".join(shown)
+
+
 def enter_paper(
     store: Store, identity: Scope, *, round_id: int, reference: str | None,
     answers: dict[str, int | None], wording: str, completed_on: dt.date | None = None,
+    by: str | None = None,
 ) -> int:
     """Store a returned paper questionnaire typed by scheme staff (channel "paper").
 
@@ -560,7 +605,7 @@ def enter_paper(
     )
     with store.transaction() as con:
         response_id, _ = store.store_answer(
-            con, int(row["upload_id"]), record, by=identity.email or "local",
+            con, int(row["upload_id"]), record, by=by or identity.email or "local",
             what=f"paper answer ({wording.replace('_', ' ')})",
         )
     return response_id
