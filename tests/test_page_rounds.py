@@ -58,3 +58,30 @@ def test_open_a_round_type_a_paper_form_and_close_it(tmp_path, monkeypatch):
     at.button(key="round_close").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not collect.link_info(store, opened.open_token).usable
+
+
+def test_data_quality_shows_how_people_answered_and_each_rounds_rates(tmp_path, monkeypatch):
+    import datetime as dt
+
+    import pandas as pd
+    from builders import add_people
+
+    from kpi.periods import parse_quarter, quarter_label
+    from kpi.scope import LOCAL_ADMIN
+
+    store = make_store(tmp_path / "khi.duckdb", [("S1", "Scheme One", "London")])
+    quarter = quarter_label(dt.date.today())
+    add_people(store, "S1", parse_quarter(quarter), pd.DataFrame({"warm_kind": [5] * 6}))
+    opened = collect.open_round(store, LOCAL_ADMIN, scheme_id="S1", quarter=quarter,
+                                references=[f"R{i}" for i in range(8)])
+    for _, token in opened.personal[:6]:
+        collect.submit(store, token, {"warm_kind": 1}, wording="easy_read")
+    at = open_page(monkeypatch, store, "pages/data_quality.py", state={"dq_khi": "warm_kind"},
+                   KHI_NO_DEMO="1")
+    assert not at.exception, [e.value for e in at.exception]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Online form" in text and "Survey tool export (upload)" in text
+    assert "Easy read" in text and "Standard wording" in text
+    # The round: 8 personal links sent, 6 answered (75%).
+    assert "Response rates of survey rounds" in text or "| 8 | 6 |" in text
+    assert "75%" in text
