@@ -129,6 +129,9 @@ def _rounds_section(frame: pd.DataFrame) -> None:
     if frame.empty:
         st.info("No survey rounds yet: open one above.", icon=":material/info:")
         return
+    if st.session_state.get("round_closed"):
+        st.success(f"Round {st.session_state.pop('round_closed')} is closed: its links no "
+                   "longer work.", icon=":material/check:")
     st.dataframe(rounds_table(frame), hide_index=True, width="stretch")
     st.caption("Each round is also in the upload history (Upload page), where an "
                "administrator can roll it back with all its answers.")
@@ -148,9 +151,6 @@ def _rounds_section(frame: pd.DataFrame) -> None:
             return
         st.session_state["round_closed"] = chosen
         st.rerun()
-    if st.session_state.get("round_closed"):
-        st.success(f"Round {st.session_state.pop('round_closed')} is closed.",
-                   icon=":material/check:")
 
 
 def _round_words(frame: pd.DataFrame, round_id: int) -> str:
