@@ -317,3 +317,16 @@ def test_khis_break_down_by_channel_and_wording_and_rates_per_round(store):
     assert rates["links_answered_pct"] == 50.0 and rates["people_pct"] == 30.0
     viewer = Scope(role="commissioner", email="c@example.org", regions=("London",))
     assert collect.round_rates(store, viewer).empty
+
+
+def test_erasing_a_person_closes_their_personal_link_and_forgets_their_key(store):
+    opened = collect.open_round(store, STAFF, scheme_id="S1", quarter=QUARTER,
+                                references=["AB-1", "CD-2"])
+    collect.submit(store, opened.personal[0][1], _person_items(), wording="easy_read")
+    key = key_for_reference(store.path, "S1", "AB-1")
+    store.erase_person("S1", key, by="dpo@example.org")
+    assert key not in _every_text(store)
+    assert _count(store) == 0
+    with pytest.raises(LinkRefused, match="closed"):
+        collect.submit(store, opened.personal[0][1], _person_items(), wording="easy_read")
+    assert collect.link_info(store, opened.personal[1][1]).usable  # the others go on
