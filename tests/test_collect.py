@@ -176,6 +176,10 @@ def test_rollback_removes_the_rounds_answers_and_stops_its_links(store):
     assert opened.upload_id in set(history.loc[history["kind"] == "round", "upload_id"])
 
     store.rollback(opened.upload_id, by="admin@example.org")
+    changes = store.changes()
+    rolled = changes[changes["action"] == "upload rolled back"]["detail"]
+    assert list(rolled) == ["Survey round " + QUARTER + " (people) (survey round) for "
+                            "Scheme One (S1): 4 rows removed"]
     assert _count(store) == 2  # the upload's rows stay
     assert _count(store, "upload_id = ?", [opened.upload_id]) == 0
     info = collect.link_info(store, opened.open_token)
