@@ -6,7 +6,6 @@ import dataclasses
 import html
 import re
 import subprocess
-import sys
 import types
 from html.parser import HTMLParser
 
@@ -251,7 +250,7 @@ def client(monkeypatch):
     from pages.views import answer
 
     fake = FakeCollect()
-    monkeypatch.setitem(sys.modules, "kpi.collect", fake)
+    monkeypatch.setattr(answer, "_collect", lambda: fake)
     monkeypatch.setattr(answer, "_store", lambda: None)
     with TestClient(Starlette(routes=answer.routes())) as c:
         c.fake = fake
