@@ -9,13 +9,14 @@ import subprocess
 import types
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
 from kpi import form_html
 from kpi.errors import KhiError
 from kpi.items import Item, bank
 from kpi.pack_html import chromium
-from kpi.questionnaire import COMPLETED_BY, REFUSAL, questionnaire
+from kpi.questionnaire import COMPLETED_BY, REFUSAL, easy_read, questionnaire
 
 NEW_TEXT = "I spend time in the garden when I want to"
 
@@ -299,3 +300,22 @@ def test_route_switches_wording_and_refuses_oversized_posts(client) -> None:
     assert ">How many friends do you have, not counting paid staff?</h1>" in first.text
     big = client.post("/answer/good", data={"step": "0", "go": "next", "x": "a" * 40000})
     assert big.status_code == 413
+
+
+def test_definitions_page_shows_both_wordings_of_every_item(demo_store, monkeypatch) -> None:
+    from tests.apptest_helpers import markdown_tables, open_page
+
+    at = open_page(monkeypatch, demo_store, "pages/definitions.py")
+    assert not at.exception, [e.value for e in at.exception]
+    items = pd.concat(markdown_tables(at)).set_index("Code")
+    assert set(items.index) == set(bank().item_codes)
+    for item in bank().items:
+        row = items.loc[item.code]
+        assert row["Question"] == item.text
+        easy = questionnaire("carer" if item.audience == "carer" else "person").question(item.code)
+        if easy.licensed:
+            assert row["Easy read"].startswith("Same words (a licensed question")
+        else:
+            assert row["Easy read"] == easy.text == easy_read()["items"][item.code]
+    assert items.loc["warm_kind", "Easy-read answers"].startswith("1 I do not agree at all")
+    assert items.loc["ons_happy", "Easy-read answers"] == "Same"
