@@ -187,8 +187,9 @@ def test_cli_writes_a_tagged_large_print_pdf_with_a_new_bank_item(tmp_path, monk
 
     monkeypatch.setattr(qmod, "default_bank", bank_with_new_item)
     out = tmp_path / "carer.pdf"
+    link = "https://khi.example/answer/" + "x" * 43  # as long as a real token's link
     assert cli.main(["questionnaire", "--who", "carer", "--out", str(out),
-                     "--reference", "REF-7"]) == 0
+                     "--reference", "REF-7", "--link", link]) == 0
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
     assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M)
     reader = PdfReader(str(out))
