@@ -56,6 +56,11 @@ def tab(browser):
     # The form's policy forbids any script but its own: axe is injected past it.
     context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     context.set_default_timeout(TIMEOUT_MS)
+    # What the Listen button would say, kept instead of spoken.
+    context.add_init_script("""window.__said = [];
+        if (window.speechSynthesis) {
+            window.speechSynthesis.speak = (u) => window.__said.push(u.text);
+        }""")
     try:
         yield context.new_page()
     finally:
@@ -106,6 +111,10 @@ def test_every_screen_passes_axe_and_fits(tab, links, server, width, who) -> Non
             tab.wait_for_selector('[role="alert"]')
             check_screen(tab, f"{who}_01_error", width, found)
         check_screen(tab, f"{who}_{i:02d}_{question.code}", width, found)
+        if i == 2:  # Listen reads the question and its answers (the browser's speech)
+            tab.get_by_role("button", name="Listen").click()
+            said = tab.evaluate("() => window.__said")
+            assert said and question.text in said[-1] and question.options[0].words in said[-1]
         if question.kind == "number":
             tab.get_by_label(re.compile("Write a number")).fill("3")
         else:
