@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     paper.add_argument("--reference", default=None, help="print this person's reference on it")
     paper.add_argument("--link", default=None, help="print this link and its QR code on it")
     person = _rights_arguments(sub, common)
+    from kpi import cli_round
+
+    cli_round.add_parser(sub, common)
     for command in (indicators, report, uploads, *person):
         command.add_argument(
             "--as", dest="as_email", default=None, metavar="EMAIL",
@@ -400,6 +403,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return _users(args, store)
     if args.command in ("person", "retention", "backup", "restore"):
         return _rights(args, store)
+    if args.command == "round":
+        from kpi import cli_round
+
+        return cli_round.run(args, store, _acting(args, store), os_user())
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 

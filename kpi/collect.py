@@ -169,12 +169,21 @@ class OpenedRound:
     open_token: str
     personal: tuple[tuple[str, str], ...]  # (reference as given, token)
 
-    def links(self, base_url: str) -> pd.DataFrame:
-        """Every link as a full address: kind, reference (personal only), url."""
+    @property
+    def last_day(self) -> dt.date:
+        """The last day its links work."""
+        return (self.expires_at - dt.timedelta(days=1)).date()
+
+    def link_rows(self, base_url: str) -> list[dict[str, str | None]]:
+        """Every link as a full address: kind, reference (personal only, else None), url."""
         rows = [{"kind": "open", "reference": None, "url": link_url(base_url, self.open_token)}]
         rows += [{"kind": "personal", "reference": ref, "url": link_url(base_url, token)}
                  for ref, token in self.personal]
-        return pd.DataFrame(rows, columns=["kind", "reference", "url"])
+        return rows
+
+    def links(self, base_url: str) -> pd.DataFrame:
+        """:meth:`link_rows` as a table (for a CSV to download)."""
+        return pd.DataFrame(self.link_rows(base_url), columns=["kind", "reference", "url"])
 
 
 def expiry(quarter_start: dt.date) -> dt.datetime:
@@ -208,7 +217,7 @@ def _references(references: Iterable[object]) -> list[str]:
 
 def open_round(
     store: Store, scope: Scope, *, scheme_id: str, quarter: str | dt.date, who: str = "person",
-    references: Iterable[object] = (),
+    references: Iterable[object] = (), by: str | None = None,
 ) -> OpenedRound:
     """Open a round with its open link and one personal link per reference.
 
@@ -239,11 +248,12 @@ def open_round(
     label = f"Survey round {quarter_label(start)} ({asked})"
     with store.transaction() as con:
         round_id, upload_id = store.new_round(
-            con, scheme_id=scheme_id, quarter_start=start, who=who, opened_by=scope.email,
+            con, scheme_id=scheme_id, quarter_start=start, who=who,
+            opened_by=by or scope.email,
             expires_at=expires_at, label=label,
         )
         store.add_links(con, round_id, links, expires_at)
-        record_change(con, scope.email, "round opened", f"round {round_id}",
+        record_change(con, by or scope.email, "round opened", f"round {round_id}",
                        f"{label} for {scheme_id}: 1 open link, {len(personal)} personal "
                        f"link{'' if len(personal) == 1 else 's'}, until {expires_at:%Y-%m-%d}")
     return OpenedRound(round_id, upload_id, scheme_id, quarter_label(start), who, expires_at,
@@ -260,16 +270,16 @@ def _round_for(store: Store, scope: Scope, round_id: int) -> dict:
     return row
 
 
-def close_round(store: Store, scope: Scope, round_id: int) -> None:
+def close_round(store: Store, scope: Scope, round_id: int, by: str | None = None) -> None:
     """Close a round: none of its links writes again (its answers stay)."""
     row = _round_for(store, scope, round_id)
     if _is_set(row["closed_at"]):
         raise KhiError(f"Survey round {round_id} is closed already.")
     with store.transaction() as con:
-        store.close_round_row(con, int(round_id), scope.email)
+        store.close_round_row(con, int(round_id), by or scope.email)
 
 
-def close_link(store: Store, scope: Scope, token: str) -> None:
+def close_link(store: Store, scope: Scope, token: str, by: str | None = None) -> None:
     """Close one link (a personal link handed to the wrong person, an open link shared
     too widely); the round's other links go on."""
     digest = token_hash(token) if _well_formed(token) else None
@@ -279,7 +289,7 @@ def close_link(store: Store, scope: Scope, token: str) -> None:
         raise KhiError("That is not a link of any survey round.")
     _check_reach(store, scope, row["scheme_id"])
     with store.transaction() as con:
-        store.close_link_row(con, digest, scope.email)
+        store.close_link_row(con, digest, by or scope.email)
 
 
 def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
@@ -302,6 +312,29 @@ def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
                                            frame["expires_at"])
     ]
     return frame
+
+
+def round_rates(store: Store, scope: Scope, *, scheme_id: str | None = None) -> pd.DataFrame:
+    """Each round's response rates, for those who may run rounds (the counts are a
+    scheme's own people, unprotected, as in the upload history; anyone else gets none).
+
+    Columns: round_id, scheme_id, quarter, who, state, links_sent, answers (as they
+    count), online_answers, paper_answers, people_supported, links_answered_pct
+    (personal links answered / sent), people_pct (answers / people supported, people
+    rounds only: a carer is not a person supported).
+    """
+    columns = ["round_id", "scheme_id", "quarter", "who", "state", "links_sent", "answers",
+               "online_answers", "paper_answers", "people_supported", "links_answered_pct",
+               "people_pct"]
+    if not scope.may_upload:
+        return pd.DataFrame(columns=columns)
+    frame = rounds(store, scope, scheme_id=scheme_id)
+    sent = frame["links_sent"].astype("float64")
+    people = pd.to_numeric(frame["people_supported"], errors="coerce")
+    frame["links_answered_pct"] = (100.0 * frame["personal_answered"] / sent).where(sent > 0)
+    frame["people_pct"] = (100.0 * frame["answers"] / people).where(
+        (people > 0) & (frame["who"] == "person"))
+    return frame[columns]
 
 
 def _is_set(value: object) -> bool:
@@ -494,9 +527,54 @@ def _anonymous_key() -> str:
     return secrets.token_hex(16)
 
 
+# ------------------------------------------------------------------- paper ---
+def paper_questions(who: str, wording: str = "easy_read"):
+    """The questions of a paper form, in the paper's order (the printed questionnaire's)."""
+    from kpi.questionnaire import questionnaire
+
+    return questionnaire(who, wording).questions
+
+
+def typed_answer(question, raw: str) -> int | str | None:
+    """What staff typed for one question of a returned paper form, as the stored code.
+
+    Blank: nothing was ticked (stored as not answered). A choice is typed as the
+    number printed beside it (its stored code; for "who filled in this form", its
+    place in the list, 1 the first); "0"... as printed. Anything else is refused
+    with the question's own plain message (``kpi.questionnaire.check_answer``).
+    """
+    from kpi.questionnaire import REFUSAL, BadAnswer, check_answer
+
+    text = (raw or "").strip()
+    if not text or text.lower() in ("x", "-", REFUSAL.replace("_", " "), REFUSAL):
+        return None
+    answered = [o for o in question.options if o.value is not None]
+    if (question.kind == "choice" and text.isdigit()
+            and not any(isinstance(o.value, int) for o in answered)):
+        place = int(text)
+        if 1 <= place <= len(answered):
+            return answered[place - 1].value
+    try:
+        return check_answer(question, text)
+    except BadAnswer:
+        raise BadAnswer(f"'{text}' is not an answer here: type {paper_choices(question)}, "
+                        "or leave it blank when nothing was ticked.") from None
+
+
+def paper_choices(question) -> str:
+    """What may be typed for a question, in words: "1 (Never), 2 (Sometimes) or 3 (...)"."""
+    if question.kind == "number":
+        return f"a whole number from {question.minimum} to {question.maximum}"
+    answered = [o for o in question.options if o.value is not None]
+    numbered = any(isinstance(o.value, int) for o in answered)
+    shown = [f"{o.value if numbered else i} ({o.words})" for i, o in enumerate(answered, 1)]
+    return ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else "".join(shown)
+
+
 def enter_paper(
     store: Store, identity: Scope, *, round_id: int, reference: str | None,
     answers: dict[str, int | None], wording: str, completed_on: dt.date | None = None,
+    by: str | None = None,
 ) -> int:
     """Store a returned paper questionnaire typed by scheme staff (channel "paper").
 
@@ -527,7 +605,7 @@ def enter_paper(
     )
     with store.transaction() as con:
         response_id, _ = store.store_answer(
-            con, int(row["upload_id"]), record, by=identity.email or "local",
+            con, int(row["upload_id"]), record, by=by or identity.email or "local",
             what=f"paper answer ({wording.replace('_', ' ')})",
         )
     return response_id

@@ -49,7 +49,7 @@ YOUR_SCHEMES = "Your schemes"
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "admin": (
         "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-        "board", "upload", "data_quality", "definitions", "admin",
+        "board", "upload", "rounds", "data_quality", "definitions", "admin",
     ),
     "commissioner": (
         "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
@@ -60,7 +60,7 @@ ROLE_PAGES: dict[str, tuple[str, ...]] = {
     ),
     "scheme": (
         "overview", "grid", "schemes", "indicator", "equity", "change", "drivers", "board",
-        "upload", "data_quality", "definitions",
+        "upload", "rounds", "data_quality", "definitions",
     ),
 }
 

@@ -283,3 +283,37 @@ def test_a_version_3_store_is_upgraded_its_answers_uploads_in_standard_wording(s
     opened = collect.open_round(store, STAFF, scheme_id="S1", quarter=QUARTER)
     collect.submit(store, opened.open_token, _person_items(), wording="easy_read")
     assert _count(store, "channel = 'online'") == 1
+
+
+def test_khis_break_down_by_channel_and_wording_and_rates_per_round(store):
+    from kpi.indicators import Settings, indicator_table
+
+    start = parse_quarter(QUARTER)
+    add_people(store, "S1", start, pd.DataFrame({"warm_kind": [5, 5, 5]}))  # uploads: agree
+    with store.transaction() as con:
+        upload = store.new_upload(con, scheme_id="S1", kind="activity", file_name="a.csv",
+                                  sha256=None, uploaded_by="t", layout="template")
+        store.store_activity(con, upload, pd.DataFrame(
+            {"scheme_id": ["S1"], "quarter_start": [start], "long_term": [8],
+             "short_break": [2]}))
+    opened = collect.open_round(store, STAFF, scheme_id="S1", quarter=QUARTER,
+                                references=["A", "B", "C", "D"])
+    for _, token in opened.personal[:2]:  # online, easy read: disagree
+        collect.submit(store, token, {"warm_kind": 1}, wording="easy_read")
+    collect.enter_paper(store, STAFF, round_id=opened.round_id, reference="C",
+                        answers={"warm_kind": 2}, wording="standard")
+    table = indicator_table(store, khis=["warm_kind"], by=["channel"], quarter=QUARTER,
+                            settings=Settings(min_base=1, min_compare=1))
+    n = dict(zip(table["channel"], table["n"]))
+    assert n == {"upload": 3, "online": 2, "paper": 1}
+    value = dict(zip(table["channel"], table["value"]))
+    assert value["upload"] > value["online"] and value["online"] == value["paper"]
+    by_wording = indicator_table(store, khis=["warm_kind"], by=["wording"], quarter=QUARTER,
+                                 settings=Settings(min_base=1, min_compare=1))
+    assert dict(zip(by_wording["wording"], by_wording["n"])) == {"standard": 4, "easy_read": 2}
+
+    rates = collect.round_rates(store, STAFF).iloc[0]
+    assert (rates["links_sent"], rates["answers"], rates["people_supported"]) == (4, 3, 10)
+    assert rates["links_answered_pct"] == 50.0 and rates["people_pct"] == 30.0
+    viewer = Scope(role="commissioner", email="c@example.org", regions=("London",))
+    assert collect.round_rates(store, viewer).empty

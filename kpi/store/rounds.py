@@ -143,8 +143,10 @@ class RoundTables(Writes):
         _record_change(con, by, "link closed", f"round {round_id}", None)
 
     def rounds(self, reach: Reach | None = None) -> pd.DataFrame:
-        """Every round with what it gathered: links sent (personal), answers online and
-        on paper (as they stand), and its upload's status; newest first."""
+        """Every round with what it gathered: links sent (personal) and those answered,
+        answers online and on paper, answers that count (each person's latest in the
+        quarter), the people supported in its quarter (the scheme's activity return,
+        NULL without one), and its upload's status; newest first."""
         frame = self.query(
             """SELECT r.round_id, r.upload_id, r.scheme_id, s.name AS scheme_name,
               r.quarter_start, r.who, r.opened_by, r.opened_at, r.expires_at, r.closed_by,
@@ -156,7 +158,13 @@ class RoundTables(Writes):
               (SELECT count(*) FROM responses x WHERE x.upload_id = r.upload_id
                  AND x.channel = 'online') AS online_answers,
               (SELECT count(*) FROM responses x WHERE x.upload_id = r.upload_id
-                 AND x.channel = 'paper') AS paper_answers
+                 AND x.channel = 'paper') AS paper_answers,
+              (SELECT count(*) FROM responses x WHERE x.upload_id = r.upload_id
+                 AND x.response_id NOT IN (SELECT response_id FROM superseded)) AS answers,
+              (SELECT coalesce(a.long_term, 0) + coalesce(a.short_break, 0)
+                 + coalesce(a.day_support, 0) + coalesce(a.home_from_hospital, 0)
+               FROM activity_returns a WHERE a.scheme_id = r.scheme_id
+                 AND a.quarter_start = r.quarter_start) AS people_supported
             FROM rounds r JOIN uploads u USING (upload_id)
             LEFT JOIN schemes s ON s.scheme_id = r.scheme_id
             ORDER BY r.round_id DESC"""

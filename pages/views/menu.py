@@ -35,6 +35,7 @@ MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
     "Report": (("pages/board.py", "Quarterly board page", ":material/summarize:"),),
     "Data": (
         ("pages/upload.py", "Upload", ":material/upload_file:"),
+        ("pages/rounds.py", "Survey rounds", ":material/how_to_vote:"),
         ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
         ("pages/definitions.py", "Definitions", ":material/menu_book:"),
     ),
