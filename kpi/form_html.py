@@ -352,10 +352,13 @@ section.q { break-inside: avoid; border-top: 2pt solid #000; padding-top: 8pt; m
 ul.options { list-style: none; padding: 0; margin: 0; }
 ul.options li { display: flex; align-items: center; gap: 8pt; margin: 0 0 5pt; }
 ul.options.numbers { display: flex; flex-wrap: wrap; gap: 4pt 10pt; }
-ul.options.numbers li { width: 24%; }
+ul.options.numbers li { width: 30%; }
+ul.options li svg { flex: none; }  /* a long answer must not squeeze its picture away */
+ul.options.numbers li.refusal { width: 100%; }
 .box { display: inline-block; width: 18pt; height: 18pt; border: 2pt solid #000; flex: none; }
 .write { display: inline-block; width: 40mm; height: 14mm; border: 2pt solid #000; }
 .ref { font-size: 16pt; }
+.link { overflow-wrap: anywhere; }  /* a long link would shrink every page to fit */
 """
 
 
@@ -397,7 +400,7 @@ def paper_html(q: Questionnaire, *, reference: str | None = None, link: str | No
         "<li>Someone can help you fill it in.</li>",
     ]
     if link:
-        out.append(f"<li>You can also answer online: {_e(link)}</li>")
+        out.append(f'<li>You can also answer online: <span class="link">{_e(link)}</span></li>')
     out.append("</ul>")
     n = len(q.questions)
     for i, question in enumerate(q.questions, start=1):
@@ -411,8 +414,9 @@ def paper_html(q: Questionnaire, *, reference: str | None = None, link: str | No
         numbers = " numbers" if question.options[0].words[:1].isdigit() else ""
         out.append(f'<ul class="options{numbers}">')
         for option in question.options:
+            refusal = ' class="refusal"' if option.value is None else ""
             out.append(
-                '<li><span class="box" role="img" aria-label="tick box"></span>'
+                f'<li{refusal}><span class="box" role="img" aria-label="tick box"></span>'
                 + pictures.svg(option.picture, option.words, size=40)
                 + f"<span>{_e(option.words)}</span></li>"
             )

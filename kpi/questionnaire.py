@@ -31,6 +31,7 @@ __all__ = [
     "Questionnaire",
     "check_answer",
     "easy_read",
+    "item_question",
     "questionnaire",
 ]
 
@@ -155,6 +156,11 @@ def _completed_by(b: Bank, data: dict[str, Any]) -> Question:
         licensed=False, kind="choice",
         options=(*options, Option(None, data["refusal"], "no-answer")),
     )
+
+
+def item_question(item: Item, wording: str = "easy_read") -> Question:
+    """One bank item as the questionnaire asks it in ``wording`` (the Definitions page)."""
+    return _item_question(item, wording, easy_read())
 
 
 def questionnaire(who: str, wording: str = "easy_read", bank: Bank | None = None) -> Questionnaire:

@@ -6,17 +6,17 @@ import dataclasses
 import html
 import re
 import subprocess
-import sys
 import types
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
 from kpi import form_html
 from kpi.errors import KhiError
 from kpi.items import Item, bank
 from kpi.pack_html import chromium
-from kpi.questionnaire import COMPLETED_BY, REFUSAL, questionnaire
+from kpi.questionnaire import COMPLETED_BY, REFUSAL, easy_read, questionnaire
 
 NEW_TEXT = "I spend time in the garden when I want to"
 
@@ -187,8 +187,9 @@ def test_cli_writes_a_tagged_large_print_pdf_with_a_new_bank_item(tmp_path, monk
 
     monkeypatch.setattr(qmod, "default_bank", bank_with_new_item)
     out = tmp_path / "carer.pdf"
+    link = "https://khi.example/answer/" + "x" * 43  # as long as a real token's link
     assert cli.main(["questionnaire", "--who", "carer", "--out", str(out),
-                     "--reference", "REF-7"]) == 0
+                     "--reference", "REF-7", "--link", link]) == 0
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
     assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M)
     reader = PdfReader(str(out))
@@ -251,7 +252,7 @@ def client(monkeypatch):
     from pages.views import answer
 
     fake = FakeCollect()
-    monkeypatch.setitem(sys.modules, "kpi.collect", fake)
+    monkeypatch.setattr(answer, "_collect", lambda: fake)
     monkeypatch.setattr(answer, "_store", lambda: None)
     with TestClient(Starlette(routes=answer.routes())) as c:
         c.fake = fake
@@ -300,3 +301,22 @@ def test_route_switches_wording_and_refuses_oversized_posts(client) -> None:
     assert ">How many friends do you have, not counting paid staff?</h1>" in first.text
     big = client.post("/answer/good", data={"step": "0", "go": "next", "x": "a" * 40000})
     assert big.status_code == 413
+
+
+def test_definitions_page_shows_both_wordings_of_every_item(demo_store, monkeypatch) -> None:
+    from tests.apptest_helpers import markdown_tables, open_page
+
+    at = open_page(monkeypatch, demo_store, "pages/definitions.py")
+    assert not at.exception, [e.value for e in at.exception]
+    items = pd.concat(markdown_tables(at)).set_index("Code")
+    assert set(items.index) == set(bank().item_codes)
+    for item in bank().items:
+        row = items.loc[item.code]
+        assert row["Question"] == item.text
+        easy = questionnaire("carer" if item.audience == "carer" else "person").question(item.code)
+        if easy.licensed:
+            assert row["Easy read"].startswith("Same words (a licensed question")
+        else:
+            assert row["Easy read"] == easy.text == easy_read()["items"][item.code]
+    assert items.loc["warm_kind", "Easy-read answers"].startswith("1 I do not agree at all")
+    assert items.loc["ons_happy", "Easy-read answers"] == "Same"

@@ -1,68 +1,54 @@
 """The online questionnaire in a real browser: axe-core on every screen at 1400 and 400 px,
 keyboard only, nothing wider than a phone, and a screenshot of every screen to look at.
 
-The form is served by its own route (pages.views.answer) on uvicorn, with the links
-of tests/test_form_html.py's ``FakeCollect`` (kpi.collect's interface). Screenshots go
-to /tmp/shots-form/ (``KHI_FORM_SHOTS`` to move them).
+The form is the real ``streamlit run`` server's ``/answer/{token}`` route (mounted by
+dashboard.py), reached by links of real rounds opened in the browser store with
+:func:`kpi.collect.open_round`. Screenshots go to /tmp/shots-form/ (``KHI_FORM_SHOTS``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
-import socket
-import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kpi import collect
 from kpi.questionnaire import questionnaire
+from kpi.scope import Scope
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_accessibility import AXE, TAGS, describe
-from tests.test_form_html import FakeCollect
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("KHI_FORM_SHOTS", "/tmp/shots-form"))
 WIDTHS = (1400, 400)
+ADMIN = Scope(role="admin", email="admin@example.org")
 
 
 @pytest.fixture(scope="module")
-def form_url() -> Iterator[tuple[str, FakeCollect]]:
-    """The form's route alone, on a free port, with a fake kpi.collect."""
-    import uvicorn
-    from starlette.applications import Starlette
+def links(server) -> dict[str, str]:
+    """Open links of a people's and a carers' round, and a closed one, on the real server."""
+    store = server.store
+    scheme = sorted(store.scheme_ids())[0]
+    today = dt.date.today()
+    out = {}
+    for who in ("person", "carer"):
+        opened = collect.open_round(store, ADMIN, scheme_id=scheme, quarter=today, who=who)
+        out[who] = f"{server.url}/answer/{opened.open_token}"
+    closed = collect.open_round(store, ADMIN, scheme_id=scheme, quarter=today)
+    collect.close_round(store, ADMIN, closed.round_id)
+    out["closed"] = f"{server.url}/answer/{closed.open_token}"
+    out["tampered"] = out["person"][:-3] + ("aaa" if not out["person"].endswith("aaa") else "bbb")
+    return out
 
-    from pages.views import answer
 
-    fake = FakeCollect()
-    saved = sys.modules.get("kpi.collect")
-    sys.modules["kpi.collect"] = fake
-    original_store = answer._store
-    answer._store = lambda: None
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=answer.routes()), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/answer/", fake
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        answer._store = original_store
-        if saved is None:
-            sys.modules.pop("kpi.collect", None)
-        else:
-            sys.modules["kpi.collect"] = saved
+def answers_stored(store, channel: str = "online") -> int:
+    with store.connect() as con:
+        return con.execute("SELECT count(*) FROM responses WHERE channel = ?",
+                           [channel]).fetchone()[0]
 
 
 @pytest.fixture
@@ -70,6 +56,11 @@ def tab(browser):
     # The form's policy forbids any script but its own: axe is injected past it.
     context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     context.set_default_timeout(TIMEOUT_MS)
+    # What the Listen button would say, kept instead of spoken.
+    context.add_init_script("""window.__said = [];
+        if (window.speechSynthesis) {
+            window.speechSynthesis.speak = (u) => window.__said.push(u.text);
+        }""")
     try:
         yield context.new_page()
     finally:
@@ -103,14 +94,13 @@ def check_screen(tab, name: str, width: int, found: dict) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("who", ["person", "carer"])
-def test_every_screen_passes_axe_and_fits(tab, form_url, width, who) -> None:
+def test_every_screen_passes_axe_and_fits(tab, links, server, width, who) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/browser`")
-    base, fake = form_url
-    token = "good" if who == "person" else "carer"
+    before = answers_stored(server.store)
     tab.set_viewport_size({"width": width, "height": 900})
     found: dict[str, list] = {}
-    tab.goto(base + token)
+    tab.goto(links[who])
     check_screen(tab, f"{who}_00_start", width, found)
     tab.get_by_role("button", name="Start").click()
     q = questionnaire(who)
@@ -121,6 +111,10 @@ def test_every_screen_passes_axe_and_fits(tab, form_url, width, who) -> None:
             tab.wait_for_selector('[role="alert"]')
             check_screen(tab, f"{who}_01_error", width, found)
         check_screen(tab, f"{who}_{i:02d}_{question.code}", width, found)
+        if i == 2:  # Listen reads the question and its answers (the browser's speech)
+            tab.get_by_role("button", name="Listen").click()
+            said = tab.evaluate("() => window.__said")
+            assert said and question.text in said[-1] and question.options[0].words in said[-1]
         if question.kind == "number":
             tab.get_by_label(re.compile("Write a number")).fill("3")
         else:
@@ -129,17 +123,19 @@ def test_every_screen_passes_axe_and_fits(tab, form_url, width, who) -> None:
         tab.get_by_role("button", name="Send my answers" if last else "Next").click()
     tab.wait_for_selector("text=Thank you")
     check_screen(tab, f"{who}_99_end", width, found)
-    tab.goto(base + "closed")
-    check_screen(tab, f"refused_{who}", width, found)
+    assert answers_stored(server.store) == before + 1
+    for refused in ("closed", "tampered"):
+        tab.goto(links[refused])
+        assert "Sorry" in tab.locator("h1").inner_text()
+        check_screen(tab, f"refused_{refused}_{who}", width, found)
     total = sum(v["count"] for vs in found.values() for v in vs)
     assert not found, f"{total} serious/critical nodes at {width}px:\n{describe([found])}"
 
 
-def test_keyboard_only_with_back(tab, form_url) -> None:
+def test_keyboard_only_with_back(tab, links, server) -> None:
     """Tab, Space, arrows and Enter only: every question answered, one changed by going back."""
-    base, fake = form_url
-    before = len(fake.stored)
-    tab.goto(base + "carer")
+    before = answers_stored(server.store)
+    tab.goto(links["carer"])
     tab.keyboard.press("Tab")
     tab.keyboard.press("Enter")  # Start
     q = questionnaire("carer")
@@ -169,8 +165,12 @@ def test_keyboard_only_with_back(tab, form_url) -> None:
             assert tab.evaluate("() => document.activeElement.checked")  # kept too
         tab.keyboard.press("Enter")
     tab.wait_for_selector("text=Thank you")
-    [(token, answers, wording, channel)] = fake.stored[before:]
-    second = q.questions[1]
-    assert answers[second.code] == second.options[0].value  # changed on the way back
-    assert answers[q.questions[0].code] == q.questions[0].options[1].value
-    assert answers["completed_by"] == "with_help"
+    assert answers_stored(server.store) == before + 1
+    first, second = q.questions[0], q.questions[1]
+    with server.store.connect() as con:
+        row = con.execute(
+            f"SELECT {first.code}, {second.code}, completed_by, respondent_type, wording "
+            "FROM responses WHERE channel = 'online' ORDER BY response_id DESC LIMIT 1"
+        ).fetchone()
+    assert row == (first.options[1].value, second.options[0].value,  # changed on the way back
+                   "with_help", "carer", "easy_read")
