@@ -96,7 +96,17 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--region", default=None)
     area.add_argument("--scheme", default=None)
     report.add_argument("--out", type=Path, required=True)
+    paper = sub.add_parser("questionnaire", parents=[common],
+                           help="the printable easy-read questionnaire as a tagged PDF")
+    paper.add_argument("--who", choices=("person", "carer"), required=True)
+    paper.add_argument("--out", type=Path, required=True)
+    paper.add_argument("--wording", choices=("easy_read", "standard"), default="easy_read")
+    paper.add_argument("--reference", default=None, help="print this person's reference on it")
+    paper.add_argument("--link", default=None, help="print this link and its QR code on it")
     person = _rights_arguments(sub, common)
+    from kpi import cli_round
+
+    cli_round.add_parser(sub, common)
     for command in (indicators, report, uploads, *person):
         command.add_argument(
             "--as", dest="as_email", default=None, metavar="EMAIL",
@@ -310,6 +320,17 @@ def _store_message(exc: duckdb.Error, store: Store) -> str:
 
 
 def _run(args: argparse.Namespace, store: Store) -> int:
+    if args.command == "questionnaire":
+        from kpi.form_html import questionnaire_pdf
+        from kpi.questionnaire import questionnaire
+
+        q = questionnaire(args.who, args.wording)
+        pdf = questionnaire_pdf(q, reference=args.reference, link=args.link)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(pdf)
+        print(f"Questionnaire ({args.who}, {args.wording}, {len(q.questions)} questions) "
+              f"written to {args.out} ({len(pdf) // 1024} KB).")
+        return EXIT_OK
     if args.command == "init":
         version = store.init()
         print(f"Store ready at {store.path} (schema version {version}).")
@@ -417,6 +438,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return _users(args, store)
     if args.command in ("person", "retention", "backup", "restore"):
         return _rights(args, store)
+    if args.command == "round":
+        from kpi import cli_round
+
+        return cli_round.run(args, store, _acting(args, store), os_user())
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 

@@ -49,7 +49,7 @@ YOUR_SCHEMES = "Your schemes"
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "admin": (
         "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-        "board", "yousaid", "upload", "data_quality", "definitions", "admin",
+        "board", "yousaid", "upload", "rounds", "data_quality", "definitions", "admin",
     ),
     "commissioner": (
         "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
@@ -61,7 +61,7 @@ ROLE_PAGES: dict[str, tuple[str, ...]] = {
     ),
     "scheme": (
         "overview", "grid", "schemes", "indicator", "equity", "change", "drivers", "board",
-        "yousaid", "upload", "data_quality", "definitions",
+        "yousaid", "upload", "rounds", "data_quality", "definitions",
     ),
 }
 

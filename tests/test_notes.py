@@ -18,7 +18,7 @@ from kpi.board.notes import (
 )
 from kpi.errors import KhiError, UnknownCode
 from kpi.scope import LOCAL_ADMIN, AccessError, Scope
-from kpi.store import Store
+from kpi.store import SCHEMA_VERSION, Store
 from tests.builders import make_store
 
 Q = "2026/27 Q1"
@@ -185,7 +185,7 @@ def test_a_store_from_before_notes_reads_none_and_is_upgraded(store: Store) -> N
         con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     assert notes_for(store, BOARD_A, area="scheme:A", quarter=Q) == []
     store.ensure()
-    assert store.schema_version() == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     add_note(store, BOARD_A, khi_code=KHI, area="scheme:A", quarter=Q, discussed="kept")
     assert [n.discussed for n in notes_for(store, BOARD_A, area="scheme:A", quarter=Q)] == [
         "kept"]

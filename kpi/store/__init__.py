@@ -3,6 +3,7 @@
 * ``schema``: the tables, their columns, and ``ident`` (how a name is quoted);
 * ``connection``: opening the file for one unit of work, transactions, ``init``;
 * ``writes``: uploads, responses, activity returns, the demo, rollback;
+* ``rounds``: survey rounds, their links (hashed tokens) and the answers they bring;
 * ``reads``: the register, uploads and activity as they are;
 * ``queries``: the SQL behind every indicator (``kpi.indicators`` and
   ``kpi.drivers`` call it and never write SQL themselves);
@@ -26,19 +27,24 @@ from kpi.store.connection import (
 from kpi.store.notes import NoteTables
 from kpi.store.reads import Reads
 from kpi.store.rights import Rights
+from kpi.store.rounds import RoundTables
 from kpi.store.schema import (
     ACTIVITY_COUNTS,
     ATTRIBUTE_COLUMNS,
+    CHANNELS,
+    PROVENANCE_COLUMNS,
     RESPONSE_KEY,
     SCHEMA_VERSION,
+    WORDINGS,
     item_columns,
     response_columns,
 )
-from kpi.store.writes import Writes
 
 __all__ = [
     "ACTIVITY_COUNTS",
     "ATTRIBUTE_COLUMNS",
+    "CHANNELS",
+    "PROVENANCE_COLUMNS",
     "RESPONSE_KEY",
     "SCHEMA_VERSION",
     "AccessTables",
@@ -46,13 +52,14 @@ __all__ = [
     "StoreLockedError",
     "StoreMissingError",
     "StoreWriteError",
+    "WORDINGS",
     "item_columns",
     "owner_only",
     "response_columns",
 ]
 
 
-class Store(Writes, Reads, Rights, NoteTables):
+class Store(RoundTables, Reads, Rights, NoteTables):
     """A DuckDB file holding every response with its provenance.
 
     Nothing keeps the file open: :meth:`connect` opens it for one unit of work.

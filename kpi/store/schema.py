@@ -24,7 +24,8 @@ def ident(name: str) -> str:
 # 3: set-aside rows keep their person key, uploads count rows erased or expired
 #    (a person's answers can be found and erased; the retention rule).
 # 4: the `notes` table (the board's notes and actions, kpi.board.notes).
-SCHEMA_VERSION = 4
+# 5: survey rounds and their links; each response's channel and wording.
+SCHEMA_VERSION = 5
 
 ATTRIBUTE_COLUMNS = (
     "completed_by",
@@ -60,6 +61,14 @@ SELECT response_id FROM (
 ) WHERE rank > 1"""
 
 
+# Where each answer came from (schema 5), added after the items in every store:
+# the channel ("upload", "online", "paper") and the wording asked ("standard",
+# "easy_read"). Rows stored before are exports read from uploads: upload/standard.
+PROVENANCE_COLUMNS = ("channel", "wording")
+CHANNELS = ("upload", "online", "paper")
+WORDINGS = ("standard", "easy_read")
+
+
 def item_columns() -> tuple[str, ...]:
     return bank().item_codes
 
@@ -77,6 +86,7 @@ def response_columns() -> tuple[str, ...]:
         *ATTRIBUTE_COLUMNS,
         "source_row",
         *item_columns(),
+        *PROVENANCE_COLUMNS,
     )
 
 
@@ -238,4 +248,42 @@ NOTES_SCHEMA = (
   withdrawn_by VARCHAR,
   withdrawn_at TIMESTAMP
 )""",
+)
+
+
+# Survey rounds (schema 5): a round asks one scheme's people (or carers) for one
+# quarter; its links carry only a hash of their token (never the token) and, for a
+# personal link, the person's pseudonymised key (never the reference).
+ROUNDS_SCHEMA = (
+    "CREATE SEQUENCE IF NOT EXISTS round_ids START 1",
+    """CREATE TABLE IF NOT EXISTS rounds (
+  round_id INTEGER PRIMARY KEY,
+  upload_id INTEGER NOT NULL,
+  scheme_id VARCHAR NOT NULL,
+  quarter_start DATE NOT NULL,
+  who VARCHAR NOT NULL,
+  opened_by VARCHAR,
+  opened_at TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL,
+  closed_by VARCHAR,
+  closed_at TIMESTAMP
+)""",
+    # No key constraint: DuckDB checks one eagerly on UPDATE within a transaction,
+    # and a 256-bit random token's hash does not repeat.
+    """CREATE TABLE IF NOT EXISTS round_links (
+  token_hash VARCHAR NOT NULL,
+  round_id INTEGER NOT NULL,
+  kind VARCHAR NOT NULL,
+  person_key VARCHAR,
+  created_at TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL,
+  closed_at TIMESTAMP,
+  answers INTEGER NOT NULL DEFAULT 0,
+  last_answer_at TIMESTAMP
+)""",
+    *(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR DEFAULT '{default}'"
+        for table in ("responses", "response_history")
+        for column, default in (("channel", "upload"), ("wording", "standard"))
+    ),
 )

@@ -38,6 +38,7 @@ MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "Data": (
         ("pages/upload.py", "Upload", ":material/upload_file:"),
+        ("pages/rounds.py", "Survey rounds", ":material/how_to_vote:"),
         ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
         ("pages/definitions.py", "Definitions", ":material/menu_book:"),
     ),
