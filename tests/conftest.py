@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 import os
-import re
 from pathlib import Path
 
 import pytest
 
 from kpi.store import Store
+from tests.tiers import tiers_by_call
 
 # A fixed pseudonymisation secret for tests (never the installation's own).
 os.environ.setdefault("KHI_SECRET", "test-secret-not-for-production")
@@ -44,14 +43,7 @@ _TIER_BY_PREFIX = (
     ("test_docs", "pages"), ("test_cli_", "cli"), ("test_users", "cli"),
     ("test_disclosure_attack", "slow"),
 )
-# ...and by what a test does, for the files that mix kinds: a test whose code (or a
-# helper or fixture of its module that it calls) opens a page under AppTest is
-# ``pages``; one that starts a process of its own is ``process``.
-_TIER_BY_CALL = (
-    ("pages", ("open_page(", "AppTest")),
-    ("process", ("subprocess.run(", "Popen(", "run_kpi_process(", "kill_when_paused(",
-                 "running_dashboard(")),
-)
+# ...and by what a test does (tests/tiers.py), for the files that mix kinds.
 
 
 # ``make test`` runs ``pytest -n 2 --dist loadgroup``: a file whose tests share a
@@ -99,72 +91,5 @@ def _mark_tiers(items: list[pytest.Item]) -> None:
         if Path(str(item.fspath)).parent.name == "browser":
             item.add_marker(pytest.mark.browser)
             continue
-        for tier in _tiers_by_call(item):
+        for tier in tiers_by_call(item):
             item.add_marker(getattr(pytest.mark, tier))
-
-
-def _tiers_by_call(item: pytest.Item) -> set[str]:
-    """The tiers of ``_TIER_BY_CALL`` that the test's code, or a fixture it uses, reaches."""
-    function = getattr(item, "function", None)
-    if function is None:
-        return set()
-    reached = _module_tiers(item.module)
-    found = set().union(*(reached.get(n, set()) for n in _names_used(function)))
-    fixtures = getattr(item, "_fixtureinfo", None)
-    for name in getattr(fixtures, "names_closure", ()):
-        for definition in fixtures.name2fixturedefs.get(name, ()):
-            found |= _function_tiers(definition.func)
-    return found
-
-
-_MODULE_TIERS: dict[str, dict[str, set[str]]] = {}
-
-
-def _module_tiers(module) -> dict[str, set[str]]:
-    """For each function of ``module`` (tests, helpers, fixtures), the tiers it reaches,
-    directly or through the module's other functions (to a fixed point)."""
-    if module.__name__ in _MODULE_TIERS:
-        return _MODULE_TIERS[module.__name__]
-    functions = {
-        name: value for name, value in vars(module).items()
-        if inspect.isfunction(value) and getattr(value, "__module__", None) == module.__name__
-    }
-    functions.update({
-        name: value.__wrapped__ for name, value in vars(module).items()
-        if hasattr(value, "__wrapped__") and inspect.isfunction(value.__wrapped__)
-    })
-    tiers = {name: _direct_tiers(f) for name, f in functions.items()}
-    uses = {name: _names_used(f) & set(functions) for name, f in functions.items()}
-    changed = True
-    while changed:
-        changed = False
-        for name in functions:
-            more = set().union(tiers[name], *(tiers[u] for u in uses[name]))
-            if more != tiers[name]:
-                tiers[name], changed = more, True
-    _MODULE_TIERS[module.__name__] = tiers
-    return tiers
-
-
-def _function_tiers(function) -> set[str]:
-    function = inspect.unwrap(function)
-    module = inspect.getmodule(function)
-    if module is None:
-        return _direct_tiers(function)
-    return _module_tiers(module).get(function.__name__, set()) | _direct_tiers(function)
-
-
-def _direct_tiers(function) -> set[str]:
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return set()
-    return {tier for tier, calls in _TIER_BY_CALL if any(c in source for c in calls)}
-
-
-def _names_used(function) -> set[str]:
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return set()
-    return set(re.findall(r"\b([A-Za-z_]\w*)\b", source))
