@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +79,31 @@ def _set_env(values: dict[str, str | None]) -> None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+_TEMPLATES: dict[tuple, Path] = {}
+
+
+def copied_store(path: Path, key: tuple, build: Callable[[Path], Store]) -> Store:
+    """A copy at ``path`` of the store ``build(path)`` makes, built once per session
+    (per xdist worker) for ``key`` and copied after: for tests that write to a store
+    that takes seconds to build. The copy takes every file of the build's folder (the
+    store, its write-ahead log, a secret made beside it). ``key`` must name whatever
+    the build depends on (its arguments, a ``KHI_SECRET`` or not)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    template = _TEMPLATES.get(key)
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix="khi-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        build(folder / path.name)
+        _TEMPLATES[key] = template = folder / path.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for file in template.parent.iterdir():
+        shutil.copy2(file, path.parent / file.name)
+    return Store(path)
 
 
 def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:

@@ -24,7 +24,7 @@ from kpi.privacy import SecretError
 from kpi.rights import find_person
 from kpi.scope import LOCAL_ADMIN
 from kpi.store import Store
-from tests.builders import kpi_main
+from tests.builders import copied_store, kpi_main
 from tests.test_rights import Q1, REGISTER, khis, person_row, survey_csv
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -170,7 +170,8 @@ def test_a_backup_waits_for_a_write_that_has_committed_but_not_let_go(
 
 @pytest.fixture
 def made(tmp_path: Path, own_secret: None) -> tuple[Store, Path]:
-    store = rebuilt(tmp_path / "live" / "khi.duckdb", [0, 1])
+    store = copied_store(tmp_path / "live" / "khi.duckdb", ("backup", 0, 1),
+                         lambda path: rebuilt(path, [0, 1]))  # built once: see builders
     folder = tmp_path / "backup"
     backup(store, folder)
     return store, folder
