@@ -637,6 +637,7 @@ def test_change_by_quarter_with_a_support_type_filter(tmp_path: Path) -> None:
     assert (row["n"], row["mean_change"]) == (5, pytest.approx(1.0))  # (2+0-3+5+1)/5
 
 
+@pytest.mark.slow  # twelve views, each through the KHI table and the change pass
 def test_change_hides_each_cell_as_the_khi_table_does(tmp_path: Path) -> None:
     """Change over time and the KHI table take one decision per cell: a scheme
     asked for alone is hidden when the KHI table hides it beside a smaller one."""

@@ -37,12 +37,19 @@ def _runs_in_process() -> subprocess.CompletedProcess[str]:
     return kpi_main("--help")
 
 
+def _prints_the_board_pack(pack) -> bytes:
+    from kpi.report import render_pdf
+
+    return render_pdf(pack)  # Chromium prints it
+
+
 def test_a_page_or_a_process_is_found_directly_or_through_a_helper() -> None:
     tiers = module_tiers(HERE)
     assert tiers["_opens_a_page"] == {"pages"}
     assert tiers["_through_a_helper"] == {"pages"}
     assert tiers["_starts_python"] == {"process"}
     assert tiers["_runs_the_process"] == {"process"}
+    assert tiers["_prints_the_board_pack"] == {"process"}
     assert tiers["_runs_in_process"] == set()  # its annotation names subprocess: no process
 
 
