@@ -57,6 +57,7 @@ _SLOWEST = ("test_sessions.py", "test_roles.py", "test_signin.py", "test_accessi
             "test_pages_explore.py", "test_pages_data.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _mark_tiers(items)
     for item in items:
