@@ -54,7 +54,7 @@ _TIER_BY_PREFIX = (
 _ONE_WORKER = ("test_signin.py", "test_sessions.py", "test_roles.py")
 _FIRST = ("browser", "pages", "slow", "process", "cli")
 _SLOWEST = ("test_sessions.py", "test_roles.py", "test_signin.py", "test_accessibility.py",
-            "test_pages_explore.py", "test_pages_data.py")
+            "test_disclosure_attack.py", "test_pages_explore.py", "test_pages_data.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
