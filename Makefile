@@ -42,13 +42,13 @@ lint: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed system-deps $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --durations=15
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=15
 
 # The inner loop, before every commit: lint, unit, golden and ingest tests (no
 # pages, processes or browser). Under 90 seconds on a quiet machine.
 check: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 -q -m "not browser and not pages and not cli and not slow"
+	$(BIN)/pytest -n 2 -q -m "not browser and not pages and not cli and not process and not slow"
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -15,16 +16,94 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 TEST_SECRET = "test-secret-not-for-production"
 
 
-def run_kpi(db: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m kpi ARGS`` as a whole process, as a user's shell runs it, on the
-    store ``db`` (``KHI_DB``; None: the command's own default) with the tests' secret."""
-    env = {**os.environ, "KHI_SECRET": TEST_SECRET}
+def run_kpi(db: Path | None, *args: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    """``python -m kpi ARGS`` on the store ``db`` (``KHI_DB``; None: the command's own
+    default) with the tests' secret, run in this process by :func:`kpi_main` (a whole
+    process costs about a second of imports). ``env`` sets (None: unsets) variables."""
     if db is not None:
-        env["KHI_DB"] = str(db)
+        env = {"KHI_DB": str(db), **env}
+    return kpi_main(*args, env=env)
+
+
+def run_kpi_process(
+    db: Path | None, *args: str, **env: str | None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m kpi ARGS`` as a whole process, as a user's shell runs it: for the few
+    tests that prove the process itself (its exit code, a closed pipe, the ``-m`` entry)."""
+    full = {**os.environ, "KHI_SECRET": TEST_SECRET}
+    if db is not None:
+        full["KHI_DB"] = str(db)
+    full.update(env)
+    full = {name: value for name, value in full.items() if value is not None}
     return subprocess.run(
         [sys.executable, "-m", "kpi", *args],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_DIR, env=full, capture_output=True, text=True, timeout=120,
     )
+
+
+def kpi_main(
+    *args: str, env: dict[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``kpi.cli.main(args)`` in this process, with stdout and stderr captured and
+    ``env`` set for the call (None: unset; ``KHI_SECRET`` is the tests' unless given):
+    the same result as the process, without a second of imports per command.
+
+    Why a CompletedProcess: the tests read ``returncode``, ``stdout`` and ``stderr``
+    the same way whichever runs the command. An exception that escapes ``main``
+    escapes here too (the process would have printed a traceback)."""
+    import contextlib
+    import io
+
+    from kpi.cli import main
+
+    changes = {"KHI_SECRET": TEST_SECRET, **(env or {})}
+    saved = {name: os.environ.get(name) for name in changes}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        _set_env(changes)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: --help, or arguments it refuses
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        _set_env(saved)
+    return subprocess.CompletedProcess(
+        [sys.executable, "-m", "kpi", *args], code, out.getvalue(), err.getvalue()
+    )
+
+
+def _set_env(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+_TEMPLATES: dict[tuple, Path] = {}
+
+
+def copied_store(path: Path, key: tuple, build: Callable[[Path], Store]) -> Store:
+    """A copy at ``path`` of the store ``build(path)`` makes, built once per session
+    (per xdist worker) for ``key`` and copied after: for tests that write to a store
+    that takes seconds to build. The copy takes every file of the build's folder (the
+    store, its write-ahead log, a secret made beside it). ``key`` must name whatever
+    the build depends on (its arguments, a ``KHI_SECRET`` or not)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    template = _TEMPLATES.get(key)
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix="khi-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        build(folder / path.name)
+        _TEMPLATES[key] = template = folder / path.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for file in template.parent.iterdir():
+        shutil.copy2(file, path.parent / file.name)
+    return Store(path)
 
 
 def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:

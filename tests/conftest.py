@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kpi.store import Store
+from tests.tiers import tiers_by_call
 
 # A fixed pseudonymisation secret for tests (never the installation's own).
 os.environ.setdefault("KHI_SECRET", "test-secret-not-for-production")
@@ -42,9 +43,47 @@ _TIER_BY_PREFIX = (
     ("test_docs", "pages"), ("test_cli_", "cli"), ("test_users", "cli"),
     ("test_disclosure_attack", "slow"),
 )
+# ...and by what a test does (tests/tiers.py), for the files that mix kinds.
 
 
+# ``make test`` runs ``pytest -n 2 --dist loadgroup``: a file whose tests share a
+# module-scoped dashboard (a sign-in provider and a server of its own) runs on one
+# worker, so that dashboard starts once; every other test goes to whichever worker is
+# free. The slowest tiers are handed out first, so no long file is left for the end
+# while the other worker waits; within a file the order is the file's own.
+_ONE_WORKER = ("test_signin.py", "test_sessions.py", "test_roles.py")
+_FIRST = ("browser", "pages", "slow", "process", "cli")
+_SLOWEST = ("test_sessions.py", "test_roles.py", "test_signin.py", "test_accessibility.py",
+            "test_disclosure_attack.py", "test_pages_explore.py", "test_pages_data.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _mark_tiers(items)
+    for item in items:
+        if Path(str(item.fspath)).name in _ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
+    rank: dict[str, int] = {}
+    for item in items:  # a file goes with its slowest tier, whole (its module fixtures once)
+        rank[str(item.fspath)] = min(rank.get(str(item.fspath), len(_FIRST)), _order(item))
+    items.sort(key=lambda item: (rank[str(item.fspath)], _slowest(item)))
+
+
+def _slowest(item: pytest.Item) -> int:
+    """The slowest files (measured: tests/README.md) first within their tier."""
+    name = Path(str(item.fspath)).name
+    return _SLOWEST.index(name) if name in _SLOWEST else len(_SLOWEST)
+
+
+def _order(item: pytest.Item) -> int:
+    """The tiers of ``_FIRST`` in that order, then the rest (a stable sort)."""
+    for rank, tier in enumerate(_FIRST):
+        if item.get_closest_marker(tier):
+            return rank
+    return len(_FIRST)
+
+
+def _mark_tiers(items: list[pytest.Item]) -> None:
     for item in items:
         name = Path(str(item.fspath)).name
         for prefix, tier in _TIER_BY_PREFIX:
@@ -52,3 +91,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(getattr(pytest.mark, tier))
         if Path(str(item.fspath)).parent.name == "browser":
             item.add_marker(pytest.mark.browser)
+            continue
+        for tier in tiers_by_call(item):
+            item.add_marker(getattr(pytest.mark, tier))

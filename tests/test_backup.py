@@ -24,6 +24,7 @@ from kpi.privacy import SecretError
 from kpi.rights import find_person
 from kpi.scope import LOCAL_ADMIN
 from kpi.store import Store
+from tests.builders import copied_store, kpi_main
 from tests.test_rights import Q1, REGISTER, khis, person_row, survey_csv
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -169,7 +170,8 @@ def test_a_backup_waits_for_a_write_that_has_committed_but_not_let_go(
 
 @pytest.fixture
 def made(tmp_path: Path, own_secret: None) -> tuple[Store, Path]:
-    store = rebuilt(tmp_path / "live" / "khi.duckdb", [0, 1])
+    store = copied_store(tmp_path / "live" / "khi.duckdb", ("backup", 0, 1),
+                         lambda path: rebuilt(path, [0, 1]))  # built once: see builders
     folder = tmp_path / "backup"
     backup(store, folder)
     return store, folder
@@ -215,11 +217,9 @@ def test_restore_refuses_a_live_store_unless_told(made: tuple[Store, Path]) -> N
 
 def test_backup_and_restore_commands(made: tuple[Store, Path], tmp_path: Path) -> None:
     store, _ = made
-    env = {k: v for k, v in os.environ.items() if k != "KHI_SECRET"}
 
     def kpi(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "kpi", *args], cwd=PROJECT_DIR, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return kpi_main(*args, env={"KHI_SECRET": None})  # in process, the store's secret file
 
     made_ = kpi("backup", "--db", str(store.path), str(tmp_path / "b2"))
     assert made_.returncode == 0 and "Backup written" in made_.stdout, made_.stderr

@@ -1,28 +1,18 @@
-"""``python -m kpi demo`` in a subprocess: exit codes and the JSON summary."""
+"""``python -m kpi demo`` (run in process, ``kpi.cli.main``): exit codes and the JSON summary."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from kpi.store import Store
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from tests.builders import kpi_main
 
 
 def _kpi(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KHI_SECRET": "test-secret-not-for-production"}
-    return subprocess.run(
-        [sys.executable, "-m", "kpi", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``python -m kpi ARGS``, run in this process (``tests.builders.kpi_main``)."""
+    return kpi_main(*args)
 
 
 def test_demo_command_loads_and_prints_a_json_summary(tmp_path: Path) -> None:

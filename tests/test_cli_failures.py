@@ -13,6 +13,7 @@ import pytest
 from kpi import errors
 from kpi.catalogue import khi
 from kpi.store import Store, StoreLockedError, StoreMissingError
+from tests.builders import kpi_main
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SURVEY = (
@@ -22,7 +23,11 @@ SURVEY = (
 REGISTER = b"scheme_id,name,region,cqc_rating\nSL001,Alderley,North West,Good\n"
 
 
-def kpi(*args: str, stdout=subprocess.PIPE, env: dict[str, str | None] | None = None):
+def kpi(*args: str, stdout=None, env: dict[str, str | None] | None = None):
+    """``python -m kpi ARGS`` in this process (``tests.builders.kpi_main``), or as a whole
+    process when ``stdout`` is a file the process must write to (a closed pipe, a full disk)."""
+    if stdout is None:
+        return kpi_main(*args, env={"KHI_SECRET": os.environ.get("KHI_SECRET"), **(env or {})})
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), **(env or {})}
     env = {name: value for name, value in env.items() if value is not None}  # None: unset
     return subprocess.run(
@@ -74,7 +79,7 @@ def tiny_disk(tmp_path: Path):
 
 def test_a_store_on_a_full_disk_is_a_sentence_and_exit_2(tiny_disk: Path) -> None:
     done = kpi("demo", "--people", "3000", "--db", str(tiny_disk / "khi.duckdb"),
-               env={"KHI_SECRET": "test-secret-not-for-production"})
+               env={"KHI_SECRET": "test-secret-not-for-production"}, stdout=subprocess.PIPE)
     assert_refused(done, "is full", "Free some space", str(tiny_disk / "khi.duckdb"))
 
 

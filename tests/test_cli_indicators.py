@@ -1,14 +1,12 @@
-"""`python -m kpi indicators` in a subprocess: the spec's columns (§6), percentages,
-quarters by label or date, JSON, and a clear refusal for an unknown KHI or breakdown."""
+"""`python -m kpi indicators` (run in process, ``kpi.cli.main``): the spec's columns
+(§6), percentages, quarters by label or date, JSON, and a clear refusal for an unknown
+KHI or breakdown."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,8 +15,8 @@ from kpi.catalogue import catalogue
 from kpi.indicators import latest_quarter
 from kpi.periods import quarter_end, quarter_label
 from kpi.store import Store
+from tests.builders import kpi_main
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 SPEC_COLUMNS = [
     "n", "count", "value", "lower95", "upper95", "lower998", "upper998",
     "suppressed", "benchmark", "comparison",
@@ -26,11 +24,8 @@ SPEC_COLUMNS = [
 
 
 def kpi(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
-    return subprocess.run(
-        [sys.executable, "-m", "kpi", *args],
-        capture_output=True, text=True, cwd=PROJECT_DIR, env=env, timeout=120,
-    )
+    """``python -m kpi ARGS``, run in this process (``tests.builders.kpi_main``)."""
+    return kpi_main(*args)
 
 
 def csv_of(result: subprocess.CompletedProcess[str]) -> pd.DataFrame:

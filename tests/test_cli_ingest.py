@@ -1,4 +1,5 @@
-"""``python -m kpi`` init / schemes / ingest / uploads / rollback in a subprocess."""
+"""``python -m kpi`` init / schemes / ingest / uploads / rollback, run in process
+(``tests.builders.run_kpi``); one refusal runs as a whole process, for its exit code."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kpi.store import Store
-from tests.builders import run_kpi
+from tests.builders import run_kpi, run_kpi_process
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGISTER = b"scheme_id,name,region,cqc_rating\nSL001,Alderley,North West,Good\n"
@@ -68,7 +69,7 @@ def test_ingest_text_summary(db: Path, tmp_path: Path) -> None:
 def test_a_refused_file_exits_2_and_stores_nothing(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "report.csv"
     path.write_bytes(b"%PDF-1.5\n%binary\n")
-    done = run_kpi(db, "ingest", str(path), "--scheme", "SL001", "--json")
+    done = run_kpi_process(db, "ingest", str(path), "--scheme", "SL001", "--json")
     assert done.returncode == 2
     result = json.loads(done.stdout)
     assert result["refused"] and "PDF" in result["message"] and result["upload_id"] is None

@@ -106,6 +106,7 @@ def test_counts_in_words_add_up(demo_store: Store, label: str) -> None:
     assert (counts[list(g.STATUSES)].sum(axis=1) == len(SCORED)).all()
 
 
+@pytest.mark.slow  # the whole grid of the demo sector, read back from its download
 def test_the_download_reads_alone_and_keeps_hidden_cells_empty(
     demo_store: Store, label: str
 ) -> None:

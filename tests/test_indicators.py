@@ -14,9 +14,6 @@ import csv
 import datetime as dt
 import io
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +37,7 @@ from kpi.indicators import (
 )
 from kpi.items import bank
 from kpi.store import Store
-from tests.builders import make_store
+from tests.builders import kpi_main, make_store
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-not-for-production"
@@ -503,12 +500,8 @@ def test_the_region_total_minus_shown_schemes_gives_nothing_away(small_scheme: S
 
 
 def test_the_command_line_csv_leaks_nothing_of_the_small_scheme(small_scheme: Store) -> None:
-    env = {**os.environ, "KHI_SECRET": SECRET}
-    result = subprocess.run(
-        [sys.executable, "-m", "kpi", "indicators", "--by", "scheme", "--format", "csv",
-         "--db", str(small_scheme.path)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
-    )
+    result = kpi_main("indicators", "--by", "scheme", "--format", "csv",
+                      "--db", str(small_scheme.path), env={"KHI_SECRET": SECRET})
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     warm = {r["scheme"]: r for r in rows if r["khi"] == "warm_kind"}
@@ -644,6 +637,7 @@ def test_change_by_quarter_with_a_support_type_filter(tmp_path: Path) -> None:
     assert (row["n"], row["mean_change"]) == (5, pytest.approx(1.0))  # (2+0-3+5+1)/5
 
 
+@pytest.mark.slow  # twelve views, each through the KHI table and the change pass
 def test_change_hides_each_cell_as_the_khi_table_does(tmp_path: Path) -> None:
     """Change over time and the KHI table take one decision per cell: a scheme
     asked for alone is hidden when the KHI table hides it beside a smaller one."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from kpi.ingest import ingest_bytes, load_schemes
 from kpi.privacy import SecretError, installation_secret, person_key
 from kpi.store import Store
+from tests.builders import kpi_main
 
 # Distinctive enough that finding them anywhere can only mean they were stored.
 REFS = ["NHS-9434765919-ZQX", "ZEBRA-QUOKKA-5521", "XYLOPHONE-REF-0007"]
@@ -133,12 +133,9 @@ def test_empty_or_short_secrets_are_refused(
 
 
 def _kpi(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if k not in ("KHI_SECRET", "KHI_SECRET_FILE")}
-    return subprocess.run(
-        [sys.executable, "-m", "kpi", *args, "--db", str(db)],
-        cwd=Path(__file__).resolve().parents[1], env={**full, **env},
-        capture_output=True, text=True, timeout=120,
-    )
+    """``python -m kpi ARGS --db DB`` in process, with no secret but ``env``'s."""
+    return kpi_main(*args, "--db", str(db), env={"KHI_SECRET": None, "KHI_SECRET_FILE": None,
+                                                 **env})
 
 
 def test_the_command_line_says_what_is_wrong_with_the_secret_without_a_traceback(

@@ -8,9 +8,9 @@ to keep the suite lean.
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,7 @@ from kpi.catalogue import catalogue
 from kpi.export import neutralise, safe_csv
 from kpi.periods import quarter_label
 from kpi.store import Store
+from tests.builders import kpi_main
 from tests.test_board import (  # noqa: F401
     NW_IMPROVING,
     NW_WORSE,
@@ -201,10 +202,8 @@ def test_without_a_browser_the_pdf_says_charts_are_missing(
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kpi", "report", *args],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
-    )
+    """``python -m kpi report ARGS``, run in process (``tests.builders.kpi_main``)."""
+    return kpi_main("report", *args, env={"KHI_SECRET": os.environ.get("KHI_SECRET")})
 
 
 def test_cli_report_writes_a_pdf(small_scheme: Store, tmp_path: Path) -> None:

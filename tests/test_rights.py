@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import random
 import textwrap
 from pathlib import Path
@@ -31,7 +32,7 @@ from kpi.rights import (
 from kpi.scope import LOCAL_ADMIN, AccessError, Scope
 from kpi.store import Store
 from kpi.template import allowed_answers, survey_columns
-from tests.builders import kill_when_paused, run_kpi
+from tests.builders import copied_store, kill_when_paused, run_kpi
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGISTER = (
@@ -127,7 +128,9 @@ def rows_with_key(store: Store, key: str) -> dict[str, int]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return build(tmp_path / "khi.duckdb")
+    """A copy of the test store, built once per session (tests here write to it)."""
+    secret = os.environ.get("KHI_SECRET")
+    return copied_store(tmp_path / "khi.duckdb", ("rights", secret), build)
 
 
 # -------------------------------------------------------------------- find ---
