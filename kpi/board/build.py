@@ -561,14 +561,12 @@ def _board_summary(
     by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
 
     rows: list[BoardRow] = []
-    series_by_code = engine.trends(
+    # The trend's window and the control charts' every quarter up to this one (hidden
+    # quarters as gaps, as on Indicator detail), from one engine pass.
+    series_by_code, controls = engine.trends_and_control_charts(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
     )
     paired = _change_people(store, filters, (q, previous_q, last_year_q))
-    # Every quarter up to this one, hidden quarters as gaps (as on Indicator detail).
-    controls = engine.control_charts(
-        store, [k.code for k in catalogue()], filters, q, settings
-    )
     watch: list[WatchItem] = []
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
