@@ -29,6 +29,7 @@ from kpi.indicators import (
     Settings,
     activity_summary,
     answer_distribution,
+    available_quarters,
     change,
     equity,
     funnel,
@@ -933,3 +934,23 @@ def test_activity_summary_growth_uses_schemes_with_both_returns(returns: Store) 
 def test_bad_arguments_say_what_is_wrong(two_quarters: Store, call, message) -> None:
     with pytest.raises(ValueError, match=message):
         call(two_quarters)
+
+
+def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
+    demo_store: Store,
+) -> None:
+    """response_totals asks only whether the area's people supported is hidden; the
+    answer is the activity summary's (by region) for every area and quarter."""
+    from kpi.indicators.quality import _area_people_hidden
+
+    schemes = list(demo_store.schemes()["scheme_id"])
+    areas = [Filters(), Filters(regions=("London",)), Filters(scope=tuple(schemes[:3])),
+             *(Filters(scheme_ids=(s,)) for s in schemes[:25])]
+    seen = set()
+    for quarter in available_quarters(demo_store):
+        for area in areas:
+            summary = activity_summary(demo_store, quarter, area, by="region")
+            expected = bool(summary.empty or summary["people_supported"].isna().any())
+            assert _area_people_hidden(demo_store, quarter, area) == expected, (quarter, area)
+            seen.add(expected)
+    assert seen == {True, False}  # both answers occur, so the comparison can fail

@@ -573,12 +573,14 @@ def _board_summary(
         raw_series, trend_result = series_by_code[khi.code]
         series = _with_quarters(raw_series)
         suppressed = _is_true(current.get("suppressed", False))
+        previous_row = _quarter_row(series, previous_q)
+        last_year_row = _quarter_row(series, last_year_q)
         lq = period_change(
-            khi, current, _quarter_row(series, previous_q), "last quarter", previous_q,
+            khi, current, previous_row, "last quarter", previous_q,
             settings, paired.get(khi.code),
         )
         ly = period_change(
-            khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
+            khi, current, last_year_row, "the same quarter last year",
             last_year_q, settings, paired.get(khi.code),
         )
         trend_words, trend_p = trend_verdict(_recent_trend(khi, series, q), khi)
@@ -589,8 +591,7 @@ def _board_summary(
         value = None if suppressed else _float(current, "value")
         if not suppressed:
             _, sd_now, n_now = _moments(current, khi)
-            for change, earlier in ((lq, _quarter_row(series, previous_q)),
-                                    (ly, _quarter_row(series, last_year_q))):
+            for change, earlier in ((lq, previous_row), (ly, last_year_row)):
                 if earlier is None:
                     continue
                 _, sd_then, n_then = _moments(earlier, khi)
