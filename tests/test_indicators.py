@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from kpi.catalogue import catalogue
 from kpi.indicators import (
     Filters,
     Settings,
@@ -40,6 +42,7 @@ from kpi.indicators import (
     trend,
 )
 from kpi.items import bank
+from kpi.periods import shift_quarter
 from kpi.store import Store
 from tests.builders import make_store
 
@@ -954,3 +957,32 @@ def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
             assert _area_people_hidden(demo_store, quarter, area) == expected, (quarter, area)
             seen.add(expected)
     assert seen == {True, False}  # both answers occur, so the comparison can fail
+
+
+def test_the_latest_shown_quarter_is_the_all_quarters_tables(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The default period is read off the latest quarter alone when it shows something,
+    else off the all-quarters table: either way the quarter the all-quarters table
+    names, for a scheme with an upload in a new quarter (shown there), the schemes
+    without one (the new quarter shows them nothing), a region and England."""
+    from kpi.indicators import latest_quarter, latest_shown_quarter
+
+    store = Store(tmp_path / "khi.duckdb")  # a copy: the shared demo store stays read-only
+    shutil.copyfile(demo_store.path, store.path)
+    schemes = list(store.schemes()["scheme_id"])
+    new = shift_quarter(latest_quarter(store), 1)
+    upload(store, schemes[0], people("new-", warm_kind=agree(8, 12),
+                                     on=new + dt.timedelta(days=3)))
+    scored = [k.code for k in catalogue() if k.measure != "change"]
+    answers = set()
+    for area in [Filters(), Filters(regions=("London",)),
+                 *(Filters(scheme_ids=(s,), scope=(s,)) for s in schemes[:6])]:
+        table = indicator_table(store, khis=scored, by=["quarter"], quarter="all",
+                                filters=area, settings=SETTINGS)
+        shown = table.loc[~table["suppressed"].astype(bool) & table["value"].notna(),
+                          "quarter"]
+        expected = max(pd.Timestamp(q).date() for q in shown) if len(shown) else new
+        assert latest_shown_quarter(store, area, SETTINGS) == expected, area
+        answers.add(expected == new)
+    assert answers == {True, False}  # both ways of answering were taken
