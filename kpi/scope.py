@@ -49,18 +49,19 @@ YOUR_SCHEMES = "Your schemes"
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "admin": (
         "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-        "board", "upload", "data_quality", "definitions", "admin",
+        "board", "yousaid", "upload", "rounds", "data_quality", "definitions", "admin",
     ),
     "commissioner": (
         "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-        "board", "data_quality", "definitions",
+        "board", "yousaid", "data_quality", "definitions",
     ),
     "board": (
-        "overview", "grid", "board", "indicator", "equity", "change", "drivers", "definitions",
+        "overview", "grid", "board", "yousaid", "indicator", "equity", "change", "drivers",
+        "definitions",
     ),
     "scheme": (
         "overview", "grid", "schemes", "indicator", "equity", "change", "drivers", "board",
-        "upload", "data_quality", "definitions",
+        "yousaid", "upload", "rounds", "data_quality", "definitions",
     ),
 }
 
