@@ -187,8 +187,7 @@ def normalise_reference(ref: object) -> str:
 def person_key(secret: bytes, scheme_id: str, ref: object) -> str:
     """The stored key for one person of one scheme (32 hex characters)."""
     message = f"{scheme_id}\x1f{normalise_reference(ref)}".encode()
-    # HMAC-SHA256, in OpenSSL's one call: a big upload keys every person.
-    return hmac.digest(secret, message, "sha256").hex()[:32]
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
 def person_keys(secret: bytes, scheme_id: str, refs: Iterable[object]) -> list[str]:
