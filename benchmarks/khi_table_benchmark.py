@@ -36,6 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
+# The baselines the issue's goals are judged against (../shared/bench/README.md).
+SHARED_REFS = ROOT.parent / "shared" / "bench" / "khi_table_refs.py"
 sys.path.insert(0, str(ROOT))
 
 # Runs a module or script and records the process's own peak memory when it exits.
@@ -109,6 +111,8 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--quarters", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--refs", type=Path, default=SHARED_REFS,
+                        help="the shared baselines' script (its DuckDB pass is timed too)")
     args = parser.parse_args()
     import duckdb
 
@@ -133,6 +137,8 @@ def main() -> int:
             "duckdb": [str(HERE / "khi_table_duckdb.py"), str(db), str(spec)],
             "pandas": [str(HERE / "khi_table_pandas.py"), str(tmp), str(spec)],
         }
+        if args.refs.exists():  # the issue's floor, timed in the same rounds
+            commands["refs"] = [str(args.refs), "duckdb", str(db)]
         best = dict.fromkeys(commands, float("inf"))
         peak = dict.fromkeys(commands, 0.0)
         tables = {}
@@ -142,6 +148,7 @@ def main() -> int:
                 best[key] = min(best[key], seconds)
                 peak[key] = max(peak[key], mb)
                 tables[key] = out
+        tables.pop("refs", None)  # prints its number of cells, not a table
         cells = check_same(tables)
 
     print(f"responses: {responses:,}; cells checked equal in all three tables: {cells:,}")
@@ -149,6 +156,11 @@ def main() -> int:
                        ("duckdb", "hand-written DuckDB pass"),
                        ("pandas", "pandas script from a parquet export")):
         print(f"{label:45s} {best[key]:7.2f} s   peak {peak[key]:6,.0f} MB")
+    if "refs" in best:
+        print(f"{'shared baseline, duckdb (' + args.refs.name + ')':45s} {best['refs']:7.2f} s   "
+              f"peak {peak['refs']:6,.0f} MB")
+        print(f"engine vs the shared DuckDB baseline: {best['engine'] / best['refs']:.2f}x "
+              "(goal <= 1.5x)")
     over = best["engine"] / best["duckdb"]
     faster = best["pandas"] / best["engine"]
     print(f"engine vs DuckDB pass: {over:.2f}x (goal <= 1.5x)")

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +22,13 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from kpi.catalogue import catalogue
 from kpi.indicators import (
     Filters,
     Settings,
     activity_summary,
     answer_distribution,
+    available_quarters,
     change,
     equity,
     funnel,
@@ -36,6 +39,7 @@ from kpi.indicators import (
     trend,
 )
 from kpi.items import bank
+from kpi.periods import shift_quarter
 from kpi.store import Store
 from tests.builders import kpi_main, make_store
 
@@ -927,3 +931,52 @@ def test_activity_summary_growth_uses_schemes_with_both_returns(returns: Store) 
 def test_bad_arguments_say_what_is_wrong(two_quarters: Store, call, message) -> None:
     with pytest.raises(ValueError, match=message):
         call(two_quarters)
+
+
+def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
+    demo_store: Store,
+) -> None:
+    """response_totals asks only whether the area's people supported is hidden; the
+    answer is the activity summary's (by region) for every area and quarter."""
+    from kpi.indicators.quality import _area_people_hidden
+
+    schemes = list(demo_store.schemes()["scheme_id"])
+    areas = [Filters(), Filters(regions=("London",)), Filters(scope=tuple(schemes[:3])),
+             *(Filters(scheme_ids=(s,)) for s in schemes[:25])]
+    seen = set()
+    for quarter in available_quarters(demo_store):
+        for area in areas:
+            summary = activity_summary(demo_store, quarter, area, by="region")
+            expected = bool(summary.empty or summary["people_supported"].isna().any())
+            assert _area_people_hidden(demo_store, quarter, area) == expected, (quarter, area)
+            seen.add(expected)
+    assert seen == {True, False}  # both answers occur, so the comparison can fail
+
+
+def test_the_latest_shown_quarter_is_the_all_quarters_tables(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The default period is read off the latest quarter alone when it shows something,
+    else off the all-quarters table: either way the quarter the all-quarters table
+    names, for a scheme with an upload in a new quarter (shown there), the schemes
+    without one (the new quarter shows them nothing), a region and England."""
+    from kpi.indicators import latest_quarter, latest_shown_quarter
+
+    store = Store(tmp_path / "khi.duckdb")  # a copy: the shared demo store stays read-only
+    shutil.copyfile(demo_store.path, store.path)
+    schemes = list(store.schemes()["scheme_id"])
+    new = shift_quarter(latest_quarter(store), 1)
+    upload(store, schemes[0], people("new-", warm_kind=agree(8, 12),
+                                     on=new + dt.timedelta(days=3)))
+    scored = [k.code for k in catalogue() if k.measure != "change"]
+    answers = set()
+    for area in [Filters(), Filters(regions=("London",)),
+                 *(Filters(scheme_ids=(s,), scope=(s,)) for s in schemes[:6])]:
+        table = indicator_table(store, khis=scored, by=["quarter"], quarter="all",
+                                filters=area, settings=SETTINGS)
+        shown = table.loc[~table["suppressed"].astype(bool) & table["value"].notna(),
+                          "quarter"]
+        expected = max(pd.Timestamp(q).date() for q in shown) if len(shown) else new
+        assert latest_shown_quarter(store, area, SETTINGS) == expected, area
+        answers.add(expected == new)
+    assert answers == {True, False}  # both ways of answering were taken

@@ -29,6 +29,14 @@ def test_person_key_is_stable_per_scheme_and_ignores_case_and_spaces() -> None:
     assert "AB12" not in key and "ab12" not in key
 
 
+def test_person_key_is_the_first_half_of_hmac_sha256_as_every_stored_key_was() -> None:
+    """Keys already stored must still be found: the value is pinned (the first from
+    ``printf 'SL001\\x1fAB12' | openssl dgst -sha256 -hmac sss...s``), the second
+    with a secret longer than SHA-256's block."""
+    assert person_key(b"s" * 32, "SL001", " ab12 ") == "e548c43c8f1cd2b615e0515418e1b23e"
+    assert person_key(b"k" * 100, "SL002", REFS[0]) == "6d84ee5036da6fc69e049ba822e1c69d"
+
+
 def test_the_installation_secret_lives_beside_the_store_readable_by_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from kpi import charts
+from kpi import indicators as engine
 from kpi.indicators import Filters, Settings, control_chart, control_charts
 from kpi.stats import spc
 from kpi.store import Store
@@ -294,6 +295,37 @@ def test_control_charts_gives_every_khi_from_one_pass(eight_quarters: Store) -> 
                                    target=40.0)
     assert repr(many["warm_kind"][1]) == repr(result)  # NaN gaps: compare as printed
     assert many["swemwbs_mean"][1].chart == "xmr" and many["swemwbs_mean"][1].points == 0
+
+
+@pytest.mark.parametrize("window", [8, 5, 3])
+def test_trends_and_control_charts_are_the_two_calls_from_one_pass(
+    eight_quarters: Store, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """The board's one pass gives what trends() and control_charts() give apart,
+    also when the trend's window is shorter than the chart (the hidden third
+    quarter inside and outside the window)."""
+    codes = ["warm_kind", "swemwbs_mean", "swemwbs_change"]
+    end = QUARTERS[-1]
+    trends = engine.trends(eight_quarters, codes, None, window, end, SETTINGS)
+    charts_apart = control_charts(eight_quarters, codes, None, end, SETTINGS)
+    passes = []
+    table = engine.series.indicator_table
+
+    def counted(*args, **kwargs):
+        passes.append(kwargs.get("change_since"))
+        return table(*args, **kwargs)
+
+    monkeypatch.setattr(engine.series, "indicator_table", counted)
+    both, charts_once = engine.trends_and_control_charts(
+        eight_quarters, codes, None, window, end, SETTINGS)
+    assert passes == [QUARTERS[0]]
+    for code in codes:
+        pd.testing.assert_frame_equal(both[code][0], trends[code][0])
+        assert repr(both[code][1]) == repr(trends[code][1])
+        pd.testing.assert_frame_equal(charts_once[code][0], charts_apart[code][0])
+        assert repr(charts_once[code][1]) == repr(charts_apart[code][1])
+    assert len(both["warm_kind"][0]) == window
+    assert both["warm_kind"][1].periods == window - (window >= 6)  # the hidden one
 
 
 # --- the chart builder (kpi.charts.control_chart) ---

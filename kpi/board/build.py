@@ -561,26 +561,26 @@ def _board_summary(
     by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
 
     rows: list[BoardRow] = []
-    series_by_code = engine.trends(
+    # The trend's window and the control charts' every quarter up to this one (hidden
+    # quarters as gaps, as on Indicator detail), from one engine pass.
+    series_by_code, controls = engine.trends_and_control_charts(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
     )
     paired = _change_people(store, filters, (q, previous_q, last_year_q))
-    # Every quarter up to this one, hidden quarters as gaps (as on Indicator detail).
-    controls = engine.control_charts(
-        store, [k.code for k in catalogue()], filters, q, settings
-    )
     watch: list[WatchItem] = []
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
         raw_series, trend_result = series_by_code[khi.code]
         series = _with_quarters(raw_series)
         suppressed = _is_true(current.get("suppressed", False))
+        previous_row = _quarter_row(series, previous_q)
+        last_year_row = _quarter_row(series, last_year_q)
         lq = period_change(
-            khi, current, _quarter_row(series, previous_q), "last quarter", previous_q,
+            khi, current, previous_row, "last quarter", previous_q,
             settings, paired.get(khi.code),
         )
         ly = period_change(
-            khi, current, _quarter_row(series, last_year_q), "the same quarter last year",
+            khi, current, last_year_row, "the same quarter last year",
             last_year_q, settings, paired.get(khi.code),
         )
         trend_words, trend_p = trend_verdict(_recent_trend(khi, series, q), khi)
@@ -591,8 +591,7 @@ def _board_summary(
         value = None if suppressed else _float(current, "value")
         if not suppressed:
             _, sd_now, n_now = _moments(current, khi)
-            for change, earlier in ((lq, _quarter_row(series, previous_q)),
-                                    (ly, _quarter_row(series, last_year_q))):
+            for change, earlier in ((lq, previous_row), (ly, last_year_row)):
                 if earlier is None:
                     continue
                 _, sd_then, n_then = _moments(earlier, khi)

@@ -45,7 +45,13 @@ from kpi.indicators.quality import (
 )
 from kpi.indicators.quarters import available_quarters, latest_quarter, latest_shown_quarter
 from kpi.indicators.sector import england_table, scheme_spread, sector_filters
-from kpi.indicators.series import control_chart, control_charts, trend, trends
+from kpi.indicators.series import (
+    control_chart,
+    control_charts,
+    trend,
+    trends,
+    trends_and_control_charts,
+)
 from kpi.indicators.table import indicator_table
 
 __all__ = [
@@ -77,4 +83,5 @@ __all__ = [
     "sector_filters",
     "trend",
     "trends",
+    "trends_and_control_charts",
 ]

@@ -139,12 +139,10 @@ def response_totals(
                 settings or default_settings(),
             ).any())
     people = int(frame.loc[has_return, "people_supported"].sum())
-    if people and store.exists():
-        # The schemes with a return are all the area's activity: its people supported
-        # are the activity tables' cells for the area (by region), shown as they are.
-        area = activity_summary(store, start, filters, by="region")
-        if area.empty or area["people_supported"].isna().any():
-            people = None
+    # The schemes with a return are all the area's activity: its people supported
+    # are the activity tables' cells for the area (by region), shown as they are.
+    if people and store.exists() and _area_people_hidden(store, start, filters or Filters()):
+        people = None
     return {
         "responses": responses,
         "people_supported": people,
@@ -152,6 +150,25 @@ def response_totals(
         "schemes": int(len(frame)),
         "hidden": int(hidden),
     }
+
+
+def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
+    """Whether :func:`activity_summary` by region hides (or lacks) people supported
+    for any of the area's regions: that column's decision alone, not the other
+    counts' ten (the board page asks only this)."""
+    from kpi.indicators.protection import ACTIVITY_PEOPLE, _activity_decisions
+
+    returns = store.activity()
+    with store.connect() as con:
+        frame = queries.activity_sums(con, start, shift_quarter(start, -4), filters, "region")
+        if frame.empty:
+            return True
+        rows = pd.DataFrame({"khi": ACTIVITY_PEOPLE,
+                             "region": frame["region"].to_numpy(dtype=object),
+                             "quarter": start, "support_type": None})
+        hidden = _activity_decisions(con, returns, rows, "region", filters,
+                                     default_settings().min_base)
+    return bool(hidden.any() or frame["people_supported"].isna().any())
 
 
 def missing_returns(

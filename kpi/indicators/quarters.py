@@ -40,10 +40,21 @@ def latest_shown_quarter(
     if not store.exists():
         return None
     scored = [k.code for k in catalogue() if k.measure != "change"]
+    latest = latest_quarter(store)
+    # The latest quarter alone first: each quarter's disclosure decision is its own
+    # (kpi.indicators.protection decides within a quarter), so its one-quarter table
+    # says what the all-quarters one would, and most views show it (a third less
+    # work at every session's start, measured on the demo store).
+    if latest is not None:
+        table = indicator_table(
+            store, khis=scored, quarter=latest, filters=filters, settings=settings
+        )
+        if (~table["suppressed"].astype(bool) & table["value"].notna()).any():
+            return latest
     table = indicator_table(
         store, khis=scored, by=["quarter"], quarter="all", filters=filters, settings=settings
     )
     shown = table.loc[~table["suppressed"].astype(bool) & table["value"].notna(), "quarter"]
     if len(shown):
         return max(pd.Timestamp(q).date() for q in shown)
-    return latest_quarter(store)
+    return latest

@@ -50,12 +50,54 @@ def trends(
     entries = [khi_by_code(code) for code in khis]
     settings = settings or default_settings()
     last = parse_quarter(end) if end is not None else latest_quarter(store)
-    nan = float("nan")
-    untested = stats.TrendResult(nan, nan, "no significant trend", nan, 0)
     if last is None:
-        empty = pd.DataFrame(columns=["quarter", "quarter_label", *VALUE_COLUMNS])
-        return {k.code: (empty, untested) for k in entries}
+        return _no_trends(entries)
     first = shift_quarter(last, -(quarters - 1))
+    return _trends_from(entries, _series_table(store, entries, filters, first, last, settings),
+                        first)
+
+
+def trends_and_control_charts(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None = None,
+    quarters: int = 8,
+    end: dt.date | str | None = None,
+    settings: Settings | None = None,
+) -> tuple[dict[str, tuple[pd.DataFrame, stats.TrendResult]],
+           dict[str, tuple[pd.DataFrame, stats.SpcResult]]]:
+    """:func:`trends` and :func:`control_charts` from one engine pass (the board page
+    shows both): the control charts' quarters hold the trend's window, and each
+    quarter's disclosure decision is its own (the lattice is taken within a quarter),
+    so the trend is a slice of the same table, not a second pass over the store."""
+    entries = [khi_by_code(code) for code in khis]
+    settings = settings or default_settings()
+    last = parse_quarter(end) if end is not None else latest_quarter(store)
+    if last is None:
+        return _no_trends(entries), control_charts(store, khis, filters, end, settings)
+    window = shift_quarter(last, -(quarters - 1))
+    span = _span_first(store, last)
+    table = _series_table(store, entries, filters, min(window, span), last, settings)
+    in_window = table[table["quarter"] >= window] if len(table) else table
+    spans = table[table["quarter"] >= span] if len(table) else table
+    out_trends = _trends_from(entries, in_window, window)
+    out_controls = {
+        code: (series, _spc(khi_by_code(code), series, None))
+        for code, (series, _) in _trends_from(entries, spans, span, test=False).items()
+    }
+    return out_trends, out_controls
+
+
+def _no_trends(entries: Sequence[KHI]) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
+    empty = pd.DataFrame(columns=["quarter", "quarter_label", *VALUE_COLUMNS])
+    return {k.code: (empty, _UNTESTED) for k in entries}
+
+
+def _series_table(
+    store: Store, entries: Sequence[KHI], filters: Filters | None, first: dt.date,
+    last: dt.date, settings: Settings,
+) -> pd.DataFrame:
+    """The KHIs by quarter from ``first`` to ``last`` (one engine pass)."""
     # Every quarter, not only the window: the quarters' secondary suppression must
     # hold against the all-quarters total, whatever window a page shows.
     table = indicator_table(
@@ -65,11 +107,25 @@ def trends(
     if len(table):
         keep = (table["quarter"] >= first) & (table["quarter"] <= last)
         table = table[keep & (table["suppressed"] | (table["n"].fillna(0) > 0))]
+    return table
+
+
+def _trends_from(
+    entries: Sequence[KHI], table: pd.DataFrame, first: dt.date, test: bool = True
+) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
+    """Each KHI's series from the by-quarter table, with its trend test (``test``)."""
     out = {}
+    groups = dict(tuple(table.groupby("khi", sort=False))) if len(table) else {}
     for entry in entries:
-        series = table[table["khi"] == entry.code].drop(columns="khi").reset_index(drop=True)
-        out[entry.code] = (series, _trend_test(entry, series, first, untested))
+        part = groups.get(entry.code, table.iloc[0:0])
+        series = part.drop(columns="khi").reset_index(drop=True)
+        result = _trend_test(entry, series, first, _UNTESTED) if test else _UNTESTED
+        out[entry.code] = (series, result)
     return out
+
+
+_UNTESTED = stats.TrendResult(float("nan"), float("nan"), "no significant trend",
+                              float("nan"), 0)
 
 
 def _trend_test(
@@ -125,13 +181,18 @@ def control_charts(
 ) -> dict[str, tuple[pd.DataFrame, stats.SpcResult]]:
     """:func:`control_chart` for several KHIs from one engine pass (the board's)."""
     last = parse_quarter(end) if end is not None else latest_quarter(store)
-    quarters = available_quarters(store)
-    span = _quarter_index(last, quarters[0]) + 1 if quarters and last is not None else 1
+    span = _quarter_index(last, _span_first(store, last)) + 1 if last is not None else 1
     out = {}
     for code, (series, _) in trends(store, khis, filters, max(span, 1), last, settings).items():
         target = (targets or {}).get(code)
         out[code] = (series, _spc(khi_by_code(code), series, target))
     return out
+
+
+def _span_first(store: Store, last: dt.date) -> dt.date:
+    """The control chart's first quarter: the first with data (``last`` without any)."""
+    quarters = available_quarters(store)
+    return quarters[0] if quarters else last
 
 
 def _spc(entry: KHI, series: pd.DataFrame, target: float | None) -> stats.SpcResult:
