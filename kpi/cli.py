@@ -360,7 +360,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         _print_frame(cli_table(frame, by), args.format)
         return EXIT_OK
     if args.command == "report":
-        from kpi.report import build_report
+        from kpi.board.pdf import build_report
 
         acting = _acting(args, store)
         reach = acting.allowed(store)

@@ -48,6 +48,7 @@ from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
 from kpi.store import Store, queries
+from kpi.wording import estimate_chance
 
 __all__ = [
     "ADJUSTED_FOR",
@@ -129,7 +130,7 @@ class Driver:
             size = f"lower odds of {what} ({ratio:.2f} times)"
         words = (f"{self.group} had {size}{shares}, allowing for age, main support need "
                  f"and support type (odds ratio {ratio:.2f}, {interval}")
-        words += "; unlikely to be chance)" if chance else "; this could be chance)"
+        words += f"; {estimate_chance(chance)})"
         return words + " — an association, not proof of cause."
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import KHI
 from kpi.indicators import Settings
-from kpi.wording import format_value
+from kpi.wording import format_value, gap_verdict
 
 __all__ = ["EquityView", "equity_view"]
 
@@ -55,11 +55,7 @@ class EquityView:
                 f"({self.lowest_n:,} answered) and {self.highest} ({self.highest_n:,} "
                 "answered)."
             )
-            if self.significant:
-                out.append("The groups really differ: a gap this large is unlikely to be "
-                           "chance.")
-            else:
-                out.append("The difference could be chance.")
+            out.append(gap_verdict(self.significant))
         if self.small:
             out.append(
                 f"Small groups: {', '.join(self.small)} had fewer than {self.min_compare} "

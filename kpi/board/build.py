@@ -29,16 +29,12 @@ from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from kpi.store import Store, queries
 from kpi.wording import (
-    LEVEL_95,
-    LEVEL_998,
     as_number,
-    chance_words,
     change_sentence,
-    format_value,
     is_improvement,
     trend_verdict,
-    value_pair,
 )
+from kpi.wording.board import TREND_REASONS, benchmark_reason, change_reason
 
 ALL_AREAS = "England and the nations"
 SERIES_QUARTERS = 8
@@ -260,22 +256,6 @@ def _recent_trend(khi: KHI, series: pd.DataFrame, end: dt.date) -> st_.TrendResu
     return st_.recent_trend("means", column("value"), column("sd"), column("n"))
 
 
-def _change_reason(khi: KHI, change: PeriodChange, value: float | None) -> str:
-    """"got worse since last quarter (40% to 45%; unlikely to be chance)"."""
-    verb = "improved" if change.verdict == "improved" else "got worse"
-    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
-    return (f"{verb} since {change.period} ({before} to {after}; "
-            f"{chance_words(change.test.level)})")
-
-
-def _benchmark_reason(row: BoardRow) -> str:
-    """"clearly worse than England (32% against 25%; very unlikely to be chance)"."""
-    strength = "clearly " if row.outside998 else ""
-    level = LEVEL_998 if row.outside998 else LEVEL_95
-    return (f"{strength}{row.comparison} than England ({format_value(row.value, row.khi)} "
-            f"against {format_value(row.benchmark, row.khi)}; {chance_words(level)})")
-
-
 def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
     """Needs attention: every KHI worse than England (outside its 95% interval, by
     polarity) or getting significantly worse (since last quarter, since the same
@@ -290,18 +270,16 @@ def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], l
             continue
         for kind, bench, verdict, trend, trend_reason, out in (
             ("attention", "worse", "worsened", "worsening",
-             "getting worse over the last five quarters (recent trend, Fingertips' method: "
-             "very unlikely to be chance)", attention),
+             TREND_REASONS["worsening"], attention),
             ("improved", "better", "improved", "improving",
-             "improving over the last five quarters (recent trend, Fingertips' method: "
-             "very unlikely to be chance)", improved),
+             TREND_REASONS["improving"], improved),
         ):
             reasons = []
             if benchmark_applies and r.comparison == bench:
-                reasons.append(_benchmark_reason(r))
+                reasons.append(benchmark_reason(r))
             for change in (r.since_last_quarter, r.since_last_year):
                 if change.verdict == verdict:
-                    reasons.append(_change_reason(r.khi, change, r.value))
+                    reasons.append(change_reason(r.khi, change, r.value))
             if r.trend == trend:
                 reasons.append(trend_reason)
             if reasons:

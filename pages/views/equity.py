@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi import charts
+from kpi import charts, wording
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.equity import equity_view, group_table
@@ -80,11 +80,7 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
                 ),
                 "Between": (f"{view.lowest} ({view.lowest_n:,}) and {view.highest} "
                             f"({view.highest_n:,})" if has_gap else "–"),
-                "Real difference?": (
-                    "Yes: unlikely to be chance"
-                    if has_gap and view.significant
-                    else ("No: could be chance" if has_gap else "–")
-                ),
+                "Real difference?": wording.gap_answer(has_gap, has_gap and view.significant),
                 "Small groups left out": ", ".join(view.small) if view else "",
             }
         )
