@@ -11,7 +11,7 @@ Conventions, so every chart reads the same from an 800 px window to a laptop:
   results always carry an icon and words as well as a colour;
 * intervals are error bars or bands, labelled "95% interval";
 * titles and axes in plain English, proportions with a ``%`` unit; long titles
-  wrap (:func:`kpi.charts.style._style`);
+  wrap (:func:`kpi.charts.style.style_figure`);
 * categories with long names (schemes, groups) run down the y axis so their
   labels never overlap.
 
@@ -41,6 +41,7 @@ from kpi.charts.palette import (
     SEQUENCE,
     SEQUENTIAL,
 )
+from kpi.charts.quality import completeness_chart, rates_chart
 from kpi.charts.run import (
     chart_alt,
     domain_chart,
@@ -56,10 +57,10 @@ from kpi.charts.run import (
 from kpi.charts.spine import spine_chart, spine_frame
 from kpi.charts.style import (
     HIDDEN_TEXT,
-    _style,
     empty_figure,
     figure_text,
     fmt,
+    style_figure,
     wrap,
 )
 
@@ -75,10 +76,10 @@ __all__ = [
     "PALETTE",
     "SEQUENCE",
     "SEQUENTIAL",
-    "_style",
     "answer_bars",
     "better_same_worse",
     "caterpillar_chart",
+    "completeness_chart",
     "chart_alt",
     "control_chart",
     "domain_chart",
@@ -90,6 +91,7 @@ __all__ = [
     "interval_chart",
     "label_groups",
     "people_supported_bars",
+    "rates_chart",
     "run_chart",
     "run_chart_traces",
     "share_text",
@@ -101,6 +103,9 @@ __all__ = [
     "spine_chart",
     "spine_frame",
     "split_sheet",
+    "style_figure",
     "tile_map",
     "wrap",
 ]
+
+_style = style_figure  # the old name, importable for one round

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import chart_theme, charts
+from kpi import charts
 from kpi.indicators import Filters
 from kpi.ingest import answers
 from kpi.items import bank
@@ -106,46 +106,6 @@ def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
     return wide.fillna("–").reset_index()
 
 
-def rates_chart(rates: pd.DataFrame, label: str) -> go.Figure:
-    """The chosen quarter: each scheme's response rate against its size.
-
-    Why a scatter and not a bar per scheme: 150 schemes do not fit a bar chart,
-    and a rate means more beside the number of people it is out of.
-    """
-    data = rates[[_label(q) == label for q in rates["quarter"]]]
-    data = data[~_hidden(data) & data["rate"].notna()]
-    if data.empty:
-        return charts.empty_figure(f"No response rates to show for {label}.")
-    names = c.scheme_choices().names
-    fig = go.Figure(
-        go.Scatter(
-            x=data["people_supported"],
-            y=data["rate"],
-            mode="markers",
-            marker={"color": charts.PALETTE["blue"], "size": 9, "opacity": 0.8},
-            text=[names.get(s, s) for s in data["scheme_id"]],
-            customdata=data["responses"],
-            hovertemplate=(
-                "<b>%{text}</b><br>Response rate %{y:.0f}%<br>"
-                "%{customdata:,} responses from %{x:,} people supported<extra></extra>"
-            ),
-            name="Scheme",
-        )
-    )
-    fig.update_xaxes(title={"text": "People supported in the quarter"}, tickformat=",")
-    top = float(data["rate"].max())
-    fig.update_yaxes(
-        title={"text": "Response rate"}, ticksuffix="%", range=[0, max(100.0, top * 1.05)]
-    )
-    return charts._style(
-        fig,
-        f"Response rate by scheme, {label}",
-        380,
-        legend=False,
-        subtitle="Each dot is a scheme: surveys returned ÷ people supported",
-    )
-
-
 def rates_view(
     label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
@@ -153,7 +113,8 @@ def rates_view(
     rates = c.response_rates(filters)  # the engine keeps the view's schemes only
     if rates.empty:
         return None
-    return rates_chart(rates, label), rates_table(rates, label), rates_by_quarter(rates)
+    figure = charts.rates_chart(rates, label, c.scheme_choices().names)
+    return figure, rates_table(rates, label), rates_by_quarter(rates)
 
 
 def response_rates_section(label: str, filters: Filters) -> None:
@@ -229,54 +190,12 @@ def completeness_table(items: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
-    """Share answered per question, in the survey's order, top to bottom.
-
-    Hidden cells keep their row, marked "too few to show", never a bar.
-    """
-    texts = {i.code: i.text for i in bank().items}
-    hidden = _hidden(items)
-    share = pd.to_numeric(items["share"], errors="coerce").astype(float).mask(hidden)
-    labels = [
-        charts.wrap(f"{texts.get(code, code)} ({HIDDEN})" if h else texts.get(code, code), 60)
-        for code, h in zip(items["item"], hidden)
-    ]
-    fig = go.Figure(
-        go.Bar(
-            x=share,
-            y=labels,
-            orientation="h",
-            marker={"color": charts.PALETTE["blue"]},
-            text=["" if pd.isna(v) else f"{v:.0f}%" for v in share],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f}% answered<extra></extra>",
-        )
-    )
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=list(reversed(labels)), type="category",
-        automargin=True,
-    )
-    fig.update_xaxes(title={"text": "Share answered, of those asked"}, ticksuffix="%",
-                     range=[0, 110])
-    fig.update_layout(
-        template=chart_theme.WHITE,
-        title={"text": f"Share who answered each question, {label}", "x": 0.0,
-               "xanchor": "left", "font": {"size": 17}},
-        font={"family": charts.FONT, "size": 13, "color": charts.INK},
-        height=120 + 30 * len(labels),
-        margin={"l": 10, "r": 30, "t": 50, "b": 50},
-        showlegend=False,
-    )
-    return fig
-
-
 def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataFrame] | None:
     """Chart and table of item completeness; None when no responses match."""
     items = c.item_completeness(label, filters)
     if not isinstance(items, pd.DataFrame) or items.empty:
         return None
-    return completeness_chart(items, label), completeness_table(items)
+    return charts.completeness_chart(items, label), completeness_table(items)
 
 
 def completeness_section(label: str, filters: Filters) -> None:
