@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kpi.errors import EXIT_BUSY, EXIT_REFUSED, KhiError
+from kpi.errors import EXIT_BUSY, EXIT_REFUSED, BadRequest, KhiError, UnknownCode
 from kpi.paths import default_db_path, secret_path
 from kpi.scope import ENGLAND, ROLES, Scope, scope_for
 from kpi.store import Store
@@ -201,8 +201,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     except KhiError as exc:
         return _fail(str(exc), exc.exit_code)
-    except ValueError as exc:  # refusals raised before the KhiError family existed
-        return _fail(str(exc), EXIT_REFUSED)
     except OSError as exc:
         return _fail(_os_message(exc, store), EXIT_REFUSED)
     except duckdb.Error as exc:
@@ -368,7 +366,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             from kpi.board import area_filters
 
             if not args.scheme:
-                raise ValueError(
+                raise BadRequest(
                     f"{acting.email} may take the board page of their own schemes only: give "
                     "--scheme ID."
                 )
@@ -400,7 +398,7 @@ def _acting(args: argparse.Namespace, store: Store) -> Scope:
         return LOCAL_ADMIN
     scope = scope_for(store, email)
     if scope.role is None:
-        raise ValueError(
+        raise UnknownCode(
             f"{email} is not a user: add them with `python -m kpi users add {email} --role ...`."
         )
     return scope

@@ -44,6 +44,7 @@ import pandas as pd
 from kpi import indicators as engine
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
+from kpi.errors import NoEstimate, UnknownCode
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
@@ -190,13 +191,13 @@ def odds_ratios(y: pd.Series, x: pd.DataFrame) -> pd.DataFrame:
         try:
             fit = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - statsmodels raises several kinds
-            raise ValueError(
+            raise NoEstimate(
                 "the model could not be fitted: in some group (of age, need or support "
                 "type) everyone or no one has the outcome; try a wider area or another "
                 "quarter"
             ) from exc
     if not fit.mle_retvals.get("converged", True):
-        raise ValueError("the model could not be fitted (it did not converge); try a "
+        raise NoEstimate("the model could not be fitted (it did not converge); try a "
                          "wider area or another quarter")
     coef, se = fit.params, fit.bse
     z = 1.959963984540054
@@ -422,10 +423,10 @@ def drivers(
         For an unknown outcome or factor.
     """
     if outcome not in OUTCOMES:
-        raise ValueError(f"Unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}.")
+        raise UnknownCode(f"Unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}.")
     chosen = {f.code: f for f in FACTORS}.get(factor)
     if chosen is None:
-        raise ValueError(
+        raise UnknownCode(
             f"Unknown factor {factor!r}: use one of {', '.join(f.code for f in FACTORS)}."
         )
     settings = settings or engine.default_settings()

@@ -24,6 +24,7 @@ from kpi.board.pack import (
 )
 from kpi.board.watch import WatchItem, watch_item
 from kpi.catalogue import KHI, catalogue
+from kpi.errors import BadRequest, NoData, UnknownCode
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
@@ -56,17 +57,17 @@ def area_filters(
         For an unknown region or scheme, a scheme outside ``scope``, or both given.
     """
     if region and scheme:
-        raise ValueError("Give a region or a scheme, not both.")
+        raise BadRequest("Give a region or a scheme, not both.")
     if scheme:
         register = store.schemes()
         match = register[register["scheme_id"] == scheme]
         if match.empty:
-            raise ValueError(
+            raise UnknownCode(
                 f"Unknown scheme {scheme!r}: use a scheme id from the register "
                 "(the Schemes page or `python -m kpi uploads` lists them)."
             )
         if scope is not None and scheme not in scope:
-            raise ValueError(f"Scheme {scheme!r} is outside the schemes you may see.")
+            raise BadRequest(f"Scheme {scheme!r} is outside the schemes you may see.")
         row = match.iloc[0]
         label = f"{row['name']} ({row['region']})"
         return Filters(scheme_ids=(scheme,), scope=scope), label, "scheme"
@@ -77,7 +78,7 @@ def area_filters(
             by_key[r.code.lower()] = r.name
         name = by_key.get(region.strip().lower())
         if name is None:
-            raise ValueError(
+            raise UnknownCode(
                 f"Unknown region {region!r}: use one of "
                 + ", ".join(r.name for r in bank().regions)
                 + "."
@@ -526,7 +527,7 @@ def _board_summary(
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
         latest = engine.latest_quarter(store)
         if latest is None:
-            raise ValueError(
+            raise NoData(
                 "The store has no survey data yet: upload a survey export or load the "
                 "demo (`python -m kpi demo`)."
             )

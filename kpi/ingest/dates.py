@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from kpi.errors import BadRequest
+
 # ------------------------------------------------------------------ dates ---
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[ T,])")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?:$|[ T,])")
@@ -324,5 +326,5 @@ def _date_choice(text: str | None) -> str | None:
         return None
     code = text.strip().lower().replace("-", "_")
     if code not in DATE_ORDERS:
-        raise ValueError(f"dates must be day-first or month-first, not {text!r}")
+        raise BadRequest(f"dates must be day-first or month-first, not {text!r}")
     return code

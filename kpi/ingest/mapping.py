@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kpi import readers
+from kpi.errors import UnknownCode
 from kpi.ingest.dates import _uk
 from kpi.ingest.result import ColumnMatch, _Refused
 from kpi.ingest.values import _attribute_label, _item_label
@@ -127,7 +128,7 @@ def _normalise_mapping(mapping: dict[str, str] | None, kind: str) -> dict[str, s
     for key, target in (mapping or {}).items():
         target = (target or "").strip()
         if target and target not in targets:
-            raise ValueError(
+            raise UnknownCode(
                 f"'{target}' is not a question or attribute code, so column '{key}' cannot "
                 "be mapped to it. Pick one from the list, or leave the column ignored."
             )

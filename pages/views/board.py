@@ -16,6 +16,7 @@ import streamlit as st
 
 from kpi import charts, report
 from kpi.board import BoardPack, BoardRow, board_summary
+from kpi.errors import KhiError
 from kpi.export import safe_csv
 from kpi.store import Store
 from kpi.wording import GLOSSARY
@@ -268,7 +269,7 @@ def render() -> None:
     scope = c.user_reach().scheme_filter
     try:
         pack = board_pack(quarter, area, scope)
-    except ValueError as exc:
+    except KhiError as exc:  # anything else is a bug, and shows as one
         st.warning(str(exc))
         return
     st.subheader(f"{c.md(pack.area_label)} · {pack.quarter_label}")
