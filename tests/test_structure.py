@@ -135,3 +135,73 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
     (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                               "    from kpi import a\n")
     assert cycles(import_graph(pkg)) == [["kpi.a", "kpi.b"]]
+
+
+# Private names still imported across kpi's modules, to be made public: this list may
+# only shrink (issue 27 counted 71; kpi.charts.style's helpers are public now). A new
+# ``from kpi.x import _name`` elsewhere in kpi fails the test below.
+KNOWN_PRIVATE_IMPORTS = {
+    "kpi.board.build: kpi.board.changes._sd_from_interval",
+    "kpi.indicators.answers: kpi.indicators.protection._Count",
+    "kpi.indicators.answers: kpi.indicators.protection._count_decisions",
+    "kpi.indicators.changes: kpi.indicators.cells._change_cells",
+    "kpi.indicators.changes: kpi.indicators.filters._LIMITS",
+    "kpi.indicators.changes: kpi.indicators.filters._check_by",
+    "kpi.indicators.changes: kpi.indicators.protection._protect",
+    "kpi.indicators.compare: kpi.indicators.filters._LIMITS",
+    "kpi.indicators.protection: kpi.indicators.cells._change_cells",
+    "kpi.indicators.quality: kpi.indicators.protection._Count",
+    "kpi.indicators.quality: kpi.indicators.protection._activity_decisions",
+    "kpi.indicators.quality: kpi.indicators.protection._activity_lattice",
+    "kpi.indicators.quality: kpi.indicators.protection._count_decisions",
+    "kpi.indicators.table: kpi.indicators.cells._cells",
+    "kpi.indicators.table: kpi.indicators.cells._change_cells",
+    "kpi.indicators.table: kpi.indicators.filters._LIMITS",
+    "kpi.indicators.table: kpi.indicators.filters._check_by",
+    "kpi.indicators.table: kpi.indicators.filters._khis",
+    "kpi.indicators.table: kpi.indicators.protection._protect",
+    "kpi.ingest.answers: kpi.ingest.result._Refused",
+    "kpi.ingest.mapping: kpi.ingest.dates._uk",
+    "kpi.ingest.mapping: kpi.ingest.result._Refused",
+    "kpi.ingest.mapping: kpi.ingest.values._attribute_label",
+    "kpi.ingest.mapping: kpi.ingest.values._item_label",
+    "kpi.ingest.register: kpi.ingest.dates._date_column",
+    "kpi.ingest.register: kpi.ingest.result._plural",
+    "kpi.ingest.register: kpi.ingest.validation._Rows",
+    "kpi.ingest.register: kpi.ingest.validation._in_file_repeats",
+    "kpi.ingest.register: kpi.ingest.values._map_unique",
+    "kpi.ingest.upload: kpi.ingest.dates._date_choice",
+    "kpi.ingest.upload: kpi.ingest.mapping._check_columns",
+    "kpi.ingest.upload: kpi.ingest.mapping._question_cells",
+    "kpi.ingest.upload: kpi.ingest.mapping._refuse_numeric_export",
+    "kpi.ingest.upload: kpi.ingest.mapping._with_examples",
+    "kpi.ingest.upload: kpi.ingest.result._DryRun",
+    "kpi.ingest.upload: kpi.ingest.result._Refused",
+    "kpi.ingest.upload: kpi.ingest.result._plural",
+    "kpi.ingest.upload: kpi.ingest.validation._check_activity",
+    "kpi.ingest.upload: kpi.ingest.validation._check_survey",
+    "kpi.ingest.validation: kpi.ingest.dates._date_column",
+    "kpi.ingest.validation: kpi.ingest.mapping._column_of",
+    "kpi.ingest.validation: kpi.ingest.result._Refused",
+    "kpi.ingest.validation: kpi.ingest.result._plural",
+    "kpi.ingest.validation: kpi.ingest.values._NUMBER",
+    "kpi.ingest.validation: kpi.ingest.values._map_unique",
+    "kpi.store.connection: kpi.store.schema._response_table_sql",
+    "kpi.store.rights: kpi.store.access._record_change",
+}
+
+
+def test_no_new_private_name_is_imported_across_modules() -> None:
+    found = set(private_imports())
+    assert found - KNOWN_PRIVATE_IMPORTS == set(), "import a public name instead"
+    # Made public since: take it off the list so it cannot come back.
+    assert KNOWN_PRIVATE_IMPORTS - found == set()
+
+
+def test_the_private_name_scan_finds_one(tmp_path: Path) -> None:
+    pkg = tmp_path / "kpi"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("def _helper():\n    pass\n")
+    (pkg / "b.py").write_text("from kpi.a import _helper\nfrom kpi import a\n")
+    assert private_imports(pkg) == ["kpi.b: kpi.a._helper"]
