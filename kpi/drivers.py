@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,7 @@ from kpi.store import Store, queries
 from kpi.wording import estimate_chance
 
 __all__ = [
+    "drivers_table",
     "ADJUSTED_FOR",
     "FACTORS",
     "OUTCOMES",
@@ -508,3 +510,19 @@ def drivers(
         )
     return out, base, ""
 
+
+def drivers_table(found: Sequence[Driver]) -> pd.DataFrame:
+    """One row per group: base, share with the outcome, odds ratio and interval;
+    "No estimate" (and no number) where the group is too small."""
+    rows = []
+    for d in found:
+        rows.append({
+            "Group": d.group,
+            "Compared with": d.reference,
+            "Answered": "" if d.n is None else f"{d.n:,}",
+            "With the outcome": "" if d.share is None else f"{d.share:.0f}%",
+            "Odds ratio": f"{d.odds_ratio:.2f}" if d.estimated else "No estimate",
+            "95% interval": (f"{d.lower95:.2f} to {d.upper95:.2f}" if d.estimated
+                             else d.reason),
+        })
+    return pd.DataFrame(rows)

@@ -138,10 +138,11 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
 
 
 # Private names still imported across kpi's modules, to be made public: this list may
-# only shrink (issue 27 counted 71; kpi.charts.style's helpers are public now). A new
+# only shrink (issue 27 counted 71; 76 uses by this scan before this round, 20 after:
+# kpi.charts.style, kpi.ingest, kpi.store and kpi.board now import public names).
+# What is left is kpi.indicators, being reworked for speed on another branch. A new
 # ``from kpi.x import _name`` elsewhere in kpi fails the test below.
 KNOWN_PRIVATE_IMPORTS = {
-    "kpi.board.build: kpi.board.changes._sd_from_interval",
     "kpi.indicators.answers: kpi.indicators.protection._Count",
     "kpi.indicators.answers: kpi.indicators.protection._count_decisions",
     "kpi.indicators.changes: kpi.indicators.cells._change_cells",
@@ -160,34 +161,6 @@ KNOWN_PRIVATE_IMPORTS = {
     "kpi.indicators.table: kpi.indicators.filters._check_by",
     "kpi.indicators.table: kpi.indicators.filters._khis",
     "kpi.indicators.table: kpi.indicators.protection._protect",
-    "kpi.ingest.answers: kpi.ingest.result._Refused",
-    "kpi.ingest.mapping: kpi.ingest.dates._uk",
-    "kpi.ingest.mapping: kpi.ingest.result._Refused",
-    "kpi.ingest.mapping: kpi.ingest.values._attribute_label",
-    "kpi.ingest.mapping: kpi.ingest.values._item_label",
-    "kpi.ingest.register: kpi.ingest.dates._date_column",
-    "kpi.ingest.register: kpi.ingest.result._plural",
-    "kpi.ingest.register: kpi.ingest.validation._Rows",
-    "kpi.ingest.register: kpi.ingest.validation._in_file_repeats",
-    "kpi.ingest.register: kpi.ingest.values._map_unique",
-    "kpi.ingest.upload: kpi.ingest.dates._date_choice",
-    "kpi.ingest.upload: kpi.ingest.mapping._check_columns",
-    "kpi.ingest.upload: kpi.ingest.mapping._question_cells",
-    "kpi.ingest.upload: kpi.ingest.mapping._refuse_numeric_export",
-    "kpi.ingest.upload: kpi.ingest.mapping._with_examples",
-    "kpi.ingest.upload: kpi.ingest.result._DryRun",
-    "kpi.ingest.upload: kpi.ingest.result._Refused",
-    "kpi.ingest.upload: kpi.ingest.result._plural",
-    "kpi.ingest.upload: kpi.ingest.validation._check_activity",
-    "kpi.ingest.upload: kpi.ingest.validation._check_survey",
-    "kpi.ingest.validation: kpi.ingest.dates._date_column",
-    "kpi.ingest.validation: kpi.ingest.mapping._column_of",
-    "kpi.ingest.validation: kpi.ingest.result._Refused",
-    "kpi.ingest.validation: kpi.ingest.result._plural",
-    "kpi.ingest.validation: kpi.ingest.values._NUMBER",
-    "kpi.ingest.validation: kpi.ingest.values._map_unique",
-    "kpi.store.connection: kpi.store.schema._response_table_sql",
-    "kpi.store.rights: kpi.store.access._record_change",
 }
 
 
@@ -205,3 +178,36 @@ def test_the_private_name_scan_finds_one(tmp_path: Path) -> None:
     (pkg / "a.py").write_text("def _helper():\n    pass\n")
     (pkg / "b.py").write_text("from kpi.a import _helper\nfrom kpi import a\n")
     assert private_imports(pkg) == ["kpi.b: kpi.a._helper"]
+
+
+def role_literals(roots: tuple[Path, ...]) -> list[str]:
+    """"file:line" where a role name is compared as a bare string (``role == "admin"``,
+    ``role in ("scheme", "admin")``) outside kpi/scope.py, whose table decides roles."""
+    from kpi.scope import ROLES
+
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            if path.name == "scope.py" and path.parent.name == "kpi":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Compare) or "role" not in ast.unparse(node).lower():
+                    continue
+                names = [n.value for side in (node.left, *node.comparators)
+                         for n in ast.walk(side) if isinstance(n, ast.Constant)]
+                if any(name in ROLES for name in names):
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return found
+
+
+def test_roles_are_decided_by_the_role_table_only() -> None:
+    root = KPI.parent
+    # kpi/store/access.py: the users table's own check that one administrator is left.
+    found = {place.rsplit(":", 1)[0] for place in role_literals((KPI, root / "pages"))}
+    assert found == {"kpi/store/access.py"}
+
+
+def test_the_role_scan_finds_a_literal(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text("ok = scope.role in ('scheme', 'admin')\n")
+    assert role_literals((tmp_path / "pages",)) == ["pages/x.py:1"]

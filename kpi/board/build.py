@@ -10,10 +10,10 @@ from kpi import indicators as engine
 from kpi import stats as st_
 from kpi.board.changes import (
     ChangeTest,
-    _sd_from_interval,
     change_test_means,
     change_test_proportions,
     change_test_same_people,
+    sd_from_interval,
 )
 from kpi.board.pack import (
     BoardPack,
@@ -35,7 +35,13 @@ from kpi.wording import (
     is_improvement,
     trend_verdict,
 )
-from kpi.wording.board import TREND_REASONS, benchmark_reason, change_reason
+from kpi.wording.board import (
+    TREND_REASONS,
+    benchmark_reason,
+    change_reason,
+    lead_sentences,
+    summary_sentences,
+)
 
 ALL_AREAS = "England and the nations"
 SERIES_QUARTERS = 8
@@ -132,7 +138,7 @@ def _moments(row: pd.Series | dict, khi: KHI) -> tuple[float | None, float | Non
     if sd is None and n is not None:
         lo, up = _float(row, "lower95"), _float(row, "upper95")
         if lo is not None and up is not None:
-            sd = _sd_from_interval(lo, up, n)
+            sd = sd_from_interval(lo, up, n)
     return value, sd, n
 
 
@@ -301,127 +307,6 @@ def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
     if not result.values or result.values[-1] != result.values[-1]:  # NaN: a gap
         return None
     return result
-
-
-def _lead(rows: list[BoardRow], benchmark_applies: bool) -> list[str]:
-    """What to look at first: special causes (concerning first), then KHIs worse
-    than England without one; each says whether it is both."""
-    shown = [r for r in rows if not r.suppressed]
-    worse = {r.code for r in shown if benchmark_applies and r.comparison == "worse"}
-
-    def named(r: BoardRow) -> str:
-        return r.name + (" (also worse than England)" if r.code in worse else "")
-
-    out = []
-    for kind, words in ((st_.spc.CONCERN, "concerning"), (st_.spc.IMPROVEMENT, "improving"),
-                        (st_.spc.NEUTRAL_HIGH, "higher"), (st_.spc.NEUTRAL_LOW, "lower")):
-        hit = [named(r) for r in shown if r.special_cause == kind]
-        if hit:
-            out.append(f"Control chart, special cause variation ({words}): {_names(hit)}.")
-    plain = [r.name for r in shown if r.code in worse and not r.special_cause]
-    if plain:
-        out.append(f"Worse than England, with no special cause on its control chart: "
-                   f"{_names(plain)}.")
-    return out
-
-
-def _names(names: list[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def comparison_sentences(rows: list[BoardRow] | tuple[BoardRow, ...]) -> list[str]:
-    """How the area compares with England, counted over the KHIs compared.
-
-    "Worse than England on 7 of 26 indicators compared, better on 2 and similar on
-    17." then the worse ones by name (those beyond the 99.8% limit said so).
-    """
-    compared = [r for r in rows if not r.suppressed and r.comparison in
-                ("better", "similar", "worse")]
-    if not compared:
-        return ["Too few answers to compare any indicator with England."]
-    worse = [r for r in compared if r.comparison == "worse"]
-    better = [r for r in compared if r.comparison == "better"]
-    similar = len(compared) - len(worse) - len(better)
-    noun = "indicator" if len(compared) == 1 else "indicators"
-    out = [f"Worse than England on {len(worse)} of {len(compared)} {noun} compared, "
-           f"better on {len(better)} and similar on {similar}."]
-    if worse:
-        clearly = [r.name for r in worse if r.outside998]
-        text = f"Worse than England: {_names([r.name for r in worse])}."
-        if clearly:
-            text += (f" Clearly worse (very unlikely to be chance): {_names(clearly)}.")
-        out.append(text)
-    if better:
-        out.append(f"Better than England: {_names([r.name for r in better])}.")
-    return out
-
-
-def _summary(
-    rows: list[BoardRow],
-    attention: list[Flag],
-    improved: list[Flag],
-    quarter: str,
-    area: str,
-    caveats: Caveats,
-    min_compare: int = 10,
-    benchmark_applies: bool = True,
-) -> list[str]:
-    sentences = []
-    if caveats.responses_hidden:
-        sentences.append(f"{area}, {quarter}: too few surveys were returned to show any number.")
-    elif benchmark_applies:
-        opening = comparison_sentences(rows)
-        first = opening[0][0].lower() + opening[0][1:]
-        sentences.append(f"{area}, {quarter}: {first}")
-        sentences.extend(opening[1:])
-    if caveats.responses is not None and not caveats.responses_hidden:
-        lead = "" if benchmark_applies else f"{area}, {quarter}: "
-        sentences.append(f"{lead}{caveats.responses:,} surveys were returned.")
-    getting_worse = [
-        r.name for r in rows if not r.suppressed and (
-            "worsened" in (r.since_last_quarter.verdict, r.since_last_year.verdict)
-            or r.trend == "worsening")
-    ]
-    if getting_worse:
-        sentences.append(f"Getting worse: {_names(getting_worse)}.")
-    real = [r for r in rows if r.since_last_quarter.significant]
-    sentences.extend(r.sentence for r in real)
-    chance = [r for r in rows if r.since_last_quarter.verdict == "could be chance"]
-    if chance:
-        if real:
-            sentences.append(
-                f"The other {len(chance)} changes since last quarter are small enough "
-                "to be chance."
-            )
-        else:
-            sentences.append(
-                f"None of the {len(chance)} changes since last quarter is big enough "
-                "to rule out chance."
-            )
-    untested = [r for r in rows if r.since_last_quarter.verdict == "too few answers"
-                and not r.suppressed]
-    if untested and not real and not chance:
-        sentences.append(
-            "Too few answers to test any change since last quarter (a change is tested "
-            f"only when both quarters have at least {min_compare} answers)."
-        )
-    yearly: dict[str, list[str]] = {"improved": [], "worsened": []}
-    for r in rows:
-        if r.since_last_year.significant:
-            yearly[r.since_last_year.verdict].append(r.name)
-    parts = [
-        f"{len(names)} {'indicator' if len(names) == 1 else 'indicators'} {verdict}: "
-        + ", ".join(names)
-        for verdict, names in yearly.items()
-        if names
-    ]
-    if parts:
-        sentences.append("Compared with the same quarter last year, " + "; ".join(parts) + ".")
-    few = [r.name for r in rows if r.suppressed]
-    if few:
-        sentences.append("Too few answers to say: " + ", ".join(few) + ".")
-    return sentences
 
 
 def _caveats(
@@ -611,11 +496,11 @@ def _board_summary(
     ]
     caveats = _caveats(store, q, filters, settings)
     label = quarter_label(q)
-    summary = _summary(
+    summary = summary_sentences(
         rows, attention, improved, label, area_label, caveats, settings.min_compare,
         area_kind != "all",
     )
-    summary[1:1] = _lead(rows, area_kind != "all")
+    summary[1:1] = lead_sentences(rows, area_kind != "all")
     return BoardPack(
         quarter=q,
         quarter_label=label,

@@ -28,6 +28,7 @@ from kpi.charts.bars import (
     share_text,
 )
 from kpi.charts.control import control_chart
+from kpi.charts.forest import forest_chart
 from kpi.charts.funnel import FUNNEL_WORDS, funnel_chart
 from kpi.charts.intervals import caterpillar_chart, interval_chart
 from kpi.charts.maps import tile_map
@@ -86,6 +87,7 @@ __all__ = [
     "empty_figure",
     "figure_text",
     "fmt",
+    "forest_chart",
     "funnel_chart",
     "growth_bars",
     "interval_chart",

@@ -28,9 +28,9 @@ from kpi.store.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     SUPERSEDED_SQL,
-    _response_table_sql,
     ident,
     item_columns,
+    response_table_sql,
 )
 
 
@@ -244,9 +244,9 @@ class Connection:
         with self.transaction() as con:
             for statement in SCHEMA:
                 con.execute(statement)
-            con.execute(_response_table_sql("responses"))
+            con.execute(response_table_sql("responses"))
             con.execute(
-                _response_table_sql(
+                response_table_sql(
                     "response_history",
                     ",\n  replaced_by INTEGER NOT NULL,\n  replaced_at TIMESTAMP NOT NULL",
                 )

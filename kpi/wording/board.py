@@ -5,14 +5,15 @@ Why here and not in the PDF module: the words were once in ``kpi.report``, which
 the HTML and fpdf2 layouts imported while it imported them back (an import
 cycle). Each function takes a :class:`kpi.board.BoardRow` (or its parts) and
 returns text, with lines split by newline, and the colour the page and the PDF
-give it (:mod:`kpi.charts.palette`'s; never colour alone: the icon and words say it).
+give it (:mod:`kpi.palette`'s; never colour alone: the icon and words say it).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kpi.charts.palette import BLUE, GREY, PRINT_INK, VERMILLION
+from kpi.palette import BLUE, GREY, PRINT_INK, VERMILLION
+from kpi.stats import spc
 from kpi.stats.spc import MIN_POINTS
 from kpi.wording import (
     LEVEL_95,
@@ -25,7 +26,7 @@ from kpi.wording import (
 )
 
 if TYPE_CHECKING:  # kpi.board imports kpi.wording
-    from kpi.board import BoardPack, BoardRow, PeriodChange
+    from kpi.board import BoardPack, BoardRow, Caveats, Flag, PeriodChange
     from kpi.catalogue import KHI
 
 __all__ = [
@@ -35,6 +36,10 @@ __all__ = [
     "benchmark_words",
     "change_reason",
     "change_words",
+    "comparison_sentences",
+    "join_names",
+    "lead_sentences",
+    "summary_sentences",
     "control_words",
     "tone",
     "trend_words",
@@ -175,3 +180,127 @@ def benchmark_reason(row: BoardRow) -> str:
     level = LEVEL_998 if row.outside998 else LEVEL_95
     return (f"{strength}{row.comparison} than England ({format_value(row.value, row.khi)} "
             f"against {format_value(row.benchmark, row.khi)}; {chance_words(level)})")
+
+
+# ------------------------------------------------------- the board's summary ---
+def lead_sentences(rows: list[BoardRow], benchmark_applies: bool) -> list[str]:
+    """What to look at first: special causes (concerning first), then KHIs worse
+    than England without one; each says whether it is both."""
+    shown = [r for r in rows if not r.suppressed]
+    worse = {r.code for r in shown if benchmark_applies and r.comparison == "worse"}
+
+    def named(r: BoardRow) -> str:
+        return r.name + (" (also worse than England)" if r.code in worse else "")
+
+    out = []
+    for kind, words in ((spc.CONCERN, "concerning"), (spc.IMPROVEMENT, "improving"),
+                        (spc.NEUTRAL_HIGH, "higher"), (spc.NEUTRAL_LOW, "lower")):
+        hit = [named(r) for r in shown if r.special_cause == kind]
+        if hit:
+            out.append(f"Control chart, special cause variation ({words}): {join_names(hit)}.")
+    plain = [r.name for r in shown if r.code in worse and not r.special_cause]
+    if plain:
+        out.append(f"Worse than England, with no special cause on its control chart: "
+                   f"{join_names(plain)}.")
+    return out
+
+
+def join_names(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def comparison_sentences(rows: list[BoardRow] | tuple[BoardRow, ...]) -> list[str]:
+    """How the area compares with England, counted over the KHIs compared.
+
+    "Worse than England on 7 of 26 indicators compared, better on 2 and similar on
+    17." then the worse ones by name (those beyond the 99.8% limit said so).
+    """
+    compared = [r for r in rows if not r.suppressed and r.comparison in
+                ("better", "similar", "worse")]
+    if not compared:
+        return ["Too few answers to compare any indicator with England."]
+    worse = [r for r in compared if r.comparison == "worse"]
+    better = [r for r in compared if r.comparison == "better"]
+    similar = len(compared) - len(worse) - len(better)
+    noun = "indicator" if len(compared) == 1 else "indicators"
+    out = [f"Worse than England on {len(worse)} of {len(compared)} {noun} compared, "
+           f"better on {len(better)} and similar on {similar}."]
+    if worse:
+        clearly = [r.name for r in worse if r.outside998]
+        text = f"Worse than England: {join_names([r.name for r in worse])}."
+        if clearly:
+            text += (f" Clearly worse (very unlikely to be chance): {join_names(clearly)}.")
+        out.append(text)
+    if better:
+        out.append(f"Better than England: {join_names([r.name for r in better])}.")
+    return out
+
+
+def summary_sentences(
+    rows: list[BoardRow],
+    attention: list[Flag],
+    improved: list[Flag],
+    quarter: str,
+    area: str,
+    caveats: Caveats,
+    min_compare: int = 10,
+    benchmark_applies: bool = True,
+) -> list[str]:
+    """The board's opening sentences: how the area compares with England, how many
+    answered, what got worse, each real change, and what is too few to say."""
+    sentences = []
+    if caveats.responses_hidden:
+        sentences.append(f"{area}, {quarter}: too few surveys were returned to show any number.")
+    elif benchmark_applies:
+        opening = comparison_sentences(rows)
+        first = opening[0][0].lower() + opening[0][1:]
+        sentences.append(f"{area}, {quarter}: {first}")
+        sentences.extend(opening[1:])
+    if caveats.responses is not None and not caveats.responses_hidden:
+        lead = "" if benchmark_applies else f"{area}, {quarter}: "
+        sentences.append(f"{lead}{caveats.responses:,} surveys were returned.")
+    getting_worse = [
+        r.name for r in rows if not r.suppressed and (
+            "worsened" in (r.since_last_quarter.verdict, r.since_last_year.verdict)
+            or r.trend == "worsening")
+    ]
+    if getting_worse:
+        sentences.append(f"Getting worse: {join_names(getting_worse)}.")
+    real = [r for r in rows if r.since_last_quarter.significant]
+    sentences.extend(r.sentence for r in real)
+    chance = [r for r in rows if r.since_last_quarter.verdict == "could be chance"]
+    if chance:
+        if real:
+            sentences.append(
+                f"The other {len(chance)} changes since last quarter are small enough "
+                "to be chance."
+            )
+        else:
+            sentences.append(
+                f"None of the {len(chance)} changes since last quarter is big enough "
+                "to rule out chance."
+            )
+    untested = [r for r in rows if r.since_last_quarter.verdict == "too few answers"
+                and not r.suppressed]
+    if untested and not real and not chance:
+        sentences.append(
+            "Too few answers to test any change since last quarter (a change is tested "
+            f"only when both quarters have at least {min_compare} answers)."
+        )
+    yearly: dict[str, list[str]] = {"improved": [], "worsened": []}
+    for r in rows:
+        if r.since_last_year.significant:
+            yearly[r.since_last_year.verdict].append(r.name)
+    parts = [
+        f"{len(names)} {'indicator' if len(names) == 1 else 'indicators'} {verdict}: "
+        + ", ".join(names)
+        for verdict, names in yearly.items()
+        if names
+    ]
+    if parts:
+        sentences.append("Compared with the same quarter last year, " + "; ".join(parts) + ".")
+    few = [r.name for r in rows if r.suppressed]
+    if few:
+        sentences.append("Too few answers to say: " + ", ".join(few) + ".")
+    return sentences

@@ -13,10 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, wording
+from kpi import charts
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
-from kpi.equity import equity_view, group_table
+from kpi.equity import equity_view, gap_row, group_bases, group_table
 from pages.views import _common as c
 
 GROUPINGS = c.GROUPS_OF_PEOPLE
@@ -44,16 +44,7 @@ def benchmark_for(code: str, label: str, filters: c.Filters) -> tuple[float | No
     return float(value), "England"
 
 
-def with_bases(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each group's label with its base beside it ("Man · 123 answered"); hidden
-    groups keep their name only (their base is never shown)."""
-    out = frame.copy()
-    hidden = out["suppressed"].fillna(False).astype(bool)
-    out["group"] = [
-        str(g) if h or pd.isna(n) else f"{g} · {int(n):,} answered"
-        for g, n, h in zip(out["group"], out["n"], hidden)
-    ]
-    return out
+with_bases = group_bases  # kept importable here for one release
 
 
 def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
@@ -67,23 +58,7 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
             charts.label_groups(groups, dimension, c.dimension_codes(dimension)),
             khi, dimension, c.settings(),
         ) if groups is not None and len(groups) else None
-        gap = None if view is None else view.gap
-        has_gap = gap is not None
-        rows.append(
-            {
-                "Grouping": c.DIMENSION_LABELS[dimension],
-                "Gap": gap if has_gap else None,
-                "Gap (highest − lowest)": (
-                    (f"{gap:.0f} points" if khi.is_proportion else f"{gap:.1f}")
-                    if has_gap
-                    else "Too few answers"
-                ),
-                "Between": (f"{view.lowest} ({view.lowest_n:,}) and {view.highest} "
-                            f"({view.highest_n:,})" if has_gap else "–"),
-                "Real difference?": wording.gap_answer(has_gap, has_gap and view.significant),
-                "Small groups left out": ", ".join(view.small) if view else "",
-            }
-        )
+        rows.append(gap_row(c.DIMENSION_LABELS[dimension], khi, view))
     frame = pd.DataFrame(rows).sort_values("Gap", ascending=False, na_position="last")
     return frame.drop(columns="Gap")
 
