@@ -17,26 +17,9 @@ from kpi import chart_theme
 from kpi.charts.palette import FONT, INK, PALETTE
 from kpi.charts.style import empty_figure, hidden_mask, style_figure, wrap
 from kpi.items import bank
-from kpi.periods import parse_quarter, quarter_label
+from kpi.tables import HIDDEN_SHORT, quarter_words, suppressed_rows
 
-__all__ = ["HIDDEN_WORDS", "completeness_chart", "quarter_words", "rates_chart",
-           "suppressed_rows"]
-
-HIDDEN_WORDS = "too few to show"
-
-
-def suppressed_rows(frame: pd.DataFrame) -> pd.Series:
-    """True where the engine hid a row (a missing value alone is not hidden)."""
-    if "suppressed" not in frame:
-        return pd.Series(False, index=frame.index)
-    return frame["suppressed"].fillna(False).astype(bool)
-
-
-def quarter_words(value: object) -> str:
-    """A quarter as people read it, whatever form the engine gives (date or label)."""
-    if isinstance(value, str):
-        return quarter_label(parse_quarter(value))
-    return quarter_label(pd.Timestamp(value).date())
+__all__ = ["completeness_chart", "rates_chart"]
 
 
 def rates_chart(rates: pd.DataFrame, label: str, names: Mapping[str, str]) -> go.Figure:
@@ -88,7 +71,7 @@ def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
     hidden = suppressed_rows(items)
     share = pd.to_numeric(items["share"], errors="coerce").astype(float).mask(hidden)
     labels = [
-        wrap(f"{texts.get(code, code)} ({HIDDEN_WORDS})" if h else texts.get(code, code), 60)
+        wrap(f"{texts.get(code, code)} ({HIDDEN_SHORT})" if h else texts.get(code, code), 60)
         for code, h in zip(items["item"], hidden)
     ]
     fig = go.Figure(
