@@ -38,6 +38,7 @@ if __name__ == "__main__":
         _common.sidebar(pages)
         navigation.run()
 else:
+    from pages.views.answer import routes
     from pages.views.guard import middleware
 
-    app = st.App(__file__, middleware=middleware())
+    app = st.App(__file__, middleware=middleware(), routes=routes())

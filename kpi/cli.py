@@ -23,7 +23,7 @@ from kpi.scope import ENGLAND, ROLES, Scope, scope_for
 from kpi.store import Store
 
 EXIT_OK = 0
-__all__ = ["EXIT_BUSY", "EXIT_OK", "EXIT_REFUSED", "cli_table", "main"]
+__all__ = ["EXIT_BUSY", "EXIT_OK", "EXIT_REFUSED", "cli_table", "main", "tidy_table"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
         "--benchmark", choices=("england", "region", "support_type"), default="england",
         help="compare with England, the row's region, or the same support type",
     )
+    indicators.add_argument(
+        "--tidy", action="store_true",
+        help="the dashboard's download columns (indicator, area, quarter, both intervals, "
+        "benchmark, level, data as of) instead of the spec's; at most one --by",
+    )
 
     report = sub.add_parser("report", parents=[common], help="the quarterly board page as PDF")
     report.add_argument("--quarter", default=None, help='"2026/27 Q1" or a date inside it')
@@ -91,7 +96,17 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--region", default=None)
     area.add_argument("--scheme", default=None)
     report.add_argument("--out", type=Path, required=True)
+    paper = sub.add_parser("questionnaire", parents=[common],
+                           help="the printable easy-read questionnaire as a tagged PDF")
+    paper.add_argument("--who", choices=("person", "carer"), required=True)
+    paper.add_argument("--out", type=Path, required=True)
+    paper.add_argument("--wording", choices=("easy_read", "standard"), default="easy_read")
+    paper.add_argument("--reference", default=None, help="print this person's reference on it")
+    paper.add_argument("--link", default=None, help="print this link and its QR code on it")
     person = _rights_arguments(sub, common)
+    from kpi import cli_round
+
+    cli_round.add_parser(sub, common)
     for command in (indicators, report, uploads, *person):
         command.add_argument(
             "--as", dest="as_email", default=None, metavar="EMAIL",
@@ -174,6 +189,33 @@ def cli_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if "quarter" in by:
         out["quarter"] = frame["quarter_label"]
     return out
+
+
+def tidy_table(
+    store: Store, frame: pd.DataFrame, by: list[str], args: argparse.Namespace,
+    filters: object,
+) -> pd.DataFrame:
+    """The table as the dashboard's CSVs hold it (``kpi.downloads.tidy_frame``)."""
+    from kpi.downloads import data_as_of, tidy_frame
+    from kpi.indicators import latest_quarter
+    from kpi.periods import parse_quarter, quarter_label
+    from kpi.scope import ENGLAND_AND_NATIONS, YOUR_SCHEMES
+
+    if len(by) > 1:
+        raise UnknownCode("--tidy takes at most one --by dimension.")
+    start = parse_quarter(args.quarter) if args.quarter else latest_quarter(store)
+    names = dict(zip(store.schemes()["scheme_id"], store.schemes()["name"]))
+    if args.scheme:
+        area = names.get(args.scheme, args.scheme)
+    elif args.region:
+        area = args.region
+    else:
+        area = ENGLAND_AND_NATIONS if getattr(filters, "scope", None) is None else YOUR_SCHEMES
+    return tidy_frame(
+        frame, area=area, quarter=quarter_label(start) if start else "",
+        by=by[0] if by else None, names=names, benchmark=args.benchmark,
+        as_of=data_as_of(store),
+    )
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
@@ -276,6 +318,17 @@ def _store_message(exc: duckdb.Error, store: Store) -> str:
 
 
 def _run(args: argparse.Namespace, store: Store) -> int:
+    if args.command == "questionnaire":
+        from kpi.form_html import questionnaire_pdf
+        from kpi.questionnaire import questionnaire
+
+        q = questionnaire(args.who, args.wording)
+        pdf = questionnaire_pdf(q, reference=args.reference, link=args.link)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(pdf)
+        print(f"Questionnaire ({args.who}, {args.wording}, {len(q.questions)} questions) "
+              f"written to {args.out} ({len(pdf) // 1024} KB).")
+        return EXIT_OK
     if args.command == "init":
         version = store.init()
         print(f"Store ready at {store.path} (schema version {version}).")
@@ -355,7 +408,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             store, khis=khis, by=by, quarter=args.quarter, filters=filters,
             benchmark=args.benchmark,
         )
-        _print_frame(cli_table(frame, by), args.format)
+        if args.tidy:
+            _print_frame(tidy_table(store, frame, by, args, filters), args.format)
+        else:
+            _print_frame(cli_table(frame, by), args.format)
         return EXIT_OK
     if args.command == "report":
         from kpi.board.pdf import build_report
@@ -380,6 +436,10 @@ def _run(args: argparse.Namespace, store: Store) -> int:
         return _users(args, store)
     if args.command in ("person", "retention", "backup", "restore"):
         return _rights(args, store)
+    if args.command == "round":
+        from kpi import cli_round
+
+        return cli_round.run(args, store, _acting(args, store), os_user())
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 

@@ -54,7 +54,7 @@ class Role:
 
 
 _READ = ("overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-         "board")
+         "board", "yousaid")
 # Every role's first page is the Overview, so a page has one address whoever opens it
 # (the default page is served at "/" and nowhere else); ``landing`` says where a
 # role opens on a bare "/": a board member on their board page.
@@ -62,12 +62,13 @@ ROLE_TABLE: dict[str, Role] = {
     r.name: r
     for r in (
         Role(SCHEME, ("overview", "grid", "schemes", "indicator", "equity", "change",
-                      "drivers", "board", "upload", "data_quality", "definitions"),
+                      "drivers", "board", "yousaid", "upload", "rounds", "data_quality",
+                      "definitions"),
              grant="schemes", may_upload=True),
         Role(COMMISSIONER, (*_READ, "data_quality", "definitions"), grant="area"),
-        Role(BOARD, ("overview", "grid", "board", "indicator", "equity", "change", "drivers",
-                     "definitions"), grant="area", landing="board"),
-        Role(ADMIN, (*_READ, "upload", "data_quality", "definitions", "admin"),
+        Role(BOARD, ("overview", "grid", "board", "yousaid", "indicator", "equity", "change",
+                     "drivers", "definitions"), grant="area", landing="board"),
+        Role(ADMIN, (*_READ, "upload", "rounds", "data_quality", "definitions", "admin"),
              grant="none", may_upload=True, administers=True),
     )
 }

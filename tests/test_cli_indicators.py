@@ -67,6 +67,29 @@ def test_by_region_and_a_label_or_date_give_the_same_rows(demo_store: Store) -> 
     assert set(by_label["comparison"]) <= {"better", "similar", "worse", "not compared"}
 
 
+def test_tidy_gives_the_dashboards_download_columns(demo_store: Store) -> None:
+    """``--tidy``: the columns every dashboard CSV of a KHI has (kpi.downloads), the
+    engine's numbers in them, each scheme by name; two breakdowns are refused."""
+    from kpi.downloads import TIDY_COLUMNS, data_as_of
+    from kpi.indicators import Filters, indicator_table
+
+    db = str(demo_store.path)
+    frame = csv_of(kpi("indicators", "--db", db, "--khi", "warm_kind", "--by", "scheme",
+                       "--region", "London", "--tidy"))
+    assert list(frame.columns) == list(TIDY_COLUMNS.values())
+    engine = indicator_table(demo_store, khis=["warm_kind"], by=["scheme"],
+                             filters=Filters(regions=("London",)))
+    names = dict(zip(demo_store.schemes()["scheme_id"], demo_store.schemes()["name"]))
+    assert list(frame["Area"]) == [names[s] for s in engine["scheme"]]
+    assert frame["Value"].tolist() == pytest.approx(engine["value"].tolist(), nan_ok=True)
+    assert (frame["Quarter"] == quarter_label(latest_quarter(demo_store))).all()
+    assert (frame["Data as of"] == data_as_of(demo_store)).all()
+    hidden = frame[frame["Hidden (too few answers)"]]
+    assert len(hidden) and hidden["Value"].isna().all()
+    two = kpi("indicators", "--db", db, "--by", "scheme,age_band", "--tidy")
+    assert two.returncode != 0 and "at most one --by" in two.stderr
+
+
 def test_hidden_rows_are_empty_in_the_csv(demo_store: Store) -> None:
     frame = csv_of(kpi("indicators", "--db", str(demo_store.path), "--khi", "lonely_often",
                        "--by", "scheme"))

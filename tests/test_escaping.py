@@ -28,7 +28,7 @@ def survey(n: int = 12) -> bytes:
 
 # The pages that write a scheme's name in words (Schemes: in its profile's tab).
 PAGES = {"pages/schemes.py": {schemes.VIEWS_KEY: schemes.PROFILE}, "pages/board.py": {},
-         "pages/overview.py": {}}
+         "pages/overview.py": {}, "pages/yousaid.py": {}}
 
 
 @pytest.mark.parametrize("page", list(PAGES))

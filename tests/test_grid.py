@@ -8,6 +8,7 @@ import pytest
 
 from kpi import indicators as engine
 from kpi.catalogue import catalogue
+from kpi.downloads import TIDY_COLUMNS
 from kpi.errors import UnknownCode
 from kpi.indicators import Filters
 from kpi.indicators import grid as g
@@ -111,23 +112,27 @@ def test_the_download_reads_alone_and_keeps_hidden_cells_empty(
     grid = g.overview_grid(
         demo_store, label, Filters(regions=("London",)), columns="scheme", benchmark="region"
     )
-    frame = g.grid_download(grid, label)
+    frame = g.grid_download(grid, label, "2026-12-05 10:00")
     assert len(frame) == len(grid)
-    assert (frame["Quarter"] == label).all()
-    assert {"Indicator", "Area", "Value", "Base (answers)", "Benchmark", "Benchmark value",
-            "Compared with the benchmark (95% level)", "Hidden (too few answers)"} <= set(frame)
+    assert (frame["Quarter"] == label).all() and (frame["Data as of"] == "2026-12-05 10:00").all()
+    # The tidy columns every KHI download has (kpi.downloads), then the grid's own.
+    assert list(frame.columns[: len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS.values())
+    assert list(frame["Area"]) == list(grid["area_name"])
     hidden = frame[frame["Hidden (too few answers)"]]
-    assert len(hidden) and hidden[["Value", "Base (answers)", "Count"]].isna().all().all()
+    numbers = ["Value", "Base (answers)", "Count", "95% interval from", "99.8% interval to"]
+    assert len(hidden) and hidden[numbers].isna().all().all()
     assert (frame["Benchmark"] == "London").all()
     # The level by the one rule (kpi.wording.comparison_level), as every page says it.
-    level = frame["Level (99.8%, 95%, none: could be chance, untested)"]
-    status = frame["Compared with the benchmark (95% level)"]
+    level = frame[TIDY_COLUMNS["level"]]
+    status = frame["Status (hidden, no answers, or the comparison at 95%)"]
     outside = frame["Outside the 99.8% limits"].astype(bool)
     assert (level[status.isin(["better", "worse"]) & outside] == "99.8%").all()
     assert (level[status.isin(["better", "worse"]) & ~outside] == "95%").all()
     assert (level[status == "similar"] == "none").all()
     assert (level[hidden.index] == "untested").all()
     assert {"95%", "none", "untested"} <= set(level)
+    words = frame["Compared with the benchmark"]
+    assert (words[(level == "99.8%") & (status == "worse")] == "clearly worse").all()
     # Against England, every scheme: some cells reach 99.8%, and the file says so.
     every = pd.concat(
         g.grid_download(g.overview_grid(demo_store, label, Filters(regions=(region,)),
@@ -136,7 +141,7 @@ def test_the_download_reads_alone_and_keeps_hidden_cells_empty(
     )
     strong = every["Outside the 99.8% limits"].astype(bool)
     assert strong.any()
-    assert (every.loc[strong, "Level (99.8%, 95%, none: could be chance, untested)"]
+    assert (every.loc[strong, TIDY_COLUMNS["level"]]
             == "99.8%").all()
 
 

@@ -55,3 +55,43 @@ def test_before_sign_in_only_the_sign_in_pages_messages_pass() -> None:
     assert passed(sample(), signed_in=True) == [
         "rerun_script", "app_heartbeat", "file_urls_request"
     ]
+
+
+def guarded_status(path: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The status the guard gives a signed-out HTTP request for ``path`` with sign-in
+    on (200: handed on to Streamlit)."""
+    from pages.views import guard
+
+    monkeypatch.setattr(guard, "auth_configured", lambda: True)
+    monkeypatch.setattr(guard, "request_identity", lambda headers, admin=False: None)
+    sent: list[dict] = []
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "path": path, "headers": []}
+    asyncio.run(guard.Guard(app)(scope, receive, send))
+    return next(m["status"] for m in sent if m["type"] == "http.response.start")
+
+
+@pytest.mark.parametrize("path", [
+    "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2", "/khi/static/media/font.woff2",
+])
+def test_streamlits_own_static_files_are_not_a_persons_media(path, monkeypatch) -> None:
+    # Broken once (any path containing /media/ guarded): the icon font was refused to
+    # every signed-in browser and icons showed as words ("logout").
+    assert guarded_status(path, monkeypatch) == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/media/0123abcd.png", "/khi/media/0123abcd.csv", "/media/static/media/x.png",
+    "/_stcore/upload_file/s/f",
+])
+def test_media_and_uploads_need_a_signed_in_owner(path, monkeypatch) -> None:
+    assert guarded_status(path, monkeypatch) == 403

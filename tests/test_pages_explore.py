@@ -677,8 +677,9 @@ def test_the_tile_the_schemes_table_and_its_csv_say_one_level(
     all say "clearly worse" (99.8%) or "worse" (95%), as the engine's flags decide."""
     import io
 
+    from kpi.downloads import TIDY_COLUMNS
     from kpi.export import safe_csv
-    from kpi.wording import LEVEL_95, LEVEL_998, comparison_level
+    from kpi.wording import LEVEL_95, LEVEL_998, comparison_level, level_words
 
     label = latest_label(demo_store)
     by_scheme = engine.indicator_table(
@@ -716,7 +717,9 @@ def test_the_tile_the_schemes_table_and_its_csv_say_one_level(
         name = c.scheme_choices().names.get(scheme, scheme)
         assert table.loc[table["Scheme"] == name, column].tolist() == [words]
         csv = pd.read_csv(io.StringIO(safe_csv(frames["schemes_table_csv"])))
-        assert csv.loc[csv["Scheme"] == name, column].tolist() == [words]
+        row = csv[csv["Area"] == name]  # the tidy columns (kpi.downloads)
+        assert row[TIDY_COLUMNS["comparison"]].tolist() == [level_words("worse", cell["level"])]
+        assert row[TIDY_COLUMNS["level"]].tolist() == [cell["level"]]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from tests.apptest_helpers import drawn, open_page
 
 PAGES = (
     "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "board", "upload",
-    "data_quality", "definitions",
+    "data_quality", "definitions", "yousaid",
 )
 FILTERS = ("f_quarter", "f_region", "f_scheme", "f_support", "f_who")
 

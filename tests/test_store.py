@@ -151,7 +151,7 @@ def test_a_version_1_store_is_upgraded_with_its_superseded_responses(tmp_path: P
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     assert store.schema_version() == 1
     store.ensure()
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 5
     table = indicator_table(store, khis=["warm_kind"], settings=Settings(min_base=1))
     assert (int(table["n"].iloc[0]), int(table["count"].iloc[0])) == (1, 1)  # June counts
 

@@ -14,6 +14,8 @@ from kpi.indicators import Settings
 from kpi.stats import spc as spc_
 
 if TYPE_CHECKING:
+    from kpi.board.carry import LastQuarter
+    from kpi.board.notes import Note
     from kpi.board.watch import WatchItem
 from kpi.wording import (
     as_number,
@@ -196,6 +198,14 @@ class BoardPack:
     settings: Settings = field(default_factory=Settings)
     # Large changes on small bases that cannot yet be told from chance (kpi.board.watch).
     watch: tuple[WatchItem, ...] = ()
+    # The notes of this quarter and area, and the "Last quarter" section, as one reader
+    # may see them (kpi.board.carry.with_notes); empty from board_summary alone.
+    notes: tuple[Note, ...] = ()
+    last_quarter: LastQuarter | None = None
+
+    def notes_on(self, code: str) -> list[Note]:
+        """This quarter's notes on one KHI, oldest first."""
+        return [n for n in self.notes if n.khi_code == code]
 
     @property
     def benchmark_applies(self) -> bool:

@@ -203,6 +203,39 @@ def _domain_section(
     pdf.need(40)
     pdf.heading(domain, size=13, space=4)
     _domain_table(pdf, rows, pack, charts)
+    for row in rows:
+        notes = pack.notes_on(row.code)
+        if notes:
+            pdf.heading(f"Notes: {row.name}", size=10, space=2)
+            _note_bullets(pdf, notes)
+
+
+def _note_bullets(pdf: _BoardPDF, notes: Sequence) -> None:
+    """Notes as plain text (fpdf2 draws no markup: a user's text shows as typed)."""
+    from kpi.board.notes import note_lines
+
+    for note in notes:
+        *text, written = note_lines(note)
+        pdf.bullet("•", "\n".join(text), INK, size=9)
+        pdf.paragraph(written, size=8, colour="#555555")
+
+
+def _last_quarter(pdf: _BoardPDF, pack: BoardPack) -> None:
+    """The pack's opening: last quarter's flags and notes, and what happened since."""
+    carried = pack.last_quarter
+    if carried is None:
+        return
+    pdf.heading(carried.heading, size=12)
+    if not carried.items:
+        pdf.paragraph(carried.none)
+    for item in carried.items:
+        pdf.heading(item.name, size=10.5, space=2)
+        if item.flags:
+            pdf.paragraph("Flagged then: " + "; ".join(item.flags), size=9)
+        pdf.paragraph(f"Then: {item.then}. Now: {item.now}. Since: {item.since}", size=9)
+        if item.flags_now:
+            pdf.paragraph("Flagged now: " + "; ".join(item.flags_now), size=9)
+        _note_bullets(pdf, item.notes)
 
 
 def _section_height(rows: Sequence[BoardRow]) -> float:
@@ -238,6 +271,8 @@ def layout(
     pdf.ln(2)
     if pack.is_demo:
         pdf.banner("DEMO DATA: a synthetic sector made up for demonstration, not real schemes.")
+
+    _last_quarter(pdf, pack)
 
     # ---- summary
     pdf.heading("Summary")

@@ -38,7 +38,10 @@ from kpi.wording.board import (
     value_words,
 )
 
-__all__ = ["chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_img", "sparkline_svg"]
+__all__ = [
+    "chart_alt", "chromium", "css_string", "pack_html", "print_pdf", "sparkline_img",
+    "sparkline_svg",
+]
 
 INK = PRINT_INK
 
@@ -79,6 +82,12 @@ section.domain {{ break-inside: avoid-page; }}
 .definitions {{ columns: 2; column-gap: 6mm; font-size: 7.3pt; }}
 .definitions p {{ margin: 0 0 3pt; break-inside: avoid; }}
 .code {{ color: {MUTED}; }}
+.notes, .carried {{ overflow-wrap: anywhere; }}
+.notes {{ margin: 0 0 6pt; padding-left: 0; list-style: none; font-size: 8.5pt; }}
+.notes li {{ border-left: 2pt solid #BBBBBB; padding-left: 5pt; margin-bottom: 4pt; }}
+.carried h3 {{ margin-top: 6pt; }}
+.carried p {{ margin: 0 0 2pt; }}
+.written {{ color: {MUTED}; }}
 """
 
 
@@ -90,7 +99,7 @@ def _lines(text: str) -> str:
     return "<br>".join(_e(part) for part in text.split("\n"))
 
 
-def _css_string(text: str) -> str:
+def css_string(text: str) -> str:
     """Text safe inside a CSS string in a <style> element."""
     return (text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
             .replace("\n", " "))
@@ -111,7 +120,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title>",
         '<meta name="author" content="Key Human Indicators dashboard">',
-        "<style>" + CSS.replace("FOOT", _css_string(foot)) + "</style></head><body>",
+        "<style>" + CSS.replace("FOOT", css_string(foot)) + "</style></head><body>",
         '<p class="kicker">Key Human Indicators · Quarterly board page</p>',
         f"<h1>{_e(pack.area_label)}</h1>",
         f'<p class="sub">{_e(pack.quarter_label)} ({_e(quarter_span(pack))})</p>',
@@ -119,6 +128,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
     if pack.is_demo:
         out.append('<p class="banner">DEMO DATA: a synthetic sector made up for '
                    "demonstration, not real schemes.</p>")
+    out += _last_quarter(pack)
     out.append("<h2>Summary</h2><ul>")
     out += [f"<li>{_e(s)}</li>" for s in pack.summary]
     out.append("</ul>")
@@ -158,7 +168,9 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
                     "special_cause_improvement": "good"}.get(row.special_cause, "none")
             out.append(f'<tr class="spc"><td colspan="{len(COLUMNS)}" '
                        f'class="{spc_tone}">{_e(spc_text)}</td></tr>')
-        out.append("</tbody></table></section>")
+        out.append("</tbody></table>")
+        out += _notes(pack, rows)
+        out.append("</section>")
     out.append('<h2 style="break-before: page">Definitions and methods</h2>')
     out.append(f'<p class="methods">{_e(METHODS)}</p><div class="definitions">')
     shown = {r.code for r in pack.rows}
@@ -170,6 +182,55 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
                    f"{_e(khi.domain)}; {good})</span><br>{_e(khi.definition)}</p>")
     out.append("</div></body></html>")
     return "\n".join(out)
+
+
+def _note_items(notes: list) -> list[str]:
+    """Notes as list items: every line escaped (a user's text), the last in grey."""
+    from kpi.board.notes import note_lines
+
+    items = []
+    for note in notes:
+        *text, written = note_lines(note)
+        items.append("<li>" + "<br>".join(_lines(t) for t in text)
+                     + f'<br><span class="written">{_e(written)}</span></li>')
+    return items
+
+
+def _notes(pack: BoardPack, rows: list) -> list[str]:
+    """This quarter's notes on the domain's KHIs, under its table (none: nothing)."""
+    out = []
+    for row in rows:
+        notes = pack.notes_on(row.code)
+        if notes:
+            out.append(f"<h3>Notes: {_e(row.name)}</h3><ul class=\"notes\">")
+            out += _note_items(notes)
+            out.append("</ul>")
+    return out
+
+
+def _last_quarter(pack: BoardPack) -> list[str]:
+    """The pack's opening: last quarter's flags and notes, and what happened since."""
+    carried = pack.last_quarter
+    if carried is None:
+        return []
+    out = [f'<section class="carried"><h2>{_e(carried.heading)}</h2>']
+    if not carried.items:
+        out.append(f"<p>{_e(carried.none)}</p>")
+    for item in carried.items:
+        out.append(f"<h3>{_e(item.name)}</h3>")
+        if item.flags:
+            out.append("<p><strong>Flagged then:</strong> " + _e("; ".join(item.flags)) + "</p>")
+        out.append(f"<p><strong>Then:</strong> {_e(item.then)}. <strong>Now:</strong> "
+                   f"{_e(item.now)}. <strong>Since:</strong> {_e(item.since)}</p>")
+        if item.flags_now:
+            out.append("<p><strong>Flagged now:</strong> " + _e("; ".join(item.flags_now))
+                       + "</p>")
+        if item.notes:
+            out.append('<ul class="notes">')
+            out += _note_items(list(item.notes))
+            out.append("</ul>")
+    out.append("</section>")
+    return out
 
 
 def chromium() -> str | None:

@@ -27,6 +27,10 @@ DIMENSIONS = (
     "ethnicity",
     "primary_need",
     "completed_by",
+    # Where the answer came from (issue 25): an upload, the online form or paper;
+    # and the wording asked (standard or easy read).
+    "channel",
+    "wording",
 )
 
 

@@ -22,7 +22,7 @@ from kpi.indicators.table import indicator_table
 from kpi.items import bank
 from kpi.reach import Reach
 from kpi.store import Store
-from kpi.wording import BENCHMARK_NAMES, COMPARISON_WORDS, comparison_level, format_value
+from kpi.wording import BENCHMARK_NAMES, COMPARISON_WORDS, format_value
 
 # What a grid's columns can be, and what each can be compared with.
 COLUMN_KINDS = ("region", "scheme")
@@ -49,7 +49,7 @@ STATUSES = ("better", "similar", "worse", "not compared", HIDDEN, NO_ANSWERS)
 
 GRID_COLUMNS = (
     "khi", "name", "domain", "area", "area_name", "region", "status", "mark", "cell",
-    "words", "value", "n", "count", "lower95", "upper95", "suppressed",
+    "words", "value", "n", "count", "lower95", "upper95", "lower998", "upper998", "suppressed",
     "benchmark_name", "benchmark", "comparison", "outside998",
 )
 
@@ -200,26 +200,20 @@ def order_areas(grid: pd.DataFrame, order: str = "register") -> pd.DataFrame:
     return grid.iloc[keys.argsort(kind="stable").to_numpy()].reset_index(drop=True)
 
 
-# The grid's download: what each column holds, in words (the file reads alone).
-DOWNLOAD_COLUMNS = {
-    "quarter": "Quarter", "khi": "Indicator code", "name": "Indicator", "domain": "Domain",
-    "area": "Area code", "area_name": "Area", "region": "Region", "value": "Value",
-    "n": "Base (answers)", "count": "Count", "lower95": "95% interval from",
-    "upper95": "95% interval to", "benchmark_name": "Benchmark",
-    "benchmark": "Benchmark value", "status": "Compared with the benchmark (95% level)",
-    "outside998": "Outside the 99.8% limits",
-    "level": "Level (99.8%, 95%, none: could be chance, untested)",
-    "suppressed": "Hidden (too few answers)",
-    "words": "In words",
+# What the grid's download adds to the tidy columns (``kpi.downloads``).
+DOWNLOAD_EXTRA = {
+    "domain": "Domain", "area": "Area code", "region": "Region",
+    "status": "Status (hidden, no answers, or the comparison at 95%)",
+    "outside998": "Outside the 99.8% limits", "words": "In words",
 }
 
 
-def grid_download(grid: pd.DataFrame, quarter: str) -> pd.DataFrame:
-    """The grid as a tidy table for a CSV: one row per KHI and area, every column
-    named in words, the quarter on each row; hidden cells carry no number (the
-    engine's disclosure control, kept)."""
-    level = [comparison_level(s, o) for s, o in zip(grid["status"], grid["outside998"])]
-    return (
-        grid.assign(quarter=quarter, level=level)[list(DOWNLOAD_COLUMNS)]
-        .rename(columns=DOWNLOAD_COLUMNS)
-    )
+def grid_download(grid: pd.DataFrame, quarter: str, as_of: str = "") -> pd.DataFrame:
+    """The grid as a tidy table for a CSV: one row per KHI and area with the tidy
+    columns every KHI download has (``kpi.downloads.TIDY_COLUMNS``), then the grid's
+    own; hidden cells carry no number (the engine's disclosure control, kept)."""
+    from kpi.downloads import tidy_frame  # kpi.downloads reads the catalogue only
+
+    names = dict(zip(grid["area"].astype(str), grid["area_name"].astype(str)))
+    return tidy_frame(grid, area="", quarter=quarter, by="area", names=names, as_of=as_of,
+                      extra=DOWNLOAD_EXTRA)

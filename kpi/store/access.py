@@ -87,7 +87,8 @@ def _upload_words(con: duckdb.DuckDBPyConnection, upload_id: int) -> str:
         [upload_id],
     ).fetchone()
     scheme = f"{name} ({scheme_id})" if name else (scheme_id or "several schemes")
-    what = "activity return" if kind == "activity" else ("demo" if kind == "demo" else "survey")
+    what = {"activity": "activity return", "demo": "demo", "round": "survey round"}.get(
+        kind, "survey")
     return f"{file_name or 'no file name'} ({what}) for {scheme}"
 
 

@@ -24,7 +24,9 @@ from kpi.errors import KhiError, StoreBusy, StoreMissing
 from kpi.paths import default_db_path
 from kpi.store.schema import (
     ACCESS_SCHEMA,
+    NOTES_SCHEMA,
     RIGHTS_SCHEMA,
+    ROUNDS_SCHEMA,
     SCHEMA,
     SCHEMA_VERSION,
     SUPERSEDED_SQL,
@@ -264,9 +266,9 @@ class Connection:
                 for code in item_columns():
                     if code not in have:
                         con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(code)} TINYINT")
-            self.refresh_superseded(con)  # an upgraded store fills the table
-            for statement in (*ACCESS_SCHEMA, *RIGHTS_SCHEMA):
+            for statement in (*ACCESS_SCHEMA, *RIGHTS_SCHEMA, *NOTES_SCHEMA, *ROUNDS_SCHEMA):
                 con.execute(statement)
+            self.refresh_superseded(con)  # an upgraded store fills the table
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )

@@ -44,6 +44,8 @@ _DIMENSION_COLUMNS = {
     "ethnicity": "ethnicity",
     "primary_need": "primary_need",
     "completed_by": "completed_by",
+    "channel": "channel",
+    "wording": "wording",
 }
 #: Dimension -> the SQL expression over the de-duplicated responses (alias ``r``).
 DIMENSION_SQL = {d: f"r.{ident(c)}" for d, c in _DIMENSION_COLUMNS.items()}

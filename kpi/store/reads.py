@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import duckdb
 import pandas as pd
 
 from kpi.reach import Reach
@@ -31,6 +34,28 @@ class Reads(Connection):
             "LEFT JOIN schemes s USING (scheme_id) ORDER BY upload_id DESC"
         )
         return frame if reach is None else reach.rows(frame).reset_index(drop=True)
+
+    def data_as_of(self) -> dt.datetime | None:
+        """When the answers last changed: the latest upload stored or rolled back, or
+        the latest erasure or retention run (None for a store without any).
+
+        Why not ``meta.revision``: it moves on every write, a sign-in too, so a CSV
+        stamped with it would say the data changed when nobody uploaded anything.
+        """
+        from kpi.store.rights import ERASED, RETENTION
+
+        try:
+            rows = self.query(
+                "SELECT greatest("
+                "(SELECT max(uploaded_at) FROM uploads), "
+                "(SELECT max(rolled_back_at) FROM uploads), "
+                "(SELECT max(changed_at) FROM changes WHERE action IN (?, ?))) AS at",
+                [ERASED, RETENTION],
+            )
+        except duckdb.CatalogException:  # a store made before the change log
+            return None
+        stamp = rows["at"].iloc[0] if len(rows) else None
+        return None if stamp is None or pd.isna(stamp) else pd.Timestamp(stamp).to_pydatetime()
 
     def upload_with_checksum(
         self, scheme_id: str | None, sha256: str, kind: str

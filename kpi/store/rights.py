@@ -21,7 +21,7 @@ from kpi.store.schema import ident, response_columns
 STORE_TABLES = (
     "meta", "schemes", "uploads", "responses", "response_history", "superseded",
     "set_aside", "activity_returns", "activity_history", "column_mappings", "users",
-    "changes",
+    "changes", "notes",
 )
 # The change log's actions written here (the Admin page finds the last run by them).
 ERASED = "person's answers erased"
@@ -145,6 +145,13 @@ class Rights(Connection):
                     f"DELETE FROM {ident(table)} WHERE scheme_id = ? AND person_key = ?",
                     [scheme_id, key],
                 )
+            # Their personal links of survey rounds: closed, and their key forgotten.
+            con.execute(
+                "UPDATE round_links SET person_key = NULL, closed_at = coalesce(closed_at, ?) "
+                "WHERE person_key = ? AND round_id IN "
+                "(SELECT round_id FROM rounds WHERE scheme_id = ?)",
+                [dt.datetime.now(), key, scheme_id],
+            )
             for upload_id, n in per_upload:
                 con.execute(
                     "UPDATE uploads SET erased = coalesce(erased, 0) + ? WHERE upload_id = ?",

@@ -23,7 +23,9 @@ def ident(name: str) -> str:
 # 2: the `superseded` table (one person, one vote, kept at write time).
 # 3: set-aside rows keep their person key, uploads count rows erased or expired
 #    (a person's answers can be found and erased; the retention rule).
-SCHEMA_VERSION = 3
+# 4: the `notes` table (the board's notes and actions, kpi.board.notes).
+# 5: survey rounds and their links; each response's channel and wording.
+SCHEMA_VERSION = 5
 
 ATTRIBUTE_COLUMNS = (
     "completed_by",
@@ -59,6 +61,14 @@ SELECT response_id FROM (
 ) WHERE rank > 1"""
 
 
+# Where each answer came from (schema 5), added after the items in every store:
+# the channel ("upload", "online", "paper") and the wording asked ("standard",
+# "easy_read"). Rows stored before are exports read from uploads: upload/standard.
+PROVENANCE_COLUMNS = ("channel", "wording")
+CHANNELS = ("upload", "online", "paper")
+WORDINGS = ("standard", "easy_read")
+
+
 def item_columns() -> tuple[str, ...]:
     return bank().item_codes
 
@@ -76,6 +86,7 @@ def response_columns() -> tuple[str, ...]:
         *ATTRIBUTE_COLUMNS,
         "source_row",
         *item_columns(),
+        *PROVENANCE_COLUMNS,
     )
 
 
@@ -212,4 +223,67 @@ RIGHTS_SCHEMA = (
     # rule: the upload history says what changed after it was stored.
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS erased INTEGER DEFAULT 0",
     "ALTER TABLE uploads ADD COLUMN IF NOT EXISTS expired INTEGER DEFAULT 0",
+)
+
+
+# The board's notes and actions (schema 4): `init` runs these last, so an older store
+# is upgraded in place. One row per note, never deleted: an edit overwrites the text
+# (the change log keeps who and when), a withdrawal hides it (``withdrawn_at``).
+# ``area`` is the board page's area key: "scheme:ID", "region:NAME" or "all".
+NOTES_SCHEMA = (
+    "CREATE SEQUENCE IF NOT EXISTS note_ids START 1",
+    """CREATE TABLE IF NOT EXISTS notes (
+  note_id BIGINT PRIMARY KEY,
+  khi_code VARCHAR NOT NULL,
+  quarter_start DATE NOT NULL,
+  area VARCHAR NOT NULL,
+  discussed VARCHAR NOT NULL,
+  action VARCHAR NOT NULL,
+  owner VARCHAR NOT NULL,
+  due VARCHAR NOT NULL,
+  written_by VARCHAR NOT NULL,
+  written_at TIMESTAMP NOT NULL,
+  edited_by VARCHAR,
+  edited_at TIMESTAMP,
+  withdrawn_by VARCHAR,
+  withdrawn_at TIMESTAMP
+)""",
+)
+
+
+# Survey rounds (schema 5): a round asks one scheme's people (or carers) for one
+# quarter; its links carry only a hash of their token (never the token) and, for a
+# personal link, the person's pseudonymised key (never the reference).
+ROUNDS_SCHEMA = (
+    "CREATE SEQUENCE IF NOT EXISTS round_ids START 1",
+    """CREATE TABLE IF NOT EXISTS rounds (
+  round_id INTEGER PRIMARY KEY,
+  upload_id INTEGER NOT NULL,
+  scheme_id VARCHAR NOT NULL,
+  quarter_start DATE NOT NULL,
+  who VARCHAR NOT NULL,
+  opened_by VARCHAR,
+  opened_at TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL,
+  closed_by VARCHAR,
+  closed_at TIMESTAMP
+)""",
+    # No key constraint: DuckDB checks one eagerly on UPDATE within a transaction,
+    # and a 256-bit random token's hash does not repeat.
+    """CREATE TABLE IF NOT EXISTS round_links (
+  token_hash VARCHAR NOT NULL,
+  round_id INTEGER NOT NULL,
+  kind VARCHAR NOT NULL,
+  person_key VARCHAR,
+  created_at TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL,
+  closed_at TIMESTAMP,
+  answers INTEGER NOT NULL DEFAULT 0,
+  last_answer_at TIMESTAMP
+)""",
+    *(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR DEFAULT '{default}'"
+        for table in ("responses", "response_history")
+        for column, default in (("channel", "upload"), ("wording", "standard"))
+    ),
 )

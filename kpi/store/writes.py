@@ -23,6 +23,15 @@ from kpi.store.schema import (
     response_columns,
 )
 
+# The provenance of a row stored without one: an export read from an upload.
+PROVENANCE_DEFAULTS = {"channel": "upload", "wording": "standard"}
+
+
+def _absent(column: str) -> str:
+    """The SQL value of a column a bulk frame lacks: its provenance default, or NULL."""
+    default = PROVENANCE_DEFAULTS.get(column)
+    return "NULL" if default is None else f"'{default}'"
+
 
 class Writes(AccessTables):
     """Everything that changes the store (a part of :class:`kpi.store.Store`)."""
@@ -118,6 +127,9 @@ class Writes(AccessTables):
         frame = frame.copy()
         frame["completed_on"] = pd.to_datetime(frame["completed_on"]).dt.date
         frame["quarter_start"] = None
+        for column, default in PROVENANCE_DEFAULTS.items():  # an export: upload, standard
+            if column not in frame:
+                frame[column] = default
         frame = frame.reindex(columns=columns)
         for code in item_columns():
             frame[code] = pd.array(frame[code], dtype="Int8")
@@ -139,7 +151,7 @@ class Writes(AccessTables):
             ).fetchone()[0]
             all_columns = ", ".join(map(ident, response_columns()))
             con.execute(
-                f"""INSERT INTO response_history
+                f"""INSERT INTO response_history ({all_columns}, replaced_by, replaced_at)
                 SELECT {all_columns}, ?, ? FROM responses
                 WHERE response_id IN (SELECT response_id FROM matched WHERE NOT identical)""",
                 [upload_id, dt.datetime.now()],
@@ -183,15 +195,15 @@ class Writes(AccessTables):
             present = set(frame.column_names)
             frame = frame.select([c for c in columns if c in present])
         else:
-            present = set(columns)
-            frame = frame.reindex(columns=columns)
+            present = set(columns) - (set(PROVENANCE_DEFAULTS) - set(frame.columns))
+            frame = frame.reindex(columns=[c for c in columns if c in present])
         con.register("incoming_bulk", frame)
         try:
             insert_columns = ", ".join(map(ident, columns))
             selected = ", ".join(
                 "CAST(date_trunc('quarter', completed_on) AS DATE)"
                 if c == "quarter_start"
-                else (ident(c) if c in present else "NULL")
+                else (ident(c) if c in present else _absent(c))
                 for c in columns
             )
             con.execute(
@@ -340,7 +352,7 @@ class Writes(AccessTables):
                 "SELECT count(*) FROM response_history WHERE replaced_by = ?", [upload_id]
             ).fetchone()[0]
             con.execute(
-                f"INSERT INTO responses SELECT {columns} FROM response_history "
+                f"INSERT INTO responses ({columns}) SELECT {columns} FROM response_history "
                 "WHERE replaced_by = ?",
                 [upload_id],
             )
@@ -363,6 +375,12 @@ class Writes(AccessTables):
             con.execute("DELETE FROM set_aside WHERE upload_id = ?", [upload_id])
             con.execute(
                 "UPDATE uploads SET status = 'rolled_back' WHERE upload_id = ?", [upload_id]
+            )
+            # A survey round's links stop with it (kpi.collect refuses them).
+            con.execute(
+                "UPDATE rounds SET closed_at = ?, closed_by = ? "
+                "WHERE upload_id = ? AND closed_at IS NULL",
+                [dt.datetime.now(), by or "unknown", upload_id],
             )
             self.record_rollback(con, upload_id, by, int(removed), int(restored))
             self.refresh_superseded(con)

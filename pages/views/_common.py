@@ -59,6 +59,7 @@ from pages.views.cache import (  # noqa: F401
     available_quarters,
     change,
     control_chart,
+    data_as_of,
     db_path,
     england_table,
     equity,

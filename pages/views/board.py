@@ -16,8 +16,24 @@ import streamlit as st
 
 from kpi import charts, report
 from kpi.board import BoardPack, BoardRow, board_summary
+from kpi.board.carry import LastQuarter, board_frame, with_notes
+from kpi.board.notes import (
+    FIELDS,
+    LABELS,
+    Note,
+    add_note,
+    edit_note,
+    may_change,
+    may_write,
+    note_lines,
+    notes_for,
+    withdraw_note,
+)
+from kpi.downloads import board_download, file_name
 from kpi.errors import KhiError
 from kpi.export import safe_csv
+from kpi.periods import quarter_label, shift_quarter
+from kpi.scope import Scope
 from kpi.store import Store
 from kpi.wording import GLOSSARY
 from pages.views import _common as c
@@ -42,11 +58,38 @@ def _board_pack(
 
 board_pack = c.on_store(_board_pack, spinner="Preparing the board page…")
 
+# Who is reading, as plain values (Streamlit hashes them for the cache): notes are
+# the reader's to see, so the pack with notes is kept per reader.
+Who = tuple[str | None, str | None, tuple[str, ...], tuple[str, ...]]
+
+
+def who_reads() -> Who:
+    scope = c.current_scope()
+    return (scope.role, scope.email, tuple(scope.scheme_ids), tuple(scope.regions))
+
+
+def _noted_pack(
+    store: Store, quarter: str, area: str, scope: tuple[str, ...] | None, who: Who
+) -> BoardPack:
+    """The board pack with this quarter's notes and last quarter's flags and notes, as
+    this reader may see them (kpi.board.carry)."""
+    now = board_pack(quarter, area, scope)
+    try:
+        then = board_pack(quarter_label(shift_quarter(now.quarter, -1)), area, scope)
+    except KhiError:  # no data last quarter: its notes are still shown
+        then = None
+    return with_notes(store, Scope(*who), now, area, then)
+
+
+noted_pack = c.on_store(_noted_pack)
+
 
 # The PDF and the PNGs are printed by a browser, which takes seconds: cached like
 # the pack, so a second click (or a second person) does not wait again.
-def _pdf(store: Store, quarter: str, area: str, scope: tuple[str, ...] | None) -> bytes:
-    return report.render_pdf(board_pack(quarter, area, scope))
+def _pdf(
+    store: Store, quarter: str, area: str, scope: tuple[str, ...] | None, who: Who
+) -> bytes:
+    return report.render_pdf(noted_pack(quarter, area, scope, who))
 
 
 def _charts_zip(
@@ -190,12 +233,67 @@ def _flags(pack: BoardPack) -> None:
     c.card_grid(cards, min_width="20rem")
 
 
+def note_html(note: Note) -> str:
+    """A note as HTML: every line a user's text, escaped (``html.escape``), so tags,
+    Markdown and addresses in it show as typed (inside an HTML block Markdown does
+    not run, so nothing becomes a link); who wrote it in grey."""
+    *text, written = note_lines(note)
+    lines = [html.escape(t).replace("\n", "<br>") for t in text]
+    return ("<br>".join(lines) + f'<br><span style="opacity:.75">'
+            f"{html.escape(written)}</span>")
+
+
+def notes_list(items: list[str]) -> str:
+    """List items as one HTML block on one line (a blank line would end the block)."""
+    return (f'<ul style="{NOTES_STYLE}">'
+            + "".join(f'<li style="margin:0 0 .6rem">{i}</li>' for i in items) + "</ul>")
+
+
+def notes_block(pack: BoardPack, rows: list[BoardRow]) -> str:
+    """This quarter's notes on a domain's KHIs, under its table ("" when none)."""
+    items = [f"<strong>Note on {html.escape(row.name)}</strong><br>{note_html(note)}"
+             for row in rows for note in pack.notes_on(row.code)]
+    if not items:
+        return ""
+    return "#### :material/edit_note: Notes this quarter\n\n" + notes_list(items)
+
+
+def last_quarter_block(carried: LastQuarter) -> str:
+    """The page's opening, as the PDF's: last quarter's flags and notes, and since."""
+    heading = f"### :material/history: {c.md(carried.heading)}\n\n"
+    if not carried.items:
+        return heading + c.md(carried.none)
+    items = []
+    for item in carried.items:
+        lines = [f"<strong>{html.escape(item.name)}</strong>"]
+        if item.flags:
+            lines.append("Flagged then: " + html.escape("; ".join(item.flags)))
+        lines.append(f"Then {html.escape(item.then)}; now {html.escape(item.now)}. "
+                     f"Since: {html.escape(item.since)}")
+        if item.flags_now:
+            lines.append("Flagged now: " + html.escape("; ".join(item.flags_now)))
+        lines += [f'<div style="{NOTE_STYLE}">{note_html(n)}</div>' for n in item.notes]
+        items.append("<br>".join(lines))
+    return heading + notes_list(items)
+
+
+# Notes wrap their long words instead of widening the page; a note under its KHI is
+# set off by a rule on its left.
+NOTES_STYLE = "margin:0 0 1rem;padding-left:1.2rem;overflow-wrap:anywhere"
+NOTE_STYLE = ("border-left:3px solid rgba(128,128,128,.45);padding:0 0 0 .6rem;"
+              "margin:.3rem 0")
+
+
 @c.per_revision
-def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
-    """Everything under the downloads: the summary, the flags, what to know about
-    the numbers, then each domain's table, in the PDF's words and with its run
-    charts (SVG, as the PDF draws them: no plotly to wait for)."""
-    pack = board_pack(quarter, area, scope)
+def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> None:
+    """Everything under the downloads: last quarter carried over, the summary, the
+    flags, what to know about the numbers, then each domain's table, in the PDF's
+    words and with its run charts (SVG, as the PDF draws them: no plotly to wait
+    for), and the notes on its KHIs."""
+    pack = noted_pack(quarter, area, scope, who)
+    if pack.last_quarter is not None:
+        # HTML for the notes' escaped text only (note_html); every other part is ours.
+        st.markdown(last_quarter_block(pack.last_quarter), unsafe_allow_html=True)
     st.markdown("### Summary\n\n" + "\n".join(f"- {c.md(s)}" for s in pack.summary))
     _flags(pack)
     st.markdown(
@@ -211,19 +309,34 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None) -> None:
         table = c.markdown_table(domain_table(rows, pack), coloured, html_columns=[TREND])
         # HTML allowed for the run charts' images only: every other cell is escaped.
         st.markdown(f"### {c.md(domain)}\n\n{table}", unsafe_allow_html=True)
+        notes = notes_block(pack, rows)
+        if notes:
+            st.markdown(notes, unsafe_allow_html=True)  # the notes' text escaped
     st.caption(c.suppressed_note(pack.settings.min_base))
+
+
+def board_csv(
+    quarter: str, area: str, scope: tuple[str, ...] | None, who: Who, as_of: str
+) -> pd.DataFrame:
+    """The board CSV: the tidy columns, the pack's own, and the notes this reader may
+    see (``kpi.board.carry.board_frame``)."""
+    noted = noted_pack(quarter, area, scope, who)
+    return board_download(noted, as_of, board_frame(noted))
 
 
 def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     """The take-aways in one row: the PDF, the numbers, and the run charts as PNGs
     (as the PDF draws them), each built only when clicked."""
     scope = c.user_reach().scheme_filter
-    stem = f"khi_board_{_slug(pack.area_label)}_{_slug(pack.quarter_label)}"
+    who = who_reads()
+    as_of = c.data_as_of()
+    stem = file_name("board", area=pack.area_label, quarter=pack.quarter_label,
+                     as_of=as_of).removesuffix(".csv")
     c.download_row(
         [
             c.Download(
                 "Board pack (PDF)",
-                lambda: board_pdf(quarter, area, scope),
+                lambda: board_pdf(quarter, area, scope, who),
                 f"{stem}.pdf",
                 "application/pdf",
                 "board_pdf",
@@ -231,7 +344,7 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
             ),
             c.Download(
                 "Numbers (CSV)",
-                lambda: safe_csv(pack.to_frame()),
+                lambda: safe_csv(board_csv(quarter, area, scope, who, as_of)),
                 f"{stem}.csv",
                 "text/csv",
                 "board_csv",
@@ -286,4 +399,104 @@ def render() -> None:
     # Outside the replayed body: a style-only element goes to Streamlit's event
     # container, which a replay cannot reach.
     st.html(narrow_tables_css(TABLE_COLUMNS))
-    body(quarter, area, scope)
+    note_forms(pack, quarter, area)
+    body(quarter, area, scope, who_reads())
+
+
+# ------------------------------------------------------------------- notes ---
+FLASH = "note_flash"  # what the last save, change or withdrawal said, shown once
+
+
+def note_forms(pack: BoardPack, quarter: str, area: str) -> None:
+    """Write a note (board members, scheme staff, administrators), and change or
+    withdraw one's own (an administrator: any). Commissioners read only.
+
+    The writes run in the buttons' callbacks: a refused note keeps what was typed,
+    a stored one empties the form, and the outcome shows above the forms (not
+    inside a collapsed expander)."""
+    scope, reach = c.current_scope(), c.user_reach()
+    if not may_write(scope, reach, area):
+        return
+    flash = st.session_state.pop(FLASH, None)
+    if flash is not None:
+        (st.success if flash[0] == "ok" else st.error)(flash[1])
+    names = {r.code: r.name for r in pack.rows}
+    refused = flash is not None and flash[0] == "refused"
+    with st.expander(":material/edit_note: Write a note for this quarter",
+                     expanded=refused and flash[2] == "new"):
+        st.caption(
+            "What the board discussed about one indicator, what will be done, by whom and "
+            "when. Everyone who may see this area's board page reads it, here, in the PDF "
+            "and the CSV, and next quarter's page opens with it. Write about the service: "
+            "never name a person who answered the survey."
+        )
+        with st.form("board_note"):
+            st.selectbox("Indicator", list(names), format_func=names.get, key="note_khi")
+            for field, limit in FIELDS.items():
+                (st.text_area if limit > 200 else st.text_input)(
+                    LABELS[field] + (" (optional)" if field != "discussed" else ""),
+                    max_chars=limit, key=f"note_{field}",
+                )
+            st.form_submit_button("Save the note", icon=":material/save:", on_click=save_note,
+                                  args=(scope, reach, area, quarter, names))
+    mine = [n for n in notes_for(c.store(), scope, area=area, quarter=quarter, reach=reach)
+            if may_change(scope, n)]
+    if mine:
+        with st.expander(":material/edit: Change or withdraw a note",
+                         expanded=refused and flash[2] == "edit"):
+            change_note_form(scope, mine, names)
+
+
+def save_note(scope: Scope, reach: c.Reach, area: str, quarter: str,
+              names: dict[str, str]) -> None:
+    """The "Save the note" button: store it, or say why not (the text stays)."""
+    state = st.session_state
+    code = state.get("note_khi")
+    try:
+        add_note(c.store(), scope, khi_code=code or "", area=area, quarter=quarter,
+                 by=c.acting_as(), reach=reach,
+                 **{field: state.get(f"note_{field}") or "" for field in FIELDS})
+    except KhiError as exc:
+        state[FLASH] = ("refused", str(exc), "new")
+        return
+    for field in FIELDS:
+        state[f"note_{field}"] = ""
+    state[FLASH] = ("ok", f"Note saved on {names.get(code, code)}.")
+
+
+def change_note_form(scope: Scope, mine: list[Note], names: dict[str, str]) -> None:
+    """One of the person's notes (an administrator: any), edited or withdrawn."""
+    by_id = {n.note_id: n for n in mine}
+    chosen = st.selectbox(
+        "Note", list(by_id),
+        format_func=lambda i: f"{names.get(by_id[i].khi_code, by_id[i].khi_code)}: "
+        f"{by_id[i].discussed[:60]}",
+        key="note_chosen",
+    )
+    note = by_id[chosen]
+    with st.form(f"note_edit_{chosen}"):
+        for field, limit in FIELDS.items():
+            (st.text_area if limit > 200 else st.text_input)(
+                LABELS[field], value=getattr(note, field), max_chars=limit,
+                key=f"note_edit_{chosen}_{field}",
+            )
+        st.form_submit_button("Save changes", icon=":material/save:", on_click=change_note,
+                              args=(scope, chosen, False))
+        st.form_submit_button("Withdraw this note", icon=":material/delete:",
+                              on_click=change_note, args=(scope, chosen, True))
+
+
+def change_note(scope: Scope, note_id: int, withdraw: bool) -> None:
+    """The "Save changes" and "Withdraw this note" buttons."""
+    state = st.session_state
+    try:
+        if withdraw:
+            withdraw_note(c.store(), scope, note_id, by=c.acting_as())
+            state[FLASH] = ("ok", "Note withdrawn: nobody sees it any more (the change log "
+                                  "keeps who withdrew it).")
+        else:
+            edit_note(c.store(), scope, note_id, by=c.acting_as(),
+                      **{f: state.get(f"note_edit_{note_id}_{f}") or "" for f in FIELDS})
+            state[FLASH] = ("ok", "Note changed.")
+    except KhiError as exc:
+        state[FLASH] = ("refused", str(exc), "edit")

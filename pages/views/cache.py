@@ -13,6 +13,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
+from kpi import downloads
 from kpi import indicators as engine
 from kpi.paths import default_db_path
 from kpi.store import Store
@@ -135,3 +136,4 @@ is_demo = on_store(Store.is_demo)
 uploads = on_store(Store.uploads)
 set_aside = on_store(Store.set_aside)
 saved_mappings = on_store(Store.saved_mappings)
+data_as_of = on_store(downloads.data_as_of)

@@ -16,6 +16,7 @@ import streamlit as st
 from kpi import charts, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
+from kpi.downloads import file_name, tidy_frame
 from pages.views import _common as c
 
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
@@ -90,10 +91,22 @@ def download(label: str, code: str, dimension: str | None, filters: c.Filters) -
     frame = change_frame(label, code, dimension, filters)
     if frame is None:
         return
+    area, as_of = c.area_label(filters), c.data_as_of()
     c.csv_download(
-        c.shown_columns(frame), f"{code}_{dimension or 'overall'}_{label}", "change_csv",
-        label="Change (CSV)",
+        tidy_frame(frame, khi=code, area=area, quarter=label, by=dimension, as_of=as_of,
+                   names=c.scheme_choices().names, extra=CHANGE_EXTRA),
+        file_name(f"by_{dimension}" if dimension else "everyone", khi=code, area=area,
+                  quarter=label, as_of=as_of),
+        "change_csv", label="Change (CSV)",
     )
+
+
+# What a paired change adds to the tidy columns (its value is the mean change).
+CHANGE_EXTRA = {
+    "p_value": "p-value (paired t-test of no change)", "sd_change": "SD of the change",
+    "share_better": "Share better (%)", "share_same": "Share the same (%)",
+    "share_worse": "Share worse (%)",
+}
 
 
 @c.per_revision

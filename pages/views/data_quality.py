@@ -141,7 +141,60 @@ def render() -> None:
         return
     # The sidebar's quarter; the latest when the page runs without the sidebar.
     label = c.current_quarter() or quarter_label(quarters[-1])
-    draw(label, c.current_filters())
+    filters = c.current_filters()
+    draw(label, filters)
+    provenance_section(label, filters)
+    rounds_section()
+
+
+def provenance_section(label: str, filters: Filters) -> None:
+    """One KHI by how people answered and by the wording asked (the engine's table,
+    small groups already hidden): a gap here is the channel's, not the people's."""
+    st.subheader("How people answered")
+    st.caption("The same indicator from a survey tool's export, the online form and paper "
+               "forms, and in standard or easy-read wording. A large gap may mean the way "
+               "of asking changes the answers.")
+    code = c.khi_picker("dq_khi")
+    for dimension in ("channel", "wording"):
+        table = c.indicator_table(khis=[code], by=[dimension], quarter=label, filters=filters)
+        if table.empty:
+            continue
+        table = charts.label_groups(table, dimension, c.dimension_codes(dimension))
+        title = c.DIMENSION_LABELS[dimension]
+        c.static_table(c.shown_columns(table[["group", "n", "value"]],
+                                       {"group": title}), title)
+
+
+def round_rates_table(rates: pd.DataFrame) -> pd.DataFrame:
+    """Each survey round's response rates as a scheme worker reads them."""
+    names = c.scheme_choices().plain
+    return pd.DataFrame({
+        "Round": rates["round_id"].astype(int),
+        "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
+        "Quarter": rates["quarter"],
+        "Who": rates["who"].map({"person": "People", "carer": "Family carers"}),
+        "Personal links sent": rates["links_sent"].astype(int),
+        "Answers": rates["answers"].astype(int),
+        "People supported": pd.array([tables.whole(v) for v in rates["people_supported"]],
+                                     dtype="Int64"),
+        "Personal links answered": [tables.percent_words(v) for v in rates["links_answered_pct"]],
+        "Answers ÷ people supported": [tables.percent_words(v) for v in rates["people_pct"]],
+    })
+
+
+def rounds_section() -> None:
+    """Response rates per survey round (``kpi.collect.round_rates``): for those who run
+    rounds only, as the counts are their schemes' own people."""
+    from kpi import collect
+
+    rates = collect.round_rates(c.store(), c.current_scope())
+    if rates.empty:
+        return
+    st.subheader("Survey rounds")
+    st.caption("Answers to the rounds your schemes opened (Survey rounds page): personal "
+               "links answered of those sent, and answers of the people supported that "
+               "quarter (the activity return).")
+    c.static_table(round_rates_table(rates), "Response rates of survey rounds")
 
 
 @c.per_revision

@@ -19,6 +19,7 @@ from kpi.catalogue import KHI, catalogue, domains
 from kpi.disclosure import PROTECTION_TEXT
 from kpi.export import safe_csv
 from kpi.items import Item, Scale, bank
+from kpi.questionnaire import item_question
 from pages.views import _common as c
 
 WHO = {"person": "People using Shared Lives", "carer": "Family carers", "all": "Everyone"}
@@ -146,14 +147,30 @@ def khi_table(khis: list[KHI]) -> pd.DataFrame:
     )
 
 
+def easy_words(item: Item) -> tuple[str, str]:
+    """The question and its answers as the easy-read questionnaire asks them."""
+    easy = item_question(item, "easy_read")
+    if easy.licensed:
+        return "Same words (a licensed question: its exact wording is kept)", "Same"
+    standard = item_question(item, "standard")
+    answers = [o.words for o in easy.options if o.value is not None]
+    same = answers == [o.words for o in standard.options if o.value is not None]
+    return easy.text, ("Same" if same or easy.kind == "number"
+                       else " · ".join(f"{o.value} {o.words}" for o in easy.options
+                                       if o.value is not None))
+
+
 def item_table(items: list[Item]) -> pd.DataFrame:
-    """One row per survey question with its answer scale."""
+    """One row per survey question with its answer scale, in both wordings."""
+    easy = [easy_words(i) for i in items]
     return pd.DataFrame(
         {
             "Code": [i.code for i in items],
             "Question": [i.text for i in items],
             "Asked of": [WHO.get(i.audience, i.audience) for i in items],
             "Answers": [scale_words(i.scale) for i in items],
+            "Easy read": [e[0] for e in easy],
+            "Easy-read answers": [e[1] for e in easy],
         }
     )
 
@@ -200,6 +217,12 @@ def questions() -> None:
         st.markdown(f"### {c.md(domain)}\n\n{table}")
     st.caption(
         "Answers that mean no answer, for any question: " + ", ".join(bank().missing_labels)
+    )
+    st.caption(
+        "The questionnaire people answer online or on paper asks these questions in easy "
+        "read by default (the standard words on request), one question at a time, with a "
+        "picture for every answer and “I don't want to answer” on every question. Either "
+        "wording stores the same answer codes, and each answer records which it was."
     )
 
 

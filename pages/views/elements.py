@@ -205,6 +205,7 @@ def csv_download(
     already empty: the engine's disclosure control), spreadsheet-safe."""
     from kpi.export import safe_csv
 
+    stem = stem.removesuffix(".csv")  # a name from kpi.downloads.file_name
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") + ".csv"
     download_row([
         Download(label, lambda: safe_csv(frame), name, "text/csv", key, ":material/download:")

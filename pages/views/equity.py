@@ -19,7 +19,8 @@ from kpi.catalogue import khi as khi_by_code
 from kpi.equity import equity_view, gap_row, group_bases, group_table
 from pages.views import _common as c
 
-GROUPINGS = c.GROUPS_OF_PEOPLE
+# Groups of people, then how they answered (a gap there is the channel's, not theirs).
+GROUPINGS = (*c.GROUPS_OF_PEOPLE, "channel", "wording")
 
 
 def gap_words(khi: KHI, groups: pd.DataFrame, dimension: str) -> tuple[str, list[str]]:

@@ -202,6 +202,13 @@ GROUPS_OF_PEOPLE = (
     "support_type", "primary_need", "age_band", "gender", "ethnicity", "completed_by"
 )
 
+# The groups of the provenance breakdowns, as a scheme worker names them.
+PROVENANCE_LABELS = {
+    "channel": (("upload", "Survey tool export (upload)"), ("online", "Online form"),
+                ("paper", "Paper form")),
+    "wording": (("standard", "Standard wording"), ("easy_read", "Easy read")),
+}
+
 DIMENSION_LABELS = {
     "region": "Region",
     "scheme": "Scheme",
@@ -213,6 +220,8 @@ DIMENSION_LABELS = {
     "ethnicity": "Ethnic group",
     "primary_need": "Main support need",
     "completed_by": "Who filled in the form",
+    "channel": "How they answered",
+    "wording": "Wording asked",
 }
 
 
@@ -244,6 +253,8 @@ def dimension_codes(dimension: str) -> tuple[tuple[str, str], ...]:
         return tuple((scheme, choices.names[scheme]) for scheme in choices.ids)
     if dimension in bank().attribute_codes:
         return bank().attribute(dimension).labels
+    if dimension in PROVENANCE_LABELS:
+        return PROVENANCE_LABELS[dimension]
     return ()
 
 

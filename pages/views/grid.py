@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.catalogue import catalogue
+from kpi.downloads import file_name
 from kpi.indicators import grid as engine_grid
 from kpi.wording import BENCHMARK_NAMES
 from pages.views import _common as c
@@ -213,8 +214,9 @@ def render() -> None:
                      **{s: s.capitalize() for s in engine_grid.STATUSES}}
         )
         c.static_table(counts, f"How many indicators of each kind, by {columns}")
+    as_of = c.data_as_of()
     c.csv_download(
-        engine_grid.grid_download(grid, label),
-        f"all_indicators_{columns}_{area}_{label}", "grid_csv",
-        label="The grid (CSV)",
+        engine_grid.grid_download(grid, label, as_of),
+        file_name(("every_indicator_by", columns), area=area, quarter=label, as_of=as_of),
+        "grid_csv", label="The grid (CSV)",
     )

@@ -196,7 +196,7 @@ class Guard:
             ):
                 await _refuse(send, 404)
                 return
-            if auth_configured() and (MEDIA in path or UPLOAD in path):
+            if auth_configured() and (media_file(path) is not None or UPLOAD in path):
                 who = await asyncio.to_thread(request_identity, scope.get("headers", []))
                 if who is None or not self._may_fetch(path, who):
                     await _refuse(send, 403)
@@ -213,9 +213,23 @@ class Guard:
 
     @staticmethod
     def _may_fetch(path: str, who: Identity) -> bool:
-        if MEDIA not in path:
+        file_name = media_file(path)
+        if file_name is None:
             return True
-        return _owner(who) in _media_owners(path.split(MEDIA, 1)[1])
+        return _owner(who) in _media_owners(file_name)
+
+
+def media_file(path: str) -> str | None:
+    """The media file a request path asks for (``[base]/media/<file>``), or None.
+
+    Why not ``"/media/" in path``: Streamlit's own front end lives under
+    ``[base]/static/media/`` (its icon font among it); treating those as a person's
+    media refused the Material Symbols font to every signed-in browser, so icons
+    showed as their names ("logout", "science")."""
+    head, found, file_name = path.partition(MEDIA)
+    if not found or head.endswith("/static"):
+        return None
+    return file_name  # an odd name (with slashes, or empty) is owned by nobody
 
 
 def _noting_deferred(send: Send, who: Identity) -> Send:

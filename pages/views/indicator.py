@@ -18,6 +18,7 @@ import streamlit as st
 from kpi import charts, wording
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
+from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages.views import _common as c
@@ -191,11 +192,15 @@ def render() -> None:
     st.subheader("Control chart")
     control_section(code, label, filters)
     settings = c.settings()
-    series, _ = c.trend(khi.code, filters, TREND_QUARTERS, label, settings)
+    series, result = c.trend(khi.code, filters, TREND_QUARTERS, label, settings)
+    area, as_of = c.area_label(filters), c.data_as_of()
     if series is not None and len(series):
         c.csv_download(
-            c.shown_columns(series), f"{code}_trend_{label}", "indicator_trend_csv",
-            label="Trend (CSV)",
+            tidy_frame(series, khi=code, area=area, by="quarter", trends={code: result},
+                       as_of=as_of),
+            file_name(f"trend_{TREND_QUARTERS}_quarters_to", khi=code, area=area,
+                      quarter=label, as_of=as_of),
+            "indicator_trend_csv", label="Trend (CSV)",
         )
     st.subheader("By group")
     # Within a region its schemes can be compared too (only that region's schemes).
@@ -219,8 +224,10 @@ def render() -> None:
     if table is not None and len(table):
         frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
         c.csv_download(
-            c.shown_columns(frame), f"{code}_by_{dimension}_{label}", "indicator_by_csv",
-            label="Breakdown (CSV)",
+            tidy_frame(frame, area=area, quarter=label, by=dimension, as_of=as_of,
+                       names=c.scheme_choices().names),
+            file_name(f"by_{dimension}", khi=code, area=area, quarter=label, as_of=as_of),
+            "indicator_by_csv", label="Breakdown (CSV)",
         )
     st.subheader("How people answered")
     item = question_choice(khi)
@@ -230,8 +237,10 @@ def render() -> None:
             item, quarter=label, filters=filters, settings=settings
         )
         if answers is not None and len(answers):
-            c.csv_download(
-                answers, f"{item}_answers_{label}", "indicator_answers_csv",
-                label="Answers (CSV)",
+            c.csv_download(  # one question's answers, not a KHI: its own columns
+                answers,
+                file_name(("question", item, "answers"), area=area, quarter=label,
+                          as_of=as_of),
+                "indicator_answers_csv", label="Answers (CSV)",
             )
 

@@ -32,9 +32,13 @@ MENU: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("pages/change.py", "Change over time", ":material/trending_up:"),
         ("pages/drivers.py", "What goes with better outcomes", ":material/hub:"),
     ),
-    "Report": (("pages/board.py", "Quarterly board page", ":material/summarize:"),),
+    "Report": (
+        ("pages/board.py", "Quarterly board page", ":material/summarize:"),
+        ("pages/yousaid.py", "You said, we did", ":material/campaign:"),
+    ),
     "Data": (
         ("pages/upload.py", "Upload", ":material/upload_file:"),
+        ("pages/rounds.py", "Survey rounds", ":material/how_to_vote:"),
         ("pages/data_quality.py", "Data quality", ":material/fact_check:"),
         ("pages/definitions.py", "Definitions", ":material/menu_book:"),
     ),

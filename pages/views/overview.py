@@ -18,6 +18,7 @@ import streamlit as st
 
 from kpi.board.tile import LAST_QUARTER, LAST_YEAR, comparison_counts, is_hidden, tile_change
 from kpi.catalogue import KHI, catalogue, domains
+from kpi.downloads import file_name, tidy_frame
 from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages.views import _common as c
@@ -154,12 +155,11 @@ def render() -> None:
         settings=c.settings(),
     )
     if table is not None and len(table) and table["value"].notna().any():
-        names = {k.code: k.name for k in catalogue()}
-        frame = table.assign(indicator=[names.get(str(k), str(k)) for k in table["khi"]])
+        area, as_of = c.area_label(filters), c.data_as_of()
         c.csv_download(
-            c.shown_columns(frame, {"indicator": "Indicator"}),
-            f"overview_{c.area_label(filters)}_{label}", "overview_csv",
-            label="Every tile (CSV)",
+            tidy_frame(table, area=area, quarter=label, as_of=as_of),
+            file_name("every_indicator", area=area, quarter=label, as_of=as_of),
+            "overview_csv", label="Every tile (CSV)",
         )
 
 

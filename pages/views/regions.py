@@ -22,6 +22,7 @@ import streamlit as st
 
 from kpi import charts, tables
 from kpi.catalogue import khi as khi_by_code
+from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from kpi.periods import quarter_label
 from pages.views import _common as c
@@ -109,8 +110,10 @@ def render() -> None:
     # Below the tabs, so the regions' numbers can be taken whichever view is open.
     table = region_rows(label, code, sidebar)
     if table is not None and len(table):
+        area, as_of = c.area_label(c.without_area(sidebar)), c.data_as_of()
         c.csv_download(
-            c.shown_columns(table, {"region": "Region"}), f"regions_{code}_{label}",
+            tidy_frame(table, area=area, quarter=label, by="region", as_of=as_of),
+            file_name("by_region", khi=code, area=area, quarter=label, as_of=as_of),
             "regions_csv", label="Regions table (CSV)",
         )
 

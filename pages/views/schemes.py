@@ -28,6 +28,7 @@ import streamlit as st
 from kpi import charts, tables, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
+from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from pages.views import _common as c
 
@@ -275,7 +276,8 @@ scheme_table = tables.scheme_table  # kept importable here for one release
 def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
     """The schemes as a sortable table (click a column heading) and its CSV."""
     khi = khi_by_code(code)
-    frame = scheme_table(scheme_rows(label, code, sidebar, benchmark, show), khi, benchmark)
+    rows = scheme_rows(label, code, sidebar, benchmark, show)
+    frame = scheme_table(rows, khi, benchmark)
     area = area_of(sidebar)
     st.subheader(
         f"Schemes{' in ' + area if area and show == 'alone' else ''} as a table"
@@ -283,8 +285,14 @@ def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, sho
     if area and show == "highlight":
         frame = frame.sort_values("Region", key=lambda r: r != area, kind="stable")
     st.dataframe(frame, hide_index=True, key="schemes_table")
+    place = area if area and show == "alone" else c.area_label(c.without_area(sidebar))
+    as_of = c.data_as_of()
     c.csv_download(
-        frame, f"schemes_{code}_{label}", "schemes_table_csv", label="Table (CSV)"
+        tidy_frame(rows, area=place, quarter=label, by="scheme", benchmark=benchmark,
+                   names=c.scheme_choices().names, as_of=as_of,
+                   extra={"region": "Region", "cqc": "CQC rating"}),
+        file_name("by_scheme", khi=code, area=place, quarter=label, as_of=as_of),
+        "schemes_table_csv", label="Table (CSV)",
     )
 
 

@@ -45,7 +45,8 @@ STATUS_WORDS = {
     "repeated heading, answers differ": "✗ Same heading, different answers: map it below",
 }
 PROBLEM_ROW = 58  # pixels: two lines of a reason
-HISTORY_KINDS = {"survey": "Survey", "activity": "Activity return", "demo": "Demo data"}
+HISTORY_KINDS = {"survey": "Survey", "activity": "Activity return", "demo": "Demo data",
+                 "round": "Survey round (online and paper)"}
 HISTORY_STATUS = {"stored": "Stored", "rolled_back": "Rolled back"}
 
 

@@ -6,7 +6,9 @@ Uses the shared fixtures of tests/browser/conftest.py: ``app`` (a tab on
 
 from __future__ import annotations
 
+import csv as csv_module
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from kpi.catalogue import domains
+from kpi.downloads import TIDY_COLUMNS
 
 if TYPE_CHECKING:
     from tests.browser.conftest import App
@@ -45,12 +48,14 @@ def test_board_pdf_and_csv_download(app: App, tmp_path: Path) -> None:
     assert quarter in text and area in text
 
     csv = download(app, "Numbers (CSV)", tmp_path)
-    lines = csv.read_text().splitlines()
-    header = lines[0].split(",")
-    assert header[:4] == ["quarter", "area", "domain", "khi"]
-    for column in ("value", "lower95", "upper95", "suppressed", "comparison", "flag"):
-        assert column in header
-    assert len(lines) == 1 + 28 and all(line.startswith(quarter) for line in lines[1:])
+    rows = list(csv_module.reader(io.StringIO(csv.read_text())))
+    header = rows[0]
+    # The tidy columns of every KHI download (kpi.downloads), then the pack's own.
+    assert header[: len(TIDY_COLUMNS)] == list(TIDY_COLUMNS.values())
+    assert "flag" in header and "change_since_previous" in header
+    assert re.fullmatch(r"khi_board_.+_as_of_\d{4}-\d\d-\d\d\.csv", csv.name), csv.name
+    at = header.index("Quarter"), header.index("Area")
+    assert len(rows) == 1 + 28 and all((r[at[0]], r[at[1]]) == (quarter, area) for r in rows[1:])
 
     # The run charts, one PNG a domain, zipped.
     charts = download(app, "Run charts (PNG, zip)", tmp_path)

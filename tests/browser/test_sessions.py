@@ -157,6 +157,19 @@ def test_a_media_file_is_served_to_its_own_session_only(browser, site: Site) -> 
         assert status(url, other.tab.context.cookies()) == 403  # somebody else's cookie
 
 
+def test_signed_in_pages_draw_their_icons(browser, site: Site) -> None:  # noqa: F811
+    # The guard once refused Streamlit's own /static/media/ files (the icon font) to
+    # signed-in browsers, so every icon showed as its name ("logout", "science").
+    with visiting(browser, site) as visit:
+        visit.sign_in("staff@scheme.example")
+        visit.tab.locator(".st-key-khi_menu a").first.wait_for(timeout=TIMEOUT_MS)
+        loaded = visit.tab.evaluate(
+            """async () => { await document.fonts.ready;
+                 return [...document.fonts].filter(f => f.family.includes('Material Symbols'))
+                                           .map(f => f.status); }""")
+        assert "loaded" in loaded, loaded
+
+
 def test_a_deferred_download_is_served_to_whoever_clicked_only(browser, site: Site) -> None:  # noqa: F811
     """The board pack's PDF is made on a click, drawn by no session: its address is
     still served only to the person whose click made it."""
