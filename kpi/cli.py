@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kpi.errors import EXIT_BUSY, EXIT_REFUSED, KhiError, UnknownCode
+from kpi.errors import EXIT_BUSY, EXIT_REFUSED, BadRequest, KhiError, UnknownCode
 from kpi.paths import default_db_path, secret_path
 from kpi.scope import ENGLAND, ROLES, Scope, scope_for
 from kpi.store import Store
@@ -243,8 +243,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     except KhiError as exc:
         return _fail(str(exc), exc.exit_code)
-    except ValueError as exc:  # refusals raised before the KhiError family existed
-        return _fail(str(exc), EXIT_REFUSED)
     except OSError as exc:
         return _fail(_os_message(exc, store), EXIT_REFUSED)
     except duckdb.Error as exc:
@@ -416,7 +414,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             _print_frame(cli_table(frame, by), args.format)
         return EXIT_OK
     if args.command == "report":
-        from kpi.report import build_report
+        from kpi.board.pdf import build_report
 
         acting = _acting(args, store)
         reach = acting.allowed(store)
@@ -424,7 +422,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
             from kpi.board import area_filters
 
             if not args.scheme:
-                raise ValueError(
+                raise BadRequest(
                     f"{acting.email} may take the board page of their own schemes only: give "
                     "--scheme ID."
                 )
@@ -460,7 +458,7 @@ def _acting(args: argparse.Namespace, store: Store) -> Scope:
         return LOCAL_ADMIN
     scope = scope_for(store, email)
     if scope.role is None:
-        raise ValueError(
+        raise UnknownCode(
             f"{email} is not a user: add them with `python -m kpi users add {email} --role ...`."
         )
     return scope

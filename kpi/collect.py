@@ -47,7 +47,7 @@ from kpi.privacy import key_for_reference, normalise_reference
 from kpi.reach import Reach
 from kpi.scope import AccessError, Scope
 from kpi.store import CHANNELS, WORDINGS, Store
-from kpi.store.access import _record_change as record_change
+from kpi.store.access import record_change
 
 WHO = ("person", "carer")
 KINDS = ("open", "personal")

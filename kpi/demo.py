@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kpi.errors import BadRequest, RefusedFile
 from kpi.items import bank
 from kpi.periods import quarter_end, quarter_label, quarter_start, shift_quarter
 from kpi.store import ACTIVITY_COUNTS, Store
@@ -439,13 +440,13 @@ def generate(
 ) -> DemoData:
     """Build the whole synthetic sector in memory (no store involved)."""
     if people < 1:
-        raise ValueError("The demo needs at least one person (--people 1 or more).")
+        raise BadRequest("The demo needs at least one person (--people 1 or more).")
     if quarters < 1:
-        raise ValueError("The demo needs at least one quarter (--quarters 1 or more).")
+        raise BadRequest("The demo needs at least one quarter (--quarters 1 or more).")
     today = today or dt.date.today()
     end = quarter_start(end_quarter) if end_quarter is not None else default_end_quarter(today)
     if end > today:
-        raise ValueError(
+        raise BadRequest(
             f"The demo's last quarter ({quarter_label(end)}) has not started yet: "
             "choose a quarter up to the current one."
         )
@@ -733,7 +734,7 @@ def _activity(
 # ---------------------------------------------------------------------- load ---
 def _refuse_real(counts: dict[str, int], store: Store) -> None:
     if counts["uploads"] or counts["schemes"]:
-        raise ValueError(
+        raise RefusedFile(
             f"{store.path} holds real data ({counts['uploads']} uploads and "
             f"{counts['schemes']} schemes that are not demo), so the demo was not loaded: "
             "it would mix invented people with real ones. Load the demo into its own "

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,12 +45,15 @@ import pandas as pd
 from kpi import indicators as engine
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
+from kpi.errors import NoEstimate, UnknownCode
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
 from kpi.store import Store, queries
+from kpi.wording import estimate_chance
 
 __all__ = [
+    "drivers_table",
     "ADJUSTED_FOR",
     "FACTORS",
     "OUTCOMES",
@@ -129,7 +133,7 @@ class Driver:
             size = f"lower odds of {what} ({ratio:.2f} times)"
         words = (f"{self.group} had {size}{shares}, allowing for age, main support need "
                  f"and support type (odds ratio {ratio:.2f}, {interval}")
-        words += "; unlikely to be chance)" if chance else "; this could be chance)"
+        words += f"; {estimate_chance(chance)})"
         return words + " — an association, not proof of cause."
 
 
@@ -189,13 +193,13 @@ def odds_ratios(y: pd.Series, x: pd.DataFrame) -> pd.DataFrame:
         try:
             fit = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=200)
         except Exception as exc:  # noqa: BLE001 - statsmodels raises several kinds
-            raise ValueError(
+            raise NoEstimate(
                 "the model could not be fitted: in some group (of age, need or support "
                 "type) everyone or no one has the outcome; try a wider area or another "
                 "quarter"
             ) from exc
     if not fit.mle_retvals.get("converged", True):
-        raise ValueError("the model could not be fitted (it did not converge); try a "
+        raise NoEstimate("the model could not be fitted (it did not converge); try a "
                          "wider area or another quarter")
     coef, se = fit.params, fit.bse
     z = 1.959963984540054
@@ -421,10 +425,10 @@ def drivers(
         For an unknown outcome or factor.
     """
     if outcome not in OUTCOMES:
-        raise ValueError(f"Unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}.")
+        raise UnknownCode(f"Unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}.")
     chosen = {f.code: f for f in FACTORS}.get(factor)
     if chosen is None:
-        raise ValueError(
+        raise UnknownCode(
             f"Unknown factor {factor!r}: use one of {', '.join(f.code for f in FACTORS)}."
         )
     settings = settings or engine.default_settings()
@@ -506,3 +510,19 @@ def drivers(
         )
     return out, base, ""
 
+
+def drivers_table(found: Sequence[Driver]) -> pd.DataFrame:
+    """One row per group: base, share with the outcome, odds ratio and interval;
+    "No estimate" (and no number) where the group is too small."""
+    rows = []
+    for d in found:
+        rows.append({
+            "Group": d.group,
+            "Compared with": d.reference,
+            "Answered": "" if d.n is None else f"{d.n:,}",
+            "With the outcome": "" if d.share is None else f"{d.share:.0f}%",
+            "Odds ratio": f"{d.odds_ratio:.2f}" if d.estimated else "No estimate",
+            "95% interval": (f"{d.lower95:.2f} to {d.upper95:.2f}" if d.estimated
+                             else d.reason),
+        })
+    return pd.DataFrame(rows)

@@ -18,9 +18,9 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import KHI
 from kpi.indicators import Settings
-from kpi.wording import format_value
+from kpi.wording import format_value, gap_answer, gap_verdict
 
-__all__ = ["EquityView", "equity_view"]
+__all__ = ["EquityView", "equity_view", "gap_row", "group_bases"]
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,7 @@ class EquityView:
                 f"({self.lowest_n:,} answered) and {self.highest} ({self.highest_n:,} "
                 "answered)."
             )
-            if self.significant:
-                out.append("The groups really differ: a gap this large is unlikely to be "
-                           "chance.")
-            else:
-                out.append("The difference could be chance.")
+            out.append(gap_verdict(self.significant))
         if self.small:
             out.append(
                 f"Small groups: {', '.join(self.small)} had fewer than {self.min_compare} "
@@ -146,3 +142,35 @@ def group_table(groups: pd.DataFrame, khi: KHI, min_base: int) -> pd.DataFrame:
             "Answered": "" if pd.isna(g["n"]) else f"{int(g['n']):,}",
         })
     return pd.DataFrame(rows, columns=["Group", "Value", "95% interval", "Answered"])
+
+
+def group_bases(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each group's label with its base beside it ("Man · 123 answered"); hidden
+    groups keep their name only (their base is never shown)."""
+    out = frame.copy()
+    hidden = out["suppressed"].fillna(False).astype(bool)
+    out["group"] = [
+        str(g) if h or pd.isna(n) else f"{g} · {int(n):,} answered"
+        for g, n, h in zip(out["group"], out["n"], hidden)
+    ]
+    return out
+
+
+def gap_row(grouping: str, khi: KHI, view: EquityView | None) -> dict[str, object]:
+    """One line of the Equity page's table of every grouping's gap, with the test in
+    words (``Gap``, a number, only to sort by: the page drops it)."""
+    gap = None if view is None else view.gap
+    has_gap = gap is not None
+    return {
+        "Grouping": grouping,
+        "Gap": gap if has_gap else None,
+        "Gap (highest − lowest)": (
+            (f"{gap:.0f} points" if khi.is_proportion else f"{gap:.1f}")
+            if has_gap
+            else "Too few answers"
+        ),
+        "Between": (f"{view.lowest} ({view.lowest_n:,}) and {view.highest} "
+                    f"({view.highest_n:,})" if has_gap else "–"),
+        "Real difference?": gap_answer(has_gap, has_gap and view.significant),
+        "Small groups left out": ", ".join(view.small) if view else "",
+    }

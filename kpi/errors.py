@@ -13,17 +13,49 @@ EXIT_BUSY = 3
 
 
 class KhiError(Exception):
-    """A refusal the user can act on; ``exit_code`` is the command line's."""
+    """A refusal the user can act on: ``message`` says what to do, ``title`` names it
+    in a word or two (harlequin's ``HarlequinError(msg, title)``), ``exit_code`` is
+    the command line's. Anything else raised is a bug, and shows as one."""
 
     exit_code = EXIT_REFUSED
+    title = "Cannot do that"
+
+    def __init__(self, message: str = "", title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
 
 
 class RefusedFile(KhiError, ValueError):
     """A whole file cannot be read or stored (wrong type, empty, wrong scheme...)."""
 
+    title = "File refused"
+
 
 class UnknownCode(KhiError, ValueError):
     """A code that is not in the catalogue or register: KHI, region, breakdown..."""
+
+    title = "Unknown code"
+
+
+class BadRequest(KhiError, ValueError):
+    """A question asked in a way the engine cannot answer: two choices that do not go
+    together, a quarter it cannot read, an area outside what the user may see."""
+
+    title = "Cannot answer that"
+
+
+class NoData(KhiError, ValueError):
+    """The store (or the chosen area) has no data to answer with yet."""
+
+    title = "No data yet"
+
+
+class NoEstimate(KhiError, ValueError):
+    """A model could not be fitted to these answers (too few, or no variation)."""
+
+    title = "No estimate"
 
 
 class StoreMissing(KhiError):

@@ -147,8 +147,8 @@ def notice_pdf(easy: bool = False) -> bytes:
     """The notice as a printable PDF (larger type for the easy-read version)."""
     from fpdf.enums import XPos, YPos
 
-    from kpi.pack_fpdf import plain_document
-    from kpi.report import FONT_DIR
+    from kpi.board.layout import FONT_DIR
+    from kpi.board.pack_fpdf import plain_document
 
     pdf, family, shown = plain_document(FONT_DIR)
     size = 14 if easy else 10.5

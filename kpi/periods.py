@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from kpi.errors import BadRequest
+
 _LABEL = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2}|\d{4})\s*Q([1-4])\s*$", re.IGNORECASE)
 
 
@@ -45,7 +47,7 @@ def parse_quarter(text: str | dt.date) -> dt.date:
     if match:
         fy, nxt, q = int(match.group(1)), match.group(2), int(match.group(3))
         if int(nxt) % 100 != (fy + 1) % 100:
-            raise ValueError(
+            raise BadRequest(
                 f"Quarter {text!r}: the two years must follow each other, e.g. '{fy}/"
                 f"{(fy + 1) % 100:02d} Q{q}'."
             )
@@ -54,7 +56,7 @@ def parse_quarter(text: str | dt.date) -> dt.date:
     try:
         return quarter_start(dt.date.fromisoformat(str(text).strip()))
     except ValueError:
-        raise ValueError(
+        raise BadRequest(
             f"Quarter {text!r} is not recognised: write it like '2026/27 Q1' "
             "(Q1 is April to June) or give a date inside it, like 2026-05-14."
         ) from None

@@ -235,8 +235,8 @@ def export_pdf(record: PersonRecord, reference_shown: str | None = None) -> byte
     (the person's own copy), never stored."""
     from fpdf.enums import XPos, YPos
 
-    from kpi.pack_fpdf import plain_document
-    from kpi.report import FONT_DIR
+    from kpi.board.layout import FONT_DIR
+    from kpi.board.pack_fpdf import plain_document
 
     pdf, family, t = plain_document(FONT_DIR)
 

@@ -30,7 +30,55 @@ from kpi.reach import Reach
 from kpi.store import Store
 from kpi.store.access import LastAdminError
 
-ROLES = ("scheme", "commissioner", "board", "admin")
+# ------------------------------------------------------------------- roles ---
+# The role names as stored in the users table; compare with these, never a literal.
+SCHEME, COMMISSIONER, BOARD, ADMIN = "scheme", "commissioner", "board", "admin"
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one role may do, as data: every decision about a role reads this table.
+
+    ``pages``: the page names its menu lists (the script pages/<name>.py); a page
+    left out is not served to that role, whatever URL is typed. ``grant``: what a
+    person of this role must be given: "none" (every scheme), "schemes" (their own
+    schemes, no region) or "area" (schemes or regions; England for every scheme).
+    """
+
+    name: str
+    pages: tuple[str, ...]
+    grant: str
+    may_upload: bool = False
+    administers: bool = False
+    landing: str = "overview"  # where a bare "/" opens
+
+
+_READ = ("overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
+         "board", "yousaid")
+# Every role's first page is the Overview, so a page has one address whoever opens it
+# (the default page is served at "/" and nowhere else); ``landing`` says where a
+# role opens on a bare "/": a board member on their board page.
+ROLE_TABLE: dict[str, Role] = {
+    r.name: r
+    for r in (
+        Role(SCHEME, ("overview", "grid", "schemes", "indicator", "equity", "change",
+                      "drivers", "board", "yousaid", "upload", "rounds", "data_quality",
+                      "definitions"),
+             grant="schemes", may_upload=True),
+        Role(COMMISSIONER, (*_READ, "data_quality", "definitions"), grant="area"),
+        Role(BOARD, ("overview", "grid", "board", "yousaid", "indicator", "equity", "change",
+                     "drivers", "definitions"), grant="area", landing="board"),
+        Role(ADMIN, (*_READ, "upload", "rounds", "data_quality", "definitions", "admin"),
+             grant="none", may_upload=True, administers=True),
+    )
+}
+ROLES = tuple(ROLE_TABLE)
+# The same table by page and landing, as callers written before it read them.
+ROLE_PAGES: dict[str, tuple[str, ...]] = {name: r.pages for name, r in ROLE_TABLE.items()}
+LANDING: dict[str, str] = {
+    name: r.landing for name, r in ROLE_TABLE.items() if r.landing != "overview"
+}
+
 # A grant of every scheme (a national commissioner or the national body's board).
 ENGLAND = "England"
 # The sidebar's whole area, in words: all of England for those who see every
@@ -40,34 +88,6 @@ ALL_YOURS = "All your schemes"
 # The same, in a heading.
 ENGLAND_AND_NATIONS = "England and the nations"
 YOUR_SCHEMES = "Your schemes"
-
-# The pages each role's menu lists, by page name (the script pages/<name>.py);
-# a page left out is not served to that role, whatever URL is typed. Every role's
-# first page is the Overview, so a page has one address whoever opens it (the
-# default page is served at "/" and nowhere else); ``LANDING`` says where a role
-# opens on a bare "/".
-ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    "admin": (
-        "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-        "board", "yousaid", "upload", "rounds", "data_quality", "definitions", "admin",
-    ),
-    "commissioner": (
-        "overview", "grid", "regions", "schemes", "indicator", "equity", "change", "drivers",
-        "board", "yousaid", "data_quality", "definitions",
-    ),
-    "board": (
-        "overview", "grid", "board", "yousaid", "indicator", "equity", "change", "drivers",
-        "definitions",
-    ),
-    "scheme": (
-        "overview", "grid", "schemes", "indicator", "equity", "change", "drivers", "board",
-        "yousaid", "upload", "rounds", "data_quality", "definitions",
-    ),
-}
-
-# Where a role opens when the address names no page and no view: a board member on
-# their board page; everyone else on the Overview.
-LANDING: dict[str, str] = {"board": "board"}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -113,19 +133,25 @@ class Scope:
     regions: tuple[str, ...] = ()
 
     @property
+    def role_entry(self) -> Role | None:
+        """This person's row of :data:`ROLE_TABLE` (None without a role)."""
+        return ROLE_TABLE.get(self.role or "")
+
+    @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role_entry is not None and self.role_entry.administers
 
     @property
     def sees_all(self) -> bool:
-        """Administrators, and commissioners or boards granted all of England."""
-        return self.is_admin or (
-            self.role in ("commissioner", "board") and ENGLAND in self.regions
+        """Administrators, and those granted an area that is all of England."""
+        entry = self.role_entry
+        return entry is not None and (
+            entry.grant == "none" or (entry.grant == "area" and ENGLAND in self.regions)
         )
 
     @property
     def may_upload(self) -> bool:
-        return self.role in ("scheme", "admin")
+        return self.role_entry is not None and self.role_entry.may_upload
 
     @property
     def may_roll_back(self) -> bool:
@@ -134,7 +160,7 @@ class Scope:
     @property
     def pages(self) -> tuple[str, ...]:
         """The page names this person's menu lists (none without a role)."""
-        return ROLE_PAGES.get(self.role or "", ())
+        return self.role_entry.pages if self.role_entry else ()
 
     def allowed(self, store: Store) -> Reach:
         """The schemes this person may see, as one :class:`~kpi.reach.Reach`.
@@ -147,7 +173,7 @@ class Scope:
         if self.role is None:
             return Reach.nothing()
         ids = set(self.scheme_ids)
-        if self.regions and self.role in ("commissioner", "board"):
+        if self.regions and self.role_entry and self.role_entry.grant == "area":
             register = store.schemes()
             ids |= set(register.loc[register["region"].isin(self.regions), "scheme_id"])
         return Reach.only(ids)
@@ -176,7 +202,7 @@ class Scope:
 
 
 # The scope of the command line and of the dashboard in local mode (no sign-in).
-LOCAL_ADMIN = Scope(role="admin", email=None)
+LOCAL_ADMIN = Scope(role=ADMIN, email=None)
 
 
 def scope_for(store: Store, email: str | None) -> Scope:
@@ -240,11 +266,12 @@ def add_user(
                 f"Scheme {missing[0]!r} is not in the register: load the register first "
                 "(`python -m kpi schemes FILE`) or check the id."
             )
-    if role == "admin" and (schemes or region_names):
+    grant = ROLE_TABLE[role].grant
+    if grant == "none" and (schemes or region_names):
         raise AccessError("An administrator sees every scheme: give no --scheme or --region.")
-    if role == "scheme" and (not schemes or region_names):
+    if grant == "schemes" and (not schemes or region_names):
         raise AccessError("A scheme user needs their --scheme ID (one or more) and no --region.")
-    if role in ("commissioner", "board") and not (schemes or region_names):
+    if grant == "area" and not (schemes or region_names):
         raise AccessError(
             f"A {role} needs an area: --scheme ID or --region NAME (--region {ENGLAND} for "
             "every scheme)."

@@ -27,11 +27,11 @@ import pandas as pd
 from kpi import indicators as engine
 from kpi.board import area_filters
 from kpi.board.notes import Note, notes_for
+from kpi.board.pack_html import css_string
 from kpi.catalogue import khi as khi_by_code
 from kpi.charts.palette import MUTED, PRINT_INK
 from kpi.errors import KhiError
 from kpi.indicators import Settings, default_settings
-from kpi.pack_html import _css_string
 from kpi.paths import BANK_DIR
 from kpi.periods import parse_quarter, quarter_label
 from kpi.reach import Reach
@@ -398,7 +398,7 @@ def sheet_html(sheet: YouSaid) -> str:
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>{_e(sheet.title)}</title>",
         '<meta name="author" content="Key Human Indicators dashboard">',
-        f"<style>{CSS.replace('FOOT', _css_string(foot))}</style></head><body>",
+        f"<style>{CSS.replace('FOOT', css_string(foot))}</style></head><body>",
         f"<h1>{_e(TITLE)}</h1>",
         f'<p class="sub">{_e(sheet.area_label)}, {_e(sheet.quarter_label)}</p>',
     ]

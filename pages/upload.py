@@ -3,5 +3,5 @@
 from pages.views import _common as c
 from pages.views import upload
 
-c.through_navigation()
+c.through_navigation(__file__)
 upload.render()

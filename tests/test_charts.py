@@ -47,7 +47,7 @@ def test_long_titles_wrap_to_fit_an_800_px_window() -> None:
 
 def test_subtitles_wrap_narrower_than_the_old_full_width() -> None:
     words = "Dots are values; lines are 95% intervals (the range the true value is likely in)."
-    fig = style._style(charts.empty_figure("x"), "Title", 300, subtitle=words + " " + words)
+    fig = style.style_figure(charts.empty_figure("x"), "Title", 300, subtitle=words + " " + words)
     lines = fig.layout.title.subtitle.text.split("<br>")
     assert all(len(line) <= style.SUBTITLE_WIDTH for line in lines)
 
@@ -146,3 +146,21 @@ def test_the_spine_chart_draws_each_kind_of_bar_as_one_trace_scaled_right_is_bet
     assert [a.text for a in fig.layout.annotations if a.y == "Has a friend"] == [
         style.HIDDEN_TEXT
     ]
+
+
+def test_data_quality_figures_never_draw_a_hidden_cell() -> None:
+    """The Data quality page's figures (kpi.charts.quality): a hidden question keeps
+    its row, named "too few to show", with no bar; a hidden rate is no dot."""
+    from kpi.items import bank
+
+    codes = [i.code for i in bank().items][:2]
+    items = pd.DataFrame({"item": codes, "answered": [40, None], "asked": [50, None],
+                          "share": [80.0, 99.0], "suppressed": [False, True]})
+    bars = charts.completeness_chart(items, "2025/26 Q2").data[0]
+    assert list(bars.x[:1]) == [80.0] and pd.isna(bars.x[1])
+    assert bars.y[1].endswith("(too few to show)") and bars.text[1] == ""
+    rates = pd.DataFrame({"quarter": ["2025/26 Q2"] * 2, "scheme_id": ["S1", "S2"],
+                          "rate": [60.0, 90.0], "people_supported": [100, 4],
+                          "responses": [60, 4], "suppressed": [False, True]})
+    dots = charts.rates_chart(rates, "2025/26 Q2", {"S1": "Tynemere"}).data[0]
+    assert list(dots.y) == [60.0] and list(dots.text) == ["Tynemere"]

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from kpi import report
 from kpi.board import board_summary
+from kpi.board import pdf as board_pdf
 from kpi.catalogue import catalogue
 from kpi.export import neutralise, safe_csv
 from kpi.periods import quarter_label
@@ -181,7 +182,7 @@ def test_without_dejavu_the_pdf_falls_back_to_helvetica(
     small_scheme: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")  # the untagged layout
-    monkeypatch.setattr(report, "FONT_DIR", Path("/nonexistent"))
+    monkeypatch.setattr(board_pdf, "FONT_DIR", Path("/nonexistent"))
     pack = board_summary(small_scheme, quarter=Q, scheme="S1")
     text = pdf_text(report.render_pdf(pack, charts={}))
     assert "Tynemere Shared Lives" in text and "fell from 40% to 5%" in text
@@ -193,7 +194,7 @@ def test_without_a_browser_the_pdf_says_charts_are_missing(
     def no_browser(pack: object) -> dict[str, bytes]:
         raise RuntimeError("Chromium not found")
 
-    monkeypatch.setattr(report, "chart_pngs", no_browser)
+    monkeypatch.setattr(board_pdf, "chart_pngs", no_browser)
     monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")
     pdf = report.render_pdf(board_summary(small_scheme, quarter=Q, scheme="S1"))
     text = pdf_text(pdf)

@@ -300,12 +300,12 @@ def test_retention_killed_inside_its_transaction_removes_nothing(store: Store) -
         from kpi.rights import retention_apply
         from kpi.store import Store
         from kpi.store import rights
-        record = rights._record_change
+        record = rights.record_change
         def record_then_pause(*args, **kwargs):
             record(*args, **kwargs)
             print("pausing inside the retention transaction", file=sys.stderr, flush=True)
             time.sleep(60)
-        rights._record_change = record_then_pause
+        rights.record_change = record_then_pause
         retention_apply(Store({str(store.path)!r}), by="t", now=dt.datetime(2040, 1, 1))
         print("finished", flush=True)
         """

@@ -33,7 +33,6 @@ from kpi.board.build import (
     SERIES_QUARTERS,
     area_filters,
     board_summary,
-    comparison_sentences,
     period_change,
 )
 from kpi.board.changes import (
@@ -56,6 +55,7 @@ from kpi.wording import (
     format_value,
     value_pair,
 )
+from kpi.wording.board import comparison_sentences
 
 __all__ = [
     "BoardPack",

@@ -10,10 +10,10 @@ from kpi import indicators as engine
 from kpi import stats as st_
 from kpi.board.changes import (
     ChangeTest,
-    _sd_from_interval,
     change_test_means,
     change_test_proportions,
     change_test_same_people,
+    sd_from_interval,
 )
 from kpi.board.pack import (
     BoardPack,
@@ -24,20 +24,23 @@ from kpi.board.pack import (
 )
 from kpi.board.watch import WatchItem, watch_item
 from kpi.catalogue import KHI, catalogue
+from kpi.errors import BadRequest, NoData, UnknownCode
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from kpi.store import Store, queries
 from kpi.wording import (
-    LEVEL_95,
-    LEVEL_998,
     as_number,
-    chance_words,
     change_sentence,
-    format_value,
     is_improvement,
     trend_verdict,
-    value_pair,
+)
+from kpi.wording.board import (
+    TREND_REASONS,
+    benchmark_reason,
+    change_reason,
+    lead_sentences,
+    summary_sentences,
 )
 
 ALL_AREAS = "England and the nations"
@@ -60,17 +63,17 @@ def area_filters(
         For an unknown region or scheme, a scheme outside ``scope``, or both given.
     """
     if region and scheme:
-        raise ValueError("Give a region or a scheme, not both.")
+        raise BadRequest("Give a region or a scheme, not both.")
     if scheme:
         register = store.schemes()
         match = register[register["scheme_id"] == scheme]
         if match.empty:
-            raise ValueError(
+            raise UnknownCode(
                 f"Unknown scheme {scheme!r}: use a scheme id from the register "
                 "(the Schemes page or `python -m kpi uploads` lists them)."
             )
         if scope is not None and scheme not in scope:
-            raise ValueError(f"Scheme {scheme!r} is outside the schemes you may see.")
+            raise BadRequest(f"Scheme {scheme!r} is outside the schemes you may see.")
         row = match.iloc[0]
         label = f"{row['name']} ({row['region']})"
         return Filters(scheme_ids=(scheme,), scope=scope), label, "scheme"
@@ -81,7 +84,7 @@ def area_filters(
             by_key[r.code.lower()] = r.name
         name = by_key.get(region.strip().lower())
         if name is None:
-            raise ValueError(
+            raise UnknownCode(
                 f"Unknown region {region!r}: use one of "
                 + ", ".join(r.name for r in bank().regions)
                 + "."
@@ -135,7 +138,7 @@ def _moments(row: pd.Series | dict, khi: KHI) -> tuple[float | None, float | Non
     if sd is None and n is not None:
         lo, up = _float(row, "lower95"), _float(row, "upper95")
         if lo is not None and up is not None:
-            sd = _sd_from_interval(lo, up, n)
+            sd = sd_from_interval(lo, up, n)
     return value, sd, n
 
 
@@ -260,22 +263,6 @@ def _recent_trend(khi: KHI, series: pd.DataFrame, end: dt.date) -> st_.TrendResu
     return st_.recent_trend("means", column("value"), column("sd"), column("n"))
 
 
-def _change_reason(khi: KHI, change: PeriodChange, value: float | None) -> str:
-    """"got worse since last quarter (40% to 45%; unlikely to be chance)"."""
-    verb = "improved" if change.verdict == "improved" else "got worse"
-    before, after = value_pair(change.previous, value, khi)  # type: ignore[arg-type]
-    return (f"{verb} since {change.period} ({before} to {after}; "
-            f"{chance_words(change.test.level)})")
-
-
-def _benchmark_reason(row: BoardRow) -> str:
-    """"clearly worse than England (32% against 25%; very unlikely to be chance)"."""
-    strength = "clearly " if row.outside998 else ""
-    level = LEVEL_998 if row.outside998 else LEVEL_95
-    return (f"{strength}{row.comparison} than England ({format_value(row.value, row.khi)} "
-            f"against {format_value(row.benchmark, row.khi)}; {chance_words(level)})")
-
-
 def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], list[Flag]]:
     """Needs attention: every KHI worse than England (outside its 95% interval, by
     polarity) or getting significantly worse (since last quarter, since the same
@@ -290,18 +277,16 @@ def _flags(rows: list[BoardRow], benchmark_applies: bool) -> tuple[list[Flag], l
             continue
         for kind, bench, verdict, trend, trend_reason, out in (
             ("attention", "worse", "worsened", "worsening",
-             "getting worse over the last five quarters (recent trend, Fingertips' method: "
-             "very unlikely to be chance)", attention),
+             TREND_REASONS["worsening"], attention),
             ("improved", "better", "improved", "improving",
-             "improving over the last five quarters (recent trend, Fingertips' method: "
-             "very unlikely to be chance)", improved),
+             TREND_REASONS["improving"], improved),
         ):
             reasons = []
             if benchmark_applies and r.comparison == bench:
-                reasons.append(_benchmark_reason(r))
+                reasons.append(benchmark_reason(r))
             for change in (r.since_last_quarter, r.since_last_year):
                 if change.verdict == verdict:
-                    reasons.append(_change_reason(r.khi, change, r.value))
+                    reasons.append(change_reason(r.khi, change, r.value))
             if r.trend == trend:
                 reasons.append(trend_reason)
             if reasons:
@@ -322,127 +307,6 @@ def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
     if not result.values or result.values[-1] != result.values[-1]:  # NaN: a gap
         return None
     return result
-
-
-def _lead(rows: list[BoardRow], benchmark_applies: bool) -> list[str]:
-    """What to look at first: special causes (concerning first), then KHIs worse
-    than England without one; each says whether it is both."""
-    shown = [r for r in rows if not r.suppressed]
-    worse = {r.code for r in shown if benchmark_applies and r.comparison == "worse"}
-
-    def named(r: BoardRow) -> str:
-        return r.name + (" (also worse than England)" if r.code in worse else "")
-
-    out = []
-    for kind, words in ((st_.spc.CONCERN, "concerning"), (st_.spc.IMPROVEMENT, "improving"),
-                        (st_.spc.NEUTRAL_HIGH, "higher"), (st_.spc.NEUTRAL_LOW, "lower")):
-        hit = [named(r) for r in shown if r.special_cause == kind]
-        if hit:
-            out.append(f"Control chart, special cause variation ({words}): {_names(hit)}.")
-    plain = [r.name for r in shown if r.code in worse and not r.special_cause]
-    if plain:
-        out.append(f"Worse than England, with no special cause on its control chart: "
-                   f"{_names(plain)}.")
-    return out
-
-
-def _names(names: list[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def comparison_sentences(rows: list[BoardRow] | tuple[BoardRow, ...]) -> list[str]:
-    """How the area compares with England, counted over the KHIs compared.
-
-    "Worse than England on 7 of 26 indicators compared, better on 2 and similar on
-    17." then the worse ones by name (those beyond the 99.8% limit said so).
-    """
-    compared = [r for r in rows if not r.suppressed and r.comparison in
-                ("better", "similar", "worse")]
-    if not compared:
-        return ["Too few answers to compare any indicator with England."]
-    worse = [r for r in compared if r.comparison == "worse"]
-    better = [r for r in compared if r.comparison == "better"]
-    similar = len(compared) - len(worse) - len(better)
-    noun = "indicator" if len(compared) == 1 else "indicators"
-    out = [f"Worse than England on {len(worse)} of {len(compared)} {noun} compared, "
-           f"better on {len(better)} and similar on {similar}."]
-    if worse:
-        clearly = [r.name for r in worse if r.outside998]
-        text = f"Worse than England: {_names([r.name for r in worse])}."
-        if clearly:
-            text += (f" Clearly worse (very unlikely to be chance): {_names(clearly)}.")
-        out.append(text)
-    if better:
-        out.append(f"Better than England: {_names([r.name for r in better])}.")
-    return out
-
-
-def _summary(
-    rows: list[BoardRow],
-    attention: list[Flag],
-    improved: list[Flag],
-    quarter: str,
-    area: str,
-    caveats: Caveats,
-    min_compare: int = 10,
-    benchmark_applies: bool = True,
-) -> list[str]:
-    sentences = []
-    if caveats.responses_hidden:
-        sentences.append(f"{area}, {quarter}: too few surveys were returned to show any number.")
-    elif benchmark_applies:
-        opening = comparison_sentences(rows)
-        first = opening[0][0].lower() + opening[0][1:]
-        sentences.append(f"{area}, {quarter}: {first}")
-        sentences.extend(opening[1:])
-    if caveats.responses is not None and not caveats.responses_hidden:
-        lead = "" if benchmark_applies else f"{area}, {quarter}: "
-        sentences.append(f"{lead}{caveats.responses:,} surveys were returned.")
-    getting_worse = [
-        r.name for r in rows if not r.suppressed and (
-            "worsened" in (r.since_last_quarter.verdict, r.since_last_year.verdict)
-            or r.trend == "worsening")
-    ]
-    if getting_worse:
-        sentences.append(f"Getting worse: {_names(getting_worse)}.")
-    real = [r for r in rows if r.since_last_quarter.significant]
-    sentences.extend(r.sentence for r in real)
-    chance = [r for r in rows if r.since_last_quarter.verdict == "could be chance"]
-    if chance:
-        if real:
-            sentences.append(
-                f"The other {len(chance)} changes since last quarter are small enough "
-                "to be chance."
-            )
-        else:
-            sentences.append(
-                f"None of the {len(chance)} changes since last quarter is big enough "
-                "to rule out chance."
-            )
-    untested = [r for r in rows if r.since_last_quarter.verdict == "too few answers"
-                and not r.suppressed]
-    if untested and not real and not chance:
-        sentences.append(
-            "Too few answers to test any change since last quarter (a change is tested "
-            f"only when both quarters have at least {min_compare} answers)."
-        )
-    yearly: dict[str, list[str]] = {"improved": [], "worsened": []}
-    for r in rows:
-        if r.since_last_year.significant:
-            yearly[r.since_last_year.verdict].append(r.name)
-    parts = [
-        f"{len(names)} {'indicator' if len(names) == 1 else 'indicators'} {verdict}: "
-        + ", ".join(names)
-        for verdict, names in yearly.items()
-        if names
-    ]
-    if parts:
-        sentences.append("Compared with the same quarter last year, " + "; ".join(parts) + ".")
-    few = [r.name for r in rows if r.suppressed]
-    if few:
-        sentences.append("Too few answers to say: " + ", ".join(few) + ".")
-    return sentences
 
 
 def _caveats(
@@ -548,7 +412,7 @@ def _board_summary(
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
         latest = engine.latest_quarter(store)
         if latest is None:
-            raise ValueError(
+            raise NoData(
                 "The store has no survey data yet: upload a survey export or load the "
                 "demo (`python -m kpi demo`)."
             )
@@ -631,11 +495,11 @@ def _board_summary(
     ]
     caveats = _caveats(store, q, filters, settings)
     label = quarter_label(q)
-    summary = _summary(
+    summary = summary_sentences(
         rows, attention, improved, label, area_label, caveats, settings.min_compare,
         area_kind != "all",
     )
-    summary[1:1] = _lead(rows, area_kind != "all")
+    summary[1:1] = lead_sentences(rows, area_kind != "all")
     return BoardPack(
         quarter=q,
         quarter_label=label,

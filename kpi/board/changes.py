@@ -343,7 +343,7 @@ def change_test_same_people(now: pd.Series, then: pd.Series) -> ChangeTest:
     return ChangeTest(d, lo95, up95, lo998, up998, _level(lo95, up95, lo998, up998))
 
 
-def _sd_from_interval(lower95: float, upper95: float, n: float) -> float:
+def sd_from_interval(lower95: float, upper95: float, n: float) -> float:
     """The sample SD behind a Student's t 95% interval (the engine's mean interval).
 
     Inverts ``half = t(0.975, n - 1) * sd / sqrt(n)``; used when the engine's table

@@ -94,7 +94,8 @@ def may_read(scope: Scope, reach: Reach, area: str) -> bool:
         return reach.every
     if kind == "region":
         return reach.every or (
-            scope.role in ("commissioner", "board") and value in scope.regions
+            scope.role_entry is not None and scope.role_entry.grant == "area"
+            and value in scope.regions
         )
     if kind == "scheme":
         return reach.includes(value)

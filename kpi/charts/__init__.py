@@ -11,7 +11,7 @@ Conventions, so every chart reads the same from an 800 px window to a laptop:
   results always carry an icon and words as well as a colour;
 * intervals are error bars or bands, labelled "95% interval";
 * titles and axes in plain English, proportions with a ``%`` unit; long titles
-  wrap (:func:`kpi.charts.style._style`);
+  wrap (:func:`kpi.charts.style.style_figure`);
 * categories with long names (schemes, groups) run down the y axis so their
   labels never overlap.
 
@@ -28,6 +28,7 @@ from kpi.charts.bars import (
     share_text,
 )
 from kpi.charts.control import control_chart
+from kpi.charts.forest import forest_chart
 from kpi.charts.funnel import FUNNEL_WORDS, funnel_chart
 from kpi.charts.intervals import caterpillar_chart, interval_chart
 from kpi.charts.maps import tile_map
@@ -41,6 +42,7 @@ from kpi.charts.palette import (
     SEQUENCE,
     SEQUENTIAL,
 )
+from kpi.charts.quality import completeness_chart, rates_chart
 from kpi.charts.run import (
     chart_alt,
     domain_chart,
@@ -56,10 +58,10 @@ from kpi.charts.run import (
 from kpi.charts.spine import spine_chart, spine_frame
 from kpi.charts.style import (
     HIDDEN_TEXT,
-    _style,
     empty_figure,
     figure_text,
     fmt,
+    style_figure,
     wrap,
 )
 
@@ -75,21 +77,23 @@ __all__ = [
     "PALETTE",
     "SEQUENCE",
     "SEQUENTIAL",
-    "_style",
     "answer_bars",
     "better_same_worse",
     "caterpillar_chart",
+    "completeness_chart",
     "chart_alt",
     "control_chart",
     "domain_chart",
     "empty_figure",
     "figure_text",
     "fmt",
+    "forest_chart",
     "funnel_chart",
     "growth_bars",
     "interval_chart",
     "label_groups",
     "people_supported_bars",
+    "rates_chart",
     "run_chart",
     "run_chart_traces",
     "share_text",
@@ -101,6 +105,9 @@ __all__ = [
     "spine_chart",
     "spine_frame",
     "split_sheet",
+    "style_figure",
     "tile_map",
     "wrap",
 ]
+
+_style = style_figure  # the old name, importable for one round

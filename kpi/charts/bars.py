@@ -16,11 +16,11 @@ from kpi.charts.palette import (
 )
 from kpi.charts.style import (
     HIDDEN_TEXT,
-    _hidden,
-    _num,
-    _style,
+    as_numbers,
     empty_figure,
     fmt,
+    hidden_mask,
+    style_figure,
     wrap,
 )
 
@@ -50,8 +50,8 @@ def answer_bars(
     if frame.empty:
         return empty_figure("No answers for this choice.")
     data = frame.reset_index(drop=True)
-    hidden = _hidden(data, percent_column)
-    share = _num(data, percent_column).mask(hidden)
+    hidden = hidden_mask(data, percent_column)
+    share = as_numbers(data, percent_column).mask(hidden)
     top = share.max() if share.notna().any() else 100
     across = len(data) > 8
     if across:
@@ -71,7 +71,7 @@ def answer_bars(
         fig.update_yaxes(
             title={"text": "Share of answers"}, ticksuffix="%", range=[0, min(110, top * 1.2 + 3)]
         )
-        return _style(fig, title, 380, legend=False)
+        return style_figure(fig, title, 380, legend=False)
     labels = [
         wrap(f"{v} ({HIDDEN_TEXT})" if h else str(v), 40) for v, h in zip(data[label], hidden)
     ]
@@ -96,7 +96,7 @@ def answer_bars(
     fig.update_xaxes(
         title={"text": "Share of answers"}, ticksuffix="%", range=[0, min(110, top * 1.15 + 5)]
     )
-    return _style(fig, title, max(240, 110 + 40 * len(labels)), legend=False)
+    return style_figure(fig, title, max(240, 110 + 40 * len(labels)), legend=False)
 
 
 def label_groups(
@@ -142,13 +142,13 @@ def better_same_worse(
     if frame.empty:
         return empty_figure("No people with two or more answers for this choice.")
     data = frame.reset_index(drop=True)
-    hidden = _hidden(data, "share_better")
+    hidden = hidden_mask(data, "share_better")
     labels = [
         wrap(f"{v} ({HIDDEN_TEXT})" if h else str(v), 34) for v, h in zip(data[label], hidden)
     ]
     fig = go.Figure()
     for key, (words, colour) in CHANGE_COLOURS.items():
-        share = _num(data, f"share_{key}").mask(hidden)
+        share = as_numbers(data, f"share_{key}").mask(hidden)
         fig.add_trace(
             go.Bar(
                 x=share,
@@ -171,7 +171,7 @@ def better_same_worse(
         automargin=True,
     )
     fig.update_xaxes(title={"text": "Share of people"}, ticksuffix="%", range=[0, 100])
-    return _style(fig, title, max(220, 120 + 38 * len(labels)))
+    return style_figure(fig, title, max(220, 120 + 38 * len(labels)))
 
 
 # ------------------------------------------------------------------- activity ---
@@ -194,7 +194,7 @@ def people_supported_bars(
             continue
         fig.add_trace(
             go.Bar(
-                x=_num(data, column),
+                x=as_numbers(data, column),
                 y=labels,
                 orientation="h",
                 name=words,
@@ -210,7 +210,7 @@ def people_supported_bars(
         automargin=True,
     )
     fig.update_xaxes(title={"text": value_title}, tickformat=",")
-    return _style(fig, title, max(280, 120 + 30 * len(labels)))
+    return style_figure(fig, title, max(280, 120 + 30 * len(labels)))
 
 
 def growth_bars(
@@ -226,7 +226,7 @@ def growth_bars(
     Growth is blue, decline vermillion, and the number is written on each bar.
     """
     data = frame.reset_index(drop=True)
-    values = _num(data, column)
+    values = as_numbers(data, column)
     if values.dropna().empty:
         return empty_figure(
             "Growth compares a quarter with the same quarter a year before:<br>"
@@ -258,4 +258,4 @@ def growth_bars(
     )
     span = max(5.0, float(values.abs().max()) * 1.25)
     fig.update_xaxes(title={"text": value_title}, ticksuffix="%", range=[-span, span])
-    return _style(fig, title, max(280, 120 + 30 * len(labels)), legend=False)
+    return style_figure(fig, title, max(280, 120 + 30 * len(labels)), legend=False)

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.charts.palette import COMPARISON_SYMBOL, GREY, INK, PALETTE, VERMILLION
-from kpi.charts.style import HIDDEN_TEXT, _style, empty_figure, fmt
+from kpi.charts.style import HIDDEN_TEXT, empty_figure, fmt, style_figure
 from kpi.stats import SpcResult, spc
 
 #: Legend name, colour and marker of each kind of point.
@@ -107,7 +107,7 @@ def control_chart(
     if percent:
         axis["ticksuffix"] = "%"
     fig.update_yaxes(**axis)
-    return _style(fig, title, 400, subtitle=subtitle(result))
+    return style_figure(fig, title, 400, subtitle=subtitle(result))
 
 
 def subtitle(result: SpcResult) -> str:

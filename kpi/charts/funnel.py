@@ -12,12 +12,12 @@ from kpi.charts.palette import (
     PALETTE,
 )
 from kpi.charts.style import (
-    _hidden,
-    _num,
-    _style,
-    _value_axis,
+    as_numbers,
     empty_figure,
     fmt,
+    hidden_mask,
+    style_figure,
+    value_axis,
 )
 
 # --------------------------------------------------------------------- funnel ---
@@ -58,7 +58,7 @@ def funnel_chart(
     among England's. ``chosen`` (a label) is marked with a star and named. A
     ``region`` column is named on hover.
     """
-    data = points.loc[~_hidden(points)].copy()
+    data = points.loc[~hidden_mask(points)].copy()
     if data.empty:
         return empty_figure("Every group has too few answers to show.")
     position = (
@@ -111,8 +111,8 @@ def funnel_chart(
         "below95": ("Below the 95% limit", PALETTE["orange"], "triangle-down"),
         "below998": ("Below the 99.8% limit", PALETTE["vermillion"], "triangle-down"),
     }
-    n = _num(data, "n")
-    value = _num(data, "value")
+    n = as_numbers(data, "n")
+    value = as_numbers(data, "value")
     in_area = (
         data["in_area"].astype(bool).to_numpy()
         if area is not None and "in_area" in data
@@ -199,12 +199,12 @@ def funnel_chart(
                 bgcolor="rgba(255,255,255,0.85)",
             )
     fig.update_xaxes(title={"text": "Number of people who answered (the base)"}, rangemode="tozero")
-    values = pd.concat([value, _num(lim, "lower998"), _num(lim, "upper998")]).dropna()
+    values = pd.concat([value, as_numbers(lim, "lower998"), as_numbers(lim, "upper998")]).dropna()
     y_range = None
     if percent and not values.empty:
         y_range = [max(-2.0, values.min() - 5), min(102.0, values.max() + 5)]
-    fig.update_yaxes(**_value_axis(percent, value_title), range=y_range)
-    return _style(
+    fig.update_yaxes(**value_axis(percent, value_title), range=y_range)
+    return style_figure(
         fig,
         title,
         500,

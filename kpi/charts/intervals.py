@@ -17,15 +17,15 @@ from kpi.charts.palette import (
 from kpi.charts.style import (
     HIDDEN_TEXT,
     SUBTITLE_WIDTH,
-    _comparisons,
-    _hidden,
-    _hover,
-    _num,
-    _percent_range,
-    _style,
-    _value_axis,
+    as_numbers,
+    comparison_series,
     empty_figure,
     fmt,
+    hidden_mask,
+    hover_text,
+    percent_range,
+    style_figure,
+    value_axis,
     wrap,
 )
 
@@ -58,15 +58,15 @@ def interval_chart(
     if frame.empty:
         return empty_figure("No answers for this choice.")
     data = frame.reset_index(drop=True)
-    hidden = _hidden(data)
+    hidden = hidden_mask(data)
     labels = [
         wrap(f"{name} ({HIDDEN_TEXT})" if h else str(name), 20 if narrow else 34)
         for name, h in zip(data[label], hidden)
     ]
-    value, low, up = _num(data, "value"), _num(data, "lower95"), _num(data, "upper95")
+    value, low, up = (as_numbers(data, c) for c in ("value", "lower95", "upper95"))
     value, low, up = value.mask(hidden), low.mask(hidden), up.mask(hidden)
-    n = _num(data, "n").mask(hidden)
-    comparisons = _comparisons(data)
+    n = as_numbers(data, "n").mask(hidden)
+    comparisons = comparison_series(data)
     fig = go.Figure()
     groups = (
         [(key, comparisons == key) for key in COMPARISON_STYLE]
@@ -79,7 +79,7 @@ def interval_chart(
         icon, words, colour = COMPARISON_STYLE.get(key, ("", "Value", PALETTE["blue"]))
         idx = np.flatnonzero(mask.to_numpy())
         hover = [
-            _hover(
+            hover_text(
                 data[label].iloc[i],
                 hidden.iloc[i],
                 value.iloc[i],
@@ -139,11 +139,11 @@ def interval_chart(
         gridcolor="#eeeeee",
     )
     fig.update_xaxes(
-        **_value_axis(percent, value_title),
-        range=_percent_range(data, percent, "lower95", "upper95"),
+        **value_axis(percent, value_title),
+        range=percent_range(data, percent, "lower95", "upper95"),
     )
     rows = len(labels)
-    return _style(
+    return style_figure(
         fig,
         title,
         height or max(260, 110 + 30 * rows),
@@ -178,14 +178,14 @@ def caterpillar_chart(
     colour and shape give the comparison with the benchmark, and ``highlight``
     (a label) is marked so one scheme can find itself.
     """
-    data = frame.loc[~_hidden(frame)].copy()
+    data = frame.loc[~hidden_mask(frame)].copy()
     if data.empty:
         return empty_figure("Every group has too few answers to show.")
     data = data.sort_values("value", kind="stable").reset_index(drop=True)
     data["rank"] = np.arange(1, len(data) + 1)
-    value, low, up = _num(data, "value"), _num(data, "lower95"), _num(data, "upper95")
-    n = _num(data, "n")
-    comparisons = _comparisons(data)
+    value, low, up = (as_numbers(data, c) for c in ("value", "lower95", "upper95"))
+    n = as_numbers(data, "n")
+    comparisons = comparison_series(data)
     in_area = (
         data["in_area"].astype(bool).to_numpy()
         if area is not None and "in_area" in data
@@ -218,7 +218,7 @@ def caterpillar_chart(
                     "width": 0,
                 },
                 hovertext=[
-                    _hover(
+                    hover_text(
                         f"{data[label].iloc[i]}{where[i]}",
                         False,
                         value.iloc[i],
@@ -257,8 +257,8 @@ def caterpillar_chart(
         showticklabels=False,
         showgrid=False,
     )
-    fig.update_yaxes(**_value_axis(percent, value_title))
-    return _style(
+    fig.update_yaxes(**value_axis(percent, value_title))
+    return style_figure(
         fig,
         title,
         440,

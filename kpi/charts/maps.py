@@ -13,10 +13,10 @@ from kpi.charts.palette import (
     SEQUENTIAL,
 )
 from kpi.charts.style import (
-    _hidden,
-    _num,
-    _style,
+    as_numbers,
     fmt,
+    hidden_mask,
+    style_figure,
     wrap,
 )
 
@@ -51,8 +51,8 @@ def tile_map(
     map reads without the colour. No map server, no boundaries to download.
     """
     data = frame.reset_index(drop=True)
-    hidden = _hidden(data)
-    value = _num(data, "value").mask(hidden)
+    hidden = hidden_mask(data)
+    value = as_numbers(data, "value").mask(hidden)
     shown = value.dropna()
     low, high = (float(shown.min()), float(shown.max())) if not shown.empty else (0.0, 1.0)
     # A minimum colour span, so that regions a point or two apart do not look like
@@ -142,11 +142,11 @@ def tile_map(
             },
         )
     )
-    cols, rows = _num(data, "col"), _num(data, "row")
+    cols, rows = as_numbers(data, "col"), as_numbers(data, "row")
     fig.update_xaxes(visible=False, range=[cols.min() - 0.55, cols.max() + 0.55])
     fig.update_yaxes(
         visible=False, range=[-rows.max() - 0.55, -rows.min() + 0.55], scaleanchor="x", scaleratio=1
     )
-    fig = _style(fig, title, 600, legend=False, subtitle=subtitle, subtitle_width=60)
+    fig = style_figure(fig, title, 600, legend=False, subtitle=subtitle, subtitle_width=60)
     fig.update_layout(margin={"l": 4, "r": 4, "b": 90})
     return fig

@@ -37,14 +37,14 @@ from kpi.charts.palette import (
 )
 from kpi.charts.style import (
     HIDDEN_TEXT,
-    _hidden,
-    _hover,
-    _num,
-    _percent_range,
-    _style,
-    _value_axis,
+    as_numbers,
     empty_figure,
     fmt,
+    hidden_mask,
+    hover_text,
+    percent_range,
+    style_figure,
+    value_axis,
     wrap,
 )
 from kpi.wording import as_number, format_value
@@ -77,11 +77,11 @@ def run_chart(
     if series.empty:
         return empty_figure("No quarters with answers yet.")
     data = series.reset_index(drop=True)
-    hidden = _hidden(data)
+    hidden = hidden_mask(data)
     x = data["quarter_label"].astype(str).tolist()
-    value = _num(data, "value").mask(hidden)
-    low, up = _num(data, "lower95").mask(hidden), _num(data, "upper95").mask(hidden)
-    n = _num(data, "n").mask(hidden)
+    value = as_numbers(data, "value").mask(hidden)
+    low, up = as_numbers(data, "lower95").mask(hidden), as_numbers(data, "upper95").mask(hidden)
+    n = as_numbers(data, "n").mask(hidden)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -116,7 +116,7 @@ def run_chart(
             line={"color": PALETTE["blue"], "width": 2.5},
             marker={"size": 8},
             hovertext=[
-                _hover(q, h, v, lo, hi, k, percent)
+                hover_text(q, h, v, lo, hi, k, percent)
                 for q, h, v, lo, hi, k in zip(x, hidden, value, low, up, n)
             ],
             hoverinfo="text",
@@ -156,10 +156,10 @@ def run_chart(
             )
     fig.update_xaxes(title={"text": "Quarter (UK financial year)"}, type="category")
     fig.update_yaxes(
-        **_value_axis(percent, value_title),
-        range=_percent_range(data.assign(lower95=low, upper95=up), percent, "lower95", "upper95"),
+        **value_axis(percent, value_title),
+        range=percent_range(data.assign(lower95=low, upper95=up), percent, "lower95", "upper95"),
     )
-    return _style(fig, title, 400)
+    return style_figure(fig, title, 400)
 
 
 def small_multiples(
@@ -180,9 +180,9 @@ def small_multiples(
     data = frame.copy()
     if data.empty:
         return empty_figure("No quarters with answers yet.")
-    hidden = _hidden(data)
+    hidden = hidden_mask(data)
     for column in ("value", "lower95", "upper95"):
-        data[column] = _num(data, column).mask(hidden)
+        data[column] = as_numbers(data, column).mask(hidden)
     groups = list(order) if order else list(dict.fromkeys(data[facet]))
     groups = [g for g in groups if (data[facet] == g).any()]
     rows = math.ceil(len(groups) / columns)
@@ -255,7 +255,7 @@ def small_multiples(
     fig.update_yaxes(ticksuffix="%" if percent else "", tickfont={"size": 10})
     fig.update_yaxes(title={"text": value_title, "font": {"size": 12}}, col=1)
     fig.update_annotations(font={"size": 12})
-    return _style(fig, title, 170 * rows + 110)
+    return style_figure(fig, title, 170 * rows + 110)
 
 
 # ----------------------------------------------------- the board pack's run charts ---

@@ -17,10 +17,10 @@ from kpi.charts.palette import (
 )
 from kpi.charts.style import (
     HIDDEN_TEXT,
-    _hidden,
-    _style,
     empty_figure,
     fmt,
+    hidden_mask,
+    style_figure,
     wrap,
 )
 
@@ -113,7 +113,7 @@ def spine_chart(
     if frame.empty:
         return empty_figure("No indicators to show.")
     data = frame.reset_index(drop=True)
-    hidden = _hidden(data)
+    hidden = hidden_mask(data)
     labels = [wrap(str(v), 40) for v in data["label"]]
     fig = go.Figure()
 
@@ -220,7 +220,7 @@ def spine_chart(
         type="category",
         automargin=True,
     )
-    return _style(
+    return style_figure(
         fig,
         title,
         max(320, 120 + 34 * len(labels)),

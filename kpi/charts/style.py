@@ -25,7 +25,7 @@ TITLE_LINE, SUBTITLE_LINE = 22, 18  # pixels per line
 
 
 # ------------------------------------------------------------------- helpers ---
-def _hidden(frame: pd.DataFrame, value: str = "value") -> pd.Series:
+def hidden_mask(frame: pd.DataFrame, value: str = "value") -> pd.Series:
     """True where a row must not show a number (suppressed, or no value)."""
     flag = frame["suppressed"] if "suppressed" in frame else pd.Series(False, index=frame.index)
     flag = flag.astype("boolean").fillna(False).astype(bool)
@@ -33,20 +33,20 @@ def _hidden(frame: pd.DataFrame, value: str = "value") -> pd.Series:
     return flag | pd.Series(pd.isna(values), index=frame.index)
 
 
-def _comparisons(frame: pd.DataFrame) -> pd.Series:
+def comparison_series(frame: pd.DataFrame) -> pd.Series:
     """The engine's comparison words per row ("" where the frame has none)."""
     if "comparison" in frame:
         return frame["comparison"].astype(str)
     return pd.Series("", index=frame.index)
 
 
-def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+def as_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype=float)
     return pd.to_numeric(frame[column], errors="coerce").astype(float)
 
 
-def _hover(
+def hover_text(
     name: object,
     hidden: bool,
     value: float,
@@ -67,7 +67,7 @@ def _hover(
     return f"{text}<br>{extra}" if extra else text
 
 
-def _style(
+def style_figure(
     fig: go.Figure,
     title: str,
     height: int,
@@ -126,18 +126,18 @@ def _style(
     return fig
 
 
-def _value_axis(percent: bool, title: str) -> dict:
+def value_axis(percent: bool, title: str) -> dict:
     axis: dict = {"title": {"text": title}, "zeroline": False}
     if percent:
         axis["ticksuffix"] = "%"
     return axis
 
 
-def _percent_range(frame: pd.DataFrame, percent: bool, *columns: str) -> list[float] | None:
+def percent_range(frame: pd.DataFrame, percent: bool, *columns: str) -> list[float] | None:
     """0-100 with a little room, or None for means (plotly chooses)."""
     if not percent:
         return None
-    values = pd.concat([_num(frame, c) for c in columns if c in frame]).dropna()
+    values = pd.concat([as_numbers(frame, c) for c in columns if c in frame]).dropna()
     if values.empty:
         return [0, 100]
     # A little room beyond 0% and 100% so points there are not cut in half, but no
@@ -161,7 +161,7 @@ def empty_figure(message: str, height: int = 200) -> go.Figure:
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _style(fig, "", height, legend=False)
+    return style_figure(fig, "", height, legend=False)
 
 
 def wrap(text: str, width: int = 28) -> str:
@@ -219,3 +219,8 @@ def figure_text(fig: go.Figure, limit: int = 300) -> tuple[str, list[str]]:
     if len(lines) > limit:
         lines = [*lines[:limit], f"… and {len(lines) - limit} more"]
     return (f"{heading}. {subtitle}".strip() if subtitle else heading), lines
+
+
+# The old private names, importable for one round while other branches merge.
+_style, _hidden, _num, _hover = style_figure, hidden_mask, as_numbers, hover_text
+_value_axis, _percent_range, _comparisons = value_axis, percent_range, comparison_series

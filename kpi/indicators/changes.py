@@ -10,6 +10,7 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import catalogue
 from kpi.catalogue import khi as khi_by_code
+from kpi.errors import BadRequest
 from kpi.indicators.cells import _change_cells
 from kpi.indicators.filters import _LIMITS, Filters, Settings, _check_by, default_settings
 from kpi.indicators.protection import _protect
@@ -37,7 +38,7 @@ def change(
     """
     entry = khi_by_code(khi)
     if entry.measure != "change":
-        raise ValueError(f"KHI {khi!r} is not a change KHI: use one of "
+        raise BadRequest(f"KHI {khi!r} is not a change KHI: use one of "
                          + ", ".join(k.code for k in catalogue() if k.measure == "change"))
     by = _check_by(by)
     filters = filters or Filters()

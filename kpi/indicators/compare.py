@@ -10,6 +10,7 @@ import pandas as pd
 
 from kpi import stats
 from kpi.catalogue import khi as khi_by_code
+from kpi.errors import BadRequest
 from kpi.indicators.filters import _LIMITS, Filters, Settings
 from kpi.indicators.sector import sector_filters
 from kpi.indicators.table import indicator_table
@@ -33,7 +34,7 @@ def equity(
     """
     entry = khi_by_code(khi)
     if entry.measure == "change":
-        raise ValueError(f"{khi!r} is a change KHI: see the Change over time page.")
+        raise BadRequest(f"{khi!r} is a change KHI: see the Change over time page.")
     groups = indicator_table(
         store, khis=[khi], by=[dimension], quarter=quarter, filters=filters, settings=settings
     )
@@ -82,7 +83,7 @@ def funnel(
     """
     entry = khi_by_code(khi)
     if not entry.is_proportion:
-        raise ValueError(f"{khi!r} is a {entry.measure}: funnel plots here are for proportions.")
+        raise BadRequest(f"{khi!r} is a {entry.measure}: funnel plots here are for proportions.")
     table = indicator_table(
         store, khis=[khi], by=["scheme"], quarter=quarter, filters=filters, settings=settings
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
-from kpi.errors import UnknownCode
+from kpi.errors import BadRequest, UnknownCode
 from kpi.items import bank
 
 # Dimensions a KHI can be broken down by (CLI --by names = output column names).
@@ -96,7 +96,7 @@ def _check_by(by: Sequence[str]) -> list[str]:
             f"{', '.join(DIMENSIONS)}."
         )
     if len(set(by)) != len(by):
-        raise ValueError("Each breakdown can be named only once in --by.")
+        raise BadRequest("Each breakdown can be named only once in --by.")
     return by
 
 

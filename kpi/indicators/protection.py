@@ -13,6 +13,7 @@ import pandas as pd
 
 from kpi.catalogue import KHI
 from kpi.disclosure import TOTAL, suppress_linked
+from kpi.errors import BadRequest
 from kpi.indicators.cells import _change_cells
 from kpi.indicators.filters import Filters, Settings
 from kpi.store import queries
@@ -40,7 +41,7 @@ def _lattice_dims(by: Sequence[str], filters: Filters) -> list[str]:
     if filters.support_types is not None and "support_type" not in dims:
         dims.append("support_type")
     if len(dims) > MAX_BREAKDOWNS:
-        raise ValueError(
+        raise BadRequest(
             f"At most {MAX_BREAKDOWNS} breakdowns besides region, scheme and quarter "
             "(the support-type filter counts as one): small groups could not be "
             "protected across so many tables."

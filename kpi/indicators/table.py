@@ -15,7 +15,7 @@ import pandas as pd
 
 from kpi import stats
 from kpi.catalogue import KHI
-from kpi.errors import UnknownCode
+from kpi.errors import BadRequest, UnknownCode
 from kpi.indicators.cells import _cells, _change_cells
 from kpi.indicators.filters import (
     _LIMITS,
@@ -160,7 +160,7 @@ def indicator_table(
         if "support_type" in by:
             bench_keys.append("support_type")
         elif not filters.support_types or len(filters.support_types) != 1:
-            raise ValueError(
+            raise BadRequest(
                 "Comparing with schemes of the same support type needs one support type: "
                 "break down by support_type, or choose one support type."
             )

@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from kpi.ingest.result import _Refused
+from kpi.ingest.result import Refusal
 from kpi.items import bank, normalise_label
 
 ANSWERS_KEY = "answers:"
@@ -84,7 +84,7 @@ def check(code: str, header: str, mapping: dict[str, str]) -> dict[str, int | No
         except ValueError:
             value = None
         if value is None or not scale.min <= value <= scale.max:
-            raise _Refused(
+            raise Refusal(
                 f"'{answer}' in '{header}' is mapped to '{target}', which is not one of the "
                 f"answers to this question ({scale.min} to {scale.max}), so nothing was "
                 "stored. Pick one of the answers listed, or 'missing'."
@@ -99,7 +99,7 @@ def check(code: str, header: str, mapping: dict[str, str]) -> dict[str, int | No
             for b in answers[i + 1:]:
                 if _opposite(a, b):
                     shown = labels.get(value, str(value))
-                    raise _Refused(
+                    raise Refusal(
                         f"In '{header}', '{a}' and '{b}' say opposite things but are both "
                         f"mapped to '{shown}', so nothing was stored. Map each to the answer "
                         "of ours it means."

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from kpi.errors import BadRequest
+
 # ------------------------------------------------------------------ dates ---
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[ T,])")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?:$|[ T,])")
@@ -63,7 +65,7 @@ class DateParse:
     utc: bool = False
 
 
-def _uk(day: dt.date) -> str:
+def uk_date(day: dt.date) -> str:
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
@@ -270,13 +272,13 @@ def date_examples(values: Sequence[str], limit: int = 4) -> list[tuple[str, str,
         if p and p[0] == "ab" and p[1] <= 12 and p[2] <= 12 and p[1] != p[2]:
             first, second = _reading(p, DAY_FIRST), _reading(p, MONTH_FIRST)
             if first and second:
-                out.append((str(value).strip(), _uk(first), _uk(second)))
+                out.append((str(value).strip(), uk_date(first), uk_date(second)))
         if len(out) >= limit:
             break
     return out
 
 
-def _date_column(
+def date_column(
     series: pd.Series, hint: str | None, excel_serials: bool, today: dt.date,
     in_submission_order: bool = False, choice: str | None = None, utc: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, DateParse, np.ndarray]:
@@ -302,7 +304,7 @@ def _date_column(
     reasons = np.array(parsed.reasons + [None], dtype=object)[:-1]
     for i, day in enumerate(parsed.dates):
         if day is not None and day > today:
-            reasons[i] = f"date is in the future ({_uk(day)}): check the year and month"
+            reasons[i] = f"date is in the future ({uk_date(day)}): check the year and month"
     stamps = np.array(
         [np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in parsed.dates],
         dtype="datetime64[D]",
@@ -318,11 +320,11 @@ def dates_key(layout: str) -> str:
     return DATES_KEY + layout
 
 
-def _date_choice(text: str | None) -> str | None:
+def date_choice(text: str | None) -> str | None:
     """ "day-first" / "day_first" / "month-first" -> the code, None when not given."""
     if not text:
         return None
     code = text.strip().lower().replace("-", "_")
     if code not in DATE_ORDERS:
-        raise ValueError(f"dates must be day-first or month-first, not {text!r}")
+        raise BadRequest(f"dates must be day-first or month-first, not {text!r}")
     return code

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from kpi import readers
-from kpi.ingest.dates import _uk
-from kpi.ingest.result import ColumnMatch, _Refused
-from kpi.ingest.values import _attribute_label, _item_label
+from kpi.errors import UnknownCode
+from kpi.ingest.dates import uk_date
+from kpi.ingest.result import ColumnMatch, Refusal
+from kpi.ingest.values import attribute_label, item_label
 from kpi.items import (
     bank,
     header_index,
@@ -127,7 +128,7 @@ def _normalise_mapping(mapping: dict[str, str] | None, kind: str) -> dict[str, s
     for key, target in (mapping or {}).items():
         target = (target or "").strip()
         if target and target not in targets:
-            raise ValueError(
+            raise UnknownCode(
                 f"'{target}' is not a question or attribute code, so column '{key}' cannot "
                 "be mapped to it. Pick one from the list, or leave the column ignored."
             )
@@ -326,14 +327,14 @@ def _what_is_lost(parsed: readers.ParsedExport, first: int, j: int, letters: lis
             "stored. Map one of the two by hand if that is wrong")
 
 
-def _column_of(columns: list[ColumnMatch], code: str) -> int | None:
+def column_of(columns: list[ColumnMatch], code: str) -> int | None:
     for c in columns:
         if c.code == code:
             return c.position
     return None
 
 
-def _with_examples(columns: list[ColumnMatch], frame: pd.DataFrame) -> list[ColumnMatch]:
+def with_examples(columns: list[ColumnMatch], frame: pd.DataFrame) -> list[ColumnMatch]:
     """Each used column with up to three values as they would be stored, in words."""
     out = []
     for c in columns:
@@ -344,11 +345,11 @@ def _with_examples(columns: list[ColumnMatch], frame: pd.DataFrame) -> list[Colu
             values = frame[c.code].dropna().drop_duplicates().head(3).tolist()
             c = replace(c, examples=())
             if c.code == "completed_on":
-                examples = tuple(_uk(pd.Timestamp(v).date()) for v in values)
+                examples = tuple(uk_date(pd.Timestamp(v).date()) for v in values)
             elif c.code in bank().item_codes:
-                examples = tuple(_item_label(c.code, int(v)) for v in values)
+                examples = tuple(item_label(c.code, int(v)) for v in values)
             else:
-                examples = tuple(_attribute_label(c.code, str(v)) for v in values)
+                examples = tuple(attribute_label(c.code, str(v)) for v in values)
         out.append(replace(c, examples=examples))
     return out
 
@@ -398,7 +399,7 @@ def unmatched_questions(
     return found
 
 
-def _question_cells(
+def count_question_cells(
     parsed: readers.ParsedExport, columns: list[ColumnMatch], lost: list[dict[str, object]]
 ) -> tuple[int, int]:
     """Answers to questions the file holds, and how many of them match a question."""
@@ -429,7 +430,7 @@ _OWN_CODES = {
 }
 
 
-def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMatch]) -> None:
+def refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMatch]) -> None:
     """Refuse a tool's coded export: its numbers are the tool's own codes, not ours.
 
     Why: Qualtrics numbers choices in the order they were built (and recodes
@@ -454,16 +455,16 @@ def _refuse_numeric_export(parsed: readers.ParsedExport, columns: list[ColumnMat
         values = values[values.ne("")]
         if len(values) == 0 or not values.str.fullmatch(pattern).all():
             return
-    raise _Refused(message)
+    raise Refusal(message)
 
 
-def _check_columns(
+def check_columns(
     parsed: readers.ParsedExport, columns: list[ColumnMatch], kind: str, scheme_id: str | None
 ) -> None:
     """Refuse files we cannot use at all: nothing recognised, a required column missing,
     or answers for another scheme."""
     if parsed.layout == "limesurvey" and limesurvey.codes_only(parsed.headers):
-        raise _Refused(
+        raise Refusal(
             "This LimeSurvey export is headed by question codes (Q1, Q2[SQ001]) and not "
             "the questions, so we cannot tell which column is which and nothing was stored. "
             "In LimeSurvey, go to Responses > Export, choose Headings: 'Full question text' "
@@ -472,7 +473,7 @@ def _check_columns(
     used = {c.code for c in columns if c.code}
     differ = [c for c in columns if c.status == REPEATED_DIFFER]
     if differ:
-        raise _Refused(
+        raise Refusal(
             "Two columns share a heading and give different answers, so nothing was stored: "
             + "; ".join(c.how for c in differ[:4]) + ". Say which column is which on the Upload "
             "page (map one of them to its own question, or to Ignore), or clear the wrong "
@@ -489,14 +490,14 @@ def _check_columns(
             if other >= 3:
                 hint = (" It looks like a quarterly activity return: upload it as an activity "
                         "return (--kind activity).")
-            raise _Refused(
+            raise Refusal(
                 "None of the columns in this file match the survey questions, so nothing was "
                 f"stored.{hint} Use the survey template (download it on the Upload page), "
                 "or map your columns to the questions on the Upload page."
             )
         missing = [code for code in REQUIRED if code not in used]
         if missing:
-            raise _Refused(_missing_message(missing))
+            raise Refusal(_missing_message(missing))
         _check_scheme_column(parsed, columns, scheme_id)
     else:
         if not (used & set(ACTIVITY_COUNTS)) or "quarter" not in used:
@@ -504,14 +505,14 @@ def _check_columns(
             if any(normalise_header(x) in header_index() for t in parsed.match_texts
                    for x in _candidates(t)):
                 hint = " It looks like a survey export: upload it as a survey (--kind survey)."
-            raise _Refused(
+            raise Refusal(
                 "This file does not look like an activity return: it needs a 'Quarter' "
                 "column and the counts of people (Long-term, Short breaks, Day support, Home "
                 "from hospital, Approved carers, New arrangements, Ended arrangements)."
                 f"{hint} Download the activity return template on the Upload page."
             )
         if "scheme_id" not in used and scheme_id is None:
-            raise _Refused(
+            raise Refusal(
                 "This activity return has no 'Scheme ID' column. Add one (the scheme's ID "
                 "from the register on every row), or give the scheme with --scheme."
             )
@@ -520,12 +521,12 @@ def _check_columns(
 
 def _check_scheme_column(parsed, columns, scheme_id: str | None) -> None:
     """A file's own Scheme ID column must name only the scheme it is uploaded for."""
-    scheme_col = _column_of(columns, "scheme_id")
+    scheme_col = column_of(columns, "scheme_id")
     if scheme_col is not None and scheme_id is not None:
         values = {v.strip() for v in parsed.rows[scheme_col].unique() if v.strip()}
         others = sorted(v for v in values if v.casefold() != scheme_id.casefold())
         if others:
-            raise _Refused(_wrong_scheme(others, scheme_id))
+            raise Refusal(_wrong_scheme(others, scheme_id))
 
 
 def _missing_message(missing: list[str]) -> str:

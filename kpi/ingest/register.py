@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from kpi import readers
-from kpi.ingest.dates import _date_column
-from kpi.ingest.result import SchemeLoadResult, _plural
-from kpi.ingest.validation import _in_file_repeats, _Rows
-from kpi.ingest.values import _map_unique
+from kpi.ingest.dates import date_column
+from kpi.ingest.result import SchemeLoadResult, plural
+from kpi.ingest.validation import RowProblems, in_file_repeats
+from kpi.ingest.values import map_unique
 from kpi.items import (
     bank,
     normalise_header,
@@ -83,7 +83,7 @@ def load_schemes(
                 + ", ".join(missing) + " column, so nothing was loaded. Add it and try again."
             ),
         )
-    rows = _Rows(parsed)
+    rows = RowProblems(parsed)
     data_rows = parsed.rows
     frame = pd.DataFrame({"_position": np.arange(len(data_rows))})
     today = dt.date.today()
@@ -112,17 +112,17 @@ def load_schemes(
             return None, f"'{text}' is not a region we know: {region_names}"
         return region.name, None
 
-    codes, values, reasons = _map_unique(data_rows[found["region"]], region_value)
+    codes, values, reasons = map_unique(data_rows[found["region"]], region_value)
     frame["region"] = values[codes]
     rows.add(found["region"], reasons[codes])
     if "cqc_rating" in found:
-        codes, values, reasons = _map_unique(data_rows[found["cqc_rating"]], _cqc_value)
+        codes, values, reasons = map_unique(data_rows[found["cqc_rating"]], _cqc_value)
         frame["cqc_rating"] = values[codes]
         rows.add(found["cqc_rating"], reasons[codes])
     else:
         frame["cqc_rating"] = None
     if "cqc_rating_date" in found:
-        stamps, reasons, how, codes = _date_column(
+        stamps, reasons, how, codes = date_column(
             data_rows[found["cqc_rating_date"]], "day_first", parsed.source == "xlsx", today)
         if how.undecided:
             # Rows written both ways round in one column: the open ones are not guessed.
@@ -137,7 +137,7 @@ def load_schemes(
         frame["cqc_rating_date"] = pd.NaT
     valid = frame[~rows.bad]
     columns = ["name", "region", "local_authority", "cqc_rating", "cqc_rating_date"]
-    keep, _ = _in_file_repeats(valid, ["scheme_id"], columns, rows, "scheme ID")
+    keep, _ = in_file_repeats(valid, ["scheme_id"], columns, rows, "scheme ID")
     problems = rows.problems()
     good = valid[keep].drop(columns="_position")
     rejected = int(rows.bad.sum())
@@ -154,10 +154,10 @@ def load_schemes(
         store.upsert_schemes(con, good.assign(is_demo=False))
     new = len(set(good["scheme_id"]) - known)
     message = (
-        f"Loaded {_plural(len(good), 'scheme')} from {name} ({new} new, "
+        f"Loaded {plural(len(good), 'scheme')} from {name} ({new} new, "
         f"{len(good) - new} updated)."
     )
     if rejected:
-        message += f" {_plural(rejected, 'row')} left out because of problems: fix and load again."
+        message += f" {plural(rejected, 'row')} left out because of problems: fix and load again."
     return SchemeLoadResult(loaded=len(good), rejected=rejected, problems=problems,
                             message=message)

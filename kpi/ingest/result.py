@@ -202,7 +202,7 @@ class SchemeLoadResult:
         return "\n".join(lines)
 
 
-class _Refused(Exception):
+class Refusal(Exception):
     """Internal: stop and refuse the whole file with this message."""
 
     def __init__(self, message: str, problems: list[Problem] | None = None,
@@ -213,7 +213,7 @@ class _Refused(Exception):
         self.extra = extra
 
 
-class _DryRun(Exception):
+class DryRun(Exception):
     """Internal: roll the preview's transaction back, carrying its counts out."""
 
     def __init__(self, counts: dict[str, int]) -> None:
@@ -221,5 +221,9 @@ class _DryRun(Exception):
         self.counts = counts
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
+def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+# The old private names, importable for one round while other branches merge.
+_Refused, _DryRun, _plural = Refusal, DryRun, plural

@@ -9,18 +9,18 @@ from pathlib import Path
 from kpi import readers
 from kpi.ingest import answers as own_answers_module
 from kpi.ingest.answers import ANSWERS_KEY
-from kpi.ingest.dates import DATES_KEY, _date_choice, dates_key
+from kpi.ingest.dates import DATES_KEY, date_choice, dates_key
 from kpi.ingest.mapping import (
     KINDS,
-    _check_columns,
-    _question_cells,
-    _refuse_numeric_export,
-    _with_examples,
+    check_columns,
+    count_question_cells,
     match_columns,
+    refuse_numeric_export,
     unmatched_questions,
+    with_examples,
 )
-from kpi.ingest.result import ColumnMatch, IngestResult, Preview, _DryRun, _plural, _Refused
-from kpi.ingest.validation import _check_activity, _check_survey
+from kpi.ingest.result import ColumnMatch, DryRun, IngestResult, Preview, Refusal, plural
+from kpi.ingest.validation import check_activity, check_survey
 from kpi.items import normalise_label
 from kpi.store import Store
 
@@ -36,7 +36,7 @@ def _check_scheme_argument(store: Store, scheme_id: str | None, kind: str) -> st
         scheme_id = str(scheme_id).strip() or None
     if scheme_id is None:
         if kind == "survey":
-            raise _Refused(
+            raise Refusal(
                 "Say which scheme this file belongs to: add --scheme followed by the "
                 "scheme's ID (as in the scheme register), or pick the scheme on the "
                 "Upload page."
@@ -45,11 +45,11 @@ def _check_scheme_argument(store: Store, scheme_id: str | None, kind: str) -> st
     known = store.scheme_ids() if store.exists() else set()
     if scheme_id not in known:
         if not known:
-            raise _Refused(f"Scheme '{scheme_id}' is not known: the scheme register is "
+            raise Refusal(f"Scheme '{scheme_id}' is not known: the scheme register is "
                            f"empty. {_REGISTER_LOAD}")
         near = sorted(k for k in known if k.casefold() == scheme_id.casefold())
         hint = f" Did you mean '{near[0]}'?" if near else ""
-        raise _Refused(
+        raise Refusal(
             f"Scheme '{scheme_id}' is not in the scheme register.{hint} Check the ID, or "
             f"add the scheme to the register. {_REGISTER_LOAD}"
         )
@@ -62,7 +62,7 @@ def _read(data: bytes, file_name: str, max_upload_mb: float | None,
         return readers.read_export(data, file_name, max_upload_mb=max_upload_mb, sheet=sheet)
     except readers.RefusedFile as exc:
         extra = {"sheet_question": exc.sheets} if getattr(exc, "sheets", None) else {}
-        raise _Refused(str(exc), **extra) from None
+        raise Refusal(str(exc), **extra) from None
 
 
 def _refused_result(cls: type[IngestResult], message: str, **extra: object) -> IngestResult:
@@ -102,24 +102,24 @@ def _run(
         saved = store.saved_mappings(scheme_id) if scheme_id else {}
         remembered = {k: saved.pop(k) for k in list(saved)
                       if k.startswith((DATES_KEY, ANSWERS_KEY))}
-        dates = _date_choice(dates) or remembered.get(dates_key(parsed.layout))
+        dates = date_choice(dates) or remembered.get(dates_key(parsed.layout))
         own_answers = own_answers_module.remembered(remembered, parsed.layout)
         for column, given in (answers or {}).items():
             own_answers.setdefault(column, {}).update(
                 {normalise_label(a): t for a, t in given.items()})
         columns = match_columns(parsed, kind, saved, mapping)
         lost = unmatched_questions(parsed, columns) if kind == "survey" else []
-        _check_columns(parsed, columns, kind, scheme_id)
+        check_columns(parsed, columns, kind, scheme_id)
         if kind == "survey":
-            _refuse_numeric_export(parsed, columns)
-            checked = _check_survey(store, parsed, columns, scheme_id, dates, own_answers)
+            refuse_numeric_export(parsed, columns)
+            checked = check_survey(store, parsed, columns, scheme_id, dates, own_answers)
         else:
-            checked = _check_activity(store, parsed, columns, scheme_id)
-        columns = _with_examples(columns, checked.frame)
-        total, kept = _question_cells(parsed, columns, lost)
+            checked = check_activity(store, parsed, columns, scheme_id)
+        columns = with_examples(columns, checked.frame)
+        total, kept = count_question_cells(parsed, columns, lost)
         partial = total > 0 and kept * 2 < total
         if partial and not accept_partial and not dry_run:
-            raise _Refused(
+            raise Refusal(
                 f"Only {kept:,} of the {total:,} answers to questions in this file would be "
                 "stored: " + "; ".join(str(q["cost"]) for q in lost[:5]) + ". Nothing was "
                 "stored. Map those columns to their questions on the Upload page, or, if "
@@ -130,14 +130,14 @@ def _run(
             )
         if strict and checked.problems:
             bad = int(checked.rows.bad.sum())
-            raise _Refused(
-                f"{_plural(bad, 'row')} of {file_name} {'has' if bad == 1 else 'have'} "
+            raise Refusal(
+                f"{plural(bad, 'row')} of {file_name} {'has' if bad == 1 else 'have'} "
                 "problems, and with --strict (all or nothing) the whole file is refused: "
                 "nothing was stored. Fix the rows listed and upload again, or upload "
                 "without --strict to store the good rows and set the others aside.",
                 checked.problems,
             )
-    except _Refused as refusal:
+    except Refusal as refusal:
         extra = {}
         if parsed is not None:
             extra = {"layout": parsed.layout, "rows_read": len(parsed.rows),
@@ -188,7 +188,7 @@ def _run(
 
     try:
         counts = _write(store, write, dry_run)
-    except _DryRun:
+    except DryRun:
         counts = {"accepted": len(checked.frame), "duplicates": checked.repeats, "corrected": 0}
     result = cls(
         upload_id=None if dry_run else counts["upload_id"],
@@ -208,13 +208,13 @@ def _run(
 def _write(store: Store, write: Callable, dry_run: bool) -> dict[str, int]:
     """Run ``write`` in one transaction; a dry run rolls it back and keeps the counts."""
     if dry_run and not store.exists():
-        raise _DryRun({})  # nothing to compare with: the caller counts the file alone
+        raise DryRun({})  # nothing to compare with: the caller counts the file alone
     try:
         with store.transaction() as con:
             counts = write(con)
             if dry_run:
-                raise _DryRun(counts)
-    except _DryRun as done:
+                raise DryRun(counts)
+    except DryRun as done:
         return done.counts
     return counts
 
@@ -248,7 +248,7 @@ def _same_file_again(
         duplicates=rows,
         message=(
             f"This file was already uploaded as upload {earlier}, so nothing new {verb} "
-            f"stored: all {_plural(rows, 'row')} are duplicates. To replace that upload, "
+            f"stored: all {plural(rows, 'row')} are duplicates. To replace that upload, "
             f"roll back upload {earlier} first."
         ),
         **common,
@@ -262,23 +262,23 @@ def _stored_message(result: IngestResult, parsed: readers.ParsedExport, dry_run:
     what = "responses" if result.kind == "survey" else "activity returns"
     for_scheme = f" for scheme {result.scheme_id}" if result.scheme_id else ""
     if dry_run:
-        parts = [f"Ready to store {_plural(result.accepted, what[:-1], what)} from "
+        parts = [f"Ready to store {plural(result.accepted, what[:-1], what)} from "
                  f"{result.file_name} ({parsed.layout_name}){for_scheme}."]
     else:
-        parts = [f"Stored {_plural(result.accepted, what[:-1], what)} from {result.file_name} "
+        parts = [f"Stored {plural(result.accepted, what[:-1], what)} from {result.file_name} "
                  f"({parsed.layout_name}){for_scheme} as upload {result.upload_id}."]
     if result.corrected:
         parts.append(
-            f"{_plural(result.corrected, 'of them replaces', 'of them replace')} an earlier "
+            f"{plural(result.corrected, 'of them replaces', 'of them replace')} an earlier "
             "answer for the same person and date (the earlier one is kept in history)."
         )
     if result.duplicates:
-        parts.append(f"{_plural(result.duplicates, 'row was', 'rows were')} already stored "
+        parts.append(f"{plural(result.duplicates, 'row was', 'rows were')} already stored "
                      "(duplicates) and left alone.")
     if result.rejected:
         verb = "would be" if dry_run else ("was" if result.rejected == 1 else "were")
         parts.append(
-            f"{_plural(result.rejected, 'row')} {verb} set aside because of problems: "
+            f"{plural(result.rejected, 'row')} {verb} set aside because of problems: "
             "download them, fix them and upload just those rows again."
         )
     return " ".join(parts)

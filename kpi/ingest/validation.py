@@ -13,10 +13,10 @@ import pandas as pd
 
 from kpi import readers
 from kpi.ingest import answers as answers_module
-from kpi.ingest.dates import _date_column, date_examples, parse_date_values
-from kpi.ingest.mapping import ALIAS_HOW, _column_of
-from kpi.ingest.result import ColumnMatch, Problem, _plural, _Refused
-from kpi.ingest.values import _NUMBER, _map_unique, attribute_value, item_value
+from kpi.ingest.dates import date_column, date_examples, parse_date_values
+from kpi.ingest.mapping import ALIAS_HOW, column_of
+from kpi.ingest.result import ColumnMatch, Problem, Refusal, plural
+from kpi.ingest.values import NUMBER, attribute_value, item_value, map_unique
 from kpi.items import (
     bank,
     normalise_label,
@@ -27,7 +27,7 @@ from kpi.store import ACTIVITY_COUNTS, ATTRIBUTE_COLUMNS, Store
 
 
 # ------------------------------------------------------------ row checks ---
-class _Rows:
+class RowProblems:
     """Problems found so far, per row position; turns them into Problems and set-aside rows."""
 
     def __init__(self, parsed: readers.ParsedExport) -> None:
@@ -110,8 +110,8 @@ class _Rows:
         )
 
 
-def _in_file_repeats(
-    frame: pd.DataFrame, key: list[str], values: list[str], rows: _Rows, what: str
+def in_file_repeats(
+    frame: pd.DataFrame, key: list[str], values: list[str], rows: RowProblems, what: str
 ) -> tuple[np.ndarray, int]:
     """Rows repeating an earlier row of the file: exact repeats are duplicates (dropped),
     rows with the same key but different answers are all set aside.
@@ -141,7 +141,7 @@ class _Checked:
     """A validated file: what to store, what to set aside, and what was said about it."""
 
     frame: pd.DataFrame
-    rows: _Rows
+    rows: RowProblems
     problems: list[Problem]
     repeats: int
     warnings: list[str]
@@ -158,7 +158,7 @@ def _unrecognised_warning(columns: list[ColumnMatch]) -> list[str]:
     if names:
         shown = ", ".join(f"'{n}'" for n in names[:8]) + (" ..." if len(names) > 8 else "")
         out.append(
-            f"{_plural(len(names), 'column')} not recognised and left out: {shown}. If one "
+            f"{plural(len(names), 'column')} not recognised and left out: {shown}. If one "
             "holds survey answers, map it to its question on the Upload page."
         )
     dups = [c for c in columns if c.status == "ignored (duplicate)"]
@@ -190,7 +190,7 @@ def _rows_listed(numbers: list[int], limit: int = 6) -> str:
 def _date_refusal(
     parsed: readers.ParsedExport, header: str, series: pd.Series, how, codes: np.ndarray,
     dates: str | None,
-) -> _Refused:
+) -> Refusal:
     """Ask which way round, showing the rows: those only one way fits, and the open ones."""
     numbers = parsed.row_numbers
     orient = np.array(list(how.orient) + [None], dtype=object)[:-1][codes]
@@ -217,7 +217,7 @@ def _date_refusal(
                 "day_first_rows": day_rows, "month_first_rows": month_rows,
                 "mixed": bool(how.mixed)}
     if how.mixed:
-        return _Refused(
+        return Refusal(
             f"The dates in '{header}' are written both ways round: "
             + " and ".join(said) + f", so {_rows_listed(open_rows)} ({shown}) cannot be "
             "told, and nothing was stored. The rows were probably put together from "
@@ -232,7 +232,7 @@ def _date_refusal(
     elif said:
         told = " and ".join(said)
         chose = f" {told[0].upper()}{told[1:]}, but that settles only those rows."
-    return _Refused(
+    return Refusal(
         f"The dates in '{header}' could be day/month/year or month/day/year, and nothing "
         f"in {_rows_listed(open_rows)} says which ({shown}), so nothing was stored."
         f"{chose} Say which: on the Upload page pick the way round, or on the command line "
@@ -241,11 +241,11 @@ def _date_refusal(
     )
 
 
-def _check_survey(
+def check_survey(
     store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str,
     dates: str | None = None, answers: dict[str, dict[str, str]] | None = None,
 ) -> _Checked:
-    rows = _Rows(parsed)
+    rows = RowProblems(parsed)
     answer_notes: list[str] = []
     answer_columns: list[dict] = []
     used = {c.position for c in columns if c.code}
@@ -291,7 +291,7 @@ def _check_survey(
             tool_column = j == parsed.completion_column
             hint = parsed.date_order_hint if tool_column else None
             utc = bool(_UTC.search(c.header))
-            stamps, reasons, how, codes = _date_column(
+            stamps, reasons, how, codes = date_column(
                 series, hint, parsed.source == "xlsx", today,
                 in_submission_order=tool_column and parsed.submission_order, choice=dates,
                 utc=utc,
@@ -321,7 +321,7 @@ def _check_survey(
                     "moment (00:20 BST on 1 October is written 23:20 on 30 September in UTC)."
                 )
         elif code in ATTRIBUTE_COLUMNS or code == "respondent_type":
-            codes, values, reasons = _map_unique(series, lambda t, k=code: attribute_value(k, t))
+            codes, values, reasons = map_unique(series, lambda t, k=code: attribute_value(k, t))
             if code == "respondent_type":
                 blank = np.array([v is None and r is None for v, r in zip(values, reasons)],
                                  dtype=bool)
@@ -337,7 +337,7 @@ def _check_survey(
                 norm = normalise_label(t)
                 return (own[norm], None) if norm in own else item_value(k, t)
 
-            codes, values, reasons = _map_unique(series, convert)
+            codes, values, reasons = map_unique(series, convert)
             if own:
                 answer_notes.append(answers_module.described(c.header, code, own))
             # As written in the file: answers not ours, and those mapped to ours
@@ -363,7 +363,7 @@ def _check_survey(
                                   "respondent_type")]
     key = ["person_key", "completed_on", "respondent_type"]
     valid = frame[~rows.bad]
-    keep, repeats = _in_file_repeats(
+    keep, repeats = in_file_repeats(
         valid, key, value_columns, rows, "person, date completed and who is answering"
     )
     problems = rows.problems()
@@ -380,7 +380,7 @@ def _count_value(text: str) -> tuple[int | None, str | None]:
         return None, None
     if re.fullmatch(r"\d{1,3}(,\d{3})+", s):
         s = s.replace(",", "")
-    if _NUMBER.fullmatch(s) and float(s).is_integer():
+    if NUMBER.fullmatch(s) and float(s).is_integer():
         number = int(float(s))
         if number >= 0:
             return number, None
@@ -388,10 +388,10 @@ def _count_value(text: str) -> tuple[int | None, str | None]:
     return None, f"'{text}' is not a whole number: write the count of people, like 12"
 
 
-def _check_activity(
+def check_activity(
     store: Store, parsed: readers.ParsedExport, columns: list[ColumnMatch], scheme_id: str | None
 ) -> _Checked:
-    rows = _Rows(parsed)
+    rows = RowProblems(parsed)
     data = parsed.rows
     n = len(data)
     warnings = _unrecognised_warning(columns)
@@ -406,7 +406,7 @@ def _check_activity(
             "Not in this file, so stored as not recorded: "
             + ", ".join(headers.get(c, c) for c in missing_counts) + "."
         )
-    scheme_column = _column_of(columns, "scheme_id")
+    scheme_column = column_of(columns, "scheme_id")
     if scheme_column is None:
         frame["scheme_id"] = scheme_id
     else:
@@ -421,10 +421,10 @@ def _check_activity(
                               "ID, or add the scheme to the register first")
             return value, None
 
-        codes, values, reasons = _map_unique(data[scheme_column], scheme_value)
+        codes, values, reasons = map_unique(data[scheme_column], scheme_value)
         frame["scheme_id"] = values[codes]
         rows.add(scheme_column, reasons[codes])
-    j = _column_of(columns, "quarter")
+    j = column_of(columns, "quarter")
     quarter_col = data[j]
 
     def quarter_value(text: str) -> tuple[dt.date | None, str | None]:
@@ -442,19 +442,19 @@ def _check_activity(
             return None, f"the quarter {quarter_label(start)} is in the future"
         return start, None
 
-    codes, values, reasons = _map_unique(quarter_col, quarter_value)
+    codes, values, reasons = map_unique(quarter_col, quarter_value)
     frame["quarter_start"] = pd.Series(values[codes], dtype=object)
     rows.add(j, reasons[codes])
     for code in ACTIVITY_COUNTS:
-        k = _column_of(columns, code)
+        k = column_of(columns, code)
         if k is None:
             frame[code] = pd.array([None] * n, dtype="Int64")
             continue
-        codes, values, reasons = _map_unique(data[k], _count_value)
+        codes, values, reasons = map_unique(data[k], _count_value)
         frame[code] = pd.array(list(values[codes]), dtype="Int64")
         rows.add(k, reasons[codes])
     valid = frame[~rows.bad]
-    keep, repeats = _in_file_repeats(
+    keep, repeats = in_file_repeats(
         valid, ["scheme_id", "quarter_start"], list(ACTIVITY_COUNTS), rows, "scheme and quarter"
     )
     problems = rows.problems()

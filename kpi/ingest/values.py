@@ -18,7 +18,7 @@ from kpi.items import (
 )
 
 # ---------------------------------------------------------------- answers ---
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _LEADING = re.compile(r"(\d{1,2})\s*(?:[-\u2013\u2014.:)=]\s*|\s+)(.+)")
 
 
@@ -61,7 +61,7 @@ def item_value(code: str, text: str) -> tuple[int | None, str | None]:
     if norm in index:
         return index[norm], None
     scale = bank().item(code).scale
-    if _NUMBER.fullmatch(norm):
+    if NUMBER.fullmatch(norm):
         number = float(norm)
         if not number.is_integer():
             what = "one of the answers here" if scale.labelled else "a whole number"
@@ -103,7 +103,7 @@ def attribute_value(code: str, text: str) -> tuple[str | None, str | None]:
     return None, f"'{text}' is not one of the answers for '{attribute.header}': {labels}"
 
 
-def _map_unique(
+def map_unique(
     series: pd.Series, convert: Callable[[str], tuple[object, str | None]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Apply ``convert`` to each distinct text once: (factor codes, values, reasons) per unique."""
@@ -114,12 +114,12 @@ def _map_unique(
     return codes, values, reasons
 
 
-def _item_label(code: str, value: int) -> str:
+def item_label(code: str, value: int) -> str:
     labels = dict(bank().item(code).scale.values)
     return f"{labels[value]} ({value})" if value in labels else str(value)
 
 
-def _attribute_label(code: str, value: str) -> str:
+def attribute_label(code: str, value: str) -> str:
     if code not in bank().attribute_codes:
         return value
     labels = dict(bank().attribute(code).labels)

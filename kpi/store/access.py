@@ -26,7 +26,7 @@ class LastAdminError(KhiError, ValueError):
     """The change would leave nobody able to manage users (a message to show)."""
 
 
-def _record_change(
+def record_change(
     con: duckdb.DuckDBPyConnection, by: str | None, action: str, subject: str | None,
     detail: str | None,
 ) -> None:
@@ -144,7 +144,7 @@ class AccessTables(Connection):
                 [issuer, subject, email],
             ).fetchall()
             if done:
-                _record_change(con, "sign-in", "user bound to sign-in subject", email, issuer)
+                record_change(con, "sign-in", "user bound to sign-in subject", email, issuer)
         return bool(done)
 
     def record_sign_out(self, issuer: str, subject: str, at: dt.datetime) -> None:
@@ -179,7 +179,7 @@ class AccessTables(Connection):
                 [email, role, list(scheme_ids), list(regions), by, dt.datetime.now()],
             )
             action = "user added" if before is None else "user changed"
-            _record_change(con, by, action, email, _user_change(before, role, scheme_ids,
+            record_change(con, by, action, email, _user_change(before, role, scheme_ids,
                                                                 regions))
 
     def remove_user(self, email: str, *, by: str) -> bool:
@@ -195,7 +195,7 @@ class AccessTables(Connection):
                 raise LastAdminError(_last_admin_message(email, "removed"))
             con.execute("DELETE FROM users WHERE email = ?", [email])
             grants = [*before[1], *before[2]]
-            _record_change(con, by, "user removed", email,
+            record_change(con, by, "user removed", email,
                            f"was {before[0]}" + (f" ({', '.join(grants)})" if grants else ""))
         return True
 
@@ -213,7 +213,7 @@ class AccessTables(Connection):
         )
         if note and not note.startswith("{"):  # the demo's note is its settings (JSON)
             detail += f" ({note})"
-        _record_change(con, by, "upload stored", f"upload {upload_id}", detail)
+        record_change(con, by, "upload stored", f"upload {upload_id}", detail)
 
     def record_rollback(
         self, con: duckdb.DuckDBPyConnection, upload_id: int, by: str | None,
@@ -230,7 +230,7 @@ class AccessTables(Connection):
             detail += f": {_rows(removed)} removed"
         if restored:
             detail += f", {_rows(restored, 'earlier answer')} restored"
-        _record_change(con, by, "upload rolled back", f"upload {upload_id}", detail)
+        record_change(con, by, "upload rolled back", f"upload {upload_id}", detail)
 
     def record_register_load(
         self, con: duckdb.DuckDBPyConnection, incoming: pd.DataFrame, by: str | None,
@@ -264,7 +264,7 @@ class AccessTables(Connection):
         if changed:
             parts.append(f"{len(changed)} changed ({_some(changed, '; ')})")
         parts.append(f"{same} unchanged")
-        _record_change(con, by, "register loaded", "scheme register", "; ".join(parts))
+        record_change(con, by, "register loaded", "scheme register", "; ".join(parts))
 
     def changes(self) -> pd.DataFrame:
         """The change log, newest first."""

@@ -9,6 +9,7 @@ for a bounded time when another process holds the lock.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -29,9 +30,9 @@ from kpi.store.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     SUPERSEDED_SQL,
-    _response_table_sql,
     ident,
     item_columns,
+    response_table_sql,
 )
 
 
@@ -224,14 +225,30 @@ class Connection:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def change_stamp(self) -> int:
+        """A number that changes on every committed write, read without opening the
+        database (datasette's ``Database.mtime_ns`` model): the store file's and its
+        write-ahead log's (``.wal``) modification time and size. Caches key on it, so
+        every page would otherwise wait for a connection; a change without new data
+        (a checkpoint) only costs a cache miss. 0 for both when there is no file."""
+        stamp: list[int] = []
+        for file in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                info = os.stat(file)
+            except OSError:
+                stamp += [0, 0]
+            else:
+                stamp += [info.st_mtime_ns, info.st_size]
+        return hash(tuple(stamp))
+
     def init(self) -> int:
         """Create the store, or upgrade it in place; returns the schema version."""
         with self.transaction() as con:
             for statement in SCHEMA:
                 con.execute(statement)
-            con.execute(_response_table_sql("responses"))
+            con.execute(response_table_sql("responses"))
             con.execute(
-                _response_table_sql(
+                response_table_sql(
                     "response_history",
                     ",\n  replaced_by INTEGER NOT NULL,\n  replaced_at TIMESTAMP NOT NULL",
                 )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from kpi.store.access import _record_change
+from kpi.store.access import record_change
 from kpi.store.connection import Connection
 
 NOTE_COLUMNS = (
@@ -48,7 +48,7 @@ class NoteTables(Connection):
                 [note_id, khi_code, quarter_start, area, discussed, action, owner, due, by,
                  dt.datetime.now()],
             )
-            _record_change(con, by, "note written", f"note {note_id}",
+            record_change(con, by, "note written", f"note {note_id}",
                            _words(khi_code, area, quarter_start))
         return note_id
 
@@ -88,7 +88,7 @@ class NoteTables(Connection):
                 "WHERE note_id = ?",
                 [*(changes[f] for f in fields), by, dt.datetime.now(), note_id],
             )
-            _record_change(con, by, "note edited", f"note {note_id}",
+            record_change(con, by, "note edited", f"note {note_id}",
                            _words(row[0], row[1], row[2]) + "; changed: "
                            + (", ".join(fields) or "nothing"))
         return True
@@ -104,6 +104,6 @@ class NoteTables(Connection):
             ).fetchone()
             if row is None:
                 return False
-            _record_change(con, by, "note withdrawn", f"note {note_id}",
+            record_change(con, by, "note withdrawn", f"note {note_id}",
                            _words(row[0], row[1], row[2]))
         return True

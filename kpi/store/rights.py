@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kpi.store.access import _record_change
+from kpi.store.access import record_change
 from kpi.store.connection import Connection
 from kpi.store.schema import ident, response_columns
 
@@ -171,7 +171,7 @@ class Rights(Connection):
                 f"set_aside={result['set_aside']} uploads="
                 + (",".join(map(str, result["uploads"])) or "none")
             )
-            _record_change(con, by, ERASED, scheme_id, detail)
+            record_change(con, by, ERASED, scheme_id, detail)
         return result
 
     # -------------------------------------------------------------- retention ---
@@ -209,7 +209,7 @@ class Rights(Connection):
             self.refresh_superseded(con)
             detail = (f"responses={counts['responses']} history={counts['history']} "
                       f"set_aside={counts['set_aside']} rule: {rule}")
-            _record_change(con, by, RETENTION, None, detail)
+            record_change(con, by, RETENTION, None, detail)
         return counts
 
     def last_change(self, action: str) -> dict | None:

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from kpi.reach import Reach
-from kpi.store.access import _record_change
+from kpi.store.access import record_change
 from kpi.store.schema import ATTRIBUTE_COLUMNS, PROVENANCE_COLUMNS
 from kpi.store.writes import Writes
 
@@ -112,7 +112,7 @@ class RoundTables(Writes):
         outcome = ("already stored (a duplicate)" if counts["duplicates"]
                    else "a correction of an earlier answer" if counts["corrected"]
                    else "stored")
-        _record_change(con, by, "answer stored", f"upload {upload_id}",
+        record_change(con, by, "answer stored", f"upload {upload_id}",
                        f"{what}: response {response_id}, {outcome}")
         return int(response_id), counts
 
@@ -129,7 +129,7 @@ class RoundTables(Writes):
             "UPDATE rounds SET closed_at = ?, closed_by = ? WHERE round_id = ?",
             [dt.datetime.now(), by or "unknown", round_id],
         )
-        _record_change(con, by, "round closed", f"round {round_id}", None)
+        record_change(con, by, "round closed", f"round {round_id}", None)
 
     @staticmethod
     def close_link_row(con: duckdb.DuckDBPyConnection, token_hash: str, by: str | None) -> None:
@@ -140,7 +140,7 @@ class RoundTables(Writes):
         round_id = con.execute(
             "SELECT round_id FROM round_links WHERE token_hash = ?", [token_hash]
         ).fetchone()[0]
-        _record_change(con, by, "link closed", f"round {round_id}", None)
+        record_change(con, by, "link closed", f"round {round_id}", None)
 
     def rounds(self, reach: Reach | None = None) -> pd.DataFrame:
         """Every round with what it gathered: links sent (personal) and those answered,

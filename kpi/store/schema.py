@@ -90,7 +90,7 @@ def response_columns() -> tuple[str, ...]:
     )
 
 
-def _response_table_sql(name: str, extra: str = "") -> str:
+def response_table_sql(name: str, extra: str = "") -> str:
     items = ",\n  ".join(f"{ident(code)} TINYINT" for code in item_columns())
     attrs = ",\n  ".join(f"{ident(code)} VARCHAR" for code in ATTRIBUTE_COLUMNS)
     return f"""

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from kpi.errors import BadRequest, UnknownCode
 from kpi.store.access import AccessTables
 from kpi.store.schema import (
     ACTIVITY_COUNTS,
@@ -337,11 +338,11 @@ class Writes(AccessTables):
                 "SELECT status FROM uploads WHERE upload_id = ?", [upload_id]
             ).fetchone()
             if row is None:
-                raise ValueError(
+                raise UnknownCode(
                     f"There is no upload {upload_id}. `python -m kpi uploads` lists them."
                 )
             if row[0] != "stored":
-                raise ValueError(f"Upload {upload_id} was already rolled back.")
+                raise BadRequest(f"Upload {upload_id} was already rolled back.")
             removed = con.execute(
                 "SELECT count(*) FROM responses WHERE upload_id = ?", [upload_id]
             ).fetchone()[0]

@@ -76,7 +76,7 @@ def _noted_pack(
     now = board_pack(quarter, area, scope)
     try:
         then = board_pack(quarter_label(shift_quarter(now.quarter, -1)), area, scope)
-    except ValueError:  # no data last quarter: its notes are still shown
+    except KhiError:  # no data last quarter: its notes are still shown
         then = None
     return with_notes(store, Scope(*who), now, area, then)
 
@@ -382,7 +382,7 @@ def render() -> None:
     scope = c.user_reach().scheme_filter
     try:
         pack = board_pack(quarter, area, scope)
-    except ValueError as exc:
+    except KhiError as exc:  # anything else is a bug, and shows as one
         st.warning(str(exc))
         return
     st.subheader(f"{c.md(pack.area_label)} · {pack.quarter_label}")

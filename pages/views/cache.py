@@ -49,25 +49,9 @@ def _prepare_store(path: str) -> str:
 
 
 def revision() -> int:
-    """The dashboard's one revision counter: it changes on every write, so cached
-    results refresh after an upload.
-
-    Why the store file's size and time, not ``Store.revision`` (the count kept in
-    the store): every cached call keys on this, and opening the database for each
-    would add a wait to every page. A committed write always changes the store file
-    or its write-ahead log (``.wal``); a change without new data (a checkpoint)
-    only costs one cache miss.
-    """
-    path = str(db_path())
-    stamp: list[int] = []
-    for file in (path, path + ".wal"):
-        try:
-            info = os.stat(file)
-        except OSError:
-            stamp += [0, 0]
-        else:
-            stamp += [info.st_mtime_ns, info.st_size]
-    return hash(tuple(stamp))
+    """The dashboard's one revision counter: the store's change stamp
+    (:meth:`kpi.store.Store.change_stamp`), so cached results refresh after a write."""
+    return Store(db_path()).change_stamp()
 
 
 # ------------------------------------------------------------- cached calls ---

@@ -27,31 +27,15 @@ def change_khis() -> dict[str, str]:
     return {k.code: k.name for k in catalogue() if k.measure == "change"}
 
 
-def unit_words(khi: KHI) -> str:
-    return "points on the wellbeing scale" if "swemwbs" in khi.code else "friends"
+unit_words = wording.unit_words  # kept importable here for one release
 
 
 def headline(khi: KHI, row: pd.Series) -> str:
-    """The overall change in words: size, interval, and whether it could be chance."""
-    if bool(row.get("suppressed", False)) or pd.isna(row.get("mean_change")):
-        return "Too few people with two or more answers to show."
-    change = float(row["mean_change"])
-    low, up = row.get("lower95"), row.get("upper95")
-    n = int(row["n"]) if pd.notna(row.get("n")) else None
-    direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"
-    amount = f" by {abs(change):.2f} {unit_words(khi)} on average" if change else " on average"
-    interval = f" (95% interval {low:+.2f} to {up:+.2f})" if pd.notna(low) and pd.notna(up) else ""
-    real = pd.notna(low) and pd.notna(up) and (low > 0 or up < 0)
-    good = wording.is_improvement(khi, change > 0)
-    verdict = (
-        (" **This is a real improvement.**" if good else " **This is a real worsening.**")
-        if real
-        else " This could be chance."
-    )
-    people = f"For the {n:,} people" if n else "For people"
-    return (
-        f"{people} who answered two or more times, {khi.name.lower().removeprefix('change in ')}"
-        f" {direction}{amount}{interval} between their first and latest answer.{verdict}"
+    """The overall change in words (kpi.wording decides what is real)."""
+    n = row.get("n")
+    return wording.change_headline(
+        khi, row.get("mean_change"), row.get("lower95"), row.get("upper95"),
+        int(n) if pd.notna(n) else None, bool(row.get("suppressed", False)),
     )
 
 

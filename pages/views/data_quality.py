@@ -14,136 +14,37 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import chart_theme, charts
+from kpi import charts, tables
 from kpi.indicators import Filters
 from kpi.ingest import answers
-from kpi.items import bank
-from kpi.periods import parse_quarter, quarter_label
+from kpi.periods import quarter_label
 from pages.views import _common as c
 
 HIDDEN = "too few to show"
 
 
 # ------------------------------------------------------------------ helpers ---
-def _label(value: object) -> str:
-    """A quarter as people read it, whatever form the engine gives (date or label)."""
-    if isinstance(value, str):
-        return quarter_label(parse_quarter(value))
-    return quarter_label(pd.Timestamp(value).date())
 
 
-def _hidden(frame: pd.DataFrame) -> pd.Series:
-    if "suppressed" not in frame:
-        return pd.Series(False, index=frame.index)
-    return frame["suppressed"].fillna(False).astype(bool)
 
 
-def _percent(value: object, hidden: bool = False) -> str:
-    if hidden:
-        return HIDDEN
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{float(value):.0f}%"
 
 
-def _count(value: object) -> object:
-    return None if value is None or pd.isna(value) else int(value)
+
+
+
+
 
 
 # ----------------------------------------------------------- response rates ---
 def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The chosen quarter, one line per scheme: responses, people supported and the rate.
-
-    Lowest rate first (hidden and unknown rates last): the schemes whose numbers
-    may not speak for everyone they support are the ones to look at. Names as
-    registered: ``c.static_table`` escapes them.
-    """
-    data = rates[[_label(q) == label for q in rates["quarter"]]]
-    names = c.scheme_choices().plain
-    hidden = _hidden(data)
-    out = pd.DataFrame(
-        {
-            "Scheme": [names.get(s, s) for s in data["scheme_id"]],
-            "Region": data.get("region", ""),
-            "Responses": pd.array(
-                [None if h else _count(v) for v, h in zip(data["responses"], hidden)],
-                dtype="Int64",
-            ),
-            "People supported": pd.array(
-                [_count(v) for v in data["people_supported"]], dtype="Int64"
-            ),
-            "Response rate": [
-                _percent(v, h or ph) for v, h, ph in
-                zip(data["rate"], hidden, data.get("people_suppressed", [False] * len(data)))
-            ],
-            "_rate": pd.to_numeric(data["rate"], errors="coerce").mask(hidden).to_numpy(),
-        }
-    )
-    out = out.sort_values(["_rate", "Scheme"], na_position="last", kind="stable")
-    return out.drop(columns="_rate").reset_index(drop=True)
+    """The chosen quarter's rates, lowest first (``kpi.tables.rates_table``)."""
+    return tables.rates_table(rates, label, c.scheme_choices().plain)
 
 
 def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
-    """Every quarter side by side: one line per scheme, one column per quarter (the rate).
-    Names as registered: ``c.static_table`` escapes them."""
-    names = c.scheme_choices().plain
-    hidden = _hidden(rates)
-    long = pd.DataFrame(
-        {
-            "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
-            "start": [parse_quarter(_label(q)) for q in rates["quarter"]],
-            "rate": [
-                "no return" if pd.isna(people) and not h and not ph else _percent(v, h or ph)
-                for v, h, people, ph in zip(rates["rate"], hidden, rates["people_supported"],
-                                            rates.get("people_suppressed",
-                                                      [False] * len(rates)))
-            ],
-        }
-    )
-    wide = long.pivot_table(index="Scheme", columns="start", values="rate", aggfunc="first")
-    wide = wide[sorted(wide.columns)]
-    wide.columns = [quarter_label(q) for q in wide.columns]
-    return wide.fillna("–").reset_index()
-
-
-def rates_chart(rates: pd.DataFrame, label: str) -> go.Figure:
-    """The chosen quarter: each scheme's response rate against its size.
-
-    Why a scatter and not a bar per scheme: 150 schemes do not fit a bar chart,
-    and a rate means more beside the number of people it is out of.
-    """
-    data = rates[[_label(q) == label for q in rates["quarter"]]]
-    data = data[~_hidden(data) & data["rate"].notna()]
-    if data.empty:
-        return charts.empty_figure(f"No response rates to show for {label}.")
-    names = c.scheme_choices().names
-    fig = go.Figure(
-        go.Scatter(
-            x=data["people_supported"],
-            y=data["rate"],
-            mode="markers",
-            marker={"color": charts.PALETTE["blue"], "size": 9, "opacity": 0.8},
-            text=[names.get(s, s) for s in data["scheme_id"]],
-            customdata=data["responses"],
-            hovertemplate=(
-                "<b>%{text}</b><br>Response rate %{y:.0f}%<br>"
-                "%{customdata:,} responses from %{x:,} people supported<extra></extra>"
-            ),
-            name="Scheme",
-        )
-    )
-    fig.update_xaxes(title={"text": "People supported in the quarter"}, tickformat=",")
-    top = float(data["rate"].max())
-    fig.update_yaxes(
-        title={"text": "Response rate"}, ticksuffix="%", range=[0, max(100.0, top * 1.05)]
-    )
-    return charts._style(
-        fig,
-        f"Response rate by scheme, {label}",
-        380,
-        legend=False,
-        subtitle="Each dot is a scheme: surveys returned ÷ people supported",
-    )
+    """Every quarter side by side (``kpi.tables.rates_by_quarter``)."""
+    return tables.rates_by_quarter(rates, c.scheme_choices().plain)
 
 
 def rates_view(
@@ -153,7 +54,8 @@ def rates_view(
     rates = c.response_rates(filters)  # the engine keeps the view's schemes only
     if rates.empty:
         return None
-    return rates_chart(rates, label), rates_table(rates, label), rates_by_quarter(rates)
+    figure = charts.rates_chart(rates, label, c.scheme_choices().names)
+    return figure, rates_table(rates, label), rates_by_quarter(rates)
 
 
 def response_rates_section(label: str, filters: Filters) -> None:
@@ -176,19 +78,8 @@ def response_rates_section(label: str, filters: Filters) -> None:
 
 # ---------------------------------------------------------- missing returns ---
 def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
-    names = c.scheme_choices().plain  # as registered: static_table escapes
-    out = pd.DataFrame(
-        {
-            "Scheme": [names.get(s, s) for s in missing["scheme_id"]],
-            "Scheme ID": missing["scheme_id"],
-            "Region": missing.get("region", ""),
-        }
-    )
-    if "last_return" in missing:
-        out["Last return"] = [
-            "never" if pd.isna(q) else _label(q) for q in missing["last_return"]
-        ]
-    return out.reset_index(drop=True)
+    """Schemes without a return (``kpi.tables.missing_table``)."""
+    return tables.missing_table(missing, c.scheme_choices().plain)
 
 
 def missing_returns_section(label: str, filters: Filters) -> None:
@@ -209,66 +100,7 @@ def missing_returns_section(label: str, filters: Filters) -> None:
 
 
 # -------------------------------------------------------- item completeness ---
-def completeness_table(items: pd.DataFrame) -> pd.DataFrame:
-    texts = {i.code: i.text for i in bank().items}
-    hidden = _hidden(items)
-    return pd.DataFrame(
-        {
-            "Question": [texts.get(code, code) for code in items["item"]],
-            "Code": items["item"],
-            "Answered": pd.array(
-                [None if h else _count(v) for v, h in zip(items["answered"], hidden)],
-                dtype="Int64",
-            ),
-            "Asked": pd.array(
-                [None if h else _count(v) for v, h in zip(items["asked"], hidden)],
-                dtype="Int64",
-            ),
-            "Share answered": [_percent(v, h) for v, h in zip(items["share"], hidden)],
-        }
-    )
-
-
-def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
-    """Share answered per question, in the survey's order, top to bottom.
-
-    Hidden cells keep their row, marked "too few to show", never a bar.
-    """
-    texts = {i.code: i.text for i in bank().items}
-    hidden = _hidden(items)
-    share = pd.to_numeric(items["share"], errors="coerce").astype(float).mask(hidden)
-    labels = [
-        charts.wrap(f"{texts.get(code, code)} ({HIDDEN})" if h else texts.get(code, code), 60)
-        for code, h in zip(items["item"], hidden)
-    ]
-    fig = go.Figure(
-        go.Bar(
-            x=share,
-            y=labels,
-            orientation="h",
-            marker={"color": charts.PALETTE["blue"]},
-            text=["" if pd.isna(v) else f"{v:.0f}%" for v in share],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f}% answered<extra></extra>",
-        )
-    )
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=list(reversed(labels)), type="category",
-        automargin=True,
-    )
-    fig.update_xaxes(title={"text": "Share answered, of those asked"}, ticksuffix="%",
-                     range=[0, 110])
-    fig.update_layout(
-        template=chart_theme.WHITE,
-        title={"text": f"Share who answered each question, {label}", "x": 0.0,
-               "xanchor": "left", "font": {"size": 17}},
-        font={"family": charts.FONT, "size": 13, "color": charts.INK},
-        height=120 + 30 * len(labels),
-        margin={"l": 10, "r": 30, "t": 50, "b": 50},
-        showlegend=False,
-    )
-    return fig
+completeness_table = tables.completeness_table  # kept importable here for one release
 
 
 def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataFrame] | None:
@@ -276,7 +108,7 @@ def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataF
     items = c.item_completeness(label, filters)
     if not isinstance(items, pd.DataFrame) or items.empty:
         return None
-    return completeness_chart(items, label), completeness_table(items)
+    return charts.completeness_chart(items, label), completeness_table(items)
 
 
 def completeness_section(label: str, filters: Filters) -> None:
@@ -343,10 +175,10 @@ def round_rates_table(rates: pd.DataFrame) -> pd.DataFrame:
         "Who": rates["who"].map({"person": "People", "carer": "Family carers"}),
         "Personal links sent": rates["links_sent"].astype(int),
         "Answers": rates["answers"].astype(int),
-        "People supported": pd.array([_count(v) for v in rates["people_supported"]],
+        "People supported": pd.array([tables.whole(v) for v in rates["people_supported"]],
                                      dtype="Int64"),
-        "Personal links answered": [_percent(v) for v in rates["links_answered_pct"]],
-        "Answers ÷ people supported": [_percent(v) for v in rates["people_pct"]],
+        "Personal links answered": [tables.percent_words(v) for v in rates["links_answered_pct"]],
+        "Answers ÷ people supported": [tables.percent_words(v) for v in rates["people_pct"]],
     })
 
 

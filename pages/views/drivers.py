@@ -11,12 +11,11 @@ show no number.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi import charts
 from kpi import drivers as model
 from kpi.catalogue import khi as khi_by_code
 from kpi.indicators import Filters
@@ -29,50 +28,13 @@ drivers = c.on_store(model.drivers, spinner="Fitting the model…")
 
 
 def table(found: list[model.Driver]) -> pd.DataFrame:
-    """One row per group: base, share with the outcome, odds ratio and interval;
-    "no estimate" (and no number) where the group is too small."""
-    rows = []
-    for d in found:
-        rows.append({
-            "Group": d.group,
-            "Compared with": d.reference,
-            "Answered": "" if d.n is None else f"{d.n:,}",
-            "With the outcome": "" if d.share is None else f"{d.share:.0f}%",
-            "Odds ratio": f"{d.odds_ratio:.2f}" if d.estimated else "No estimate",
-            "95% interval": (f"{d.lower95:.2f} to {d.upper95:.2f}" if d.estimated
-                             else d.reason),
-        })
-    return pd.DataFrame(rows)
+    """One row per group (``kpi.drivers.drivers_table``)."""
+    return model.drivers_table(found)
 
 
 def forest(found: list[model.Driver], title: str) -> go.Figure:
-    """Odds ratios on a log scale with their 95% intervals and the line of no
-    difference at 1."""
-    shown = [d for d in found if d.estimated]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=[d.odds_ratio for d in shown], y=[d.group for d in shown], mode="markers",
-        marker={"color": c.PALETTE["blue"], "size": 10},
-        error_x={"type": "data", "symmetric": False,
-                 "array": [d.upper95 - d.odds_ratio for d in shown],
-                 "arrayminus": [d.odds_ratio - d.lower95 for d in shown]},
-        hovertemplate="%{y}: odds ratio %{x:.2f}<extra></extra>", name="odds ratio",
-    ))
-    # The line of no difference as a trace on its own 0-1 axis: shapes on a log axis
-    # are placed differently by plotly.js versions (Streamlit's and kaleido's).
-    fig.add_trace(go.Scatter(x=[1, 1], y=[0, 1], yaxis="y2", mode="lines",
-                             line={"color": "#555555", "dash": "dash"}, hoverinfo="skip",
-                             name="no difference"))
-    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False})
-    values = [v for d in shown for v in (d.lower95, d.upper95)] or [0.5, 2]
-    span = max(abs(math.log10(min(values))), abs(math.log10(max(values))), 0.3) * 1.1
-    fig.update_xaxes(type="log", range=[-span, span],
-                     title="Odds ratio (log scale; dashed line at 1: no difference)")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(title=title, height=140 + 60 * max(len(shown), 1),
-                      margin={"l": 10, "r": 20, "t": 60, "b": 50}, showlegend=False,
-                      template="simple_white")
-    return fig
+    """The odds ratios as a forest plot (``kpi.charts.forest_chart``)."""
+    return charts.forest_chart(found, title)
 
 
 def render() -> None:

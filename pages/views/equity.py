@@ -16,7 +16,7 @@ import streamlit as st
 from kpi import charts
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
-from kpi.equity import equity_view, group_table
+from kpi.equity import equity_view, gap_row, group_bases, group_table
 from pages.views import _common as c
 
 # Groups of people, then how they answered (a gap there is the channel's, not theirs).
@@ -45,16 +45,7 @@ def benchmark_for(code: str, label: str, filters: c.Filters) -> tuple[float | No
     return float(value), "England"
 
 
-def with_bases(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each group's label with its base beside it ("Man · 123 answered"); hidden
-    groups keep their name only (their base is never shown)."""
-    out = frame.copy()
-    hidden = out["suppressed"].fillna(False).astype(bool)
-    out["group"] = [
-        str(g) if h or pd.isna(n) else f"{g} · {int(n):,} answered"
-        for g, n, h in zip(out["group"], out["n"], hidden)
-    ]
-    return out
+with_bases = group_bases  # kept importable here for one release
 
 
 def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
@@ -68,27 +59,7 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
             charts.label_groups(groups, dimension, c.dimension_codes(dimension)),
             khi, dimension, c.settings(),
         ) if groups is not None and len(groups) else None
-        gap = None if view is None else view.gap
-        has_gap = gap is not None
-        rows.append(
-            {
-                "Grouping": c.DIMENSION_LABELS[dimension],
-                "Gap": gap if has_gap else None,
-                "Gap (highest − lowest)": (
-                    (f"{gap:.0f} points" if khi.is_proportion else f"{gap:.1f}")
-                    if has_gap
-                    else "Too few answers"
-                ),
-                "Between": (f"{view.lowest} ({view.lowest_n:,}) and {view.highest} "
-                            f"({view.highest_n:,})" if has_gap else "–"),
-                "Real difference?": (
-                    "Yes: unlikely to be chance"
-                    if has_gap and view.significant
-                    else ("No: could be chance" if has_gap else "–")
-                ),
-                "Small groups left out": ", ".join(view.small) if view else "",
-            }
-        )
+        rows.append(gap_row(c.DIMENSION_LABELS[dimension], khi, view))
     frame = pd.DataFrame(rows).sort_values("Gap", ascending=False, na_position="last")
     return frame.drop(columns="Gap")
 

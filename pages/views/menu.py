@@ -5,7 +5,7 @@ role), the sidebar every page shows, and the guard each page script runs first
 
 from __future__ import annotations
 
-import sys
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,9 @@ def sidebar(pages: dict[str, list[Any]]) -> None:
     sidebar_notice()
 
 
-def through_navigation() -> None:
-    """Make sure this page runs inside dashboard.py's navigation and sidebar.
+def through_navigation(script: str | None = None) -> None:
+    """Make sure this page runs inside dashboard.py's navigation and sidebar
+    (``script``: the page's ``__file__``; its role may have to be refused it).
 
     Why: while no session of the process has run dashboard.py's ``st.navigation``
     yet, Streamlit treats a ``pages/`` folder as an old-style multipage app, so a
@@ -111,8 +112,14 @@ def through_navigation() -> None:
     Leave that mode and rerun: the rerun goes through dashboard.py, which opens the
     page the link names, with its query string. (Streamlit 1.67's
     ``PagesManager.uses_pages_directory``; ``st.navigation`` clears it the same way.)
+    The one reach into Streamlit's internals, kept here; tests/browser/test_deep_link.py
+    fails without it. Page functions handed to ``st.navigation`` do not help: the
+    mode comes from the ``pages/`` folder itself existing beside dashboard.py.
     """
-    _page_allowed(sys._getframe(1).f_code.co_filename)
+    if script is None:  # a caller written before ``script``: the calling page's file
+        caller = inspect.currentframe()
+        script = caller.f_back.f_code.co_filename if caller and caller.f_back else ""
+    _page_allowed(script)
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a later Streamlit without the old mode: nothing to undo

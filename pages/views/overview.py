@@ -16,8 +16,7 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from kpi import wording
-from kpi.board import period_change
+from kpi.board.tile import LAST_QUARTER, LAST_YEAR, comparison_counts, is_hidden, tile_change
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.downloads import file_name, tidy_frame
 from kpi.indicators import Filters
@@ -36,14 +35,6 @@ def _number(row: pd.Series | None, column: str) -> float | None:
     return float(row[column])
 
 
-def is_hidden(row: pd.Series | None) -> bool:
-    """True when the engine hid this cell (disclosure control)."""
-    if row is None:
-        return False
-    flag = row.get("suppressed", False)
-    return bool(flag) and not pd.isna(flag)
-
-
 def benchmark_applies(filters: Filters) -> bool:
     """England is compared with a region or scheme, not with itself.
 
@@ -53,34 +44,15 @@ def benchmark_applies(filters: Filters) -> bool:
     return bool(filters.regions or filters.scheme_ids) or filters.scope is not None
 
 
-LAST_QUARTER, LAST_YEAR = "last quarter", "the same quarter last year"
 
 
 def change_since(
     khi: KHI, now: pd.Series | None, before: pd.Series | None, previous: dt.date,
     since: str = LAST_QUARTER,
 ) -> str:
-    """Since an earlier quarter (``since``: last quarter, or the same quarter last
-    year), in words: the difference and whether it could be chance.
-
-    The decision is the board page's own (``kpi.board.period_change``: the same
-    tests, minimums and hidden cells), so a tile and the board never disagree;
-    only the words are the tile's. Never says anything about a hidden quarter.
-    """
-    none = f"No answers {since if since == LAST_QUARTER else 'in ' + since} to compare with."
-    if now is None or (_number(now, "value") is None and not is_hidden(now)):
-        return none
-    change = period_change(khi, now, before, since, previous, c.settings())
-    if change.verdict == "no data":
-        return none
-    if change.verdict == "too few answers":
-        return f"Too few answers to say whether it changed since {since}."
-    value_now = _number(now, "value")
-    if value_now is None or change.previous is None:
-        return none
-    return wording.change_since_words(
-        khi, value_now, change.previous, change.test.significant, change.test.level, since
-    )
+    """Since an earlier quarter, in words (``kpi.board.tile_change`` decides: the
+    board page's own test and words, so a tile and the board never disagree)."""
+    return tile_change(khi, now, before, previous, c.settings(), since)
 
 
 def comparison_html(row: pd.Series | None, khi: KHI) -> str:
@@ -161,12 +133,7 @@ def headline(table: pd.DataFrame, applies: bool) -> str | None:
     """One sentence: how many KHIs are better, similar or worse than England."""
     if not applies or table.empty or "comparison" not in table:
         return None
-    counts = table["comparison"].astype(str).value_counts()
-    parts = [
-        f"{counts.get(key, 0)} {words.lower()}"
-        for key, words in (("better", "▲ Better"), ("similar", "● Similar"), ("worse", "▼ Worse"))
-    ]
-    return "Compared with England: " + ", ".join(parts) + " (of the indicators shown)."
+    return comparison_counts(table["comparison"])
 
 
 def rows_by_code(table: pd.DataFrame) -> dict[str, pd.Series]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi import charts
+from kpi import charts, tables
 from kpi.catalogue import khi as khi_by_code
 from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
@@ -41,31 +41,7 @@ def region_frame(table: pd.DataFrame) -> pd.DataFrame:
     return tiles.merge(table, on="region", how="left")
 
 
-def region_table(frame: pd.DataFrame, khi: object) -> pd.DataFrame:
-    """The table under the map: value, interval, base and comparison in words."""
-    rows = []
-    for _, r in frame.iterrows():
-        hidden = bool(r.get("suppressed", False)) and not pd.isna(r.get("suppressed"))
-        no_data = not hidden and pd.isna(r.get("value"))
-        rows.append(
-            {
-                "Region": r["region"],
-                "Value": HIDDEN
-                if hidden
-                else ("No answers" if no_data else c.format_value(r["value"], khi)),
-                "95% interval": ""
-                if hidden or no_data
-                else c.format_interval(r.get("lower95"), r.get("upper95"), khi),
-                "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
-                "Compared with England": ""
-                if no_data
-                else c.comparison_words(
-                    "not compared" if hidden else r.get("comparison"),
-                    outside998=r.get("outside998", False),
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
+region_table = tables.region_table  # kept importable here for one release
 
 
 # The page's views, one tab each; the open one is kept in the URL as

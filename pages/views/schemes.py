@@ -25,7 +25,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, wording
+from kpi import charts, tables, wording
 from kpi.catalogue import KHI, catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.downloads import file_name, tidy_frame
@@ -267,39 +267,10 @@ def scheme_rows(
     return table[table["in_area"]] if show == "alone" else table
 
 
-def outside_flags(table: pd.DataFrame) -> list[object]:
-    """The engine's 99.8% flag per row (False where the table has none)."""
-    if "outside998" in table:
-        return list(table["outside998"])
-    return [False] * len(table)
+outside_flags = tables.outside_flags  # kept importable here for one release
 
 
-def scheme_table(table: pd.DataFrame, khi: KHI, benchmark: str) -> pd.DataFrame:
-    """One row per scheme as the page shows it: numbers stay numbers (so the table
-    sorts by value), hidden schemes carry no value, interval or base."""
-    hidden = table.apply(is_hidden, axis=1) if len(table) else pd.Series(dtype=bool)
-
-    def shown(column: str) -> pd.Series:
-        values = pd.to_numeric(table[column], errors="coerce").round(1)
-        return values.mask(hidden)
-
-    return pd.DataFrame(
-        {
-            "Scheme": table["name"],
-            "Region": table["region"],
-            "Value" + (" (%)" if khi.is_proportion else ""): shown("value"),
-            "95% interval from": shown("lower95"),
-            "95% interval to": shown("upper95"),
-            "Base (answers)": shown("n").astype("Int64"),
-            f"Compared with {BENCHMARK_WORDS[benchmark]}": [
-                HIDDEN if h else c.comparison_words(r, benchmark, outside998=o)
-                for h, r, o in zip(
-                    hidden, table["comparison"].astype(str), outside_flags(table)
-                )
-            ],
-            "CQC rating": table["cqc"],
-        }
-    ).reset_index(drop=True)
+scheme_table = tables.scheme_table  # kept importable here for one release
 
 
 def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:

@@ -14,6 +14,7 @@ import re
 import streamlit as st
 
 from kpi import yousaid
+from kpi.errors import KhiError
 from kpi.scope import Scope
 from kpi.store import Store
 from pages.views import _common as c
@@ -80,7 +81,7 @@ def render() -> None:
     scope = c.current_scope()
     try:
         found = sheet(scope, quarter, area)
-    except ValueError as exc:
+    except KhiError as exc:  # anything else is a bug, and shows as one
         st.warning(c.md(str(exc)))
         return
     if filters.support_types or filters.respondent_types:

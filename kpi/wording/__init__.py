@@ -29,12 +29,16 @@ __all__ = [
     "LEVEL_UNTESTED",
     "as_number",
     "chance_words",
+    "change_headline",
     "change_sentence",
     "change_since_words",
     "comparison_level",
     "comparison_words",
     "level_words",
     "direction",
+    "estimate_chance",
+    "gap_answer",
+    "gap_verdict",
     "fmt",
     "format_base",
     "format_interval",
@@ -44,6 +48,7 @@ __all__ = [
     "polarity_words",
     "trend_sentence",
     "trend_verdict",
+    "unit_words",
     "value_pair",
 ]
 
@@ -364,3 +369,53 @@ def change_since_words(
     if level == LEVEL_UNTESTED:
         return f"{moved}; too few answers to test the change."
     return f"{moved}; this could be chance."
+
+
+# ------------------------------------------------------- gaps and estimates ---
+def gap_verdict(significant: bool) -> str:
+    """The Equity page's test of a gap between groups, as a sentence."""
+    if significant:
+        return "The groups really differ: a gap this large is unlikely to be chance."
+    return "The difference could be chance."
+
+
+def gap_answer(has_gap: bool, significant: bool) -> str:
+    """"Real difference?" in the table of every grouping's gap: yes, no or a dash."""
+    if not has_gap:
+        return "–"
+    return "Yes: unlikely to be chance" if significant else "No: could be chance"
+
+
+def estimate_chance(real: bool) -> str:
+    """How an interval that leaves out "no effect" (or not) ends a sentence."""
+    return "unlikely to be chance" if real else "this could be chance"
+
+
+def unit_words(khi: KHI) -> str:
+    """The unit a change KHI's average moves in."""
+    return "points on the wellbeing scale" if "swemwbs" in khi.code else "friends"
+
+
+def change_headline(
+    khi: KHI, change: float | None, lower: float | None, upper: float | None,
+    n: int | None, suppressed: bool = False,
+) -> str:
+    """The same people's average change in words (the Change over time page): size,
+    interval, and whether it is real: only when the 95% interval leaves out zero."""
+    if suppressed or as_number(change) is None:
+        return "Too few people with two or more answers to show."
+    low, up = as_number(lower), as_number(upper)
+    direction = "rose" if change > 0 else "fell" if change < 0 else "did not change"  # type: ignore[operator]
+    amount = f" by {abs(change):.2f} {unit_words(khi)} on average" if change else " on average"  # type: ignore[arg-type]
+    tested = low is not None and up is not None
+    interval = f" (95% interval {low:+.2f} to {up:+.2f})" if tested else ""
+    if tested and (low > 0 or up < 0):  # type: ignore[operator]
+        noun = "improvement" if is_improvement(khi, change > 0) else "worsening"  # type: ignore[operator]
+        verdict = f" **This is a real {noun}.**"
+    else:
+        verdict = " This could be chance."
+    people = f"For the {n:,} people" if n else "For people"
+    return (
+        f"{people} who answered two or more times, {khi.name.lower().removeprefix('change in ')}"
+        f" {direction}{amount}{interval} between their first and latest answer.{verdict}"
+    )

@@ -1,0 +1,104 @@
+"""The Data quality page's figures: response rates against scheme size, and the
+share who answered each question.
+
+Why here and not on the page: a figure is a decision about what to show (hidden
+cells keep their row, never a bar); kept with the other figures it can be tested
+and reused without streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi import chart_theme
+from kpi.charts.palette import FONT, INK, PALETTE
+from kpi.charts.style import empty_figure, hidden_mask, style_figure, wrap
+from kpi.items import bank
+from kpi.tables import HIDDEN_SHORT, quarter_words, suppressed_rows
+
+__all__ = ["completeness_chart", "rates_chart"]
+
+
+def rates_chart(rates: pd.DataFrame, label: str, names: Mapping[str, str]) -> go.Figure:
+    """The chosen quarter: each scheme's response rate against its size (``names``:
+    scheme id to the name shown).
+
+    Why a scatter and not a bar per scheme: 150 schemes do not fit a bar chart,
+    and a rate means more beside the number of people it is out of.
+    """
+    data = rates[[quarter_words(q) == label for q in rates["quarter"]]]
+    data = data[~hidden_mask(data, "rate") & data["rate"].notna()]
+    if data.empty:
+        return empty_figure(f"No response rates to show for {label}.")
+    fig = go.Figure(
+        go.Scatter(
+            x=data["people_supported"],
+            y=data["rate"],
+            mode="markers",
+            marker={"color": PALETTE["blue"], "size": 9, "opacity": 0.8},
+            text=[names.get(s, s) for s in data["scheme_id"]],
+            customdata=data["responses"],
+            hovertemplate=(
+                "<b>%{text}</b><br>Response rate %{y:.0f}%<br>"
+                "%{customdata:,} responses from %{x:,} people supported<extra></extra>"
+            ),
+            name="Scheme",
+        )
+    )
+    fig.update_xaxes(title={"text": "People supported in the quarter"}, tickformat=",")
+    top = float(data["rate"].max())
+    fig.update_yaxes(
+        title={"text": "Response rate"}, ticksuffix="%", range=[0, max(100.0, top * 1.05)]
+    )
+    return style_figure(
+        fig,
+        f"Response rate by scheme, {label}",
+        380,
+        legend=False,
+        subtitle="Each dot is a scheme: surveys returned ÷ people supported",
+    )
+
+
+def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
+    """Share answered per question, in the survey's order, top to bottom.
+
+    Hidden cells keep their row, marked "too few to show", never a bar.
+    """
+    texts = {i.code: i.text for i in bank().items}
+    hidden = suppressed_rows(items)
+    share = pd.to_numeric(items["share"], errors="coerce").astype(float).mask(hidden)
+    labels = [
+        wrap(f"{texts.get(code, code)} ({HIDDEN_SHORT})" if h else texts.get(code, code), 60)
+        for code, h in zip(items["item"], hidden)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=share,
+            y=labels,
+            orientation="h",
+            marker={"color": PALETTE["blue"]},
+            text=["" if pd.isna(v) else f"{v:.0f}%" for v in share],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f}% answered<extra></extra>",
+        )
+    )
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=list(reversed(labels)), type="category",
+        automargin=True,
+    )
+    fig.update_xaxes(title={"text": "Share answered, of those asked"}, ticksuffix="%",
+                     range=[0, 110])
+    fig.update_layout(
+        template=chart_theme.WHITE,
+        title={"text": f"Share who answered each question, {label}", "x": 0.0,
+               "xanchor": "left", "font": {"size": 17}},
+        font={"family": FONT, "size": 13, "color": INK},
+        height=120 + 30 * len(labels),
+        margin={"l": 10, "r": 30, "t": 50, "b": 50},
+        showlegend=False,
+    )
+    return fig

@@ -1,0 +1,229 @@
+"""The tables the Regions and Schemes pages show under their charts, one row per
+area: value, 95% interval, base and the comparison in words.
+
+Why in ``kpi``: a table's rows decide what a reader is told (a hidden cell shows no
+value, interval or base, "No answers" is not "too few"); built here they can be
+tested and reused without streamlit, and the words are :mod:`kpi.wording`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from kpi.catalogue import KHI
+from kpi.items import bank
+from kpi.periods import parse_quarter, quarter_label
+from kpi.wording import BENCHMARK_NAMES, comparison_words, format_interval, format_value
+
+__all__ = [
+    "HIDDEN_SHORT",
+    "HIDDEN_WORDS",
+    "completeness_table",
+    "is_hidden",
+    "missing_table",
+    "outside_flags",
+    "percent_words",
+    "quarter_words",
+    "rates_by_quarter",
+    "rates_table",
+    "region_table",
+    "scheme_table",
+    "suppressed_rows",
+    "whole",
+]
+
+HIDDEN_WORDS = "Too few answers to show"
+
+
+def is_hidden(row: pd.Series) -> bool:
+    """True when the engine hid this row (disclosure control)."""
+    flag = row.get("suppressed", False)
+    return bool(flag) and not pd.isna(flag)
+
+
+def outside_flags(table: pd.DataFrame) -> list[object]:
+    """The engine's 99.8% flag per row (False where the table has none)."""
+    if "outside998" in table:
+        return list(table["outside998"])
+    return [False] * len(table)
+
+
+def region_table(frame: pd.DataFrame, khi: KHI) -> pd.DataFrame:
+    """The table under the Regions map: value, interval, base and comparison in words."""
+    rows = []
+    for _, r in frame.iterrows():
+        hidden = is_hidden(r)
+        no_data = not hidden and pd.isna(r.get("value"))
+        rows.append(
+            {
+                "Region": r["region"],
+                "Value": HIDDEN_WORDS
+                if hidden
+                else ("No answers" if no_data else format_value(r["value"], khi)),
+                "95% interval": ""
+                if hidden or no_data
+                else format_interval(r.get("lower95"), r.get("upper95"), khi),
+                "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
+                "Compared with England": ""
+                if no_data
+                else comparison_words(
+                    "not compared" if hidden else r.get("comparison"),
+                    outside998=r.get("outside998", False),
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def scheme_table(table: pd.DataFrame, khi: KHI, benchmark: str) -> pd.DataFrame:
+    """One row per scheme as the Schemes page shows it: numbers stay numbers (so the
+    table sorts by value), hidden schemes carry no value, interval or base."""
+    hidden = table.apply(is_hidden, axis=1) if len(table) else pd.Series(dtype=bool)
+
+    def shown(column: str) -> pd.Series:
+        values = pd.to_numeric(table[column], errors="coerce").round(1)
+        return values.mask(hidden)
+
+    return pd.DataFrame(
+        {
+            "Scheme": table["name"],
+            "Region": table["region"],
+            "Value" + (" (%)" if khi.is_proportion else ""): shown("value"),
+            "95% interval from": shown("lower95"),
+            "95% interval to": shown("upper95"),
+            "Base (answers)": shown("n").astype("Int64"),
+            f"Compared with {BENCHMARK_NAMES[benchmark]}": [
+                HIDDEN_WORDS if h else comparison_words(r, benchmark, outside998=o)
+                for h, r, o in zip(
+                    hidden, table["comparison"].astype(str), outside_flags(table)
+                )
+            ],
+            "CQC rating": table["cqc"],
+        }
+    ).reset_index(drop=True)
+
+
+# ------------------------------------------------------------- data quality ---
+# The Data quality page's tables: response rates, missing returns and how many
+# answered each question; hidden cells show no number.
+HIDDEN_SHORT = "too few to show"
+
+
+def quarter_words(value: object) -> str:
+    """A quarter as people read it, whatever form the engine gives (date or label)."""
+    if isinstance(value, str):
+        return quarter_label(parse_quarter(value))
+    return quarter_label(pd.Timestamp(value).date())
+
+
+def suppressed_rows(frame: pd.DataFrame) -> pd.Series:
+    """True where the engine hid a row (a missing value alone is not hidden)."""
+    if "suppressed" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["suppressed"].fillna(False).astype(bool)
+
+
+def percent_words(value: object, hidden: bool = False) -> str:
+    """A share as the Data quality tables print it: "67%", "–", or hidden."""
+    if hidden:
+        return HIDDEN_SHORT
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):.0f}%"
+
+
+def whole(value: object) -> object:
+    """A count as an int, None when missing."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def rates_table(rates: pd.DataFrame, label: str, names: Mapping[str, str]) -> pd.DataFrame:
+    """The chosen quarter, one line per scheme: responses, people supported and the rate.
+
+    Lowest rate first (hidden and unknown rates last): the schemes whose numbers
+    may not speak for everyone they support are the ones to look at. Names as
+    registered (``names``: scheme id to name); the page escapes them.
+    """
+    data = rates[[quarter_words(q) == label for q in rates["quarter"]]]
+    hidden = suppressed_rows(data)
+    out = pd.DataFrame(
+        {
+            "Scheme": [names.get(s, s) for s in data["scheme_id"]],
+            "Region": data.get("region", ""),
+            "Responses": pd.array(
+                [None if h else whole(v) for v, h in zip(data["responses"], hidden)],
+                dtype="Int64",
+            ),
+            "People supported": pd.array(
+                [whole(v) for v in data["people_supported"]], dtype="Int64"
+            ),
+            "Response rate": [
+                percent_words(v, h or ph) for v, h, ph in
+                zip(data["rate"], hidden, data.get("people_suppressed", [False] * len(data)))
+            ],
+            "_rate": pd.to_numeric(data["rate"], errors="coerce").mask(hidden).to_numpy(),
+        }
+    )
+    out = out.sort_values(["_rate", "Scheme"], na_position="last", kind="stable")
+    return out.drop(columns="_rate").reset_index(drop=True)
+
+
+def rates_by_quarter(rates: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Every quarter side by side: one line per scheme, one column per quarter (the rate).
+    Names as registered (``names``); the page escapes them."""
+    hidden = suppressed_rows(rates)
+    long = pd.DataFrame(
+        {
+            "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
+            "start": [parse_quarter(quarter_words(q)) for q in rates["quarter"]],
+            "rate": [
+                "no return" if pd.isna(people) and not h and not ph else percent_words(v, h or ph)
+                for v, h, people, ph in zip(rates["rate"], hidden, rates["people_supported"],
+                                            rates.get("people_suppressed",
+                                                      [False] * len(rates)))
+            ],
+        }
+    )
+    wide = long.pivot_table(index="Scheme", columns="start", values="rate", aggfunc="first")
+    wide = wide[sorted(wide.columns)]
+    wide.columns = [quarter_label(q) for q in wide.columns]
+    return wide.fillna("–").reset_index()
+
+
+def missing_table(missing: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Schemes without this quarter's activity return, and when they last sent one."""
+    out = pd.DataFrame(
+        {
+            "Scheme": [names.get(s, s) for s in missing["scheme_id"]],
+            "Scheme ID": missing["scheme_id"],
+            "Region": missing.get("region", ""),
+        }
+    )
+    if "last_return" in missing:
+        out["Last return"] = [
+            "never" if pd.isna(q) else quarter_words(q) for q in missing["last_return"]
+        ]
+    return out.reset_index(drop=True)
+
+
+def completeness_table(items: pd.DataFrame) -> pd.DataFrame:
+    """Each question: how many answered of those asked; hidden cells show no count."""
+    texts = {i.code: i.text for i in bank().items}
+    hidden = suppressed_rows(items)
+    return pd.DataFrame(
+        {
+            "Question": [texts.get(code, code) for code in items["item"]],
+            "Code": items["item"],
+            "Answered": pd.array(
+                [None if h else whole(v) for v, h in zip(items["answered"], hidden)],
+                dtype="Int64",
+            ),
+            "Asked": pd.array(
+                [None if h else whole(v) for v, h in zip(items["asked"], hidden)],
+                dtype="Int64",
+            ),
+            "Share answered": [percent_words(v, h) for v, h in zip(items["share"], hidden)],
+        }
+    )
