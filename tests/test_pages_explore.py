@@ -419,7 +419,9 @@ def test_equity_states_the_engines_gap(
     drawn = trace_values(figure(at, "equity_chart"), "x")
     assert sorted(drawn) == pytest.approx(sorted(visible))
     gaps = dataframe_with(at, "Real difference?")
-    assert len(gaps) == 6
+    from pages.views.equity import GROUPINGS
+
+    assert len(gaps) == len(GROUPINGS) == 8  # every grouping, channel and wording included
 
 
 def test_change_shows_the_engines_paired_change(

@@ -119,18 +119,24 @@ def through_navigation(script: str | None = None) -> None:
     if script is None:  # a caller written before ``script``: the calling page's file
         caller = inspect.currentframe()
         script = caller.f_back.f_code.co_filename if caller and caller.f_back else ""
-    _page_allowed(script)
+    # Leave the old mode before the role check: a signed-out visitor has no pages, so
+    # checking first stopped the run and left a blank page instead of the sign-in page
+    # (tests/browser/test_deep_link.py, sign-in on). The rerun goes through
+    # dashboard.py, which asks who is there before any page runs.
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a later Streamlit without the old mode: nothing to undo
-        return
+        PagesManager = None
     # Only a session that has never been through dashboard.py: AppTest puts every
     # rerun in that mode, and rerouting a rerun would drop the click behind it.
-    if getattr(PagesManager, "uses_pages_directory", False) and not st.session_state.get(
-        ENTRY_RAN
+    if (
+        PagesManager is not None
+        and getattr(PagesManager, "uses_pages_directory", False)
+        and not st.session_state.get(ENTRY_RAN)
     ):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    _page_allowed(script)
 
 
 ENTRY_RAN = "_khi_entry_ran"

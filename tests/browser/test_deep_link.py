@@ -48,3 +48,29 @@ def test_a_shared_link_opened_first_after_a_restart_keeps_its_view(
         assert f"London · {first}" in main  # the link's filters stand: area and quarter
     finally:
         context.close()
+
+
+def test_a_link_opened_first_after_a_restart_with_sign_in_on_asks_to_sign_in(
+    browser, tmp_path
+) -> None:
+    # Seen by the rounds work: with sign-in on, the page script stopped a signed-out
+    # visitor before leaving Streamlit's old multipage mode, so the first link after a
+    # restart showed a blank page and every file of pages/ instead of the sign-in page.
+    from kpi.demo import load_demo
+    from kpi.store import Store
+    from tests.browser.test_signin import SIGN_IN_TEXT, signed_in_site
+
+    store = Store(tmp_path / "khi.duckdb")
+    load_demo(store, people=600, quarters=1, seed=5)
+    with signed_in_site(store, tmp_path) as (url, _provider):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            tab = context.new_page()
+            tab.goto(f"{url}/equity?region=London")  # the process's very first session
+            tab.get_by_text(SIGN_IN_TEXT).first.wait_for(timeout=TIMEOUT_MS)
+            sidebar = tab.get_by_test_id("stSidebar")
+            listed = sidebar.inner_text() if sidebar.count() else ""
+            assert "_common" not in listed and "data quality" not in listed.lower()
+        finally:
+            context.close()
