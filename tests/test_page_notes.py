@@ -166,3 +166,17 @@ def test_a_pack_without_notes_says_nothing_was_carried(noted: Store) -> None:
                          f"scheme:{scheme}", None)
     assert carried.notes == ()  # not their scheme: no notes, whatever the store holds
     assert carried.last_quarter is not None and carried.last_quarter.items == ()
+
+
+def test_the_command_lines_report_carries_the_same_notes(noted: Store, tmp_path) -> None:
+    # `python -m kpi report` once printed the pack without notes: the page's PDF and
+    # the command line's must say the same for the same area and quarter.
+    from tests.builders import kpi_main
+
+    out = tmp_path / "board.pdf"
+    result = kpi_main("report", "--db", str(noted.path), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    flat = re.sub(r"\s+", "", pdf_text(out.read_bytes()))
+    assert re.sub(r"\s+", "", FORMULA) in flat  # this quarter's England note
+    assert re.sub(r"\s+", "", SCRIPT) in flat  # last quarter's note, carried
+    assert "SchemeB'ssecretnote" not in flat  # another area's note stays out
