@@ -5,11 +5,19 @@ reach Streamlit. The browser test (tests/browser/test_sessions.py) sends a real
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from pages.views.guard import _filtered
+
+
+def run_alone(coroutine) -> object:
+    """``asyncio.run`` in a thread of its own: a worker that ran a browser test keeps
+    Playwright's event loop running in the main thread, where asyncio.run refuses."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def passed(messages: list[BackMsg], signed_in: bool) -> list[str]:
@@ -31,7 +39,7 @@ def passed(messages: list[BackMsg], signed_in: bool) -> list[str]:
             back.ParseFromString(message["bytes"])
             kinds.append(back.WhichOneof("type"))
 
-    return asyncio.run(drain())
+    return run_alone(drain())
 
 
 def sample() -> list[BackMsg]:
@@ -76,7 +84,7 @@ def guarded_status(path: str, monkeypatch: pytest.MonkeyPatch) -> int:
         return {"type": "http.request", "body": b""}
 
     scope = {"type": "http", "path": path, "headers": []}
-    asyncio.run(guard.Guard(app)(scope, receive, send))
+    run_alone(guard.Guard(app)(scope, receive, send))
     return next(m["status"] for m in sent if m["type"] == "http.response.start")
 
 

@@ -277,13 +277,13 @@ def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, sho
     """The schemes as a sortable table (click a column heading) and its CSV."""
     khi = khi_by_code(code)
     rows = scheme_rows(label, code, sidebar, benchmark, show)
-    frame = scheme_table(rows, khi, benchmark)
     area = area_of(sidebar)
+    if area and show == "highlight":  # the region's schemes first, in table and CSV
+        rows = rows.sort_values("region", key=lambda r: r != area, kind="stable")
+    frame = scheme_table(rows, khi, benchmark)
     st.subheader(
         f"Schemes{' in ' + area if area and show == 'alone' else ''} as a table"
     )
-    if area and show == "highlight":
-        frame = frame.sort_values("Region", key=lambda r: r != area, kind="stable")
     st.dataframe(frame, hide_index=True, key="schemes_table")
     place = area if area and show == "alone" else c.area_label(c.without_area(sidebar))
     as_of = c.data_as_of()

@@ -108,19 +108,23 @@ def browser_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @contextmanager
 def running_dashboard(
-    store: Store, port: int | None = None, args: Sequence[str] = ()
+    store: Store, port: int | None = None, args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """``streamlit run dashboard.py`` on ``port`` (a free one by default), showing
-    ``store``, with extra ``args`` (e.g. ``--secrets.files``); stopped after. The
-    local-mode "view as" variable is dropped: the browser sees what the app shows."""
+    ``store``, with extra ``args`` (e.g. ``--secrets.files``) and ``env`` variables;
+    stopped after. The local-mode "view as" variable is dropped unless ``env`` gives
+    it: the browser sees what the app shows."""
     port = port or _free_port()
     log = store.path.with_name(f"streamlit-{port}.log")
+    extra_env = env
     env = {
         **os.environ,
         "KHI_DB": str(store.path),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.pop("KHI_AS", None)
+    env.update(extra_env or {})
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
         "--server.port", str(port),

@@ -25,7 +25,7 @@ def nav_titles() -> list[str]:
 
 def test_every_page_opens_from_the_sidebar(app: App) -> None:
     titles = nav_titles()
-    assert len(titles) == 13 and titles[0] == "Overview"  # twelve screens and Admin
+    assert len(titles) == 15 and titles[0] == "Overview"  # fourteen screens and Admin
     app.open()
     assert app.heading(), "the default page has no heading"
     assert app.exceptions() == []

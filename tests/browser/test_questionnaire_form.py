@@ -2,8 +2,10 @@
 keyboard only, nothing wider than a phone, and a screenshot of every screen to look at.
 
 The form is the real ``streamlit run`` server's ``/answer/{token}`` route (mounted by
-dashboard.py), reached by links of real rounds opened in the browser store with
-:func:`kpi.collect.open_round`. Screenshots go to /tmp/shots-form/ (``KHI_FORM_SHOTS``).
+dashboard.py), reached by links of real rounds opened with :func:`kpi.collect.open_round`
+in a copy of the browser store: answers dated today make a new latest quarter, which
+the other browser tests sharing the session's store must not see. Screenshots go to
+/tmp/shots-form/ (``KHI_FORM_SHOTS``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +22,7 @@ import pytest
 from kpi import collect
 from kpi.questionnaire import questionnaire
 from kpi.scope import Scope
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, running_dashboard
 from tests.browser.test_accessibility import AXE, TAGS, describe
 
 pytestmark = pytest.mark.browser
@@ -26,6 +30,17 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("KHI_FORM_SHOTS", "/tmp/shots-form"))
 WIDTHS = (1400, 400)
 ADMIN = Scope(role="admin", email="admin@example.org")
+
+
+@pytest.fixture(scope="module")
+def server(browser_store, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A dashboard of its own on a copy of the browser store (answers are written)."""
+    from kpi.store import Store
+
+    store = Store(tmp_path_factory.mktemp("form") / "khi.duckdb")
+    shutil.copyfile(browser_store.path, store.path)
+    with running_dashboard(store) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

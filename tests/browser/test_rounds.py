@@ -13,11 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -30,14 +25,7 @@ from kpi.privacy import key_for_reference
 from kpi.questionnaire import questionnaire
 from kpi.scope import LOCAL_ADMIN, add_user
 from kpi.store import Store
-from tests.browser.conftest import (
-    IDLE,
-    PROJECT_DIR,
-    TIMEOUT_MS,
-    Server,
-    _free_port,
-    _wait_healthy,
-)
+from tests.browser.conftest import IDLE, TIMEOUT_MS, running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -66,30 +54,9 @@ def _store(folder: Path) -> Store:
     return store
 
 
-@contextmanager
-def dashboard_as(store: Store, email: str) -> Iterator[Server]:
+def dashboard_as(store: Store, email: str):
     """``streamlit run`` in local mode showing what ``email`` sees (``KHI_AS``)."""
-    port = _free_port()
-    log = store.path.with_name(f"streamlit-{port}.log")
-    env = {**os.environ, "KHI_DB": str(store.path), "KHI_AS": email, "KHI_NO_DEMO": "1",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
-             str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--server.fileWatcherType", "none"],
-            cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
-        yield Server(url=url, store=store, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    return running_dashboard(store, env={"KHI_AS": email, "KHI_NO_DEMO": "1"})
 
 
 def _count(store: Store) -> int:

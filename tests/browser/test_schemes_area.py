@@ -57,12 +57,14 @@ def test_the_regions_schemes_are_picked_out_shown_alone_and_downloaded(app: App)
     app.idle()
     alone = table_csv(app)
     assert len(alone) > 0 and set(alone["Region"]) == {REGION}
-    assert set(alone["Scheme"]) <= in_region
-    assert {"Scheme", "Value (%)", "95% interval from", "95% interval to", "Base (answers)",
-            "Compared with England", "CQC rating"} <= set(alone.columns)
+    assert set(alone["Area"]) <= in_region  # the tidy download: each scheme is an area
+    assert {"Area", "Value", "95% interval from", "95% interval to", "Base (answers)",
+            "Benchmark", "Compared with the benchmark", "Hidden (too few answers)",
+            "CQC rating"} <= set(alone.columns)
+    assert set(alone["Benchmark"]) == {"England"}
     # Hidden schemes carry no value, interval or base (disclosure control).
-    hidden = alone["Compared with England"] == "Too few answers to show"
-    assert alone.loc[hidden, ["Value (%)", "Base (answers)"]].isna().all().all()
+    hidden = alone["Hidden (too few answers)"].astype(str) == "True"
+    assert alone.loc[hidden, ["Value", "Base (answers)", "95% interval from"]].isna().all().all()
     open_tab(app, page.FUNNEL)
     funnel_chart = '.st-key-schemes_funnel [data-testid="stPlotlyChart"] .js-plotly-plot'
     app.page.locator(funnel_chart).wait_for()
