@@ -363,22 +363,36 @@ def downloads(pack: BoardPack, quarter: str, area: str) -> None:
     )
 
 
-def render() -> None:
-    st.title("Quarterly board page")
-    st.caption(
-        "One page per quarter and area, for the quarter, region or scheme chosen in the "
-        "sidebar: what changed, whether it is real, what needs attention. Take it away as "
-        "PDF, the numbers as CSV, the charts as PNG."
-    )
+def area_page(title: str, caption: str, what: str) -> tuple[str, c.Filters, str] | None:
+    """The start of a page made for one quarter and area (the board page, You said, we
+    did): its title and caption, then the sidebar's quarter, filters and area, or None
+    when there is nothing to show (an empty store, or no scheme chosen yet by someone
+    limited to some schemes: ``what`` names the page in that message)."""
+    st.title(title)
+    st.caption(caption)
     quarter = c.current_quarter()
     if not c.available_quarters() or quarter is None:
         c.empty_store_message()
-        return
+        return None
     filters = c.current_filters()
     area = area_of(filters)
     if area is None:
-        st.info("Choose one of your schemes in the sidebar to see its board page.")
+        st.info(f"Choose one of your schemes in the sidebar to see its {what}.")
+        return None
+    return quarter, filters, area
+
+
+def render() -> None:
+    chosen = area_page(
+        "Quarterly board page",
+        "One page per quarter and area, for the quarter, region or scheme chosen in the "
+        "sidebar: what changed, whether it is real, what needs attention. Take it away as "
+        "PDF, the numbers as CSV, the charts as PNG.",
+        "board page",
+    )
+    if chosen is None:
         return
+    quarter, filters, area = chosen
     scope = c.user_reach().scheme_filter
     try:
         pack = board_pack(quarter, area, scope)

@@ -18,7 +18,7 @@ from kpi.errors import KhiError
 from kpi.scope import Scope
 from kpi.store import Store
 from pages.views import _common as c
-from pages.views.board import area_of
+from pages.views.board import area_page
 
 
 def _sheet(store: Store, scope: Scope, quarter: str, area: str) -> yousaid.YouSaid:
@@ -63,21 +63,16 @@ def draw(found: yousaid.YouSaid) -> None:
 
 
 def render() -> None:
-    st.title(yousaid.TITLE)
-    st.caption(
+    chosen = area_page(
+        yousaid.TITLE,
         "For the people who answered: a few results in easy-read words and the actions "
         "the board recorded, for the quarter and scheme (or region) chosen in the sidebar. "
-        "Hand it out as a large-print PDF."
+        "Hand it out as a large-print PDF.",
+        "sheet",
     )
-    quarter = c.current_quarter()
-    if not c.available_quarters() or quarter is None:
-        c.empty_store_message()
+    if chosen is None:
         return
-    filters = c.current_filters()
-    area = area_of(filters)
-    if area is None:
-        st.info("Choose one of your schemes in the sidebar to see its sheet.")
-        return
+    quarter, filters, area = chosen
     scope = c.current_scope()
     try:
         found = sheet(scope, quarter, area)
