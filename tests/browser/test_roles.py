@@ -12,6 +12,13 @@ walks every page its menu lists. Three things must hold for all of them:
 - **their own answer first**: a board member lands on their board page with their
   scheme chosen; a commissioner opens on their region and is offered only theirs;
   a person whose grant holds no scheme is told so and shown nothing.
+
+The same walk (one sign-in a role: a walk costs half a minute) also checks what
+each role may *not* do, as ``test_signin.py`` did with walks of its own: a page
+outside the menu typed as an address is "Page not found", a hand-typed profile of
+another scheme opens one of theirs, a board member's board CSV names nothing out of
+scope, an administrator adds a user on the Admin page, and Sign out ends the
+provider's session.
 """
 
 from __future__ import annotations
@@ -32,7 +39,18 @@ from kpi.store import Store
 from kpi.wording import format_value
 from pages.views import schemes
 from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS
-from tests.browser.test_signin import SIGN_IN_TEXT, TITLES, Site, Visit, leaked, signed_in_site
+from tests.browser.test_signin import (
+    SIGN_IN_TEXT,
+    TITLES,
+    Site,
+    Visit,
+    another_schemes_profile_is_not_served,
+    leaked,
+    sign_out_returns_to_sign_in,
+    signed_in_site,
+    unlisted_pages_are_not_served,
+    visit_every_listed_page,
+)
 
 # A region left with no registered scheme (its schemes moved out before the
 # dashboard starts): what a grant made before the register is loaded finds.
@@ -125,17 +143,6 @@ def overview_england_figures(visit: Visit) -> set[str]:
     return set(re.findall(r"England (\d+(?:\.\d+)?%?)", text))
 
 
-def walk_every_page(visit: Visit, role: str) -> None:
-    """Every page the role's menu lists, by its address: drawn, no error."""
-    for name in ROLE_PAGES[role]:
-        # The Overview is the default page (the bare address): a link to it always
-        # carries the filters, so it opens the Overview for every role.
-        visit.open("?from=link" if name == "overview" else name)
-        assert visit.heading() == TITLES[name], (role, name)
-        assert not visit.tab.get_by_role("dialog").count(), (role, name)
-        assert not visit.tab.locator('[data-testid="stException"]').count(), (role, name)
-
-
 def profile_columns(visit: Visit) -> dict[str, tuple[str, str]]:
     """The profile table's England and range of schemes, by indicator name."""
     table = visit.tab.get_by_test_id("stMain").locator("table").last
@@ -167,10 +174,11 @@ def test_every_role_sees_the_sectors_england_and_nothing_out_of_scope(
     role = roles_site.store.user(email)["role"]
     allowed = allowed_for(roles_site, email)
     visit = tab_for()
-    visit.sign_in(email)
+    # Emails match in any case: the scheme worker's provider says it in capitals.
+    visit.sign_in(email.upper() if who == "scheme" else email)
     # Lands where the role lands, on its own area.
     assert visit.heading() == TITLES[LANDING.get(role, "overview")], who
-    walk_every_page(visit, role)
+    visit_every_listed_page(visit, role)  # the menu, then every page by its address
     quarter = quarter_in_url(visit)
     expected = england_words(roles_site, quarter)
 
@@ -196,14 +204,48 @@ def test_every_role_sees_the_sectors_england_and_nothing_out_of_scope(
                     who, indicator)
         visit.open("schemes?" + urlencode({"quarter": quarter, schemes.VIEWS_KEY: schemes.TABLE}))
         downloads.append(downloaded(visit, "Table (CSV)"))
+    if role == "board":  # the board pack's CSV, from the address every role uses
+        own = next(iter(roles_site.store.user(email)["scheme_ids"]), None)
+        visit.open("board?" + urlencode({"scheme": own} if own else {"region": region}))
+        downloads.append(downloaded(visit, re.compile("CSV")))
     assert all(downloads), who
-    if role != "admin":
+    if role == "admin":
+        administrator_adds_a_user_on_the_admin_page(visit, roles_site, email)
+    else:
+        if role == "scheme":
+            own = next(iter(allowed))
+            assert roles_site.schemes[own][0].encode() in visit.received(), who
+        else:
+            assert any(roles_site.schemes[s][0].encode() in visit.received()
+                       for s in allowed), who
+        unlisted_pages_are_not_served(visit, role)
         assert leaked(visit.received(), roles_site, allowed) == [], who
         for csv in downloads:  # the downloads name nothing out of scope either
             assert leaked(csv, roles_site, allowed) == [], who
+        if "schemes" in ROLE_PAGES[role]:
+            another_schemes_profile_is_not_served(visit, roles_site, allowed)
+    sign_out_returns_to_sign_in(visit)
 
 
-def downloaded(visit: Visit, label: str) -> bytes:
+def administrator_adds_a_user_on_the_admin_page(visit: Visit, site: Site, email: str) -> None:
+    """The Admin page lists the users; one added there is stored, and recorded as
+    made by who signed in."""
+    visit.open("admin")
+    received = visit.received()
+    assert b"staff@roles.example" in received and b"region@roles.example" in received
+    visit.tab.get_by_label("Email they sign in with").fill("Deputy@ROLES.example")
+    visit.tab.get_by_test_id("stSelectbox").filter(has_text="Role").click()
+    visit.tab.get_by_role("option", name="Administrator (everything)").click()
+    visit.tab.get_by_role("button", name="Save user").click()
+    visit.tab.get_by_text("deputy@roles.example saved as admin.").wait_for()
+    added = site.store.user("deputy@roles.example")
+    assert added["role"] == "admin" and added["added_by"] == email
+    changes = site.store.changes()
+    assert ((changes["subject"] == "deputy@roles.example")
+            & (changes["changed_by"] == email)).any()
+
+
+def downloaded(visit: Visit, label: str | re.Pattern) -> bytes:
     """The bytes of the download button ``label`` on the open page."""
     with visit.tab.expect_download() as download:
         visit.tab.get_by_role("button", name=label).first.click()

@@ -3,9 +3,12 @@
 ``oidc-provider-mock`` runs on loopback; ``streamlit run dashboard.py
 --secrets.files PATH`` is given an ``[auth]`` section pointing at it. Chromium
 signs in through the provider's own form (``input[name=sub]`` is the email).
-For each role the test visits every page the menu lists, types the URLs of
-pages it does not, and searches every websocket message the browser received
-for the names and ids of schemes the person may not see.
+Here: before sign-in only the sign-in page is served, and someone without a role
+is told whom to ask. The walks of each role (every page the menu lists, the URLs of
+pages it does not typed by hand, every websocket message searched for the names
+and ids of schemes the person may not see, the board CSV, a user added on the Admin
+page, Sign out) are ``test_roles.py``'s, one sign-in a role; the helpers for them
+live here.
 """
 
 from __future__ import annotations
@@ -257,67 +260,6 @@ def test_before_sign_in_only_the_sign_in_page_is_served(visit: Visit, site: Site
     assert site.schemes[first][0].encode() not in received
     for words in (b"Warm and kind", b"Overview", b"Upload", b"dignity"):
         assert words not in received, words
-
-
-def test_scheme_staff_see_only_their_scheme(visit: Visit, site: Site) -> None:
-    own = site.store.user("staff@scheme.example")["scheme_ids"][0]
-    visit.sign_in("STAFF@scheme.example")  # emails match in any case
-    visit_every_listed_page(visit, "scheme")
-    assert site.schemes[own][0].encode() in visit.received()
-    unlisted_pages_are_not_served(visit, "scheme")
-    assert leaked(visit.received(), site, {own}) == []
-    another_schemes_profile_is_not_served(visit, site, {own})
-    sign_out_returns_to_sign_in(visit)
-
-
-def test_commissioners_see_the_schemes_of_their_region(visit: Visit, site: Site) -> None:
-    region = site.store.user("commissioner@council.example")["regions"][0]
-    allowed = {s for s, (_, r) in site.schemes.items() if r == region}
-    visit.sign_in("commissioner@council.example")
-    visit_every_listed_page(visit, "commissioner")
-    unlisted_pages_are_not_served(visit, "commissioner")
-    received = visit.received()
-    assert any(site.schemes[s][0].encode() in received for s in allowed)
-    assert leaked(received, site, allowed) == []
-    another_schemes_profile_is_not_served(visit, site, allowed)
-    sign_out_returns_to_sign_in(visit)
-
-
-def test_a_board_member_takes_their_board_pack(visit: Visit, site: Site) -> None:
-    own = site.store.user("chair@board.example")["scheme_ids"][0]
-    visit.sign_in("chair@board.example")
-    assert visit.heading() == TITLES["board"]  # the board lands on its page
-    visit_every_listed_page(visit, "board")
-    unlisted_pages_are_not_served(visit, "board")
-    visit.tab.goto(f"{site.url}/board?scheme={own}")  # the same address for every role
-    visit.tab.wait_for_selector("h1")
-    visit.idle()
-    with visit.tab.expect_download() as download:
-        visit.tab.get_by_role("button", name=re.compile("CSV")).first.click()
-    csv = Path(download.value.path()).read_bytes()
-    assert csv and leaked(csv, site, {own}) == []
-    assert leaked(visit.received(), site, {own}) == []
-    sign_out_returns_to_sign_in(visit)
-
-
-def test_administrators_reach_every_page_and_the_admin_page(visit: Visit, site: Site) -> None:
-    visit.sign_in("admin@khi.example")
-    visit_every_listed_page(visit, "admin")
-    visit.open("admin")
-    received = visit.received()
-    assert b"staff@scheme.example" in received and b"commissioner@council.example" in received
-    # Add an administrator on the page: stored, and recorded as made by who signed in.
-    visit.tab.get_by_label("Email they sign in with").fill("Deputy@KHI.example")
-    visit.tab.get_by_test_id("stSelectbox").filter(has_text="Role").click()
-    visit.tab.get_by_role("option", name="Administrator (everything)").click()
-    visit.tab.get_by_role("button", name="Save user").click()
-    visit.tab.get_by_text("deputy@khi.example saved as admin.").wait_for()
-    added = site.store.user("deputy@khi.example")
-    assert added["role"] == "admin" and added["added_by"] == "admin@khi.example"
-    changes = site.store.changes()
-    assert ((changes["subject"] == "deputy@khi.example")
-            & (changes["changed_by"] == "admin@khi.example")).any()
-    sign_out_returns_to_sign_in(visit)
 
 
 def test_someone_without_a_role_is_told_whom_to_ask(visit: Visit, site: Site) -> None:
