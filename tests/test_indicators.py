@@ -933,6 +933,7 @@ def test_bad_arguments_say_what_is_wrong(two_quarters: Store, call, message) -> 
         call(two_quarters)
 
 
+@pytest.mark.slow  # every quarter x 28 areas, two engine calls each: about 40 s
 def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
     demo_store: Store,
 ) -> None:

@@ -48,6 +48,9 @@ CHROMIUM_ARGS = [
 # always fall in it, whatever day the tests run.
 DEMO_END_QUARTER = dt.date(2026, 7, 1)
 TIMEOUT_MS = 60_000
+# Whole-page screenshots (App.screenshot, the accessibility walk, the questionnaire's
+# screens) are taken only when KHI_SHOTS is set: `KHI_SHOTS=1 make test`.
+SHOTS = bool(os.environ.get("KHI_SHOTS"))
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # Widgets load their code lazily and show a grey skeleton until then.
 # The dashboard's own menu (its container's key is khi_menu).
@@ -229,13 +232,17 @@ class App:
     def exceptions(self) -> list[str]:
         return self.page.locator('[data-testid="stException"]').all_inner_texts()
 
-    def screenshot(self, name: str) -> Path:
-        """Keep a whole-page screenshot in screenshots/ (gitignored) to look at by eye.
+    def screenshot(self, name: str) -> Path | None:
+        """Keep a whole-page screenshot in screenshots/ (gitignored) to look at by eye,
+        when ``KHI_SHOTS`` is set (a shot asserts nothing and costs a second or two);
+        None otherwise.
 
         Streamlit scrolls inside its main block, not the document, so a "full
         page" screenshot would stop at the window: the window is made as tall as
         the page for the shot.
         """
+        if not SHOTS:
+            return None
         folder = PROJECT_DIR / "screenshots"
         folder.mkdir(exist_ok=True)
         path = folder / f"{name}.png"

@@ -2,8 +2,9 @@
 
 axe-core (npm package ``axe-core``, pinned in tests/browser/package.json and
 installed by ``make test`` with ``npm ci``) is injected into each page once the
-script has finished; no serious or critical violation may remain. The same run
-checks what axe cannot: every chart has a text alternative, focus is visible,
+script has finished; no serious or critical violation may remain. Each page is
+opened once, at 800 px, and widened to 1400 px (the ``every_page`` walk); the same
+walk checks what axe cannot: every chart has a text alternative, focus is visible,
 nothing is wider than the window at 800 px, and printing leaves out the sidebar.
 """
 
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pages.views._common import menu_pages
+from tests.browser.conftest import TIMEOUT_MS, Server
 
 if TYPE_CHECKING:
     from tests.browser.conftest import App
@@ -54,40 +57,84 @@ def describe(violations: list[dict]) -> str:
     return json.dumps(violations, indent=1)[:4000]
 
 
+@dataclass
+class PageSeen:
+    """What one page showed: its heading, axe's findings at each width, its charts and
+    their text alternatives, and how much wider than the window it was at 800 px."""
+
+    title: str
+    heading: str
+    violations: dict[int, list[dict]] = field(default_factory=dict)
+    charts: int = 0
+    alternatives: int = 0
+    wider_at_800: int = 0
+
+
+def settle(app: App) -> None:
+    """After a resize: two animation frames (the layout and Plotly's resize handler)
+    and the script idle."""
+    app.page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    app.idle()
+
+
+@pytest.fixture(scope="module")
+def every_page(browser, server: Server) -> dict[str, PageSeen]:
+    """Every page of the menu opened once, at 800 px (the narrower width first: what is
+    clipped there is what a narrow window meets on opening), then widened to 1400 px;
+    axe-core at both widths. One walk serves the tests below: opening a page is most
+    of their cost."""
+    from tests.browser.conftest import App
+
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    app = App(context.new_page(), server)
+    seen: dict[str, PageSeen] = {}
+    try:
+        for path, title in page_paths():
+            app.page.set_viewport_size({"width": 800, "height": 900})
+            app.open(path)
+            page = seen[path] = PageSeen(title=title, heading=app.heading())
+            page.wider_at_800 = app.page.evaluate(
+                """() => {
+                    const main = document.querySelector('[data-testid="stMain"]');
+                    return main.scrollWidth - main.clientWidth;
+                }"""
+            )
+            page.charts = app.page.locator('[data-testid="stPlotlyChart"]').count()
+            page.alternatives = app.page.get_by_text(re.compile(r"^Chart as text")).count()
+            for width in (800, 1400):
+                if width != 800:
+                    app.page.set_viewport_size({"width": width, "height": 900})
+                    settle(app)
+                page.violations[width] = axe_violations(app)
+                app.screenshot(f"a11y_{re.sub(r'[^a-z]+', '_', title.lower())}_{width}")
+    finally:
+        context.close()
+    return seen
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_or_critical_axe_violation_on_any_page(app: App, width: int) -> None:
-    app.page.set_viewport_size({"width": width, "height": 900})
-    found: dict[str, list[dict]] = {}
-    for path, title in page_paths():
-        app.open(path)
-        assert app.heading() == title
-        violations = axe_violations(app)
-        if violations:
-            found[title] = violations
-        if width in WIDTHS:
-            app.screenshot(f"a11y_{re.sub(r'[^a-z]+', '_', title.lower())}_{width}")
+def test_no_serious_or_critical_axe_violation_on_any_page(
+    every_page: dict[str, PageSeen], width: int
+) -> None:
+    assert [p.heading for p in every_page.values()] == [p.title for p in every_page.values()]
+    found = {p.title: p.violations[width] for p in every_page.values() if p.violations[width]}
     total = sum(v["count"] for vs in found.values() for v in vs)
     assert not found, f"{total} serious/critical nodes at {width}px:\n{describe([found])}"
 
 
-def test_every_chart_has_a_text_alternative(app: App) -> None:
-    for path, title in page_paths():
-        app.open(path)
-        charts = app.page.locator('[data-testid="stPlotlyChart"]')
-        alternatives = app.page.get_by_text(re.compile(r"^Chart as text"))
-        assert charts.count() <= alternatives.count(), title
+def test_every_chart_has_a_text_alternative(every_page: dict[str, PageSeen]) -> None:
+    assert any(p.charts for p in every_page.values())  # the walk saw charts at all
+    for page in every_page.values():
+        assert page.charts <= page.alternatives, page.title
 
 
 @pytest.mark.parametrize(("path", "title"), page_paths())
-def test_nothing_is_clipped_at_800_px(app: App, path: str, title: str) -> None:
-    app.page.set_viewport_size({"width": 800, "height": 900})
-    app.open(path)
-    wider = app.page.evaluate(
-        """() => {
-            const main = document.querySelector('[data-testid="stMain"]');
-            return main.scrollWidth - main.clientWidth;
-        }"""
-    )
+def test_nothing_is_clipped_at_800_px(
+    every_page: dict[str, PageSeen], path: str, title: str
+) -> None:
+    wider = every_page[path].wider_at_800
     assert wider <= 1, f"{title}: the page is {wider}px wider than the window"
 
 

@@ -21,6 +21,7 @@ from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user, scope_for
 from kpi.store import Store
 from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS
+from tests.browser.conftest import SHOTS as SHOTS_WANTED
 from tests.browser.test_signin import Site, Visit, leaked, signed_in_site
 
 pytestmark = pytest.mark.browser
@@ -64,19 +65,27 @@ def visit(browser, site: Site) -> Iterator[Visit]:
         context.close()
 
 
-def shot(visit: Visit, name: str, width: int) -> Path:
-    """The whole board page at ``width`` px (Streamlit scrolls inside its main block:
-    the window is made as tall as the page for the shot)."""
-    SHOTS.mkdir(exist_ok=True)
+def at_width(visit: Visit, width: int) -> None:
+    """The window ``width`` px wide, the page redrawn for it."""
     visit.tab.set_viewport_size({"width": width, "height": 900})
     visit.idle()
+
+
+def shot(visit: Visit, name: str, width: int) -> Path | None:
+    """The whole board page as it stands at ``width`` px (Streamlit scrolls inside its
+    main block: the window is made as tall as the page for the shot), when
+    ``KHI_SHOTS`` is set; the window is left ``width`` px wide either way."""
+    at_width(visit, width)
+    if not SHOTS_WANTED:
+        return None
+    SHOTS.mkdir(exist_ok=True)
     height = visit.tab.evaluate(
         "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     visit.tab.set_viewport_size({"width": width, "height": max(900, height)})
     visit.idle()
     path = SHOTS / f"{name}_{width}.png"
     visit.tab.screenshot(path=str(path), full_page=True)
-    visit.tab.set_viewport_size({"width": 1400, "height": 900})
+    at_width(visit, width)
     return path
 
 
@@ -133,6 +142,7 @@ def test_a_note_written_one_quarter_opens_the_next_quarters_page_and_pdf(
         visit.tab.get_by_role("button", name="Board pack (PDF)").click()
     pdf = tmp_path / "pack.pdf"
     info.value.save_as(pdf)
+    SHOTS.mkdir(exist_ok=True)
     (SHOTS / "board_next_quarter.pdf").write_bytes(pdf.read_bytes())
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
     flat = re.sub(r"\s+", " ", text)

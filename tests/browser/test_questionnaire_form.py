@@ -1,11 +1,12 @@
 """The online questionnaire in a real browser: axe-core on every screen at 1400 and 400 px,
-keyboard only, nothing wider than a phone, and a screenshot of every screen to look at.
+keyboard only, nothing wider than a phone, and a screenshot of every screen to look at
+(``KHI_SHOTS=1``).
 
 The form is the real ``streamlit run`` server's ``/answer/{token}`` route (mounted by
 dashboard.py), reached by links of real rounds opened with :func:`kpi.collect.open_round`
 in a copy of the browser store: answers dated today make a new latest quarter, which
 the other browser tests sharing the session's store must not see. Screenshots go to
-/tmp/shots-form/ (``KHI_FORM_SHOTS``).
+/tmp/shots-form/ (``KHI_FORM_SHOTS``) when ``KHI_SHOTS`` is set.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from kpi import collect
 from kpi.questionnaire import questionnaire
 from kpi.scope import Scope
+from tests.browser.conftest import SHOTS as SHOTS_WANTED
 from tests.browser.conftest import TIMEOUT_MS, running_dashboard
 from tests.browser.test_accessibility import AXE, TAGS, describe
 
@@ -103,8 +105,9 @@ def check_screen(tab, name: str, width: int, found: dict) -> None:
     wide = tab.evaluate("() => document.documentElement.scrollWidth")
     assert wide <= width, f"{name} is {wide}px wide at {width}px"
     assert tab.evaluate("() => document.activeElement.id") == "question", name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{name}_{width}.png"), full_page=True)
+    if SHOTS_WANTED:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SHOTS / f"{name}_{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
