@@ -8,6 +8,7 @@ the same way (the Plotly figure JSON Streamlit sends to the browser).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from html.parser import HTMLParser
@@ -22,6 +23,22 @@ from streamlit.testing.v1.element_tree import Widget
 from kpi.store import Store
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def _scan_components_once() -> None:
+    """Each new ``AppTest`` scans the metadata of every installed package for Streamlit
+    components (``streamlit.components.v2.manifest_scanner``, ~340 packages here): a
+    second or more per page test on a loaded machine, measured with cProfile. The
+    installed packages do not change while the tests run, so the scan is done once a
+    process, as ``streamlit run`` does it once at start-up."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(scan)
+
+
+_scan_components_once()
 
 
 def open_page(
