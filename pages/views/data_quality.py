@@ -165,22 +165,6 @@ def provenance_section(label: str, filters: Filters) -> None:
                                        {"group": title}), title)
 
 
-def round_rates_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """Each survey round's response rates as a scheme worker reads them."""
-    names = c.scheme_choices().plain
-    return pd.DataFrame({
-        "Round": rates["round_id"].astype(int),
-        "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
-        "Quarter": rates["quarter"],
-        "Who": rates["who"].map({"person": "People", "carer": "Family carers"}),
-        "Personal links sent": rates["links_sent"].astype(int),
-        "Answers": rates["answers"].astype(int),
-        "People supported": pd.array([tables.whole(v) for v in rates["people_supported"]],
-                                     dtype="Int64"),
-        "Personal links answered": [tables.percent_words(v) for v in rates["links_answered_pct"]],
-        "Answers ÷ people supported": [tables.percent_words(v) for v in rates["people_pct"]],
-    })
-
 
 def rounds_section() -> None:
     """Response rates per survey round (``kpi.collect.round_rates``): for those who run
@@ -194,7 +178,8 @@ def rounds_section() -> None:
     st.caption("Answers to the rounds your schemes opened (Survey rounds page): personal "
                "links answered of those sent, and answers of the people supported that "
                "quarter (the activity return).")
-    c.static_table(round_rates_table(rates), "Response rates of survey rounds")
+    c.static_table(tables.round_rates_table(rates, c.scheme_choices().plain),
+                   "Response rates of survey rounds")
 
 
 @c.per_revision

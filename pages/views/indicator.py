@@ -16,13 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts, wording
+from kpi.board.tile import LAST_QUARTER, LAST_YEAR, benchmark_applies, rows_by_code, tile_change
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
 from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages.views import _common as c
-from pages.views import overview
 
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
@@ -47,7 +47,7 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
         st.info("No quarters with answers for these filters.")
         return
     england = None
-    if overview.benchmark_applies(filters):  # England against itself says nothing
+    if benchmark_applies(filters):  # England against itself says nothing
         england = c.england_table(
             khis=[khi.code], quarter="all", filters=filters, settings=c.settings(),
             by=["quarter"],
@@ -76,15 +76,15 @@ def changes_section(khi: KHI, label: str, filters: c.Filters) -> None:
         return
     quarter = parse_quarter(label)
     lines = []
-    for shift, since in ((-1, overview.LAST_QUARTER), (-4, overview.LAST_YEAR)):
+    for shift, since in ((-1, LAST_QUARTER), (-4, LAST_YEAR)):
         earlier = shift_quarter(quarter, shift)
         now, before = (
-            overview.rows_by_code(c.indicator_table(
+            rows_by_code(c.indicator_table(
                 khis=[khi.code], quarter=q, filters=filters, settings=c.settings()
             )).get(khi.code)
             for q in (label, quarter_label(earlier))
         )
-        lines.append(f"- {overview.change_since(khi, now, before, earlier, since)}")
+        lines.append(f"- {tile_change(khi, now, before, earlier, c.settings(), since)}")
     st.markdown("\n".join(lines))
 
 
