@@ -80,3 +80,9 @@ def khi(code: str) -> KHI:
 def domains() -> tuple[str, ...]:
     """Domains in catalogue order."""
     return tuple(dict.fromkeys(k.domain for k in catalogue()))
+
+
+def change_khis() -> dict[str, str]:
+    """The catalogue's change KHIs (the same people over time): code -> name, for the
+    Change over time page's choice and any report that lists them."""
+    return {k.code: k.name for k in catalogue() if k.measure == "change"}

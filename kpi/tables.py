@@ -24,6 +24,9 @@ __all__ = [
     "ROUND_WHO_WORDS",
     "change_log",
     "completeness_table",
+    "england_value",
+    "most_shown",
+    "profile_table",
     "is_hidden",
     "missing_table",
     "outside_flags",
@@ -37,6 +40,7 @@ __all__ = [
     "round_words",
     "rounds_table",
     "scheme_table",
+    "with_names",
     "suppressed_rows",
     "whole",
 ]
@@ -321,3 +325,72 @@ def change_log(changes: pd.DataFrame, uploads: pd.DataFrame) -> pd.DataFrame:
         "Subject": subject,
         "Detail": detail,
     })
+
+
+def with_names(
+    table: pd.DataFrame, register: pd.DataFrame, names: Mapping[str, str],
+    region: str | None = None,
+) -> pd.DataFrame:
+    """The engine's by-scheme table with each scheme's name, region and CQC rating
+    beside its id (from the scheme ``register`` and its display ``names``), and
+    ``in_area`` (in ``region``; every scheme when None)."""
+    by_id = register.set_index("scheme_id")
+    out = table.copy()
+    ids = out["scheme"].astype(str)
+    out["name"] = [names.get(s, s) for s in ids]
+    out["region"] = [by_id["region"].get(s, "") for s in ids]
+    ratings = dict(bank().cqc_ratings)
+    out["cqc"] = [ratings.get(str(by_id["cqc_rating"].get(s)), "Not recorded") for s in ids]
+    out["in_area"] = True if region is None else out["region"] == region
+    return out
+
+
+def most_shown(table: pd.DataFrame, ids: tuple[str, ...]) -> str | None:
+    """The scheme of ``ids`` with the most indicators shown (not hidden for too few
+    answers) in the engine's by-scheme table, then the most answers. Why: the first
+    scheme in the register is often a small one whose profile is all gaps."""
+    table = table[table["scheme"].isin(ids)]
+    if table.empty:
+        return None
+    shown = table.assign(shown=table["value"].notna(), answers=table["n"].fillna(0))
+    ranked = shown.groupby("scheme")[["shown", "answers"]].sum()
+    return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
+
+
+def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
+    """One scheme's profile (``kpi.charts.spine_frame``: one row per KHI of ``khis``)
+    in words and numbers, for those who prefer a table: a hidden value, or England
+    hidden, says so and is never replaced."""
+    rows = []
+    for khi, (_, r) in zip(khis, frame.iterrows()):
+        hidden = bool(r["suppressed"])
+        rows.append(
+            {
+                "Indicator": khi.name,
+                "This scheme": HIDDEN_WORDS if hidden else format_value(r["value"], khi),
+                "95% interval": "" if hidden else format_interval(r["lower95"], r["upper95"], khi),
+                "England": HIDDEN_WORDS if pd.isna(r["benchmark"]) else format_value(
+                    r["benchmark"], khi
+                ),
+                "Range of schemes": ""
+                if pd.isna(r["lowest"])
+                else f"{format_value(r['lowest'], khi)} to {format_value(r['highest'], khi)}",
+                "Compared with England": comparison_words(
+                    "not compared" if hidden else r["comparison"],
+                    outside998=r.get("outside998", False),
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def england_value(table: pd.DataFrame | None) -> float | None:
+    """England's value for one KHI from the engine's England table, the line a chart
+    reads areas or groups against: None (no line, rather than the viewer's own rows)
+    when England's is hidden or missing."""
+    if table is None or not len(table):
+        return None
+    value = table.iloc[0].get("value")
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
