@@ -37,16 +37,6 @@ HIDDEN = "too few to show"
 
 
 # ----------------------------------------------------------- response rates ---
-def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The chosen quarter's rates, lowest first (``kpi.tables.rates_table``)."""
-    return tables.rates_table(rates, label, c.scheme_choices().plain)
-
-
-def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
-    """Every quarter side by side (``kpi.tables.rates_by_quarter``)."""
-    return tables.rates_by_quarter(rates, c.scheme_choices().plain)
-
-
 def rates_view(
     label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
@@ -54,8 +44,12 @@ def rates_view(
     rates = c.response_rates(filters)  # the engine keeps the view's schemes only
     if rates.empty:
         return None
-    figure = charts.rates_chart(rates, label, c.scheme_choices().names)
-    return figure, rates_table(rates, label), rates_by_quarter(rates)
+    names = c.scheme_choices()
+    return (
+        charts.rates_chart(rates, label, names.names),
+        tables.rates_table(rates, label, names.plain),
+        tables.rates_by_quarter(rates, names.plain),
+    )
 
 
 def response_rates_section(label: str, filters: Filters) -> None:
@@ -77,11 +71,6 @@ def response_rates_section(label: str, filters: Filters) -> None:
 
 
 # ---------------------------------------------------------- missing returns ---
-def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
-    """Schemes without a return (``kpi.tables.missing_table``)."""
-    return tables.missing_table(missing, c.scheme_choices().plain)
-
-
 def missing_returns_section(label: str, filters: Filters) -> None:
     st.subheader(f"Activity returns missing for {label}")
     missing = c.missing_returns(label, filters)  # the engine keeps the view's schemes
@@ -96,7 +85,8 @@ def missing_returns_section(label: str, filters: Filters) -> None:
         f"an activity return for {label}**, so their response rate cannot be worked out. "
         "Upload the return on the **Upload** page (kind: quarterly activity return)."
     )
-    c.static_table(missing_table(missing), "Schemes without an activity return")
+    c.static_table(tables.missing_table(missing, c.scheme_choices().plain),
+                   "Schemes without an activity return")
 
 
 # -------------------------------------------------------- item completeness ---
