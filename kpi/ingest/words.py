@@ -58,9 +58,11 @@ HISTORY_KINDS = {"survey": "Survey", "activity": "Activity return", "demo": "Dem
 HISTORY_STATUS = {"stored": "Stored", "rolled_back": "Rolled back"}
 
 
-def layout_words(layout: str | None) -> str:
-    """"a Google Forms export" -> "Google Forms export": how the file was read."""
-    words = readers.LAYOUTS.get(layout or "", layout or "")
+def layout_words(layout: object) -> str:
+    """"a Google Forms export" -> "Google Forms export": how the file was read; ""
+    when the log has none (a missing layout reads back from the store as NaN)."""
+    key = layout if isinstance(layout, str) else ""
+    words = readers.LAYOUTS.get(key, key)
     for article in ("a ", "an "):
         if words.startswith(article):
             return words[len(article) :]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 import zipfile
 
 import pandas as pd
@@ -29,7 +28,7 @@ from kpi.board.notes import (
     notes_for,
     withdraw_note,
 )
-from kpi.downloads import board_download, file_name
+from kpi.downloads import board_download, file_name, part_slug
 from kpi.errors import KhiError
 from kpi.export import safe_csv
 from kpi.periods import quarter_label, shift_quarter
@@ -102,7 +101,7 @@ def _charts_zip(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
         for domain, png in pngs.items():
-            archive.writestr(f"{stem}_{_slug(domain)}.png", png)
+            archive.writestr(f"{stem}_{part_slug(domain)}.png", png)
     return buffer.getvalue()
 
 
@@ -124,10 +123,6 @@ def area_of(filters: c.Filters) -> str | None:
     if filters.regions:
         return f"region:{filters.regions[0]}"
     return ALL
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 # ------------------------------------------------------------------- drawing ---

@@ -10,14 +10,12 @@ engine (``trend``, ``control_chart``, ``indicator_table``, ``answer_distribution
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 from kpi import charts, wording
 from kpi.board.tile import LAST_QUARTER, LAST_YEAR, benchmark_applies, rows_by_code, tile_change
-from kpi.catalogue import KHI
+from kpi.catalogue import KHI, khi_items
 from kpi.catalogue import khi as khi_by_code
 from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
@@ -26,16 +24,6 @@ from pages.views import _common as c
 
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
-
-
-def items_of(khi: KHI) -> list[str]:
-    """The survey questions a KHI is built from, in item-bank order."""
-    b = bank()
-    if khi.score in b.item_codes:
-        return [khi.score]
-    sql = b.scores.get("swemwbs_raw" if khi.score == "swemwbs_metric" else khi.score, {})
-    words = set(re.findall(r"[a-z_0-9]+", str(sql.get("sql", ""))))
-    return [code for code in b.item_codes if code in words]
 
 
 @c.per_revision
@@ -146,7 +134,7 @@ def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str)
 
 def question_choice(khi: KHI) -> str | None:
     """The question whose answers are shown: a choice when the KHI has several."""
-    items = items_of(khi)
+    items = khi_items(khi)
     if len(items) > 1:
         c.url_choice("indicator_item", "question", items)
         chosen = st.selectbox(

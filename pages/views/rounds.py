@@ -19,7 +19,7 @@ import streamlit as st
 from kpi import collect
 from kpi.cli_round import read_references
 from kpi.errors import KhiError
-from kpi.periods import parse_quarter, quarter_end, quarter_label, shift_quarter
+from kpi.periods import parse_quarter, quarter_end
 from kpi.tables import ROUND_WHO_WORDS, round_words, rounds_table
 from pages.views import _common as c
 from pages.views.upload import refusal
@@ -37,12 +37,6 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "http://localhost:8501"
 
 
-def _quarters() -> list[str]:
-    """This quarter and the next (a round for a past quarter would have ended)."""
-    now = dt.date.today()
-    return [quarter_label(now), quarter_label(shift_quarter(now, 1))]
-
-
 # --------------------------------------------------------------- open one ---
 def _open_section(scheme_ids: tuple[str, ...], names: dict[str, str]) -> None:
     st.subheader("Open a round")
@@ -52,7 +46,8 @@ def _open_section(scheme_ids: tuple[str, ...], names: dict[str, str]) -> None:
     left, middle, right = st.columns(3)
     scheme = left.selectbox("Scheme", scheme_ids, key="round_scheme",
                             format_func=lambda s: f"{names.get(s, s)} ({s})")
-    quarter = middle.selectbox("Quarter", _quarters(), key="round_quarter")
+    quarter = middle.selectbox("Quarter", collect.round_quarters(dt.date.today()),
+                               key="round_quarter")
     who = right.radio("Who is asked", list(ROUND_WHO_WORDS), format_func=ROUND_WHO_WORDS.get,
                       key="round_who")
     typed = st.text_area(
