@@ -6,6 +6,7 @@ so a definition shown to users is the definition computed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -80,3 +81,20 @@ def khi(code: str) -> KHI:
 def domains() -> tuple[str, ...]:
     """Domains in catalogue order."""
     return tuple(dict.fromkeys(k.domain for k in catalogue()))
+
+
+def change_khis() -> dict[str, str]:
+    """The catalogue's change KHIs (the same people over time): code -> name, for the
+    Change over time page's choice and any report that lists them."""
+    return {k.code: k.name for k in catalogue() if k.measure == "change"}
+
+
+def khi_items(khi: KHI) -> list[str]:
+    """The survey questions a KHI is built from, in item-bank order: its item, or
+    the items its score's SQL reads (SWEMWBS's metric score is its raw score's)."""
+    b = bank()
+    if khi.score in b.item_codes:
+        return [khi.score]
+    sql = b.scores.get("swemwbs_raw" if khi.score == "swemwbs_metric" else khi.score, {})
+    words = set(re.findall(r"[a-z_0-9]+", str(sql.get("sql", ""))))
+    return [code for code in b.item_codes if code in words]

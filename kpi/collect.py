@@ -42,7 +42,7 @@ import pandas as pd
 from kpi.errors import KhiError
 from kpi.ingest.values import item_value
 from kpi.items import bank
-from kpi.periods import parse_quarter, quarter_end, quarter_label
+from kpi.periods import parse_quarter, quarter_end, quarter_label, shift_quarter
 from kpi.privacy import key_for_reference, normalise_reference
 from kpi.reach import Reach
 from kpi.scope import AccessError, Scope
@@ -609,3 +609,9 @@ def enter_paper(
             what=f"paper answer ({wording.replace('_', ' ')})",
         )
     return response_id
+
+
+def round_quarters(today: dt.date) -> list[str]:
+    """The quarters a round may be opened for: this quarter and the next (a round for
+    a past quarter would already have ended, see ``expiry``)."""
+    return [quarter_label(today), quarter_label(shift_quarter(today, 1))]

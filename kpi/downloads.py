@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # kpi.board imports the engine; only its types are needed her
     from kpi.store import Store
 
 __all__ = [
-    "TIDY_COLUMNS", "HiddenNumber", "board_download", "data_as_of", "file_name", "tidy_frame",
+    "TIDY_COLUMNS", "HiddenNumber", "board_download", "data_as_of", "file_name", "part_slug",
+    "tidy_frame",
 ]
 
 
@@ -239,3 +240,10 @@ def file_name(
         stem += f"_as_of_{as_of[:10]}"
     return f"{stem}.{ext}"
 
+
+
+def part_slug(text: str) -> str:
+    """A part of a downloaded file's name in lower case, words joined by "_" ("North
+    East" -> "north_east"): the board's chart PNGs and the You said, we did PDF name
+    their area and quarter the same way."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")

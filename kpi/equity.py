@@ -11,6 +11,7 @@ warns about the groups left out.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,7 +21,8 @@ from kpi.catalogue import KHI
 from kpi.indicators import Settings
 from kpi.wording import format_value, gap_answer, gap_verdict
 
-__all__ = ["EquityView", "equity_view", "gap_row", "group_bases"]
+__all__ = ["EquityView", "equity_view", "gap_row", "gap_table", "gap_words",
+           "group_bases"]
 
 
 @dataclass(frozen=True)
@@ -174,3 +176,23 @@ def gap_row(grouping: str, khi: KHI, view: EquityView | None) -> dict[str, objec
         "Real difference?": gap_answer(has_gap, has_gap and view.significant),
         "Small groups left out": ", ".join(view.small) if view else "",
     }
+
+
+def gap_words(
+    khi: KHI, groups: pd.DataFrame, dimension: str, settings: Settings
+) -> tuple[str, list[str]]:
+    """The gap between groups with enough answers, in words (``equity_view``
+    decides), and apart from it the warnings about small or hidden groups: the page
+    shows them as warnings, a report as sentences."""
+    sentences = equity_view(groups, khi, dimension, settings).sentences(khi)
+    warnings = [s for s in sentences if s.startswith(("Small groups", "Hidden"))]
+    text = " ".join(s for s in sentences if s not in warnings)
+    return text, warnings
+
+
+def gap_table(khi: KHI, views: Iterable[tuple[str, EquityView | None]]) -> pd.DataFrame:
+    """The gap for every grouping (``views``: its label and its view, None when no
+    answers), largest first, with the test in words."""
+    rows = [gap_row(grouping, khi, view) for grouping, view in views]
+    frame = pd.DataFrame(rows).sort_values("Gap", ascending=False, na_position="last")
+    return frame.drop(columns="Gap")

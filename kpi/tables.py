@@ -20,7 +20,13 @@ from kpi.wording import BENCHMARK_NAMES, comparison_words, format_interval, form
 __all__ = [
     "HIDDEN_SHORT",
     "HIDDEN_WORDS",
+    "ROUND_STATE_WORDS",
+    "ROUND_WHO_WORDS",
+    "change_log",
     "completeness_table",
+    "england_value",
+    "most_shown",
+    "profile_table",
     "is_hidden",
     "missing_table",
     "outside_flags",
@@ -29,7 +35,12 @@ __all__ = [
     "rates_by_quarter",
     "rates_table",
     "region_table",
+    "region_tiles",
+    "round_rates_table",
+    "round_words",
+    "rounds_table",
     "scheme_table",
+    "with_names",
     "suppressed_rows",
     "whole",
 ]
@@ -227,3 +238,159 @@ def completeness_table(items: pd.DataFrame) -> pd.DataFrame:
             "Share answered": [percent_words(v, h) for v, h in zip(items["share"], hidden)],
         }
     )
+
+
+def region_tiles(table: pd.DataFrame | None) -> pd.DataFrame:
+    """The engine's by-region table on the register's twelve tiles (absent = no answers).
+
+    Why: the map and the ranked bars draw every region, with or without answers, so
+    a region nobody answered in is shown as empty rather than left out.
+    """
+    tiles = pd.DataFrame(
+        [(r.name, r.col, r.row) for r in bank().regions], columns=["region", "col", "row"]
+    )
+    if table is None or table.empty:
+        return tiles.assign(value=pd.NA, suppressed=False)
+    return tiles.merge(table, on="region", how="left")
+
+
+ROUND_WHO_WORDS = {"person": "People who use Shared Lives", "carer": "Family carers"}
+ROUND_STATE_WORDS = {"open": "Open", "closed": "Closed", "expired": "Ended (past its end date)",
+                     "rolled back": "Rolled back"}
+
+
+def rounds_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rounds (``kpi.collect``'s list) as a scheme worker reads them."""
+    return pd.DataFrame({
+        "Round": frame["round_id"].astype(int),
+        "Scheme": frame["scheme_id"],
+        "Quarter": frame["quarter"],
+        "Who": frame["who"].map(ROUND_WHO_WORDS),
+        "State": frame["state"].map(ROUND_STATE_WORDS),
+        "Personal links": frame["links_sent"].astype(int),
+        "Answered online": frame["online_answers"].astype(int),
+        "Typed from paper": frame["paper_answers"].astype(int),
+        "Opened by": frame["opened_by"].fillna(""),
+        "Upload": frame["upload_id"].astype(int),
+    })
+
+
+def round_words(frame: pd.DataFrame, round_id: int) -> str:
+    """One round in a few words, as a choice in a list: "Round 3: SL001, 2026/27 Q2, …"."""
+    row = frame[frame["round_id"] == round_id].iloc[0]
+    return f"Round {round_id}: {row['scheme_id']}, {row['quarter']}, {ROUND_WHO_WORDS[row['who']]}"
+
+
+def round_rates_table(rates: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Each survey round's response rates (``kpi.collect.round_rates``) as a scheme
+    worker reads them; ``names`` maps scheme ids to plain names."""
+    return pd.DataFrame({
+        "Round": rates["round_id"].astype(int),
+        "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
+        "Quarter": rates["quarter"],
+        "Who": rates["who"].map({"person": "People", "carer": "Family carers"}),
+        "Personal links sent": rates["links_sent"].astype(int),
+        "Answers": rates["answers"].astype(int),
+        "People supported": pd.array([whole(v) for v in rates["people_supported"]],
+                                     dtype="Int64"),
+        "Personal links answered": [percent_words(v) for v in rates["links_answered_pct"]],
+        "Answers ÷ people supported": [percent_words(v) for v in rates["people_pct"]],
+    })
+
+
+def change_log(changes: pd.DataFrame, uploads: pd.DataFrame) -> pd.DataFrame:
+    """The store's change log as the Admin page shows it: a blank, never "None", where
+    a row has no subject or detail.
+
+    A rollback logged before the log kept details has only the upload's number
+    (it read "2 · None"): its file and scheme are taken from the upload's record.
+    """
+    subject = changes["subject"].fillna("").astype(str)
+    detail = changes["detail"].fillna("").astype(str)
+    legacy = (changes["action"] == "upload rolled back") & (detail == "") & subject.str.isdigit()
+    known = {int(u.upload_id): u for u in uploads.itertuples()}
+    for i in changes.index[legacy]:
+        number = int(subject[i])
+        subject[i] = f"upload {number}"
+        upload = known.get(number)
+        if upload is not None:
+            scheme = (f"{upload.scheme_name} ({upload.scheme_id})"
+                      if isinstance(upload.scheme_name, str) else "several schemes")
+            detail[i] = (f"{upload.file_name} for {scheme} (rows removed not recorded: "
+                         "rolled back before the log kept them)")
+    return pd.DataFrame({
+        "When": pd.to_datetime(changes["changed_at"]).dt.strftime("%d %b %Y %H:%M"),
+        "By": changes["changed_by"],
+        "What": changes["action"].str.capitalize(),
+        "Subject": subject,
+        "Detail": detail,
+    })
+
+
+def with_names(
+    table: pd.DataFrame, register: pd.DataFrame, names: Mapping[str, str],
+    region: str | None = None,
+) -> pd.DataFrame:
+    """The engine's by-scheme table with each scheme's name, region and CQC rating
+    beside its id (from the scheme ``register`` and its display ``names``), and
+    ``in_area`` (in ``region``; every scheme when None)."""
+    by_id = register.set_index("scheme_id")
+    out = table.copy()
+    ids = out["scheme"].astype(str)
+    out["name"] = [names.get(s, s) for s in ids]
+    out["region"] = [by_id["region"].get(s, "") for s in ids]
+    ratings = dict(bank().cqc_ratings)
+    out["cqc"] = [ratings.get(str(by_id["cqc_rating"].get(s)), "Not recorded") for s in ids]
+    out["in_area"] = True if region is None else out["region"] == region
+    return out
+
+
+def most_shown(table: pd.DataFrame, ids: tuple[str, ...]) -> str | None:
+    """The scheme of ``ids`` with the most indicators shown (not hidden for too few
+    answers) in the engine's by-scheme table, then the most answers. Why: the first
+    scheme in the register is often a small one whose profile is all gaps."""
+    table = table[table["scheme"].isin(ids)]
+    if table.empty:
+        return None
+    shown = table.assign(shown=table["value"].notna(), answers=table["n"].fillna(0))
+    ranked = shown.groupby("scheme")[["shown", "answers"]].sum()
+    return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
+
+
+def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
+    """One scheme's profile (``kpi.charts.spine_frame``: one row per KHI of ``khis``)
+    in words and numbers, for those who prefer a table: a hidden value, or England
+    hidden, says so and is never replaced."""
+    rows = []
+    for khi, (_, r) in zip(khis, frame.iterrows()):
+        hidden = bool(r["suppressed"])
+        rows.append(
+            {
+                "Indicator": khi.name,
+                "This scheme": HIDDEN_WORDS if hidden else format_value(r["value"], khi),
+                "95% interval": "" if hidden else format_interval(r["lower95"], r["upper95"], khi),
+                "England": HIDDEN_WORDS if pd.isna(r["benchmark"]) else format_value(
+                    r["benchmark"], khi
+                ),
+                "Range of schemes": ""
+                if pd.isna(r["lowest"])
+                else f"{format_value(r['lowest'], khi)} to {format_value(r['highest'], khi)}",
+                "Compared with England": comparison_words(
+                    "not compared" if hidden else r["comparison"],
+                    outside998=r.get("outside998", False),
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def england_value(table: pd.DataFrame | None) -> float | None:
+    """England's value for one KHI from the engine's England table, the line a chart
+    reads areas or groups against: None (no line, rather than the viewer's own rows)
+    when England's is hidden or missing."""
+    if table is None or not len(table):
+        return None
+    value = table.iloc[0].get("value")
+    if value is None or pd.isna(value):
+        return None
+    return float(value)

@@ -209,7 +209,7 @@ def test_the_change_log_lists_uploads_rollbacks_users_and_the_register(
 
 def test_a_rollback_logged_before_details_reads_as_its_upload(store: Store) -> None:
     """A store's old rollback row has only the upload's number and no detail."""
-    from pages.views.admin import change_log
+    from kpi.tables import change_log
 
     stored = ingest_bytes(store, survey("A"), "alderley_may.csv", "SL001")
     with store.transaction() as con:  # as the log was written before issue 20

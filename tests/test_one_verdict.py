@@ -18,11 +18,11 @@ from kpi.board import board_summary
 from kpi.board.layout import COLUMNS
 from kpi.board.pack_html import pack_html
 from kpi.board.pdf import render_untagged_pdf
+from kpi.board.tile import rows_by_code, tile_change
 from kpi.catalogue import khi
 from kpi.indicators import Filters
 from kpi.store import Store
 from pages.views import board as board_page
-from pages.views import overview
 from tests.test_board import PREVIOUS, Q, constructed  # noqa: F401 - the fixture
 from tests.test_report import pdf_text
 
@@ -56,9 +56,10 @@ def tile_words(store: Store, scheme: str) -> str:
 
     def row(quarter):
         table = engine.indicator_table(store, khis=[CODE], quarter=quarter, filters=filters)
-        return overview.rows_by_code(table).get(CODE)
+        return rows_by_code(table).get(CODE)
 
-    return overview.change_since(khi(CODE), row(Q), row(PREVIOUS), PREVIOUS)
+    return tile_change(khi(CODE), row(Q), row(PREVIOUS), PREVIOUS,
+                       engine.default_settings())
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
-from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND, control_cell
+from kpi.wording.board import control_cell
+from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND
 from tests.apptest_helpers import markdown_tables, open_page
 from tests.test_board import (  # noqa: F401
     NW_IMPROVING,

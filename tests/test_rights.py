@@ -199,7 +199,7 @@ def test_erase_leaves_nothing_of_the_person_and_the_khis_of_a_store_without_them
     # The upload history counts what went.
     uploads = store.uploads().set_index("upload_id")
     assert uploads.loc[[1, 2, 3], "erased"].tolist() == [3, 1, 1]  # 2 answers + set-aside row
-    from pages.views.upload import history_frame  # the Upload page's history says so too
+    from kpi.ingest.words import history_frame  # the Upload page's history says so too
 
     shown = history_frame(store.uploads()).set_index("Upload")
     assert shown.loc[[1, 2, 3, 4], "Erased on request"].tolist() == [3, 1, 1, 0]

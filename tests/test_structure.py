@@ -211,3 +211,71 @@ def test_the_role_scan_finds_a_literal(tmp_path: Path) -> None:
     (tmp_path / "pages").mkdir()
     (tmp_path / "pages" / "x.py").write_text("ok = scope.role in ('scheme', 'admin')\n")
     assert role_literals((tmp_path / "pages",)) == ["pages/x.py:1"]
+
+
+# ------------------------------------------------------- pages only draw ---
+# Functions in pages/ (async ones too) that never touch ``st`` (issue 27: "pages read choices, call
+# kpi, draw"), counted per file. What remains is page-level: sign-in and the
+# request guard (access, guard, listening, answer), the cache and URL/widget state
+# (cache, filters, menu), HTML and Markdown made for Streamlit (elements, grid, the
+# tiles, the board's notes and narrow-table CSS, the Definitions card), and glue that
+# reads the viewer's choices and fetches through the page cache before calling kpi
+# (scheme_rows, profile_frame, change_frame, all_gaps, history_choices, refusal, the
+# board's and You said's cached packs and downloads). A table's rows, a sentence, a
+# verdict or a figure is decided in kpi and tested there (tests/test_deciders.py).
+# The ceilings may only shrink: move a decider into kpi, then lower its file's number.
+PAGES = KPI.parent / "pages"
+PAGE_LEVEL_CEILING = {
+    "pages/views/access.py": 17,
+    "pages/views/answer.py": 8,
+    "pages/views/board.py": 16,
+    "pages/views/cache.py": 8,
+    "pages/views/change.py": 2,
+    "pages/views/data_quality.py": 2,
+    "pages/views/definitions.py": 1,
+    "pages/views/elements.py": 10,
+    "pages/views/equity.py": 1,
+    "pages/views/filters.py": 8,
+    "pages/views/grid.py": 3,
+    "pages/views/guard.py": 16,
+    "pages/views/listening.py": 1,
+    "pages/views/menu.py": 2,
+    "pages/views/overview.py": 2,
+    "pages/views/regions.py": 2,
+    "pages/views/schemes.py": 10,
+    "pages/views/upload.py": 10,
+    "pages/views/yousaid.py": 2,
+}
+
+
+def functions_without_st(root: Path = PAGES) -> dict[str, list[str]]:
+    """For each file under ``root`` (named from its parent), its functions (nested
+    ones too) whose body never names ``st``."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if not any(isinstance(n, ast.Name) and n.id == "st" for n in ast.walk(node)):
+                found.setdefault(str(path.relative_to(root.parent)), []).append(node.name)
+    return found
+
+
+def test_pages_decide_nothing_new_and_the_ceilings_only_shrink() -> None:
+    found = functions_without_st()
+    over = {f: names for f, names in found.items()
+            if len(names) > PAGE_LEVEL_CEILING.get(f, 0)}
+    assert over == {}, "a page function that never touches st: if it decides, it is kpi's"
+    under = {f: (len(found.get(f, [])), most) for f, most in PAGE_LEVEL_CEILING.items()
+             if len(found.get(f, [])) < most}
+    assert under == {}, "fewer than the ceiling: lower it, so the page cannot grow back"
+
+
+def test_the_page_scan_finds_a_function_without_st(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text(
+        "import streamlit as st\n\n"
+        "def draws():\n    st.write(words())\n\n"
+        "def words():\n    return 'a verdict'\n"
+    )
+    assert functions_without_st(tmp_path / "pages") == {"pages/x.py": ["words"]}

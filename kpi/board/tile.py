@@ -16,12 +16,32 @@ import pandas as pd
 
 from kpi.board.build import period_change
 from kpi.catalogue import KHI
-from kpi.indicators import Settings
-from kpi.wording import as_number, change_since_words
+from kpi.indicators import Filters, Settings
+from kpi.wording import (
+    as_number,
+    change_since_words,
+    comparison_words,
+    format_interval,
+    format_value,
+)
 
-__all__ = ["LAST_QUARTER", "LAST_YEAR", "comparison_counts", "is_hidden", "tile_change"]
+__all__ = [
+    "HIDDEN",
+    "LAST_QUARTER",
+    "LAST_YEAR",
+    "benchmark_applies",
+    "comparison_counts",
+    "comparison_headline",
+    "comparison_parts",
+    "is_hidden",
+    "rows_by_code",
+    "tile_change",
+    "tile_changes",
+    "tile_lines",
+]
 
 LAST_QUARTER, LAST_YEAR = "last quarter", "the same quarter last year"
+HIDDEN = "Too few answers to show"
 
 
 def is_hidden(row: pd.Series | None) -> bool:
@@ -64,3 +84,71 @@ def comparison_counts(comparisons: Iterable[object]) -> str:
         for key, words in (("better", "▲ Better"), ("similar", "● Similar"), ("worse", "▼ Worse"))
     ]
     return "Compared with England: " + ", ".join(parts) + " (of the indicators shown)."
+
+
+def benchmark_applies(filters: Filters) -> bool:
+    """England is compared with a region or scheme, not with itself.
+
+    The engine's England benchmark keeps the support-type and respondent filters
+    (same people, all schemes), so only an area makes the comparison meaningful.
+    """
+    return bool(filters.regions or filters.scheme_ids) or filters.scope is not None
+
+
+def comparison_headline(table: pd.DataFrame | None, applies: bool) -> str | None:
+    """One sentence: how many KHIs are better, similar or worse than England (None
+    when England is not compared, or nothing is)."""
+    if not applies or table is None or table.empty or "comparison" not in table:
+        return None
+    return comparison_counts(table["comparison"])
+
+
+def rows_by_code(table: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """The engine's table keyed by KHI code (one row per KHI: no grouping)."""
+    if table is None or table.empty:
+        return {}
+    return {str(r["khi"]): r for _, r in table.iterrows()}
+
+
+def tile_changes(
+    khis: Iterable[KHI], now: dict[str, pd.Series], before: pd.DataFrame | None,
+    previous: dt.date, settings: Settings, since: str = LAST_QUARTER,
+) -> dict[str, str]:
+    """Every tile's change since an earlier quarter in words, from this quarter's
+    rows (``rows_by_code``) and that quarter's table, for each KHI but change KHIs."""
+    then = rows_by_code(before)
+    return {
+        k.code: tile_change(k, now.get(k.code), then.get(k.code), previous, settings, since)
+        for k in khis
+        if k.measure != "change"
+    }
+
+
+def tile_lines(khi: KHI, now: pd.Series | None) -> tuple[str, str]:
+    """A tile's value as shown and the line under it: why nothing is shown (hidden,
+    no answers), or the 95% interval and base. Why here: the tile's words are the
+    same on any surface that draws one."""
+    if is_hidden(now):
+        return HIDDEN, "Fewer answers than the privacy minimum, so nothing is shown."
+    value = None if now is None else as_number(now.get("value"))
+    if value is None:
+        return "–", "No answers this quarter."
+    interval = format_interval(now.get("lower95"), now.get("upper95"), khi)
+    n = as_number(now.get("n"))
+    base = f"{int(n):,} answered" if n is not None else ""
+    details = " · ".join(p for p in (f"95% interval {interval}" if interval else "", base) if p)
+    return format_value(value, khi), details
+
+
+def comparison_parts(row: pd.Series | None, khi: KHI) -> tuple[str, str, str]:
+    """The comparison with England for a tile: the engine's comparison ("better",
+    "similar", "worse" or "not compared": a hidden cell is never compared), its
+    words, and England's value (" · England 42%", or "" when there is none)."""
+    comparison = str(row.get("comparison", "not compared")) if row is not None else "not compared"
+    if is_hidden(row) or comparison in ("", "nan", "None"):
+        comparison = "not compared"
+    outside998 = row.get("outside998", False) if row is not None else False
+    words = comparison_words(comparison, outside998=outside998)
+    bench = None if row is None else as_number(row.get("benchmark"))
+    england = f" · England {format_value(bench, khi)}" if bench is not None else ""
+    return comparison, words, england

@@ -12,6 +12,7 @@ statistics, no store.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the board's types; kpi.board imports this module
@@ -30,6 +31,7 @@ __all__ = [
     "as_number",
     "chance_words",
     "change_headline",
+    "change_row_headline",
     "change_sentence",
     "change_since_words",
     "comparison_level",
@@ -418,4 +420,14 @@ def change_headline(
     return (
         f"{people} who answered two or more times, {khi.name.lower().removeprefix('change in ')}"
         f" {direction}{amount}{interval} between their first and latest answer.{verdict}"
+    )
+
+
+def change_row_headline(khi: KHI, row: Mapping[str, object]) -> str:
+    """``change_headline`` for a row of the engine's ``change`` table (its
+    mean_change, lower95, upper95, n and suppressed)."""
+    n = as_number(row.get("n"))
+    return change_headline(
+        khi, as_number(row.get("mean_change")), row.get("lower95"), row.get("upper95"),  # type: ignore[arg-type]
+        int(n) if n is not None else None, bool(row.get("suppressed", False)),
     )

@@ -40,7 +40,9 @@ __all__ = [
     "join_names",
     "lead_sentences",
     "summary_sentences",
+    "control_cell",
     "control_words",
+    "row_cells",
     "tone",
     "trend_words",
     "value_words",
@@ -304,3 +306,29 @@ def summary_sentences(
     if few:
         sentences.append("Too few answers to say: " + ", ".join(few) + ".")
     return sentences
+
+
+def control_cell(row: BoardRow) -> str:
+    """The PDF's control-chart line without its label, for a table whose column's
+    name already says it."""
+    text = control_words(row)[0].removeprefix("Control chart: ")
+    return text[:1].upper() + text[1:]
+
+
+def row_cells(row: BoardRow, pack: BoardPack) -> tuple[str, str, str, str, str, str]:
+    """One KHI's line of the board table in the PDF's words, each cell on one line:
+    this quarter, since last quarter, since last year, recent trend, compared with
+    England and the control chart (``control_cell``). Why one function: the board
+    page's table and any other surface then say the same for the same cell."""
+
+    def line(text: str) -> str:
+        return text.replace("\n", " · ")
+
+    return (
+        line(value_words(row, pack.settings.min_base)),
+        line(change_words(row, "quarter")[0]),
+        line(change_words(row, "year")[0]),
+        trend_words(row)[0],
+        line(benchmark_words(row, pack)[0]),
+        control_cell(row),
+    )

@@ -19,6 +19,7 @@ from kpi.errors import KhiError
 from kpi.items import bank
 from kpi.scope import ENGLAND, ROLES, AccessError, add_user, normalise_email, remove_user
 from kpi.store import StoreLockedError
+from kpi.tables import change_log
 from pages.views import _common as c
 from pages.views import upload
 
@@ -202,34 +203,6 @@ def changes_section() -> None:
         column_config={"Detail": st.column_config.TextColumn(width="large")},
     )
 
-
-def change_log(changes: pd.DataFrame, uploads: pd.DataFrame) -> pd.DataFrame:
-    """The change log as the page shows it: a blank, never "None", where a row has no
-    subject or detail.
-
-    A rollback logged before the log kept details has only the upload's number
-    (it read "2 · None"): its file and scheme are taken from the upload's record.
-    """
-    subject = changes["subject"].fillna("").astype(str)
-    detail = changes["detail"].fillna("").astype(str)
-    legacy = (changes["action"] == "upload rolled back") & (detail == "") & subject.str.isdigit()
-    known = {int(u.upload_id): u for u in uploads.itertuples()}
-    for i in changes.index[legacy]:
-        number = int(subject[i])
-        subject[i] = f"upload {number}"
-        upload = known.get(number)
-        if upload is not None:
-            scheme = (f"{upload.scheme_name} ({upload.scheme_id})"
-                      if isinstance(upload.scheme_name, str) else "several schemes")
-            detail[i] = (f"{upload.file_name} for {scheme} (rows removed not recorded: "
-                         "rolled back before the log kept them)")
-    return pd.DataFrame({
-        "When": pd.to_datetime(changes["changed_at"]).dt.strftime("%d %b %Y %H:%M"),
-        "By": changes["changed_by"],
-        "What": changes["action"].str.capitalize(),
-        "Subject": subject,
-        "Detail": detail,
-    })
 
 
 def render() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 import zipfile
 
 import pandas as pd
@@ -29,13 +28,14 @@ from kpi.board.notes import (
     notes_for,
     withdraw_note,
 )
-from kpi.downloads import board_download, file_name
+from kpi.downloads import board_download, file_name, part_slug
 from kpi.errors import KhiError
 from kpi.export import safe_csv
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import Scope
 from kpi.store import Store
 from kpi.wording import GLOSSARY
+from kpi.wording.board import row_cells
 from pages.views import _common as c
 
 ALL = "all"
@@ -101,7 +101,7 @@ def _charts_zip(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
         for domain, png in pngs.items():
-            archive.writestr(f"{stem}_{_slug(domain)}.png", png)
+            archive.writestr(f"{stem}_{part_slug(domain)}.png", png)
     return buffer.getvalue()
 
 
@@ -125,10 +125,6 @@ def area_of(filters: c.Filters) -> str | None:
     return ALL
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
 # ------------------------------------------------------------------- drawing ---
 TREND = "Recent trend (5 quarters, Fingertips' method)"
 CONTROL = "Control chart (Making Data Count)"
@@ -144,33 +140,15 @@ RUN_CHART_SIZE = (190.0, 80.0)
 
 
 def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
-    """One line per KHI, in the same words as the PDF; the trend's words above its
-    run chart (the PDF's, as an HTML image: so the trend cell is already Markdown
-    and HTML, every other cell is text)."""
-
-    def line(text: str) -> str:
-        return text.replace("\n", " · ")
-
-    cells = (
-        [r.name for r in rows],
-        [line(report.value_words(r, pack.settings.min_base)) for r in rows],
-        [line(report.change_words(r, "quarter")[0]) for r in rows],
-        [line(report.change_words(r, "year")[0]) for r in rows],
-        [
-            coloured(report.trend_words(r)[0]) + "<br>"
-            + charts.sparkline_img(r, *RUN_CHART_SIZE, labelled=True)
-            for r in rows
-        ],
-        [line(report.benchmark_words(r, pack)[0]) for r in rows],
-        [control_cell(r) for r in rows],
-    )
-    return pd.DataFrame(dict(zip(TABLE_COLUMNS, cells)))
-
-
-def control_cell(row: BoardRow) -> str:
-    """The PDF's control-chart line without its label (the column's name says it)."""
-    text = report.control_words(row)[0].removeprefix("Control chart: ")
-    return text[:1].upper() + text[1:]
+    """One line per KHI in the PDF's words (``kpi.wording.board.row_cells``); the
+    trend's words coloured above its run chart (the PDF's, as an HTML image: so the
+    trend cell is already Markdown and HTML, every other cell is text)."""
+    cells = [row_cells(r, pack) for r in rows]
+    columns = [list(column) for column in zip(*cells)] or [[] for _ in range(6)]
+    columns[3] = [coloured(trend) + "<br>"
+                  + charts.sparkline_img(r, *RUN_CHART_SIZE, labelled=True)
+                  for r, trend in zip(rows, columns[3])]
+    return pd.DataFrame(dict(zip(TABLE_COLUMNS, [[r.name for r in rows], *columns])))
 
 
 def narrow_tables_css(columns: tuple[str, ...]) -> str:

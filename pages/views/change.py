@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts, wording
-from kpi.catalogue import KHI, catalogue
+from kpi.catalogue import change_khis
 from kpi.catalogue import khi as khi_by_code
 from kpi.downloads import file_name, tidy_frame
 from pages.views import _common as c
@@ -22,21 +22,7 @@ from pages.views import _common as c
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 
 
-def change_khis() -> dict[str, str]:
-    """The catalogue's change KHIs: code -> name."""
-    return {k.code: k.name for k in catalogue() if k.measure == "change"}
-
-
 unit_words = wording.unit_words  # kept importable here for one release
-
-
-def headline(khi: KHI, row: pd.Series) -> str:
-    """The overall change in words (kpi.wording decides what is real)."""
-    n = row.get("n")
-    return wording.change_headline(
-        khi, row.get("mean_change"), row.get("lower95"), row.get("upper95"),
-        int(n) if pd.notna(n) else None, bool(row.get("suppressed", False)),
-    )
 
 
 def render() -> None:
@@ -124,7 +110,7 @@ def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> No
             "people have answered in at least two quarters."
         )
         return
-    st.markdown(headline(khi, frame.iloc[0]))
+    st.markdown(wording.change_row_headline(khi, frame.iloc[0]))
     shares = frame.copy()
     for key in ("better", "same", "worse"):
         shares[f"share_{key}"] = pd.to_numeric(shares[f"share_{key}"], errors="coerce")

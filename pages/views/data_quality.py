@@ -37,16 +37,6 @@ HIDDEN = "too few to show"
 
 
 # ----------------------------------------------------------- response rates ---
-def rates_table(rates: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The chosen quarter's rates, lowest first (``kpi.tables.rates_table``)."""
-    return tables.rates_table(rates, label, c.scheme_choices().plain)
-
-
-def rates_by_quarter(rates: pd.DataFrame) -> pd.DataFrame:
-    """Every quarter side by side (``kpi.tables.rates_by_quarter``)."""
-    return tables.rates_by_quarter(rates, c.scheme_choices().plain)
-
-
 def rates_view(
     label: str, filters: Filters
 ) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
@@ -54,8 +44,12 @@ def rates_view(
     rates = c.response_rates(filters)  # the engine keeps the view's schemes only
     if rates.empty:
         return None
-    figure = charts.rates_chart(rates, label, c.scheme_choices().names)
-    return figure, rates_table(rates, label), rates_by_quarter(rates)
+    names = c.scheme_choices()
+    return (
+        charts.rates_chart(rates, label, names.names),
+        tables.rates_table(rates, label, names.plain),
+        tables.rates_by_quarter(rates, names.plain),
+    )
 
 
 def response_rates_section(label: str, filters: Filters) -> None:
@@ -77,11 +71,6 @@ def response_rates_section(label: str, filters: Filters) -> None:
 
 
 # ---------------------------------------------------------- missing returns ---
-def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
-    """Schemes without a return (``kpi.tables.missing_table``)."""
-    return tables.missing_table(missing, c.scheme_choices().plain)
-
-
 def missing_returns_section(label: str, filters: Filters) -> None:
     st.subheader(f"Activity returns missing for {label}")
     missing = c.missing_returns(label, filters)  # the engine keeps the view's schemes
@@ -96,7 +85,8 @@ def missing_returns_section(label: str, filters: Filters) -> None:
         f"an activity return for {label}**, so their response rate cannot be worked out. "
         "Upload the return on the **Upload** page (kind: quarterly activity return)."
     )
-    c.static_table(missing_table(missing), "Schemes without an activity return")
+    c.static_table(tables.missing_table(missing, c.scheme_choices().plain),
+                   "Schemes without an activity return")
 
 
 # -------------------------------------------------------- item completeness ---
@@ -165,22 +155,6 @@ def provenance_section(label: str, filters: Filters) -> None:
                                        {"group": title}), title)
 
 
-def round_rates_table(rates: pd.DataFrame) -> pd.DataFrame:
-    """Each survey round's response rates as a scheme worker reads them."""
-    names = c.scheme_choices().plain
-    return pd.DataFrame({
-        "Round": rates["round_id"].astype(int),
-        "Scheme": [names.get(s, s) for s in rates["scheme_id"]],
-        "Quarter": rates["quarter"],
-        "Who": rates["who"].map({"person": "People", "carer": "Family carers"}),
-        "Personal links sent": rates["links_sent"].astype(int),
-        "Answers": rates["answers"].astype(int),
-        "People supported": pd.array([tables.whole(v) for v in rates["people_supported"]],
-                                     dtype="Int64"),
-        "Personal links answered": [tables.percent_words(v) for v in rates["links_answered_pct"]],
-        "Answers ÷ people supported": [tables.percent_words(v) for v in rates["people_pct"]],
-    })
-
 
 def rounds_section() -> None:
     """Response rates per survey round (``kpi.collect.round_rates``): for those who run
@@ -194,7 +168,8 @@ def rounds_section() -> None:
     st.caption("Answers to the rounds your schemes opened (Survey rounds page): personal "
                "links answered of those sent, and answers of the people supported that "
                "quarter (the activity return).")
-    c.static_table(round_rates_table(rates), "Response rates of survey rounds")
+    c.static_table(tables.round_rates_table(rates, c.scheme_choices().plain),
+                   "Response rates of survey rounds")
 
 
 @c.per_revision

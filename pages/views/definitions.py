@@ -10,24 +10,14 @@ from __future__ import annotations
 
 from html import escape
 
-import pandas as pd
 import streamlit as st
 
-from kpi import wording
 from kpi.board import watch
 from kpi.catalogue import KHI, catalogue, domains
 from kpi.disclosure import PROTECTION_TEXT
-from kpi.export import safe_csv
-from kpi.items import Item, Scale, bank
-from kpi.questionnaire import item_question
+from kpi.items import bank
+from kpi.wording.definitions import definitions_csv, item_table, khi_details
 from pages.views import _common as c
-
-WHO = {"person": "People using Shared Lives", "carer": "Family carers", "all": "Everyone"}
-METHOD = {
-    "proportion": "Percentage, with a Wilson score interval",
-    "mean": "Average, with a Student's t interval",
-    "change": "Average change per person, with a t interval; shares better / same / worse",
-}
 
 METHODS_TEXT = """
 **Percentages and their intervals (Wilson score interval).** A percentage from a
@@ -113,81 +103,13 @@ financial quarters: Q1 is April to June, shown as "2026/27 Q1".
 """
 
 
-def scale_words(scale: Scale) -> str:
-    """An answer scale as people read it: "1 Strongly disagree · 2 Disagree …"."""
-    if scale.labelled:
-        return " · ".join(f"{value} {label}" for value, label in scale.values)
-    ends = " · ".join(f"{value} = {label}" for value, label in scale.values)
-    return f"A number from {scale.min} to {scale.max} ({ends})"
-
-
-def what_it_counts(khi: KHI) -> str:
-    """The question(s) or score a KHI is built from, in words."""
-    b = bank()
-    if khi.score in b.item_codes:
-        return f"“{b.item(khi.score).text}” ({khi.score})"
-    if khi.score == "swemwbs_metric":
-        return "SWEMWBS metric score (7-35) from the seven wellbeing questions"
-    spec = b.scores.get(khi.score, {})
-    return str(spec.get("name", khi.score))
-
-
-def khi_table(khis: list[KHI]) -> pd.DataFrame:
-    """One row per KHI: what the Definitions page shows (code first, for exports)."""
-    return pd.DataFrame(
-        {
-            "Code": [k.code for k in khis],
-            "Indicator": [k.name for k in khis],
-            "Who": [WHO.get(k.population, k.population) for k in khis],
-            "Definition": [k.definition for k in khis],
-            "Built from": [what_it_counts(k) for k in khis],
-            "Good direction": [wording.polarity_words(k).capitalize() for k in khis],
-            "Method": [METHOD.get(k.measure, k.measure) for k in khis],
-        }
-    )
-
-
-def easy_words(item: Item) -> tuple[str, str]:
-    """The question and its answers as the easy-read questionnaire asks them."""
-    easy = item_question(item, "easy_read")
-    if easy.licensed:
-        return "Same words (a licensed question: its exact wording is kept)", "Same"
-    standard = item_question(item, "standard")
-    answers = [o.words for o in easy.options if o.value is not None]
-    same = answers == [o.words for o in standard.options if o.value is not None]
-    return easy.text, ("Same" if same or easy.kind == "number"
-                       else " · ".join(f"{o.value} {o.words}" for o in easy.options
-                                       if o.value is not None))
-
-
-def item_table(items: list[Item]) -> pd.DataFrame:
-    """One row per survey question with its answer scale, in both wordings."""
-    easy = [easy_words(i) for i in items]
-    return pd.DataFrame(
-        {
-            "Code": [i.code for i in items],
-            "Question": [i.text for i in items],
-            "Asked of": [WHO.get(i.audience, i.audience) for i in items],
-            "Answers": [scale_words(i.scale) for i in items],
-            "Easy read": [e[0] for e in easy],
-            "Easy-read answers": [e[1] for e in easy],
-        }
-    )
-
-
-def definitions_csv() -> str:
-    """The catalogue as a spreadsheet-safe CSV (what the Indicators tab shows)."""
-    return safe_csv(khi_table(list(catalogue())))
-
-
 def khi_card(khi: KHI) -> str:
     """One KHI as a short readable card (HTML for ``card_grid``): name and code,
     the definition, then who, direction, method and the question it is built from."""
+    who, direction, method, built_from = khi_details(khi)
     details = (
-        f"{WHO.get(khi.population, khi.population)} · "
-        f"<b>{escape(wording.polarity_words(khi).capitalize())}</b>"
-        f" · {escape(METHOD.get(khi.measure, khi.measure))} · Built from: "
-        f"{escape(what_it_counts(khi))}"
+        f"{escape(who)} · <b>{escape(direction)}</b> · {escape(method)} · Built from: "
+        f"{escape(built_from)}"
     )
     return c.card(
         khi.name,

@@ -11,8 +11,6 @@ show no number.
 
 from __future__ import annotations
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import charts
@@ -25,16 +23,6 @@ FACTOR_LABELS = {f.code: f.label for f in model.FACTORS}
 
 
 drivers = c.on_store(model.drivers, spinner="Fitting the model…")
-
-
-def table(found: list[model.Driver]) -> pd.DataFrame:
-    """One row per group (``kpi.drivers.drivers_table``)."""
-    return model.drivers_table(found)
-
-
-def forest(found: list[model.Driver], title: str) -> go.Figure:
-    """The odds ratios as a forest plot (``kpi.charts.forest_chart``)."""
-    return charts.forest_chart(found, title)
 
 
 def render() -> None:
@@ -86,9 +74,9 @@ def draw(label: str, outcome: str, factor: str, filters: Filters) -> None:
     if joined:
         st.caption(c.md("To fit the model, " + "; ".join(joined) + "."))
     if any(d.estimated for d in found):
-        c.chart(forest(found, f"{khi.name}: odds ratios by {FACTOR_LABELS[factor].lower()}"),
-                "drivers_chart")
-    c.static_table(table(found), "Odds ratios")
+        title = f"{khi.name}: odds ratios by {FACTOR_LABELS[factor].lower()}"
+        c.chart(charts.forest_chart(found, title), "drivers_chart")
+    c.static_table(model.drivers_table(found), "Odds ratios")
     st.caption(
         f"An estimate needs at least {model.MIN_GROUP} people in a group and in the group it "
         f"is compared with, each with at least {c.settings().min_base} with and without the "

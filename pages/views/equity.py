@@ -16,41 +16,26 @@ import streamlit as st
 from kpi import charts
 from kpi.catalogue import KHI
 from kpi.catalogue import khi as khi_by_code
-from kpi.equity import equity_view, gap_row, group_bases, group_table
+from kpi.equity import (
+    equity_view,
+    gap_table,
+    gap_words,
+    group_bases,
+    group_table,
+)
+from kpi.tables import england_value
 from pages.views import _common as c
 
 # Groups of people, then how they answered (a gap there is the channel's, not theirs).
 GROUPINGS = (*c.GROUPS_OF_PEOPLE, "channel", "wording")
 
 
-def gap_words(khi: KHI, groups: pd.DataFrame, dimension: str) -> tuple[str, list[str]]:
-    """The gap between groups with enough answers, in words (kpi.equity decides),
-    and the warnings about small or hidden groups."""
-    view = equity_view(groups, khi, dimension, c.settings())
-    sentences = view.sentences(khi)
-    warnings = [s for s in sentences if s.startswith(("Small groups", "Hidden"))]
-    text = " ".join(s for s in sentences if s not in warnings)
-    return text, warnings
-
-
-def benchmark_for(code: str, label: str, filters: c.Filters) -> tuple[float | None, str]:
-    """The line to read the groups against: England's value (the sector's, whoever
-    looks; none, rather than the viewer's own rows, when England's is hidden)."""
-    table = c.england_table(khis=[code], quarter=label, filters=filters, settings=c.settings())
-    if table is None or not len(table):
-        return None, "England"
-    value = table.iloc[0].get("value")
-    if value is None or pd.isna(value):
-        return None, "England"
-    return float(value), "England"
-
-
 with_bases = group_bases  # kept importable here for one release
 
 
 def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
-    """The gap for every grouping, largest first, with the test in words."""
-    rows = []
+    """The gap for every grouping, largest first (``kpi.equity.gap_table``)."""
+    views = []
     for dimension in GROUPINGS:
         groups, _ = c.equity(
             khi.code, dimension, quarter=label, filters=filters, settings=c.settings()
@@ -59,9 +44,8 @@ def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
             charts.label_groups(groups, dimension, c.dimension_codes(dimension)),
             khi, dimension, c.settings(),
         ) if groups is not None and len(groups) else None
-        rows.append(gap_row(c.DIMENSION_LABELS[dimension], khi, view))
-    frame = pd.DataFrame(rows).sort_values("Gap", ascending=False, na_position="last")
-    return frame.drop(columns="Gap")
+        views.append((c.DIMENSION_LABELS[dimension], view))
+    return gap_table(khi, views)
 
 
 def render() -> None:
@@ -104,11 +88,13 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
         )
         return
     frame = charts.label_groups(groups, dimension, c.dimension_codes(dimension))
-    text, warnings = gap_words(khi, frame, dimension)
+    text, warnings = gap_words(khi, frame, dimension, c.settings())
     st.markdown(c.md(text))
     for warning in warnings:
         st.warning(warning, icon=":material/group:")
-    benchmark, benchmark_label = benchmark_for(code, label, filters)
+    benchmark, benchmark_label = england_value(c.england_table(
+        khis=[code], quarter=label, filters=filters, settings=c.settings()
+    )), "England"  # the sector's, whoever looks
     c.chart(
         charts.interval_chart(
             with_bases(frame),

@@ -10,32 +10,20 @@ engine (``trend``, ``control_chart``, ``indicator_table``, ``answer_distribution
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
 from kpi import charts, wording
-from kpi.catalogue import KHI
+from kpi.board.tile import LAST_QUARTER, LAST_YEAR, benchmark_applies, rows_by_code, tile_change
+from kpi.catalogue import KHI, khi_items
 from kpi.catalogue import khi as khi_by_code
 from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
 from pages.views import _common as c
-from pages.views import overview
 
 TREND_QUARTERS = 8
 BREAKDOWNS = (*c.GROUPS_OF_PEOPLE, "region")
-
-
-def items_of(khi: KHI) -> list[str]:
-    """The survey questions a KHI is built from, in item-bank order."""
-    b = bank()
-    if khi.score in b.item_codes:
-        return [khi.score]
-    sql = b.scores.get("swemwbs_raw" if khi.score == "swemwbs_metric" else khi.score, {})
-    words = set(re.findall(r"[a-z_0-9]+", str(sql.get("sql", ""))))
-    return [code for code in b.item_codes if code in words]
 
 
 @c.per_revision
@@ -47,7 +35,7 @@ def trend_section(code: str, label: str, filters: c.Filters) -> None:
         st.info("No quarters with answers for these filters.")
         return
     england = None
-    if overview.benchmark_applies(filters):  # England against itself says nothing
+    if benchmark_applies(filters):  # England against itself says nothing
         england = c.england_table(
             khis=[khi.code], quarter="all", filters=filters, settings=c.settings(),
             by=["quarter"],
@@ -76,15 +64,15 @@ def changes_section(khi: KHI, label: str, filters: c.Filters) -> None:
         return
     quarter = parse_quarter(label)
     lines = []
-    for shift, since in ((-1, overview.LAST_QUARTER), (-4, overview.LAST_YEAR)):
+    for shift, since in ((-1, LAST_QUARTER), (-4, LAST_YEAR)):
         earlier = shift_quarter(quarter, shift)
         now, before = (
-            overview.rows_by_code(c.indicator_table(
+            rows_by_code(c.indicator_table(
                 khis=[khi.code], quarter=q, filters=filters, settings=c.settings()
             )).get(khi.code)
             for q in (label, quarter_label(earlier))
         )
-        lines.append(f"- {overview.change_since(khi, now, before, earlier, since)}")
+        lines.append(f"- {tile_change(khi, now, before, earlier, c.settings(), since)}")
     st.markdown("\n".join(lines))
 
 
@@ -146,7 +134,7 @@ def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str)
 
 def question_choice(khi: KHI) -> str | None:
     """The question whose answers are shown: a choice when the KHI has several."""
-    items = items_of(khi)
+    items = khi_items(khi)
     if len(items) > 1:
         c.url_choice("indicator_item", "question", items)
         chosen = st.selectbox(

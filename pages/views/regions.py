@@ -31,16 +31,6 @@ HIDDEN = "Too few answers to show"
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
-def region_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The engine's by-region table on the register's twelve tiles (absent = no answers)."""
-    tiles = pd.DataFrame(
-        [(r.name, r.col, r.row) for r in bank().regions], columns=["region", "col", "row"]
-    )
-    if table is None or table.empty:
-        return tiles.assign(value=pd.NA, suppressed=False)
-    return tiles.merge(table, on="region", how="left")
-
-
 region_table = tables.region_table  # kept importable here for one release
 
 
@@ -141,7 +131,7 @@ def intro(label: str, code: str, sidebar: c.Filters) -> bool:
         "All regions are shown whatever region or scheme is chosen in the sidebar. "
         + c.suppressed_note(c.settings().min_base)
     )
-    frame = region_frame(region_rows(label, code, sidebar))
+    frame = tables.region_tiles(region_rows(label, code, sidebar))
     if not (frame["value"].notna().any() or frame.get("suppressed", pd.Series()).any()):
         st.info(
             "No answers match these filters in this quarter. Try another quarter, "
@@ -156,7 +146,7 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
     """The tile map beside the regions ranked with their 95% intervals."""
     khi = khi_by_code(code)
     table = region_rows(label, code, sidebar)
-    frame = region_frame(table)
+    frame = tables.region_tiles(table)
     axis = c.value_axis(khi)
     map_col, chart_col = st.columns([5, 4])
     with map_col:
@@ -194,7 +184,7 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
 @c.per_revision
 def table_view(label: str, code: str, sidebar: c.Filters) -> None:
     """Every region's value, interval, base and comparison with England."""
-    frame = region_frame(region_rows(label, code, sidebar))
+    frame = tables.region_tiles(region_rows(label, code, sidebar))
     st.dataframe(
         region_table(frame, khi_by_code(code)),
         hide_index=True,

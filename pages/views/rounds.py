@@ -19,14 +19,12 @@ import streamlit as st
 from kpi import collect
 from kpi.cli_round import read_references
 from kpi.errors import KhiError
-from kpi.periods import parse_quarter, quarter_end, quarter_label, shift_quarter
+from kpi.periods import parse_quarter, quarter_end
+from kpi.tables import ROUND_WHO_WORDS, round_words, rounds_table
 from pages.views import _common as c
 from pages.views.upload import refusal
 
-WHO_WORDS = {"person": "People who use Shared Lives", "carer": "Family carers"}
 WORDING_WORDS = {"easy_read": "Easy read", "standard": "Standard wording"}
-STATE_WORDS = {"open": "Open", "closed": "Closed", "expired": "Ended (past its end date)",
-               "rolled back": "Rolled back"}
 
 
 def base_url() -> str:
@@ -39,12 +37,6 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "http://localhost:8501"
 
 
-def _quarters() -> list[str]:
-    """This quarter and the next (a round for a past quarter would have ended)."""
-    now = dt.date.today()
-    return [quarter_label(now), quarter_label(shift_quarter(now, 1))]
-
-
 # --------------------------------------------------------------- open one ---
 def _open_section(scheme_ids: tuple[str, ...], names: dict[str, str]) -> None:
     st.subheader("Open a round")
@@ -54,8 +46,9 @@ def _open_section(scheme_ids: tuple[str, ...], names: dict[str, str]) -> None:
     left, middle, right = st.columns(3)
     scheme = left.selectbox("Scheme", scheme_ids, key="round_scheme",
                             format_func=lambda s: f"{names.get(s, s)} ({s})")
-    quarter = middle.selectbox("Quarter", _quarters(), key="round_quarter")
-    who = right.radio("Who is asked", list(WHO_WORDS), format_func=WHO_WORDS.get,
+    quarter = middle.selectbox("Quarter", collect.round_quarters(dt.date.today()),
+                               key="round_quarter")
+    who = right.radio("Who is asked", list(ROUND_WHO_WORDS), format_func=ROUND_WHO_WORDS.get,
                       key="round_who")
     typed = st.text_area(
         "References for personal links (one a line; optional)", key="round_refs",
@@ -88,7 +81,7 @@ def _opened_links() -> None:
     with st.container(border=True):
         st.success(
             f"**Round {opened.round_id} is open** for {opened.scheme_id}, {opened.quarter} "
-            f"({WHO_WORDS[opened.who].lower()}), until the end of "
+            f"({ROUND_WHO_WORDS[opened.who].lower()}), until the end of "
             f"{opened.last_day:%-d %B %Y}. Keep these links now: they are shown only once.",
             icon=":material/check:")
         st.markdown("**Open link** (anyone you give it to can answer; each answer counts "
@@ -108,21 +101,6 @@ def _opened_links() -> None:
 
 
 # ------------------------------------------------------------ the rounds ---
-def rounds_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rounds as a scheme worker reads them."""
-    return pd.DataFrame({
-        "Round": frame["round_id"].astype(int),
-        "Scheme": frame["scheme_id"],
-        "Quarter": frame["quarter"],
-        "Who": frame["who"].map(WHO_WORDS),
-        "State": frame["state"].map(STATE_WORDS),
-        "Personal links": frame["links_sent"].astype(int),
-        "Answered online": frame["online_answers"].astype(int),
-        "Typed from paper": frame["paper_answers"].astype(int),
-        "Opened by": frame["opened_by"].fillna(""),
-        "Upload": frame["upload_id"].astype(int),
-    })
-
 
 def _rounds_section(frame: pd.DataFrame) -> None:
     st.subheader("Rounds")
@@ -141,7 +119,7 @@ def _rounds_section(frame: pd.DataFrame) -> None:
     left, right = st.columns([2, 1])
     chosen = left.selectbox("Close a round (its links stop working; its answers stay)",
                             open_ids, key="round_close_choice",
-                            format_func=lambda r: _round_words(frame, r))
+                            format_func=lambda r: round_words(frame, r))
     right.write("")
     if right.button("Close this round", key="round_close"):
         try:
@@ -152,10 +130,6 @@ def _rounds_section(frame: pd.DataFrame) -> None:
         st.session_state["round_closed"] = chosen
         st.rerun()
 
-
-def _round_words(frame: pd.DataFrame, round_id: int) -> str:
-    row = frame[frame["round_id"] == round_id].iloc[0]
-    return f"Round {round_id}: {row['scheme_id']}, {row['quarter']}, {WHO_WORDS[row['who']]}"
 
 
 # ----------------------------------------------------------------- paper ---
@@ -171,7 +145,7 @@ def _paper_section(frame: pd.DataFrame) -> None:
     ids = [int(r) for r in usable["round_id"]]
     left, middle, right = st.columns(3)
     round_id = left.selectbox("Round", ids, key="paper_round",
-                              format_func=lambda r: _round_words(frame, r))
+                              format_func=lambda r: round_words(frame, r))
     row = usable[usable["round_id"] == round_id].iloc[0]
     wording = middle.radio("The paper's wording", list(WORDING_WORDS),
                            format_func=WORDING_WORDS.get, key="paper_wording")

@@ -32,24 +32,12 @@ from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from pages.views import _common as c
 
-HIDDEN = "Too few answers to show"
+HIDDEN = tables.HIDDEN_WORDS  # kept importable here for one release
 
 
 def with_names(table: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
-    """The engine's by-scheme table with each scheme's name, region and CQC rating
-    beside its id, and ``in_area`` (in ``region``; every scheme when None)."""
-    register = c.schemes().set_index("scheme_id")
-    names = c.scheme_choices().names
-    out = table.copy()
-    ids = out["scheme"].astype(str)
-    out["name"] = [names.get(s, s) for s in ids]
-    out["region"] = [register["region"].get(s, "") for s in ids]
-    ratings = dict(bank().cqc_ratings)
-    out["cqc"] = [
-        ratings.get(str(register["cqc_rating"].get(s)), "Not recorded") for s in ids
-    ]
-    out["in_area"] = True if region is None else out["region"] == region
-    return out
+    """``kpi.tables.with_names`` on the viewer's scheme register and names."""
+    return tables.with_names(table, c.schemes(), c.scheme_choices().names, region)
 
 
 # How the sidebar's region shows on this page: its schemes among England's, or alone.
@@ -82,11 +70,6 @@ def area_of(sidebar: c.Filters) -> str | None:
 
 def chosen_name(sidebar: c.Filters) -> str | None:
     return c.scheme_choices().names.get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
-
-
-def is_hidden(row: pd.Series) -> bool:
-    flag = row.get("suppressed", False)
-    return bool(flag) and not pd.isna(flag)
 
 
 # ----------------------------------------------------------------------- tabs ---
@@ -229,7 +212,10 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str, sh
     above the chart (the England line when that is England: a region's value
     differs by scheme)."""
     khi = khi_by_code(code)
-    england, highlight = benchmark_line(label, code, sidebar)
+    england = tables.england_value(  # the sector's line, whoever looks
+        c.england_table(khis=[code], quarter=label, filters=sidebar, settings=c.settings())
+    )
+    highlight = chosen_name(sidebar)
     area = area_of(sidebar)
     table = scheme_rows(label, code, sidebar, benchmark, show)
     where = f" in {area}" if area and show == "alone" else ""
@@ -246,7 +232,7 @@ def ranked_section(label: str, code: str, sidebar: c.Filters, benchmark: str, sh
         ),
         "schemes_ranked",
     )
-    hidden = int(table.apply(is_hidden, axis=1).sum()) if len(table) else 0
+    hidden = int(table.apply(tables.is_hidden, axis=1).sum()) if len(table) else 0
     if hidden:
         schemes = "scheme has" if hidden == 1 else "schemes have"
         st.caption(f"{hidden} {schemes} too few answers to show and are left out.")
@@ -310,7 +296,10 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
     if sidebar.scheme_ids and sidebar.scheme_ids[0] in ids:
         default = sidebar.scheme_ids[0]
     else:
-        default = most_shown(label, sidebar, tuple(ids))
+        default = tables.most_shown(c.indicator_table(
+            khis=c.scored_khis(), by=["scheme"], quarter=label,
+            filters=c.without_area(sidebar), settings=c.settings(),
+        ), tuple(ids))
     c.url_choice("schemes_profile", "profile", ids)
     if st.session_state.get("schemes_profile") not in ids:
         st.session_state["schemes_profile"] = default if default in ids else ids[0]
@@ -325,22 +314,6 @@ def profile_choice(label: str, sidebar: c.Filters) -> str | None:
     )
     c.keep_in_url("profile", scheme)
     return scheme
-
-
-def most_shown(label: str, sidebar: c.Filters, ids: tuple[str, ...]) -> str | None:
-    """The scheme of ``ids`` with the most indicators shown (not hidden for too few
-    answers) in the quarter, then the most answers: the first scheme in the register
-    is often a small one whose profile is all gaps."""
-    table = c.indicator_table(
-        khis=c.scored_khis(), by=["scheme"], quarter=label,
-        filters=c.without_area(sidebar), settings=c.settings(),
-    )
-    table = table[table["scheme"].isin(ids)]
-    if table.empty:
-        return None
-    shown = table.assign(shown=table["value"].notna(), answers=table["n"].fillna(0))
-    ranked = shown.groupby("scheme")[["shown", "answers"]].sum()
-    return str(ranked.sort_values(["shown", "answers"], ascending=False).index[0])
 
 
 def profile_tab(label: str, sidebar: c.Filters, who: str) -> None:
@@ -415,35 +388,8 @@ def profile_views(label: str, sidebar: c.Filters, scheme: str, who: str) -> None
     )
     # The table's region is named without the scheme's name: a name is the scheme's
     # to choose, and its escapes for Markdown would be read out in an attribute.
-    c.static_table(profile_table(frame, khis), f"The profile across every indicator, {label}")
-
-
-def profile_table(frame: pd.DataFrame, khis: list[KHI]) -> pd.DataFrame:
-    """The profile in words and numbers, for those who prefer a table."""
-    rows = []
-    for khi, (_, r) in zip(khis, frame.iterrows()):
-        hidden = bool(r["suppressed"])
-        rows.append(
-            {
-                "Indicator": khi.name,
-                "This scheme": HIDDEN if hidden else c.format_value(r["value"], khi),
-                "95% interval": ""
-                if hidden
-                else c.format_interval(r["lower95"], r["upper95"], khi),
-                # England hidden (too few answers in all): said so, never replaced.
-                "England": HIDDEN if pd.isna(r["benchmark"]) else c.format_value(
-                    r["benchmark"], khi
-                ),
-                "Range of schemes": ""
-                if pd.isna(r["lowest"])
-                else f"{c.format_value(r['lowest'], khi)} to {c.format_value(r['highest'], khi)}",
-                "Compared with England": c.comparison_words(
-                    "not compared" if hidden else r["comparison"],
-                    outside998=r.get("outside998", False),
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
+    c.static_table(tables.profile_table(frame, khis),
+                   f"The profile across every indicator, {label}")
 
 
 def render() -> None:
@@ -453,15 +399,6 @@ def render() -> None:
         return
     code = c.khi_picker("schemes_khi")
     page_tabs(label, code, c.current_filters())
-
-
-def benchmark_line(label: str, code: str, sidebar: c.Filters) -> tuple[float | None, str | None]:
-    """England's value (the ranked chart's line: the sector's, whoever looks) and
-    the sidebar's scheme, by name."""
-    total = c.england_table(khis=[code], quarter=label, filters=sidebar, settings=c.settings())
-    england = float(total["value"].iloc[0]) if len(total) and total["value"].notna().any() else None
-    highlight = c.scheme_choices().names.get(sidebar.scheme_ids[0]) if sidebar.scheme_ids else None
-    return england, highlight
 
 
 @c.per_revision

@@ -9,11 +9,10 @@ board page's (``area_of``): the same area key the board's notes are kept under.
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from kpi import yousaid
+from kpi.downloads import part_slug
 from kpi.errors import KhiError
 from kpi.scope import Scope
 from kpi.store import Store
@@ -34,10 +33,6 @@ def _pdf(store: Store, scope: Scope, quarter: str, area: str) -> bytes:
 # Cached until the store changes (a new note is a write, so it shows at once).
 sheet = c.on_store(_sheet, spinner="Preparing the sheet…")
 sheet_pdf = c.on_store(_pdf)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def draw(found: yousaid.YouSaid) -> None:
@@ -88,7 +83,7 @@ def render() -> None:
         c.Download(
             "Easy-read sheet (PDF)",
             lambda: sheet_pdf(scope, quarter, area),
-            f"you_said_we_did_{_slug(found.area_label)}_{_slug(found.quarter_label)}.pdf",
+            f"you_said_we_did_{part_slug(found.area_label)}_{part_slug(found.quarter_label)}.pdf",
             "application/pdf",
             "yousaid_pdf",
             ":material/picture_as_pdf:",
