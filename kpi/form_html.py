@@ -14,7 +14,7 @@ cannot grow its memory, and a tampered hidden field is at worst an answer the
 respondent could have chosen anyway (anything else is dropped and asked again).
 
 The paper questionnaire is the same questions, large print, printed to a
-tagged PDF by :func:`kpi.pack_html.print_pdf`.
+tagged PDF by :func:`kpi.board.pack_html.print_pdf`.
 """
 
 from __future__ import annotations
@@ -430,7 +430,7 @@ def questionnaire_pdf(
     q: Questionnaire, *, reference: str | None = None, link: str | None = None
 ) -> bytes:
     """The paper questionnaire as a tagged, large-print PDF (headless Chromium)."""
-    from kpi.pack_html import chromium, print_pdf
+    from kpi.board.pack_html import chromium, print_pdf
 
     browser = chromium()
     if browser is None:

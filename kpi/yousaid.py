@@ -8,7 +8,7 @@ hidden result is left out altogether: no number, no sentence, not even its name.
 The page and the PDF both read one :class:`YouSaid`, so they say the same.
 
 Pure (no streamlit). The PDF is HTML printed by Chromium, as the board pack is
-(:mod:`kpi.pack_html`): Chromium tags headings, lists and every picture's ``alt``.
+(:mod:`kpi.board.pack_html`): Chromium tags headings, lists and every picture's ``alt``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from kpi.board.notes import Note, notes_for
 from kpi.board.pack_html import css_string
 from kpi.catalogue import khi as khi_by_code
 from kpi.charts.palette import MUTED, PRINT_INK
-from kpi.errors import KhiError
+from kpi.errors import KhiError, RefusedFile
 from kpi.indicators import Settings, default_settings
 from kpi.paths import BANK_DIR
 from kpi.periods import parse_quarter, quarter_label
@@ -139,6 +139,11 @@ class Saying:
     alt: str
 
 
+def _refused(problem: str) -> RefusedFile:
+    return RefusedFile(f"kpi/bank/yousaid.toml: {problem}. Correct the file and start again.",
+                       title="You said, we did refused")
+
+
 @cache
 def sayings() -> tuple[Saying, ...]:
     """The results to hand back, in order; checked against the catalogue when read."""
@@ -148,11 +153,11 @@ def sayings() -> tuple[Saying, ...]:
     for entry in out:
         khi = khi_by_code(entry.khi)  # raises on an unknown code
         if not khi.is_proportion:
-            raise ValueError(f"yousaid.toml: {entry.khi} is not a proportion ('8 out of 10')")
+            raise _refused(f"{entry.khi} is not a proportion ('8 out of 10')")
         if entry.picture not in PICTURES:
-            raise ValueError(f"yousaid.toml: {entry.khi}: no picture {entry.picture!r}")
+            raise _refused(f"{entry.khi}: no picture {entry.picture!r}")
         if not entry.alt.strip():
-            raise ValueError(f"yousaid.toml: {entry.khi}: every picture needs alt text")
+            raise _refused(f"{entry.khi}: every picture needs alt text")
     return out
 
 
@@ -423,7 +428,7 @@ def render_pdf(sheet: YouSaid) -> bytes:
         Without Chromium, or when it fails: an untagged PDF would not do for the
         people it is for.
     """
-    from kpi import pack_html
+    from kpi.board import pack_html
 
     browser = pack_html.chromium()
     if browser is None:

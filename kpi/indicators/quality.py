@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kpi.disclosure import primary
+from kpi.errors import BadArgument
 from kpi.indicators.filters import Filters, Settings, default_settings
 from kpi.indicators.protection import ProtectedCount, count_decisions
 from kpi.indicators.quarters import latest_quarter
@@ -248,7 +249,7 @@ def activity_summary(
     over schemes that sent both returns, so a late return is not read as growth).
     """
     if by not in ("region", "scheme"):
-        raise ValueError("activity_summary: by must be 'region' or 'scheme'")
+        raise BadArgument("activity_summary: by must be 'region' or 'scheme'")
     filters = filters or Filters()
     if not store.exists():
         return pd.DataFrame()
