@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from kpi import pictures
 from kpi.errors import KhiError
+from kpi.print_css import page_css
 from kpi.questionnaire import REFUSAL, Question, Questionnaire, check_answer
 
 __all__ = [
@@ -334,10 +335,7 @@ def screen(q: Questionnaire, s: Step) -> str:
 
 
 # ----------------------------------------------------------------- paper ---
-PAPER_CSS = """
-@page { size: A4; margin: 16mm 16mm 18mm 16mm;
-  @bottom-right { content: "Page " counter(page) " of " counter(pages);
-                   font: 16pt 'DejaVu Sans', Arial, sans-serif; } }
+PAPER_CSS = page_css("16mm 16mm 18mm 16mm", 16, colour="#000") + """
 html { font: 16pt/1.4 'DejaVu Sans', Arial, sans-serif; color: #000;
         font-variant-ligatures: none; }
 body { margin: 0; }

@@ -27,13 +27,13 @@ import pandas as pd
 from kpi import indicators as engine
 from kpi.board import area_filters
 from kpi.board.notes import Note, notes_for
-from kpi.board.pack_html import css_string
 from kpi.catalogue import khi as khi_by_code
 from kpi.charts.palette import MUTED, PRINT_INK
 from kpi.errors import KhiError, RefusedFile
 from kpi.indicators import Settings, default_settings
 from kpi.paths import BANK_DIR
 from kpi.periods import parse_quarter, quarter_label
+from kpi.print_css import page_css
 from kpi.reach import Reach
 from kpi.scope import Scope
 from kpi.store import Store
@@ -322,10 +322,6 @@ def you_said(
 
 # -------------------------------------------------------------------- PDF ---
 CSS = f"""
-@page {{ size: A4; margin: 18mm 18mm 20mm 18mm;
-  @bottom-left {{ content: "FOOT"; font: 11pt 'DejaVu Sans', sans-serif; color: {MUTED}; }}
-  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
-                   font: 11pt 'DejaVu Sans', sans-serif; color: {MUTED}; }} }}
 html {{ font: 16pt/1.5 'DejaVu Sans', Arial, sans-serif; color: {_INK};
         font-variant-ligatures: none; }}
 body {{ margin: 0; }}
@@ -403,7 +399,7 @@ def sheet_html(sheet: YouSaid) -> str:
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>{_e(sheet.title)}</title>",
         '<meta name="author" content="Key Human Indicators dashboard">',
-        f"<style>{CSS.replace('FOOT', css_string(foot))}</style></head><body>",
+        f"<style>{page_css('18mm 18mm 20mm 18mm', 11, foot)}{CSS}</style></head><body>",
         f"<h1>{_e(TITLE)}</h1>",
         f'<p class="sub">{_e(sheet.area_label)}, {_e(sheet.quarter_label)}</p>',
     ]
