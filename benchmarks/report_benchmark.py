@@ -93,7 +93,7 @@ def main() -> int:
 
         # Warm: the dashboard's case, one process, the browser already running.
         from kpi.board import board_summary
-        from kpi.report import build_report, render_pdf
+        from kpi.board.pdf import build_report, render_pdf
 
         build_report(store)
         began = time.perf_counter()

@@ -11,7 +11,7 @@ and the board report all call this package. Public surface, by module:
   and the data-quality figures (response rates, missing returns, completeness).
 - ``kpi.disclosure``: which cells to hide (primary and secondary suppression).
 - ``kpi.demo.load_demo``: the synthetic demo sector.
-- ``kpi.board`` / ``kpi.report``: the quarterly board summary and its PDF.
+- ``kpi.board`` (PDF in ``kpi.board.pdf``): the quarterly board summary and its PDF.
 - ``kpi.scope``: roles: the Scope a signed-in person's queries are narrowed to.
 """
 

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from kpi.errors import UnknownCode
+from kpi.errors import RefusedFile, UnknownCode
 from kpi.items import bank
 from kpi.paths import BANK_DIR
 
@@ -46,6 +46,11 @@ class KHI:
         return self.measure == "proportion"
 
 
+def _refused(problem: str) -> RefusedFile:
+    return RefusedFile(f"kpi/bank/catalogue.toml: {problem}. Correct the file and start "
+                       "again.", title="Catalogue refused")
+
+
 @cache
 def catalogue() -> tuple[KHI, ...]:
     """Every KHI, in catalogue order; validated when first read."""
@@ -55,16 +60,16 @@ def catalogue() -> tuple[KHI, ...]:
     seen: set[str] = set()
     for khi in khis:
         if khi.code in seen:
-            raise ValueError(f"catalogue.toml: KHI code {khi.code!r} appears twice")
+            raise _refused(f"KHI code {khi.code!r} appears twice")
         seen.add(khi.code)
         if khi.measure not in MEASURES:
-            raise ValueError(f"catalogue.toml: {khi.code}: measure must be one of {MEASURES}")
+            raise _refused(f"{khi.code}: measure must be one of {MEASURES}")
         if khi.population not in POPULATIONS:
-            raise ValueError(f"catalogue.toml: {khi.code}: population must be one of {POPULATIONS}")
+            raise _refused(f"{khi.code}: population must be one of {POPULATIONS}")
         if khi.polarity not in ("high", "low"):
-            raise ValueError(f"catalogue.toml: {khi.code}: polarity must be 'high' or 'low'")
+            raise _refused(f"{khi.code}: polarity must be 'high' or 'low'")
         if khi.measure == "proportion" and not khi.hit:
-            raise ValueError(f"catalogue.toml: {khi.code}: a proportion needs `hit`")
+            raise _refused(f"{khi.code}: a proportion needs `hit`")
         bank().score_sql(khi.score)  # raises on an unknown score
     return khis
 

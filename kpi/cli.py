@@ -255,6 +255,22 @@ def main(argv: list[str] | None = None) -> int:
         )
 
 
+def _check_scheme_and_support(store: Store, scheme: str | None, support: str | None) -> None:
+    """An unknown --scheme or --support is a refusal, not an empty table (a typo once
+    printed every KHI with n = 0 and exit code 0)."""
+    from kpi.store.queries import SUPPORT_COLUMNS
+
+    if scheme and scheme not in store.scheme_ids():
+        raise UnknownCode(
+            f"Unknown scheme {scheme!r}: use a scheme id from the register (the Schemes "
+            "page lists them; `python -m kpi schemes FILE` loads the register)."
+        )
+    if support and support not in SUPPORT_COLUMNS:
+        raise UnknownCode(
+            f"Unknown support type {support!r}: use one of {', '.join(SUPPORT_COLUMNS)}."
+        )
+
+
 # ------------------------------------------------------------------ failures ---
 def _fail(message: str, code: int) -> int:
     """Print the sentence on stderr; output that can no longer be written is dropped."""
@@ -397,6 +413,7 @@ def _run(args: argparse.Namespace, store: Store) -> int:
 
         khis = [c.strip() for c in args.khi.split(",")] if args.khi else None
         by = [c.strip() for c in args.by.split(",")] if args.by else []
+        _check_scheme_and_support(store, args.scheme, args.support)
         filters = Filters(
             regions=(args.region,) if args.region else None,
             scheme_ids=(args.scheme,) if args.scheme else None,

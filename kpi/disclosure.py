@@ -26,11 +26,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from kpi.errors import BadArgument
+
 
 def primary(n: pd.Series, min_base: int) -> pd.Series:
     """Cells with a base from 1 to ``min_base - 1``."""
     if min_base < 1:
-        raise ValueError("min_base must be at least 1")
+        raise BadArgument("min_base must be at least 1")
     base = pd.to_numeric(n, errors="coerce").fillna(0)
     return (base > 0) & (base < min_base)
 

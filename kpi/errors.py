@@ -46,6 +46,15 @@ class BadRequest(KhiError, ValueError):
     title = "Cannot answer that"
 
 
+class BadArgument(BadRequest):
+    """A value that breaks its rule (a confidence of 95, a negative count, an option
+    that is not one of the choices): the message names the value and the rule. Raised
+    by every argument check in :mod:`kpi.stats` too, because settings, uploads and the
+    command line reach them; still a ``ValueError``, as numpy and pandas callers expect."""
+
+    title = "Bad value"
+
+
 class NoData(KhiError, ValueError):
     """The store (or the chosen area) has no data to answer with yet."""
 

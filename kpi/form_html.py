@@ -14,7 +14,7 @@ cannot grow its memory, and a tampered hidden field is at worst an answer the
 respondent could have chosen anyway (anything else is dropped and asked again).
 
 The paper questionnaire is the same questions, large print, printed to a
-tagged PDF by :func:`kpi.pack_html.print_pdf`.
+tagged PDF by :func:`kpi.board.pack_html.print_pdf`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from kpi import pictures
 from kpi.errors import KhiError
+from kpi.print_css import page_css
 from kpi.questionnaire import REFUSAL, Question, Questionnaire, check_answer
 
 __all__ = [
@@ -334,10 +335,7 @@ def screen(q: Questionnaire, s: Step) -> str:
 
 
 # ----------------------------------------------------------------- paper ---
-PAPER_CSS = """
-@page { size: A4; margin: 16mm 16mm 18mm 16mm;
-  @bottom-right { content: "Page " counter(page) " of " counter(pages);
-                   font: 16pt 'DejaVu Sans', Arial, sans-serif; } }
+PAPER_CSS = page_css("16mm 16mm 18mm 16mm", 16, colour="#000") + """
 html { font: 16pt/1.4 'DejaVu Sans', Arial, sans-serif; color: #000;
         font-variant-ligatures: none; }
 body { margin: 0; }
@@ -430,7 +428,7 @@ def questionnaire_pdf(
     q: Questionnaire, *, reference: str | None = None, link: str | None = None
 ) -> bytes:
     """The paper questionnaire as a tagged, large-print PDF (headless Chromium)."""
-    from kpi.pack_html import chromium, print_pdf
+    from kpi.board.pack_html import chromium, print_pdf
 
     browser = chromium()
     if browser is None:

@@ -39,7 +39,7 @@ def shift_quarter(start: dt.date, by: int) -> dt.date:
 def parse_quarter(text: str | dt.date) -> dt.date:
     """Accept "2026/27 Q1", "2026/2027 Q1" or any ISO date inside the quarter.
 
-    Returns the quarter's first day. Raises ValueError with what to type instead.
+    Returns the quarter's first day. Raises BadRequest (a ValueError too) with what to type instead.
     """
     if isinstance(text, dt.date):
         return quarter_start(text)

@@ -8,7 +8,7 @@ hidden result is left out altogether: no number, no sentence, not even its name.
 The page and the PDF both read one :class:`YouSaid`, so they say the same.
 
 Pure (no streamlit). The PDF is HTML printed by Chromium, as the board pack is
-(:mod:`kpi.pack_html`): Chromium tags headings, lists and every picture's ``alt``.
+(:mod:`kpi.board.pack_html`): Chromium tags headings, lists and every picture's ``alt``.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ import pandas as pd
 from kpi import indicators as engine
 from kpi.board import area_filters
 from kpi.board.notes import Note, notes_for
-from kpi.board.pack_html import css_string
 from kpi.catalogue import khi as khi_by_code
 from kpi.charts.palette import MUTED, PRINT_INK
-from kpi.errors import KhiError
+from kpi.errors import KhiError, RefusedFile
 from kpi.indicators import Settings, default_settings
 from kpi.paths import BANK_DIR
 from kpi.periods import parse_quarter, quarter_label
+from kpi.print_css import page_css
 from kpi.reach import Reach
 from kpi.scope import Scope
 from kpi.store import Store
@@ -139,6 +139,11 @@ class Saying:
     alt: str
 
 
+def _refused(problem: str) -> RefusedFile:
+    return RefusedFile(f"kpi/bank/yousaid.toml: {problem}. Correct the file and start again.",
+                       title="You said, we did refused")
+
+
 @cache
 def sayings() -> tuple[Saying, ...]:
     """The results to hand back, in order; checked against the catalogue when read."""
@@ -148,11 +153,11 @@ def sayings() -> tuple[Saying, ...]:
     for entry in out:
         khi = khi_by_code(entry.khi)  # raises on an unknown code
         if not khi.is_proportion:
-            raise ValueError(f"yousaid.toml: {entry.khi} is not a proportion ('8 out of 10')")
+            raise _refused(f"{entry.khi} is not a proportion ('8 out of 10')")
         if entry.picture not in PICTURES:
-            raise ValueError(f"yousaid.toml: {entry.khi}: no picture {entry.picture!r}")
+            raise _refused(f"{entry.khi}: no picture {entry.picture!r}")
         if not entry.alt.strip():
-            raise ValueError(f"yousaid.toml: {entry.khi}: every picture needs alt text")
+            raise _refused(f"{entry.khi}: every picture needs alt text")
     return out
 
 
@@ -317,10 +322,6 @@ def you_said(
 
 # -------------------------------------------------------------------- PDF ---
 CSS = f"""
-@page {{ size: A4; margin: 18mm 18mm 20mm 18mm;
-  @bottom-left {{ content: "FOOT"; font: 11pt 'DejaVu Sans', sans-serif; color: {MUTED}; }}
-  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
-                   font: 11pt 'DejaVu Sans', sans-serif; color: {MUTED}; }} }}
 html {{ font: 16pt/1.5 'DejaVu Sans', Arial, sans-serif; color: {_INK};
         font-variant-ligatures: none; }}
 body {{ margin: 0; }}
@@ -398,7 +399,7 @@ def sheet_html(sheet: YouSaid) -> str:
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>{_e(sheet.title)}</title>",
         '<meta name="author" content="Key Human Indicators dashboard">',
-        f"<style>{CSS.replace('FOOT', css_string(foot))}</style></head><body>",
+        f"<style>{page_css('18mm 18mm 20mm 18mm', 11, foot)}{CSS}</style></head><body>",
         f"<h1>{_e(TITLE)}</h1>",
         f'<p class="sub">{_e(sheet.area_label)}, {_e(sheet.quarter_label)}</p>',
     ]
@@ -423,7 +424,7 @@ def render_pdf(sheet: YouSaid) -> bytes:
         Without Chromium, or when it fails: an untagged PDF would not do for the
         people it is for.
     """
-    from kpi import pack_html
+    from kpi.board import pack_html
 
     browser = pack_html.chromium()
     if browser is None:

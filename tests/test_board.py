@@ -484,7 +484,7 @@ def test_a_change_khi_is_tested_against_last_year_with_the_same_people_paired(
     welch = change_test_means(now.mean(), now.std(ddof=1), 40, then.mean(),
                               then.std(ddof=1), 40)
     assert welch.level == "none"  # what the independent test said before
-    from kpi.report import METHODS
+    from kpi.board.layout import METHODS
     from pages.views.definitions import METHODS_TEXT
     assert "partially overlapping samples t-test" in METHODS_TEXT
     assert "partially overlapping samples t-test" in METHODS

@@ -10,7 +10,7 @@ import pytest
 
 from kpi.catalogue import catalogue
 from kpi.indicators import Filters
-from kpi.indicators.cells import _change_cells
+from kpi.indicators.cells import change_cells
 from kpi.store import Store
 from kpi.store.queries import quarters
 
@@ -68,7 +68,7 @@ def test_every_period_end_by_scheme_and_support_type(demo_store: Store, khi) -> 
     keys = ["scheme", "support_type"]
     with demo_store.connect() as con:
         ends = quarters(con)
-        view, bench = _change_cells(con, [khi], keys, ends, Filters(), bench_keys=[])
+        view, bench = change_cells(con, [khi], keys, ends, Filters(), bench_keys=[])
     assert len(ends) >= 3
     assert (view["n"] > 0).sum() > 20  # people with two answers in many groups
     for end in ends:
@@ -88,7 +88,7 @@ def test_both_change_khis_in_one_pass_with_an_area(demo_store: Store) -> None:
     region = demo_store.schemes()["region"].iloc[0]
     with demo_store.connect() as con:
         end = quarters(con)[-1]
-        view, _ = _change_cells(con, CHANGES, ["scheme"], [end], Filters(regions=(region,)))
+        view, _ = change_cells(con, CHANGES, ["scheme"], [end], Filters(regions=(region,)))
     for khi in CHANGES:
         part = view[view["khi"] == khi.code].drop(columns=["khi", "quarter"])
         compare(part, reference(demo_store, khi, end, ["scheme"], regions=[region]), ["scheme"])

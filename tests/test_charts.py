@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from kpi import charts, report
+from kpi import charts
+from kpi.board import layout
 from kpi.charts import palette, style
 
 LONG_TITLE = "Has at least one friend: quarter by quarter, Shared Lives South West and the nations"
@@ -54,7 +55,7 @@ def test_subtitles_wrap_narrower_than_the_old_full_width() -> None:
 
 def test_words_and_marks_in_colour_read_at_4_5_to_1() -> None:
     pack = SimpleNamespace(benchmark_applies=True, attention=(), improved=(), watch=())
-    for flags in report.flag_lists(pack):  # the board page's "!" and "✓"
+    for flags in layout.flag_lists(pack):  # the board page's "!" and "✓"
         assert contrast(flags.colour) >= 4.5, flags.heading
     for key in ("better", "worse"):
         assert contrast(palette.COMPARISON_STYLE[key][2]) >= 4.5
@@ -80,7 +81,7 @@ def test_one_palette() -> None:
     from pages.views import _common as c
 
     assert c.PALETTE is palette.PALETTE
-    assert report.VERMILLION in palette.PALETTE.values()  # no copied colours
+    assert palette.VERMILLION in palette.PALETTE.values()  # no copied colours
 
 
 def test_the_board_pages_run_chart_writes_its_axis_ends_and_quarters() -> None:

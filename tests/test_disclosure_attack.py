@@ -488,7 +488,7 @@ def test_the_board_pdf_says_what_the_pack_says(sector: Store) -> None:
     from pypdf import PdfReader
 
     from kpi.board import board_summary
-    from kpi.report import render_pdf
+    from kpi.board.pdf import render_pdf
 
     pack = board_summary(sector, Q, settings=SETTINGS)
     text = " ".join(" ".join(page.extract_text().split()) for page in

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from kpi import form_html
+from kpi.board.pack_html import chromium
 from kpi.errors import KhiError
 from kpi.items import Item, bank
-from kpi.pack_html import chromium
 from kpi.questionnaire import COMPLETED_BY, REFUSAL, easy_read, questionnaire
 
 NEW_TEXT = "I spend time in the garden when I want to"

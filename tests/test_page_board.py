@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import charts, report
-from kpi.board import BoardPack, board_summary
+from kpi import charts
+from kpi.board import BoardPack, board_summary, layout
 from kpi.indicators import Filters, latest_quarter, latest_shown_quarter
 from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import add_user
 from kpi.store import Store
+from kpi.wording import board as board_words
 from kpi.wording.board import control_cell
 from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND
 from tests.apptest_helpers import markdown_tables, open_page
@@ -68,8 +69,8 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
     for sentence in pack.summary:
         assert sentence in text
     flags = flags_shown(at)
-    assert set(flags) == {"Needs attention", "Improved", report.WATCH_HEADING}
-    assert flags[report.WATCH_HEADING] == (
+    assert set(flags) == {"Needs attention", "Improved", layout.WATCH_HEADING}
+    assert flags[layout.WATCH_HEADING] == (
         [f"? {w.line}" for w in pack.watch] or ["No large change on a small base this quarter."])
     for heading, wanted in (("Needs attention", pack.attention), ("Improved", pack.improved)):
         shown = "\n".join(flags[heading]).lower()  # a grouped reason starts a line
@@ -83,19 +84,19 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
     for (_, rows), frame in zip(domains, tables):
         assert list(frame["Indicator"]) == [r.name for r in rows]
         assert plain(frame["This quarter"]) == [
-            report.value_words(r, pack.settings.min_base).replace("\n", " · ") for r in rows
+            board_words.value_words(r, pack.settings.min_base).replace("\n", " · ") for r in rows
         ]
         assert plain(frame["Since last quarter"]) == [
-            report.change_words(r, "quarter")[0].replace("\n", " · ") for r in rows
+            board_words.change_words(r, "quarter")[0].replace("\n", " · ") for r in rows
         ]
         assert plain(frame[CONTROL]) == [control_cell(r) for r in rows]
         assert plain(frame["Compared with England"]) == [
-            report.benchmark_words(r, pack)[0].replace("\n", " · ") for r in rows
+            board_words.benchmark_words(r, pack)[0].replace("\n", " · ") for r in rows
         ]
         # The trend in words, then its run chart: the PDF's SVG, as an image whose
         # text alternative says what it shows.
         words, images = zip(*(str(v).split("<br>", 1) for v in frame[TREND]))
-        assert plain(words) == [report.trend_words(r)[0] for r in rows]
+        assert plain(words) == [board_words.trend_words(r)[0] for r in rows]
         for image, row in zip(images, rows):
             found = re.fullmatch(r'<img src="data:image/svg\+xml;base64,([^"]+)"[^>]*'
                                  r' alt="([^"]+)">', image)
@@ -189,7 +190,7 @@ def test_the_page_lists_exactly_the_constructed_exceptions(
                         if any(line.startswith(f"{mark} {name}:") for line in lines)}
               for (heading, lines), mark in zip(flags.items(), ("!", "✓", "?"))}
     assert listed == {"Needs attention": {*NW_WORSE, NW_WORSENING},
-                      "Improved": {NW_IMPROVING}, report.WATCH_HEADING: set()}
+                      "Improved": {NW_IMPROVING}, layout.WATCH_HEADING: set()}
     text = shown_text(at).replace("\\", "")
     assert "worse than England on 2 of 4 indicators compared, better on 0 and similar on 2" in text
     assert "level)" not in text
@@ -205,7 +206,7 @@ def test_the_page_says_the_special_cause_the_watch_list_and_worse_than_england(
     assert_page_shows(at, pack)
     names = {r.code: r.name for r in pack.rows}
     flags = flags_shown(at)
-    assert flags[report.WATCH_HEADING] == [
+    assert flags[layout.WATCH_HEADING] == [
         f"? {names[SPC_WATCH]}: 41% → 59% since last quarter on 22 answers this quarter: "
         "too few to tell, worth a look."]
     assert not any(names[SPC_WATCH] in line for line in flags["Needs attention"]

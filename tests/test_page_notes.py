@@ -13,8 +13,8 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from kpi import report
 from kpi.board import board_summary
+from kpi.board import pdf as board_pdf
 from kpi.board.carry import board_frame, with_notes
 from kpi.board.notes import add_note
 from kpi.downloads import board_download
@@ -145,7 +145,7 @@ def pdf_text(data: bytes) -> str:
 @pytest.mark.parametrize("tagged", [True, False], ids=["tagged", "fpdf2"])
 def test_the_pdf_shows_the_notes_as_text(noted: Store, tagged: bool) -> None:
     pack = noted_pack(noted)
-    data = report.render_pdf(pack) if tagged else report.render_untagged_pdf(pack, {})
+    data = board_pdf.render_pdf(pack) if tagged else board_pdf.render_untagged_pdf(pack, {})
     text = pdf_text(data)
     flat = re.sub(r"\s+", "", text)
     assert "Last quarter" in text

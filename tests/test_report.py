@@ -17,8 +17,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from kpi import report
-from kpi.board import board_summary
+from kpi.board import board_summary, layout
 from kpi.board import pdf as board_pdf
 from kpi.catalogue import catalogue
 from kpi.export import neutralise, safe_csv
@@ -96,7 +95,7 @@ def small_scheme(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
-    pdf = report.build_report(demo_store)  # latest quarter, England, real charts
+    pdf = board_pdf.build_report(demo_store)  # latest quarter, England, real charts
     assert pdf.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.5)  # A4
@@ -125,14 +124,14 @@ def test_demo_pdf_has_quarter_area_and_every_khi(demo_store: Store) -> None:
     # One run chart per KHI, each a figure with its alternative text.
     figures = [e for e in structure(reader) if e["type"] == "Figure"]
     assert len(figures) == len(catalogue())
-    charts = report.chart_pngs(pack)  # the page's PNG downloads still use kaleido
+    charts = layout.chart_pngs(pack)  # the page's PNG downloads still use kaleido
     assert set(charts) == {k.code for k in catalogue()}
     assert all(png.startswith(b"\x89PNG") for png in charts.values())
 
 
 def test_region_pdf_names_region_and_benchmark(demo_store: Store) -> None:
     pack = board_summary(demo_store, region="London")
-    text = pdf_text(report.render_pdf(pack, charts={}))
+    text = pdf_text(board_pdf.render_pdf(pack, charts={}))
     assert "London" in text and pack.quarter_label in text
     assert "Compared with England" in text
     for sentence in pack.summary:
@@ -142,7 +141,7 @@ def test_region_pdf_names_region_and_benchmark(demo_store: Store) -> None:
 def test_a_tiny_scheme_never_prints_its_hidden_values(small_scheme: Store) -> None:
     pack = board_summary(small_scheme, quarter=Q, scheme="S9")
     assert all(row.suppressed or row.value is None for row in pack.rows)
-    text = pdf_text(report.render_pdf(pack, charts={}))
+    text = pdf_text(board_pdf.render_pdf(pack, charts={}))
     assert "Tiny Scheme" in text and "2025/26 Q2" in text
     assert "Hidden" in text and "Too few answers to say" in text
     for hidden in ("77.3", "77.33", "67%", "66.7", "3 surveys", "3 answered"):
@@ -151,7 +150,7 @@ def test_a_tiny_scheme_never_prints_its_hidden_values(small_scheme: Store) -> No
 
 def test_the_real_change_is_called_real_in_the_pdf(small_scheme: Store) -> None:
     pack = board_summary(small_scheme, quarter=Q, scheme="S1")
-    text = pdf_text(report.render_pdf(pack, charts={}))
+    text = pdf_text(board_pdf.render_pdf(pack, charts={}))
     assert (
         "Often or always lonely: fell from 40% to 5% since last quarter, an improvement; "
         "a change this large is very unlikely to be chance."
@@ -184,7 +183,7 @@ def test_without_dejavu_the_pdf_falls_back_to_helvetica(
     monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")  # the untagged layout
     monkeypatch.setattr(board_pdf, "FONT_DIR", Path("/nonexistent"))
     pack = board_summary(small_scheme, quarter=Q, scheme="S1")
-    text = pdf_text(report.render_pdf(pack, charts={}))
+    text = pdf_text(board_pdf.render_pdf(pack, charts={}))
     assert "Tynemere Shared Lives" in text and "fell from 40% to 5%" in text
 
 
@@ -196,7 +195,7 @@ def test_without_a_browser_the_pdf_says_charts_are_missing(
 
     monkeypatch.setattr(board_pdf, "chart_pngs", no_browser)
     monkeypatch.setenv("KHI_CHROMIUM", "/nonexistent/chromium")
-    pdf = report.render_pdf(board_summary(small_scheme, quarter=Q, scheme="S1"))
+    pdf = board_pdf.render_pdf(board_summary(small_scheme, quarter=Q, scheme="S1"))
     text = pdf_text(pdf)
     assert "Run charts are not included" in text  # still the numbers, untagged
     assert "fell from 40% to 5%" in text
@@ -246,7 +245,7 @@ def test_the_pdf_lists_exactly_the_constructed_exceptions(
     north_west: Store,  # noqa: F811 - the fixture from tests.test_board
 ) -> None:
     pack = board_summary(north_west, quarter=Q, region="North West")
-    text = pdf_text(report.render_pdf(pack, charts={}))
+    text = pdf_text(board_pdf.render_pdf(pack, charts={}))
     attention, improved = flag_sections(text)
     for code in catalogue():
         name = code.name
@@ -267,7 +266,7 @@ def test_the_pdf_is_tagged_for_screen_readers(north_west: Store, tmp_path: Path)
 
     pack = board_summary(north_west, quarter=Q, region="North West")
     began = time.perf_counter()
-    pdf = report.render_pdf(pack)
+    pdf = board_pdf.render_pdf(pack)
     took = time.perf_counter() - began
     out = tmp_path / "pack.pdf"
     out.write_bytes(pdf)
@@ -281,7 +280,7 @@ def test_the_pdf_is_tagged_for_screen_readers(north_west: Store, tmp_path: Path)
     assert kinds.count("H1") == 1
     headings = [k for k in kinds if k in ("H1", "H2")]
     assert headings[:1] == ["H1"] and len(headings) >= 6 + len(pack.domains())
-    assert kinds.count("TH") >= len(pack.domains()) * len(report.COLUMNS)  # column headers
+    assert kinds.count("TH") >= len(pack.domains()) * len(layout.COLUMNS)  # column headers
     figures = [e for e in elements if e["type"] == "Figure"]
     assert len(figures) == len(pack.rows)
     assert all(f["alt"].startswith("Run chart of ") for f in figures)
@@ -297,13 +296,13 @@ def test_the_pdf_says_the_special_cause_the_watch_list_and_worse_than_england(
     """The tagged PDF's text: the lead sentences, the watch list under its heading, and
     each KHI's control-chart line; nothing called significant."""
     pack = board_summary(spc_board, quarter=Q, region="North West")
-    text = pdf_text(report.render_pdf(pack, charts={}))
+    text = pdf_text(board_pdf.render_pdf(pack, charts={}))
     names = {r.code: r.name for r in pack.rows}
     assert (f"Control chart, special cause variation (concerning): {names[SPC_SPECIAL]}."
             in text)
     assert ("Worse than England, with no special cause on its control chart: "
             f"{names[SPC_WORSE]}.") in text
-    watch = re.search(rf"{re.escape(report.WATCH_HEADING)} (.*?) About these numbers", text)
+    watch = re.search(rf"{re.escape(layout.WATCH_HEADING)} (.*?) About these numbers", text)
     assert watch, "the PDF's watch list is missing"
     assert watch.group(1) == (
         f"? {names[SPC_WATCH]}: 41% → 59% since last quarter on 22 answers this quarter: "

@@ -38,7 +38,7 @@ def _runs_in_process() -> subprocess.CompletedProcess[str]:
 
 
 def _prints_the_board_pack(pack) -> bytes:
-    from kpi.report import render_pdf
+    from kpi.board.pdf import render_pdf
 
     return render_pdf(pack)  # Chromium prints it
 

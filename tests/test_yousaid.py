@@ -22,8 +22,8 @@ from pypdf import PdfReader
 
 from kpi import yousaid
 from kpi.board.notes import add_note
+from kpi.board.pack_html import chromium
 from kpi.catalogue import khi
-from kpi.pack_html import chromium
 from kpi.periods import quarter_label
 from kpi.reach import Reach
 from kpi.scope import LOCAL_ADMIN, Scope, add_user

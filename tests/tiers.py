@@ -14,7 +14,7 @@ import pytest
 # A test whose code (or a helper or fixture of its module that it calls) opens a page
 # under AppTest is ``pages``; one that starts a process of its own is ``process``: a
 # child Python, ``python -m kpi``, ``streamlit run``, or Chromium printing the board
-# pack or drawing its charts (kpi.report, kpi.pack_html).
+# pack or drawing its charts (kpi.board.pdf, kpi.board.pack_html).
 TIER_BY_CALL = (
     ("pages", ("open_page(", "AppTest")),
     ("process", ("subprocess.run(", "Popen(", "run_kpi_process(", "kill_when_paused(",

@@ -1,6 +1,6 @@
 """The quarterly board page: what changed, is it real, what needs attention.
 
-Pure (no streamlit): the Board page, the PDF (:mod:`kpi.report`) and the tests
+Pure (no streamlit): the Board page, the PDF (:mod:`kpi.board.pdf`) and the tests
 all read one :class:`BoardPack` built by :func:`board_summary`. Every number
 comes from the engine (:mod:`kpi.indicators`), which has already applied
 disclosure control; this module only *compares* numbers the engine shows, and

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.special import stdtrit
 
 from kpi import stats as st_
+from kpi.errors import BadArgument
 from kpi.wording import (
     LEVEL_95,
     LEVEL_998,
@@ -30,9 +31,9 @@ def _finite(name: str, value: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a number") from exc
+        raise BadArgument(f"{name} must be a number") from exc
     if math.isinf(number):
-        raise ValueError(f"{name} must be finite")
+        raise BadArgument(f"{name} must be finite")
     return number
 
 
@@ -83,11 +84,11 @@ def difference_of_proportions(
                                                       ("n2", n2))}
     for name, number in values.items():
         if number < 0:
-            raise ValueError(f"{name} must be greater than or equal to 0")
+            raise BadArgument(f"{name} must be greater than or equal to 0")
     if values["x1"] > values["n1"]:
-        raise ValueError("x1 must be less than or equal to n1")
+        raise BadArgument("x1 must be less than or equal to n1")
     if values["x2"] > values["n2"]:
-        raise ValueError("x2 must be less than or equal to n2")
+        raise BadArgument("x2 must be less than or equal to n2")
     l1, u1 = st_.wilson_interval(values["x1"], values["n1"], confidence)
     l2, u2 = st_.wilson_interval(values["x2"], values["n2"], confidence)
     nan = float("nan")
@@ -151,12 +152,12 @@ def difference_of_means(
     """
     confidence = float(confidence)
     if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be between 0 and 1 (exclusive); got {confidence}")
+        raise BadArgument(f"confidence must be between 0 and 1 (exclusive); got {confidence}")
     m1, s1, k1 = _finite("mean1", mean1), _finite("sd1", sd1), _finite("n1", n1)
     m2, s2, k2 = _finite("mean2", mean2), _finite("sd2", sd2), _finite("n2", n2)
     for name, number in (("sd1", s1), ("sd2", s2), ("n1", k1), ("n2", k2)):
         if number < 0:
-            raise ValueError(f"{name} must be greater than or equal to 0")
+            raise BadArgument(f"{name} must be greater than or equal to 0")
     nan = float("nan")
     d = m1 - m2
     if any(math.isnan(v) for v in (m1, s1, k1, m2, s2, k2)) or k1 < 2 or k2 < 2:

@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kpi.catalogue import catalogue
-from kpi.errors import KhiError, UnknownCode
+from kpi.errors import BadRequest, KhiError, UnknownCode
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label
 from kpi.reach import Reach
@@ -200,7 +200,7 @@ def add_note(
     _check_area(store, key)
     try:
         start = parse_quarter(quarter)
-    except ValueError as exc:
+    except BadRequest as exc:
         raise NoteRefused(str(exc)) from None
     texts = _checked(discussed=discussed, action=action, owner=owner, due=due)
     writer = scope.email or by or "local mode"

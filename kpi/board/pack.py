@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from kpi.board.carry import LastQuarter
     from kpi.board.notes import Note
     from kpi.board.watch import WatchItem
+from kpi.errors import UnknownCode
 from kpi.wording import (
     as_number,
 )
@@ -222,7 +223,7 @@ class BoardPack:
         for row in self.rows:
             if row.code == code:
                 return row
-        raise ValueError(f"The board pack has no KHI {code!r}")
+        raise UnknownCode(f"The board pack has no KHI {code!r}")
 
     def to_frame(self) -> pd.DataFrame:
         """The numbers as a tidy table (one row per KHI) for the CSV download.

@@ -28,6 +28,7 @@ from kpi.board.layout import COLUMNS, METHODS, flag_lists, quarter_span
 from kpi.catalogue import catalogue
 from kpi.charts.palette import BAD_TEXT, GOOD_TEXT, MUTED, PRINT_INK, YELLOW
 from kpi.charts.run import chart_alt, sparkline_img, sparkline_svg
+from kpi.print_css import page_css
 from kpi.wording import GLOSSARY, polarity_words
 from kpi.wording.board import (
     benchmark_words,
@@ -39,17 +40,13 @@ from kpi.wording.board import (
 )
 
 __all__ = [
-    "chart_alt", "chromium", "css_string", "pack_html", "print_pdf", "sparkline_img",
+    "chart_alt", "chromium", "pack_html", "print_pdf", "sparkline_img",
     "sparkline_svg",
 ]
 
 INK = PRINT_INK
 
 CSS = f"""
-@page {{ size: A4; margin: 14mm 14mm 16mm 14mm;
-  @bottom-left {{ content: "FOOT"; font: 7.5pt 'DejaVu Sans', sans-serif; color: {MUTED}; }}
-  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
-                   font: 7.5pt 'DejaVu Sans', sans-serif; color: {MUTED}; }} }}
 html {{ font: 9.5pt/1.35 'DejaVu Sans', Arial, sans-serif; color: {INK};
         font-variant-ligatures: none; }}  /* "fi" stays two letters for text and readers */
 body {{ margin: 0; }}
@@ -99,12 +96,6 @@ def _lines(text: str) -> str:
     return "<br>".join(_e(part) for part in text.split("\n"))
 
 
-def css_string(text: str) -> str:
-    """Text safe inside a CSS string in a <style> element."""
-    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-            .replace("\n", " "))
-
-
 def _cell(text: str, colour_class: str) -> str:
     return f'<td class="{colour_class}">{_lines(text)}</td>'
 
@@ -120,7 +111,7 @@ def pack_html(pack: BoardPack, chart_note: str = "") -> str:
         '<html lang="en-GB"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title>",
         '<meta name="author" content="Key Human Indicators dashboard">',
-        "<style>" + CSS.replace("FOOT", css_string(foot)) + "</style></head><body>",
+        "<style>" + page_css("14mm 14mm 16mm 14mm", 7.5, foot) + CSS + "</style></head><body>",
         '<p class="kicker">Key Human Indicators · Quarterly board page</p>',
         f"<h1>{_e(pack.area_label)}</h1>",
         f'<p class="sub">{_e(pack.quarter_label)} ({_e(quarter_span(pack))})</p>',

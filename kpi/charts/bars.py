@@ -21,6 +21,7 @@ from kpi.charts.style import (
     fmt,
     hidden_mask,
     style_figure,
+    top_down,
     wrap,
 )
 
@@ -75,6 +76,23 @@ def answer_bars(
     labels = [
         wrap(f"{v} ({HIDDEN_TEXT})" if h else str(v), 40) for v, h in zip(data[label], hidden)
     ]
+    return share_bars(labels, share, title=title, axis_title="Share of answers",
+                      x_max=min(110, top * 1.15 + 5), height=max(240, 110 + 40 * len(labels)))
+
+
+def share_bars(
+    labels: list[str],
+    share: pd.Series,
+    *,
+    title: str,
+    axis_title: str,
+    x_max: float,
+    height: int,
+    hover: str = "",
+) -> go.Figure:
+    """Shares (0-100) as horizontal bars, one row per label, top to bottom in order
+    (answers per option; the share who answered each question). A missing share (a
+    hidden cell) keeps its row with no bar and no number: its label says why."""
     fig = go.Figure(
         go.Bar(
             x=share,
@@ -84,19 +102,12 @@ def answer_bars(
             text=[share_text(v) for v in share],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+            hovertemplate=f"%{{y}}: %{{x:.1f}}%{hover}<extra></extra>",
         )
     )
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(reversed(labels)),
-        type="category",
-        automargin=True,
-    )
-    fig.update_xaxes(
-        title={"text": "Share of answers"}, ticksuffix="%", range=[0, min(110, top * 1.15 + 5)]
-    )
-    return style_figure(fig, title, max(240, 110 + 40 * len(labels)), legend=False)
+    top_down(fig, labels)
+    fig.update_xaxes(title={"text": axis_title}, ticksuffix="%", range=[0, x_max])
+    return style_figure(fig, title, height, legend=False)
 
 
 def label_groups(
@@ -164,12 +175,7 @@ def better_same_worse(
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(reversed(labels)),
-        type="category",
-        automargin=True,
-    )
+    top_down(fig, labels)
     fig.update_xaxes(title={"text": "Share of people"}, ticksuffix="%", range=[0, 100])
     return style_figure(fig, title, max(220, 120 + 38 * len(labels)))
 
@@ -203,12 +209,7 @@ def people_supported_bars(
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(reversed(labels)),
-        type="category",
-        automargin=True,
-    )
+    top_down(fig, labels)
     fig.update_xaxes(title={"text": value_title}, tickformat=",")
     return style_figure(fig, title, max(280, 120 + 30 * len(labels)))
 
@@ -250,12 +251,7 @@ def growth_bars(
         )
     )
     fig.add_vline(x=0, line={"color": INK, "width": 1})
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(reversed(labels)),
-        type="category",
-        automargin=True,
-    )
+    top_down(fig, labels)
     span = max(5.0, float(values.abs().max()) * 1.25)
     fig.update_xaxes(title={"text": value_title}, ticksuffix="%", range=[-span, span])
     return style_figure(fig, title, max(280, 120 + 30 * len(labels)), legend=False)

@@ -25,6 +25,7 @@ from kpi.charts.style import (
     hover_text,
     percent_range,
     style_figure,
+    top_down,
     value_axis,
     wrap,
 )
@@ -130,14 +131,8 @@ def interval_chart(
             },
             annotation_position="top",
         )
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(reversed(labels)),
-        type="category",
-        automargin=True,
-        showgrid=True,
-        gridcolor="#eeeeee",
-    )
+    top_down(fig, labels)
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee")
     fig.update_xaxes(
         **value_axis(percent, value_title),
         range=percent_range(data, percent, "lower95", "upper95"),

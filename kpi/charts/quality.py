@@ -13,8 +13,8 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi import chart_theme
-from kpi.charts.palette import FONT, INK, PALETTE
+from kpi.charts.bars import share_bars
+from kpi.charts.palette import PALETTE
 from kpi.charts.style import empty_figure, hidden_mask, style_figure, wrap
 from kpi.items import bank
 from kpi.tables import HIDDEN_SHORT, quarter_words, suppressed_rows
@@ -74,31 +74,6 @@ def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
         wrap(f"{texts.get(code, code)} ({HIDDEN_SHORT})" if h else texts.get(code, code), 60)
         for code, h in zip(items["item"], hidden)
     ]
-    fig = go.Figure(
-        go.Bar(
-            x=share,
-            y=labels,
-            orientation="h",
-            marker={"color": PALETTE["blue"]},
-            text=["" if pd.isna(v) else f"{v:.0f}%" for v in share],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f}% answered<extra></extra>",
-        )
-    )
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=list(reversed(labels)), type="category",
-        automargin=True,
-    )
-    fig.update_xaxes(title={"text": "Share answered, of those asked"}, ticksuffix="%",
-                     range=[0, 110])
-    fig.update_layout(
-        template=chart_theme.WHITE,
-        title={"text": f"Share who answered each question, {label}", "x": 0.0,
-               "xanchor": "left", "font": {"size": 17}},
-        font={"family": FONT, "size": 13, "color": INK},
-        height=120 + 30 * len(labels),
-        margin={"l": 10, "r": 30, "t": 50, "b": 50},
-        showlegend=False,
-    )
-    return fig
+    return share_bars(labels, share, title=f"Share who answered each question, {label}",
+                      axis_title="Share answered, of those asked", x_max=110,
+                      height=120 + 30 * len(labels), hover=" answered")

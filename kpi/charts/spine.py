@@ -21,6 +21,7 @@ from kpi.charts.style import (
     fmt,
     hidden_mask,
     style_figure,
+    top_down,
     wrap,
 )
 
@@ -214,12 +215,7 @@ def spine_chart(
         showgrid=False,
         zeroline=False,
     )
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=list(reversed(labels)),
-        type="category",
-        automargin=True,
-    )
+    top_down(fig, labels)
     return style_figure(
         fig,
         title,

@@ -224,3 +224,10 @@ def figure_text(fig: go.Figure, limit: int = 300) -> tuple[str, list[str]]:
 # The old private names, importable for one round while other branches merge.
 _style, _hidden, _num, _hover = style_figure, hidden_mask, as_numbers, hover_text
 _value_axis, _percent_range, _comparisons = value_axis, percent_range, comparison_series
+
+
+def top_down(fig: go.Figure, labels: list[str]) -> None:
+    """Horizontal bars' rows in ``labels`` order, top to bottom (plotly draws the
+    first category at the bottom), each label given the room it needs."""
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)),
+                     type="category", automargin=True)

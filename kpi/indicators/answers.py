@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from kpi.indicators.filters import Filters, Settings, default_settings
-from kpi.indicators.protection import _Count, _count_decisions
+from kpi.indicators.protection import ProtectedCount, count_decisions
 from kpi.items import bank
 from kpi.store import Store, queries
 
@@ -41,8 +41,8 @@ def answer_distribution(
         # The cell is the question's answers in this area, period and population,
         # decided on the same lattice and rules as the KHIs (its base is the KHI's).
         populations = ("person", "carer") if entry.audience == "all" else (entry.audience,)
-        counts = [_Count(f"{item}:{p}", column, p) for p in populations]
-        hidden = _count_decisions(con, counts, (period_sql, period_params), filters, settings)
+        counts = [ProtectedCount(f"{item}:{p}", column, p) for p in populations]
+        hidden = count_decisions(con, counts, (period_sql, period_params), filters, settings)
     out["percent"] = 100.0 * out["count"] / total
     # Shown or hidden with its cell, whole: the KHI already publishes the cell's base
     # and its count that agree, so hiding a small answer inside a shown cell would

@@ -1,6 +1,6 @@
 """The aggregates behind every KHI, read from the store in one scan.
 
-Scored KHIs (:func:`_cells`) and change KHIs (:func:`_change_cells`) come back as
+Scored KHIs (:func:`khi_cells`) and change KHIs (:func:`change_cells`) come back as
 long frames of sums per KHI and group; the table, the change page and the
 disclosure lattice all start from them, so they sit below each of those.
 """
@@ -19,7 +19,7 @@ from kpi.indicators.filters import Filters
 from kpi.store import queries
 
 
-def _cells(
+def khi_cells(
     con: duckdb.DuckDBPyConnection,
     khis: Sequence[KHI],
     keys: Sequence[str],
@@ -101,7 +101,7 @@ def _one_row_each(view: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
 _CHANGE_COLUMNS = ("n", "x", "total", "total_sq", "better", "same", "worse")
 
 
-def _change_cells(
+def change_cells(
     con: duckdb.DuckDBPyConnection,
     khis: Sequence[KHI],
     keys: Sequence[str],
@@ -137,7 +137,7 @@ def _change_cells(
 def _change_long(
     frames: list[pd.DataFrame], khis: Sequence[KHI], keys: Sequence[str], ends: Sequence[dt.date]
 ) -> pd.DataFrame:
-    """One frame in the columns of :func:`_change_cells`; ungrouped, every KHI has a
+    """One frame in the columns of :func:`change_cells`; ungrouped, every KHI has a
     row for every period end (n = 0 without pairs)."""
     groups = [k for k in keys if k != "quarter"]
     columns = ["khi", "quarter", *groups, *_CHANGE_COLUMNS]

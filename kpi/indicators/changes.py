@@ -11,9 +11,9 @@ from kpi import stats
 from kpi.catalogue import catalogue
 from kpi.catalogue import khi as khi_by_code
 from kpi.errors import BadRequest
-from kpi.indicators.cells import _change_cells
-from kpi.indicators.filters import _LIMITS, Filters, Settings, _check_by, default_settings
-from kpi.indicators.protection import _protect
+from kpi.indicators.cells import change_cells
+from kpi.indicators.filters import LIMITS, Filters, Settings, check_by, default_settings
+from kpi.indicators.protection import protect_table
 from kpi.store import Store, queries
 
 
@@ -40,7 +40,7 @@ def change(
     if entry.measure != "change":
         raise BadRequest(f"KHI {khi!r} is not a change KHI: use one of "
                          + ", ".join(k.code for k in catalogue() if k.measure == "change"))
-    by = _check_by(by)
+    by = check_by(by)
     filters = filters or Filters()
     settings = settings or default_settings()
     # A scheme's region rides along: the disclosure lattice places each scheme in it.
@@ -50,10 +50,10 @@ def change(
         period_sql, period_params, start = queries.period(con, quarter)
         if start is None:
             return pd.DataFrame(columns=[*by, "n", "mean_change", "suppressed"])
-        cells, _ = _change_cells(con, [entry], keys, [start], filters)
+        cells, _ = change_cells(con, [entry], keys, [start], filters)
         cells = cells[cells["n"] > 0].reset_index(drop=True) if by else cells
         # The same decision per cell as the KHI table's (one lattice over England).
-        hidden, _ = _protect(
+        hidden, _ = protect_table(
             con, cells, pd.DataFrame(columns=["khi"]), [], [entry], by, [],
             (period_sql, period_params), [start], filters, settings,
         )
@@ -67,10 +67,10 @@ def change(
         cells["n"].to_numpy(), cells["total"].fillna(0).to_numpy(),
         cells["total_sq"].fillna(0).to_numpy(),
     )
-    out = cells[[*by, "n"]].copy()  # quarters are dates already (_change_cells)
+    out = cells[[*by, "n"]].copy()  # quarters are dates already (change_cells)
     out["mean_change"] = ci["value"].to_numpy()
     out["sd_change"] = ci["sd"].to_numpy()
-    for column in _LIMITS:
+    for column in LIMITS:
         out[column] = ci[column].to_numpy()
     out["p_value"] = stats.mean_zero_p_value(out["mean_change"], out["sd_change"], out["n"])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -80,7 +80,7 @@ def change(
     if by:
         out = out.sort_values(list(by), kind="stable", na_position="last")
     hidden = out["suppressed"]
-    values = ["n", "mean_change", "sd_change", *_LIMITS, "p_value",
+    values = ["n", "mean_change", "sd_change", *LIMITS, "p_value",
               "share_better", "share_same", "share_worse"]
     for column in values:
         out[column] = out[column].astype("float64").mask(hidden)

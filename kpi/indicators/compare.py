@@ -11,7 +11,7 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import khi as khi_by_code
 from kpi.errors import BadRequest
-from kpi.indicators.filters import _LIMITS, Filters, Settings
+from kpi.indicators.filters import LIMITS, Filters, Settings
 from kpi.indicators.sector import sector_filters
 from kpi.indicators.table import indicator_table
 from kpi.store import Store
@@ -87,7 +87,7 @@ def funnel(
     table = indicator_table(
         store, khis=[khi], by=["scheme"], quarter=quarter, filters=filters, settings=settings
     )
-    empty_limits = pd.DataFrame(columns=["n", *_LIMITS])
+    empty_limits = pd.DataFrame(columns=["n", *LIMITS])
     if table.empty:
         return table, empty_limits, None
     # The centre line is England's (every scheme, the same people), whoever looks
@@ -117,7 +117,7 @@ def funnel(
     top = max(float(points["n"].max()) * 1.1, 20.0)
     bases = np.unique(np.geomspace(1, top, grid).round(2))
     limits = pd.DataFrame({"n": bases})
-    for level, (lo, up) in (("95", _LIMITS[:2]), ("998", _LIMITS[2:])):
+    for level, (lo, up) in (("95", LIMITS[:2]), ("998", LIMITS[2:])):
         lower, upper = stats.funnel_limits_proportion(
             pooled, bases, 0.95 if level == "95" else 0.998
         )

@@ -49,7 +49,7 @@ VALUE_COLUMNS = (
 )
 
 
-_LIMITS = ("lower95", "upper95", "lower998", "upper998")
+LIMITS = ("lower95", "upper95", "lower998", "upper998")
 
 
 # What a value is compared with: all of England; the row's own region;
@@ -87,7 +87,7 @@ def default_settings() -> Settings:
     )
 
 
-def _check_by(by: Sequence[str]) -> list[str]:
+def check_by(by: Sequence[str]) -> list[str]:
     by = list(by)
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
@@ -100,7 +100,7 @@ def _check_by(by: Sequence[str]) -> list[str]:
     return by
 
 
-def _khis(codes: Sequence[str] | None) -> list[KHI]:
+def khis_for(codes: Sequence[str] | None) -> list[KHI]:
     if codes is None:
         return list(catalogue())
     return [khi_by_code(code) for code in codes]

@@ -14,7 +14,7 @@ import pandas as pd
 from kpi.catalogue import KHI
 from kpi.disclosure import TOTAL, suppress_linked
 from kpi.errors import BadRequest
-from kpi.indicators.cells import _change_cells
+from kpi.indicators.cells import change_cells
 from kpi.indicators.filters import Filters, Settings
 from kpi.store import queries
 
@@ -77,7 +77,7 @@ def _lattice_finest(
             part["n"] = rows[f"n_{i}"].to_numpy()
             frames.append(part)
     if changes and ends:
-        cells, _ = _change_cells(con, changes, ["region", "scheme", *dims], ends, everyone)
+        cells, _ = change_cells(con, changes, ["region", "scheme", *dims], ends, everyone)
         frames.append(cells[["khi", "quarter", "region", "scheme", *dims, "n"]])
     columns = ["khi", "quarter", "region", "scheme", *dims, "n"]
     if not frames:
@@ -205,7 +205,7 @@ def _decisions(
     return out
 
 
-def _protect(
+def protect_table(
     con: duckdb.DuckDBPyConnection,
     table: pd.DataFrame,
     bench: pd.DataFrame,
@@ -266,7 +266,7 @@ def _protect(
 
 
 @dataclass(frozen=True)
-class _Count:
+class ProtectedCount:
     """A count protected like a KHI's base: people of ``population`` in a cell
     with ``score_sql`` not null (``"1"``: everyone)."""
 
@@ -275,9 +275,9 @@ class _Count:
     population: str
 
 
-def _count_decisions(
+def count_decisions(
     con: duckdb.DuckDBPyConnection,
-    counts: Sequence[_Count],
+    counts: Sequence[ProtectedCount],
     period: tuple[str, list],
     filters: Filters,
     settings: Settings,
@@ -312,7 +312,7 @@ ACTIVITY_PEOPLE = "activity:people"
 ACTIVITY_ALL = "all"  # the support "type" of a count not split by support type
 
 
-def _activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
+def activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
     """The activity counts' lattice and decisions, from the stored returns (one row
     per scheme and quarter: scheme_id, region, quarter_start, the counts)."""
     from kpi.store import ACTIVITY_COUNTS
@@ -336,7 +336,7 @@ def _activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
     return _lattice(finest, ["support_type"], min_base)
 
 
-def _activity_decisions(
+def activity_decisions(
     con: duckdb.DuckDBPyConnection,
     returns: pd.DataFrame,
     rows: pd.DataFrame,
@@ -352,7 +352,7 @@ def _activity_decisions(
     if rows.empty:
         return np.zeros(0, dtype=bool)
     if lattice is None:
-        lattice = _activity_lattice(returns, min_base)
+        lattice = activity_lattice(returns, min_base)
     if lattice.empty:
         return np.zeros(len(rows), dtype=bool)
     per_region, _ = _area_parts(con, filters)

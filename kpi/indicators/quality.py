@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from kpi.disclosure import primary
+from kpi.errors import BadArgument
 from kpi.indicators.filters import Filters, Settings, default_settings
-from kpi.indicators.protection import _Count, _count_decisions
+from kpi.indicators.protection import ProtectedCount, count_decisions
 from kpi.indicators.quarters import latest_quarter
 from kpi.items import bank
 from kpi.periods import parse_quarter, shift_quarter
@@ -66,8 +67,8 @@ def response_rates(
     if len(frame) and store.exists():
         period = queries.one_quarter(None if quarter is None else parse_quarter(quarter))
         with store.connect() as con:
-            hidden = _count_decisions(
-                con, [_Count("asked:person", "1", "person")], period,
+            hidden = count_decisions(
+                con, [ProtectedCount("asked:person", "1", "person")], period,
                 dataclasses.replace(filters or Filters(), respondent_types=None),
                 settings, by=["scheme", "quarter"], rows=rows,
             )
@@ -93,8 +94,8 @@ def _people_hidden(
     (with a support-type filter: when any chosen type's count is)."""
     from kpi.indicators.protection import (
         ACTIVITY_PEOPLE,
-        _activity_decisions,
-        _activity_lattice,
+        activity_decisions,
+        activity_lattice,
     )
 
     has = frame["people_supported"].notna().to_numpy()
@@ -102,7 +103,7 @@ def _people_hidden(
     if not has.any() or not store.exists():
         return out
     returns = store.activity()
-    lattice = _activity_lattice(returns, min_base)
+    lattice = activity_lattice(returns, min_base)
     types = list(filters.support_types) if filters.support_types is not None else [None]
     with store.connect() as con:
         for support in types:
@@ -110,7 +111,7 @@ def _people_hidden(
                 "khi": ACTIVITY_PEOPLE, "scheme": frame["scheme_id"].to_numpy(dtype=object),
                 "region": frame["region"].to_numpy(dtype=object),
                 "quarter": frame["quarter"].to_numpy(), "support_type": support})
-            out |= _activity_decisions(con, returns, rows, "scheme", filters, min_base,
+            out |= activity_decisions(con, returns, rows, "scheme", filters, min_base,
                                        lattice)
     return out & has
 
@@ -133,8 +134,8 @@ def response_totals(
     hidden = False
     if responses and store.exists():
         with store.connect() as con:
-            hidden = bool(_count_decisions(
-                con, [_Count("asked:person", "1", "person")], queries.one_quarter(start),
+            hidden = bool(count_decisions(
+                con, [ProtectedCount("asked:person", "1", "person")], queries.one_quarter(start),
                 dataclasses.replace(filters or Filters(), respondent_types=None),
                 settings or default_settings(),
             ).any())
@@ -156,7 +157,7 @@ def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
     """Whether :func:`activity_summary` by region hides (or lacks) people supported
     for any of the area's regions: that column's decision alone, not the other
     counts' ten (the board page asks only this)."""
-    from kpi.indicators.protection import ACTIVITY_PEOPLE, _activity_decisions
+    from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
 
     returns = store.activity()
     with store.connect() as con:
@@ -166,7 +167,7 @@ def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
         rows = pd.DataFrame({"khi": ACTIVITY_PEOPLE,
                              "region": frame["region"].to_numpy(dtype=object),
                              "quarter": start, "support_type": None})
-        hidden = _activity_decisions(con, returns, rows, "region", filters,
+        hidden = activity_decisions(con, returns, rows, "region", filters,
                                      default_settings().min_base)
     return bool(hidden.any() or frame["people_supported"].isna().any())
 
@@ -211,9 +212,9 @@ def item_completeness(
         # type: an item asked of everyone is shown only when both are (else
         # everyone minus people would give the carers).
         types = ("person", "carer")
-        counts = [_Count(f"asked:{t}", "1", t) for t in types] + [
-            _Count(f"{i.code}:{t}", i.code, t) for i in items for t in types]
-        hidden = dict(zip((c.code for c in counts), _count_decisions(
+        counts = [ProtectedCount(f"asked:{t}", "1", t) for t in types] + [
+            ProtectedCount(f"{i.code}:{t}", i.code, t) for i in items for t in types]
+        hidden = dict(zip((c.code for c in counts), count_decisions(
             con, counts, (period_sql, period_params), filters, settings)))
     asked = [int(row[f"asked_{k}"] or 0) for k in range(len(items))]
     answered = [int(row[f"answered_{k}"] or 0) for k in range(len(items))]
@@ -248,7 +249,7 @@ def activity_summary(
     over schemes that sent both returns, so a late return is not read as growth).
     """
     if by not in ("region", "scheme"):
-        raise ValueError("activity_summary: by must be 'region' or 'scheme'")
+        raise BadArgument("activity_summary: by must be 'region' or 'scheme'")
     filters = filters or Filters()
     if not store.exists():
         return pd.DataFrame()
@@ -276,19 +277,19 @@ def _activity_hidden(
     start: dt.date, year_before: dt.date, min_base: int,
 ) -> dict[str, np.ndarray]:
     """Which counts of the activity summary are hidden: the KHIs' rule on the
-    activity returns' own linked tables (see ``_activity_lattice``). Growth is shown
+    activity returns' own linked tables (see ``activity_lattice``). Growth is shown
     only when it is the change between two shown totals of the same schemes (every
     scheme of the row sent both returns), so it gives away no hidden count."""
     from kpi.indicators.protection import (
         ACTIVITY_PEOPLE,
-        _activity_decisions,
-        _activity_lattice,
+        activity_decisions,
+        activity_lattice,
     )
     from kpi.store import ACTIVITY_COUNTS
 
     if frame.empty:
         return {}
-    lattice = _activity_lattice(returns, min_base)  # once, for every count below
+    lattice = activity_lattice(returns, min_base)  # once, for every count below
     keys = {"region": frame["region"].to_numpy(dtype=object)} if by == "region" else {
         "scheme": frame["scheme"].to_numpy(dtype=object),
         "region": frame["scheme"].map(
@@ -296,7 +297,7 @@ def _activity_hidden(
 
     def decide(khi: str, support: str | None, quarter: dt.date) -> np.ndarray:
         rows = pd.DataFrame({"khi": khi, **keys, "quarter": quarter, "support_type": support})
-        return _activity_decisions(con, returns, rows, by, filters, min_base, lattice)
+        return activity_decisions(con, returns, rows, by, filters, min_base, lattice)
 
     out = {}
     for column in ACTIVITY_COUNTS:
@@ -316,7 +317,7 @@ def _activity_hidden(
         parts = parts[parts["scheme_id"].isin(filters.scope)]
     if filters.scheme_ids is not None:
         parts = parts[parts["scheme_id"].isin(filters.scheme_ids)]
-    scheme_hidden = _activity_decisions(
+    scheme_hidden = activity_decisions(
         con, returns, pd.DataFrame({
             "khi": ACTIVITY_PEOPLE, "scheme": parts["scheme_id"].to_numpy(dtype=object),
             "region": parts["region"].to_numpy(dtype=object),

@@ -47,14 +47,7 @@ def trends(
     settings: Settings | None = None,
 ) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
     """:func:`trend` for several KHIs from one engine pass (the board page needs all)."""
-    entries = [khi_by_code(code) for code in khis]
-    settings = settings or default_settings()
-    last = parse_quarter(end) if end is not None else latest_quarter(store)
-    if last is None:
-        return _no_trends(entries)
-    first = shift_quarter(last, -(quarters - 1))
-    return _trends_from(entries, _series_table(store, entries, filters, first, last, settings),
-                        first)
+    return _trends_and_spans(store, khis, filters, quarters, end, settings, span=False)[0]
 
 
 def trends_and_control_charts(
@@ -70,22 +63,35 @@ def trends_and_control_charts(
     shows both): the control charts' quarters hold the trend's window, and each
     quarter's disclosure decision is its own (the lattice is taken within a quarter),
     so the trend is a slice of the same table, not a second pass over the store."""
+    out_trends, spans = _trends_and_spans(store, khis, filters, quarters, end, settings,
+                                          span=True)
+    out_controls = {code: (series, _spc(khi_by_code(code), series, None))
+                    for code, (series, _) in spans.items()}
+    return out_trends, out_controls
+
+
+def _trends_and_spans(
+    store: Store, khis: Sequence[str], filters: Filters | None, quarters: int,
+    end: dt.date | str | None, settings: Settings | None, *, span: bool,
+) -> tuple[dict[str, tuple[pd.DataFrame, stats.TrendResult]],
+           dict[str, tuple[pd.DataFrame, stats.TrendResult]]]:
+    """The trends over ``quarters`` quarters ending ``end`` and, with ``span``, each
+    KHI's series over every quarter with data up to ``end`` (untested: the control
+    charts'), both from one by-quarter table."""
     entries = [khi_by_code(code) for code in khis]
     settings = settings or default_settings()
     last = parse_quarter(end) if end is not None else latest_quarter(store)
     if last is None:
-        return _no_trends(entries), control_charts(store, khis, filters, end, settings)
+        return _no_trends(entries), _no_trends(entries) if span else {}
     window = shift_quarter(last, -(quarters - 1))
-    span = _span_first(store, last)
-    table = _series_table(store, entries, filters, min(window, span), last, settings)
-    in_window = table[table["quarter"] >= window] if len(table) else table
-    spans = table[table["quarter"] >= span] if len(table) else table
-    out_trends = _trends_from(entries, in_window, window)
-    out_controls = {
-        code: (series, _spc(khi_by_code(code), series, None))
-        for code, (series, _) in _trends_from(entries, spans, span, test=False).items()
-    }
-    return out_trends, out_controls
+    start = _span_first(store, last) if span else window
+    table = _series_table(store, entries, filters, min(window, start), last, settings)
+    out = _trends_from(entries, _since(table, window), window)
+    return out, _trends_from(entries, _since(table, start), start, test=False) if span else {}
+
+
+def _since(table: pd.DataFrame, first: dt.date) -> pd.DataFrame:
+    return table[table["quarter"] >= first] if len(table) else table
 
 
 def _no_trends(entries: Sequence[KHI]) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:

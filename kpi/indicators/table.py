@@ -16,18 +16,18 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import KHI
 from kpi.errors import BadRequest, UnknownCode
-from kpi.indicators.cells import _cells, _change_cells
+from kpi.indicators.cells import change_cells, khi_cells
 from kpi.indicators.filters import (
-    _LIMITS,
     BENCHMARKS,
+    LIMITS,
     VALUE_COLUMNS,
     Filters,
     Settings,
-    _check_by,
-    _khis,
+    check_by,
     default_settings,
+    khis_for,
 )
-from kpi.indicators.protection import _protect
+from kpi.indicators.protection import protect_table
 from kpi.periods import quarter_label
 from kpi.store import Store, queries
 
@@ -40,18 +40,18 @@ def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
     total = pd.to_numeric(out["total"], errors="coerce").to_numpy(dtype="float64")
     total_sq = pd.to_numeric(out["total_sq"], errors="coerce").to_numpy(dtype="float64")
     is_prop = out["khi"].isin([k.code for k in khis if k.is_proportion]).to_numpy()
-    columns = {c: np.full(len(out), np.nan) for c in ("count", "value", "sd", *_LIMITS)}
+    columns = {c: np.full(len(out), np.nan) for c in ("count", "value", "sd", *LIMITS)}
     if is_prop.any():
         ci = stats.proportion_with_intervals(x[is_prop], n[is_prop])
         columns["count"][is_prop] = x[is_prop]
-        for column in ("value", *_LIMITS):
+        for column in ("value", *LIMITS):
             columns[column][is_prop] = 100.0 * ci[column].to_numpy()
     means = ~is_prop
     if means.any():
         ci = stats.mean_intervals_from_moments(
             n[means], np.nan_to_num(total[means]), np.nan_to_num(total_sq[means])
         )
-        for column in ("value", "sd", *_LIMITS):
+        for column in ("value", "sd", *LIMITS):
             columns[column][means] = ci[column].to_numpy()
     out["x"], out["total"], out["total_sq"] = x, total, total_sq
     for column, values in columns.items():
@@ -70,7 +70,7 @@ def _compare(table: pd.DataFrame, khis: Sequence[KHI], settings: Settings) -> pd
         if not rows.any():
             continue
         part = table.loc[rows]
-        limits = [np.where(hidden[rows], np.nan, part[c].to_numpy(dtype=float)) for c in _LIMITS]
+        limits = [np.where(hidden[rows], np.nan, part[c].to_numpy(dtype=float)) for c in LIMITS]
         comparison, outside = stats.compare_with_benchmark(
             *limits,
             benchmark=part["benchmark"].to_numpy(dtype=float),
@@ -117,7 +117,7 @@ def _hide(table: pd.DataFrame, hidden: np.ndarray) -> pd.DataFrame:
     """Disclosure control: nothing of a hidden cell leaves the engine."""
     table["suppressed"] = np.asarray(hidden, dtype=bool)
     hidden = table["suppressed"]
-    for column in ("n", "count", "value", "sd", *_LIMITS):
+    for column in ("n", "count", "value", "sd", *LIMITS):
         table[column] = table[column].astype("float64").mask(hidden)
     return table
 
@@ -145,12 +145,12 @@ def indicator_table(
     the mean change (see :func:`change`); with ``quarter="all"`` by quarter,
     ``change_since`` skips the change of quarters before it.
     """
-    by = _check_by(by)
+    by = check_by(by)
     filters = filters or Filters()
     settings = settings or default_settings()
     if benchmark not in BENCHMARKS:
         raise UnknownCode(f"Unknown benchmark {benchmark!r}: use one of {', '.join(BENCHMARKS)}.")
-    chosen = _khis(khis)
+    chosen = khis_for(khis)
     scored = [k for k in chosen if k.measure != "change"]
     changes = [k for k in chosen if k.measure == "change"]
     bench_keys = [d for d in ("quarter",) if d in by]
@@ -175,7 +175,7 @@ def indicator_table(
         change_ends: list[dt.date] | None = None
         views: list[tuple[pd.DataFrame, dt.date | None]] = []  # for disclosure control
         if scored:
-            view, bench = _cells(
+            view, bench = khi_cells(
                 con, scored, keys, bench_keys, period_sql, period_params, filters
             )
             parts.append(view)
@@ -190,7 +190,7 @@ def indicator_table(
             if change_since is not None:
                 ends = [q for q in ends if q >= change_since]
             change_ends = ends
-            view, bench = _change_cells(con, changes, keys, ends, filters, bench_keys)
+            view, bench = change_cells(con, changes, keys, ends, filters, bench_keys)
             views.append((view, None))
             if "quarter" not in by:  # one period end: its date is not a column
                 view, bench = view.drop(columns="quarter"), bench.drop(columns="quarter")
@@ -205,7 +205,7 @@ def indicator_table(
     bench = _finish(pd.concat(benches, ignore_index=True), chosen)
     bench = bench[["khi", *bench_keys, "value"]].rename(columns={"value": "benchmark"})
     with store.connect() as con:
-        hidden, bench_hidden = _protect(
+        hidden, bench_hidden = protect_table(
             con, table, bench, scored, changes, by, bench_keys,
             (period_sql, period_params), change_ends, filters, settings,
             views if start is not None or "quarter" in by else None,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kpi import readers
+from kpi.errors import BadArgument
 from kpi.ingest import answers as own_answers_module
 from kpi.ingest.answers import ANSWERS_KEY
 from kpi.ingest.dates import DATES_KEY, date_choice, dates_key
@@ -86,7 +87,7 @@ def _run(
     answers: dict[str, dict[str, str]] | None = None,
 ) -> IngestResult:
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise BadArgument(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     cls = Preview if dry_run else IngestResult
     base = {"kind": kind, "file_name": file_name}
     sha = hashlib.sha256(data).hexdigest()

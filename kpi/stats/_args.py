@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpi.errors import BadArgument
+
 ArrayLike = Any  # scalar, sequence, numpy array or pandas Series of numbers
 
 POLARITIES = ("high", "low")
@@ -36,31 +38,31 @@ def numbers(
     [0, 1] (a proportion).
     """
     if value is None:
-        raise ValueError(f"{name} is required")
+        raise BadArgument(f"{name} is required")
     try:
         if isinstance(value, pd.Series | pd.Index):
             arr = value.to_numpy(dtype=float, na_value=np.nan)
         else:
             arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric") from exc
+        raise BadArgument(f"{name} must be numeric") from exc
     if np.any(np.isinf(arr)):
-        raise ValueError(f"{name} must be finite (NaN is allowed for missing values)")
+        raise BadArgument(f"{name} must be finite (NaN is allowed for missing values)")
     if one_d and arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
+        raise BadArgument(f"{name} must be one-dimensional")
     if minimum is not None and np.any(arr < minimum):
-        raise ValueError(f"{name} must be greater than or equal to {minimum:g}")
+        raise BadArgument(f"{name} must be greater than or equal to {minimum:g}")
     if positive and np.any(arr <= 0):
-        raise ValueError(f"{name} must be greater than 0")
+        raise BadArgument(f"{name} must be greater than 0")
     if unit and np.any((arr < 0) | (arr > 1)):
-        raise ValueError(f"{name} must be between 0 and 1")
+        raise BadArgument(f"{name} must be between 0 and 1")
     return arr
 
 
 def not_above(x: np.ndarray, n: np.ndarray) -> None:
     """Numerators never exceed their denominators (same shapes, already converted)."""
     if np.any(x > n):
-        raise ValueError("x must be less than or equal to n")
+        raise BadArgument("x must be less than or equal to n")
 
 
 def same_length(**arrays: np.ndarray) -> None:
@@ -69,16 +71,16 @@ def same_length(**arrays: np.ndarray) -> None:
     first = arrays[names[0]]
     for name in names[1:]:
         if arrays[name].shape != first.shape:
-            raise ValueError(f"{', '.join(names)} must have the same length")
+            raise BadArgument(f"{', '.join(names)} must have the same length")
 
 
 def check_confidence(confidence: float) -> float:
     """A two-sided level written as a fraction (0.95, not 95)."""
     if isinstance(confidence, bool) or not isinstance(confidence, _NUMBER):
-        raise ValueError("confidence must be a number between 0 and 1 (exclusive)")
+        raise BadArgument("confidence must be a number between 0 and 1 (exclusive)")
     confidence = float(confidence)
     if not (0.0 < confidence < 1.0):
-        raise ValueError(
+        raise BadArgument(
             f"confidence must be between 0 and 1 (exclusive), e.g. 0.95; got {confidence}"
         )
     return confidence
@@ -87,14 +89,14 @@ def check_confidence(confidence: float) -> float:
 def check_polarity(polarity: str) -> str:
     """Whether a high value is good (``"high"``) or a low one (``"low"``)."""
     if polarity not in POLARITIES:
-        raise ValueError(f'polarity must be "high" or "low"; got {polarity!r}')
+        raise BadArgument(f'polarity must be "high" or "low"; got {polarity!r}')
     return polarity
 
 
 def check_min_n(min_n: float) -> float:
     """The smallest base that is compared: a number, not below 0."""
     if not isinstance(min_n, _NUMBER) or min_n < 0:
-        raise ValueError("min_n must be a number greater than or equal to 0")
+        raise BadArgument("min_n must be a number greater than or equal to 0")
     return min_n
 
 

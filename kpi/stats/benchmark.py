@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kpi.errors import BadArgument
 from kpi.stats._args import ArrayLike, check_min_n, check_polarity, numbers
 
 
@@ -76,12 +77,12 @@ def compare_with_benchmark(
     try:
         arrays = np.broadcast_arrays(*arrays)
     except ValueError as exc:
-        raise ValueError("limits, benchmark and n must have compatible shapes") from exc
+        raise BadArgument("limits, benchmark and n must have compatible shapes") from exc
     lo95, up95, lo998, up998, bench = arrays[:5]
     if np.any(lo95 > up95):
-        raise ValueError("lower95 must be less than or equal to upper95")
+        raise BadArgument("lower95 must be less than or equal to upper95")
     if np.any(lo998 > lo95) or np.any(up998 < up95):
-        raise ValueError("the 99.8% interval (lower998, upper998) must contain the 95% interval")
+        raise BadArgument("the 99.8% interval (lower998, upper998) must contain the 95% interval")
 
     not_compared = np.isnan(lo95) | np.isnan(up95) | np.isnan(bench)
     if n_arr is not None:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kpi.errors import BadArgument
+
 #: Fewer shown points than this: no verdict ("5 or 6 points" to begin, the stricter).
 MIN_POINTS = 6
 #: Fewer shown points than this: limits are trial limits (NHSRplotthedots' warning).
@@ -224,7 +226,7 @@ def assurance_type(target: float, lower: float, upper: float, improvement_direct
 
 def _direction(polarity: str) -> int:
     if polarity not in ("high", "low", "neutral"):
-        raise ValueError(f"polarity must be 'high', 'low' or 'neutral', not {polarity!r}")
+        raise BadArgument(f"polarity must be 'high', 'low' or 'neutral', not {polarity!r}")
     return {"high": 1, "low": -1, "neutral": 0}[polarity]
 
 
@@ -275,10 +277,10 @@ def p_chart(
     x = _floats(counts)
     n = _floats(bases)
     if len(x) != len(n):
-        raise ValueError("counts and bases must have the same length")
+        raise BadArgument("counts and bases must have the same length")
     n = np.where(np.isnan(x), np.nan, n)
     if np.any(n[~np.isnan(n)] <= 0) or np.any(x[~np.isnan(x)] < 0) or np.any(x > n):
-        raise ValueError("bases must be positive and counts between 0 and the base")
+        raise BadArgument("bases must be positive and counts between 0 and the base")
     shown = ~np.isnan(x) & ~np.isnan(n)
     x = np.where(shown, x, np.nan)
     y = x / n * scale

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from kpi.errors import BadArgument
 from kpi.stats._args import ArrayLike, check_confidence, not_above, numbers, same_length
 
 
@@ -52,9 +53,9 @@ def _scores_for(k: int, scores: ArrayLike | None) -> np.ndarray:
         return np.arange(k, dtype=float)
     s = numbers("scores", scores, one_d=True)
     if s.shape != (k,):
-        raise ValueError("scores must have one value per period")
+        raise BadArgument("scores must have one value per period")
     if np.any(np.isnan(s)):
-        raise ValueError("scores must not be missing")
+        raise BadArgument("scores must not be missing")
     return s
 
 
@@ -254,7 +255,7 @@ def recent_trend(
     """
     run = {"proportions": trend_test_proportions, "means": trend_test_means}.get(test)
     if run is None:
-        raise ValueError('test must be "proportions" or "means"')
+        raise BadArgument('test must be "proportions" or "means"')
     last = [numbers("column", c, one_d=True)[-points:] for c in columns]
     nan = float("nan")
     whole = run(*last, confidence=confidence)

@@ -13,8 +13,9 @@ import zipfile
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, report
-from kpi.board import BoardPack, BoardRow, board_summary
+from kpi import charts
+from kpi.board import BoardPack, BoardRow, board_summary, layout
+from kpi.board import pdf as pack_pdf
 from kpi.board.carry import LastQuarter, board_frame, with_notes
 from kpi.board.notes import (
     FIELDS,
@@ -35,6 +36,7 @@ from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import Scope
 from kpi.store import Store
 from kpi.wording import GLOSSARY
+from kpi.wording import board as board_words
 from kpi.wording.board import row_cells
 from pages.views import _common as c
 
@@ -89,7 +91,7 @@ noted_pack = c.on_store(_noted_pack)
 def _pdf(
     store: Store, quarter: str, area: str, scope: tuple[str, ...] | None, who: Who
 ) -> bytes:
-    return report.render_pdf(noted_pack(quarter, area, scope, who))
+    return pack_pdf.render_pdf(noted_pack(quarter, area, scope, who))
 
 
 def _charts_zip(
@@ -97,7 +99,7 @@ def _charts_zip(
 ) -> bytes:
     """Every domain's run charts as PNG (as the PDF draws them), one file a domain,
     zipped: rendered in one batch by the report's browser."""
-    pngs = report.domain_pngs(board_pack(quarter, area, scope))
+    pngs = layout.domain_pngs(board_pack(quarter, area, scope))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
         for domain, png in pngs.items():
@@ -184,7 +186,7 @@ def coloured(cell: object) -> str:
     """A table cell as Markdown: blue for better, orange for worse; the icon and
     words already say it, the colour only helps the eye."""
     text = c.md(str(cell))
-    tone = report.tone(str(cell))
+    tone = board_words.tone(str(cell))
     if tone == "good":
         return f":blue[{text}]"
     if tone == "bad":
@@ -195,7 +197,7 @@ def coloured(cell: object) -> str:
 def _flags(pack: BoardPack) -> None:
     """The two lists side by side, in a grid that stacks them on a narrow screen."""
     cards = []
-    for flags in report.flag_lists(pack):
+    for flags in layout.flag_lists(pack):
         items = "".join(
             f'<li style="margin:0 0 .25rem"><span style="color:{flags.colour}">{flags.mark}'
             f"</span> {html.escape(line)}</li>"
@@ -280,7 +282,7 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> No
     )
     with st.expander("How to read this page"):
         st.markdown(
-            c.md(report.METHODS) + "\n\n**Words used on this page**\n\n"
+            c.md(layout.METHODS) + "\n\n**Words used on this page**\n\n"
             + "\n".join(f"- **{c.md(term)}**: {c.md(meaning)}" for term, meaning in GLOSSARY)
         )
     for domain, rows in pack.domains():

@@ -109,36 +109,26 @@ def through_navigation(script: str | None = None) -> None:
     yet, Streamlit treats a ``pages/`` folder as an old-style multipage app, so a
     shared link opened first after a restart (``/schemes?region=London``) would run
     the page alone: no store set-up, no filters, every file of ``pages/`` listed.
-    Leave that mode and rerun: the rerun goes through dashboard.py, which opens the
-    page the link names, with its query string. (Streamlit 1.67's
-    ``PagesManager.uses_pages_directory``; ``st.navigation`` clears it the same way.)
-    The one reach into Streamlit's internals, kept here; tests/browser/test_deep_link.py
-    fails without it. Page functions handed to ``st.navigation`` do not help: the
-    mode comes from the ``pages/`` folder itself existing beside dashboard.py.
+    Such a run never went through dashboard.py (which marks the session), so it
+    keeps the link's page and query and switches to dashboard.py, with Streamlit's
+    public ``st.switch_page`` only; dashboard.py's navigation then opens the link
+    (``open_landing``). tests/browser/test_deep_link.py fails without it.
     """
     if script is None:  # a caller written before ``script``: the calling page's file
         caller = inspect.currentframe()
         script = caller.f_back.f_code.co_filename if caller and caller.f_back else ""
-    # Leave the old mode before the role check: a signed-out visitor has no pages, so
-    # checking first stopped the run and left a blank page instead of the sign-in page
-    # (tests/browser/test_deep_link.py, sign-in on). The rerun goes through
-    # dashboard.py, which asks who is there before any page runs.
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a later Streamlit without the old mode: nothing to undo
-        PagesManager = None
-    # Only a session that has never been through dashboard.py: AppTest puts every
-    # rerun in that mode, and rerouting a rerun would drop the click behind it.
-    if (
-        PagesManager is not None
-        and getattr(PagesManager, "uses_pages_directory", False)
-        and not st.session_state.get(ENTRY_RAN)
-    ):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    # Before the role check: a signed-out visitor has no pages, so checking first
+    # stopped the run and left a blank page instead of the sign-in page
+    # (tests/browser/test_deep_link.py, sign-in on). Only a session that has never
+    # been through dashboard.py: under AppTest every run starts there.
+    if not st.session_state.get(ENTRY_RAN):
+        st.session_state[DEEP_LINK] = (Path(script).stem, st.query_params.to_dict())
+        st.switch_page(ENTRY_SCRIPT)
     _page_allowed(script)
 
 
+ENTRY_SCRIPT = "dashboard.py"
+DEEP_LINK = "_khi_deep_link"
 ENTRY_RAN = "_khi_entry_ran"
 
 
@@ -152,7 +142,11 @@ def _page_allowed(script: str) -> None:
 def open_landing(scope: Scope, navigation: Any) -> None:
     """A bare address ("/", no view named) opens where the role lands
     (``kpi.scope.LANDING``: a board member's board page), once per session; a
-    link that names a page or a view opens that, for every role alike."""
+    link that names a page or a view opens that, for every role alike (also one
+    that first ran its page alone: ``through_navigation`` kept it)."""
+    link = st.session_state.pop(DEEP_LINK, None)
+    if link is not None and link[0] in scope.pages:  # a link a page run alone kept
+        st.switch_page(f"pages/{link[0]}.py", query_params=link[1])
     landing = LANDING.get(scope.role or "")
     if (
         landing is None
