@@ -13,9 +13,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 QUICK = {
-    "ingest_benchmark.py": ["--rows", "20000"],
+    "ingest_benchmark.py": ["--rows", "20000", "--repeat", "2"],
     "demo_benchmark.py": ["--people", "100000"],
-    "khi_table_benchmark.py": ["--people", "100000"],
+    "khi_table_benchmark.py": ["--people", "100000", "--rounds", "2"],
     "browser_benchmark.py": ["--runs", "1"],
     "report_benchmark.py": [],
 }
