@@ -70,22 +70,52 @@ def trends_and_control_charts(
     shows both): the control charts' quarters hold the trend's window, and each
     quarter's disclosure decision is its own (the lattice is taken within a quarter),
     so the trend is a slice of the same table, not a second pass over the store."""
-    entries = [khi_by_code(code) for code in khis]
     settings = settings or default_settings()
     last = parse_quarter(end) if end is not None else latest_quarter(store)
     if last is None:
+        entries = [khi_by_code(code) for code in khis]
         return _no_trends(entries), control_charts(store, khis, filters, end, settings)
-    window = shift_quarter(last, -(quarters - 1))
-    span = _span_first(store, last)
-    table = _series_table(store, entries, filters, min(window, span), last, settings)
-    in_window = table[table["quarter"] >= window] if len(table) else table
-    spans = table[table["quarter"] >= span] if len(table) else table
-    out_trends = _trends_from(entries, in_window, window)
-    out_controls = {
-        code: (series, _spc(khi_by_code(code), series, None))
-        for code, (series, _) in _trends_from(entries, spans, span, test=False).items()
-    }
-    return out_trends, out_controls
+    return trends_and_control_charts_at(store, khis, filters, quarters, [last], settings)[last]
+
+
+def trends_and_control_charts_at(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None,
+    quarters: int,
+    ends: Sequence[dt.date],
+    settings: Settings | None = None,
+) -> dict[dt.date, tuple[dict[str, tuple[pd.DataFrame, stats.TrendResult]],
+                         dict[str, tuple[pd.DataFrame, stats.SpcResult]]]]:
+    """:func:`trends_and_control_charts` as of each of ``ends`` (quarter starts), from
+    one engine pass: the board pack of this quarter carries last quarter's.
+
+    Why one table serves every end: the by-quarter table covers every quarter
+    whatever the window (``_series_table``), and each quarter's disclosure decision
+    is its own (the lattice is taken within a quarter), so a table reaching further
+    back holds the same rows. Each end's series is cut at that end, and its control
+    chart's limits are computed from its own quarters only (later quarters never
+    move an earlier quarter's limits).
+    """
+    entries = [khi_by_code(code) for code in khis]
+    settings = settings or default_settings()
+    windows = {end: shift_quarter(end, -(quarters - 1)) for end in ends}
+    spans = {end: _span_first(store, end) for end in ends}
+    first = min(min(windows[end], spans[end]) for end in ends)
+    table = _series_table(store, entries, filters, first, max(ends), settings)
+    out = {}
+    for end in ends:
+        window, span = windows[end], spans[end]
+        upto = table[table["quarter"] <= end] if len(table) else table
+        in_window = upto[upto["quarter"] >= window] if len(upto) else upto
+        in_span = upto[upto["quarter"] >= span] if len(upto) else upto
+        out_trends = _trends_from(entries, in_window, window)
+        out_controls = {
+            code: (series, _spc(khi_by_code(code), series, None))
+            for code, (series, _) in _trends_from(entries, in_span, span, test=False).items()
+        }
+        out[end] = (out_trends, out_controls)
+    return out
 
 
 def _no_trends(entries: Sequence[KHI]) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:

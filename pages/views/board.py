@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts, report
-from kpi.board import BoardPack, BoardRow, board_summary
+from kpi.board import BoardPack, BoardRow, board_summaries
 from kpi.board.carry import LastQuarter, board_frame, with_notes
 from kpi.board.notes import (
     FIELDS,
@@ -32,7 +32,6 @@ from kpi.board.notes import (
 from kpi.downloads import board_download, file_name
 from kpi.errors import KhiError
 from kpi.export import safe_csv
-from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import Scope
 from kpi.store import Store
 from kpi.wording import GLOSSARY
@@ -42,11 +41,13 @@ ALL = "all"
 
 
 # ------------------------------------------------------------------- cached work ---
-def _board_pack(
+def _board_packs(
     store: Store, quarter: str, area: str, scope: tuple[str, ...] | None
-) -> BoardPack:
+) -> tuple[BoardPack, BoardPack | None]:
+    """This quarter's pack and last quarter's (its flags carry over), from one pass
+    (``kpi.board.board_summaries``): the first view waits for one build, not two."""
     kind, _, value = area.partition(":")
-    return board_summary(
+    return board_summaries(
         store,
         quarter=quarter,
         region=value if kind == "region" else None,
@@ -56,7 +57,13 @@ def _board_pack(
     )
 
 
-board_pack = c.on_store(_board_pack, spinner="Preparing the board page…")
+board_packs = c.on_store(_board_packs, spinner="Preparing the board page…")
+
+
+def board_pack(quarter: str, area: str, scope: tuple[str, ...] | None) -> BoardPack:
+    """This quarter's pack (``board_packs``' first)."""
+    return board_packs(quarter, area, scope)[0]
+
 
 # Who is reading, as plain values (Streamlit hashes them for the cache): notes are
 # the reader's to see, so the pack with notes is kept per reader.
@@ -73,11 +80,7 @@ def _noted_pack(
 ) -> BoardPack:
     """The board pack with this quarter's notes and last quarter's flags and notes, as
     this reader may see them (kpi.board.carry)."""
-    now = board_pack(quarter, area, scope)
-    try:
-        then = board_pack(quarter_label(shift_quarter(now.quarter, -1)), area, scope)
-    except KhiError:  # no data last quarter: its notes are still shown
-        then = None
+    now, then = board_packs(quarter, area, scope)  # then None: its notes still shown
     return with_notes(store, Scope(*who), now, area, then)
 
 
