@@ -697,3 +697,70 @@ def test_trends_and_control_charts_at_each_end_equal_their_own(demo_store: Store
     for end in ends:
         assert_same(together[end], trends_and_control_charts(demo_store, codes, None, 8, end),
                     str(end))
+
+
+@pytest.mark.parametrize("area", ["all", "region", "scheme", "scoped"])
+def test_a_quarters_rows_from_the_trend_table_are_the_engines_own(
+    demo_store: Store, area: str
+) -> None:
+    """The pack reads each KHI's row of the quarter from the by-quarter table behind
+    its trends: every column equals ``indicator_table(quarter=...)``'s, this quarter
+    and last (values, intervals, benchmark, comparison, hidden or not)."""
+    from kpi.board import area_filters
+    from kpi.board.build import _quarter_rows
+    from kpi.catalogue import catalogue
+    from kpi.indicators import indicator_table, latest_quarter, trends_and_control_charts_at
+    from kpi.periods import parse_quarter
+
+    register = demo_store.schemes().sort_values("scheme_id")
+    scope = _scoped(demo_store) if area == "scoped" else None
+    region = str(register["region"].iloc[0]) if area in ("region", "scoped") else None
+    scheme = str(register["scheme_id"].iloc[0]) if area == "scheme" else None
+    filters, _, _ = area_filters(demo_store, region, scheme, scope)
+    q = parse_quarter(latest_quarter(demo_store))
+    ends = [q, shift_quarter(q, -1)]
+    charts = trends_and_control_charts_at(demo_store, [k.code for k in catalogue()],
+                                          filters, 8, ends)
+    for end in ends:
+        rows = _quarter_rows(charts[end][0], end)
+        assert rows is not None
+        table = indicator_table(demo_store, quarter=end, filters=filters)
+        assert len(table) == len(rows) == len(catalogue())
+        for _, own in table.iterrows():
+            row = rows[own["khi"]]
+            assert set(row.index) == set(own.index)
+            for column in own.index:
+                same_cell(own[column], row[column], f"{end} {own['khi']} {column}")
+
+
+def same_cell(a: object, b: object, where: str) -> None:
+    """Two cells of a row equal: numbers by value (a row read from a frame may hold
+    26 or numpy's 26; floats to 1e-9, see :func:`assert_same`), empties alike."""
+    import numbers
+
+    if pd.api.types.is_scalar(a) and pd.isna(a):
+        assert pd.api.types.is_scalar(b) and pd.isna(b), f"{where}: {a!r} != {b!r}"
+    elif isinstance(a, numbers.Number) and not isinstance(a, (bool, np.bool_)):
+        assert isinstance(b, numbers.Number) and not isinstance(b, (bool, np.bool_)), where
+        assert math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12), \
+            f"{where}: {a!r} != {b!r}"
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def test_a_khi_without_answers_takes_the_quarters_own_table(constructed: Store) -> None:
+    """A KHI without answers has no row in the by-quarter table (the one-quarter table
+    keeps it, with England's benchmark): no rows are read from it, and the pack
+    equals the one built from the quarter's own table."""
+    from kpi.board import area_filters, board_summaries
+    from kpi.board.build import _quarter_rows
+    from kpi.catalogue import catalogue
+    from kpi.indicators import trends_and_control_charts_at
+
+    filters, _, _ = area_filters(constructed, None, "S2", None)
+    charts = trends_and_control_charts_at(constructed, [k.code for k in catalogue()],
+                                          filters, 8, [Q])
+    assert _quarter_rows(charts[Q][0], Q) is None
+    now, then = board_summaries(constructed, quarter=Q, scheme="S2")
+    assert_same(now, board_summary(constructed, quarter=Q, scheme="S2"), "now")
+    assert now.row("lonely_often").n == 30

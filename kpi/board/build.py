@@ -424,8 +424,9 @@ def board_summaries(
     and the command line need both. Each is exactly :func:`board_summary` for its
     quarter, but the work they share is done once: the by-quarter table behind the
     trends and the control charts (each cut at its own quarter, its limits from its
-    own quarters), and each person's change up to every quarter the two compare.
-    Only each quarter's own table and caveats are read twice.
+    own quarters), which also holds each quarter's KHI rows (:func:`_quarter_rows`),
+    and each person's change up to every quarter the two compare. Only the caveats
+    are read per quarter.
 
     Parameters and errors as :func:`board_summary`.
 
@@ -486,6 +487,28 @@ def _board_summaries(
     return now, then
 
 
+def _quarter_rows(
+    series_by_code: dict[str, tuple[pd.DataFrame, st_.TrendResult]], quarter: dt.date
+) -> dict[str, pd.Series] | None:
+    """Each KHI's row of ``engine.indicator_table(quarter=quarter)``, read from the
+    by-quarter table the trends came from, or None when a KHI has no row there.
+
+    Why it is the same row: the by-quarter table is the engine's table grouped by
+    quarter, with the same England benchmark per quarter and each quarter's
+    disclosure decided within that quarter; it only leaves out a KHI without
+    answers, which the one-quarter table keeps (with its benchmark): then None,
+    and the caller asks the engine for the quarter's own table.
+    """
+    rows = {}
+    for code, (series, _) in series_by_code.items():
+        hit = series[series["quarter"] == quarter] if len(series) else series
+        if len(hit) != 1:
+            return None
+        rows[code] = pd.concat([pd.Series({"khi": code}, dtype=object),
+                                hit.iloc[0].drop(["quarter", "quarter_label"])])
+    return rows
+
+
 def _board_pack(
     store: Store,
     q: dt.date,
@@ -500,8 +523,10 @@ def _board_pack(
 ) -> BoardPack:
     """One quarter's pack from the parts :func:`_board_summaries` shares."""
     previous_q, last_year_q = shift_quarter(q, -1), shift_quarter(q, -4)
-    table = engine.indicator_table(store, quarter=q, filters=filters, settings=settings)
-    by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
+    by_code = _quarter_rows(series_by_code, q)
+    if by_code is None:
+        table = engine.indicator_table(store, quarter=q, filters=filters, settings=settings)
+        by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
 
     rows: list[BoardRow] = []
     watch: list[WatchItem] = []
