@@ -659,11 +659,32 @@ def test_one_pass_gives_both_quarters_packs_exactly(demo_store: Store, area: str
     assert then.quarter == shift_quarter(now.quarter, -1)
     assert_same(now, board_summary(demo_store, **kwargs), "now")
     assert_same(then, board_summary(demo_store, quarter=then.quarter, **kwargs), "then")
-    # Last quarter's control charts are not this quarter's cut short: the limits
-    # moved with this quarter's point (else the equality above proves little).
-    moved = [r for r, r0 in zip(now.rows, then.rows) if r.spc and r0.spc
-             and r.spc.lower[:-1] != r0.spc.lower and r.spc.mean != r0.spc.mean]
-    assert moved
+
+
+@pytest.fixture(scope="module")
+def eight_quarters(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A small demo sector over eight quarters: control charts with limits."""
+    from kpi.demo import load_demo
+
+    store = Store(tmp_path_factory.mktemp("eight") / "khi.duckdb")
+    load_demo(store, people=3000, quarters=8, seed=7)
+    return store
+
+
+def test_last_quarters_control_charts_have_their_own_limits(eight_quarters: Store) -> None:
+    """Over eight quarters the control charts have limits, and last quarter's are
+    computed from its own quarters: equal to its own pack's, and not this quarter's
+    chart cut short (this quarter's point moves the mean and limits)."""
+    from kpi.board import board_summaries
+
+    now, then = board_summaries(eight_quarters)
+    assert then is not None
+    assert_same(then, board_summary(eight_quarters, quarter=then.quarter), "then")
+    charted = [(r, r0) for r, r0 in zip(now.rows, then.rows)
+               if r.spc and r0.spc and not math.isnan(r0.spc.mean)]
+    assert charted
+    assert any(r.spc.mean != r0.spc.mean and r.spc.lower[:-1] != r0.spc.lower
+               for r, r0 in charted)
 
 
 def test_one_pass_for_an_earlier_quarter_equals_its_own_pack(demo_store: Store) -> None:
