@@ -32,6 +32,7 @@ from kpi.board.build import (
     ALL_AREAS,
     SERIES_QUARTERS,
     area_filters,
+    board_summaries,
     board_summary,
     period_change,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Flag",
     "PeriodChange",
     "area_filters",
+    "board_summaries",
     "board_summary",
     "period_change",
     "change_sentence",

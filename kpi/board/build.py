@@ -24,7 +24,7 @@ from kpi.board.pack import (
 )
 from kpi.board.watch import WatchItem, watch_item
 from kpi.catalogue import KHI, catalogue
-from kpi.errors import BadRequest, NoData, UnknownCode
+from kpi.errors import BadRequest, KhiError, NoData, UnknownCode
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import parse_quarter, quarter_label, shift_quarter
@@ -193,13 +193,11 @@ def period_change(
     return PeriodChange(period, quarter, label, previous, hidden, test, verdict)
 
 
-def _change_people(
+def _changes_by_end(
     store: Store, filters: Filters, ends: tuple[dt.date, ...]
 ) -> dict[str, pd.DataFrame]:
-    """Per change KHI, each person's change up to ``ends[0]`` (column ``now``) and up
-    to each earlier end (a column per quarter), indexed by person: a change KHI counts
-    people with two answers up to a quarter's end, so last year's people are mostly
-    this year's, and a test between the two must pair them."""
+    """Per change KHI, each person's change up to each of ``ends`` (a column per end,
+    empty when they had fewer than two answers by then), from one query per KHI."""
     out = {}
     with store.connect() as con:
         for khi in catalogue():
@@ -207,11 +205,24 @@ def _change_people(
                 continue
             frame = queries.person_changes(con, khi, filters, list(ends))
             frame = frame.set_index(["scheme_id", "person_key"])
-            columns = {"d_0": "now", **{f"d_{i}": end for i, end in enumerate(ends) if i}}
-            out[khi.code] = pd.DataFrame(
-                {name: frame[c].dropna() for c, name in columns.items()}
-            )
+            out[khi.code] = frame.rename(columns={f"d_{i}": end for i, end in enumerate(ends)})
     return out
+
+
+def _paired_for(
+    changes: dict[str, pd.DataFrame], ends: tuple[dt.date, ...]
+) -> dict[str, pd.DataFrame]:
+    """Per change KHI, each person's change up to ``ends[0]`` (column ``now``) and up
+    to each earlier end (a column per quarter), indexed by person, from
+    :func:`_changes_by_end`'s frames (which may hold more ends: each is its own
+    column). Why: a change KHI counts people with two answers up to a quarter's end,
+    so last year's people are mostly this year's, and a test between the two must
+    pair them."""
+    return {
+        code: pd.DataFrame({("now" if i == 0 else end): frame[end].dropna()
+                            for i, end in enumerate(ends)})
+        for code, frame in changes.items()
+    }
 
 
 def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
@@ -396,17 +407,49 @@ def board_summary(
         store without survey data.
     """
     with store.reading():  # one open of the file for the dozen reads below
-        return _board_summary(store, quarter, region, scheme, settings, scope)
+        return _board_summaries(store, quarter, region, scheme, settings, scope, False)[0]
 
 
-def _board_summary(
+def board_summaries(
+    store: Store,
+    quarter: dt.date | str | None = None,
+    region: str | None = None,
+    scheme: str | None = None,
+    settings: Settings | None = None,
+    scope: tuple[str, ...] | None = None,
+) -> tuple[BoardPack, BoardPack | None]:
+    """This quarter's board pack and last quarter's, for the same area, from one pass.
+
+    The pack carries last quarter's flags (``kpi.board.carry``), so the page, its PDF
+    and the command line need both. Each is exactly :func:`board_summary` for its
+    quarter, but the work they share is done once: the by-quarter table behind the
+    trends and the control charts (each cut at its own quarter, its limits from its
+    own quarters), which also holds each quarter's KHI rows (:func:`_quarter_rows`),
+    and each person's change up to every quarter the two compare. Only the caveats
+    are read per quarter.
+
+    Parameters and errors as :func:`board_summary`.
+
+    Returns
+    -------
+    tuple of BoardPack and (BoardPack or None)
+        This quarter's pack, and last quarter's (None when that one could not be
+        built: a :class:`~kpi.errors.KhiError` for that quarter alone).
+    """
+    with store.reading():
+        now, then = _board_summaries(store, quarter, region, scheme, settings, scope, True)
+    return now, then
+
+
+def _board_summaries(
     store: Store,
     quarter: dt.date | str | None,
     region: str | None,
     scheme: str | None,
     settings: Settings | None,
     scope: tuple[str, ...] | None,
-) -> BoardPack:
+    with_last: bool,
+) -> tuple[BoardPack, BoardPack | None]:
     settings = settings or engine.default_settings()
     filters, area_label, area_kind = area_filters(store, region, scheme, scope)
     if quarter is None or (isinstance(quarter, str) and not quarter.strip()):
@@ -419,18 +462,73 @@ def _board_summary(
         q = parse_quarter(latest)
     else:
         q = parse_quarter(quarter)
-    previous_q, last_year_q = shift_quarter(q, -1), shift_quarter(q, -4)
+    quarters = [q, shift_quarter(q, -1)] if with_last else [q]
+    compared = {p: (p, shift_quarter(p, -1), shift_quarter(p, -4)) for p in quarters}
+    ends = tuple(dict.fromkeys(e for p in quarters for e in compared[p]))
+    # The trend's window and the control charts' every quarter up to each quarter
+    # (hidden quarters as gaps, as on Indicator detail), from one engine pass.
+    charts = engine.trends_and_control_charts_at(
+        store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, quarters, settings
+    )
+    changes = _changes_by_end(store, filters, ends)
 
-    table = engine.indicator_table(store, quarter=q, filters=filters, settings=settings)
-    by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
+    def pack(p: dt.date) -> BoardPack:
+        series_by_code, controls = charts[p]
+        return _board_pack(store, p, filters, area_label, area_kind, scheme, settings,
+                           series_by_code, controls, _paired_for(changes, compared[p]))
+
+    now = pack(q)
+    if not with_last:
+        return now, None
+    try:
+        then = pack(quarters[1])
+    except KhiError:  # that quarter alone could not be built: the page shows none
+        then = None
+    return now, then
+
+
+def _quarter_rows(
+    series_by_code: dict[str, tuple[pd.DataFrame, st_.TrendResult]], quarter: dt.date
+) -> dict[str, pd.Series] | None:
+    """Each KHI's row of ``engine.indicator_table(quarter=quarter)``, read from the
+    by-quarter table the trends came from, or None when a KHI has no row there.
+
+    Why it is the same row: the by-quarter table is the engine's table grouped by
+    quarter, with the same England benchmark per quarter and each quarter's
+    disclosure decided within that quarter; it only leaves out a KHI without
+    answers, which the one-quarter table keeps (with its benchmark): then None,
+    and the caller asks the engine for the quarter's own table.
+    """
+    rows = {}
+    for code, (series, _) in series_by_code.items():
+        hit = series[series["quarter"] == quarter] if len(series) else series
+        if len(hit) != 1:
+            return None
+        rows[code] = pd.concat([pd.Series({"khi": code}, dtype=object),
+                                hit.iloc[0].drop(["quarter", "quarter_label"])])
+    return rows
+
+
+def _board_pack(
+    store: Store,
+    q: dt.date,
+    filters: Filters,
+    area_label: str,
+    area_kind: str,
+    scheme: str | None,
+    settings: Settings,
+    series_by_code: dict[str, tuple[pd.DataFrame, st_.TrendResult]],
+    controls: dict[str, tuple[pd.DataFrame, st_.SpcResult]],
+    paired: dict[str, pd.DataFrame],
+) -> BoardPack:
+    """One quarter's pack from the parts :func:`_board_summaries` shares."""
+    previous_q, last_year_q = shift_quarter(q, -1), shift_quarter(q, -4)
+    by_code = _quarter_rows(series_by_code, q)
+    if by_code is None:
+        table = engine.indicator_table(store, quarter=q, filters=filters, settings=settings)
+        by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
 
     rows: list[BoardRow] = []
-    # The trend's window and the control charts' every quarter up to this one (hidden
-    # quarters as gaps, as on Indicator detail), from one engine pass.
-    series_by_code, controls = engine.trends_and_control_charts(
-        store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, q, settings
-    )
-    paired = _change_people(store, filters, (q, previous_q, last_year_q))
     watch: list[WatchItem] = []
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))

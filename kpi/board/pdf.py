@@ -23,12 +23,11 @@ import subprocess
 import threading
 import time
 
-from kpi.board import BoardPack, area_filters, board_summary, pack_html
+from kpi.board import BoardPack, area_filters, board_summaries, pack_html
 from kpi.board.layout import FONT_DIR, chart_pngs
 from kpi.charts.render import renderer
-from kpi.errors import KhiError
 from kpi.indicators import Filters
-from kpi.periods import parse_quarter, quarter_label, shift_quarter
+from kpi.periods import parse_quarter
 from kpi.store import Store
 
 __all__ = ["build_report", "render_pdf", "render_untagged_pdf"]
@@ -87,23 +86,18 @@ def render_untagged_pdf(pack: BoardPack, charts: dict[str, bytes] | None = None)
 
 
 def _with_everyones_notes(
-    store: Store, pack: BoardPack, filters: Filters, kind: str,
-    region: str | None, scheme: str | None,
+    store: Store, pack: BoardPack, filters: Filters, kind: str, then: BoardPack | None,
 ) -> BoardPack:
-    """``pack`` with its notes and "Last quarter" section, as an administrator reads
-    them: whoever runs the command line holds the store itself, and the page's PDF
-    for the same area carries the same notes."""
+    """``pack`` with its notes and "Last quarter" section (``then``: last quarter's
+    pack, or None), as an administrator reads them: whoever runs the command line
+    holds the store itself, and the page's PDF for the same area carries the same
+    notes."""
     from kpi.board.carry import with_notes
     from kpi.board.notes import ALL
     from kpi.scope import LOCAL_ADMIN
 
     area = {"scheme": f"scheme:{filters.scheme_ids[0]}" if filters.scheme_ids else ALL,
             "region": f"region:{filters.regions[0]}" if filters.regions else ALL}.get(kind, ALL)
-    try:
-        then = board_summary(store, quarter=quarter_label(shift_quarter(pack.quarter, -1)),
-                             region=region, scheme=scheme)
-    except KhiError:  # no data last quarter: its notes are still shown
-        then = None
     return with_notes(store, LOCAL_ADMIN, pack, area, then)
 
 
@@ -144,8 +138,9 @@ def build_report(
         # Start the browser while the engine works: the two overlap (about 1.5 s saved).
         threading.Thread(target=renderer().warm_up, name="kaleido-warm-up",
                          daemon=True).start()
-    pack = board_summary(store, quarter=quarter, region=region, scheme=scheme)
-    pack = _with_everyones_notes(store, pack, filters, kind, region, scheme)
+    # This quarter's pack and last quarter's (its flags carry over) from one pass.
+    pack, then = board_summaries(store, quarter=quarter, region=region, scheme=scheme)
+    pack = _with_everyones_notes(store, pack, filters, kind, then)
     summarised = time.perf_counter()
     pdf = render_pdf(pack)
     log.info(

@@ -51,6 +51,7 @@ from kpi.indicators.series import (
     trend,
     trends,
     trends_and_control_charts,
+    trends_and_control_charts_at,
 )
 from kpi.indicators.table import indicator_table
 
@@ -84,4 +85,5 @@ __all__ = [
     "trend",
     "trends",
     "trends_and_control_charts",
+    "trends_and_control_charts_at",
 ]

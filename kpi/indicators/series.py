@@ -47,7 +47,12 @@ def trends(
     settings: Settings | None = None,
 ) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
     """:func:`trend` for several KHIs from one engine pass (the board page needs all)."""
-    return _trends_and_spans(store, khis, filters, quarters, end, settings, span=False)[0]
+    settings = settings or default_settings()
+    last = parse_quarter(end) if end is not None else latest_quarter(store)
+    if last is None:
+        return _no_trends([khi_by_code(code) for code in khis])
+    return _trends_and_spans(store, khis, filters, quarters, [last], settings,
+                             span=False)[last][0]
 
 
 def trends_and_control_charts(
@@ -63,31 +68,65 @@ def trends_and_control_charts(
     shows both): the control charts' quarters hold the trend's window, and each
     quarter's disclosure decision is its own (the lattice is taken within a quarter),
     so the trend is a slice of the same table, not a second pass over the store."""
-    out_trends, spans = _trends_and_spans(store, khis, filters, quarters, end, settings,
-                                          span=True)
-    out_controls = {code: (series, _spc(khi_by_code(code), series, None))
-                    for code, (series, _) in spans.items()}
-    return out_trends, out_controls
+    settings = settings or default_settings()
+    last = parse_quarter(end) if end is not None else latest_quarter(store)
+    if last is None:
+        entries = [khi_by_code(code) for code in khis]
+        return _no_trends(entries), control_charts(store, khis, filters, end, settings)
+    return trends_and_control_charts_at(store, khis, filters, quarters, [last], settings)[last]
+
+
+def trends_and_control_charts_at(
+    store: Store,
+    khis: Sequence[str],
+    filters: Filters | None,
+    quarters: int,
+    ends: Sequence[dt.date],
+    settings: Settings | None = None,
+) -> dict[dt.date, tuple[dict[str, tuple[pd.DataFrame, stats.TrendResult]],
+                         dict[str, tuple[pd.DataFrame, stats.SpcResult]]]]:
+    """:func:`trends_and_control_charts` as of each of ``ends`` (quarter starts), from
+    one engine pass: the board pack of this quarter carries last quarter's.
+
+    Each end's series is cut at that end, and its control chart's limits are computed
+    from its own quarters only (later quarters never move an earlier quarter's limits).
+    """
+    spans = _trends_and_spans(store, khis, filters, quarters, ends, settings, span=True)
+    return {
+        end: (out_trends, {code: (series, _spc(khi_by_code(code), series, None))
+                           for code, (series, _) in in_span.items()})
+        for end, (out_trends, in_span) in spans.items()
+    }
 
 
 def _trends_and_spans(
     store: Store, khis: Sequence[str], filters: Filters | None, quarters: int,
-    end: dt.date | str | None, settings: Settings | None, *, span: bool,
-) -> tuple[dict[str, tuple[pd.DataFrame, stats.TrendResult]],
-           dict[str, tuple[pd.DataFrame, stats.TrendResult]]]:
-    """The trends over ``quarters`` quarters ending ``end`` and, with ``span``, each
-    KHI's series over every quarter with data up to ``end`` (untested: the control
-    charts'), both from one by-quarter table."""
+    ends: Sequence[dt.date], settings: Settings | None, *, span: bool,
+) -> dict[dt.date, tuple[dict[str, tuple[pd.DataFrame, stats.TrendResult]],
+                         dict[str, tuple[pd.DataFrame, stats.TrendResult]]]]:
+    """For each of ``ends``: the trends over ``quarters`` quarters ending there and,
+    with ``span``, each KHI's series over every quarter with data up to it (untested:
+    the control charts'), all from one by-quarter table.
+
+    Why one table serves every end: the by-quarter table covers every quarter whatever
+    the window (``_series_table``), and each quarter's disclosure decision is its own
+    (the lattice is taken within a quarter), so a table reaching further back holds
+    the same rows."""
     entries = [khi_by_code(code) for code in khis]
     settings = settings or default_settings()
-    last = parse_quarter(end) if end is not None else latest_quarter(store)
-    if last is None:
-        return _no_trends(entries), _no_trends(entries) if span else {}
-    window = shift_quarter(last, -(quarters - 1))
-    start = _span_first(store, last) if span else window
-    table = _series_table(store, entries, filters, min(window, start), last, settings)
-    out = _trends_from(entries, _since(table, window), window)
-    return out, _trends_from(entries, _since(table, start), start, test=False) if span else {}
+    windows = {end: shift_quarter(end, -(quarters - 1)) for end in ends}
+    starts = {end: _span_first(store, end) if span else windows[end] for end in ends}
+    first = min(min(windows[end], starts[end]) for end in ends)
+    table = _series_table(store, entries, filters, first, max(ends), settings)
+    out = {}
+    for end in ends:
+        upto = table[table["quarter"] <= end] if len(table) else table
+        out[end] = (
+            _trends_from(entries, _since(upto, windows[end]), windows[end]),
+            _trends_from(entries, _since(upto, starts[end]), starts[end], test=False)
+            if span else {},
+        )
+    return out
 
 
 def _since(table: pd.DataFrame, first: dt.date) -> pd.DataFrame:

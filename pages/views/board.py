@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts
-from kpi.board import BoardPack, BoardRow, board_summary, layout
+from kpi.board import BoardPack, BoardRow, board_summaries, layout
 from kpi.board import pdf as pack_pdf
 from kpi.board.carry import LastQuarter, board_frame, with_notes
 from kpi.board.notes import (
@@ -32,7 +32,6 @@ from kpi.board.notes import (
 from kpi.downloads import board_download, file_name, part_slug
 from kpi.errors import KhiError
 from kpi.export import safe_csv
-from kpi.periods import quarter_label, shift_quarter
 from kpi.scope import Scope
 from kpi.store import Store
 from kpi.wording import GLOSSARY
@@ -44,11 +43,13 @@ ALL = "all"
 
 
 # ------------------------------------------------------------------- cached work ---
-def _board_pack(
+def _board_packs(
     store: Store, quarter: str, area: str, scope: tuple[str, ...] | None
-) -> BoardPack:
+) -> tuple[BoardPack, BoardPack | None]:
+    """This quarter's pack and last quarter's (its flags carry over), from one pass
+    (``kpi.board.board_summaries``): the first view waits for one build, not two."""
     kind, _, value = area.partition(":")
-    return board_summary(
+    return board_summaries(
         store,
         quarter=quarter,
         region=value if kind == "region" else None,
@@ -58,7 +59,8 @@ def _board_pack(
     )
 
 
-board_pack = c.on_store(_board_pack, spinner="Preparing the board page…")
+board_packs = c.on_store(_board_packs, spinner="Preparing the board page…")
+
 
 # Who is reading, as plain values (Streamlit hashes them for the cache): notes are
 # the reader's to see, so the pack with notes is kept per reader.
@@ -75,11 +77,7 @@ def _noted_pack(
 ) -> BoardPack:
     """The board pack with this quarter's notes and last quarter's flags and notes, as
     this reader may see them (kpi.board.carry)."""
-    now = board_pack(quarter, area, scope)
-    try:
-        then = board_pack(quarter_label(shift_quarter(now.quarter, -1)), area, scope)
-    except KhiError:  # no data last quarter: its notes are still shown
-        then = None
+    now, then = board_packs(quarter, area, scope)  # then None: its notes still shown
     return with_notes(store, Scope(*who), now, area, then)
 
 
@@ -99,7 +97,7 @@ def _charts_zip(
 ) -> bytes:
     """Every domain's run charts as PNG (as the PDF draws them), one file a domain,
     zipped: rendered in one batch by the report's browser."""
-    pngs = layout.domain_pngs(board_pack(quarter, area, scope))
+    pngs = layout.domain_pngs(board_packs(quarter, area, scope)[0])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PNGs are compressed
         for domain, png in pngs.items():
@@ -375,7 +373,7 @@ def render() -> None:
     quarter, filters, area = chosen
     scope = c.user_reach().scheme_filter
     try:
-        pack = board_pack(quarter, area, scope)
+        pack = board_packs(quarter, area, scope)[0]
     except KhiError as exc:  # anything else is a bug, and shows as one
         st.warning(str(exc))
         return
