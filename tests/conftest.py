@@ -46,12 +46,15 @@ _TIER_BY_PREFIX = (
 # ...and by what a test does (tests/tiers.py), for the files that mix kinds.
 
 
-# ``make test`` runs ``pytest -n 2 --dist loadgroup``: a file whose tests share a
+# ``make test`` runs ``pytest -n 3 --dist loadgroup``: a file whose tests share a
 # module-scoped dashboard (a sign-in provider and a server of its own) runs on one
 # worker, so that dashboard starts once; every other test goes to whichever worker is
 # free. The slowest tiers are handed out first, so no long file is left for the end
 # while the other worker waits; within a file the order is the file's own.
-_ONE_WORKER = ("test_signin.py", "test_sessions.py", "test_roles.py")
+_ONE_WORKER = ("test_signin.py", "test_sessions.py", "test_roles.py", "test_board_notes.py",
+               # one walk (or one server) shared by the file's tests: seen run twice,
+               # once on each worker, in a clean-clone run (71 s each)
+               "test_accessibility.py", "test_questionnaire_form.py", "test_yousaid_page.py")
 _FIRST = ("browser", "pages", "slow", "process", "cli")
 _SLOWEST = ("test_sessions.py", "test_roles.py", "test_signin.py", "test_accessibility.py",
             "test_disclosure_attack.py", "test_pages_explore.py", "test_pages_data.py")
