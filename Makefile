@@ -47,9 +47,12 @@ lint: $(VENV)/.dev-installed
 
 # Three workers on two cores: the browser tier mostly waits on its dashboards and
 # Chromium (a clean-clone run with two used 19 min of CPU in 16 min of wall time).
+# --dist loadfile: a file's tests run on one worker, so a module's dashboard or walk
+# starts once. (--dist loadgroup is silently a no-op with pytest 9 and xdist 3.8: it
+# renames item._nodeid, which pytest 9's Node.nodeid no longer reads.)
 test: $(VENV)/.dev-installed system-deps $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 3 --dist loadgroup --durations=15
+	$(BIN)/pytest -n 3 --dist loadfile --durations=15
 
 # The inner loop, before every commit: lint, unit, golden and ingest tests (no
 # pages, processes or browser). Under 90 seconds on a quiet machine.

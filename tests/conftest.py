@@ -46,7 +46,10 @@ _TIER_BY_PREFIX = (
 # ...and by what a test does (tests/tiers.py), for the files that mix kinds.
 
 
-# ``make test`` runs ``pytest -n 3 --dist loadgroup``: a file whose tests share a
+# ``make test`` runs ``pytest -n 3 --dist loadfile`` (every file whole on one worker:
+# ``loadgroup``, which these markers were for, is a no-op with pytest 9 and xdist 3.8,
+# so the markers only matter under ``--dist loadgroup`` once that works again): a file
+# whose tests share a
 # module-scoped dashboard (a sign-in provider and a server of its own) runs on one
 # worker, so that dashboard starts once; every other test goes to whichever worker is
 # free. The slowest tiers are handed out first, so no long file is left for the end
