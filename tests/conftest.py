@@ -46,29 +46,19 @@ _TIER_BY_PREFIX = (
 # ...and by what a test does (tests/tiers.py), for the files that mix kinds.
 
 
-# ``make test`` runs ``pytest -n 3 --dist loadfile`` (every file whole on one worker:
-# ``loadgroup``, which these markers were for, is a no-op with pytest 9 and xdist 3.8,
-# so the markers only matter under ``--dist loadgroup`` once that works again): a file
-# whose tests share a
-# module-scoped dashboard (a sign-in provider and a server of its own) runs on one
-# worker, so that dashboard starts once; every other test goes to whichever worker is
-# free. The slowest tiers are handed out first, so no long file is left for the end
-# while the other worker waits; within a file the order is the file's own.
-_ONE_WORKER = ("test_signin.py", "test_sessions.py", "test_roles.py", "test_board_notes.py",
-               # one walk (or one server) shared by the file's tests: seen run twice,
-               # once on each worker, in a clean-clone run (71 s each)
-               "test_accessibility.py", "test_questionnaire_form.py", "test_yousaid_page.py")
+# ``make test`` runs ``pytest -n 3 --dist loadfile``: every file runs whole on one
+# worker, so a file whose tests share a module-scoped dashboard or walk (a sign-in
+# provider and a server of its own, the accessibility walk) starts it once. The slowest
+# tiers are handed out first, so no long file is left for the end while the other
+# workers wait; within a file the order is the file's own.
 _FIRST = ("browser", "pages", "slow", "process", "cli")
 _SLOWEST = ("test_sessions.py", "test_roles.py", "test_signin.py", "test_accessibility.py",
             "test_disclosure_attack.py", "test_pages_explore.py", "test_pages_data.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+@pytest.hookimpl(tryfirst=True)  # the tiers' markers before -m deselects by them
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     _mark_tiers(items)
-    for item in items:
-        if Path(str(item.fspath)).name in _ONE_WORKER:
-            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
     rank: dict[str, int] = {}
     for item in items:  # a file goes with its slowest tier, whole (its module fixtures once)
         rank[str(item.fspath)] = min(rank.get(str(item.fspath), len(_FIRST)), _order(item))
