@@ -17,6 +17,7 @@ import pandas as pd
 from kpi.board.build import period_change
 from kpi.catalogue import KHI
 from kpi.indicators import Filters, Settings
+from kpi.tables import HIDDEN_WORDS
 from kpi.wording import (
     as_number,
     change_since_words,
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 LAST_QUARTER, LAST_YEAR = "last quarter", "the same quarter last year"
-HIDDEN = "Too few answers to show"
+HIDDEN = HIDDEN_WORDS  # the tables' words for a hidden cell, on a tile too
 
 
 def is_hidden(row: pd.Series | None) -> bool:

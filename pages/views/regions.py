@@ -27,7 +27,6 @@ from kpi.items import bank
 from kpi.periods import quarter_label
 from pages.views import _common as c
 
-HIDDEN = "Too few answers to show"
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 

@@ -32,8 +32,6 @@ from kpi.downloads import file_name, tidy_frame
 from kpi.items import bank
 from pages.views import _common as c
 
-HIDDEN = tables.HIDDEN_WORDS  # kept importable here for one release
-
 
 def with_names(table: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
     """``kpi.tables.with_names`` on the viewer's scheme register and names."""

@@ -36,6 +36,7 @@ from kpi.indicators import Filters
 from kpi.periods import parse_quarter
 from kpi.scope import LANDING, ROLE_PAGES, add_user
 from kpi.store import Store
+from kpi.tables import HIDDEN_WORDS
 from kpi.wording import format_value
 from pages.views import schemes
 from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS
@@ -131,7 +132,7 @@ def england_words(site: Site, quarter: str) -> dict[str, str]:
     """England's value of each scored KHI as the administrator's engine gives it."""
     table = engine.england_table(site.store, quarter=quarter)
     return {
-        r.khi: schemes.HIDDEN if r.suppressed else format_value(
+        r.khi: HIDDEN_WORDS if r.suppressed else format_value(
             r.value, next(k for k in catalogue() if k.code == r.khi))
         for r in table.itertuples()
     }
