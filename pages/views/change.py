@@ -22,7 +22,6 @@ from pages.views import _common as c
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 
 
-unit_words = wording.unit_words  # kept importable here for one release
 
 
 def render() -> None:
@@ -117,8 +116,8 @@ def draw(label: str, code: str, dimension: str | None, filters: c.Filters) -> No
     c.chart(
         charts.interval_chart(frame.rename(columns={"mean_change": "value"}),
             "group",
-            title=f"Average change in {unit_words(khi)}",
-            value_title=f"Latest minus first ({unit_words(khi)})",
+            title=f"Average change in {wording.unit_words(khi)}",
+            value_title=f"Latest minus first ({wording.unit_words(khi)})",
             percent=False,
             benchmark=0.0,
             benchmark_label="No change",

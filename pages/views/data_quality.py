@@ -90,7 +90,6 @@ def missing_returns_section(label: str, filters: Filters) -> None:
 
 
 # -------------------------------------------------------- item completeness ---
-completeness_table = tables.completeness_table  # kept importable here for one release
 
 
 def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataFrame] | None:
@@ -98,7 +97,7 @@ def completeness_view(label: str, filters: Filters) -> tuple[go.Figure, pd.DataF
     items = c.item_completeness(label, filters)
     if not isinstance(items, pd.DataFrame) or items.empty:
         return None
-    return charts.completeness_chart(items, label), completeness_table(items)
+    return charts.completeness_chart(items, label), tables.completeness_table(items)
 
 
 def completeness_section(label: str, filters: Filters) -> None:

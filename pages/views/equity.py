@@ -30,7 +30,6 @@ from pages.views import _common as c
 GROUPINGS = (*c.GROUPS_OF_PEOPLE, "channel", "wording")
 
 
-with_bases = group_bases  # kept importable here for one release
 
 
 def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
@@ -97,7 +96,7 @@ def draw(label: str, code: str, dimension: str, filters: c.Filters) -> None:
     )), "England"  # the sector's, whoever looks
     c.chart(
         charts.interval_chart(
-            with_bases(frame),
+            group_bases(frame),
             "group",
             title=f"{khi.name} by {c.DIMENSION_LABELS[dimension].lower()}, {label}",
             benchmark=benchmark,

@@ -30,7 +30,6 @@ from pages.views import _common as c
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
-region_table = tables.region_table  # kept importable here for one release
 
 
 # The page's views, one tab each; the open one is kept in the URL as
@@ -185,7 +184,7 @@ def table_view(label: str, code: str, sidebar: c.Filters) -> None:
     """Every region's value, interval, base and comparison with England."""
     frame = tables.region_tiles(region_rows(label, code, sidebar))
     st.dataframe(
-        region_table(frame, khi_by_code(code)),
+        tables.region_table(frame, khi_by_code(code)),
         hide_index=True,
         key="regions_table",
         height=35 * (len(frame) + 1) + 3,

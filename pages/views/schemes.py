@@ -251,10 +251,8 @@ def scheme_rows(
     return table[table["in_area"]] if show == "alone" else table
 
 
-outside_flags = tables.outside_flags  # kept importable here for one release
 
 
-scheme_table = tables.scheme_table  # kept importable here for one release
 
 
 def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
@@ -264,7 +262,7 @@ def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, sho
     area = area_of(sidebar)
     if area and show == "highlight":  # the region's schemes first, in table and CSV
         rows = rows.sort_values("region", key=lambda r: r != area, kind="stable")
-    frame = scheme_table(rows, khi, benchmark)
+    frame = tables.scheme_table(rows, khi, benchmark)
     st.subheader(
         f"Schemes{' in ' + area if area and show == 'alone' else ''} as a table"
     )
