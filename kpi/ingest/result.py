@@ -222,8 +222,5 @@ class DryRun(Exception):
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
+    """"1 row", "12 rows", "1,234 responses": a count with its noun."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
-# The old private names, importable for one round while other branches merge.
-_Refused, _DryRun, _plural = Refusal, DryRun, plural

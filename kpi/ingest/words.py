@@ -16,7 +16,7 @@ import pandas as pd
 
 from kpi import readers
 from kpi.errors import StoreBusy, StoreMissing
-from kpi.ingest.result import ColumnMatch, IngestResult, Problem
+from kpi.ingest.result import ColumnMatch, IngestResult, Problem, plural
 from kpi.items import bank
 from kpi.privacy import SecretError
 
@@ -96,11 +96,6 @@ def format_target(value: str) -> str:
     if value == IGNORE:
         return "Ignore this column (not survey answers)"
     return f"{target_words(value)} [{value}]"
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """"1 row", "12 rows", "1,234 responses": a count with its noun."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def stored_headline(result: IngestResult) -> str:
