@@ -258,16 +258,17 @@ def main(argv: list[str] | None = None) -> int:
 def _check_scheme_and_support(store: Store, scheme: str | None, support: str | None) -> None:
     """An unknown --scheme or --support is a refusal, not an empty table (a typo once
     printed every KHI with n = 0 and exit code 0)."""
-    from kpi.store.queries import SUPPORT_COLUMNS
+    from kpi.items import bank
 
     if scheme and scheme not in store.scheme_ids():
         raise UnknownCode(
             f"Unknown scheme {scheme!r}: use a scheme id from the register (the Schemes "
             "page lists them; `python -m kpi schemes FILE` loads the register)."
         )
-    if support and support not in SUPPORT_COLUMNS:
+    support_types = [code for code, _ in bank().attribute("support_type").labels]
+    if support and support not in support_types:  # the item bank's, as the sidebar offers
         raise UnknownCode(
-            f"Unknown support type {support!r}: use one of {', '.join(SUPPORT_COLUMNS)}."
+            f"Unknown support type {support!r}: use one of {', '.join(support_types)}."
         )
 
 
