@@ -59,7 +59,7 @@ import streamlit as st
 
 from pages.views import _common as c
 
-c.through_navigation()
+c.through_navigation(__file__)
 st.title({EMPTY_TITLE!r})
 '''
 # Appended to the copy's menu module: the empty page joins the "Data" section,

@@ -3,5 +3,5 @@
 from pages.views import _common as c
 from pages.views import rounds
 
-c.through_navigation()
+c.through_navigation(__file__)
 rounds.render()

@@ -4,5 +4,5 @@
 from pages.views import _common as c
 from pages.views import yousaid
 
-c.through_navigation()
+c.through_navigation(__file__)
 yousaid.render()

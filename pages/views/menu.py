@@ -5,7 +5,6 @@ role), the sidebar every page shows, and the guard each page script runs first
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +100,7 @@ def sidebar(pages: dict[str, list[Any]]) -> None:
     sidebar_notice()
 
 
-def through_navigation(script: str | None = None) -> None:
+def through_navigation(script: str) -> None:
     """Make sure this page runs inside dashboard.py's navigation and sidebar
     (``script``: the page's ``__file__``; its role may have to be refused it).
 
@@ -114,9 +113,6 @@ def through_navigation(script: str | None = None) -> None:
     public ``st.switch_page`` only; dashboard.py's navigation then opens the link
     (``open_landing``). tests/browser/test_deep_link.py fails without it.
     """
-    if script is None:  # a caller written before ``script``: the calling page's file
-        caller = inspect.currentframe()
-        script = caller.f_back.f_code.co_filename if caller and caller.f_back else ""
     # Before the role check: a signed-out visitor has no pages, so checking first
     # stopped the run and left a blank page instead of the sign-in page
     # (tests/browser/test_deep_link.py, sign-in on). Only a session that has never
