@@ -20,10 +20,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def fresh_store(tmp_path: Path) -> Store:
-    """An initialised, empty store in a temporary folder."""
-    store = Store(tmp_path / "khi.duckdb")
-    store.init()
-    return store
+    """An initialised, empty store in a temporary folder (a copy of one built once)."""
+    from tests.builders import empty_store
+
+    return empty_store(tmp_path / "khi.duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -52,9 +52,10 @@ def _every_text(store) -> str:
     """Every value of every table of the store, as text (to look for what must not be there)."""
     tables = store.query("SELECT table_name FROM information_schema.tables")["table_name"]
     parts = []
-    for table in tables:
-        frame = store.query(f'SELECT * FROM "{table}"')
-        parts.append(frame.astype(str).to_csv(index=False))
+    with store.reading():  # one connection for the lot
+        for table in tables:
+            frame = store.query(f'SELECT * FROM "{table}"')
+            parts.append(frame.astype(str).to_csv(index=False))
     return "\n".join(parts)
 
 

@@ -30,7 +30,7 @@ from kpi.template import (
     survey_template_csv,
     survey_template_xlsx,
 )
-from tests.builders import kill_when_paused
+from tests.builders import kill_when_paused, registered_store
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCHEME = "SL001"
@@ -55,17 +55,17 @@ GOOD = HEAD + (
 
 
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
+def store(tmp_path: Path) -> Store:
     """A store with two schemes registered."""
-    assert not load_schemes(fresh_store, REGISTER).refused
-    return fresh_store
+    return registered_store(tmp_path / "khi.duckdb", REGISTER)
 
 
 def counts(store: Store) -> dict[str, int]:
-    return {
-        table: int(store.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0])
-        for table in TABLES
-    }
+    """Every table's row count, in one query."""
+    row = store.query(
+        "SELECT " + ", ".join(f'(SELECT count(*) FROM "{t}") AS "{t}"' for t in TABLES)
+    ).iloc[0]
+    return {table: int(row[table]) for table in TABLES}
 
 
 def lonely(store: Store) -> dict[str, int | None]:

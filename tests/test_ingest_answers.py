@@ -9,10 +9,13 @@ or a value that is not an answer, is refused.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kpi.ingest import answers, ingest_bytes, load_schemes, preview
 from kpi.store import Store
+from tests.builders import registered_store
 
 SCHEME = "SL001"
 OWN = (
@@ -27,9 +30,9 @@ MAPPING = {KEY: {"Yes, often": "1", "Sometimes": "2", "No": "5"}}
 
 
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
-    assert not load_schemes(fresh_store, b"scheme_id,name,region\nSL001,A,North West\n").refused
-    return fresh_store
+def store(tmp_path: Path) -> Store:
+    """An empty store with the register loaded (a copy of one built once)."""
+    return registered_store(tmp_path / "khi.duckdb", b"scheme_id,name,region\nSL001,A,North West\n")
 
 
 def _lonely(store: Store) -> list[int | None]:

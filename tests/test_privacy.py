@@ -56,9 +56,10 @@ def _all_text_in_tables(store: Store) -> str:
         "WHERE data_type = 'VARCHAR'"
     )
     parts = []
-    for table, column in zip(columns["table_name"], columns["column_name"]):
-        values = store.query(f'SELECT "{column}" AS v FROM "{table}"')["v"]
-        parts += [str(v) for v in values]
+    with store.reading():  # one connection for the lot
+        for table, column in zip(columns["table_name"], columns["column_name"]):
+            values = store.query(f'SELECT "{column}" AS v FROM "{table}"')["v"]
+            parts += [str(v) for v in values]
     return "\n".join(parts)
 
 

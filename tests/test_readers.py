@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,10 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi import readers
-from kpi.ingest import ingest_bytes, load_schemes, parse_date_values
+from kpi.ingest import ingest_bytes, parse_date_values
 from kpi.items import bank, header_index, normalise_header
 from kpi.privacy import installation_secret, person_key
 from kpi.store import Store
+from tests.builders import registered_store
 
 SCHEME = "SL001"
 REGISTER = b"scheme_id,name,region\nSL001,Alderley Shared Lives,North West\n"
@@ -359,9 +361,9 @@ def _expected(store: Store) -> list[tuple]:
 
 
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
-    assert not load_schemes(fresh_store, REGISTER).refused
-    return fresh_store
+def store(tmp_path: Path) -> Store:
+    """An empty store with the register loaded (a copy of one built once)."""
+    return registered_store(tmp_path / "khi.duckdb", REGISTER)
 
 
 # Samples whose ambiguous dates no row of their own settles: the scheme says which.

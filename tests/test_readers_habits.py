@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
 from kpi import readers
-from kpi.ingest import ingest_bytes, load_schemes, preview
+from kpi.ingest import ingest_bytes, preview
 from kpi.store import Store
+from tests.builders import registered_store
 
 SCHEME = "SL001"
 REGISTER = b"scheme_id,name,region\nSL001,Alderley Shared Lives,North West\n"
 
 
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
-    assert not load_schemes(fresh_store, REGISTER).refused
-    return fresh_store
+def store(tmp_path: Path) -> Store:
+    """An empty store with the register loaded (a copy of one built once)."""
+    return registered_store(tmp_path / "khi.duckdb", REGISTER)
 
 
 def _responses(store: Store, *columns: str) -> list[tuple]:
@@ -101,7 +103,6 @@ def test_a_heading_left_out_for_a_column_mapped_by_hand_says_what_it_would_lose(
     lost = [w for w in result.warnings if "'Age' (D) was left out" in w]
     assert lost and "would not be stored" in lost[0] and "row 2" in lost[0], result.warnings
     assert "row 3" not in lost[0]
-
 
 # ---------------------------------------------------- the header wherever ---
 HEADINGS = ["Your reference", "Date completed", "Who is answering?", "Age",

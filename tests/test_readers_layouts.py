@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
 
-from kpi.ingest import ingest_bytes, load_schemes
+from kpi.ingest import ingest_bytes
 from kpi.store import Store
+from tests.builders import registered_store
 from tests.test_readers import (
     GOOGLE_FORMS,
     QUALTRICS,
@@ -32,9 +34,9 @@ from tests.test_readers import (
 
 
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
-    assert not load_schemes(fresh_store, REGISTER).refused
-    return fresh_store
+def store(tmp_path: Path) -> Store:
+    """An empty store with the register loaded (a copy of one built once)."""
+    return registered_store(tmp_path / "khi.duckdb", REGISTER)
 
 
 def _grid(data: bytes) -> list[list[str]]:

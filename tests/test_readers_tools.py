@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
-from kpi.ingest import ingest_bytes, load_schemes
+from kpi.ingest import ingest_bytes
 from kpi.store import Store
+from tests.builders import registered_store
 from tests.test_readers import GOOGLE_FORMS, REGISTER, SCHEME, _expected, _stored
 
 QUESTIONS = [
@@ -47,9 +49,9 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 @pytest.fixture
-def store(fresh_store: Store) -> Store:
-    assert not load_schemes(fresh_store, REGISTER).refused
-    return fresh_store
+def store(tmp_path: Path) -> Store:
+    """An empty store with the register loaded (a copy of one built once)."""
+    return registered_store(tmp_path / "khi.duckdb", REGISTER)
 
 
 def _stores_expected(store: Store, data: bytes, layout: str, name: str = "export.csv",

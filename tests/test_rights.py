@@ -129,8 +129,12 @@ def rows_with_key(store: Store, key: str) -> dict[str, int]:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """A copy of the test store, built once per session (tests here write to it)."""
-    secret = os.environ.get("KHI_SECRET")
-    return copied_store(tmp_path / "khi.duckdb", ("rights", secret), build)
+    return built(tmp_path / "khi.duckdb")
+
+
+def built(path: Path) -> Store:
+    """A copy at ``path`` of the whole test store (``build()``), built once per session."""
+    return copied_store(path, ("rights", os.environ.get("KHI_SECRET")), build)
 
 
 # -------------------------------------------------------------------- find ---
@@ -278,7 +282,7 @@ def test_retention_removes_only_what_is_past_the_limit(store: Store, tmp_path: P
     q2_only = build(tmp_path / "q2" / "khi.duckdb", only=("second.csv",))
     pd.testing.assert_frame_equal(khis(store), khis(q2_only))
     # A day earlier nothing of Q1 would have gone (the limit is the quarter's end).
-    assert retention_plan(build(tmp_path / "b" / "khi.duckdb"),
+    assert retention_plan(built(tmp_path / "b" / "khi.duckdb"),
                           now=dt.datetime(2032, 6, 29, 12))["responses"] == 0
 
 

@@ -286,9 +286,15 @@ class Connection:
         con.execute(SUPERSEDED_SQL)
 
     def ensure(self) -> None:
-        """Make sure the store exists with the current schema."""
-        if (not self.exists() or self.schema_version() != SCHEMA_VERSION
-                or not self.has_access_tables()):
+        """Make sure the store exists with the current schema (both checks on one
+        connection: opening DuckDB is most of their cost, and every upload asks)."""
+        if not self.exists():
+            self.init()
+            return
+        with self.reading():
+            current = (self.schema_version() == SCHEMA_VERSION
+                       and self.has_access_tables())
+        if not current:
             self.init()
 
     def schema_version(self) -> int | None:
