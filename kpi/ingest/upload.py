@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -97,10 +98,15 @@ def _run(
     try:
         if not dry_run:
             store.ensure()
-        scheme_id = _check_scheme_argument(store, scheme_id, kind)
+        # The reads that need only the scheme and the file's checksum, on one
+        # connection (opening DuckDB is most of a small upload's time); none is held
+        # while the file is parsed.
+        with store.reading() if store.exists() else contextlib.nullcontext():
+            scheme_id = _check_scheme_argument(store, scheme_id, kind)
+            saved = store.saved_mappings(scheme_id) if scheme_id else {}
+            earlier = store.upload_with_checksum(scheme_id, sha, kind) if store.exists() else None
         base["scheme_id"] = scheme_id
         parsed = _read(data, file_name, max_upload_mb, sheet)
-        saved = store.saved_mappings(scheme_id) if scheme_id else {}
         remembered = {k: saved.pop(k) for k in list(saved)
                       if k.startswith((DATES_KEY, ANSWERS_KEY))}
         dates = date_choice(dates) or remembered.get(dates_key(parsed.layout))
@@ -157,7 +163,6 @@ def _run(
         unmatched_questions=lost, partial=partial, question_cells=total,
         stored_question_cells=kept, **base
     )
-    earlier = store.upload_with_checksum(scheme_id, sha, kind) if store.exists() else None
     if earlier is not None:
         return _same_file_again(store, cls, parsed, earlier, uploaded_by, dry_run, common)
     set_aside = checked.rows.set_aside_frame(checked.problems)
