@@ -954,6 +954,7 @@ def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
     assert seen == {True, False}  # both answers occur, so the comparison can fail
 
 
+@pytest.mark.slow  # eight areas, each through the all-quarters table: about 9 s
 def test_the_latest_shown_quarter_is_the_all_quarters_tables(
     demo_store: Store, tmp_path: Path
 ) -> None:
