@@ -37,6 +37,7 @@ from kpi.indicators.filters import (
 )
 from kpi.indicators.protection import MAX_BREAKDOWNS
 from kpi.indicators.quality import (
+    ActivityReturns,
     activity_summary,
     item_completeness,
     missing_returns,
@@ -61,6 +62,7 @@ __all__ = [
     "LONG_SCALE_SHOWN",
     "MAX_BREAKDOWNS",
     "VALUE_COLUMNS",
+    "ActivityReturns",
     "Filters",
     "Settings",
     "activity_summary",

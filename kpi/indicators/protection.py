@@ -319,13 +319,17 @@ def activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
     from kpi.store.queries import SUPPORT_COLUMNS
 
     frames = []
+    # The same keys for every count: converted once, not once per count.
+    quarters = [pd.Timestamp(q).date() for q in returns["quarter_start"]]
+    regions = returns["region"].to_numpy(dtype=object)
+    schemes = returns["scheme_id"].to_numpy(dtype=object)
     for column in ACTIVITY_COUNTS:
         split = column in SUPPORT_COLUMNS
         frames.append(pd.DataFrame({
             "khi": ACTIVITY_PEOPLE if split else f"activity:{column}",
-            "quarter": [pd.Timestamp(q).date() for q in returns["quarter_start"]],
-            "region": returns["region"].to_numpy(dtype=object),
-            "scheme": returns["scheme_id"].to_numpy(dtype=object),
+            "quarter": quarters,
+            "region": regions,
+            "scheme": schemes,
             "support_type": column if split else ACTIVITY_ALL,
             "n": pd.to_numeric(returns[column], errors="coerce").fillna(0).to_numpy(),
         }))

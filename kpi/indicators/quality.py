@@ -20,6 +20,33 @@ from kpi.periods import parse_quarter, shift_quarter
 from kpi.store import Store, queries
 
 
+class ActivityReturns:
+    """The store's activity returns and their disclosure lattice, each read or built
+    once and then shared: a caller deciding several quarters (the board pack: this
+    quarter's and last quarter's caveats) pays for them once, not per decision.
+    The lattice holds every quarter, each decided within itself, so one serves all.
+    Only for a batch of reads of an unchanging store (``Store.reading``)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._returns: pd.DataFrame | None = None
+        self._lattices: dict[int, pd.DataFrame] = {}
+
+    def returns(self) -> pd.DataFrame:
+        """``Store.activity()``, read on first use."""
+        if self._returns is None:
+            self._returns = self._store.activity()
+        return self._returns
+
+    def lattice(self, min_base: int) -> pd.DataFrame:
+        """``activity_lattice`` of the returns at ``min_base``, built on first use."""
+        from kpi.indicators.protection import activity_lattice
+
+        if min_base not in self._lattices:
+            self._lattices[min_base] = activity_lattice(self.returns(), min_base)
+        return self._lattices[min_base]
+
+
 def _rate_cells(
     store: Store, filters: Filters | None, quarter: dt.date | str | None
 ) -> pd.DataFrame:
@@ -43,6 +70,7 @@ def response_rates(
     store: Store,
     filters: Filters | None = None,
     quarter: dt.date | str | None = None,
+    activity: ActivityReturns | None = None,
 ) -> pd.DataFrame:
     """Responses ÷ people supported, per scheme and quarter (every quarter by default).
 
@@ -52,7 +80,8 @@ def response_rates(
     minimum base; a second scheme of the region is hidden with a lone one, so the
     region's total does not give it away), people_suppressed (people supported
     hidden, with the rate, by the same rule on the activity returns). A
-    support-type filter uses that column of the return.
+    support-type filter uses that column of the return. ``activity``: the store's
+    activity returns when the caller has them already (:class:`ActivityReturns`).
     """
     frame = _rate_cells(store, filters, quarter)
     settings = default_settings()
@@ -78,7 +107,8 @@ def response_rates(
     hidden = frame["suppressed"]
     # People supported are an activity count: hidden as the activity tables hide it
     # (with the rate, which would give it back).
-    people_hidden = _people_hidden(store, frame, filters or Filters(), settings.min_base)
+    people_hidden = _people_hidden(store, frame, filters or Filters(), settings.min_base,
+                                   activity)
     frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
     frame["rate"] = frame["rate"].mask(hidden | people_hidden)
     frame["people_supported"] = people.mask(people_hidden).astype("Int64")
@@ -88,22 +118,20 @@ def response_rates(
 
 
 def _people_hidden(
-    store: Store, frame: pd.DataFrame, filters: Filters, min_base: int
+    store: Store, frame: pd.DataFrame, filters: Filters, min_base: int,
+    activity: ActivityReturns | None = None,
 ) -> np.ndarray:
     """Per scheme and quarter of ``frame``, whether its people supported are hidden
     (with a support-type filter: when any chosen type's count is)."""
-    from kpi.indicators.protection import (
-        ACTIVITY_PEOPLE,
-        activity_decisions,
-        activity_lattice,
-    )
+    from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
 
     has = frame["people_supported"].notna().to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     if not has.any() or not store.exists():
         return out
-    returns = store.activity()
-    lattice = activity_lattice(returns, min_base)
+    activity = activity or ActivityReturns(store)
+    returns = activity.returns()
+    lattice = activity.lattice(min_base)
     types = list(filters.support_types) if filters.support_types is not None else [None]
     with store.connect() as con:
         for support in types:
@@ -121,12 +149,15 @@ def response_totals(
     quarter: dt.date | str,
     filters: Filters | None = None,
     settings: Settings | None = None,
+    activity: ActivityReturns | None = None,
 ) -> dict[str, int]:
     """The area's totals for one quarter: responses, people_supported (None when the
     activity tables hide it) and
     responses_with_return (over the schemes that sent an activity return), schemes,
     and hidden (1 when the area's responses are a cell the KHIs' rules hide: below
-    the minimum, or hidden beside a small one, as on the Data quality page)."""
+    the minimum, or hidden beside a small one, as on the Data quality page).
+    ``activity``: the store's activity returns when the caller has them already
+    (:class:`ActivityReturns`)."""
     start = parse_quarter(quarter)
     frame = _rate_cells(store, filters, start)
     has_return = frame["people_supported"].fillna(0) > 0
@@ -142,7 +173,9 @@ def response_totals(
     people = int(frame.loc[has_return, "people_supported"].sum())
     # The schemes with a return are all the area's activity: its people supported
     # are the activity tables' cells for the area (by region), shown as they are.
-    if people and store.exists() and _area_people_hidden(store, start, filters or Filters()):
+    if people and store.exists() and _area_people_hidden(
+        store, start, filters or Filters(), activity
+    ):
         people = None
     return {
         "responses": responses,
@@ -153,13 +186,14 @@ def response_totals(
     }
 
 
-def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
+def _area_people_hidden(
+    store: Store, start: dt.date, filters: Filters, activity: ActivityReturns | None = None
+) -> bool:
     """Whether :func:`activity_summary` by region hides (or lacks) people supported
     for any of the area's regions: that column's decision alone, not the other
     counts' ten (the board page asks only this)."""
     from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
 
-    returns = store.activity()
     with store.connect() as con:
         frame = queries.activity_sums(con, start, shift_quarter(start, -4), filters, "region")
         if frame.empty:
@@ -167,8 +201,10 @@ def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
         rows = pd.DataFrame({"khi": ACTIVITY_PEOPLE,
                              "region": frame["region"].to_numpy(dtype=object),
                              "quarter": start, "support_type": None})
-        hidden = activity_decisions(con, returns, rows, "region", filters,
-                                     default_settings().min_base)
+        min_base = default_settings().min_base
+        activity = activity or ActivityReturns(store)
+        hidden = activity_decisions(con, activity.returns(), rows, "region", filters,
+                                     min_base, activity.lattice(min_base))
     return bool(hidden.any() or frame["people_supported"].isna().any())
 
 
