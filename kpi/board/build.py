@@ -139,6 +139,14 @@ def _date(value: object) -> dt.date:
     return pd.Timestamp(value).date()  # type: ignore[arg-type]
 
 
+def _last_quarter(series: pd.DataFrame) -> dt.date:
+    """The quarter of a non-empty engine frame's last row: one cell, not the frame
+    made into records (the control chart's check, once per KHI)."""
+    if "quarter" in series:
+        return _date(series["quarter"].iloc[-1])
+    return _with_quarters(series.tail(1))[-1]["quarter"]  # from its label, or the error
+
+
 def _by_quarter(records: list[dict]) -> dict[dt.date, dict]:
     """Each quarter's first record (as ``drop_duplicates("quarter")`` keeps it)."""
     out: dict[dt.date, dict] = {}
@@ -327,8 +335,7 @@ def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
     if chart is None:
         return None
     series, result = chart
-    dated = _with_quarters(series.tail(1))  # its latest point's quarter alone
-    if not dated or dated[-1]["quarter"] != quarter:
+    if series is None or series.empty or _last_quarter(series) != quarter:
         return None
     if not result.values or result.values[-1] != result.values[-1]:  # NaN: a gap
         return None
