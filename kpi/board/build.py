@@ -344,11 +344,11 @@ def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
 
 def _caveats(
     store: Store, quarter: dt.date, filters: Filters, settings: Settings,
-    activity: engine.ActivityReturns,
+    shared: engine.SharedReads,
 ) -> Caveats:
     """Responses, people supported, response rate and missing returns (engine outputs).
-    ``activity``: the store's activity returns, shared by both quarters' caveats."""
-    totals = engine.response_totals(store, quarter, filters, settings, activity)
+    ``shared``: what both quarters' caveats read (activity returns, lattices)."""
+    totals = engine.response_totals(store, quarter, filters, settings, shared)
     responses = totals["responses"]
     people = totals["people_supported"]
     matched = totals["responses_with_return"]
@@ -372,7 +372,7 @@ def _caveats(
     # People supported are activity counts, hidden as the activity tables hide them.
     withheld = withheld or bool(matched and people is None)
     if matched and others and not withheld:
-        rates = engine.response_rates(store, filters, quarter, activity)
+        rates = engine.response_rates(store, filters, quarter, shared)
         dark = rates["suppressed"].astype(bool).to_numpy()
         returned = (rates["people_supported"].notna()
                     | rates["people_suppressed"].astype(bool)).to_numpy()
@@ -495,13 +495,13 @@ def _board_summaries(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, quarters, settings
     )
     changes = _changes_by_end(store, filters, ends)
-    activity = engine.ActivityReturns(store)  # read once for both quarters' caveats
+    shared = engine.SharedReads(store)  # read once for both quarters' caveats
 
     def pack(p: dt.date) -> BoardPack:
         series_by_code, controls = charts[p]
         return _board_pack(store, p, filters, area_label, area_kind, scheme, settings,
                            series_by_code, controls, _paired_for(changes, compared[p]),
-                           activity)
+                           shared)
 
     now = pack(q)
     if not with_last:
@@ -554,7 +554,7 @@ def _board_pack(
     series_by_code: dict[str, tuple[pd.DataFrame, st_.TrendResult]],
     controls: dict[str, tuple[pd.DataFrame, st_.SpcResult]],
     paired: dict[str, pd.DataFrame],
-    activity: engine.ActivityReturns,
+    shared: engine.SharedReads,
 ) -> BoardPack:
     """One quarter's pack from the parts :func:`_board_summaries` shares."""
     previous_q, last_year_q = shift_quarter(q, -1), shift_quarter(q, -4)
@@ -636,7 +636,7 @@ def _board_pack(
     rows = [
         BoardRow(**{**r.__dict__, "flag": kinds.get(r.code, "")}) for r in rows
     ]
-    caveats = _caveats(store, q, filters, settings, activity)
+    caveats = _caveats(store, q, filters, settings, shared)
     label = quarter_label(q)
     summary = summary_sentences(
         rows, attention, improved, label, area_label, caveats, settings.min_compare,

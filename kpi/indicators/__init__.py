@@ -37,7 +37,7 @@ from kpi.indicators.filters import (
 )
 from kpi.indicators.protection import MAX_BREAKDOWNS
 from kpi.indicators.quality import (
-    ActivityReturns,
+    SharedReads,
     activity_summary,
     item_completeness,
     missing_returns,
@@ -62,9 +62,9 @@ __all__ = [
     "LONG_SCALE_SHOWN",
     "MAX_BREAKDOWNS",
     "VALUE_COLUMNS",
-    "ActivityReturns",
     "Filters",
     "Settings",
+    "SharedReads",
     "activity_summary",
     "answer_distribution",
     "available_quarters",
