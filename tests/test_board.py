@@ -785,3 +785,25 @@ def test_a_khi_without_answers_takes_the_quarters_own_table(constructed: Store) 
     now, then = board_summaries(constructed, quarter=Q, scheme="S2")
     assert_same(now, board_summary(constructed, quarter=Q, scheme="S2"), "now")
     assert now.row("lonely_often").n == 30
+
+
+def test_one_pass_decides_each_quarters_responses_in_that_quarter(tmp_path) -> None:
+    """Both quarters' caveats share their reads (``kpi.indicators.SharedReads``), yet
+    each quarter's responses are hidden or shown by that quarter's lattice: S1's are
+    hidden last quarter (beside S2's three, its region's only other scheme) and shown
+    this quarter, in one pass as in each quarter's own pack."""
+    from kpi.board import board_summaries
+
+    store = make_store(tmp_path / "khi.duckdb", [("S1", "Tees Shared Lives", "North East"),
+                                                 ("S2", "Wear Shared Lives", "North East"),
+                                                 ("L1", "Effra Shared Lives", "London")])
+    for quarter, small in ((PREVIOUS, 3), (Q, 40)):
+        add_responses(store, "S1", quarter, {"warm_kind": agree(30, 60)}, people_supported=90)
+        add_responses(store, "S2", quarter, {"warm_kind": agree(1, small)},
+                      people_supported=80)
+        add_responses(store, "L1", quarter, {"warm_kind": agree(40, 80)}, people_supported=99)
+    now, then = board_summaries(store, quarter=Q, scheme="S1")
+    assert then is not None
+    assert not now.caveats.responses_hidden and then.caveats.responses_hidden
+    assert_same(now, board_summary(store, quarter=Q, scheme="S1"), "now")
+    assert_same(then, board_summary(store, quarter=PREVIOUS, scheme="S1"), "then")

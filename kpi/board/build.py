@@ -111,24 +111,48 @@ def _is_true(value: object) -> bool:
         return bool(value)
 
 
-def _with_quarters(series: pd.DataFrame | None) -> pd.DataFrame:
-    """The engine's per-quarter frame with a ``quarter`` date column (from its label
-    when the frame only has ``quarter_label``)."""
+def _with_quarters(series: pd.DataFrame | None) -> list[dict]:
+    """The engine's per-quarter frame as plain records, each with a ``quarter`` date
+    (from its label when the frame only has ``quarter_label``).
+
+    Why records: the pack reads a few cells of a few rows per KHI, and pandas'
+    indexing of a frame of eight rows cost more than the pack's own work."""
     if series is None or series.empty:
-        return pd.DataFrame(columns=["quarter"])
-    out = series.copy()
-    if "quarter" in out:
-        out["quarter"] = pd.to_datetime(out["quarter"]).dt.date
-    elif "quarter_label" in out:
-        out["quarter"] = [parse_quarter(str(label)) for label in out["quarter_label"]]
+        return []
+    columns = list(series.columns)
+    records = [dict(zip(columns, row)) for row in series.to_numpy(dtype=object)]
+    if "quarter" in series:
+        for record in records:
+            record["quarter"] = _date(record["quarter"])
+    elif "quarter_label" in series:
+        for record in records:
+            record["quarter"] = parse_quarter(str(record["quarter_label"]))
     else:
         raise ValueError("the engine's trend frame has neither quarter nor quarter_label")
+    return records
+
+
+def _date(value: object) -> dt.date:
+    """A quarter cell as a date (the engine's are dates already: kept as they are)."""
+    if type(value) is dt.date:
+        return value
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def _last_quarter(series: pd.DataFrame) -> dt.date:
+    """The quarter of a non-empty engine frame's last row: one cell, not the frame
+    made into records (the control chart's check, once per KHI)."""
+    if "quarter" in series:
+        return _date(series["quarter"].iloc[-1])
+    return _with_quarters(series.tail(1))[-1]["quarter"]  # from its label, or the error
+
+
+def _by_quarter(records: list[dict]) -> dict[dt.date, dict]:
+    """Each quarter's first record (as ``drop_duplicates("quarter")`` keeps it)."""
+    out: dict[dt.date, dict] = {}
+    for record in records:
+        out.setdefault(record["quarter"], record)
     return out
-
-
-def _quarter_row(series: pd.DataFrame, quarter: dt.date) -> pd.Series | None:
-    hit = series[series["quarter"] == quarter] if len(series) else series
-    return None if hit.empty else hit.iloc[0]
 
 
 def _moments(row: pd.Series | dict, khi: KHI) -> tuple[float | None, float | None, float | None]:
@@ -145,7 +169,7 @@ def _moments(row: pd.Series | dict, khi: KHI) -> tuple[float | None, float | Non
 def period_change(
     khi: KHI,
     current: pd.Series | dict,
-    earlier: pd.Series | None,
+    earlier: pd.Series | dict | None,
     period: str,
     quarter: dt.date,
     settings: Settings,
@@ -225,24 +249,18 @@ def _paired_for(
     }
 
 
-def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+def _series_frame(by_quarter: dict[dt.date, dict], end: dt.date) -> pd.DataFrame:
     """The run-chart series over the ``SERIES_QUARTERS`` quarters ending ``end``.
 
     Columns: quarter, quarter_label, n, value, lower95, upper95, suppressed. Quarters
     the engine did not return are empty rows (a gap in the chart); hidden quarters
-    keep ``suppressed`` true and no numbers. Built from plain lists: a merge per KHI
-    cost more than the rest of the pack's own work.
+    keep ``suppressed`` true and no numbers. Built from plain lists (``by_quarter``:
+    :func:`_by_quarter` of the KHI's records): a merge per KHI cost more than the
+    rest of the pack's own work.
     """
     quarters = [shift_quarter(end, k - SERIES_QUARTERS + 1) for k in range(SERIES_QUARTERS)]
-    by_quarter: dict[dt.date, dict] = {}
-    if len(series):
-        for record in series.drop_duplicates("quarter").to_dict("records"):
-            by_quarter[record["quarter"]] = record
     records = [by_quarter.get(q, {}) for q in quarters]
-    hidden = []
-    for record in records:
-        flag = record.get("suppressed")
-        hidden.append(False if flag is None or pd.isna(flag) else bool(flag))
+    hidden = [_hidden(record) for record in records]
     data: dict[str, object] = {
         "quarter": quarters,
         "quarter_label": [quarter_label(q) for q in quarters],
@@ -256,18 +274,23 @@ def _series_frame(series: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _recent_trend(khi: KHI, series: pd.DataFrame, end: dt.date) -> st_.TrendResult:
+def _hidden(record: dict) -> bool:
+    """A record's ``suppressed`` flag, missing read as shown."""
+    flag = record.get("suppressed")
+    return False if flag is None or pd.isna(flag) else bool(flag)
+
+
+def _recent_trend(khi: KHI, by_quarter: dict[dt.date, dict], end: dt.date) -> st_.TrendResult:
     """Fingertips' recent trend over the five quarters ending ``end`` (hidden or
-    missing quarters leave it untested): the board's trend marker."""
+    missing quarters leave it untested): the board's trend marker. ``by_quarter``:
+    each quarter's shown record (:func:`_by_quarter` of the shown ones)."""
     quarters = [shift_quarter(end, k - st_.trend.RECENT_POINTS + 1)
                 for k in range(st_.trend.RECENT_POINTS)]
-    shown = series[~series["suppressed"].fillna(False).astype(bool)] if len(series) else series
-    rows = shown.drop_duplicates("quarter").set_index("quarter").reindex(quarters)
+    rows = [by_quarter.get(q, {}) for q in quarters]
 
     def column(name: str) -> list[float]:
-        values = rows[name] if name in rows else pd.Series(index=rows.index, dtype=float)
-        return [float("nan") if v is None else float(v)
-                for v in (as_number(x) for x in values)]
+        values = (as_number(row.get(name)) for row in rows)
+        return [float("nan") if v is None else v for v in values]
 
     if khi.is_proportion:
         return st_.recent_trend("proportions", column("count"), column("n"))
@@ -312,8 +335,7 @@ def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
     if chart is None:
         return None
     series, result = chart
-    dated = _with_quarters(series)
-    if not len(dated) or dated["quarter"].iloc[-1] != quarter:
+    if series is None or series.empty or _last_quarter(series) != quarter:
         return None
     if not result.values or result.values[-1] != result.values[-1]:  # NaN: a gap
         return None
@@ -321,10 +343,12 @@ def _control(chart: tuple[pd.DataFrame, st_.SpcResult] | None,
 
 
 def _caveats(
-    store: Store, quarter: dt.date, filters: Filters, settings: Settings
+    store: Store, quarter: dt.date, filters: Filters, settings: Settings,
+    shared: engine.SharedReads,
 ) -> Caveats:
-    """Responses, people supported, response rate and missing returns (engine outputs)."""
-    totals = engine.response_totals(store, quarter, filters, settings)
+    """Responses, people supported, response rate and missing returns (engine outputs).
+    ``shared``: what both quarters' caveats read (activity returns, lattices)."""
+    totals = engine.response_totals(store, quarter, filters, settings, shared)
     responses = totals["responses"]
     people = totals["people_supported"]
     matched = totals["responses_with_return"]
@@ -348,7 +372,7 @@ def _caveats(
     # People supported are activity counts, hidden as the activity tables hide them.
     withheld = withheld or bool(matched and people is None)
     if matched and others and not withheld:
-        rates = engine.response_rates(store, filters, quarter)
+        rates = engine.response_rates(store, filters, quarter, shared)
         dark = rates["suppressed"].astype(bool).to_numpy()
         returned = (rates["people_supported"].notna()
                     | rates["people_suppressed"].astype(bool)).to_numpy()
@@ -471,11 +495,13 @@ def _board_summaries(
         store, [k.code for k in catalogue()], filters, SERIES_QUARTERS, quarters, settings
     )
     changes = _changes_by_end(store, filters, ends)
+    shared = engine.SharedReads(store)  # read once for both quarters' caveats
 
     def pack(p: dt.date) -> BoardPack:
         series_by_code, controls = charts[p]
         return _board_pack(store, p, filters, area_label, area_kind, scheme, settings,
-                           series_by_code, controls, _paired_for(changes, compared[p]))
+                           series_by_code, controls, _paired_for(changes, compared[p]),
+                           shared)
 
     now = pack(q)
     if not with_last:
@@ -499,13 +525,21 @@ def _quarter_rows(
     answers, which the one-quarter table keeps (with its benchmark): then None,
     and the caller asks the engine for the quarter's own table.
     """
+    dated = {code: _with_quarters(series) for code, (series, _) in series_by_code.items()}
+    rows = _rows_at(dated, quarter)
+    return rows if len(rows) == len(dated) else None
+
+
+def _rows_at(dated: dict[str, list[dict]], quarter: dt.date) -> dict[str, pd.Series]:
+    """:func:`_quarter_rows` from each KHI's records (:func:`_with_quarters`), for
+    the KHIs with one row in the quarter (the others left out): the pack has the
+    records already, and asks the engine only for the KHIs left out."""
     rows = {}
-    for code, (series, _) in series_by_code.items():
-        hit = series[series["quarter"] == quarter] if len(series) else series
-        if len(hit) != 1:
-            return None
-        rows[code] = pd.concat([pd.Series({"khi": code}, dtype=object),
-                                hit.iloc[0].drop(["quarter", "quarter_label"])])
+    for code, records in dated.items():
+        hits = [r for r in records if r["quarter"] == quarter]
+        if len(hits) == 1:
+            cells = {k: v for k, v in hits[0].items() if k not in ("quarter", "quarter_label")}
+            rows[code] = pd.Series({"khi": code, **cells}, dtype=object)
     return rows
 
 
@@ -520,23 +554,33 @@ def _board_pack(
     series_by_code: dict[str, tuple[pd.DataFrame, st_.TrendResult]],
     controls: dict[str, tuple[pd.DataFrame, st_.SpcResult]],
     paired: dict[str, pd.DataFrame],
+    shared: engine.SharedReads,
 ) -> BoardPack:
     """One quarter's pack from the parts :func:`_board_summaries` shares."""
     previous_q, last_year_q = shift_quarter(q, -1), shift_quarter(q, -4)
-    by_code = _quarter_rows(series_by_code, q)
-    if by_code is None:
-        table = engine.indicator_table(store, quarter=q, filters=filters, settings=settings)
-        by_code = {str(r["khi"]): r for _, r in table.iterrows()} if len(table) else {}
+    dated = {code: _with_quarters(series) for code, (series, _) in series_by_code.items()}
+    by_code: dict[str, pd.Series] = _rows_at(dated, q)
+    missing = [k.code for k in catalogue() if k.code not in by_code]
+    if missing:
+        # A KHI without answers here (often a scheme's carer KHIs): the quarter's own
+        # table keeps its row, with England's benchmark. Each KHI's row is decided
+        # on its own (its own lattice and benchmark), so the table of just these
+        # KHIs holds the same rows as the whole table, for a fraction of its work.
+        table = engine.indicator_table(store, khis=missing, quarter=q, filters=filters,
+                                       settings=settings)
+        if len(table):
+            by_code |= {str(r["khi"]): r for _, r in table.iterrows()}
 
     rows: list[BoardRow] = []
     watch: list[WatchItem] = []
     for khi in catalogue():
         current = by_code.get(khi.code, pd.Series({"khi": khi.code, "suppressed": False}))
-        raw_series, trend_result = series_by_code[khi.code]
-        series = _with_quarters(raw_series)
+        _, trend_result = series_by_code[khi.code]
+        records = dated[khi.code]
+        series = _by_quarter(records)
         suppressed = _is_true(current.get("suppressed", False))
-        previous_row = _quarter_row(series, previous_q)
-        last_year_row = _quarter_row(series, last_year_q)
+        previous_row = series.get(previous_q)
+        last_year_row = series.get(last_year_q)
         lq = period_change(
             khi, current, previous_row, "last quarter", previous_q,
             settings, paired.get(khi.code),
@@ -545,7 +589,8 @@ def _board_pack(
             khi, current, last_year_row, "the same quarter last year",
             last_year_q, settings, paired.get(khi.code),
         )
-        trend_words, trend_p = trend_verdict(_recent_trend(khi, series, q), khi)
+        shown = _by_quarter([r for r in records if not _hidden(r)])
+        trend_words, trend_p = trend_verdict(_recent_trend(khi, shown, q), khi)
         eight, _ = trend_verdict(trend_result, khi)
         comparison = str(current.get("comparison", "not compared") or "not compared")
         if area_kind == "all":
@@ -591,7 +636,7 @@ def _board_pack(
     rows = [
         BoardRow(**{**r.__dict__, "flag": kinds.get(r.code, "")}) for r in rows
     ]
-    caveats = _caveats(store, q, filters, settings)
+    caveats = _caveats(store, q, filters, settings, shared)
     label = quarter_label(q)
     summary = summary_sentences(
         rows, attention, improved, label, area_label, caveats, settings.min_compare,

@@ -37,6 +37,7 @@ from kpi.indicators.filters import (
 )
 from kpi.indicators.protection import MAX_BREAKDOWNS
 from kpi.indicators.quality import (
+    SharedReads,
     activity_summary,
     item_completeness,
     missing_returns,
@@ -63,6 +64,7 @@ __all__ = [
     "VALUE_COLUMNS",
     "Filters",
     "Settings",
+    "SharedReads",
     "activity_summary",
     "answer_distribution",
     "available_quarters",

@@ -275,6 +275,26 @@ class ProtectedCount:
     population: str
 
 
+def count_lattice(
+    con: duckdb.DuckDBPyConnection,
+    counts: Sequence[ProtectedCount],
+    period: tuple[str, list],
+    filters: Filters,
+    settings: Settings,
+    by: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The lattice and decisions :func:`count_decisions` looks its rows up in (empty
+    without answers). It depends on ``by`` only through its breakdowns besides
+    region, scheme and quarter, and on the filters only through what they keep of
+    England (not the area): so a caller asking several areas or groupings of one
+    period builds it once."""
+    dims = _lattice_dims(by, filters)
+    finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
+    if finest.empty:
+        return pd.DataFrame()
+    return _lattice(finest, dims, settings.min_base)
+
+
 def count_decisions(
     con: duckdb.DuckDBPyConnection,
     counts: Sequence[ProtectedCount],
@@ -283,17 +303,19 @@ def count_decisions(
     settings: Settings,
     by: Sequence[str] = (),
     rows: pd.DataFrame | None = None,
+    lattice: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Hidden or not for counts shown outside the KHI table (answers, asked,
     answered, responses), from the same lattice and rules as the KHIs: one row
-    per count (or per row of ``rows``, with khi = the count's code)."""
+    per count (or per row of ``rows``, with khi = the count's code). ``lattice``:
+    :func:`count_lattice` of the same arguments, when the caller has built it."""
     dims = _lattice_dims(by, filters)
-    finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
+    if lattice is None:
+        lattice = count_lattice(con, counts, period, filters, settings, by)
     if rows is None:
         rows = pd.DataFrame({"khi": [c.code for c in counts]})
-    if finest.empty:
+    if lattice.empty:
         return np.zeros(len(rows), dtype=bool)
-    lattice = _lattice(finest, dims, settings.min_base)
     per_region, view_area = _area_parts(con, filters)
     support = list(filters.support_types) if filters.support_types is not None else None
     area: str | list[tuple] = (
@@ -319,13 +341,17 @@ def activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
     from kpi.store.queries import SUPPORT_COLUMNS
 
     frames = []
+    # The same keys for every count: converted once, not once per count.
+    quarters = [pd.Timestamp(q).date() for q in returns["quarter_start"]]
+    regions = returns["region"].to_numpy(dtype=object)
+    schemes = returns["scheme_id"].to_numpy(dtype=object)
     for column in ACTIVITY_COUNTS:
         split = column in SUPPORT_COLUMNS
         frames.append(pd.DataFrame({
             "khi": ACTIVITY_PEOPLE if split else f"activity:{column}",
-            "quarter": [pd.Timestamp(q).date() for q in returns["quarter_start"]],
-            "region": returns["region"].to_numpy(dtype=object),
-            "scheme": returns["scheme_id"].to_numpy(dtype=object),
+            "quarter": quarters,
+            "region": regions,
+            "scheme": schemes,
             "support_type": column if split else ACTIVITY_ALL,
             "n": pd.to_numeric(returns[column], errors="coerce").fillna(0).to_numpy(),
         }))

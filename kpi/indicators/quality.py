@@ -7,17 +7,70 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from kpi.disclosure import primary
 from kpi.errors import BadArgument
 from kpi.indicators.filters import Filters, Settings, default_settings
-from kpi.indicators.protection import ProtectedCount, count_decisions
+from kpi.indicators.protection import ProtectedCount, count_decisions, count_lattice
 from kpi.indicators.quarters import latest_quarter
 from kpi.items import bank
 from kpi.periods import parse_quarter, shift_quarter
 from kpi.store import Store, queries
+
+_RESPONSES = ProtectedCount("asked:person", "1", "person")  # each scheme's responses
+
+
+class SharedReads:
+    """What the data-quality figures read and build, kept for reuse within one batch
+    of reads of an unchanging store (``Store.reading``): the activity returns and
+    their lattice (every quarter, each decided within itself), each quarter's rate
+    cells and its responses' lattice. Why: the board pack asks two quarters'
+    totals and rates, which read these four times over; with one of these each is
+    read or built once. Results are as without it."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._returns: pd.DataFrame | None = None
+        self._lattices: dict[int, pd.DataFrame] = {}
+        self._rates: dict[tuple, pd.DataFrame] = {}
+        self._responses: dict[tuple, pd.DataFrame] = {}
+
+    def activity_returns(self) -> pd.DataFrame:
+        """``Store.activity()``, read on first use."""
+        if self._returns is None:
+            self._returns = self._store.activity()
+        return self._returns
+
+    def activity_lattice(self, min_base: int) -> pd.DataFrame:
+        """``activity_lattice`` of the returns at ``min_base``, built on first use."""
+        from kpi.indicators.protection import activity_lattice
+
+        if min_base not in self._lattices:
+            self._lattices[min_base] = activity_lattice(self.activity_returns(), min_base)
+        return self._lattices[min_base]
+
+    def rate_cells(self, filters: Filters | None, start: dt.date | None) -> pd.DataFrame:
+        """:func:`_rate_cells`, read once per area and quarter (a copy: callers add
+        columns)."""
+        key = (filters, start)
+        if key not in self._rates:
+            self._rates[key] = _rate_cells(self._store, filters, start)
+        return self._rates[key].copy()
+
+    def responses_lattice(
+        self, con: duckdb.DuckDBPyConnection, start: dt.date | None, filters: Filters,
+        settings: Settings,
+    ) -> pd.DataFrame:
+        """The responses' ``count_lattice`` for the quarter (every quarter for None):
+        the same for the area's total and its schemes' rows, so built once."""
+        key = (start, filters, settings.min_base)
+        if key not in self._responses:
+            self._responses[key] = count_lattice(
+                con, [_RESPONSES], queries.one_quarter(start), filters, settings)
+        return self._responses[key]
 
 
 def _rate_cells(
@@ -43,6 +96,7 @@ def response_rates(
     store: Store,
     filters: Filters | None = None,
     quarter: dt.date | str | None = None,
+    shared: SharedReads | None = None,
 ) -> pd.DataFrame:
     """Responses ÷ people supported, per scheme and quarter (every quarter by default).
 
@@ -52,9 +106,12 @@ def response_rates(
     minimum base; a second scheme of the region is hidden with a lone one, so the
     region's total does not give it away), people_suppressed (people supported
     hidden, with the rate, by the same rule on the activity returns). A
-    support-type filter uses that column of the return.
+    support-type filter uses that column of the return. ``shared``: reads the
+    caller shares with other figures of the same batch (:class:`SharedReads`).
     """
-    frame = _rate_cells(store, filters, quarter)
+    shared = shared or SharedReads(store)
+    start = None if quarter is None else parse_quarter(quarter)
+    frame = shared.rate_cells(filters, start)
     settings = default_settings()
     people = frame["people_supported"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -65,12 +122,12 @@ def response_rates(
                          "scheme": frame["scheme_id"].to_numpy(),
                          "quarter": frame["quarter"].to_numpy()})
     if len(frame) and store.exists():
-        period = queries.one_quarter(None if quarter is None else parse_quarter(quarter))
+        counted = dataclasses.replace(filters or Filters(), respondent_types=None)
         with store.connect() as con:
             hidden = count_decisions(
-                con, [ProtectedCount("asked:person", "1", "person")], period,
-                dataclasses.replace(filters or Filters(), respondent_types=None),
+                con, [_RESPONSES], queries.one_quarter(start), counted,
                 settings, by=["scheme", "quarter"], rows=rows,
+                lattice=shared.responses_lattice(con, start, counted, settings),
             )
     else:
         hidden = np.zeros(len(frame), dtype=bool)
@@ -78,7 +135,8 @@ def response_rates(
     hidden = frame["suppressed"]
     # People supported are an activity count: hidden as the activity tables hide it
     # (with the rate, which would give it back).
-    people_hidden = _people_hidden(store, frame, filters or Filters(), settings.min_base)
+    people_hidden = _people_hidden(store, frame, filters or Filters(), settings.min_base,
+                                   shared)
     frame["responses"] = frame["responses"].astype("float64").mask(hidden).astype("Int64")
     frame["rate"] = frame["rate"].mask(hidden | people_hidden)
     frame["people_supported"] = people.mask(people_hidden).astype("Int64")
@@ -88,22 +146,20 @@ def response_rates(
 
 
 def _people_hidden(
-    store: Store, frame: pd.DataFrame, filters: Filters, min_base: int
+    store: Store, frame: pd.DataFrame, filters: Filters, min_base: int,
+    shared: SharedReads | None = None,
 ) -> np.ndarray:
     """Per scheme and quarter of ``frame``, whether its people supported are hidden
     (with a support-type filter: when any chosen type's count is)."""
-    from kpi.indicators.protection import (
-        ACTIVITY_PEOPLE,
-        activity_decisions,
-        activity_lattice,
-    )
+    from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
 
     has = frame["people_supported"].notna().to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     if not has.any() or not store.exists():
         return out
-    returns = store.activity()
-    lattice = activity_lattice(returns, min_base)
+    shared = shared or SharedReads(store)
+    returns = shared.activity_returns()
+    lattice = shared.activity_lattice(min_base)
     types = list(filters.support_types) if filters.support_types is not None else [None]
     with store.connect() as con:
         for support in types:
@@ -121,28 +177,35 @@ def response_totals(
     quarter: dt.date | str,
     filters: Filters | None = None,
     settings: Settings | None = None,
+    shared: SharedReads | None = None,
 ) -> dict[str, int]:
     """The area's totals for one quarter: responses, people_supported (None when the
     activity tables hide it) and
     responses_with_return (over the schemes that sent an activity return), schemes,
     and hidden (1 when the area's responses are a cell the KHIs' rules hide: below
-    the minimum, or hidden beside a small one, as on the Data quality page)."""
+    the minimum, or hidden beside a small one, as on the Data quality page).
+    ``shared``: reads the caller shares with other figures of the same batch
+    (:class:`SharedReads`)."""
+    shared = shared or SharedReads(store)
     start = parse_quarter(quarter)
-    frame = _rate_cells(store, filters, start)
+    frame = shared.rate_cells(filters, start)
     has_return = frame["people_supported"].fillna(0) > 0
     responses = int(frame["responses"].sum())
     hidden = False
     if responses and store.exists():
+        counted = dataclasses.replace(filters or Filters(), respondent_types=None)
+        settings = settings or default_settings()
         with store.connect() as con:
             hidden = bool(count_decisions(
-                con, [ProtectedCount("asked:person", "1", "person")], queries.one_quarter(start),
-                dataclasses.replace(filters or Filters(), respondent_types=None),
-                settings or default_settings(),
+                con, [_RESPONSES], queries.one_quarter(start), counted, settings,
+                lattice=shared.responses_lattice(con, start, counted, settings),
             ).any())
     people = int(frame.loc[has_return, "people_supported"].sum())
     # The schemes with a return are all the area's activity: its people supported
     # are the activity tables' cells for the area (by region), shown as they are.
-    if people and store.exists() and _area_people_hidden(store, start, filters or Filters()):
+    if people and store.exists() and _area_people_hidden(
+        store, start, filters or Filters(), shared
+    ):
         people = None
     return {
         "responses": responses,
@@ -153,13 +216,14 @@ def response_totals(
     }
 
 
-def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
+def _area_people_hidden(
+    store: Store, start: dt.date, filters: Filters, shared: SharedReads | None = None
+) -> bool:
     """Whether :func:`activity_summary` by region hides (or lacks) people supported
     for any of the area's regions: that column's decision alone, not the other
     counts' ten (the board page asks only this)."""
     from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
 
-    returns = store.activity()
     with store.connect() as con:
         frame = queries.activity_sums(con, start, shift_quarter(start, -4), filters, "region")
         if frame.empty:
@@ -167,8 +231,10 @@ def _area_people_hidden(store: Store, start: dt.date, filters: Filters) -> bool:
         rows = pd.DataFrame({"khi": ACTIVITY_PEOPLE,
                              "region": frame["region"].to_numpy(dtype=object),
                              "quarter": start, "support_type": None})
-        hidden = activity_decisions(con, returns, rows, "region", filters,
-                                     default_settings().min_base)
+        min_base = default_settings().min_base
+        shared = shared or SharedReads(store)
+        hidden = activity_decisions(con, shared.activity_returns(), rows, "region",
+                                     filters, min_base, shared.activity_lattice(min_base))
     return bool(hidden.any() or frame["people_supported"].isna().any())
 
 

@@ -160,10 +160,14 @@ def _trends_from(
 ) -> dict[str, tuple[pd.DataFrame, stats.TrendResult]]:
     """Each KHI's series from the by-quarter table, with its trend test (``test``)."""
     out = {}
-    groups = dict(tuple(table.groupby("khi", sort=False))) if len(table) else {}
+    # The khi column dropped once and each KHI's rows taken by position (in table
+    # order, as a groupby keeps them): a groupby and a drop per KHI cost more.
+    body = table.drop(columns="khi")
+    rows: dict[str, list[int]] = {}
+    for i, code in enumerate(table["khi"].tolist()):
+        rows.setdefault(code, []).append(i)
     for entry in entries:
-        part = groups.get(entry.code, table.iloc[0:0])
-        series = part.drop(columns="khi").reset_index(drop=True)
+        series = body.take(rows.get(entry.code, [])).reset_index(drop=True)
         result = _trend_test(entry, series, first, _UNTESTED) if test else _UNTESTED
         out[entry.code] = (series, result)
     return out
