@@ -640,7 +640,13 @@ def _scoped(store: Store) -> tuple[str, ...]:
     return (*mine, other)
 
 
-@pytest.mark.parametrize("area", ["all", "region", "scheme", "scoped"])
+# The inner loop (make check) proves each one-pass equivalence on England and a scoped
+# region; the other areas, an earlier quarter and every end are `slow` (make test).
+_SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize("area", ["all", pytest.param("region", marks=_SLOW),
+                                  pytest.param("scheme", marks=_SLOW), "scoped"])
 def test_one_pass_gives_both_quarters_packs_exactly(demo_store: Store, area: str) -> None:
     """``board_summaries`` gives this quarter's and last quarter's packs, each equal to
     ``board_summary`` for its quarter, field by field: rows, tests, trends, control
@@ -687,6 +693,7 @@ def test_last_quarters_control_charts_have_their_own_limits(eight_quarters: Stor
                for r, r0 in charted)
 
 
+@_SLOW
 def test_one_pass_for_an_earlier_quarter_equals_its_own_pack(demo_store: Store) -> None:
     """Asked for an earlier quarter (later data in the store), both packs are still
     each quarter's own: nothing after a quarter reaches its pack."""
@@ -700,6 +707,7 @@ def test_one_pass_for_an_earlier_quarter_equals_its_own_pack(demo_store: Store) 
     assert_same(then, board_summary(demo_store, quarter=then.quarter), "then")
 
 
+@_SLOW
 def test_trends_and_control_charts_at_each_end_equal_their_own(demo_store: Store) -> None:
     """The engine's one pass for several ends: each end's trends and control charts
     equal ``trends_and_control_charts`` ending there, every KHI."""
@@ -720,7 +728,9 @@ def test_trends_and_control_charts_at_each_end_equal_their_own(demo_store: Store
                     str(end))
 
 
-@pytest.mark.parametrize("area", ["all", "region", "scheme", "scoped"])
+@pytest.mark.parametrize("area", [pytest.param("all", marks=_SLOW),
+                                  pytest.param("region", marks=_SLOW),
+                                  pytest.param("scheme", marks=_SLOW), "scoped"])
 def test_a_quarters_rows_from_the_trend_table_are_the_engines_own(
     demo_store: Store, area: str
 ) -> None:
