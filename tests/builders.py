@@ -123,8 +123,7 @@ def make_store(path: Path, schemes: list[tuple[str, str, str]]) -> Store:
     """An empty store with a scheme register of (scheme_id, name, region)."""
 
     def build(target: Path) -> Store:
-        store = Store(target)
-        store.init()
+        store = empty_store(target)
         frame = pd.DataFrame(schemes, columns=["scheme_id", "name", "region"])
         with store.transaction() as con:
             store.upsert_schemes(con, frame)
@@ -139,8 +138,7 @@ def registered_store(path: Path, register: bytes) -> Store:
     from kpi.ingest import load_schemes
 
     def build(target: Path) -> Store:
-        store = Store(target)
-        store.init()
+        store = empty_store(target)
         result = load_schemes(store, register)
         assert not result.refused, result.message
         return store

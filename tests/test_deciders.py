@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.board.tile import (
-    HIDDEN,
     LAST_QUARTER,
     benchmark_applies,
     comparison_headline,
@@ -85,7 +84,7 @@ def test_a_tile_says_why_it_shows_no_number() -> None:
     shown = pd.Series({"value": 12.4, "lower95": 9.2, "upper95": 16.1, "n": 1234,
                        "suppressed": False})
     assert tile_lines(LONELY, hidden) == (
-        HIDDEN, "Fewer answers than the privacy minimum, so nothing is shown.")
+        HIDDEN_WORDS, "Fewer answers than the privacy minimum, so nothing is shown.")
     assert tile_lines(LONELY, empty) == ("–", "No answers this quarter.")
     assert tile_lines(LONELY, None) == ("–", "No answers this quarter.")
     assert tile_lines(LONELY, shown) == ("12%", "95% interval 9% to 16% · 1,234 answered")

@@ -448,7 +448,7 @@ def board_summaries(
     and the command line need both. Each is exactly :func:`board_summary` for its
     quarter, but the work they share is done once: the by-quarter table behind the
     trends and the control charts (each cut at its own quarter, its limits from its
-    own quarters), which also holds each quarter's KHI rows (:func:`_quarter_rows`),
+    own quarters), which also holds each quarter's KHI rows (:func:`_rows_at`),
     and each person's change up to every quarter the two compare. Only the caveats
     are read per quarter.
 
@@ -513,27 +513,17 @@ def _board_summaries(
     return now, then
 
 
-def _quarter_rows(
-    series_by_code: dict[str, tuple[pd.DataFrame, st_.TrendResult]], quarter: dt.date
-) -> dict[str, pd.Series] | None:
-    """Each KHI's row of ``engine.indicator_table(quarter=quarter)``, read from the
-    by-quarter table the trends came from, or None when a KHI has no row there.
+def _rows_at(dated: dict[str, list[dict]], quarter: dt.date) -> dict[str, pd.Series]:
+    """Each KHI's row of ``engine.indicator_table(quarter=quarter)``, read from its
+    records of the by-quarter table the trends came from (:func:`_with_quarters`);
+    a KHI without a row there is left out.
 
     Why it is the same row: the by-quarter table is the engine's table grouped by
     quarter, with the same England benchmark per quarter and each quarter's
     disclosure decided within that quarter; it only leaves out a KHI without
-    answers, which the one-quarter table keeps (with its benchmark): then None,
-    and the caller asks the engine for the quarter's own table.
+    answers, which the one-quarter table keeps (with its benchmark): the pack asks
+    the engine for just those KHIs.
     """
-    dated = {code: _with_quarters(series) for code, (series, _) in series_by_code.items()}
-    rows = _rows_at(dated, quarter)
-    return rows if len(rows) == len(dated) else None
-
-
-def _rows_at(dated: dict[str, list[dict]], quarter: dt.date) -> dict[str, pd.Series]:
-    """:func:`_quarter_rows` from each KHI's records (:func:`_with_quarters`), for
-    the KHIs with one row in the quarter (the others left out): the pack has the
-    records already, and asks the engine only for the KHIs left out."""
     rows = {}
     for code, records in dated.items():
         hits = [r for r in records if r["quarter"] == quarter]

@@ -27,7 +27,6 @@ from kpi.wording import (
 )
 
 __all__ = [
-    "HIDDEN",
     "LAST_QUARTER",
     "LAST_YEAR",
     "benchmark_applies",
@@ -42,7 +41,6 @@ __all__ = [
 ]
 
 LAST_QUARTER, LAST_YEAR = "last quarter", "the same quarter last year"
-HIDDEN = HIDDEN_WORDS  # the tables' words for a hidden cell, on a tile too
 
 
 def is_hidden(row: pd.Series | None) -> bool:
@@ -130,7 +128,7 @@ def tile_lines(khi: KHI, now: pd.Series | None) -> tuple[str, str]:
     no answers), or the 95% interval and base. Why here: the tile's words are the
     same on any surface that draws one."""
     if is_hidden(now):
-        return HIDDEN, "Fewer answers than the privacy minimum, so nothing is shown."
+        return HIDDEN_WORDS, "Fewer answers than the privacy minimum, so nothing is shown."
     value = None if now is None else as_number(now.get("value"))
     if value is None:
         return "–", "No answers this quarter."

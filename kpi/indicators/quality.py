@@ -14,7 +14,14 @@ import pandas as pd
 from kpi.disclosure import primary
 from kpi.errors import BadArgument
 from kpi.indicators.filters import Filters, Settings, default_settings
-from kpi.indicators.protection import ProtectedCount, count_decisions, count_lattice
+from kpi.indicators.protection import (
+    ACTIVITY_PEOPLE,
+    ProtectedCount,
+    activity_decisions,
+    activity_lattice,
+    count_decisions,
+    count_lattice,
+)
 from kpi.indicators.quarters import latest_quarter
 from kpi.items import bank
 from kpi.periods import parse_quarter, shift_quarter
@@ -46,8 +53,6 @@ class SharedReads:
 
     def activity_lattice(self, min_base: int) -> pd.DataFrame:
         """``activity_lattice`` of the returns at ``min_base``, built on first use."""
-        from kpi.indicators.protection import activity_lattice
-
         if min_base not in self._lattices:
             self._lattices[min_base] = activity_lattice(self.activity_returns(), min_base)
         return self._lattices[min_base]
@@ -151,8 +156,6 @@ def _people_hidden(
 ) -> np.ndarray:
     """Per scheme and quarter of ``frame``, whether its people supported are hidden
     (with a support-type filter: when any chosen type's count is)."""
-    from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
-
     has = frame["people_supported"].notna().to_numpy()
     out = np.zeros(len(frame), dtype=bool)
     if not has.any() or not store.exists():
@@ -222,8 +225,6 @@ def _area_people_hidden(
     """Whether :func:`activity_summary` by region hides (or lacks) people supported
     for any of the area's regions: that column's decision alone, not the other
     counts' ten (the board page asks only this)."""
-    from kpi.indicators.protection import ACTIVITY_PEOPLE, activity_decisions
-
     with store.connect() as con:
         frame = queries.activity_sums(con, start, shift_quarter(start, -4), filters, "region")
         if frame.empty:
@@ -346,11 +347,6 @@ def _activity_hidden(
     activity returns' own linked tables (see ``activity_lattice``). Growth is shown
     only when it is the change between two shown totals of the same schemes (every
     scheme of the row sent both returns), so it gives away no hidden count."""
-    from kpi.indicators.protection import (
-        ACTIVITY_PEOPLE,
-        activity_decisions,
-        activity_lattice,
-    )
     from kpi.store import ACTIVITY_COUNTS
 
     if frame.empty:

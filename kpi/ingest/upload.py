@@ -101,10 +101,11 @@ def _run(
         # The reads that need only the scheme and the file's checksum, on one
         # connection (opening DuckDB is most of a small upload's time); none is held
         # while the file is parsed.
-        with store.reading() if store.exists() else contextlib.nullcontext():
+        exists = store.exists()  # a preview may run before there is a store
+        with store.reading() if exists else contextlib.nullcontext():
             scheme_id = _check_scheme_argument(store, scheme_id, kind)
             saved = store.saved_mappings(scheme_id) if scheme_id else {}
-            earlier = store.upload_with_checksum(scheme_id, sha, kind) if store.exists() else None
+            earlier = store.upload_with_checksum(scheme_id, sha, kind) if exists else None
         base["scheme_id"] = scheme_id
         parsed = _read(data, file_name, max_upload_mb, sheet)
         remembered = {k: saved.pop(k) for k in list(saved)

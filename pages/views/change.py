@@ -22,8 +22,6 @@ from pages.views import _common as c
 BREAKDOWNS = (None, *c.GROUPS_OF_PEOPLE, "region")
 
 
-
-
 def render() -> None:
     """Draw the page for the sidebar's filters."""
     label = c.start_page("Change over time")

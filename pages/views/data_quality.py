@@ -20,21 +20,6 @@ from kpi.ingest import answers
 from kpi.periods import quarter_label
 from pages.views import _common as c
 
-HIDDEN = "too few to show"
-
-
-# ------------------------------------------------------------------ helpers ---
-
-
-
-
-
-
-
-
-
-
-
 
 # ----------------------------------------------------------- response rates ---
 def rates_view(
@@ -152,7 +137,6 @@ def provenance_section(label: str, filters: Filters) -> None:
         title = c.DIMENSION_LABELS[dimension]
         c.static_table(c.shown_columns(table[["group", "n", "value"]],
                                        {"group": title}), title)
-
 
 
 def rounds_section() -> None:

@@ -30,8 +30,6 @@ from pages.views import _common as c
 GROUPINGS = (*c.GROUPS_OF_PEOPLE, "channel", "wording")
 
 
-
-
 def all_gaps(khi: KHI, label: str, filters: c.Filters) -> pd.DataFrame:
     """The gap for every grouping, largest first (``kpi.equity.gap_table``)."""
     views = []

@@ -30,8 +30,6 @@ from pages.views import _common as c
 ACTIVITY_PARTS = ("long_term", "short_break", "day_support", "home_from_hospital")
 
 
-
-
 # The page's views, one tab each; the open one is kept in the URL as
 # ``regions_view`` (its label; the first tab leaves the URL clean).
 MAP, TABLE, TRENDS, SECTOR = "Map", "Table", "Trend in each region", "Sector size and growth"

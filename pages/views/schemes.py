@@ -251,10 +251,6 @@ def scheme_rows(
     return table[table["in_area"]] if show == "alone" else table
 
 
-
-
-
-
 def table_section(label: str, code: str, sidebar: c.Filters, benchmark: str, show: str) -> None:
     """The schemes as a sortable table (click a column heading) and its CSV."""
     khi = khi_by_code(code)
