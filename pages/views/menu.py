@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.scope import LANDING, LOCAL_ADMIN, Scope
 from pages.views.access import current_scope
@@ -139,7 +140,12 @@ def open_landing(scope: Scope, navigation: Any) -> None:
     """A bare address ("/", no view named) opens where the role lands
     (``kpi.scope.LANDING``: a board member's board page), once per session; a
     link that names a page or a view opens that, for every role alike (also one
-    that first ran its page alone: ``through_navigation`` kept it)."""
+    that first ran its page alone: ``through_navigation`` kept it).
+
+    An address naming a page the role has not (typed by hand, an old bookmark)
+    stays on the default page under Streamlit's "Page not found" notice: a
+    switch to the landing page would rerun over that notice and, depending on
+    timing, close it before the person has read it."""
     link = st.session_state.pop(DEEP_LINK, None)
     if link is not None and link[0] in scope.pages:  # a link a page run alone kept
         st.switch_page(f"pages/{link[0]}.py", query_params=link[1])
@@ -149,9 +155,17 @@ def open_landing(scope: Scope, navigation: Any) -> None:
         or st.session_state.get(ENTRY_RAN)
         or st.query_params
         or navigation.url_path != ""  # the default page's address is the bare "/"
+        or _asked_for_another_page()
     ):
         return
     st.switch_page(f"pages/{landing}.py")
+
+
+def _asked_for_another_page() -> bool:
+    """The address named a page (``/admin``) that this navigation did not serve:
+    Streamlit fell back to the default page and said "Page not found"."""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.pages_manager.intended_page_name)
 
 
 def entry_ran() -> None:
