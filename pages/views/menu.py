@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.scope import LANDING, LOCAL_ADMIN, Scope
 from pages.views.access import current_scope
@@ -163,9 +163,17 @@ def open_landing(scope: Scope, navigation: Any) -> None:
 
 def _asked_for_another_page() -> bool:
     """The address named a page (``/admin``) that this navigation did not serve:
-    Streamlit fell back to the default page and said "Page not found"."""
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.pages_manager.intended_page_name)
+    Streamlit fell back to the default page and said "Page not found".
+
+    Read from the browser's address (``st.context.url``, public), which keeps a
+    path the navigation did not know; the served root (``server.baseUrlPath``)
+    is taken off first."""
+    url = st.context.url
+    if not url:
+        return False
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    path = urlsplit(url).path.strip("/")
+    return path.removeprefix(base).strip("/") != ""
 
 
 def entry_ran() -> None:
