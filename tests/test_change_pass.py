@@ -92,3 +92,25 @@ def test_both_change_khis_in_one_pass_with_an_area(demo_store: Store) -> None:
     for khi in CHANGES:
         part = view[view["khi"] == khi.code].drop(columns=["khi", "quarter"])
         compare(part, reference(demo_store, khi, end, ["scheme"], regions=[region]), ["scheme"])
+
+
+def test_one_end_and_many_ends_give_the_same_cells(demo_store: Store) -> None:
+    """change_sums has two plans (a grouped pass for one end, a running window for
+    several): at every end, with an area, a support-type filter and a benchmark,
+    they give the same cells."""
+    region = demo_store.schemes()["region"].iloc[0]
+    filters = Filters(regions=(region,), support_types=("long_term", "short_break"))
+    keys = ["scheme", "support_type"]
+    with demo_store.connect() as con:
+        ends = quarters(con)
+        many, many_bench = change_cells(con, CHANGES, keys, ends, filters, bench_keys=[])
+        assert int(many["n"].sum()) > 50 and int(many_bench["n"].sum()) > 200
+        for end in ends:
+            one, one_bench = change_cells(con, CHANGES, keys, [end], filters, bench_keys=[])
+            for mine, theirs, by in ((one, many, ["khi", *keys]), (one_bench, many_bench, ["khi"])):
+                theirs = theirs[theirs["quarter"] == end]
+                pd.testing.assert_frame_equal(
+                    mine[mine["n"] > 0].sort_values(by).reset_index(drop=True),
+                    theirs[theirs["n"] > 0].sort_values(by).reset_index(drop=True),
+                    check_dtype=False,
+                )

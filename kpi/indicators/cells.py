@@ -111,23 +111,22 @@ def change_cells(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Long frames of change aggregates (the view's, and the benchmark's when
     ``bench_keys`` is given, else None): khi, quarter (the period end), the keys,
-    n, x (empty), total, total_sq, better, same, worse. One pass per period end
-    and population (see :func:`kpi.store.queries.change_sums`)."""
+    n, x (empty), total, total_sq, better, same, worse. One pass per population,
+    every period end at once (see :func:`kpi.store.queries.change_sums`)."""
     wanted = [
         k for k in khis
-        if filters.respondent_types is None or k.population in filters.respondent_types
+        if ends and (filters.respondent_types is None or k.population in filters.respondent_types)
     ]
     views, benches = [], []
-    for end in ends:
-        for population in dict.fromkeys(k.population for k in wanted):
-            group = [k for k in wanted if k.population == population]
-            wide = queries.change_sums(con, group, keys, bench_keys, filters, end)
-            wide.insert(0, "khi", [group[j].code for j in wide["k"]])
-            wide["quarter"] = end
-            is_bench = wide["is_benchmark"].astype(bool).to_numpy()
-            in_area = wide["in_area"].fillna(False).astype(bool).to_numpy()
-            views.append(wide[~is_bench & in_area])
-            benches.append(wide[is_bench])
+    for population in dict.fromkeys(k.population for k in wanted):
+        group = [k for k in wanted if k.population == population]
+        wide = queries.change_sums(con, group, keys, bench_keys, filters, list(ends))
+        wide.insert(0, "khi", [group[j].code for j in wide["k"]])
+        wide["quarter"] = [ends[i] for i in wide["e"]]
+        is_bench = wide["is_benchmark"].astype(bool).to_numpy()
+        in_area = wide["in_area"].fillna(False).astype(bool).to_numpy()
+        views.append(wide[~is_bench & in_area])
+        benches.append(wide[is_bench])
     view = _change_long(views, khis, keys, ends)
     if bench_keys is None:
         return view, None
