@@ -892,6 +892,16 @@ def test_response_rates_count_people_once_and_hide_small_schemes(returns: Store)
     assert b["people_supported"] == 30 and pd.isna(c["people_supported"])
 
 
+def test_response_rates_hide_at_the_callers_minimum_base(returns: Store) -> None:
+    """A caller's minimum base (the board pack's, the command line's) hides the rates
+    as it hides that caller's other figures: A's 10 people fall under a base of 12,
+    and then every London scheme is hidden."""
+    assert not bool(one(response_rates(returns, quarter=Q), scheme_id="A")["suppressed"])
+    strict = response_rates(returns, quarter=Q, settings=Settings(min_base=12, min_compare=12))
+    assert strict["suppressed"].astype(bool).all()
+    assert strict["rate"].isna().all()
+
+
 def test_missing_returns_lists_schemes_without_one(returns: Store) -> None:
     frame = missing_returns(returns, quarter=Q)
     assert frame["scheme_id"].tolist() == ["C"]

@@ -372,7 +372,7 @@ def _caveats(
     # People supported are activity counts, hidden as the activity tables hide them.
     withheld = withheld or bool(matched and people is None)
     if matched and others and not withheld:
-        rates = engine.response_rates(store, filters, quarter, shared)
+        rates = engine.response_rates(store, filters, quarter, shared, settings)
         dark = rates["suppressed"].astype(bool).to_numpy()
         returned = (rates["people_supported"].notna()
                     | rates["people_suppressed"].astype(bool)).to_numpy()

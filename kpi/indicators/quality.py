@@ -102,6 +102,7 @@ def response_rates(
     filters: Filters | None = None,
     quarter: dt.date | str | None = None,
     shared: SharedReads | None = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Responses ÷ people supported, per scheme and quarter (every quarter by default).
 
@@ -112,12 +113,14 @@ def response_rates(
     region's total does not give it away), people_suppressed (people supported
     hidden, with the rate, by the same rule on the activity returns). A
     support-type filter uses that column of the return. ``shared``: reads the
-    caller shares with other figures of the same batch (:class:`SharedReads`).
+    caller shares with other figures of the same batch (:class:`SharedReads`);
+    ``settings``: the minimum base, as the caller's other figures use it (the
+    register's by default).
     """
     shared = shared or SharedReads(store)
     start = None if quarter is None else parse_quarter(quarter)
     frame = shared.rate_cells(filters, start)
-    settings = default_settings()
+    settings = settings or default_settings()
     people = frame["people_supported"]
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["rate"] = np.where(people > 0, 100.0 * frame["responses"] / people, np.nan)
