@@ -902,6 +902,16 @@ def test_response_rates_hide_at_the_callers_minimum_base(returns: Store) -> None
     assert strict["rate"].isna().all()
 
 
+def test_people_supported_hide_at_the_callers_minimum_base(returns: Store) -> None:
+    """The area's people supported (80 in London) is shown at the register's base and
+    hidden at a caller's base above it, as the caller's other figures are."""
+    from kpi.indicators import response_totals
+
+    assert response_totals(returns, Q)["people_supported"] == 80
+    strict = Settings(min_base=100, min_compare=100)
+    assert response_totals(returns, Q, settings=strict)["people_supported"] is None
+
+
 def test_missing_returns_lists_schemes_without_one(returns: Store) -> None:
     frame = missing_returns(returns, quarter=Q)
     assert frame["scheme_id"].tolist() == ["C"]
@@ -949,6 +959,7 @@ def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
 ) -> None:
     """response_totals asks only whether the area's people supported is hidden; the
     answer is the activity summary's (by region) for every area and quarter."""
+    from kpi.indicators import default_settings
     from kpi.indicators.quality import _area_people_hidden
 
     schemes = list(demo_store.schemes()["scheme_id"])
@@ -959,7 +970,8 @@ def test_the_areas_people_supported_is_hidden_as_the_activity_summary_hides_it(
         for area in areas:
             summary = activity_summary(demo_store, quarter, area, by="region")
             expected = bool(summary.empty or summary["people_supported"].isna().any())
-            assert _area_people_hidden(demo_store, quarter, area) == expected, (quarter, area)
+            hidden = _area_people_hidden(demo_store, quarter, area, default_settings().min_base)
+            assert hidden == expected, (quarter, area)
             seen.add(expected)
     assert seen == {True, False}  # both answers occur, so the comparison can fail
 

@@ -193,6 +193,7 @@ def response_totals(
     ``shared``: reads the caller shares with other figures of the same batch
     (:class:`SharedReads`)."""
     shared = shared or SharedReads(store)
+    settings = settings or default_settings()
     start = parse_quarter(quarter)
     frame = shared.rate_cells(filters, start)
     has_return = frame["people_supported"].fillna(0) > 0
@@ -200,7 +201,6 @@ def response_totals(
     hidden = False
     if responses and store.exists():
         counted = dataclasses.replace(filters or Filters(), respondent_types=None)
-        settings = settings or default_settings()
         with store.connect() as con:
             hidden = bool(count_decisions(
                 con, [_RESPONSES], queries.one_quarter(start), counted, settings,
@@ -210,7 +210,7 @@ def response_totals(
     # The schemes with a return are all the area's activity: its people supported
     # are the activity tables' cells for the area (by region), shown as they are.
     if people and store.exists() and _area_people_hidden(
-        store, start, filters or Filters(), shared
+        store, start, filters or Filters(), settings.min_base, shared
     ):
         people = None
     return {
@@ -223,11 +223,13 @@ def response_totals(
 
 
 def _area_people_hidden(
-    store: Store, start: dt.date, filters: Filters, shared: SharedReads | None = None
+    store: Store, start: dt.date, filters: Filters, min_base: int,
+    shared: SharedReads | None = None,
 ) -> bool:
     """Whether :func:`activity_summary` by region hides (or lacks) people supported
-    for any of the area's regions: that column's decision alone, not the other
-    counts' ten (the board page asks only this)."""
+    for any of the area's regions at ``min_base`` (the caller's, as its other
+    figures): that column's decision alone, not the other counts' ten (the board
+    page asks only this)."""
     with store.connect() as con:
         frame = queries.activity_sums(con, start, shift_quarter(start, -4), filters, "region")
         if frame.empty:
@@ -235,7 +237,6 @@ def _area_people_hidden(
         rows = pd.DataFrame({"khi": ACTIVITY_PEOPLE,
                              "region": frame["region"].to_numpy(dtype=object),
                              "quarter": start, "support_type": None})
-        min_base = default_settings().min_base
         shared = shared or SharedReads(store)
         hidden = activity_decisions(con, shared.activity_returns(), rows, "region",
                                      filters, min_base, shared.activity_lattice(min_base))
