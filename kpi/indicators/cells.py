@@ -115,10 +115,10 @@ def change_cells(
     every period end at once (see :func:`kpi.store.queries.change_sums`)."""
     wanted = [
         k for k in khis
-        if ends and (filters.respondent_types is None or k.population in filters.respondent_types)
+        if filters.respondent_types is None or k.population in filters.respondent_types
     ]
     views, benches = [], []
-    for population in dict.fromkeys(k.population for k in wanted):
+    for population in dict.fromkeys(k.population for k in wanted) if ends else ():
         group = [k for k in wanted if k.population == population]
         wide = queries.change_sums(con, group, keys, bench_keys, filters, list(ends))
         wide.insert(0, "khi", [group[j].code for j in wide["k"]])

@@ -308,7 +308,7 @@ def change_sums(
     group = [d for d in dict.fromkeys([*keys, *(bench_keys or [])]) if d != "quarter"]
     params: list = []
     plan = _change_cells_grouped if len(ends) == 1 else _change_cells_running
-    cells = plan(khis, group, attributes, bench_keys, filters, ends, params)
+    cells = plan(_ChangeAsk(khis, group, attributes, bench_keys, filters, ends), params)
     sets = f"({', '.join(['k', 'e', *[ident(d) for d in keys if d != 'quarter'], 'in_area'])})"
     if bench_keys is not None:
         sets += f", ({', '.join(['k', 'e', *[ident(d) for d in bench_keys if d != 'quarter']])})"
@@ -331,6 +331,20 @@ _ANSWER_ORDER = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class _ChangeAsk:
+    """What :func:`change_sums` asks of either plan: the change KHIs of one
+    population, the groups (keys and benchmark keys but quarter), the answers'
+    attributes those need, the benchmark keys (None: none), the area, the ends."""
+
+    khis: Sequence[Counted]
+    group: Sequence[str]
+    attributes: Sequence[str]
+    bench_keys: Sequence[str] | None
+    filters: AreaFilter
+    ends: Sequence[dt.date]
+
+
 def _change_scan(
     filters: AreaFilter, bench_keys: Sequence[str] | None, params: list
 ) -> tuple[str, str]:
@@ -340,17 +354,11 @@ def _change_scan(
     return scan, "JOIN schemes s USING (scheme_id)" if "s.region" in scan else ""
 
 
-def _change_cells_grouped(
-    khis: Sequence[Counted],
-    group: Sequence[str],
-    attributes: Sequence[str],
-    bench_keys: Sequence[str] | None,
-    filters: AreaFilter,
-    ends: Sequence[dt.date],
-    params: list,
-) -> str:
+def _change_cells_grouped(ask: _ChangeAsk, params: list) -> str:
     """``WITH ... cells AS (...)`` for one end: per person, ``arg_min``/``arg_max``
     of each score (they skip a NULL score by themselves)."""
+    khis, group, attributes, bench_keys, filters, ends = (
+        ask.khis, ask.group, ask.attributes, ask.bench_keys, ask.filters, ask.ends)
     order = _ANSWER_ORDER
     params.append(ends[0])
     scan, join = _change_scan(filters, bench_keys, params)
@@ -400,19 +408,13 @@ def _change_cells_grouped(
     return f"WITH people AS MATERIALIZED ({people}), cells AS ({body})"
 
 
-def _change_cells_running(
-    khis: Sequence[Counted],
-    group: Sequence[str],
-    attributes: Sequence[str],
-    bench_keys: Sequence[str] | None,
-    filters: AreaFilter,
-    ends: Sequence[dt.date],
-    params: list,
-) -> str:
+def _change_cells_running(ask: _ChangeAsk, params: list) -> str:
     """``WITH ... cells AS (...)`` for several ends: a running window gives, at each
     scored answer, the person's state as of it (scored answers so far, latest minus
     first, the answer's own groups); the answer that is their latest by an end (the
     next comes after it, or none does) is their state at that end."""
+    khis, group, attributes, bench_keys, filters, ends = (
+        ask.khis, ask.group, ask.attributes, ask.bench_keys, ask.filters, ask.ends)
     params += [x for i, end in enumerate(ends) for x in (i, end)]
     ends_sql = ", ".join("(CAST(? AS INTEGER), CAST(? AS DATE))" for _ in ends)
     params.append(max(ends))
@@ -480,7 +482,7 @@ def person_changes(
     scheme's (support-type filters do not apply: the board pack has none).
     """
     params: list = []
-    order = "date_diff('day', DATE '2000-01-01', r.completed_on) * 1099511627776 + r.response_id"
+    order = _ANSWER_ORDER
     score = f"CAST({khi.score_sql} AS DOUBLE)"
     columns = []
     for i, end in enumerate(ends):
