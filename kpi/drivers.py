@@ -49,7 +49,7 @@ from kpi.errors import NoEstimate, UnknownCode
 from kpi.indicators import Filters, Settings
 from kpi.items import bank
 from kpi.periods import quarter_label
-from kpi.store import Store, queries
+from kpi.store import Store, one_read_batch, queries
 from kpi.wording import estimate_chance
 
 __all__ = [
@@ -391,6 +391,7 @@ def _published(
     return shown, int(total["n"].iloc[0]) - missing
 
 
+@one_read_batch
 def drivers(
     store: Store,
     outcome: str,

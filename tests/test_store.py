@@ -179,3 +179,33 @@ def test_a_batch_of_reads_opens_the_file_once_and_lets_go(
     with fresh_store.transaction() as con:
         con.execute("INSERT INTO meta VALUES ('probe', 'x')")
     assert fresh_store.meta("probe") == "x"
+
+
+def test_an_engine_read_opens_the_file_once_and_a_write_inside_a_batch_is_refused(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every engine read is one batch (``one_read_batch``): a KHI table, the latest
+    quarter that shows (two tables), an equity view, each opens DuckDB once (each
+    open builds DuckDB's catalogue again, 15-25 ms). A write inside a batch would
+    wait on this thread's own read lock: it fails at once, as the bug it is."""
+    import duckdb
+
+    from kpi.indicators import equity, indicator_table, latest_shown_quarter
+
+    opened: list[bool] = []
+    real_connect = duckdb.connect
+
+    def counting(path: str, read_only: bool = False):  # noqa: ANN202
+        opened.append(read_only)
+        return real_connect(path, read_only=read_only)
+
+    monkeypatch.setattr(duckdb, "connect", counting)
+    for read in (lambda: indicator_table(demo_store, by=["region"]),
+                 lambda: latest_shown_quarter(demo_store),
+                 lambda: equity(demo_store, "warm_kind", "age_band")):
+        opened.clear()
+        read()
+        assert opened == [True], read
+    with demo_store.reading(), pytest.raises(RuntimeError, match="read batch"):
+        demo_store.put_meta("probe", "x")
+    assert demo_store.meta("probe") is None

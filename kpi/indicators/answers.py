@@ -9,9 +9,10 @@ import pandas as pd
 from kpi.indicators.filters import Filters, Settings, default_settings
 from kpi.indicators.protection import ProtectedCount, count_decisions
 from kpi.items import bank
-from kpi.store import Store, queries
+from kpi.store import Store, one_read_batch, queries
 
 
+@one_read_batch
 def answer_distribution(
     store: Store,
     item: str,

@@ -14,9 +14,10 @@ from kpi.errors import BadRequest
 from kpi.indicators.cells import change_cells
 from kpi.indicators.filters import LIMITS, Filters, Settings, check_by, default_settings
 from kpi.indicators.protection import protect_table
-from kpi.store import Store, queries
+from kpi.store import Store, one_read_batch, queries
 
 
+@one_read_batch
 def change(
     store: Store,
     khi: str,

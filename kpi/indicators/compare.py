@@ -14,9 +14,10 @@ from kpi.errors import BadRequest
 from kpi.indicators.filters import LIMITS, Filters, Settings
 from kpi.indicators.sector import sector_filters
 from kpi.indicators.table import indicator_table
-from kpi.store import Store
+from kpi.store import Store, one_read_batch
 
 
+@one_read_batch
 def equity(
     store: Store,
     khi: str,
@@ -59,6 +60,7 @@ def equity(
     return groups.drop(columns="khi"), result
 
 
+@one_read_batch
 def funnel(
     store: Store,
     khi: str,

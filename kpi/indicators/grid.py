@@ -21,7 +21,7 @@ from kpi.indicators.filters import Filters, Settings, default_settings
 from kpi.indicators.table import indicator_table
 from kpi.items import bank
 from kpi.reach import Reach
-from kpi.store import Store
+from kpi.store import Store, one_read_batch
 from kpi.wording import BENCHMARK_NAMES, COMPARISON_WORDS, format_value
 
 # What a grid's columns can be, and what each can be compared with.
@@ -69,6 +69,7 @@ def grid_column_kinds(filters: Filters) -> tuple[str, ...]:
     return ("region",)
 
 
+@one_read_batch
 def overview_grid(
     store: Store,
     quarter: str,

@@ -25,7 +25,7 @@ from kpi.indicators.protection import (
 from kpi.indicators.quarters import latest_quarter
 from kpi.items import bank
 from kpi.periods import parse_quarter, shift_quarter
-from kpi.store import Store, queries
+from kpi.store import Store, one_read_batch, queries
 
 _RESPONSES = ProtectedCount("asked:person", "1", "person")  # each scheme's responses
 
@@ -97,6 +97,7 @@ def _rate_cells(
     return frame
 
 
+@one_read_batch
 def response_rates(
     store: Store,
     filters: Filters | None = None,
@@ -178,6 +179,7 @@ def _people_hidden(
     return out & has
 
 
+@one_read_batch
 def response_totals(
     store: Store,
     quarter: dt.date | str,
@@ -243,6 +245,7 @@ def _area_people_hidden(
     return bool(hidden.any() or frame["people_supported"].isna().any())
 
 
+@one_read_batch
 def missing_returns(
     store: Store, quarter: dt.date | str | None = None, filters: Filters | None = None
 ) -> pd.DataFrame:
@@ -265,6 +268,7 @@ def missing_returns(
     return frame
 
 
+@one_read_batch
 def item_completeness(
     store: Store, quarter: dt.date | str | None = None, filters: Filters | None = None
 ) -> pd.DataFrame:
@@ -306,6 +310,7 @@ def item_completeness(
     return frame
 
 
+@one_read_batch
 def activity_summary(
     store: Store,
     quarter: dt.date | str | None = None,

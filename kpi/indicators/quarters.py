@@ -9,9 +9,10 @@ import pandas as pd
 from kpi.catalogue import catalogue
 from kpi.indicators.filters import Filters, Settings
 from kpi.indicators.table import indicator_table
-from kpi.store import Store, queries
+from kpi.store import Store, one_read_batch, queries
 
 
+@one_read_batch
 def available_quarters(store: Store) -> list[dt.date]:
     """Quarter starts that have survey responses, oldest first."""
     if not store.exists():
@@ -20,12 +21,14 @@ def available_quarters(store: Store) -> list[dt.date]:
         return [pd.Timestamp(q).date() for q in queries.quarters(con)]
 
 
+@one_read_batch
 def latest_quarter(store: Store) -> dt.date | None:
     """The latest quarter with survey data (the default period), or None."""
     quarters = available_quarters(store)
     return quarters[-1] if quarters else None
 
 
+@one_read_batch
 def latest_shown_quarter(
     store: Store, filters: Filters | None = None, settings: Settings | None = None
 ) -> dt.date | None:

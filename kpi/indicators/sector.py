@@ -19,7 +19,7 @@ import pandas as pd
 
 from kpi.indicators.filters import Filters, Settings
 from kpi.indicators.table import indicator_table
-from kpi.store import Store
+from kpi.store import Store, one_read_batch
 
 
 def sector_filters(filters: Filters | None) -> Filters:
@@ -28,6 +28,7 @@ def sector_filters(filters: Filters | None) -> Filters:
     return dataclasses.replace(filters or Filters(), regions=None, scheme_ids=None, scope=None)
 
 
+@one_read_batch
 def england_table(
     store: Store,
     khis: list[str] | None = None,
@@ -48,6 +49,7 @@ def england_table(
 SPREAD_COLUMNS = ("khi", "schemes", "lowest", "q25", "q75", "highest")
 
 
+@one_read_batch
 def scheme_spread(
     store: Store,
     khis: list[str] | None = None,

@@ -16,9 +16,10 @@ from kpi.indicators.filters import VALUE_COLUMNS, Filters, Settings, default_set
 from kpi.indicators.quarters import available_quarters, latest_quarter
 from kpi.indicators.table import indicator_table
 from kpi.periods import parse_quarter, shift_quarter
-from kpi.store import Store
+from kpi.store import Store, one_read_batch
 
 
+@one_read_batch
 def trend(
     store: Store,
     khi: str,
@@ -38,6 +39,7 @@ def trend(
     return trends(store, [khi], filters, quarters, end, settings)[khi]
 
 
+@one_read_batch
 def trends(
     store: Store,
     khis: Sequence[str],
@@ -55,6 +57,7 @@ def trends(
                              span=False)[last][0]
 
 
+@one_read_batch
 def trends_and_control_charts(
     store: Store,
     khis: Sequence[str],
@@ -76,6 +79,7 @@ def trends_and_control_charts(
     return trends_and_control_charts_at(store, khis, filters, quarters, [last], settings)[last]
 
 
+@one_read_batch
 def trends_and_control_charts_at(
     store: Store,
     khis: Sequence[str],
@@ -199,6 +203,7 @@ def _quarter_index(quarter: dt.date, first: dt.date) -> int:
     return ((quarter.year - first.year) * 12 + quarter.month - first.month) // 3
 
 
+@one_read_batch
 def control_chart(
     store: Store,
     khi: str,
@@ -220,6 +225,7 @@ def control_chart(
     return control_charts(store, [khi], filters, end, settings, targets)[khi]
 
 
+@one_read_batch
 def control_charts(
     store: Store,
     khis: Sequence[str],

@@ -29,7 +29,7 @@ from kpi.indicators.filters import (
 )
 from kpi.indicators.protection import protect_table
 from kpi.periods import quarter_label
-from kpi.store import Store, queries
+from kpi.store import Store, one_read_batch, queries
 
 
 def _finish(cells: pd.DataFrame, khis: Sequence[KHI]) -> pd.DataFrame:
@@ -122,6 +122,7 @@ def _hide(table: pd.DataFrame, hidden: np.ndarray) -> pd.DataFrame:
     return table
 
 
+@one_read_batch
 def indicator_table(
     store: Store,
     khis: list[str] | None = None,

@@ -22,6 +22,7 @@ from kpi.store.connection import (
     StoreLockedError,
     StoreMissingError,
     StoreWriteError,
+    one_read_batch,
     owner_only,
 )
 from kpi.store.notes import NoteTables
@@ -54,6 +55,7 @@ __all__ = [
     "StoreWriteError",
     "WORDINGS",
     "item_columns",
+    "one_read_batch",
     "owner_only",
     "response_columns",
 ]
