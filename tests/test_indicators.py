@@ -1004,3 +1004,40 @@ def test_the_latest_shown_quarter_is_the_all_quarters_tables(
         assert latest_shown_quarter(store, area, SETTINGS) == expected, area
         answers.add(expected == new)
     assert answers == {True, False}  # both ways of answering were taken
+
+
+def test_one_lattice_serves_every_area_until_the_store_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disclosure lattice is over all of England, so tables of another area or
+    scope share it (``protection.LATTICES``); a write changes the store's stamp, and
+    the next table decides on the new answers, never on the kept lattice."""
+    from kpi.indicators import Filters, Settings, protection
+    from tests.builders import add_people
+
+    store = make_store(tmp_path / "khi.duckdb", [
+        ("S1", "One", "London"), ("S2", "Two", "London"), ("S3", "Three", "Wales")])
+    quarter = dt.date(2026, 4, 1)
+    for scheme, n in (("S1", 10), ("S2", 10), ("S3", 4)):
+        add_people(store, scheme, quarter, pd.DataFrame({"warm_kind": [5] * n}))
+    built = []
+    real = protection._lattice
+    monkeypatch.setattr(protection, "_lattice",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+    settings = Settings(min_base=5, min_compare=10)
+
+    def table(**asked: object) -> pd.DataFrame:
+        return indicator_table(store, ["warm_kind"], quarter=quarter, settings=settings,
+                               **asked).set_index(asked.get("by", ["khi"])[0])
+
+    by_scheme = table(by=["scheme"])
+    assert bool(by_scheme.loc["S3", "suppressed"])  # 4 people (and its linked cells)
+    table(by=["region"])
+    table(filters=Filters(regions=("London",)))
+    table(filters=Filters(scope=("S1", "S3")))
+    assert len(built) == 1  # four areas, one lattice
+    # Six answers from S3 (four of them the same people again): its base is 6.
+    add_people(store, "S3", quarter, pd.DataFrame({"warm_kind": [5] * 6}))
+    by_scheme = table(by=["scheme"])
+    assert len(built) == 2
+    assert not bool(by_scheme.loc["S3", "suppressed"]) and by_scheme.loc["S3", "n"] == 6

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -49,6 +51,13 @@ def _lattice_dims(by: Sequence[str], filters: Filters) -> list[str]:
     return dims
 
 
+def _everyone(filters: Filters) -> Filters:
+    """``filters`` without what chooses an area or support type: the lattice's."""
+    return dataclasses.replace(
+        filters, regions=None, scheme_ids=None, scope=None, support_types=None
+    )
+
+
 def _lattice_finest(
     con: duckdb.DuckDBPyConnection,
     scored: Sequence[KHI],
@@ -61,9 +70,7 @@ def _lattice_finest(
 ) -> pd.DataFrame:
     """Bases of the finest lattice cells over England: khi, quarter, region,
     scheme, the dims, n (cells without answers left out)."""
-    everyone = dataclasses.replace(
-        filters, regions=None, scheme_ids=None, scope=None, support_types=None
-    )
+    everyone = _everyone(filters)
     frames = []
     if scored:
         keys = ["region", "scheme", "quarter", *dims]
@@ -86,6 +93,53 @@ def _lattice_finest(
     out = out[out["n"].fillna(0) > 0].reset_index(drop=True)
     out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
     return out
+
+
+class _LatticeMemo:
+    """The lattices worked out lately, by store version and request.
+
+    Why: a lattice is over all of England, whatever area, scope or breakdown by
+    area asks, so the tables of one page (the Overview's England, region and
+    scheme tiles), the same page for another role, and the next page share it;
+    it was over half of a KHI table's time. Keyed on the store's change stamp
+    (:meth:`kpi.store.Store.change_stamp`), read inside the caller's read batch,
+    where no write can land, so a lattice never outlives the data it came from.
+    Bounded by rows, not entries: a lattice of three breakdowns on a large sector
+    has hundreds of thousands of rows. Callers never change a lattice in place."""
+
+    max_rows = 1_000_000
+
+    def __init__(self) -> None:
+        self._lattices: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+        self._rows = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable | None, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        if key is None:
+            return build()
+        with self._lock:
+            found = self._lattices.get(key)
+            if found is not None:
+                self._lattices.move_to_end(key)
+                return found
+        lattice = build()  # outside the lock: another thread may build it too
+        if len(lattice) <= self.max_rows:
+            with self._lock:
+                if key not in self._lattices:
+                    self._lattices[key] = lattice
+                    self._rows += len(lattice)
+                while self._rows > self.max_rows:
+                    _, old = self._lattices.popitem(last=False)
+                    self._rows -= len(old)
+        return lattice
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lattices.clear()
+            self._rows = 0
+
+
+LATTICES = _LatticeMemo()
 
 
 def _lattice(finest: pd.DataFrame, dims: Sequence[str], min_base: int) -> pd.DataFrame:
@@ -218,27 +272,38 @@ def protect_table(
     filters: Filters,
     settings: Settings,
     views: list[tuple[pd.DataFrame, dt.date | None]] | None = None,
+    store_version: Hashable | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which rows of the view and of the benchmarks are hidden (one decision per
-    cell across every linked table)."""
+    cell across every linked table). ``store_version`` (the store's path and change
+    stamp, read in the caller's read batch) lets the lattice be shared (``LATTICES``)."""
     dims = _lattice_dims(by, filters)
     whole = (filters.regions is None and filters.scheme_ids is None and filters.scope is None
              and filters.support_types is None)
-    if views is not None and whole and "scheme" in by:
-        # The view is already every scheme of England at the finest level: its cells
-        # are the lattice's (no second pass over the responses).
-        frames = []
-        for part, quarter in views:
-            part = part if "quarter" in part else part.assign(quarter=quarter)
-            frames.append(part[["khi", "quarter", "region", "scheme", *dims, "n"]])
-        finest = pd.concat(frames, ignore_index=True)
-        finest = finest[finest["n"].fillna(0) > 0].reset_index(drop=True)
-        finest["quarter"] = [pd.Timestamp(q).date() for q in finest["quarter"]]
-    else:
-        finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
-    if finest.empty:
+
+    def build() -> pd.DataFrame:
+        if views is not None and whole and "scheme" in by:
+            # The view is already every scheme of England at the finest level: its
+            # cells are the lattice's (no second pass over the responses).
+            frames = []
+            for part, quarter in views:
+                part = part if "quarter" in part else part.assign(quarter=quarter)
+                frames.append(part[["khi", "quarter", "region", "scheme", *dims, "n"]])
+            finest = pd.concat(frames, ignore_index=True)
+            finest = finest[finest["n"].fillna(0) > 0].reset_index(drop=True)
+            finest["quarter"] = [pd.Timestamp(q).date() for q in finest["quarter"]]
+        else:
+            finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
+        return finest if finest.empty else _lattice(finest, dims, settings.min_base)
+
+    key = None if store_version is None else (
+        store_version, tuple(k.code for k in scored), tuple(k.code for k in changes),
+        tuple(dims), period[0], tuple(period[1]), None if ends is None else tuple(ends),
+        _everyone(filters), settings.min_base,
+    )
+    lattice = LATTICES.get(key, build)
+    if lattice.empty:
         return np.zeros(len(table), dtype=bool), np.zeros(len(bench), dtype=bool)
-    lattice = _lattice(finest, dims, settings.min_base)
     per_region, view_area = _area_parts(con, filters)
     support = list(filters.support_types) if filters.support_types is not None else None
     if "scheme" in by:
