@@ -58,6 +58,16 @@ MENU = ".st-key-khi_menu"
 NO_SKELETON = "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Playwright's ``expect`` waits 5 s unless told, every other wait here TIMEOUT_MS:
+    on a loaded machine (three workers on two cores) an upload's store and redraw
+    outlasted 5 s (``test_upload_flow.py``, "12 responses stored"). The same ceiling
+    for every wait; each still ends as soon as its condition holds."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A browser test whose wait timed out gets one more run: on a loaded machine
     (CI on two cores, two browsers and two servers at once) a redraw can outlast a
