@@ -156,19 +156,25 @@ def test_a_version_1_store_is_upgraded_with_its_superseded_responses(tmp_path: P
     assert (int(table["n"].iloc[0]), int(table["count"].iloc[0])) == (1, 1)  # June counts
 
 
-def test_a_batch_of_reads_opens_the_file_once_and_lets_go(
-    fresh_store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every DuckDB open from now on, as its ``read_only`` flag."""
     import duckdb
 
-    opened: list[bool] = []
+    opens: list[bool] = []
     real_connect = duckdb.connect
 
     def counting(path: str, read_only: bool = False):  # noqa: ANN202
-        opened.append(read_only)
+        opens.append(read_only)
         return real_connect(path, read_only=read_only)
 
     monkeypatch.setattr(duckdb, "connect", counting)
+    return opens
+
+
+def test_a_batch_of_reads_opens_the_file_once_and_lets_go(
+    fresh_store: Store, opened: list[bool]
+) -> None:
     with fresh_store.reading():
         for _ in range(3):
             assert fresh_store.query("SELECT count(*) AS n FROM responses")["n"].iloc[0] == 0
@@ -182,24 +188,15 @@ def test_a_batch_of_reads_opens_the_file_once_and_lets_go(
 
 
 def test_an_engine_read_opens_the_file_once_and_a_write_inside_a_batch_is_refused(
-    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+    demo_store: Store, opened: list[bool], tmp_path: Path
 ) -> None:
     """Every engine read is one batch (``one_read_batch``): a KHI table, the latest
     quarter that shows (two tables), an equity view, each opens DuckDB once (each
     open builds DuckDB's catalogue again, 15-25 ms). A write inside a batch would
-    wait on this thread's own read lock: it fails at once, as the bug it is."""
-    import duckdb
+    wait on this thread's own read lock: it fails at once, as the bug it is. Before
+    there is a store, a batch holds nothing (the quarters of no store are none)."""
+    from kpi.indicators import available_quarters, equity, indicator_table, latest_shown_quarter
 
-    from kpi.indicators import equity, indicator_table, latest_shown_quarter
-
-    opened: list[bool] = []
-    real_connect = duckdb.connect
-
-    def counting(path: str, read_only: bool = False):  # noqa: ANN202
-        opened.append(read_only)
-        return real_connect(path, read_only=read_only)
-
-    monkeypatch.setattr(duckdb, "connect", counting)
     for read in (lambda: indicator_table(demo_store, by=["region"]),
                  lambda: latest_shown_quarter(demo_store),
                  lambda: equity(demo_store, "warm_kind", "age_band")):
@@ -209,3 +206,5 @@ def test_an_engine_read_opens_the_file_once_and_a_write_inside_a_batch_is_refuse
     with demo_store.reading(), pytest.raises(RuntimeError, match="read batch"):
         demo_store.put_meta("probe", "x")
     assert demo_store.meta("probe") is None
+    # No file yet: nothing to hold, and each read answers as it does without a batch.
+    assert available_quarters(Store(tmp_path / "none.duckdb")) == []

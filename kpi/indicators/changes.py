@@ -57,7 +57,7 @@ def change(
         hidden, _ = protect_table(
             con, cells, pd.DataFrame(columns=["khi"]), [], [entry], by, [],
             (period_sql, period_params), [start], filters, settings,
-            store_version=(str(store.path), store.change_stamp()),
+            store_version=store.version(),
         )
     if "quarter" not in by:
         cells = cells.drop(columns="quarter")

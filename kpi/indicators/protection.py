@@ -133,11 +133,6 @@ class _LatticeMemo:
                     self._rows -= len(old)
         return lattice
 
-    def clear(self) -> None:
-        with self._lock:
-            self._lattices.clear()
-            self._rows = 0
-
 
 LATTICES = _LatticeMemo()
 
@@ -275,8 +270,8 @@ def protect_table(
     store_version: Hashable | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which rows of the view and of the benchmarks are hidden (one decision per
-    cell across every linked table). ``store_version`` (the store's path and change
-    stamp, read in the caller's read batch) lets the lattice be shared (``LATTICES``)."""
+    cell across every linked table). ``store_version`` (:meth:`kpi.store.Store.version`,
+    read in the caller's read batch) lets the lattice be shared (``LATTICES``)."""
     dims = _lattice_dims(by, filters)
     whole = (filters.regions is None and filters.scheme_ids is None and filters.scope is None
              and filters.support_types is None)

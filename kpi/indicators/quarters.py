@@ -21,7 +21,6 @@ def available_quarters(store: Store) -> list[dt.date]:
         return [pd.Timestamp(q).date() for q in queries.quarters(con)]
 
 
-@one_read_batch
 def latest_quarter(store: Store) -> dt.date | None:
     """The latest quarter with survey data (the default period), or None."""
     quarters = available_quarters(store)

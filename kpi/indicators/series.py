@@ -19,7 +19,6 @@ from kpi.periods import parse_quarter, shift_quarter
 from kpi.store import Store, one_read_batch
 
 
-@one_read_batch
 def trend(
     store: Store,
     khi: str,

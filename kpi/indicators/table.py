@@ -210,7 +210,7 @@ def indicator_table(
             con, table, bench, scored, changes, by, bench_keys,
             (period_sql, period_params), change_ends, filters, settings,
             views if start is not None or "quarter" in by else None,
-            store_version=(str(store.path), store.change_stamp()),
+            store_version=store.version(),
         )
     # No benchmark from a hidden cell (a base below the minimum, or a region that
     # is one hidden scheme), and none beside a hidden row.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -102,7 +101,7 @@ def _run(
         # connection (opening DuckDB is most of a small upload's time); none is held
         # while the file is parsed.
         exists = store.exists()  # a preview may run before there is a store
-        with store.reading() if exists else contextlib.nullcontext():
+        with store.reading():
             scheme_id = _check_scheme_argument(store, scheme_id, kind)
             saved = store.saved_mappings(scheme_id) if scheme_id else {}
             earlier = store.upload_with_checksum(scheme_id, sha, kind) if exists else None

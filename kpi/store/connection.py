@@ -149,8 +149,10 @@ class Connection:
         """Hold one read-only connection for a batch of reads (the board pack makes a
         dozen), then close it: one open instead of one per query, and still never
         held past the batch. Reads inside share it; writes are refused meanwhile
-        by DuckDB itself, so keep batches short."""
-        if self._reading is not None:
+        by DuckDB itself, so keep batches short. With no file yet there is nothing
+        to hold: each read inside opens on its own (and says the store is missing,
+        or returns what its caller returns for no store)."""
+        if self._reading is not None or not self.path.exists():
             yield self
             return
         with self.connect() as con:
@@ -252,6 +254,11 @@ class Connection:
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def version(self) -> tuple[str, int]:
+        """Which store, as it is now: its path and :meth:`change_stamp`, for caches
+        of what was worked out from it."""
+        return str(self.path), self.change_stamp()
 
     def change_stamp(self) -> int:
         """A number that changes on every committed write, read without opening the
