@@ -25,11 +25,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
-# Debian's Chromium: the browser tests and the PDF charts (kaleido) use it.
+# Debian's Chromium: the PDF charts (kaleido) and the board pack print with it; the
+# browser tests drive its headless shell (a fifth less CPU a page, tests/README.md).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi dejavu; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ] \
+	  || ! fc-list 2>/dev/null | grep -qi dejavu; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium fonts-dejavu-core poppler-utils >/dev/null; fi
+	    chromium chromium-headless-shell fonts-dejavu-core poppler-utils >/dev/null; fi
 
 # axe-core (npm), injected by the accessibility browser test; pinned in package-lock.json.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -48,11 +50,12 @@ lint: $(VENV)/.dev-installed
 # Three workers on two cores: the browser tier mostly waits on its dashboards and
 # Chromium (a clean-clone run with two used 19 min of CPU in 16 min of wall time).
 # --dist loadfile: a file's tests run on one worker, so a module's dashboard or walk
-# starts once. (--dist loadgroup is silently a no-op with pytest 9 and xdist 3.8: it
+# starts once; --no-loadscope-reorder: in the order tests/conftest.py gives (the
+# longest files first), not xdist's (the files with most tests first). (--dist loadgroup is silently a no-op with pytest 9 and xdist 3.8: it
 # renames item._nodeid, which pytest 9's Node.nodeid no longer reads.)
 test: $(VENV)/.dev-installed system-deps $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 3 --dist loadfile --durations=15
+	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 # The inner loop, before every commit: lint, unit, golden and ingest tests (no
 # pages, processes or browser). Under 90 seconds on a quiet machine.

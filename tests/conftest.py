@@ -46,14 +46,24 @@ _TIER_BY_PREFIX = (
 # ...and by what a test does (tests/tiers.py), for the files that mix kinds.
 
 
-# ``make test`` runs ``pytest -n 3 --dist loadfile``: every file runs whole on one
-# worker, so a file whose tests share a module-scoped dashboard or walk (a sign-in
-# provider and a server of its own, the accessibility walk) starts it once. The slowest
-# tiers are handed out first, so no long file is left for the end while the other
-# workers wait; within a file the order is the file's own.
+# ``make test`` runs ``pytest -n 3 --dist loadfile --no-loadscope-reorder``: every file
+# runs whole on one worker, so a file whose tests share a module-scoped dashboard or
+# walk (a sign-in provider and a server of its own, the accessibility walk) starts it
+# once. The files are handed out longest first (measured: one worker's time for each
+# file in a full run, tests/README.md), so no long file is left for the end while the
+# other workers wait; the rest follow by tier. Without --no-loadscope-reorder, xdist
+# hands out the files with the most tests first, whatever this order: the browser
+# files, a few long tests each, came last.
 _FIRST = ("browser", "pages", "slow", "process", "cli")
-_SLOWEST = ("test_sessions.py", "test_roles.py", "test_signin.py", "test_accessibility.py",
-            "test_disclosure_attack.py", "test_pages_explore.py", "test_pages_data.py")
+_SLOWEST = (
+    "test_roles.py", "test_roles_board_admin.py", "test_sessions.py",
+    "test_disclosure_attack.py", "test_shared_links.py", "test_indicators.py",
+    "test_accessibility.py", "test_questionnaire_form.py", "test_board.py",
+    "test_pages_explore.py", "test_tabs.py", "test_rounds.py", "test_backup.py",
+    "test_report.py", "test_scope.py", "test_ingest.py", "test_grid_page.py",
+    "test_schemes_area.py", "test_rights.py", "test_pages_replay.py", "test_page_board.py",
+    "test_signin.py", "test_board_notes.py", "test_collect.py", "test_page_notes.py",
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # the tiers' markers before -m deselects by them
@@ -62,11 +72,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank: dict[str, int] = {}
     for item in items:  # a file goes with its slowest tier, whole (its module fixtures once)
         rank[str(item.fspath)] = min(rank.get(str(item.fspath), len(_FIRST)), _order(item))
-    items.sort(key=lambda item: (rank[str(item.fspath)], _slowest(item)))
+    items.sort(key=lambda item: (_slowest(item), rank[str(item.fspath)]))
 
 
 def _slowest(item: pytest.Item) -> int:
-    """The slowest files (measured: tests/README.md) first within their tier."""
+    """The slowest files (measured: tests/README.md) first, longest first."""
     name = Path(str(item.fspath)).name
     return _SLOWEST.index(name) if name in _SLOWEST else len(_SLOWEST)
 

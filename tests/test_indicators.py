@@ -1041,3 +1041,45 @@ def test_one_lattice_serves_every_area_until_the_store_changes(
     by_scheme = table(by=["scheme"])
     assert len(built) == 2
     assert not bool(by_scheme.loc["S3", "suppressed"]) and by_scheme.loc["S3", "n"] == 6
+
+
+def test_one_count_lattice_serves_every_area_until_the_store_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts shown outside the KHI table (how many were asked an item and answered
+    it, an answer's distribution) are decided on a lattice over England too: kept
+    in ``protection.LATTICES`` for every area asking, and built again after a write,
+    which the next figures follow."""
+    from kpi.indicators import protection
+    from tests.builders import add_people
+
+    store = make_store(tmp_path / "khi.duckdb", [
+        ("S1", "One", "London"), ("S2", "Two", "London"), ("S3", "Three", "Wales")])
+    quarter = dt.date(2026, 4, 1)
+    for scheme, n in (("S1", 10), ("S2", 10), ("S3", 4)):
+        add_people(store, scheme, quarter, pd.DataFrame({"warm_kind": [5] * n}))
+    built = []
+    real = protection._lattice
+    monkeypatch.setattr(protection, "_lattice",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+    wales = Filters(regions=("Wales",))
+
+    def completeness(filters: Filters | None = None) -> pd.DataFrame:
+        return item_completeness(store, quarter, filters).set_index("item")
+
+    completeness()
+    assert bool(completeness(wales).loc["warm_kind", "suppressed"])  # S3's 4 people
+    completeness(Filters(scope=("S1", "S3")))
+    assert len(built) == 1  # three areas, one lattice of the items' counts
+    answers = answer_distribution(store, "warm_kind", quarter=quarter, filters=wales)
+    assert answers["suppressed"].all()
+    answer_distribution(store, "warm_kind", quarter=quarter)
+    assert len(built) == 2  # the answers' own counts: one lattice for both areas
+    # Twelve answers from S3 (four of them the same people again): 12 people asked.
+    add_people(store, "S3", quarter, pd.DataFrame({"warm_kind": [5] * 12}))
+    after = completeness(wales)
+    assert len(built) == 3
+    assert not bool(after.loc["warm_kind", "suppressed"])
+    assert after.loc["warm_kind", "asked"] == 12
+    answers = answer_distribution(store, "warm_kind", quarter=quarter, filters=wales)
+    assert len(built) == 4 and not answers["suppressed"].any()

@@ -43,7 +43,8 @@ def answer_distribution(
         # decided on the same lattice and rules as the KHIs (its base is the KHI's).
         populations = ("person", "carer") if entry.audience == "all" else (entry.audience,)
         counts = [ProtectedCount(f"{item}:{p}", column, p) for p in populations]
-        hidden = count_decisions(con, counts, (period_sql, period_params), filters, settings)
+        hidden = count_decisions(con, counts, (period_sql, period_params), filters, settings,
+                                 store_version=store.version())
     out["percent"] = 100.0 * out["count"] / total
     # Shown or hidden with its cell, whole: the KHI already publishes the cell's base
     # and its count that agree, so hiding a small answer inside a shown cell would

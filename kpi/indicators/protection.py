@@ -342,17 +342,27 @@ def count_lattice(
     filters: Filters,
     settings: Settings,
     by: Sequence[str] = (),
+    store_version: Hashable | None = None,
 ) -> pd.DataFrame:
     """The lattice and decisions :func:`count_decisions` looks its rows up in (empty
     without answers). It depends on ``by`` only through its breakdowns besides
     region, scheme and quarter, and on the filters only through what they keep of
     England (not the area): so a caller asking several areas or groupings of one
-    period builds it once."""
+    period builds it once, and with ``store_version`` (:meth:`kpi.store.Store.version`,
+    read in the caller's read batch) it is kept in ``LATTICES`` like a KHI's."""
     dims = _lattice_dims(by, filters)
-    finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
-    if finest.empty:
-        return pd.DataFrame()
-    return _lattice(finest, dims, settings.min_base)
+
+    def build() -> pd.DataFrame:
+        finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
+        if finest.empty:
+            return pd.DataFrame()
+        return _lattice(finest, dims, settings.min_base)
+
+    key = None if store_version is None else (
+        "counts", store_version, tuple((c.code, c.score_sql, c.population) for c in counts),
+        tuple(dims), period[0], tuple(period[1]), _everyone(filters), settings.min_base,
+    )
+    return LATTICES.get(key, build)
 
 
 def count_decisions(
@@ -364,14 +374,16 @@ def count_decisions(
     by: Sequence[str] = (),
     rows: pd.DataFrame | None = None,
     lattice: pd.DataFrame | None = None,
+    store_version: Hashable | None = None,
 ) -> np.ndarray:
     """Hidden or not for counts shown outside the KHI table (answers, asked,
     answered, responses), from the same lattice and rules as the KHIs: one row
     per count (or per row of ``rows``, with khi = the count's code). ``lattice``:
-    :func:`count_lattice` of the same arguments, when the caller has built it."""
+    :func:`count_lattice` of the same arguments, when the caller has built it;
+    ``store_version``: as :func:`count_lattice`'s."""
     dims = _lattice_dims(by, filters)
     if lattice is None:
-        lattice = count_lattice(con, counts, period, filters, settings, by)
+        lattice = count_lattice(con, counts, period, filters, settings, by, store_version)
     if rows is None:
         rows = pd.DataFrame({"khi": [c.code for c in counts]})
     if lattice.empty:

@@ -74,7 +74,8 @@ class SharedReads:
         key = (start, filters, settings.min_base)
         if key not in self._responses:
             self._responses[key] = count_lattice(
-                con, [_RESPONSES], queries.one_quarter(start), filters, settings)
+                con, [_RESPONSES], queries.one_quarter(start), filters, settings,
+                store_version=self._store.version())
         return self._responses[key]
 
 
@@ -290,7 +291,8 @@ def item_completeness(
         counts = [ProtectedCount(f"asked:{t}", "1", t) for t in types] + [
             ProtectedCount(f"{i.code}:{t}", i.code, t) for i in items for t in types]
         hidden = dict(zip((c.code for c in counts), count_decisions(
-            con, counts, (period_sql, period_params), filters, settings)))
+            con, counts, (period_sql, period_params), filters, settings,
+            store_version=store.version())))
     asked = [int(row[f"asked_{k}"] or 0) for k in range(len(items))]
     answered = [int(row[f"answered_{k}"] or 0) for k in range(len(items))]
     frame = pd.DataFrame({"item": [i.code for i in items], "asked": asked, "answered": answered})

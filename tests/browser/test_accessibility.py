@@ -40,7 +40,8 @@ def axe_violations(app: App) -> list[dict]:
     """Serious and critical violations axe-core finds in the page as it stands."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/browser` (make test does)")
-    app.page.add_script_tag(path=str(AXE))
+    if not app.page.evaluate("() => typeof axe !== 'undefined'"):  # once a document
+        app.page.add_script_tag(path=str(AXE))
     result = app.page.evaluate(
         """async (tags) => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
@@ -83,7 +84,9 @@ def every_page(browser, server: Server) -> dict[str, PageSeen]:
     """Every page of the menu opened once, at 800 px (the narrower width first: what is
     clipped there is what a narrow window meets on opening), then widened to 1400 px;
     axe-core at both widths. One walk serves the tests below: opening a page is most
-    of their cost."""
+    of their cost. The first page is opened by its address, the others by their links
+    in the menu, as a person goes from page to page (an opening by address loads
+    Streamlit's code again: three times the browser's work, tests/README.md)."""
     from tests.browser.conftest import App
 
     context = browser.new_context(viewport={"width": 800, "height": 900})
@@ -91,9 +94,13 @@ def every_page(browser, server: Server) -> dict[str, PageSeen]:
     app = App(context.new_page(), server)
     seen: dict[str, PageSeen] = {}
     try:
-        for path, title in page_paths():
+        for index, (path, title) in enumerate(page_paths()):
             app.page.set_viewport_size({"width": 800, "height": 900})
-            app.open(path)
+            if index == 0:
+                app.open(path)
+            else:
+                settle(app)
+                app.navigate(title)
             page = seen[path] = PageSeen(title=title, heading=app.heading())
             page.wider_at_800 = app.page.evaluate(
                 """() => {

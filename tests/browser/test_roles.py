@@ -32,8 +32,6 @@ import pytest
 
 from kpi import indicators as engine
 from kpi.catalogue import catalogue
-from kpi.indicators import Filters
-from kpi.periods import parse_quarter
 from kpi.scope import LANDING, ROLE_PAGES, add_user
 from kpi.store import Store
 from kpi.tables import HIDDEN_WORDS
@@ -167,10 +165,21 @@ ROLE_USERS = {
 }
 
 
-@pytest.mark.parametrize("who", list(ROLE_USERS))
+# The walks are split between this file and test_roles_board_admin.py, so that on
+# ``make test``'s workers (a file runs whole on one) they run two at a time: six
+# walks in one file were a third of one worker's run (tests/README.md).
+WALKED_HERE = ("scheme", "commissioner", "commissioner_schemes")
+
+
+@pytest.mark.parametrize("who", WALKED_HERE)
 def test_every_role_sees_the_sectors_england_and_nothing_out_of_scope(
     tab_for, roles_site: Site, who: str
 ) -> None:
+    walk_as(tab_for, roles_site, who)
+
+
+def walk_as(tab_for, roles_site: Site, who: str) -> None:
+    """One role's walk (the module's docstring says what it proves)."""
     email = ROLE_USERS[who]
     role = roles_site.store.user(email)["role"]
     allowed = allowed_for(roles_site, email)
@@ -253,23 +262,6 @@ def downloaded(visit: Visit, label: str | re.Pattern) -> bytes:
     return Path(download.value.path()).read_bytes()
 
 
-def test_a_board_member_opens_on_their_own_schemes_board_page(
-    tab_for, roles_site: Site
-) -> None:
-    own = roles_site.store.user("chair@roles.example")["scheme_ids"][0]
-    visit = tab_for()
-    visit.sign_in("chair@roles.example")
-    assert visit.heading() == TITLES["board"]
-    main = visit.tab.get_by_test_id("stMain").inner_text()
-    assert "Choose one of your schemes" not in main
-    assert roles_site.schemes[own][0] in main  # their scheme, already chosen
-    # The quarter is the latest their scheme can show.
-    shown = engine.latest_shown_quarter(
-        roles_site.store, Filters(scheme_ids=(own,), scope=(own,))
-    )
-    assert parse_quarter(quarter_in_url(visit)) == shown
-
-
 def test_a_commissioner_is_offered_only_their_region_and_sees_it_named(
     tab_for, roles_site: Site
 ) -> None:
@@ -325,18 +317,3 @@ def test_a_link_opened_signed_out_opens_its_view_after_sign_in(
     assert visit.heading() == TITLES["schemes"]
     query = parse_qs(urlparse(visit.tab.url).query)
     assert query[schemes.VIEWS_KEY] == [schemes.PROFILE] and query["region"] == [region]
-
-
-def test_every_page_has_one_address_for_every_role(tab_for, roles_site: Site) -> None:
-    """A board link shared by an administrator opens the board page for a board member."""
-    own = roles_site.store.user("chair@roles.example")["scheme_ids"][0]
-    visit = tab_for()
-    visit.sign_in("chair@roles.example")
-    visit.open("board?" + urlencode({"scheme": own}))
-    assert visit.heading() == TITLES["board"]
-    assert not visit.tab.get_by_role("dialog").count()
-    admin = tab_for()
-    admin.sign_in("admin@roles.example")
-    admin.open("board?" + urlencode({"scheme": own}))
-    assert admin.heading() == TITLES["board"]
-    assert Path(urlparse(admin.tab.url).path).name == Path(urlparse(visit.tab.url).path).name
