@@ -919,6 +919,38 @@ def test_missing_returns_lists_schemes_without_one(returns: Store) -> None:
     assert missing_returns(returns, quarter=Q_PREV)["scheme_id"].tolist() == ["A", "B"]
 
 
+def test_the_activity_lattice_is_kept_until_a_return_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Activity counts are decided on the returns' own lattice over England, kept for
+    every area, quarter and page (``protection.LATTICES``) until the store changes: a
+    return stored after it is in the next decision. Here C's small return (3 people)
+    hides it, and B with it (London's total less A would give C)."""
+    from kpi.indicators import quality
+
+    store = make_store(tmp_path / "khi.duckdb", [
+        ("A", "Ash", "London"), ("B", "Beech", "London"), ("C", "Cedar", "London")])
+    add_activity(store, "A", Q, long_term=40)
+    add_activity(store, "B", Q, long_term=30)
+    built = []
+    real = quality.activity_lattice
+    monkeypatch.setattr(quality, "activity_lattice",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+
+    def people(by: str = "scheme", **area: object) -> pd.Series:
+        return activity_summary(store, Q, Filters(**area), by=by).set_index(by)[
+            "people_supported"]
+
+    assert people().to_dict() == {"A": 40, "B": 30}
+    assert people(by="region").to_dict() == {"London": 70}
+    assert people(scope=("A",)).to_dict() == {"A": 40}
+    assert len(built) == 1  # three areas, one lattice
+    add_activity(store, "C", Q, long_term=3)
+    after = people()
+    assert len(built) == 2
+    assert after["A"] == 40 and pd.isna(after["B"]) and pd.isna(after["C"])
+
+
 def test_activity_summary_growth_uses_schemes_with_both_returns(returns: Store) -> None:
     row = one(activity_summary(returns, quarter=Q), region="London")
     # Returns for Q: A (40 + 10) and B (30): 2 schemes, 80 people, 70 long-term.

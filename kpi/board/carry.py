@@ -23,7 +23,7 @@ from kpi.periods import quarter_label, shift_quarter
 from kpi.reach import Reach
 from kpi.scope import Scope
 from kpi.stats import spc as spc_
-from kpi.store import Store
+from kpi.store import Store, one_read_batch
 from kpi.wording import chance_words, format_value, value_pair
 
 HEADING = "Last quarter"
@@ -125,6 +125,7 @@ def last_quarter(now: BoardPack, then: BoardPack | None, notes: list[Note]) -> L
     return LastQuarter(label, tuple(items))
 
 
+@one_read_batch  # the reader's reach and two quarters' notes: one open of the file
 def with_notes(
     store: Store, scope: Scope, now: BoardPack, area: str, then: BoardPack | None,
     reach: Reach | None = None,

@@ -16,6 +16,7 @@ from kpi.errors import BadArgument
 from kpi.indicators.filters import Filters, Settings, default_settings
 from kpi.indicators.protection import (
     ACTIVITY_PEOPLE,
+    LATTICES,
     ProtectedCount,
     activity_decisions,
     activity_lattice,
@@ -46,15 +47,22 @@ class SharedReads:
         self._responses: dict[tuple, pd.DataFrame] = {}
 
     def activity_returns(self) -> pd.DataFrame:
-        """``Store.activity()``, read on first use."""
+        """``Store.activity()``, read on first use (and kept with the lattices until
+        the store changes: ``LATTICES``)."""
         if self._returns is None:
-            self._returns = self._store.activity()
+            self._returns = LATTICES.get(("activity returns", self._store.version()),
+                                         self._store.activity)
         return self._returns
 
     def activity_lattice(self, min_base: int) -> pd.DataFrame:
-        """``activity_lattice`` of the returns at ``min_base``, built on first use."""
+        """``activity_lattice`` of the returns at ``min_base``, built on first use.
+        Kept until the store changes (``LATTICES``): every area, quarter and page
+        decides on the same one, as the KHIs' lattices are shared."""
         if min_base not in self._lattices:
-            self._lattices[min_base] = activity_lattice(self.activity_returns(), min_base)
+            returns = self.activity_returns()
+            self._lattices[min_base] = LATTICES.get(
+                ("activity lattice", self._store.version(), min_base),
+                lambda: activity_lattice(returns, min_base))
         return self._lattices[min_base]
 
     def rate_cells(self, filters: Filters | None, start: dt.date | None) -> pd.DataFrame:
@@ -336,11 +344,12 @@ def activity_summary(
         return pd.DataFrame()
     year_before = shift_quarter(start, -4)
     settings = default_settings()
-    returns = store.activity()
+    shared = SharedReads(store)
+    returns = shared.activity_returns()
     with store.connect() as con:
         frame = queries.activity_sums(con, start, year_before, filters, by)
         hidden = _activity_hidden(con, returns, frame, by, filters, start, year_before,
-                                  settings.min_base)
+                                  shared.activity_lattice(settings.min_base), settings.min_base)
     with np.errstate(divide="ignore", invalid="ignore"):
         before = frame["people_year_before"].astype("float64")
         current = frame["people_now"].astype("float64")
@@ -352,7 +361,7 @@ def activity_summary(
 
 def _activity_hidden(
     con, returns: pd.DataFrame, frame: pd.DataFrame, by: str, filters: Filters,
-    start: dt.date, year_before: dt.date, min_base: int,
+    start: dt.date, year_before: dt.date, lattice: pd.DataFrame, min_base: int,
 ) -> dict[str, np.ndarray]:
     """Which counts of the activity summary are hidden: the KHIs' rule on the
     activity returns' own linked tables (see ``activity_lattice``). Growth is shown
@@ -362,7 +371,7 @@ def _activity_hidden(
 
     if frame.empty:
         return {}
-    lattice = activity_lattice(returns, min_base)  # once, for every count below
+    # ``lattice``: the returns' (SharedReads.activity_lattice), once for every count below.
     keys = {"region": frame["region"].to_numpy(dtype=object)} if by == "region" else {
         "scheme": frame["scheme"].to_numpy(dtype=object),
         "region": frame["scheme"].map(
