@@ -61,8 +61,9 @@ _SLOWEST = (
     "test_accessibility.py", "test_questionnaire_form.py", "test_board.py",
     "test_pages_explore.py", "test_tabs.py", "test_rounds.py", "test_backup.py",
     "test_report.py", "test_scope.py", "test_ingest.py", "test_grid_page.py",
-    "test_schemes_area.py", "test_rights.py", "test_pages_replay.py", "test_page_board.py",
-    "test_signin.py", "test_board_notes.py", "test_collect.py", "test_page_notes.py",
+    "test_round_load.py", "test_schemes_area.py", "test_rights.py", "test_pages_replay.py",
+    "test_page_board.py", "test_signin.py", "test_board_notes.py", "test_collect.py",
+    "test_page_notes.py",
 )
 
 

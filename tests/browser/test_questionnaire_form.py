@@ -85,7 +85,8 @@ def tab(browser):
 
 
 def serious(tab) -> list[dict]:
-    tab.add_script_tag(path=str(AXE))
+    if not tab.evaluate("() => typeof axe !== 'undefined'"):  # once a screen, not a width
+        tab.add_script_tag(path=str(AXE))
     found = tab.evaluate(
         """async (tags) => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
