@@ -85,6 +85,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"]))
 
 
+def click_until(tab, target, condition: str, arg: object) -> None:
+    """Click ``target`` until the page's ``condition`` (a JavaScript function of ``arg``)
+    holds. A rerun still being drawn (a window just resized, a choice just made) can
+    swallow a click on a link; the click is made again after 15 s, then the last wait
+    is the full TIMEOUT_MS. A click that did land is not made again."""
+    for wait in (15_000, 15_000, TIMEOUT_MS):
+        target.click()
+        try:
+            tab.wait_for_function(condition, arg=arg, timeout=wait)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's timeout: click again
+            if wait == TIMEOUT_MS:
+                raise
+
+
 @dataclass
 class Server:
     """A running dashboard: where to reach it and which store it shows."""
@@ -231,15 +246,10 @@ class App:
         """
         before = self.heading()
         link = self.menu().get_by_role("link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
-        link.click()
-        self.page.wait_for_function(
-            """([before, idle]) => {
+        click_until(self.page, link, """([before, idle]) => {
                 const h = document.querySelector('h1');
                 return h && h.innerText.trim() !== before && document.querySelector(idle);
-            }""",
-            arg=[before, IDLE],
-            timeout=TIMEOUT_MS,
-        )
+            }""", [before, IDLE])
         self.idle()
 
     def menu(self):

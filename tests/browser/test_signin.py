@@ -34,6 +34,7 @@ from tests.browser.conftest import (
     IDLE,
     TIMEOUT_MS,
     _free_port,
+    click_until,
     running_dashboard,
 )
 
@@ -136,15 +137,10 @@ class Visit:
             self.menu()  # waits until the menu is drawn
             link = self.tab.locator(".st-key-khi_menu").get_by_role(
                 "link", name=re.compile(rf"(^|\s){re.escape(title)}$"))
-            link.click()
-        self.tab.wait_for_function(
-            """([title, idle]) => {
+            click_until(self.tab, link, """([title, idle]) => {
                 const h = document.querySelector('h1');
                 return h && h.innerText.trim() === title && document.querySelector(idle);
-            }""",
-            arg=[title, IDLE],
-            timeout=TIMEOUT_MS,
-        )
+            }""", [title, IDLE])
         self.idle()
 
     def sign_in(self, email: str, claims: dict | None = None) -> None:
