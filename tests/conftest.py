@@ -50,7 +50,7 @@ _TIER_BY_PREFIX = (
 # runs whole on one worker, so a file whose tests share a module-scoped dashboard or
 # walk (a sign-in provider and a server of its own, the accessibility walk) starts it
 # once. The files are handed out longest first (measured: one worker's time for each
-# file in a full run, tests/README.md), so no long file is left for the end while the
+# file in a full run, benchmarks/timeline_plugin.py), so no long file is left for the end while the
 # other workers wait; the rest follow by tier. Without --no-loadscope-reorder, xdist
 # hands out the files with the most tests first, whatever this order: the browser
 # files, a few long tests each, came last.
