@@ -1038,13 +1038,12 @@ def test_the_latest_shown_quarter_is_the_all_quarters_tables(
     assert answers == {True, False}  # both ways of answering were taken
 
 
-def test_one_lattice_serves_every_area_until_the_store_changes(
+def three_schemes_counting_lattices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The disclosure lattice is over all of England, so tables of another area or
-    scope share it (``protection.LATTICES``); a write changes the store's stamp, and
-    the next table decides on the new answers, never on the kept lattice."""
-    from kpi.indicators import Filters, Settings, protection
+) -> tuple[Store, dt.date, list[int]]:
+    """Two London schemes of 10 people and a Welsh one of 4 (hidden), and the list
+    that grows by one each time a disclosure lattice is built."""
+    from kpi.indicators import protection
     from tests.builders import add_people
 
     store = make_store(tmp_path / "khi.duckdb", [
@@ -1052,10 +1051,23 @@ def test_one_lattice_serves_every_area_until_the_store_changes(
     quarter = dt.date(2026, 4, 1)
     for scheme, n in (("S1", 10), ("S2", 10), ("S3", 4)):
         add_people(store, scheme, quarter, pd.DataFrame({"warm_kind": [5] * n}))
-    built = []
+    built: list[int] = []
     real = protection._lattice
     monkeypatch.setattr(protection, "_lattice",
                         lambda *a, **k: built.append(1) or real(*a, **k))
+    return store, quarter, built
+
+
+def test_one_lattice_serves_every_area_until_the_store_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disclosure lattice is over all of England, so tables of another area or
+    scope share it (``protection.LATTICES``); a write changes the store's stamp, and
+    the next table decides on the new answers, never on the kept lattice."""
+    from kpi.indicators import Filters, Settings
+    from tests.builders import add_people
+
+    store, quarter, built = three_schemes_counting_lattices(tmp_path, monkeypatch)
     settings = Settings(min_base=5, min_compare=10)
 
     def table(**asked: object) -> pd.DataFrame:
@@ -1082,18 +1094,9 @@ def test_one_count_lattice_serves_every_area_until_the_store_changes(
     it, an answer's distribution) are decided on a lattice over England too: kept
     in ``protection.LATTICES`` for every area asking, and built again after a write,
     which the next figures follow."""
-    from kpi.indicators import protection
     from tests.builders import add_people
 
-    store = make_store(tmp_path / "khi.duckdb", [
-        ("S1", "One", "London"), ("S2", "Two", "London"), ("S3", "Three", "Wales")])
-    quarter = dt.date(2026, 4, 1)
-    for scheme, n in (("S1", 10), ("S2", 10), ("S3", 4)):
-        add_people(store, scheme, quarter, pd.DataFrame({"warm_kind": [5] * n}))
-    built = []
-    real = protection._lattice
-    monkeypatch.setattr(protection, "_lattice",
-                        lambda *a, **k: built.append(1) or real(*a, **k))
+    store, quarter, built = three_schemes_counting_lattices(tmp_path, monkeypatch)
     wales = Filters(regions=("Wales",))
 
     def completeness(filters: Filters | None = None) -> pd.DataFrame:
