@@ -120,6 +120,28 @@ def test_store_is_not_held_open_between_operations(fresh_store: Store) -> None:
     assert result.stdout.strip() == "ok", result.stderr
 
 
+def test_an_upgrade_reads_its_own_stores_columns_while_another_store_is_open(
+    tmp_path: Path,
+) -> None:
+    """Every store a process opens is attached to one DuckDB (``_Attachments``), so the
+    catalogue's views list the columns of every store open at the moment: an upgrade
+    that read another store's columns as its own would skip the column it lacks."""
+    from kpi.items import bank
+
+    code = bank().items[0].code
+    other, old = Store(tmp_path / "other.duckdb"), Store(tmp_path / "old.duckdb")
+    other.init()
+    old.init()
+    with old.connect(write=True) as con:  # a store made before the item was in the bank
+        con.execute(f'ALTER TABLE responses DROP COLUMN "{code}"')
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with other.reading():  # open, with the column, while the old one is upgraded
+        assert other.query("SELECT count(*) AS n FROM responses")["n"].iloc[0] == 0
+        old.ensure()
+    columns = old.query("SELECT * FROM responses LIMIT 0").columns
+    assert code in columns and old.schema_version() == SCHEMA_VERSION
+
+
 def test_a_version_1_store_is_upgraded_with_its_superseded_responses(tmp_path: Path) -> None:
     """Schema 2 keeps "replaced by a later answer in the same quarter" at write time;
     a store made before it gets the table, filled, on upgrade."""
@@ -158,17 +180,18 @@ def test_a_version_1_store_is_upgraded_with_its_superseded_responses(tmp_path: P
 
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Every DuckDB open from now on, as its ``read_only`` flag."""
-    import duckdb
+    """Every open of a store file from now on (an attach to the process's DuckDB, or a
+    unit of work sharing one), as its ``read_only`` flag."""
+    from kpi.store import connection
 
     opens: list[bool] = []
-    real_connect = duckdb.connect
+    real_open = connection._ATTACHMENTS.open
 
-    def counting(path: str, read_only: bool = False):  # noqa: ANN202
-        opens.append(read_only)
-        return real_connect(path, read_only=read_only)
+    def counting(path: Path, write: bool):  # noqa: ANN202
+        opens.append(not write)
+        return real_open(path, write)
 
-    monkeypatch.setattr(duckdb, "connect", counting)
+    monkeypatch.setattr(connection._ATTACHMENTS, "open", counting)
     return opens
 
 

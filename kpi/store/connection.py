@@ -4,17 +4,23 @@ Why open-work-close: a process holding a DuckDB file read-write blocks every
 other process, so the dashboard and the command line never keep it open.
 Each operation opens the file, runs one transaction and closes it, retrying
 for a bounded time when another process holds the lock.
+
+"Opens" means attaches: the file is attached to one in-memory DuckDB kept for the
+process (:class:`_Attachments`) and detached when its last unit of work ends, so the
+file is let go exactly as before, without building a DuckDB instance each time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, ParamSpec, Self, TypeVar
 
@@ -118,6 +124,93 @@ def owner_only(path: Path) -> None:
 _WRITES = threading.RLock()  # re-entrant: a write inside a write in one thread
 
 
+class _HeldReadOnly(Exception):
+    """This process has the file attached read-only and a write wants it: the write
+    waits (and retries) as it waits for another process's lock."""
+
+
+@dataclass
+class _Attached:
+    alias: str
+    write: bool
+    users: int
+
+
+class _Attachments:
+    """One in-memory DuckDB for the process, with each store file attached to it while a
+    unit of work uses it.
+
+    Why: ``duckdb.connect(file)`` builds a new DuckDB instance, its catalogue of
+    functions included, every time: 21 ms an open, 17 ms of it for an empty
+    ``:memory:`` instance, against 2 ms to attach the file to an instance kept for
+    the process, query it and detach it (DuckDB 2.0 here; ``benchmarks/store_open.py``).
+    A page run opens the store several times and the command line once a read.
+
+    What stays as it was: a file is attached read-write only for a write; units of
+    work on one file share its attachment (reads may share a write's, as they shared
+    its instance before: each sees committed data only); the last one to end detaches
+    it, which lets go of DuckDB's file lock for other processes. A write waits while
+    this process reads the file (:class:`_HeldReadOnly`), as it waited for the read
+    instance to close. DuckDB itself refuses a second open of an attached file in the
+    process ("Unique file handle conflict"), which the caller waits on like a lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._host: duckdb.DuckDBPyConnection | None = None
+        self._pid = 0
+        self._files: dict[str, _Attached] = {}
+        self._names = itertools.count(1)
+
+    def open(self, path: Path, write: bool) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A connection of its own to ``path`` (read-write when ``write``), with the name
+        it is attached under; give it back with :meth:`close`."""
+        key = str(path)
+        with self._lock:
+            host = self._instance()
+            entry = self._files.get(key)
+            if entry is not None and not entry.write and write:
+                raise _HeldReadOnly(key)
+            if entry is None:
+                alias = f"khi_store_{next(self._names)}"
+                mode = "" if write else " (READ_ONLY)"
+                host.execute(f"ATTACH ? AS {ident(alias)}{mode}", [key])
+                entry = self._files[key] = _Attached(alias, write, 0)
+            entry.users += 1
+            try:
+                con = host.cursor()
+                con.execute(f"USE {ident(entry.alias)}")
+            except BaseException:
+                self._let_go(key, entry)
+                raise
+        return con, entry.alias
+
+    def close(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+        con.close()
+        with self._lock:
+            entry = self._files.get(str(path))
+            if entry is not None:
+                self._let_go(str(path), entry)
+
+    def _let_go(self, key: str, entry: _Attached) -> None:
+        entry.users -= 1
+        if entry.users <= 0:
+            del self._files[key]
+            assert self._host is not None
+            self._host.execute(f"DETACH {ident(entry.alias)}")
+
+    def _instance(self) -> duckdb.DuckDBPyConnection:
+        """The process's instance (a new one in a forked child: the parent's is not its own)."""
+        if self._host is None or self._pid != os.getpid():
+            self._host = duckdb.connect(":memory:")
+            self._pid = os.getpid()
+            self._files.clear()
+        return self._host
+
+
+_ATTACHMENTS = _Attachments()
+
+
 def _quiet(con: duckdb.DuckDBPyConnection) -> None:
     """No progress bar: DuckDB draws it on stdout, inside the command line's CSV or JSON."""
     con.execute("SET enable_progress_bar = false")
@@ -167,6 +260,7 @@ class Connection:
         """Open the file for one unit of work, waiting a bounded time for a lock."""
         if not write and self._reading is not None:
             cursor = self._reading.cursor()  # its own results, the same open file
+            cursor.execute(f"USE {ident(self._batch.alias)}")
             _quiet(cursor)
             try:
                 yield cursor
@@ -186,16 +280,17 @@ class Connection:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=not write)
+                con, alias = _ATTACHMENTS.open(self.path, write)
                 break
             except (
-                duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException
+                duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException,
+                _HeldReadOnly,
             ) as exc:
                 text = str(exc)
                 # Another process holds the lock, or this one has the file open the
                 # other way (read-only while a write opens, or the reverse): wait.
                 busy = ("lock" in text.lower() or "different configuration" in text
-                        or isinstance(exc, duckdb.ResourceInUseException))
+                        or isinstance(exc, duckdb.ResourceInUseException | _HeldReadOnly))
                 failure = write_failure(self.path, exc) if write and not busy else None
                 if failure is not None:
                     raise failure from exc
@@ -210,10 +305,13 @@ class Connection:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         _quiet(con)
+        outer = getattr(self._batch, "alias", None)
+        self._batch.alias = alias  # for the cursors of a read batch (``reading``)
         try:
             yield con
         finally:
-            con.close()
+            self._batch.alias = outer
+            _ATTACHMENTS.close(self.path, con)
             if write:
                 owner_only(self.path)
 
@@ -294,7 +392,7 @@ class Connection:
                     row[0]
                     for row in con.execute(
                         "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_name = ?",
+                        "WHERE table_catalog = current_database() AND table_name = ?",
                         [table],
                     ).fetchall()
                 }
@@ -368,9 +466,12 @@ class Connection:
         (``ensure`` upgrades it)."""
         try:
             rows = self.query(
+                # This store's tables only: other stores may be attached to the
+                # process's DuckDB at the same time (``_Attachments``).
                 "SELECT count(*) AS n FROM information_schema.columns WHERE "
+                "table_catalog = current_database() AND ("
                 "(table_name = 'users' AND column_name IN ('email', 'signed_out_at')) OR "
-                "(table_name = 'uploads' AND column_name = 'rolled_back_by')"
+                "(table_name = 'uploads' AND column_name = 'rolled_back_by'))"
             )
         except StoreMissingError:
             return False
