@@ -67,8 +67,8 @@ def _long(wide: pd.DataFrame, khis: Sequence[KHI], keys: Sequence[str]) -> pd.Da
         part = {"khi": np.repeat([khi.code for _, khi in chosen], size)}
         for key in keys:
             values = rows[key].to_numpy(dtype=object)
-            if key == "quarter":  # DuckDB gives Timestamps; the engine speaks dates
-                values = np.array([pd.Timestamp(q).date() for q in values], dtype=object)
+            if key == "quarter":
+                values = as_dates(values)
             part[key] = np.tile(values, len(chosen))
         part["n"] = stack([f"n_{k}" for k, _ in chosen])
         part["x"] = stack([f"x_{k}" if khi.is_proportion else None for k, khi in chosen])
@@ -121,8 +121,9 @@ def change_cells(
     for population in dict.fromkeys(k.population for k in wanted) if ends else ():
         group = [k for k in wanted if k.population == population]
         wide = queries.change_sums(con, group, keys, bench_keys, filters, list(ends))
-        wide.insert(0, "khi", [group[j].code for j in wide["k"]])
-        wide["quarter"] = [ends[i] for i in wide["e"]]
+        wide.insert(0, "khi", np.array([k.code for k in group], dtype=object)[
+            wide["k"].to_numpy(dtype=np.int64)])
+        wide["quarter"] = np.array(list(ends), dtype=object)[wide["e"].to_numpy(dtype=np.int64)]
         is_bench = wide["is_benchmark"].astype(bool).to_numpy()
         in_area = wide["in_area"].fillna(False).astype(bool).to_numpy()
         views.append(wide[~is_bench & in_area])
@@ -154,5 +155,13 @@ def _change_long(
         for column in ("n", "better", "same", "worse"):
             out[column] = out[column].fillna(0)
     out["n"] = out["n"].fillna(0).astype("int64")
-    out["quarter"] = [pd.Timestamp(q).date() for q in out["quarter"]]
+    out["quarter"] = as_dates(out["quarter"])
     return out
+
+
+def as_dates(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Quarter starts as ``datetime.date``: DuckDB gives Timestamps, the engine speaks
+    dates. Each distinct value is converted once (a table has few quarters and many
+    rows); a missing one stays missing (None)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return np.array([*(pd.Timestamp(q).date() for q in uniques), None], dtype=object)[codes]
