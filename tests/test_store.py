@@ -214,8 +214,8 @@ def test_an_engine_read_opens_the_file_once_and_a_write_inside_a_batch_is_refuse
     demo_store: Store, opened: list[bool], tmp_path: Path
 ) -> None:
     """Every engine read is one batch (``one_read_batch``): a KHI table, the latest
-    quarter that shows (two tables), an equity view, each opens DuckDB once (each
-    open builds DuckDB's catalogue again, 15-25 ms). A write inside a batch would
+    quarter that shows (two tables), an equity view, each opens the file once (each
+    open attaches it and reads its catalogue again). A write inside a batch would
     wait on this thread's own read lock: it fails at once, as the bug it is. Before
     there is a store, a batch holds nothing (the quarters of no store are none)."""
     from kpi.indicators import available_quarters, equity, indicator_table, latest_shown_quarter

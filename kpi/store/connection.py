@@ -61,9 +61,10 @@ def one_read_batch(
 ) -> Callable[Concatenate[S, P], R]:
     """An engine read ``fn(store, ...)`` made on one connection (``Store.reading``).
 
-    Why: opening DuckDB builds its catalogue of functions each time (15-25 ms here),
-    and one KHI table opened the file twice, the Equity page's view 33 times. A
-    batch opens it once and closes it when ``fn`` returns, so nothing is held
+    Why: each open attaches the file and reads its catalogue again (2-3 ms with the
+    process's DuckDB kept, :class:`_Attachments`; 15-25 ms when every open built a
+    DuckDB instance), and one KHI table opened the file twice, the Equity page's view
+    33 times. A batch opens it once and closes it when ``fn`` returns, so nothing is held
     between requests. Only for reads: a write inside a batch is refused
     (:meth:`Connection.connect`)."""
 
