@@ -40,12 +40,11 @@ if __name__ == "__main__":
 else:
     import gc
     import importlib
-    import importlib.util
-    from pathlib import Path
+    import pkgutil
 
+    import pages.views
     from pages.views.answer import routes
     from pages.views.guard import middleware
-    from pages.views.menu import MENU
 
     # The server's start: every page's code imported, then what is loaded frozen
     # (gc.freeze), so Python's full garbage collections skip it for good. Streamlit
@@ -55,11 +54,8 @@ else:
     # a cold board pass), and the browser waits for it, as the run's last message
     # goes out after it. benchmarks/browser_benchmark.py, the same run before and
     # after: every page's warm view 90-250 ms sooner (the empty page 202 -> 116 ms).
-    for listed in MENU.values():
-        for script, _, _ in listed:
-            view = "pages.views." + Path(script).stem
-            if importlib.util.find_spec(view) is not None:
-                importlib.import_module(view)
+    for view in pkgutil.iter_modules(pages.views.__path__, "pages.views."):
+        importlib.import_module(view.name)
     gc.collect()
     gc.freeze()
     app = st.App(__file__, middleware=middleware(), routes=routes())

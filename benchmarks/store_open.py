@@ -102,9 +102,14 @@ def main() -> None:
     from kpi.demo import load_demo
     from kpi.store import Store
 
-    folder = Path(tempfile.mkdtemp(prefix="khi-open-"))
-    store = Store(folder / "khi.duckdb")
-    load_demo(store, people=args.people)
+    with tempfile.TemporaryDirectory(prefix="khi-open-") as folder:
+        store = Store(Path(folder) / "khi.duckdb")
+        load_demo(store, people=args.people)
+        report(store, args)
+
+
+def report(store, args: argparse.Namespace) -> None:
+    """Both ways, round by round, then their medians."""
     results: dict[str, dict[str, list[float]]] = {
         way: {"open": [], "board page": [], "command line": []}
         for way in ("instance per open", "attach host")

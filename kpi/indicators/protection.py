@@ -240,8 +240,7 @@ def _decisions(
         if d in rows.columns:
             base[d] = rows[d].to_numpy(dtype=object)
     if "quarter" in rows.columns:
-        base["quarter"] = [pd.Timestamp(q).date() if pd.notna(q) else q
-                           for q in rows["quarter"]]
+        base["quarter"] = as_dates(rows["quarter"])
     if area == "scheme":
         base["region"] = rows["region"].to_numpy(dtype=object)
         base["scheme"] = rows["scheme"].to_numpy(dtype=object)
@@ -436,7 +435,7 @@ def activity_lattice(returns: pd.DataFrame, min_base: int) -> pd.DataFrame:
 
     frames = []
     # The same keys for every count: converted once, not once per count.
-    quarters = [pd.Timestamp(q).date() for q in returns["quarter_start"]]
+    quarters = as_dates(returns["quarter_start"])
     regions = returns["region"].to_numpy(dtype=object)
     schemes = returns["scheme_id"].to_numpy(dtype=object)
     for column in ACTIVITY_COUNTS:

@@ -167,13 +167,11 @@ def _trends_from(
     # The rows put in KHI order once (a stable sort keeps each KHI's rows in table
     # order, as a groupby would), then each KHI's series is a slice of them: a take
     # (a copy of every column) per KHI cost more, and a groupby more still.
-    codes = table["khi"].to_numpy(dtype=object)
-    order = np.argsort(pd.factorize(codes)[0], kind="stable")
+    codes, names = pd.factorize(table["khi"])
+    order = np.argsort(codes, kind="stable")
     body = table.drop(columns="khi").take(order)
-    spans: dict[str, tuple[int, int]] = {}
-    for at, code in enumerate(codes[order]):
-        start, _ = spans.get(code, (at, at))
-        spans[code] = (start, at + 1)
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    spans = {name: (bounds[i], bounds[i + 1]) for i, name in enumerate(names)}
     for entry in entries:
         start, stop = spans.get(entry.code, (0, 0))
         series = body.iloc[start:stop].reset_index(drop=True)

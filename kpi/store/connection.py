@@ -249,8 +249,8 @@ class Connection:
         if self._reading is not None or not self.path.exists():
             yield self
             return
-        with self.connect() as con:
-            self._reading = con
+        with self._attached(write=False) as (con, alias):
+            self._reading, self._batch.alias = con, alias  # the batch's cursors USE it
             try:
                 yield self
             finally:
@@ -275,6 +275,13 @@ class Connection:
             raise StoreMissingError(
                 f"No store at {self.path}. Run `python -m kpi init` (or `demo`) first."
             )
+        with self._attached(write) as (con, _):
+            yield con
+
+    @contextmanager
+    def _attached(self, write: bool) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+        """The file attached for one unit of work (``_Attachments``) and the name it is
+        attached under, waiting a bounded time while another holds it."""
         if write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_wait_seconds
@@ -287,11 +294,11 @@ class Connection:
                 duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException,
                 _HeldReadOnly,
             ) as exc:
-                text = str(exc)
-                # Another process holds the lock, or this one has the file open the
-                # other way (read-only while a write opens, or the reverse): wait.
-                busy = ("lock" in text.lower() or "different configuration" in text
-                        or isinstance(exc, duckdb.ResourceInUseException | _HeldReadOnly))
+                # Another process holds the lock, this one reads the file while a write
+                # wants it (_HeldReadOnly), or another DuckDB of this process has it
+                # open ("Unique file handle conflict"): wait.
+                busy = "lock" in str(exc).lower() or isinstance(
+                    exc, duckdb.ResourceInUseException | _HeldReadOnly)
                 failure = write_failure(self.path, exc) if write and not busy else None
                 if failure is not None:
                     raise failure from exc
@@ -306,12 +313,9 @@ class Connection:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         _quiet(con)
-        outer = getattr(self._batch, "alias", None)
-        self._batch.alias = alias  # for the cursors of a read batch (``reading``)
         try:
-            yield con
+            yield con, alias
         finally:
-            self._batch.alias = outer
             _ATTACHMENTS.close(self.path, con)
             if write:
                 owner_only(self.path)
