@@ -28,7 +28,9 @@ def khi_cells(
     period_params: list,
     filters: Filters,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The view's cells and the benchmark's (England: no area), from one scan.
+    """The view's cells and the benchmark's (England: no area), from one scan of their
+    own: the direct reading that :func:`khi_cells_from_finest` (what the KHI table
+    uses) must sum to, held equal by tests/test_finest.py.
 
     Long frames: khi, the key columns, n, x (proportions), total, total_sq. The
     scan covers England; rows of the chosen area carry ``in_area``. One aggregate
@@ -45,6 +47,85 @@ def khi_cells(
     if not keys:
         view = _one_row_each(view, khis)
     return view, bench
+
+
+def khi_cells_from_finest(
+    finest: pd.DataFrame,
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    bench_keys: Sequence[str],
+    filters: Filters,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`khi_cells` summed from the finest cells (``queries.finest_sums`` over
+    England, keyed by region, scheme, quarter and every breakdown in ``keys`` or the
+    support-type filter): the view is the sum of the chosen area's cells, the
+    benchmark of every cell. Why: each sum is additive over people, so the scan the
+    disclosure lattice needs anyway serves every area's table (kept per store version:
+    ``kpi.indicators.protection.finest_cells``) and no second scan is made."""
+    measures = [f"{m}_{k}" for k, khi in enumerate(khis)
+                for m in (("n", "x") if khi.is_proportion else ("n", "s", "q"))]
+    support = _support_mask(finest, filters)
+    in_area = support & _area_mask(finest, filters)
+    view = _long(_sum_by(finest[in_area], [*keys, "respondent_type"], measures), khis, keys)
+    bench = _long(
+        _sum_by(finest[support], [*bench_keys, "respondent_type"], measures), khis, bench_keys
+    )
+    if not keys:
+        view = _one_row_each(view, khis)
+    return view, bench
+
+
+def change_cells_from_finest(
+    finest: pd.DataFrame,
+    khis: Sequence[KHI],
+    keys: Sequence[str],
+    bench_keys: Sequence[str],
+    ends: Sequence[dt.date],
+    filters: Filters,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`change_cells` (with a benchmark) summed from the finest change cells
+    (``change_cells`` by region, scheme and the breakdowns, over England): a person
+    counts in the group of their latest scored answer up to each end, in both."""
+    measures = ["n", "total", "total_sq", "better", "same", "worse"]
+    support = _support_mask(finest, filters)
+    in_area = support & _area_mask(finest, filters)
+
+    def summed(rows: pd.DataFrame, by: Sequence[str]) -> list[pd.DataFrame]:
+        groups = ["khi", "quarter", *[k for k in by if k != "quarter"]]
+        return [_sum_by(rows, groups, measures)]
+
+    return (
+        _change_long(summed(finest[in_area], keys), khis, keys, ends),
+        _change_long(summed(finest[support], bench_keys), khis, bench_keys, ends),
+    )
+
+
+def _support_mask(finest: pd.DataFrame, filters: Filters) -> np.ndarray:
+    if filters.support_types is None:
+        return np.ones(len(finest), dtype=bool)
+    return finest["support_type"].isin(list(filters.support_types)).to_numpy()
+
+
+def _area_mask(finest: pd.DataFrame, filters: Filters) -> np.ndarray:
+    """The finest cells inside the chosen area (regions, schemes, scope), as
+    ``queries._area_sql`` chooses responses."""
+    mask = np.ones(len(finest), dtype=bool)
+    if filters.regions is not None:
+        names = queries.region_names(filters.regions)
+        mask &= finest["region"].isin(names).to_numpy()
+    for ids in (filters.scheme_ids, filters.scope):
+        if ids is not None:
+            mask &= finest["scheme"].isin(list(ids)).to_numpy()
+    return mask
+
+
+def _sum_by(rows: pd.DataFrame, groups: Sequence[str], measures: Sequence[str]) -> pd.DataFrame:
+    """Sums per group as SQL's ``sum`` gives them: empty (NaN) where every value is."""
+    groups = list(dict.fromkeys(groups))
+    if rows.empty:
+        return pd.DataFrame(columns=[*groups, *measures])
+    return rows.groupby(groups, dropna=False, sort=False, as_index=False)[list(measures)].sum(
+        min_count=1)
 
 
 def _long(wide: pd.DataFrame, khis: Sequence[KHI], keys: Sequence[str]) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from kpi.store import queries
 MAX_BREAKDOWNS = 3
 
 
-def _lattice_dims(by: Sequence[str], filters: Filters) -> list[str]:
+def lattice_dims(by: Sequence[str], filters: Filters) -> list[str]:
     """The breakdown dimensions of the lattice: the request's, and support type
     when it is filtered (a filtered view is a cell of the support-type table)."""
     dims = [d for d in by if d not in ("region", "scheme", "quarter")]
@@ -58,6 +58,55 @@ def _everyone(filters: Filters) -> Filters:
     )
 
 
+@dataclass(frozen=True)
+class Finest:
+    """The finest cells over England of one request kind: the scored KHIs' sums
+    (wide, ``queries.finest_sums``) and the change KHIs' (long, ``change_cells`` by
+    region, scheme and the breakdowns), each None when the request has none. Every
+    view, benchmark and lattice of that kind is a sum of them."""
+
+    scored: pd.DataFrame | None
+    changes: pd.DataFrame | None
+
+
+def finest_cells(
+    con: duckdb.DuckDBPyConnection,
+    scored: Sequence[KHI],
+    changes: Sequence[KHI],
+    dims: Sequence[str],
+    period: tuple[str, list],
+    ends: Sequence[dt.date] | None,
+    filters: Filters,
+    store_version: Hashable | None = None,
+) -> Finest:
+    """The finest cells for a KHI table (one scan a population kind), kept in
+    ``LATTICES`` by store version like the lattice made from them: the tables of
+    any area, scope or breakdown by area of one period share them. Why: a cold KHI
+    table scanned the responses once for its view and benchmark and again for its
+    lattice; the Quarterly board page's by-quarter table made the change pass twice."""
+    everyone = _everyone(filters)
+    keys = ["region", "scheme", "quarter", *dims]
+
+    def scored_sums() -> pd.DataFrame:
+        return queries.finest_sums(con, scored, keys, *period, everyone)
+
+    def change_sums() -> pd.DataFrame:
+        return change_cells(con, changes, ["region", "scheme", *dims], ends or [], everyone)[0]
+
+    def kept(kind: str, khis: Sequence[KHI], extra: Hashable,
+             build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        key = None if store_version is None else (
+            kind, store_version, tuple(k.code for k in khis), tuple(dims), extra, everyone)
+        return LATTICES.get(key, build)
+
+    return Finest(
+        scored=kept("sums", scored, (period[0], tuple(period[1])), scored_sums)
+        if scored else None,
+        changes=kept("change sums", changes, None if ends is None else tuple(ends), change_sums)
+        if changes and ends else None,
+    )
+
+
 def _lattice_finest(
     con: duckdb.DuckDBPyConnection,
     scored: Sequence[KHI],
@@ -67,9 +116,11 @@ def _lattice_finest(
     period_params: list,
     ends: Sequence[dt.date] | None,
     filters: Filters,
+    finest: Finest | None = None,
 ) -> pd.DataFrame:
     """Bases of the finest lattice cells over England: khi, quarter, region,
-    scheme, the dims, n (cells without answers left out).
+    scheme, the dims, n (cells without answers left out). ``finest``: the cells
+    already read for the table (else read here: the counts' lattices).
 
     Built column by column from arrays, keys as Python objects (what the lattice
     works on): frames sliced, copied and concatenated per KHI, with DuckDB's
@@ -80,12 +131,13 @@ def _lattice_finest(
     parts: list[dict[str, np.ndarray]] = []
     if scored:
         keys = ["region", "scheme", "quarter", *dims]
-        wide = queries.finest_bases(
+        wide = finest.scored if finest is not None else queries.finest_bases(
             con, scored, keys, period_sql, period_params, everyone
         )
         parts += _finest_of_each(wide, scored, keys)
     if changes and ends:
-        cells, _ = change_cells(con, changes, ["region", "scheme", *dims], ends, everyone)
+        cells = finest.changes if finest is not None else change_cells(
+            con, changes, ["region", "scheme", *dims], ends, everyone)[0]
         parts.append({c: cells[c].to_numpy(dtype=None if c == "n" else object)
                       for c in columns})
     if not parts:
@@ -287,30 +339,18 @@ def protect_table(
     ends: Sequence[dt.date] | None,
     filters: Filters,
     settings: Settings,
-    views: list[tuple[pd.DataFrame, dt.date | None]] | None = None,
     store_version: Hashable | None = None,
+    finest: Finest | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which rows of the view and of the benchmarks are hidden (one decision per
     cell across every linked table). ``store_version`` (:meth:`kpi.store.Store.version`,
-    read in the caller's read batch) lets the lattice be shared (``LATTICES``)."""
-    dims = _lattice_dims(by, filters)
-    whole = (filters.regions is None and filters.scheme_ids is None and filters.scope is None
-             and filters.support_types is None)
+    read in the caller's read batch) lets the lattice be shared (``LATTICES``);
+    ``finest``: the table's :func:`finest_cells` (else they are read here)."""
+    dims = lattice_dims(by, filters)
 
     def build() -> pd.DataFrame:
-        if views is not None and whole and "scheme" in by:
-            # The view is already every scheme of England at the finest level: its
-            # cells are the lattice's (no second pass over the responses).
-            frames = []
-            for part, quarter in views:
-                part = part if "quarter" in part else part.assign(quarter=quarter)
-                frames.append(part[["khi", "quarter", "region", "scheme", *dims, "n"]])
-            finest = pd.concat(frames, ignore_index=True)
-            finest = finest[finest["n"].fillna(0) > 0].reset_index(drop=True)
-            finest["quarter"] = as_dates(finest["quarter"])
-        else:
-            finest = _lattice_finest(con, scored, changes, dims, *period, ends, filters)
-        return finest if finest.empty else _lattice(finest, dims, settings.min_base)
+        cells = _lattice_finest(con, scored, changes, dims, *period, ends, filters, finest)
+        return cells if cells.empty else _lattice(cells, dims, settings.min_base)
 
     key = None if store_version is None else (
         store_version, tuple(k.code for k in scored), tuple(k.code for k in changes),
@@ -371,7 +411,7 @@ def count_lattice(
     England (not the area): so a caller asking several areas or groupings of one
     period builds it once, and with ``store_version`` (:meth:`kpi.store.Store.version`,
     read in the caller's read batch) it is kept in ``LATTICES`` like a KHI's."""
-    dims = _lattice_dims(by, filters)
+    dims = lattice_dims(by, filters)
 
     def build() -> pd.DataFrame:
         finest = _lattice_finest(con, counts, [], dims, *period, None, filters)
@@ -402,7 +442,7 @@ def count_decisions(
     per count (or per row of ``rows``, with khi = the count's code). ``lattice``:
     :func:`count_lattice` of the same arguments, when the caller has built it;
     ``store_version``: as :func:`count_lattice`'s."""
-    dims = _lattice_dims(by, filters)
+    dims = lattice_dims(by, filters)
     if lattice is None:
         lattice = count_lattice(con, counts, period, filters, settings, by, store_version)
     if rows is None:

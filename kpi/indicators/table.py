@@ -16,7 +16,11 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import KHI
 from kpi.errors import BadRequest, UnknownCode
-from kpi.indicators.cells import change_cells, khi_cells
+from kpi.indicators.cells import (
+    change_cells,
+    change_cells_from_finest,
+    khi_cells_from_finest,
+)
 from kpi.indicators.filters import (
     BENCHMARKS,
     LIMITS,
@@ -27,7 +31,7 @@ from kpi.indicators.filters import (
     default_settings,
     khis_for,
 )
-from kpi.indicators.protection import protect_table
+from kpi.indicators.protection import finest_cells, lattice_dims, protect_table
 from kpi.periods import quarter_label
 from kpi.store import Store, one_read_batch, queries
 
@@ -166,22 +170,16 @@ def indicator_table(
                 "break down by support_type, or choose one support type."
             )
         # With one support type chosen, England under the same filter is that benchmark.
+    dims = lattice_dims(by, filters)
     with store.connect() as con:
         period_sql, period_params, start = queries.period(con, quarter)
+        version = store.version()
         # A scheme's region (its benchmark, and its nesting for disclosure control)
         # rides along as a key: one scheme lies in one region, so no group splits.
         extra_region = "region" not in by and ("scheme" in by or benchmark == "region")
         keys = [*by, "region"] if extra_region else list(by)
         parts, benches = [], []
         change_ends: list[dt.date] | None = None
-        views: list[tuple[pd.DataFrame, dt.date | None]] = []  # for disclosure control
-        if scored:
-            view, bench = khi_cells(
-                con, scored, keys, bench_keys, period_sql, period_params, filters
-            )
-            parts.append(view)
-            benches.append(bench)
-            views.append((view, start))
         if changes:
             # Change is "up to the period's end": every quarter's end when broken
             # down by quarter, else the end of the latest quarter.
@@ -191,8 +189,20 @@ def indicator_table(
             if change_since is not None:
                 ends = [q for q in ends if q >= change_since]
             change_ends = ends
-            view, bench = change_cells(con, changes, keys, ends, filters, bench_keys)
-            views.append((view, None))
+        # The finest cells over England, read once (and kept for this store version):
+        # the view, its benchmark and the disclosure lattice are all sums of them.
+        finest = finest_cells(con, scored, changes, dims, (period_sql, period_params),
+                              change_ends, filters, version)
+        if finest.scored is not None:
+            view, bench = khi_cells_from_finest(finest.scored, scored, keys, bench_keys, filters)
+            parts.append(view)
+            benches.append(bench)
+        if changes:
+            if finest.changes is not None:
+                view, bench = change_cells_from_finest(
+                    finest.changes, changes, keys, bench_keys, change_ends or [], filters)
+            else:  # no period end: nothing to pair
+                view, bench = change_cells(con, changes, keys, [], filters, bench_keys)
             if "quarter" not in by:  # one period end: its date is not a column
                 view, bench = view.drop(columns="quarter"), bench.drop(columns="quarter")
             parts.append(view)
@@ -209,8 +219,7 @@ def indicator_table(
         hidden, bench_hidden = protect_table(
             con, table, bench, scored, changes, by, bench_keys,
             (period_sql, period_params), change_ends, filters, settings,
-            views if start is not None or "quarter" in by else None,
-            store_version=store.version(),
+            store_version=version, finest=finest,
         )
     # No benchmark from a hidden cell (a base below the minimum, or a region that
     # is one hidden scheme), and none beside a hidden row.

@@ -255,13 +255,35 @@ def finest_bases(
 ) -> pd.DataFrame:
     """Bases (``n_i``: people with the i-th score) per ``keys`` and respondent type,
     over the area of ``filters``, before support-type filtering (wide)."""
-    parts = [f"{DIMENSION_SQL[d]} AS {ident(d)}" for d in keys]
     counts = ", ".join(f"count({k.score_sql}) AS n_{i}" for i, k in enumerate(counted))
+    return _finest(con, counts, keys, period_sql, period_params, filters)
+
+
+def finest_sums(
+    con: duckdb.DuckDBPyConnection,
+    khis: Sequence[Counted],
+    keys: Sequence[str],
+    period_sql: str,
+    period_params: list,
+    filters: AreaFilter,
+) -> pd.DataFrame:
+    """Every KHI's sums (as :func:`khi_sums` names them: ``n_k`` with ``x_k`` or
+    ``s_k`` and ``q_k``) per ``keys`` and respondent type, over the area of
+    ``filters``, before support-type filtering (wide). With the finest keys (region,
+    scheme, quarter and the breakdowns) every view and benchmark is a sum of its rows."""
+    return _finest(con, _aggregate_sql(khis), keys, period_sql, period_params, filters)
+
+
+def _finest(
+    con: duckdb.DuckDBPyConnection, aggregates: str, keys: Sequence[str], period_sql: str,
+    period_params: list, filters: AreaFilter,
+) -> pd.DataFrame:
+    parts = [f"{DIMENSION_SQL[d]} AS {ident(d)}" for d in keys if d != "respondent_type"]
     params: list = list(period_params)
     area = _area_sql(filters, params)
     return con.execute(
         f"WITH latest AS ({_latest_sql(period_sql, area)}) "
-        f"SELECT {', '.join(parts)}, r.respondent_type, {counts} FROM latest r GROUP BY ALL",
+        f"SELECT {', '.join(parts)}, r.respondent_type, {aggregates} FROM latest r GROUP BY ALL",
         params,
     ).df()
 
