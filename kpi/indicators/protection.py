@@ -88,10 +88,12 @@ def finest_cells(
     keys = ["region", "scheme", "quarter", *dims]
 
     def scored_sums() -> pd.DataFrame:
-        return queries.finest_sums(con, scored, keys, *period, everyone)
+        return _plain_keys(queries.finest_sums(con, scored, keys, *period, everyone),
+                           [*keys, "respondent_type"])
 
     def change_sums() -> pd.DataFrame:
-        return change_cells(con, changes, ["region", "scheme", *dims], ends or [], everyone)[0]
+        cells, _ = change_cells(con, changes, ["region", "scheme", *dims], ends or [], everyone)
+        return _plain_keys(cells, ["khi", "quarter", "region", "scheme", *dims])
 
     def kept(kind: str, khis: Sequence[KHI], extra: Hashable,
              build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -105,6 +107,20 @@ def finest_cells(
         changes=kept("change sums", changes, None if ends is None else tuple(ends), change_sums)
         if changes and ends else None,
     )
+
+
+def _plain_keys(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with its key columns as Python objects (quarters as dates), once:
+    DuckDB's strings come as Arrow arrays, and every sum, mask and lattice taken from
+    kept cells converted them again (a fifth of a cold board page's table, py-spy)."""
+    out = frame.copy(deep=False)
+    for key in dict.fromkeys(keys):
+        values = frame[key]
+        out[key] = pd.Series(
+            as_dates(values) if key == "quarter" else values.to_numpy(dtype=object),
+            index=frame.index, dtype=object,
+        )
+    return out
 
 
 def _lattice_finest(
