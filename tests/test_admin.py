@@ -63,10 +63,13 @@ def test_the_command_line_refuses_to_remove_the_last_administrator(store: Store)
 
 
 # ------------------------------------------------------------ the Admin page ---
-def _admin_page(monkeypatch: pytest.MonkeyPatch, store: Store):
+def _admin_page(monkeypatch: pytest.MonkeyPatch, store: Store, tab: str | None = None):
+    """The Admin page on its first tab (Users), or on ``tab`` as its link opens it."""
+    from pages.views import admin
     from tests.apptest_helpers import open_page
 
-    return open_page(monkeypatch, store, "pages/admin.py", KHI_NO_DEMO="1")
+    params = {admin.VIEWS_KEY: tab} if tab else None
+    return open_page(monkeypatch, store, "pages/admin.py", params, KHI_NO_DEMO="1")
 
 
 def _errors(at) -> str:
@@ -199,7 +202,9 @@ def test_the_change_log_lists_uploads_rollbacks_users_and_the_register(
         "role commissioner; schemes SL001; regions London")
     assert all(log["changed_at"].notna())
     # The page shows every entry, with no "None" anywhere.
-    at = _admin_page(monkeypatch, store)
+    from pages.views import admin
+
+    at = _admin_page(monkeypatch, store, admin.CHANGES)
     shown = next(d.value for d in at.dataframe if "When" in d.value.columns)
     assert len(shown) == len(log)
     assert "None" not in shown.to_csv(index=False)
@@ -220,3 +225,34 @@ def test_a_rollback_logged_before_details_reads_as_its_upload(store: Store) -> N
     assert shown["Subject"] == f"upload {stored.upload_id}"
     assert shown["Detail"].startswith("alderley_may.csv for Alderley (SL001)")
     assert "None" not in " ".join(map(str, shown))
+
+
+# ------------------------------------------------------------------- the tabs ---
+# A widget each tab draws, by key: what an administrator finds there.
+TAB_WIDGETS = {
+    "Users": "admin_email", "Scheme register": "admin_register",
+    "People's answers and retention": "rights_ref", "Change log": "grid: When",
+}
+
+
+@pytest.mark.parametrize("tab", [None, *TAB_WIDGETS])
+def test_the_admin_page_draws_only_its_open_tab(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tab: str | None
+) -> None:
+    """One task at a time: the tab in the link (else Users) is drawn, no other (every
+    section at once kept the browser busy: tests/README.md), and the tab stays in
+    the URL so the view can be shared."""
+    from pages.views import admin
+
+    run_kpi(store.path, "users", "add", "lead@icb.example", "--role", "commissioner",
+            "--region", "London")  # a change to log
+    at = _admin_page(monkeypatch, store, tab)
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs] == list(admin.SECTIONS)
+    keys = {str(w.key) for kind in ("text_input", "file_uploader") for w in at.get(kind)}
+    keys |= {f"grid: {d.value.columns[0]}" for d in at.dataframe}  # grids by first column
+    wanted = tab or admin.USERS
+    assert TAB_WIDGETS[wanted] in keys, keys
+    assert not {k for name, k in TAB_WIDGETS.items() if name != wanted} & keys, keys
+    if tab and tab != admin.USERS:  # the first tab leaves the URL clean
+        assert at.query_params[admin.VIEWS_KEY] in (tab, [tab])

@@ -324,9 +324,11 @@ def test_retention_killed_inside_its_transaction_removes_nothing(store: Store) -
 def test_the_admin_page_finds_gives_back_and_erases_one_person(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pages.views import admin
     from tests.apptest_helpers import open_page
 
-    at = open_page(monkeypatch, store, "pages/admin.py", KHI_NO_DEMO="1")
+    at = open_page(monkeypatch, store, "pages/admin.py", {admin.VIEWS_KEY: admin.RIGHTS},
+                   KHI_NO_DEMO="1")
     assert "has not been applied yet" in "\n".join(m.value for m in at.markdown)
     at.selectbox(key="rights_scheme").set_value("SL001")
     at.text_input(key="rights_ref").set_value("r1 ")
@@ -366,13 +368,15 @@ def test_the_admin_page_applies_the_retention_rule_and_shows_its_last_run(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kpi.items import bank
+    from pages.views import admin
     from tests.apptest_helpers import open_page
 
     # Set-aside rows kept one day: today's upload is not yet past it, so move it back.
     monkeypatch.setitem(bank().settings, "keep_set_aside_days", 1)
     with store.transaction() as con:
         con.execute("UPDATE uploads SET uploaded_at = uploaded_at - INTERVAL 3 DAY")
-    at = open_page(monkeypatch, store, "pages/admin.py", KHI_NO_DEMO="1")
+    at = open_page(monkeypatch, store, "pages/admin.py", {admin.VIEWS_KEY: admin.RIGHTS},
+                   KHI_NO_DEMO="1")
     shown = "\n".join(m.value for m in at.markdown)
     assert "Now it would remove 0 answer sets" in shown and "1 set-aside row" in shown
     at.button(key="rights_retention").click().run()

@@ -148,6 +148,7 @@ def test_init_upgrades_a_store_made_before_users(tmp_path: Path) -> None:
 def test_the_admin_page_adds_users_and_loads_the_register_recording_who(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pages.views import admin
     from tests.apptest_helpers import open_page
     from tests.builders import make_store
 
@@ -167,6 +168,9 @@ def test_the_admin_page_adds_users_and_loads_the_register_recording_who(
     at.button[[b.label for b in at.button].index("Save user")].click().run()
     assert "is not an email address" in "\n".join(e.value for e in at.error)
     assert len(store.users()) == 1
+    # The register has a tab of its own: opened by its link, as an administrator would.
+    at = open_page(monkeypatch, store, "pages/admin.py", {admin.VIEWS_KEY: admin.REGISTER},
+                   KHI_NO_DEMO="1")
     uploader = next(u for u in at.file_uploader if u.key == "admin_register")
     uploader.set_value(("register.csv", REGISTER, "text/csv")).run()
     at.button(key="admin_register_load").click().run()
