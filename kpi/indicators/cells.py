@@ -1,8 +1,9 @@
-"""The aggregates behind every KHI, read from the store in one scan.
+"""The aggregates behind every KHI: sums per KHI and group.
 
-Scored KHIs (:func:`khi_cells`) and change KHIs (:func:`change_cells`) come back as
-long frames of sums per KHI and group; the table, the change page and the
-disclosure lattice all start from them, so they sit below each of those.
+Change KHIs are read from the store (:func:`change_cells`, one pass every period
+end); a KHI table's view and benchmark are summed from the finest cells over England
+(:func:`khi_cells_from_finest`, :func:`change_cells_from_finest`). The table, the
+change page and the disclosure lattice all start from them, so they sit below each.
 """
 
 from __future__ import annotations
@@ -19,36 +20,6 @@ from kpi.indicators.filters import Filters
 from kpi.store import queries
 
 
-def khi_cells(
-    con: duckdb.DuckDBPyConnection,
-    khis: Sequence[KHI],
-    keys: Sequence[str],
-    bench_keys: Sequence[str],
-    period_sql: str,
-    period_params: list,
-    filters: Filters,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The view's cells and the benchmark's (England: no area), from one scan of their
-    own: the direct reading that :func:`khi_cells_from_finest` (what the KHI table
-    uses) must sum to, held equal by tests/test_finest.py.
-
-    Long frames: khi, the key columns, n, x (proportions), total, total_sq. The
-    scan covers England; rows of the chosen area carry ``in_area``. One aggregate
-    gives every KHI's sums per group and respondent type, GROUPING SETS sum it to
-    the view (in-area rows by ``keys``) and the benchmark (every row by
-    ``bench_keys``), and numpy turns the few wide rows into one row per KHI, each
-    over its own population (see :func:`kpi.store.queries.khi_sums`).
-    """
-    wide = queries.khi_sums(con, khis, keys, bench_keys, period_sql, period_params, filters)
-    benchmark = wide["is_benchmark"].astype(bool).to_numpy()
-    in_view = ~benchmark & wide["in_area"].fillna(False).astype(bool).to_numpy()
-    view = _long(wide[in_view], khis, keys)
-    bench = _long(wide[benchmark], khis, bench_keys)
-    if not keys:
-        view = _one_row_each(view, khis)
-    return view, bench
-
-
 def khi_cells_from_finest(
     finest: pd.DataFrame,
     khis: Sequence[KHI],
@@ -56,14 +27,16 @@ def khi_cells_from_finest(
     bench_keys: Sequence[str],
     filters: Filters,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`khi_cells` summed from the finest cells (``queries.finest_sums`` over
-    England, keyed by region, scheme, quarter and every breakdown in ``keys`` or the
-    support-type filter): the view is the sum of the chosen area's cells, the
-    benchmark of every cell. Why: each sum is additive over people, so the scan the
-    disclosure lattice needs anyway serves every area's table (kept per store version:
+    """The view's cells and the benchmark's (England: no area), summed from the finest
+    cells (``queries.finest_sums`` over England, keyed by region, scheme, quarter and
+    every breakdown in ``keys`` or the support-type filter): the view is the sum of
+    the chosen area's cells, the benchmark of every cell. Long frames: khi, the key
+    columns, n, x (proportions), total, total_sq, each KHI over its own population.
+
+    Why: each sum is additive over people, so the scan the disclosure lattice needs
+    anyway serves every area's table (kept per store version:
     ``kpi.indicators.protection.finest_cells``) and no second scan is made."""
-    measures = [f"{m}_{k}" for k, khi in enumerate(khis)
-                for m in (("n", "x") if khi.is_proportion else ("n", "s", "q"))]
+    measures = queries.sum_columns(khis)
     support = _support_mask(finest, filters)
     in_area = support & _area_mask(finest, filters)
     view = _long(_sum_by(finest[in_area], [*keys, "respondent_type"], measures), khis, keys)

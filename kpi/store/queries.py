@@ -140,11 +140,6 @@ def _latest_sql(period_sql: str, area_sql: str) -> str:
         WHERE {period_sql} AND {area_sql}"""
 
 
-def _without_area(filters: AreaFilter) -> AreaFilter:
-    """The same filters over all of England (benchmarks are public)."""
-    return dataclasses.replace(filters, regions=None, scheme_ids=None, scope=None)
-
-
 def _area_only(filters: AreaFilter) -> AreaFilter:
     """The area of the filters, whoever answered (respondent type is a separate key)."""
     return dataclasses.replace(filters, respondent_types=None)
@@ -183,66 +178,31 @@ def one_quarter(start: dt.date | None) -> PeriodSQL:
 
 
 # ------------------------------------------------------------------ KHIs ---
-def _aggregate_sql(khis: Sequence[Counted]) -> str:
-    """SELECT items: per KHI its base and numerator (proportions) or sum and sum of
-    squares (means). Populations are a GROUP BY key, not a FILTER per KHI: one
-    hash aggregate with plain counts is the cheapest pass DuckDB can make."""
-    parts: list[str] = []
+def _sum_items(khis: Sequence[Counted]) -> list[tuple[str, str]]:
+    """(column, SQL aggregate) per KHI: its base ``n_k`` and numerator ``x_k``
+    (proportions) or sum ``s_k`` and sum of squares ``q_k`` (means)."""
+    items: list[tuple[str, str]] = []
     for k, khi in enumerate(khis):
         score = khi.score_sql
-        parts.append(f"count({score}) AS n_{k}")
+        items.append((f"n_{k}", f"count({score})"))
         if khi.is_proportion:
-            parts.append(f"count_if({khi.hit_sql}) AS x_{k}")
+            items.append((f"x_{k}", f"count_if({khi.hit_sql})"))
         else:
             value = f"CAST({score} AS DOUBLE)"
-            parts.append(f"sum({value}) AS s_{k}")
-            parts.append(f"sum({value} * {value}) AS q_{k}")
-    return ",\n".join(parts)
+            items += [(f"s_{k}", f"sum({value})"), (f"q_{k}", f"sum({value} * {value})")]
+    return items
 
 
-def khi_sums(
-    con: duckdb.DuckDBPyConnection,
-    khis: Sequence[Counted],
-    keys: Sequence[str],
-    bench_keys: Sequence[str],
-    period_sql: str,
-    period_params: list,
-    filters: AreaFilter,
-) -> pd.DataFrame:
-    """Every KHI's sums for the view and its benchmark, from one scan (wide).
+def sum_columns(khis: Sequence[Counted]) -> list[str]:
+    """The columns of :func:`finest_sums` after its keys, in order."""
+    return [name for name, _ in _sum_items(khis)]
 
-    The scan covers England; rows of the chosen area carry ``in_area``. One
-    aggregate gives every KHI's sums per group and respondent type, and GROUPING
-    SETS sum it to the view (in-area rows by ``keys``) and the benchmark (every
-    row by ``bench_keys``, ``is_benchmark``). Columns: the keys, respondent_type,
-    in_area, is_benchmark, then ``n_k`` with ``x_k`` (proportions) or ``s_k`` and
-    ``q_k`` (means) for the k-th KHI. (A UNION of one SELECT per KHI did the same,
-    but DuckDB took longer to plan it than to run it.)
-    """
-    params: list = list(period_params)
-    scan_area = _area_sql(_without_area(filters), params)
-    in_area = _area_sql(_area_only(filters), params, "r.region")
-    support = _support_sql(filters, params)
-    group = list(dict.fromkeys([*keys, *bench_keys]))
-    select_keys = [f"{DIMENSION_SQL[d]} AS {ident(d)}" for d in group]
-    measures = [f"{m}_{k}" for k, khi in enumerate(khis)
-                for m in (("n", "x") if khi.is_proportion else ("n", "s", "q"))]
-    view_set = ", ".join([*map(ident, keys), "respondent_type", "in_area"])
-    bench_set = ", ".join([*map(ident, bench_keys), "respondent_type"])
-    sql = f"""
-        WITH latest AS ({_latest_sql(period_sql, scan_area)}),
-        agg AS (
-            SELECT {', '.join([*select_keys, 'r.respondent_type', f'({in_area}) AS in_area',
-                               _aggregate_sql(khis)])}
-            FROM latest r WHERE {support}
-            GROUP BY ALL
-        )
-        SELECT {''.join(ident(c) + ', ' for c in group)}respondent_type, in_area,
-               GROUPING(in_area) AS is_benchmark,
-               {', '.join(f'sum({m}) AS {m}' for m in measures)}
-        FROM agg
-        GROUP BY GROUPING SETS (({view_set}), ({bench_set}))"""
-    return con.execute(sql, params).df()
+
+def _aggregate_sql(khis: Sequence[Counted]) -> str:
+    """SELECT items of :func:`_sum_items`. Populations are a GROUP BY key, not a
+    FILTER per KHI: one hash aggregate with plain counts is the cheapest pass DuckDB
+    can make."""
+    return ",\n".join(f"{sql} AS {name}" for name, sql in _sum_items(khis))
 
 
 def finest_bases(
@@ -267,8 +227,8 @@ def finest_sums(
     period_params: list,
     filters: AreaFilter,
 ) -> pd.DataFrame:
-    """Every KHI's sums (as :func:`khi_sums` names them: ``n_k`` with ``x_k`` or
-    ``s_k`` and ``q_k``) per ``keys`` and respondent type, over the area of
+    """Every KHI's sums (:func:`sum_columns`: ``n_k`` with ``x_k`` or ``s_k`` and
+    ``q_k``) per ``keys`` and respondent type, over the area of
     ``filters``, before support-type filtering (wide). With the finest keys (region,
     scheme, quarter and the breakdowns) every view and benchmark is a sum of its rows."""
     return _finest(con, _aggregate_sql(khis), keys, period_sql, period_params, filters)
@@ -302,7 +262,7 @@ def change_sums(
     "First" and "latest" order by completion date, then response id; a person's
     groups follow their latest scored answer up to the end (its own value, "not
     recorded" included). The benchmark is a second grouping set of the same pass,
-    as in :func:`khi_sums`; ``bench_keys`` None: no benchmark, and the scan covers
+    as a GROUPING SET of the same pass; ``bench_keys`` None: no benchmark, and the scan covers
     the chosen area only.
 
     Two plans, the same numbers (tests/test_change_pass.py holds them together),
