@@ -19,7 +19,7 @@ import streamlit as st
 from kpi.downloads import TIDY_COLUMNS, data_as_of
 from kpi.store import Store
 from pages.views import _common as c
-from pages.views import elements, schemes
+from pages.views import elements, indicator, schemes
 from tests.apptest_helpers import open_page
 
 # page, URL parameters, the CSV downloads of KHI tables it must offer (by key), and
@@ -30,8 +30,10 @@ PAGES = [
     # Schemes: London highlighted among all of England's schemes, so the file holds them all.
     ("schemes", {schemes.VIEWS_KEY: schemes.TABLE},
      {"schemes_table_csv": r"[a-z_]+_by_scheme_England_and_the_nations"}),
-    ("indicator", {}, {"indicator_trend_csv": r"[a-z_]+_trend_8_quarters_to_London",
-                       "indicator_by_csv": r"[a-z_]+_by_[a-z_]+_London"}),
+    # Indicator detail: each download in its own tab.
+    ("indicator", {}, {"indicator_trend_csv": r"[a-z_]+_trend_8_quarters_to_London"}),
+    ("indicator", {indicator.VIEWS_KEY: indicator.BY_GROUP},
+     {"indicator_by_csv": r"[a-z_]+_by_[a-z_]+_London"}),
     ("change", {}, {"change_csv": r"[a-z_]+_(everyone|by_[a-z_]+)_London"}),
     ("grid", {}, {"grid_csv": r"every_indicator_by_(scheme|region)_London"}),
     ("board", {}, {"board_csv": r"board_London"}),
@@ -50,7 +52,9 @@ def _clear_caches() -> Iterator[None]:
     st.cache_resource.clear()
 
 
-@pytest.mark.parametrize(("page", "params", "wanted"), PAGES, ids=[p[0] for p in PAGES])
+@pytest.mark.parametrize(
+    ("page", "params", "wanted"), PAGES, ids=[" ".join([p[0], *p[1].values()]) for p in PAGES]
+)
 def test_every_khi_csv_has_the_tidy_columns_and_says_what_it_holds(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, page: str, params: dict[str, str],
     wanted: dict[str, str],

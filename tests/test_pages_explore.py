@@ -27,7 +27,7 @@ from kpi.items import bank
 from kpi.periods import quarter_label, shift_quarter
 from kpi.store import Store
 from pages.views import _common as c
-from pages.views import regions, schemes
+from pages.views import indicator, regions, schemes
 from tests.apptest_helpers import (
     cards,
     chart_keys,
@@ -301,19 +301,23 @@ def drawn_in_tabs(at: AppTest) -> list[tuple[str, set[str]]]:
         ("regions", regions.VIEWS_KEY, regions.TABLE, {"regions_table"}),
         ("regions", regions.VIEWS_KEY, regions.TRENDS, {"regions_trends"}),
         ("regions", regions.VIEWS_KEY, regions.SECTOR, {"regions_people", "regions_growth"}),
+        ("indicator", indicator.VIEWS_KEY, None, {"indicator_trend"}),
+        ("indicator", indicator.VIEWS_KEY, indicator.CONTROL, {"indicator_control"}),
+        ("indicator", indicator.VIEWS_KEY, indicator.BY_GROUP, {"indicator_breakdown"}),
+        ("indicator", indicator.VIEWS_KEY, indicator.ANSWERS, {"indicator_answers"}),
     ],
 )
 def test_only_the_open_tab_is_drawn(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, page: str, key: str,
     open_tab: str | None, drawn: set[str],
 ) -> None:
-    """The Schemes and Regions pages draw one view at a time (their charts and
-    grids kept the browser busy): the tab named in the link, else the first."""
+    """The Schemes, Regions and Indicator detail pages draw one view at a time (their
+    charts and grids kept the browser busy): the tab named in the link, else the first."""
     at = open_page(monkeypatch, demo_store, f"pages/{page}.py",
                    {key: open_tab} if open_tab else {})
     assert not at.exception, [e.value for e in at.exception]
     views = {schemes.VIEWS_KEY: schemes.views(at.selectbox(key=f"{page}_khi").value),
-             regions.VIEWS_KEY: regions.VIEWS}[key]
+             regions.VIEWS_KEY: regions.VIEWS, indicator.VIEWS_KEY: indicator.VIEWS}[key]
     tabs = [(label, held) for label, held in drawn_in_tabs(at) if label in views]
     assert [label for label, _ in tabs] == list(views)  # every view is offered
     wanted = open_tab or views[0]
@@ -324,7 +328,8 @@ def test_only_the_open_tab_is_drawn(
             assert not held & drawn, (label, held)  # a closed tab draws nothing of it
     # The closed tabs' charts are nowhere else on the page either.
     closed = {"schemes_funnel", "schemes_ranked", "schemes_spine", "regions_map",
-              "regions_trends", "regions_people"} - drawn
+              "regions_trends", "regions_people", "indicator_trend", "indicator_control",
+              "indicator_breakdown", "indicator_answers"} - drawn
     assert not closed & set(chart_keys(at)), chart_keys(at)
     if open_tab:  # the link's tab stays in the URL, so the view can be shared
         assert at.query_params[key] in (open_tab, [open_tab])
@@ -360,6 +365,8 @@ def test_indicator_detail_shows_the_engines_trend_and_breakdown(
         list(values)
     )
     assert "trend" in markdown(at)
+    at = open_page(monkeypatch, demo_store, "pages/indicator.py",
+                   {"khi": code, indicator.VIEWS_KEY: indicator.BY_GROUP})
     dimension = at.selectbox(key="indicator_by").value
     table = engine.indicator_table(
         demo_store, khis=[code], by=[dimension], quarter=label, filters=Filters(),
@@ -368,6 +375,8 @@ def test_indicator_detail_shows_the_engines_trend_and_breakdown(
     visible = table.loc[~table["suppressed"].astype(bool), "value"].astype(float)
     drawn = trace_values(figure(at, "indicator_breakdown"), "x")
     assert sorted(drawn) == pytest.approx(sorted(visible))
+    at = open_page(monkeypatch, demo_store, "pages/indicator.py",
+                   {"khi": code, indicator.VIEWS_KEY: indicator.ANSWERS})
     assert figure(at, "indicator_answers")["data"]
 
 
@@ -382,7 +391,8 @@ def test_indicator_detail_says_the_engines_control_chart_verdict(
         quarter = shift_quarter(dt.date(2024, 7, 1), i)
         upload(store, "A", people(f"q{i}-", warm_kind=agree(yes, n),
                                   on=quarter + dt.timedelta(days=10)))
-    at = open_page(monkeypatch, store, "pages/indicator.py", {"khi": "warm_kind"})
+    at = open_page(monkeypatch, store, "pages/indicator.py",
+                   {"khi": "warm_kind", indicator.VIEWS_KEY: indicator.CONTROL})
     assert not at.exception, [e.value for e in at.exception]
     label = latest_label(store)
     _, result = engine.control_chart(store, "warm_kind", Filters(), label, settings)
@@ -599,7 +609,8 @@ def test_a_pages_choices_come_from_the_url(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = open_page(monkeypatch, demo_store, "pages/indicator.py",
-                   {"khi": "swemwbs_mean", "by": "age_band", "region": "London"})
+                   {"khi": "swemwbs_mean", "by": "age_band", "region": "London",
+                    indicator.VIEWS_KEY: indicator.BY_GROUP})
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="indicator_khi").value == "swemwbs_mean"
     assert at.selectbox(key="indicator_by").value == "age_band"
@@ -622,7 +633,9 @@ def test_a_pages_choices_come_from_the_url(
         ("overview", {"overview_csv"}, {}),
         ("regions", {"regions_csv"}, {}),  # under the tabs, whichever is open
         ("schemes", {"schemes_table_csv"}, {schemes.VIEWS_KEY: schemes.TABLE}),  # the table's
-        ("indicator", {"indicator_trend_csv", "indicator_by_csv", "indicator_answers_csv"}, {}),
+        ("indicator", {"indicator_trend_csv"}, {}),  # each of its tabs its own
+        ("indicator", {"indicator_by_csv"}, {indicator.VIEWS_KEY: indicator.BY_GROUP}),
+        ("indicator", {"indicator_answers_csv"}, {indicator.VIEWS_KEY: indicator.ANSWERS}),
         ("change", {"change_csv"}, {}),
     ],
 )

@@ -1,9 +1,9 @@
 """Indicator detail: one KHI over time, by group, and the answers behind it.
 
-For the board member who asks "is this real?": a run chart (each quarter with
-its 95% band and the median line) with the engine's trend test in words; a
-control chart (Making Data Count) with its variation verdict in words; the
-KHI broken down by a chosen group with intervals against England; and how
+For the board member who asks "is this real?", one tab each: a run chart (each
+quarter with its 95% band and the median line) with the engine's trend test in
+words; a control chart (Making Data Count) with its variation verdict in words;
+the KHI broken down by a chosen group with intervals against England; and how
 people answered the question the KHI is built from. Every number comes from the
 engine (``trend``, ``control_chart``, ``indicator_table``, ``answer_distribution``).
 """
@@ -132,22 +132,6 @@ def breakdown_section(code: str, label: str, filters: c.Filters, dimension: str)
     )
 
 
-def question_choice(khi: KHI) -> str | None:
-    """The question whose answers are shown: a choice when the KHI has several."""
-    items = khi_items(khi)
-    if len(items) > 1:
-        c.url_choice("indicator_item", "question", items)
-        chosen = st.selectbox(
-            "Question",
-            items,
-            format_func=lambda code: bank().item(code).text,
-            key="indicator_item",
-        )
-        c.keep_in_url("question", chosen)
-        return chosen
-    return items[0] if items else None
-
-
 @c.per_revision
 def distribution_section(item: str, label: str, filters: c.Filters) -> None:
     """How people answered one question behind the KHI."""
@@ -163,35 +147,20 @@ def distribution_section(item: str, label: str, filters: c.Filters) -> None:
     )
 
 
-def render() -> None:
-    """Draw the page for the sidebar's filters."""
-    label = c.start_page("Indicator detail")
-    if label is None:
-        return
-    filters = c.current_filters()
-    code = c.khi_picker("indicator_khi")
-    khi = khi_by_code(code)
-    st.caption(
-        f"{c.khi_explained(khi)} "
-        + c.suppressed_note(c.settings().min_base)
-    )
-    st.subheader("Over time")
-    trend_section(code, label, filters)
-    st.subheader("Control chart")
-    control_section(code, label, filters)
-    settings = c.settings()
-    series, result = c.trend(khi.code, filters, TREND_QUARTERS, label, settings)
-    area, as_of = c.area_label(filters), c.data_as_of()
-    if series is not None and len(series):
-        c.csv_download(
-            tidy_frame(series, khi=code, area=area, by="quarter", trends={code: result},
-                       as_of=as_of),
-            file_name(f"trend_{TREND_QUARTERS}_quarters_to", khi=code, area=area,
-                      quarter=label, as_of=as_of),
-            "indicator_trend_csv", label="Trend (CSV)",
-        )
-    st.subheader("By group")
-    # Within a region its schemes can be compared too (only that region's schemes).
+# The page's views, one tab each; the open one is kept in the URL as
+# ``indicator_view`` (its label; the first tab leaves the URL clean). Only the open
+# tab is worked out and drawn: four charts and three downloads on one page kept a
+# warm visit at 4-6x the empty page (benchmarks/browser_benchmark.py).
+TREND, CONTROL, BY_GROUP, ANSWERS = (
+    "Over time", "Control chart", "By group", "How people answered",
+)
+VIEWS = (TREND, CONTROL, BY_GROUP, ANSWERS)
+VIEWS_KEY = "indicator_view"
+
+
+def breakdown_choice(filters: c.Filters) -> str:
+    """The group to break down by, from the URL's ``by`` on a shared link. Within a
+    region its schemes can be compared too (only that region's schemes)."""
     options = [*BREAKDOWNS, "scheme"] if filters.regions and not filters.scheme_ids else BREAKDOWNS
     c.url_choice("indicator_by", "by", options)
     if st.session_state.get("indicator_by") not in options:
@@ -202,33 +171,82 @@ def render() -> None:
         format_func=lambda d: "Scheme (in this region)" if d == "scheme" else
         c.DIMENSION_LABELS[d],
         key="indicator_by",
+        persist_state="page",  # kept while another tab is open
     )
     c.keep_in_url("by", dimension)
-    breakdown_section(code, label, filters, dimension)
-    table = c.indicator_table(
-        khis=[khi.code], by=[dimension], quarter=label, filters=filters,
-        settings=settings,
-    )
-    if table is not None and len(table):
-        frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
-        c.csv_download(
-            tidy_frame(frame, area=area, quarter=label, by=dimension, as_of=as_of,
-                       names=c.scheme_choices().names),
-            file_name(f"by_{dimension}", khi=code, area=area, quarter=label, as_of=as_of),
-            "indicator_by_csv", label="Breakdown (CSV)",
-        )
-    st.subheader("How people answered")
-    item = question_choice(khi)
-    if item is not None:
-        distribution_section(item, label, filters)
-        answers = c.answer_distribution(
-            item, quarter=label, filters=filters, settings=settings
-        )
-        if answers is not None and len(answers):
-            c.csv_download(  # one question's answers, not a KHI: its own columns
-                answers,
-                file_name(("question", item, "answers"), area=area, quarter=label,
-                          as_of=as_of),
-                "indicator_answers_csv", label="Answers (CSV)",
-            )
+    return dimension
 
+
+def render() -> None:
+    """Draw the page for the sidebar's filters: the KHI, then its open tab (each
+    tab's chart, then its CSV: a download is a widget, so outside the kept part)."""
+    label = c.start_page("Indicator detail")
+    if label is None:
+        return
+    filters = c.current_filters()
+    khi = khi_by_code(c.khi_picker("indicator_khi"))
+    settings = c.settings()
+    st.caption(f"{c.khi_explained(khi)} " + c.suppressed_note(settings.min_base))
+    area, as_of = c.area_label(filters), c.data_as_of()
+    tabs = dict(zip(VIEWS, st.tabs(VIEWS, key=VIEWS_KEY, bind="query-params")))
+    if tabs[TREND].open:
+        with tabs[TREND]:
+            trend_section(khi.code, label, filters)
+            series, result = c.trend(khi.code, filters, TREND_QUARTERS, label, settings)
+            if series is not None and len(series):
+                c.csv_download(
+                    tidy_frame(series, khi=khi.code, area=area, by="quarter",
+                               trends={khi.code: result}, as_of=as_of),
+                    file_name(f"trend_{TREND_QUARTERS}_quarters_to", khi=khi.code,
+                              area=area, quarter=label, as_of=as_of),
+                    "indicator_trend_csv", label="Trend (CSV)",
+                )
+    if tabs[CONTROL].open:
+        with tabs[CONTROL]:
+            control_section(khi.code, label, filters)
+    if tabs[BY_GROUP].open:
+        with tabs[BY_GROUP]:
+            dimension = breakdown_choice(filters)
+            breakdown_section(khi.code, label, filters, dimension)
+            table = c.indicator_table(khis=[khi.code], by=[dimension], quarter=label,
+                                      filters=filters, settings=settings)
+            if table is not None and len(table):
+                frame = charts.label_groups(table, dimension, c.dimension_codes(dimension))
+                c.csv_download(
+                    tidy_frame(frame, area=area, quarter=label, by=dimension, as_of=as_of,
+                               names=c.scheme_choices().names),
+                    file_name(f"by_{dimension}", khi=khi.code, area=area, quarter=label,
+                              as_of=as_of),
+                    "indicator_by_csv", label="Breakdown (CSV)",
+                )
+    if tabs[ANSWERS].open:
+        with tabs[ANSWERS]:
+            answers_part(khi, label, filters)
+
+
+def answers_part(khi: KHI, label: str, filters: c.Filters) -> None:
+    """How people answered a question behind the KHI (a choice when it has several),
+    and those answers' CSV."""
+    items = khi_items(khi)
+    if not items:
+        return
+    item = items[0]
+    if len(items) > 1:
+        c.url_choice("indicator_item", "question", items)
+        item = st.selectbox(
+            "Question",
+            items,
+            format_func=lambda code: bank().item(code).text,
+            key="indicator_item",
+            persist_state="page",  # kept while another tab is open
+        )
+        c.keep_in_url("question", item)
+    distribution_section(item, label, filters)
+    answers = c.answer_distribution(item, quarter=label, filters=filters, settings=c.settings())
+    if answers is not None and len(answers):
+        area, as_of = c.area_label(filters), c.data_as_of()
+        c.csv_download(  # one question's answers, not a KHI: its own columns
+            answers,
+            file_name(("question", item, "answers"), area=area, quarter=label, as_of=as_of),
+            "indicator_answers_csv", label="Answers (CSV)",
+        )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pages.views import regions, schemes
+from pages.views import indicator, regions, schemes
 from tests.browser.conftest import TIMEOUT_MS, App, opened_fresh
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def tick(app: App, option: str) -> None:
 
 
 def open_tab(app: App, label: str) -> None:
-    """Open the tab called ``label`` (the Schemes and Regions pages' views) and wait
+    """Open the tab called ``label`` (a page's views, e.g. the Schemes page's) and wait
     for the run that draws it. The address changes as the tab is clicked, before
     that run starts; only the open tab is drawn, so its panel holding an element
     means the run has reached it, and then it is waited out."""
@@ -137,10 +137,14 @@ def the_link(app: App, expected: dict[str, str], timeout: float = TIMEOUT_MS) ->
 # page, choices made (select box label -> option and the URL parameter it sets,
 # radio words, or a tab's label), the URL it must carry
 CASES = {
+    # The breakdown chosen in its tab is still chosen after a visit to another tab.
     "indicator": (
         [("box", "Indicator", "Mental wellbeing (SWEMWBS) (Wellbeing)", "khi"),
-         ("box", "Break down by", "Age band", "by")],
-        {"khi": "swemwbs_mean", "by": "age_band", "region": "London"},
+         ("tab", None, indicator.BY_GROUP, None),
+         ("box", "Break down by", "Age band", "by"),
+         ("tab", None, indicator.CONTROL, None), ("tab", None, indicator.BY_GROUP, None)],
+        {"khi": "swemwbs_mean", "by": "age_band", "region": "London",
+         indicator.VIEWS_KEY: indicator.BY_GROUP},
     ),
     "schemes": (
         [("box", "Indicator", "Often or always lonely (Connection)", "khi"),
