@@ -26,7 +26,6 @@ from kpi.board.notes import (
     may_change,
     may_write,
     note_lines,
-    notes_for,
     withdraw_note,
 )
 from kpi.downloads import board_download, file_name, part_slug
@@ -391,8 +390,9 @@ def render() -> None:
     # Outside the replayed body: a style-only element goes to Streamlit's event
     # container, which a replay cannot reach.
     st.html(narrow_tables_css(TABLE_COLUMNS))
-    note_forms(pack, quarter, area)
-    body(quarter, area, scope, who_reads())
+    who = who_reads()
+    note_forms(noted_pack(quarter, area, scope, who), quarter, area)
+    body(quarter, area, scope, who)
 
 
 # ------------------------------------------------------------------- notes ---
@@ -401,7 +401,9 @@ FLASH = "note_flash"  # what the last save, change or withdrawal said, shown onc
 
 def note_forms(pack: BoardPack, quarter: str, area: str) -> None:
     """Write a note (board members, scheme staff, administrators), and change or
-    withdraw one's own (an administrator: any). Commissioners read only.
+    withdraw one's own (an administrator: any). Commissioners read only. ``pack``:
+    with this quarter's notes as this reader may see them (``noted_pack``: read once
+    a revision, and a note written changes the revision).
 
     The writes run in the buttons' callbacks: a refused note keeps what was typed,
     a stored one empties the form, and the outcome shows above the forms (not
@@ -431,8 +433,7 @@ def note_forms(pack: BoardPack, quarter: str, area: str) -> None:
                 )
             st.form_submit_button("Save the note", icon=":material/save:", on_click=save_note,
                                   args=(scope, reach, area, quarter, names))
-    mine = [n for n in notes_for(c.store(), scope, area=area, quarter=quarter, reach=reach)
-            if may_change(scope, n)]
+    mine = [n for n in pack.notes if may_change(scope, n)]
     if mine:
         with st.expander(":material/edit: Change or withdraw a note",
                          expanded=refused and flash[2] == "edit"):
