@@ -114,6 +114,53 @@ def test_the_bare_value_error_scan_finds_one(tmp_path: Path) -> None:
                                       "kpi/a.py:<module>": 1}
 
 
+# ------------------------------------------------- pages catch the family ---
+PAGES = KPI.parent / "pages"
+# What a page may catch: the family, and where a standard call's own contract is the
+# reason (not a calculation of ours). The sign-in guard catches anything: it reads a
+# cookie and a busy store, and refuses rather than guess.
+CAUGHT_ALLOWED = {"KhiError", "AccessError", "StoreBusy", "StoreLockedError",
+                  "StoreMissing", "SecretError"}
+CAUGHT_FOR_A_REASON = {
+    "pages/views/access.py": {"KeyError", "OSError"},  # getpass.getuser() without a user
+    "pages/views/listening.py": {"ValueError"},  # ipaddress.ip_address() of a host name
+    # A cookie that is not JSON is no sign-in.
+    "pages/views/guard.py": {"Exception", "UnicodeDecodeError", "JSONDecodeError"},
+}
+
+
+def page_catches(root: Path = PAGES) -> dict[str, set[str]]:
+    """Each page file's caught exception names (``except X``, ``except (X, Y)``)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                continue
+            types = node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]
+            names = {t.attr if isinstance(t, ast.Attribute) else getattr(t, "id", "?")
+                     for t in types}
+            found.setdefault(str(path.relative_to(root.parent)), set()).update(names)
+    return found
+
+
+def test_pages_catch_the_family_only() -> None:
+    """A page shows a KhiError as the user's refusal; a bare ValueError (a pandas bug
+    deep in a calculation) is not caught, so it shows as the bug it is."""
+    caught = {f: names - CAUGHT_ALLOWED - CAUGHT_FOR_A_REASON.get(f, set())
+              for f, names in page_catches().items()}
+    assert {f: n for f, n in caught.items() if n} == {}
+
+
+def test_the_page_catch_scan_finds_a_value_error(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text(
+        "try:\n    pass\nexcept (KhiError, ValueError):\n    pass\n"
+        "try:\n    pass\nexcept errors.StoreBusy:\n    pass\n"
+    )
+    assert page_catches(tmp_path / "pages") == {
+        "pages/x.py": {"KhiError", "ValueError", "StoreBusy"}}
+
+
 def test_an_argument_check_is_a_refusal_and_still_a_value_error() -> None:
     """kpi.stats' checks are reached by settings, uploads and the command line: they
     raise BadArgument, which pages and the CLI show, and numpy-style callers still

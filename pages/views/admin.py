@@ -174,7 +174,7 @@ def register_section() -> None:
             result = ingest.load_schemes(
                 c.store(), file.getvalue(), file.name, by=c.acting_as()
             )
-        except (StoreLockedError, ValueError) as exc:
+        except KhiError as exc:  # refused, or the store busy (StoreLockedError)
             st.error(str(exc), icon=":material/error:")
             return
         if result.refused:
@@ -188,7 +188,7 @@ def register_section() -> None:
 def rollback_section() -> None:
     st.markdown("### Roll back an upload")
     _, _, labels = upload.history_choices(None)
-    upload._rollback(labels)
+    upload.rollback_form(labels)
 
 
 def changes_section() -> None:

@@ -64,7 +64,7 @@ def _open_section(scheme_ids: tuple[str, ...], names: dict[str, str]) -> None:
             opened = collect.open_round(c.store(), c.current_scope(), scheme_id=scheme,
                                         quarter=quarter, who=who, references=refs,
                                         by=c.acting_as())
-        except (KhiError, ValueError) as exc:
+        except KhiError as exc:
             st.error(refusal(exc), icon=":material/error:")
             return
         st.session_state["round_opened"] = (opened, base_url())
@@ -124,7 +124,7 @@ def _rounds_section(frame: pd.DataFrame) -> None:
     if right.button("Close this round", key="round_close"):
         try:
             collect.close_round(c.store(), c.current_scope(), chosen, by=c.acting_as())
-        except (KhiError, ValueError) as exc:
+        except KhiError as exc:
             st.error(refusal(exc), icon=":material/error:")
             return
         st.session_state["round_closed"] = chosen
@@ -179,7 +179,7 @@ def _paper_section(frame: pd.DataFrame) -> None:
                 c.store(), c.current_scope(), round_id=round_id,
                 reference=reference or None, answers=answers, wording=wording,
                 completed_on=day, by=c.acting_as())
-        except (KhiError, ValueError) as exc:
+        except KhiError as exc:
             st.error(refusal(exc), icon=":material/error:")
             return
         st.session_state["paper_stored"] = response_id

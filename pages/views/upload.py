@@ -38,7 +38,6 @@ from kpi.ingest.words import (
     upload_choices,
 )
 from kpi.items import bank, normalise_header, normalise_label
-from kpi.store import StoreLockedError
 from pages.views import _common as c
 
 KINDS = {"survey": "Survey responses", "activity": "Quarterly activity return"}
@@ -407,7 +406,7 @@ def _check(choice: Choice) -> None:
     mapping = _hand_mapping(choice, saved)
     try:
         result = _preview(choice, mapping)
-    except (KhiError, StoreLockedError, ValueError) as exc:  # busy, a full disk, read-only
+    except KhiError as exc:  # refused, busy (StoreBusy), a full disk, read-only
         st.error(refusal(exc), icon=":material/error:")
         return
     st.markdown("#### 3. Check what we read")
@@ -503,7 +502,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 dates=_dates_choice(choice), accept_partial=True, sheet=_sheet_choice(choice),
                 answers=_answer_choices(choice) or None,
             )
-    except (KhiError, StoreLockedError, ValueError) as exc:  # busy, a full disk, read-only
+    except KhiError as exc:  # refused, busy (StoreBusy), a full disk, read-only
         st.error(refusal(exc), icon=":material/error:")
         return
     dates = _dates_choice(choice)
@@ -628,10 +627,10 @@ def _history() -> None:
                 icon=":material/download:",
             )
     if c.is_admin():
-        _rollback(rollback)
+        rollback_form(rollback)
 
 
-def _rollback(labels: dict[int, str]) -> None:
+def rollback_form(labels: dict[int, str]) -> None:
     """Administrators remove a bad upload completely, after saying yes twice."""
     done = st.session_state.pop("rollback_done", None)
     if done:
@@ -658,7 +657,7 @@ def _rollback(labels: dict[int, str]) -> None:
         if yes.button("Yes, roll it back", key="rollback_confirm", type="primary"):
             try:
                 counts = c.store().rollback(int(chosen), by=c.acting_as())
-            except (KhiError, ValueError) as exc:
+            except KhiError as exc:
                 st.error(str(exc))
                 return
             st.session_state.pop("rollback_pending", None)
