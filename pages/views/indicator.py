@@ -221,12 +221,12 @@ def render() -> None:
                 )
     if tabs[ANSWERS].open:
         with tabs[ANSWERS]:
-            answers_part(khi, label, filters)
+            answers_part(khi, label, filters, area, as_of)
 
 
-def answers_part(khi: KHI, label: str, filters: c.Filters) -> None:
+def answers_part(khi: KHI, label: str, filters: c.Filters, area: str, as_of: str) -> None:
     """How people answered a question behind the KHI (a choice when it has several),
-    and those answers' CSV."""
+    and those answers' CSV (``area`` and ``as_of`` name the file, as the other tabs')."""
     items = khi_items(khi)
     if not items:
         return
@@ -244,7 +244,6 @@ def answers_part(khi: KHI, label: str, filters: c.Filters) -> None:
     distribution_section(item, label, filters)
     answers = c.answer_distribution(item, quarter=label, filters=filters, settings=c.settings())
     if answers is not None and len(answers):
-        area, as_of = c.area_label(filters), c.data_as_of()
         c.csv_download(  # one question's answers, not a KHI: its own columns
             answers,
             file_name(("question", item, "answers"), area=area, quarter=label, as_of=as_of),
