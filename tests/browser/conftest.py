@@ -100,6 +100,24 @@ def click_until(tab, target, condition: str, arg: object) -> None:
                 raise
 
 
+def click_tab(tab, label: str) -> None:
+    """Click the tab called ``label`` (a page's views in ``st.tabs``) and wait until its
+    panel holds an element: the address changes as the tab is clicked, before the run
+    that draws it starts, and only the open tab is drawn, so an element in its panel
+    means the run has reached it. The caller then waits for the run's end."""
+    tab.get_by_role("tab", name=label, exact=True).click()
+    tab.wait_for_function(
+        """(label) => {
+            const tab = [...document.querySelectorAll('[role="tab"]')].find(
+                t => t.innerText.trim() === label && t.getAttribute('aria-selected') === 'true');
+            const panel = tab && document.getElementById(tab.getAttribute('aria-controls'));
+            return panel && panel.querySelector('[data-testid="stElementContainer"]');
+        }""",
+        arg=label,
+        timeout=TIMEOUT_MS,
+    )
+
+
 @dataclass
 class Server:
     """A running dashboard: where to reach it and which store it shows."""

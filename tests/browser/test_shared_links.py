@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pages.views import indicator, regions, schemes
-from tests.browser.conftest import TIMEOUT_MS, App, opened_fresh
+from tests.browser.conftest import TIMEOUT_MS, App, click_tab, opened_fresh
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Server
@@ -73,21 +73,8 @@ def tick(app: App, option: str) -> None:
 
 
 def open_tab(app: App, label: str) -> None:
-    """Open the tab called ``label`` (a page's views, e.g. the Schemes page's) and wait
-    for the run that draws it. The address changes as the tab is clicked, before
-    that run starts; only the open tab is drawn, so its panel holding an element
-    means the run has reached it, and then it is waited out."""
-    app.page.get_by_role("tab", name=label, exact=True).click()
-    app.page.wait_for_function(
-        """(label) => {
-            const tab = [...document.querySelectorAll('[role="tab"]')].find(
-                t => t.innerText.trim() === label && t.getAttribute('aria-selected') === 'true');
-            const panel = tab && document.getElementById(tab.getAttribute('aria-controls'));
-            return panel && panel.querySelector('[data-testid="stElementContainer"]');
-        }""",
-        arg=label,
-        timeout=TIMEOUT_MS,
-    )
+    """Open the tab called ``label`` (``conftest.click_tab``) and wait out its run."""
+    click_tab(app.page, label)
     app.idle()
 
 

@@ -27,13 +27,14 @@ import pytest
 
 from kpi.scope import ROLE_PAGES, add_user
 from kpi.store import Store
-from pages.views import schemes
+from pages.views import indicator, schemes
 from pages.views._common import MENU
 from tests.browser.conftest import (
     DEMO_END_QUARTER,
     IDLE,
     TIMEOUT_MS,
     _free_port,
+    click_tab,
     click_until,
     running_dashboard,
 )
@@ -220,6 +221,17 @@ def visit_every_listed_page(visit: Visit, role: str) -> None:
         assert visit.heading() == TITLES[name], name
         assert not visit.tab.get_by_role("dialog").count(), name
         assert not visit.tab.locator('[data-testid="stException"]').count(), name
+        if name == "indicator":  # its tabs are drawn one at a time: each in the walk
+            for view in indicator.VIEWS[1:]:
+                open_tab(visit, view)
+                assert not visit.tab.locator('[data-testid="stException"]').count(), view
+
+
+def open_tab(visit: Visit, label: str) -> None:
+    """Click the tab ``label`` and wait until its panel holds an element (only the
+    open tab is drawn) and the run has ended."""
+    click_tab(visit.tab, label)
+    visit.idle()
 
 
 def another_schemes_profile_is_not_served(visit: Visit, site: Site, allowed: set[str]) -> None:
