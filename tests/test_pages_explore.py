@@ -305,6 +305,7 @@ def drawn_in_tabs(at: AppTest) -> list[tuple[str, set[str]]]:
         ("indicator", indicator.VIEWS_KEY, indicator.CONTROL, {"indicator_control"}),
         ("indicator", indicator.VIEWS_KEY, indicator.BY_GROUP, {"indicator_breakdown"}),
         ("indicator", indicator.VIEWS_KEY, indicator.ANSWERS, {"indicator_answers"}),
+        ("indicator", indicator.VIEWS_KEY, "No such tab", {"indicator_trend"}),  # typed by hand
     ],
 )
 def test_only_the_open_tab_is_drawn(
@@ -312,7 +313,8 @@ def test_only_the_open_tab_is_drawn(
     open_tab: str | None, drawn: set[str],
 ) -> None:
     """The Schemes, Regions and Indicator detail pages draw one view at a time (their
-    charts and grids kept the browser busy): the tab named in the link, else the first."""
+    charts and grids kept the browser busy): the tab named in the link, else the first
+    (a tab typed by hand that does not exist too)."""
     at = open_page(monkeypatch, demo_store, f"pages/{page}.py",
                    {key: open_tab} if open_tab else {})
     assert not at.exception, [e.value for e in at.exception]
@@ -320,7 +322,7 @@ def test_only_the_open_tab_is_drawn(
              regions.VIEWS_KEY: regions.VIEWS, indicator.VIEWS_KEY: indicator.VIEWS}[key]
     tabs = [(label, held) for label, held in drawn_in_tabs(at) if label in views]
     assert [label for label, _ in tabs] == list(views)  # every view is offered
-    wanted = open_tab or views[0]
+    wanted = open_tab if open_tab in views else views[0]
     for label, held in tabs:
         if label == wanted:
             assert drawn <= held, (label, held)
@@ -331,7 +333,7 @@ def test_only_the_open_tab_is_drawn(
               "regions_trends", "regions_people", "indicator_trend", "indicator_control",
               "indicator_breakdown", "indicator_answers"} - drawn
     assert not closed & set(chart_keys(at)), chart_keys(at)
-    if open_tab:  # the link's tab stays in the URL, so the view can be shared
+    if open_tab in views:  # the link's tab stays in the URL, so the view can be shared
         assert at.query_params[key] in (open_tab, [open_tab])
 
 
@@ -616,6 +618,12 @@ def test_a_pages_choices_come_from_the_url(
     assert at.selectbox(key="indicator_by").value == "age_band"
     # Within a region its schemes are a breakdown too.
     assert "Scheme (in this region)" in at.selectbox(key="indicator_by").options
+    # Typed by hand without a region: England's schemes are no breakdown; the first is.
+    at = open_page(monkeypatch, demo_store, "pages/indicator.py",
+                   {"by": "scheme", indicator.VIEWS_KEY: indicator.BY_GROUP})
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="indicator_by").value == indicator.BREAKDOWNS[0]
+    assert at.query_params["by"] in (indicator.BREAKDOWNS[0], [indicator.BREAKDOWNS[0]])
     at = open_page(monkeypatch, demo_store, "pages/change.py",
                    {"khi": "friends_change", "by": "age_band"})
     assert at.radio(key="change_khi").value == "friends_change"
