@@ -297,7 +297,19 @@ def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
     """The rounds this person may see (``scheme_id``, ``quarter`` narrow them), each with
     its state in words ("open", "closed", "expired", "rolled back") and what it gathered."""
     store.ensure()
-    frame = store.rounds(scope.allowed(store))
+    return rounds_in_words(store.rounds(scope.allowed(store)), scheme_id=scheme_id,
+                           quarter=quarter)
+
+
+def rounds_in_words(read: pd.DataFrame, *, scheme_id: str | None = None,
+                    quarter: str | dt.date | None = None) -> pd.DataFrame:
+    """``Store.rounds`` rows narrowed to ``scheme_id``/``quarter``, each with its
+    quarter's label and its state in words as of now (``read`` is left as it is).
+
+    Apart from the read so that a page can keep the read until the store changes
+    (it took most of a warm Data quality visit) and still call a round "expired"
+    the moment it is."""
+    frame = read
     if scheme_id is not None:
         frame = frame[frame["scheme_id"] == str(scheme_id)]
     if quarter is not None:
@@ -314,21 +326,36 @@ def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
     return frame
 
 
-def round_rates(store: Store, scope: Scope, *, scheme_id: str | None = None) -> pd.DataFrame:
-    """Each round's response rates, for those who may run rounds (the counts are a
-    scheme's own people, unprotected, as in the upload history; anyone else gets none).
+ROUND_RATE_COLUMNS = ("round_id", "scheme_id", "quarter", "who", "state", "links_sent",
+                      "answers", "online_answers", "paper_answers", "people_supported",
+                      "links_answered_pct", "people_pct")
 
-    Columns: round_id, scheme_id, quarter, who, state, links_sent, answers (as they
-    count), online_answers, paper_answers, people_supported, links_answered_pct
-    (personal links answered / sent), people_pct (answers / people supported, people
-    rounds only: a carer is not a person supported).
+
+def round_rates(store: Store, scope: Scope, *, scheme_id: str | None = None) -> pd.DataFrame:
+    """Each round's response rates (``rates_of_rounds``) of the rounds this person may
+    see."""
+    if not scope.may_upload:
+        return rates_of_rounds(scope, pd.DataFrame())
+    store.ensure()
+    return rates_of_rounds(scope, store.rounds(scope.allowed(store)), scheme_id=scheme_id)
+
+
+def rates_of_rounds(scope: Scope, read: pd.DataFrame, *,
+                    scheme_id: str | None = None) -> pd.DataFrame:
+    """Each round's response rates from ``Store.rounds`` rows, for those who may run
+    rounds (the counts are a scheme's own people, unprotected, as in the upload
+    history; anyone else gets none).
+
+    Columns (``ROUND_RATE_COLUMNS``): round_id, scheme_id, quarter, who, state,
+    links_sent, answers (as they count), online_answers, paper_answers,
+    people_supported, links_answered_pct (personal links answered / sent), people_pct
+    (answers / people supported, people rounds only: a carer is not a person
+    supported).
     """
-    columns = ["round_id", "scheme_id", "quarter", "who", "state", "links_sent", "answers",
-               "online_answers", "paper_answers", "people_supported", "links_answered_pct",
-               "people_pct"]
+    columns = list(ROUND_RATE_COLUMNS)
     if not scope.may_upload:
         return pd.DataFrame(columns=columns)
-    frame = rounds(store, scope, scheme_id=scheme_id)
+    frame = rounds_in_words(read, scheme_id=scheme_id)
     sent = frame["links_sent"].astype("float64")
     people = pd.to_numeric(frame["people_supported"], errors="coerce")
     frame["links_answered_pct"] = (100.0 * frame["personal_answered"] / sent).where(sent > 0)

@@ -85,3 +85,51 @@ def test_data_quality_shows_how_people_answered_and_each_rounds_rates(tmp_path, 
     # The round: 8 personal links sent, 6 answered (75%).
     assert "Response rates of survey rounds" in text or "| 8 | 6 |" in text
     assert "75%" in text
+
+
+def test_a_round_past_its_end_date_is_called_ended_with_the_store_unchanged(
+    tmp_path, monkeypatch
+):
+    """The page keeps the rounds as read until the store changes (read on every run,
+    they took most of a warm Data quality visit), but works out each round's state
+    on every run: a round whose end date passes while nobody writes reads "Ended"
+    on the next run, from the kept read."""
+    import datetime as dt
+    import types
+
+    from kpi.periods import quarter_label
+    from kpi.scope import LOCAL_ADMIN
+    from kpi.store import Store
+    from kpi.tables import ROUND_STATE_WORDS
+
+    store = make_store(tmp_path / "khi.duckdb", [("S1", "Scheme One", "London")])
+    opened = collect.open_round(store, LOCAL_ADMIN, scheme_id="S1",
+                                quarter=quarter_label(dt.date.today()), references=["AB-1"])
+    reads: list[str] = []
+    query = Store.query
+
+    def counted(self, sql, *args, **kwargs):
+        if "FROM rounds r" in sql:
+            reads.append(sql)
+        return query(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "query", counted)
+    at = open_page(monkeypatch, store, "pages/rounds.py", KHI_NO_DEMO="1")
+    assert list(at.dataframe[0].value["State"]) == [ROUND_STATE_WORDS["open"]]
+    stamp, read_before = store.change_stamp(), len(reads)
+    assert read_before >= 1
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return opened.expires_at + dt.timedelta(days=1)
+
+    clock = types.ModuleType("datetime")
+    clock.__dict__.update(vars(dt))
+    clock.datetime = Later
+    monkeypatch.setattr(collect, "dt", clock)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert list(at.dataframe[0].value["State"]) == [ROUND_STATE_WORDS["expired"]]
+    assert store.change_stamp() == stamp  # nothing was written
+    assert len(reads) == read_before  # the kept read, not a new one

@@ -77,6 +77,7 @@ from pages.views.cache import (  # noqa: F401
     scheme_spread,
     set_aside,
     store,
+    survey_rounds,
     trend,
     uploads,
 )

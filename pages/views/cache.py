@@ -136,4 +136,7 @@ is_demo = on_store(Store.is_demo)
 uploads = on_store(Store.uploads)
 set_aside = on_store(Store.set_aside)
 saved_mappings = on_store(Store.saved_mappings)
+# The survey rounds as stored; their state in words ("expired") is worked out on each
+# run from it (``kpi.collect.rounds_in_words``), as it moves with the clock.
+survey_rounds = on_store(Store.rounds)
 data_as_of = on_store(downloads.data_as_of)

@@ -144,7 +144,7 @@ def rounds_section() -> None:
     rounds only, as the counts are their schemes' own people."""
     from kpi import collect
 
-    rates = collect.round_rates(c.store(), c.current_scope())
+    rates = collect.rates_of_rounds(c.current_scope(), c.survey_rounds(c.user_reach()))
     if rates.empty:
         return
     st.subheader("Survey rounds")

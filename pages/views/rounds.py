@@ -204,7 +204,7 @@ def render() -> None:
     _opened_links()
     _open_section(choices.ids, choices.plain)
     st.divider()
-    frame = collect.rounds(c.store(), c.current_scope())
+    frame = collect.rounds_in_words(c.survey_rounds(c.user_reach()))
     _rounds_section(frame)
     st.divider()
     _paper_section(frame)
