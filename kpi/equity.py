@@ -19,7 +19,7 @@ import pandas as pd
 from kpi import stats
 from kpi.catalogue import KHI
 from kpi.indicators import Settings
-from kpi.wording import format_value, gap_answer, gap_verdict
+from kpi.wording import format_value, gap_answer, gap_verdict, points_words
 
 __all__ = ["EquityView", "equity_view", "gap_row", "gap_table", "gap_words",
            "group_bases"]
@@ -50,10 +50,11 @@ class EquityView:
                 "between groups is named."
             )
         else:
-            unit = " percentage points" if khi.is_proportion else ""
             digits = 0 if khi.is_proportion else 1
+            size = f"{self.gap:.{digits}f}"
             out.append(
-                f"The gap is {self.gap:.{digits}f}{unit}, between {self.lowest} "
+                f"The gap is {points_words(size, percentage=True) if khi.is_proportion else size}"
+                f", between {self.lowest} "
                 f"({self.lowest_n:,} answered) and {self.highest} ({self.highest_n:,} "
                 "answered)."
             )
@@ -167,7 +168,7 @@ def gap_row(grouping: str, khi: KHI, view: EquityView | None) -> dict[str, objec
         "Grouping": grouping,
         "Gap": gap if has_gap else None,
         "Gap (highest − lowest)": (
-            (f"{gap:.0f} points" if khi.is_proportion else f"{gap:.1f}")
+            (points_words(f"{gap:.0f}") if khi.is_proportion else f"{gap:.1f}")
             if has_gap
             else "Too few answers"
         ),

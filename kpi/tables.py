@@ -25,6 +25,7 @@ __all__ = [
     "change_log",
     "completeness_table",
     "england_value",
+    "group_table",
     "most_shown",
     "profile_table",
     "is_hidden",
@@ -86,6 +87,25 @@ def region_table(frame: pd.DataFrame, khi: KHI) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def group_table(table: pd.DataFrame, khi: KHI, heading: str) -> pd.DataFrame:
+    """One KHI by group (the engine's table with a ``group`` column in words), as a
+    reader reads it: the group under ``heading``, the value in the KHI's own format
+    (a hidden cell in words), its 95% interval and its base."""
+    rows = []
+    for _, r in table.iterrows():
+        hidden = is_hidden(r)
+        no_data = not hidden and pd.isna(r.get("value"))
+        rows.append({
+            heading: r["group"],
+            "Value": HIDDEN_WORDS if hidden else (
+                "No answers" if no_data else format_value(r["value"], khi)),
+            "95% interval": "" if hidden or no_data else format_interval(
+                r.get("lower95"), r.get("upper95"), khi),
+            "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
+        })
+    return pd.DataFrame(rows, columns=[heading, "Value", "95% interval", "Answers"])
 
 
 def scheme_table(table: pd.DataFrame, khi: KHI, benchmark: str) -> pd.DataFrame:

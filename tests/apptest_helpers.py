@@ -105,7 +105,7 @@ def expand_arrays(value: object) -> object:
 
 def dataframe_with(at: AppTest, column: str) -> pd.DataFrame:
     """The first table on the page that has ``column``: a grid (st.dataframe), else
-    a Markdown table (``c.static_table``: its cells' text, escapes undone).
+    a table drawn as text (``static_tables``: its cells' text, escapes undone).
 
     Display-only tables carry no key in AppTest's tree, so they are found by
     what they show.
@@ -113,7 +113,7 @@ def dataframe_with(at: AppTest, column: str) -> pd.DataFrame:
     for element in at.dataframe:
         if column in element.value.columns:
             return element.value
-    for frame in markdown_tables(at):
+    for frame in static_tables(at):
         if column in frame.columns:
             return frame
     raise AssertionError(f"no table with a {column!r} column")
@@ -196,18 +196,67 @@ def drawn(at: AppTest) -> list[bytes]:
     return found
 
 
-def markdown_tables(at: AppTest) -> list[pd.DataFrame]:
-    """Every Markdown table on the page, as frames of its cells' text (escapes undone)."""
-    tables = []
-    for element in at.markdown:
-        rows = [
-            line for line in str(element.value).splitlines() if line.startswith("|")
-        ]
-        if len(rows) < 2:
-            continue
-        cells = [
-            [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", row)[1:-1]]
-            for row in rows
-        ]
-        tables.append(pd.DataFrame(cells[2:], columns=cells[0]))
+class _Tables(HTMLParser):
+    """The text of every ``<table>``'s cells, row by row (``static_table``'s HTML)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _markdown_table(text: str) -> pd.DataFrame | None:
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    if len(rows) < 2:
+        return None
+    cells = [
+        [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", row)[1:-1]]
+        for row in rows
+    ]
+    return pd.DataFrame(cells[2:], columns=cells[0])
+
+
+def static_tables(at: object) -> list[pd.DataFrame]:
+    """Every table drawn as text on the page (or in one of its blocks, e.g. a tab), in
+    page order, as frames of its cells' text (escapes undone): ``c.static_table``'s
+    HTML tables and the Markdown tables (the board page's, the questions on
+    Definitions)."""
+    tables: list[pd.DataFrame] = []
+
+    def walk(node: object) -> None:
+        kind = getattr(node, "type", None)
+        if kind == "markdown":
+            found = _markdown_table(str(node.value))  # type: ignore[attr-defined]
+            if found is not None:
+                tables.append(found)
+        elif kind == "html":
+            parser = _Tables()
+            parser.feed(str(node.value))  # type: ignore[attr-defined]
+            tables.extend(pd.DataFrame(rows[1:], columns=rows[0]) for rows in parser.tables
+                          if rows)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main if isinstance(at, AppTest) else at)
     return tables

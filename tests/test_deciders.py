@@ -41,6 +41,7 @@ from kpi.items import bank
 from kpi.tables import (
     HIDDEN_WORDS,
     england_value,
+    group_table,
     most_shown,
     profile_table,
     region_tiles,
@@ -206,6 +207,24 @@ def test_a_hidden_profile_row_shows_no_number_and_england_hidden_says_so() -> No
     assert rows[1]["This scheme"] == HIDDEN_WORDS and rows[1]["95% interval"] == ""
     assert rows[1]["England"] == HIDDEN_WORDS
     assert rows[1]["Compared with England"].startswith("○ Not compared")
+
+
+def test_a_groups_value_is_in_the_khis_format_and_a_hidden_one_in_words() -> None:
+    """Data quality's "How people answered": the engine's value as the KHI reads
+    (a raw float of fourteen decimals was shown before), hidden groups without
+    a number, interval or base."""
+    frame = pd.DataFrame({
+        "group": ["Online form", "Paper form", "Survey tool export (upload)"],
+        "value": [88.18958818958819, None, None], "lower95": [86.4, None, None],
+        "upper95": [89.8, None, None], "n": [1287, 3, 0],
+        "suppressed": [False, True, False],
+    })
+    rows = group_table(frame, LONELY, "How they answered").to_dict("records")
+    assert rows[0] == {"How they answered": "Online form", "Value": "88%",
+                       "95% interval": "86% to 90%", "Answers": "1,287"}
+    assert rows[1] == {"How they answered": "Paper form", "Value": HIDDEN_WORDS,
+                       "95% interval": "", "Answers": ""}
+    assert rows[2]["Value"] == "No answers" and rows[2]["Answers"] == ""
 
 
 # ------------------------------------------------------------ Regions, rounds ---

@@ -444,14 +444,14 @@ def test_benchmarks_come_only_from_cells_that_passed_control(sector: Store) -> N
 def test_the_data_quality_page_shows_no_hidden_count(
     sector: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.apptest_helpers import markdown_tables, open_page
+    from tests.apptest_helpers import open_page, static_tables
 
     for params in ({}, {"scheme": "L1"}, {"region": "London"}):
         at = open_page(monkeypatch, sector, "pages/data_quality.py", params=params,
                        KHI_NO_DEMO="1")
         assert not at.exception
         # Grids and the static (Markdown) tables alike.
-        tables = [frame.value for frame in at.dataframe] + markdown_tables(at)
+        tables = [frame.value for frame in at.dataframe] + static_tables(at)
         assert tables, "the page drew no table"
         for data in tables:
             # The 3 carers (every carer cell hidden) appear as no count at all, nor

@@ -14,7 +14,7 @@ from kpi import drivers as model
 from kpi.catalogue import khi
 from kpi.indicators import Settings
 from kpi.store import Store
-from tests.apptest_helpers import dataframe_with, figure, markdown, markdown_tables, open_page
+from tests.apptest_helpers import dataframe_with, figure, markdown, open_page, static_tables
 from tests.builders import add_people, make_store
 
 Q = dt.date(2025, 7, 1)  # 2025/26 Q2
@@ -169,7 +169,7 @@ def test_the_page_says_when_there_are_too_few(planning: Store, monkeypatch) -> N
                    state={"drivers_outcome": "friends_any", "drivers_factor": "planning_full"})
     assert not at.exception, [e.value for e in at.exception]
     assert "Too few people" in " ".join(i.value for i in at.info)
-    tables = [d.value for d in at.dataframe] + markdown_tables(at)
+    tables = [d.value for d in at.dataframe] + static_tables(at)
     assert not [t for t in tables if "Odds ratio" in t.columns]
 
 

@@ -3,6 +3,7 @@ name carrying an image must not make every viewer's browser fetch it."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from kpi import ingest
 from pages.views import schemes
 from pages.views._common import md
-from tests.apptest_helpers import markdown_tables, open_page
+from tests.apptest_helpers import open_page, static_tables
 from tests.builders import make_store
 
 HOSTILE = "Evil ![x](http://attacker.example/p.png) :red[loud] <img src=http://attacker.example/q>"
@@ -56,8 +57,9 @@ def test_a_hostile_scheme_name_is_shown_as_text(
 
 
 def test_a_static_tables_text_arrives_escaped() -> None:
-    """``c.static_table`` is one Markdown table: every text cell and heading escaped,
-    whole numbers without ".0", missing values shown as a dash."""
+    """``c.static_table`` is one HTML table: every text cell and heading escaped (no
+    tag, no attribute, no image of a user's text arrives as HTML), whole numbers
+    without ".0", missing values shown as a dash."""
     from streamlit.testing.v1 import AppTest
 
     def page() -> None:
@@ -71,10 +73,10 @@ def test_a_static_tables_text_arrives_escaped() -> None:
 
     at = AppTest.from_function(page).run()
     assert not at.exception
-    [drawn] = [str(m.value) for m in at.markdown]
-    assert HOSTILE not in drawn and drawn.count(md(HOSTILE)) == 2  # heading and cell
-    assert not re.search(r"(?<!\\)!\[x", drawn), drawn
-    [shown] = markdown_tables(at)
+    [drawn] = [str(h.value) for h in at.html]
+    assert HOSTILE not in drawn and drawn.count(html.escape(HOSTILE)) == 2  # heading, cell
+    assert "<img" not in drawn and "<script" not in drawn, drawn
+    [shown] = static_tables(at)
     assert list(shown.columns) == ["Scheme", HOSTILE]  # as typed, once escapes are undone
     assert list(shown["Scheme"]) == [HOSTILE, "Bramhall"]
     assert list(shown[HOSTILE]) == ["3", "–"]

@@ -304,11 +304,11 @@ def test_route_switches_wording_and_refuses_oversized_posts(client) -> None:
 
 
 def test_definitions_page_shows_both_wordings_of_every_item(demo_store, monkeypatch) -> None:
-    from tests.apptest_helpers import markdown_tables, open_page
+    from tests.apptest_helpers import open_page, static_tables
 
     at = open_page(monkeypatch, demo_store, "pages/definitions.py")
     assert not at.exception, [e.value for e in at.exception]
-    items = pd.concat(markdown_tables(at)).set_index("Code")
+    items = pd.concat(static_tables(at)).set_index("Code")
     assert set(items.index) == set(bank().item_codes)
     for item in bank().items:
         row = items.loc[item.code]

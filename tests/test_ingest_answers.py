@@ -78,7 +78,7 @@ def test_uploads_read_with_own_words_are_told_apart_on_data_quality(
     """The Data quality page lists each upload read with a scheme's own words, with the
     recorded words, to those who may see its scheme; Definitions says what it means."""
     from kpi.scope import add_user
-    from tests.apptest_helpers import markdown_tables, open_page
+    from tests.apptest_helpers import open_page, static_tables
 
     assert not load_schemes(store, b"scheme_id,name,region\nSL002,B,London\n").refused
     result = ingest_bytes(store, OWN, "own.csv", SCHEME, answers=MAPPING)
@@ -93,7 +93,7 @@ def test_uploads_read_with_own_words_are_told_apart_on_data_quality(
         at = open_page(monkeypatch, store, "pages/data_quality.py", **env)
         assert not at.exception
         return any("Often or always" in " ".join(map(str, t.to_numpy().ravel()))
-                   for t in markdown_tables(at))
+                   for t in static_tables(at))
 
     assert listed()  # the administrator (local mode)
     assert listed(KHI_AS="own@scheme.example")

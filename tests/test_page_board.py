@@ -21,7 +21,7 @@ from kpi.store import Store
 from kpi.wording import board as board_words
 from kpi.wording.board import control_cell
 from pages.views.board import CONTROL, RUN_CHART_SIZE, TREND
-from tests.apptest_helpers import markdown_tables, open_page
+from tests.apptest_helpers import open_page, static_tables
 from tests.test_board import (  # noqa: F401
     NW_IMPROVING,
     NW_WORSE,
@@ -79,7 +79,7 @@ def assert_page_shows(at: AppTest, pack: BoardPack) -> None:
         mark = "!" if heading == "Needs attention" else "✓"
         assert all(line.startswith(mark) for line in flags[heading]) == bool(wanted)
     domains = pack.domains()
-    tables = markdown_tables(at)
+    tables = static_tables(at)
     assert len(tables) == len(domains)
     for (_, rows), frame in zip(domains, tables):
         assert list(frame["Indicator"]) == [r.name for r in rows]
@@ -148,7 +148,7 @@ def test_a_user_limited_to_some_schemes_is_asked_to_choose_one(
     at = open_page(monkeypatch, store, "pages/board.py", KHI_AS="staff@scheme.example")
     assert not at.exception
     assert "Choose one of your schemes" in "\n".join(i.value for i in at.info)
-    assert not markdown_tables(at)
+    assert not static_tables(at)
 
 
 def test_a_user_with_one_scheme_finds_its_board_page_chosen(
@@ -173,7 +173,7 @@ def test_empty_store_shows_the_way_in(fresh_store: Store, monkeypatch) -> None:
     at = open_board(monkeypatch, fresh_store)
     assert not at.exception
     assert "no survey data yet" in "\n".join(i.value for i in at.info)
-    assert not markdown_tables(at)
+    assert not static_tables(at)
 
 
 def test_the_page_lists_exactly_the_constructed_exceptions(
@@ -216,7 +216,7 @@ def test_the_page_says_the_special_cause_the_watch_list_and_worse_than_england(
             in text)
     assert ("Worse than England, with no special cause on its control chart: "
             f"{names[SPC_WORSE]}.") in text
-    controls = {name: cell for frame in markdown_tables(at)
+    controls = {name: cell for frame in static_tables(at)
                 for name, cell in zip(frame["Indicator"], plain(frame[CONTROL]))}
     assert controls[names[SPC_SPECIAL]].startswith(
         "Special cause variation, concerning (8 points, trial limits): the latest point is "

@@ -23,7 +23,7 @@ from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label
 from kpi.scope import add_user
 from kpi.store import Store
-from tests.apptest_helpers import dataframe_with, markdown_tables
+from tests.apptest_helpers import dataframe_with, static_tables
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT_DIR / "tests" / "samples"
@@ -334,4 +334,4 @@ def test_data_quality_on_empty_store(fresh_store: Store, monkeypatch) -> None:
     at = open_page(monkeypatch, fresh_store, "pages/data_quality.py", KHI_NO_DEMO="1")
     assert not at.exception
     assert "no survey data yet" in texts(at.info)
-    assert not at.dataframe and not markdown_tables(at)
+    assert not at.dataframe and not static_tables(at)

@@ -34,8 +34,8 @@ from tests.apptest_helpers import (
     dataframe_with,
     figure,
     markdown,
-    markdown_tables,
     open_page,
+    static_tables,
     texts,
     trace_values,
 )
@@ -269,7 +269,7 @@ def test_a_scheme_with_every_indicator_hidden_is_said_so_not_charted(
     assert not at.exception, [e.value for e in at.exception]
     assert any("too few answers" in str(i.value) for i in at.info)
     assert "schemes_spine" not in chart_keys(at)
-    assert not markdown_tables(at)  # nor a table of gaps
+    assert not static_tables(at)  # nor a table of gaps
     assert "CQC rating" in markdown(at)  # the line on the scheme is still there
 
 
@@ -285,7 +285,7 @@ def drawn_in_tabs(at: AppTest) -> list[tuple[str, set[str]]]:
     return [
         (tab.label, {str(getattr(e, "key", "")) for e in tab.get("plotly_chart")}
          | {TABLES[str(e.value.columns[0])] for e in tab.dataframe}
-         | {TABLES[str(t.columns[0])] for t in markdown_tables(tab) if t.columns[0] in TABLES})
+         | {TABLES[str(t.columns[0])] for t in static_tables(tab) if t.columns[0] in TABLES})
         for tab in at.tabs
     ]
 
@@ -490,7 +490,7 @@ def test_definitions_list_every_catalogue_code_and_item(
         assert entry.name in drawn, entry.code
         assert f"<code>{entry.code}</code>" in text, entry.code
         assert html.escape(entry.definition) in text
-    items = pd.concat(markdown_tables(at))
+    items = pd.concat(static_tables(at))
     assert set(items["Code"]) == set(bank().item_codes)
     assert "Wilson" in text and "funnel" in text.lower()
     # The board's watch list and control charts: their rules, as kpi states them.

@@ -107,3 +107,21 @@ def test_every_comparison_says_its_level_by_one_rule(
 def test_a_regions_comparison_keeps_its_level() -> None:
     assert (wording.comparison_words("worse", "region", outside998=True)
             == "▼ Clearly worse than its region (99.8% level)")
+
+
+def test_one_point_is_singular_in_every_gap_and_change() -> None:
+    """"1 points" was printed on the Equity page's table of gaps."""
+    from kpi.catalogue import khi
+    from kpi.equity import EquityView, gap_row
+    from kpi.wording import points_words
+
+    assert points_words("1") == "1 point" and points_words("6") == "6 points"
+    assert points_words("1", percentage=True) == "1 percentage point"
+    assert points_words("-1") == "-1 point"
+
+    view = EquityView(gap=1.2, highest="Woman", lowest="Man", highest_n=531, lowest_n=700,
+                      p_value=0.5, significant=False, compared=("Man", "Woman"), small=(),
+                      hidden=(), min_compare=30)
+    row = gap_row("Gender", khi("friends_any"), view)
+    assert view.sentences(khi("friends_any"))[0].startswith("The gap is 1 percentage point,")
+    assert row["Gap (highest − lowest)"] == "1 point"

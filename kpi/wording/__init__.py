@@ -47,6 +47,7 @@ __all__ = [
     "format_value",
     "is_improvement",
     "p_words",
+    "points_words",
     "polarity_words",
     "trend_sentence",
     "trend_verdict",
@@ -360,10 +361,10 @@ def change_since_words(
     diff = value_now - value_before
     digits = 0 if khi.is_proportion else 1
     size = f"{abs(diff):.{digits}f}"
-    unit = (" point" if size == "1" else " points") if khi.is_proportion else ""
     if float(size) == 0 and not significant:
         return f"No change since {since}."
-    moved = f"{'Up' if diff > 0 else 'Down'} {size}{unit} since {since}"
+    moved = f"{'Up' if diff > 0 else 'Down'} "
+    moved += f"{points_words(size) if khi.is_proportion else size} since {since}"
     if significant:
         verdict = CHANGE_NOUN["better" if is_improvement(khi, diff > 0) else "worse"]
         real = "a real change" if level == LEVEL_998 else "likely a real change"
@@ -391,6 +392,13 @@ def gap_answer(has_gap: bool, significant: bool) -> str:
 def estimate_chance(real: bool) -> str:
     """How an interval that leaves out "no effect" (or not) ends a sentence."""
     return "unlikely to be chance" if real else "this could be chance"
+
+
+def points_words(size: str, *, percentage: bool = False) -> str:
+    """A difference of percentages as written (``size``, e.g. "6"), in points: "1
+    point", "6 points" ("percentage points" where a sentence names the unit)."""
+    unit = "point" if size.lstrip("-") == "1" else "points"
+    return f"{size} {'percentage ' if percentage else ''}{unit}"
 
 
 def unit_words(khi: KHI) -> str:

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import charts, tables
+from kpi.catalogue import khi as khi_by_code
 from kpi.indicators import Filters
 from kpi.ingest import answers
 from kpi.periods import quarter_label
@@ -135,8 +136,7 @@ def provenance_section(label: str, filters: Filters) -> None:
             continue
         table = charts.label_groups(table, dimension, c.dimension_codes(dimension))
         title = c.DIMENSION_LABELS[dimension]
-        c.static_table(c.shown_columns(table[["group", "n", "value"]],
-                                       {"group": title}), title)
+        c.static_table(tables.group_table(table, khi_by_code(code), title), title)
 
 
 def rounds_section() -> None:
