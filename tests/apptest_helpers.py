@@ -197,7 +197,8 @@ def drawn(at: AppTest) -> list[bytes]:
 
 
 class _Tables(HTMLParser):
-    """The text of every ``<table>``'s cells, row by row (``static_table``'s HTML)."""
+    """Every ``<table>``'s cells, row by row: their text (``static_table``'s), with any
+    HTML inside a cell as it came (the board's coloured words and run charts)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -212,6 +213,8 @@ class _Tables(HTMLParser):
             self._row = []
         elif tag in ("td", "th"):
             self._cell = []
+        elif self._cell is not None:  # HTML inside a cell (the board's) kept as it came
+            self._cell.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._row is not None and self._cell is not None:
@@ -220,6 +223,8 @@ class _Tables(HTMLParser):
         elif tag == "tr" and self._row is not None and self.tables:
             self.tables[-1].append(self._row)
             self._row = None
+        elif self._cell is not None:
+            self._cell.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:

@@ -49,8 +49,8 @@ def shown_text(at: AppTest) -> str:
 
 
 def plain(cells: object) -> list[str]:
-    """A table column's text without the page's Markdown colour (``:blue[...]``)."""
-    return [re.sub(r"^:(blue|orange)\[(.*)\]$", r"\2", str(v)) for v in cells]
+    """A table column's text without the page's colour (``<span class="good">``)."""
+    return [re.sub(r'^<span class="(good|bad)">(.*)</span>$', r"\2", str(v)) for v in cells]
 
 
 def flags_shown(at: AppTest) -> dict[str, list[str]]:

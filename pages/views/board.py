@@ -28,6 +28,7 @@ from kpi.board.notes import (
     note_lines,
     withdraw_note,
 )
+from kpi.charts.palette import BAD_TEXT, GOOD_TEXT
 from kpi.downloads import board_download, file_name, part_slug
 from kpi.errors import KhiError
 from kpi.export import safe_csv
@@ -131,9 +132,10 @@ TABLE_COLUMNS = (
     "Indicator", "This quarter", "Since last quarter", "Since last year", TREND,
     "Compared with England", CONTROL,
 )
-# The domain tables: the board page's only Markdown tables (the CSS is sent with
-# this page alone).
-TABLES = '[data-testid="stMarkdownContainer"]:has(table)'
+# The domain tables, each an HTML table in a block of this class (the CSS is sent
+# with this page alone).
+BOARD_TABLE = "khi-board-table"
+TABLES = f".{BOARD_TABLE}"
 # A run chart's size on the page, in CSS pixels: its axis labels at 10 px.
 RUN_CHART_SIZE = (190.0, 80.0)
 
@@ -141,7 +143,7 @@ RUN_CHART_SIZE = (190.0, 80.0)
 def domain_table(rows: list[BoardRow], pack: BoardPack) -> pd.DataFrame:
     """One line per KHI in the PDF's words (``kpi.wording.board.row_cells``); the
     trend's words coloured above its run chart (the PDF's, as an HTML image: so the
-    trend cell is already Markdown and HTML, every other cell is text)."""
+    trend cell is already HTML, every other cell is text)."""
     cells = [row_cells(r, pack) for r in rows]
     columns = [list(column) for column in zip(*cells)] or [[] for _ in range(6)]
     columns[3] = [coloured(trend) + "<br>"
@@ -176,19 +178,17 @@ def narrow_tables_css(columns: tuple[str, ...]) -> str:
   {scope} td:first-child {{ font-weight: 600; font-size: 1.05rem; }}
 {labels}
 }}
+{scope} .good {{ color: {GOOD_TEXT}; }} {scope} .bad {{ color: {BAD_TEXT}; }}
 </style>"""
 
 
 def coloured(cell: object) -> str:
-    """A table cell as Markdown: blue for better, orange for worse; the icon and
-    words already say it, the colour only helps the eye."""
-    text = c.md(str(cell))
+    """A table cell as HTML: escaped, in the board pack's blue for better and orange
+    for worse (``good``/``bad``, as the PDF's classes); the icon and words already
+    say it, the colour only helps the eye."""
+    text = html.escape(str(cell))
     tone = board_words.tone(str(cell))
-    if tone == "good":
-        return f":blue[{text}]"
-    if tone == "bad":
-        return f":orange[{text}]"
-    return text
+    return f'<span class="{tone}">{text}</span>' if tone in ("good", "bad") else text
 
 
 def _flags(pack: BoardPack) -> None:
@@ -283,9 +283,12 @@ def body(quarter: str, area: str, scope: tuple[str, ...] | None, who: Who) -> No
             + "\n".join(f"- **{c.md(term)}**: {c.md(meaning)}" for term, meaning in GLOSSARY)
         )
     for domain, rows in pack.domains():
-        table = c.markdown_table(domain_table(rows, pack), coloured, html_columns=[TREND])
-        # HTML allowed for the run charts' images only: every other cell is escaped.
-        st.markdown(f"### {c.md(domain)}\n\n{table}", unsafe_allow_html=True)
+        st.markdown(f"### {c.md(domain)}")
+        # An HTML table, not Markdown: the browser parsed the Markdown and then its
+        # HTML (the run charts) in JavaScript on every visit. The run charts' images
+        # are the only HTML put in as it is; every other cell is escaped.
+        table = c.html_table(domain_table(rows, pack), cell=coloured, html_columns=[TREND])
+        st.html(f'<div class="{c.STATIC_TABLE} {BOARD_TABLE}">{table}</div>')
         notes = notes_block(pack, rows)
         if notes:
             st.markdown(notes, unsafe_allow_html=True)  # the notes' text escaped

@@ -60,16 +60,28 @@ def markdown_table(
 
 
 # --------------------------------------------------------------------- cards ---
-def html_table(table: pd.DataFrame, *, placeholder: str = "–") -> str:
+def html_table(
+    table: pd.DataFrame,
+    *,
+    placeholder: str = "–",
+    cell: Callable[[object], str] | None = None,
+    html_columns: Collection[str] = (),
+) -> str:
     """A table as an HTML ``<table>``: a header row of column headings (``th
     scope="col"``), then a row per row. Every heading and cell is escaped text, so
     nothing a user typed can become HTML; a gap reads ``placeholder``, a whole
-    number has no ".0" (a count beside a gap is a float)."""
+    number has no ".0" (a count beside a gap is a float). ``cell``: each cell's HTML
+    instead (it escapes what it puts in); ``html_columns``: columns whose cells are
+    HTML built by the code (a chart's ``<img>``), put in as they are."""
     head = "".join(f'<th scope="col">{html.escape(str(h))}</th>' for h in table.columns)
+    raw = [column in html_columns for column in table.columns]
     rows = []
     for row in table.itertuples(index=False):
         cells = []
-        for value in row:
+        for value, as_is in zip(row, raw):
+            if as_is or cell is not None:
+                cells.append(f"<td>{value if as_is else cell(value)}</td>")
+                continue
             if value is None or value is pd.NA or (isinstance(value, float) and value != value):
                 value = placeholder
             elif isinstance(value, float) and value.is_integer():
@@ -102,7 +114,7 @@ def static_table(frame: pd.DataFrame, label: str, *, placeholder: str = "–") -
     table = html_table(frame, placeholder=placeholder)
     st.html(
         f'<div class="{STATIC_TABLE}" role="region" aria-label="{html.escape(label)}" '
-        f'tabindex="0">{table}</div>'
+        f'tabindex="0" style="overflow-x:auto">{table}</div>'
     )
 
 
@@ -249,8 +261,8 @@ def shown_columns(frame: pd.DataFrame, first: dict[str, str] | None = None) -> p
 
 
 # ------------------------------------------------------------- accessibility ---
-# The class of ``static_table``'s tables, styled in PAGE_CSS as Streamlit styles a
-# Markdown table.
+# The class of the blocks holding an HTML table (``static_table``'s, the board's),
+# styled in PAGE_CSS as Streamlit styles a Markdown table.
 STATIC_TABLE = "khi-table"
 # WCAG 2.2 AA where Streamlit's defaults fall short: captions and muted text at
 # 4.5:1 or more (Streamlit draws them at about 3.8:1), a focus ring on everything
@@ -258,8 +270,7 @@ STATIC_TABLE = "khi-table"
 # sidebar, the tool bars and the buttons so the page prints as a report.
 PAGE_CSS = """
 <style>
-.khi-table { overflow-x: auto; margin: 0 0 1rem; }
-.khi-table table { border-collapse: collapse; font-size: .875rem; }
+.khi-table table { border-collapse: collapse; font-size: .875rem; margin: 0 0 1rem; }
 .khi-table th, .khi-table td {
   border: 1px solid rgba(128, 128, 128, .35); padding: .25rem .375rem;
   text-align: left; vertical-align: top;
