@@ -25,8 +25,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,31 +39,11 @@ from benchmarks.browser_benchmark import (  # noqa: E402
     SECRET,
     TIMEOUT_MS,
     click_and_time,
-    free_port,
+    start,
 )
 
 TICK = os.sysconf("SC_CLK_TCK")
 BETWEEN = "Definitions"  # clicked after each measured page, so each starts from it
-
-
-def start(app: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "KHI_DB": str(db), "KHI_SECRET": SECRET,
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(app)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none"],
-        cwd=app, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.25)
-    raise SystemExit(f"{app}: the dashboard did not start (see {log})")
 
 
 def descendants_cpu(root: int) -> float:

@@ -296,9 +296,13 @@ def rounds(store: Store, scope: Scope, *, scheme_id: str | None = None,
            quarter: str | dt.date | None = None) -> pd.DataFrame:
     """The rounds this person may see (``scheme_id``, ``quarter`` narrow them), each with
     its state in words ("open", "closed", "expired", "rolled back") and what it gathered."""
+    return rounds_in_words(_rounds_read(store, scope), scheme_id=scheme_id, quarter=quarter)
+
+
+def _rounds_read(store: Store, scope: Scope) -> pd.DataFrame:
+    """The stored rounds of the schemes this person may see (``Store.rounds``)."""
     store.ensure()
-    return rounds_in_words(store.rounds(scope.allowed(store)), scheme_id=scheme_id,
-                           quarter=quarter)
+    return store.rounds(scope.allowed(store))
 
 
 def rounds_in_words(read: pd.DataFrame, *, scheme_id: str | None = None,
@@ -334,10 +338,8 @@ ROUND_RATE_COLUMNS = ("round_id", "scheme_id", "quarter", "who", "state", "links
 def round_rates(store: Store, scope: Scope, *, scheme_id: str | None = None) -> pd.DataFrame:
     """Each round's response rates (``rates_of_rounds``) of the rounds this person may
     see."""
-    if not scope.may_upload:
-        return rates_of_rounds(scope, pd.DataFrame())
-    store.ensure()
-    return rates_of_rounds(scope, store.rounds(scope.allowed(store)), scheme_id=scheme_id)
+    read = _rounds_read(store, scope) if scope.may_upload else pd.DataFrame()
+    return rates_of_rounds(scope, read, scheme_id=scheme_id)
 
 
 def rates_of_rounds(scope: Scope, read: pd.DataFrame, *,

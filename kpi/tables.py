@@ -62,49 +62,41 @@ def outside_flags(table: pd.DataFrame) -> list[object]:
     return [False] * len(table)
 
 
+def _shown_cells(r: pd.Series, khi: KHI) -> dict[str, str]:
+    """An area's or group's value, 95% interval and base as a reader reads them: a
+    hidden cell says so and shows no interval or base; "No answers" is not "too few"."""
+    hidden = is_hidden(r)
+    no_data = not hidden and pd.isna(r.get("value"))
+    return {
+        "Value": HIDDEN_WORDS if hidden else (
+            "No answers" if no_data else format_value(r["value"], khi)),
+        "95% interval": "" if hidden or no_data else format_interval(
+            r.get("lower95"), r.get("upper95"), khi),
+        "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
+    }
+
+
 def region_table(frame: pd.DataFrame, khi: KHI) -> pd.DataFrame:
     """The table under the Regions map: value, interval, base and comparison in words."""
     rows = []
     for _, r in frame.iterrows():
-        hidden = is_hidden(r)
-        no_data = not hidden and pd.isna(r.get("value"))
-        rows.append(
-            {
-                "Region": r["region"],
-                "Value": HIDDEN_WORDS
-                if hidden
-                else ("No answers" if no_data else format_value(r["value"], khi)),
-                "95% interval": ""
-                if hidden or no_data
-                else format_interval(r.get("lower95"), r.get("upper95"), khi),
-                "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
-                "Compared with England": ""
-                if no_data
-                else comparison_words(
-                    "not compared" if hidden else r.get("comparison"),
-                    outside998=r.get("outside998", False),
-                ),
-            }
-        )
+        cells = _shown_cells(r, khi)
+        no_data = cells["Value"] == "No answers"
+        rows.append({
+            "Region": r["region"],
+            **cells,
+            "Compared with England": "" if no_data else comparison_words(
+                "not compared" if is_hidden(r) else r.get("comparison"),
+                outside998=r.get("outside998", False),
+            ),
+        })
     return pd.DataFrame(rows)
 
 
 def group_table(table: pd.DataFrame, khi: KHI, heading: str) -> pd.DataFrame:
     """One KHI by group (the engine's table with a ``group`` column in words), as a
-    reader reads it: the group under ``heading``, the value in the KHI's own format
-    (a hidden cell in words), its 95% interval and its base."""
-    rows = []
-    for _, r in table.iterrows():
-        hidden = is_hidden(r)
-        no_data = not hidden and pd.isna(r.get("value"))
-        rows.append({
-            heading: r["group"],
-            "Value": HIDDEN_WORDS if hidden else (
-                "No answers" if no_data else format_value(r["value"], khi)),
-            "95% interval": "" if hidden or no_data else format_interval(
-                r.get("lower95"), r.get("upper95"), khi),
-            "Answers": "" if hidden or no_data or pd.isna(r.get("n")) else f"{int(r['n']):,}",
-        })
+    reader reads it: the group under ``heading``, then ``_shown_cells``."""
+    rows = [{heading: r["group"], **_shown_cells(r, khi)} for _, r in table.iterrows()]
     return pd.DataFrame(rows, columns=[heading, "Value", "95% interval", "Answers"])
 
 

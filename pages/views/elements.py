@@ -268,14 +268,14 @@ STATIC_TABLE = "khi-table"
 # 4.5:1 or more (Streamlit draws them at about 3.8:1), a focus ring on everything
 # a keyboard reaches (2.4.7, 2.4.11), and a print stylesheet that leaves out the
 # sidebar, the tool bars and the buttons so the page prints as a report.
-PAGE_CSS = """
-<style>
-.khi-table table { border-collapse: collapse; font-size: .875rem; margin: 0 0 1rem; }
-.khi-table th, .khi-table td {
+TABLE_CSS = f"""
+.{STATIC_TABLE} table {{ border-collapse: collapse; font-size: .875rem; margin: 0 0 1rem; }}
+.{STATIC_TABLE} th, .{STATIC_TABLE} td {{
   border: 1px solid rgba(128, 128, 128, .35); padding: .25rem .375rem;
   text-align: left; vertical-align: top;
-}
-.khi-table th { font-weight: 600; }
+}}
+.{STATIC_TABLE} th {{ font-weight: 600; }}"""
+PAGE_CSS = "\n<style>" + TABLE_CSS + """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] [data-testid="stTooltipIcon"],
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] {
