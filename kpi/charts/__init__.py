@@ -32,6 +32,7 @@ from kpi.charts.forest import forest_chart
 from kpi.charts.funnel import FUNNEL_WORDS, funnel_chart
 from kpi.charts.intervals import caterpillar_chart, interval_chart
 from kpi.charts.maps import tile_map
+from kpi.charts.margins import reserve_label_room
 from kpi.charts.palette import (
     BAND,
     COMPARISON_STYLE,
@@ -94,6 +95,7 @@ __all__ = [
     "label_groups",
     "people_supported_bars",
     "rates_chart",
+    "reserve_label_room",
     "run_chart",
     "run_chart_traces",
     "share_text",

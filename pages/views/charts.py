@@ -10,7 +10,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi.charts import figure_text
+from kpi.charts import figure_text, reserve_label_room
+from kpi.charts.margins import REFERENCE_WIDTH
 
 # The tool bar always in sight (not only on hover): its camera downloads the PNG.
 CHART_CONFIG = {
@@ -22,13 +23,16 @@ CHART_CONFIG = {
 }
 
 
-def draw(figure: go.Figure, key: str) -> None:
+def draw(figure: go.Figure, key: str, *, share: float = 1.0) -> None:
     """A plotly chart as every page draws it: in our palette and type (``theme=None``:
     Streamlit's theme would restyle them) and without plotly's logo; under it, the
-    chart as text (its text alternative, WCAG 1.1.1), folded away."""
+    chart as text (its text alternative, WCAG 1.1.1), folded away. ``share``: the
+    part of the page's width its column takes (a legend's rows depend on it)."""
     # The tool bar (always shown) stands down the right edge, off the title.
     right = figure.layout.margin.r if figure.layout.margin.r is not None else 20
     figure.update_layout(modebar={"orientation": "v"}, margin={"r": max(right, 44)})
+    # Room for the labels before plotly measures them: one drawing, not two.
+    reserve_label_room(figure, REFERENCE_WIDTH * share)
     st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
     heading, lines = figure_text(figure)
     with st.expander(f"Chart as text: {heading[:90]}"):

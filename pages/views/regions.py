@@ -56,6 +56,7 @@ def activity_section(label: str, filters: c.Filters) -> None:
                 activity, "region", parts, title=f"People supported in {label}, by region"
             ),
             "regions_people",
+            share=1 / 2,
         )
     with right:
         growth = "growth_pct" if "growth_pct" in activity else None
@@ -69,6 +70,7 @@ def activity_section(label: str, filters: c.Filters) -> None:
                     value_title="Change since a year earlier",
                 ),
                 "regions_growth",
+                share=1 / 2,
             )
 
 
@@ -155,6 +157,7 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
                 "▲ better, ▼ worse, ● similar to England.",
             ),
             "regions_map",
+            share=5 / 9,
         )
     with chart_col:
         ranked = frame.assign(_v=pd.to_numeric(frame["value"], errors="coerce"))
@@ -174,6 +177,7 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
                 narrow=True,
             ),
             "regions_ranked",
+            share=4 / 9,
         )
 
 

@@ -69,6 +69,18 @@ class PageSeen:
     charts: int = 0
     alternatives: int = 0
     wider_at_800: int = 0
+    pushed_at_1400: list[str] = field(default_factory=list)
+
+
+# Each chart whose labels or legend plotly found more room for than its figure gave:
+# plotly.js then draws it a second time (``Plots.doAutoMargin``). ``_fullLayout`` is
+# plotly's own state: ``margin`` as the figure set it, ``_size`` as drawn.
+PUSHED_MARGINS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(g => {
+    const set = g._fullLayout.margin, drawn = g._fullLayout._size;
+    const grew = ['l', 'r', 't', 'b'].filter(k => drawn[k] > set[k] + 0.5)
+        .map(k => `${k} ${set[k]} -> ${Math.round(drawn[k])}`);
+    return grew.length ? [`${(g._fullLayout.title.text || '').slice(0, 60)}: ${grew}`] : [];
+})"""
 
 
 def settle(app: App) -> None:
@@ -126,6 +138,8 @@ def walk_every_page(browser, server: Server) -> dict[str, PageSeen]:
                     app.page.set_viewport_size({"width": width, "height": 900})
                     settle(app)
                 page.violations[width] = axe_violations(app)
+                if width == 1400:
+                    page.pushed_at_1400 = app.page.evaluate(PUSHED_MARGINS)
                 app.screenshot(f"a11y_{re.sub(r'[^a-z]+', '_', title.lower())}_{width}")
     finally:
         context.close()
@@ -146,6 +160,14 @@ def test_every_chart_has_a_text_alternative(every_page: dict[str, PageSeen]) -> 
     assert any(p.charts for p in every_page.values())  # the walk saw charts at all
     for page in every_page.values():
         assert page.charts <= page.alternatives, page.title
+
+
+def test_every_chart_is_drawn_once_at_1400_px(every_page: dict[str, PageSeen]) -> None:
+    """kpi.charts.reserve_label_room gave each chart the room its labels take, so
+    plotly did not draw it again with wider margins (half a chart's drawing time)."""
+    assert sum(p.charts for p in every_page.values()) >= 5
+    pushed = {p.title: p.pushed_at_1400 for p in every_page.values() if p.pushed_at_1400}
+    assert not pushed, pushed
 
 
 @pytest.mark.parametrize(("path", "title"), page_paths())
