@@ -106,7 +106,7 @@ def main() -> int:
         page.add_script_tag(path=str(script))
         for name, before, drawn in figures:
             for width in WIDTHS:
-                for kind, figure in (("before", before), ("drawn", drawn)):
+                for figure in (before, drawn):
                     page.evaluate(DRAW, [figure, CONFIG, width])  # once unmeasured
                 for round_ in range(args.rounds):
                     pair = (("before", before), ("drawn", drawn))

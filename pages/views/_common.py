@@ -104,6 +104,7 @@ from pages.views.elements import (  # noqa: F401
     page_style,
     scored_khis,
     shown_columns,
+    side_by_side,
     static_table,
     suppressed_note,
     value_axis,

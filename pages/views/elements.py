@@ -275,7 +275,28 @@ TABLE_CSS = f"""
   text-align: left; vertical-align: top;
 }}
 .{STATIC_TABLE} th {{ font-weight: 600; }}"""
-PAGE_CSS = "\n<style>" + TABLE_CSS + """
+# Containers whose columns stand one under another where the main column is narrow:
+# two charts side by side in an 800 px window were 230 px wide each, their titles and
+# labels cut off. A container query (the column's width, not the window's): the
+# sidebar may be open or closed.
+SIDE_BY_SIDE = "khi_side_"
+STACK_BELOW_PX = 700
+STACK_CSS = f"""
+[class*="st-key-{SIDE_BY_SIDE}"] {{ container: khi-side / inline-size; }}
+@container khi-side (max-width: {STACK_BELOW_PX}px) {{
+  [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+  [data-testid="stColumn"] {{ flex: 1 1 100% !important; min-width: 100% !important; }}
+}}
+"""
+
+
+def side_by_side(key: str):
+    """A container whose ``st.columns`` stack in a narrow main column (``STACK_BELOW_PX``):
+    ``with c.side_by_side("regions_map"): left, right = st.columns(2)``."""
+    return st.container(key=f"{SIDE_BY_SIDE}{key}")
+
+
+PAGE_CSS = "\n<style>" + TABLE_CSS + STACK_CSS + """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] [data-testid="stTooltipIcon"],
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] {

@@ -49,7 +49,8 @@ def activity_section(label: str, filters: c.Filters) -> None:
     # Regions in the register's order, the same in both charts.
     order = {name: k for k, name in enumerate(bank().region_names)}
     activity = activity.sort_values("region", key=lambda r: r.map(order))
-    left, right = st.columns(2)
+    with c.side_by_side("regions_activity"):
+        left, right = st.columns(2)
     with left:
         c.chart(
             charts.people_supported_bars(
@@ -146,7 +147,8 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
     table = region_rows(label, code, sidebar)
     frame = tables.region_tiles(table)
     axis = c.value_axis(khi)
-    map_col, chart_col = st.columns([5, 4])
+    with c.side_by_side("regions_map"):
+        map_col, chart_col = st.columns([5, 4])
     with map_col:
         c.chart(
             charts.tile_map(

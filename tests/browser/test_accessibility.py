@@ -70,6 +70,7 @@ class PageSeen:
     alternatives: int = 0
     wider_at_800: int = 0
     pushed_at_1400: list[str] = field(default_factory=list)
+    narrow_at_800: list[str] = field(default_factory=list)
 
 
 # Each chart whose labels or legend plotly found more room for than its figure gave:
@@ -81,6 +82,17 @@ PUSHED_MARGINS = """() => [...document.querySelectorAll('.js-plotly-plot')].flat
         .map(k => `${k} ${set[k]} -> ${Math.round(drawn[k])}`);
     return grew.length ? [`${(g._fullLayout.title.text || '').slice(0, 60)}: ${grew}`] : [];
 })"""
+
+
+# Each chart narrower than nine tenths of the main column: one beside another.
+NARROW_CHARTS = """() => {
+    const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+    const style = getComputedStyle(main);
+    const inner = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .filter(chart => chart.getBoundingClientRect().width < 0.9 * inner)
+        .map(chart => (chart.querySelector('.gtitle') || {}).textContent || '(no title)');
+}"""
 
 
 def settle(app: App) -> None:
@@ -132,6 +144,7 @@ def walk_every_page(browser, server: Server) -> dict[str, PageSeen]:
                 }"""
             )
             page.charts = app.page.locator('[data-testid="stPlotlyChart"]').count()
+            page.narrow_at_800 = app.page.evaluate(NARROW_CHARTS)
             page.alternatives = app.page.get_by_text(re.compile(r"^Chart as text")).count()
             for width in (800, 1400):
                 if width != 800:
@@ -168,6 +181,13 @@ def test_every_chart_is_drawn_once_at_1400_px(every_page: dict[str, PageSeen]) -
     assert sum(p.charts for p in every_page.values()) >= 5
     pushed = {p.title: p.pushed_at_1400 for p in every_page.values() if p.pushed_at_1400}
     assert not pushed, pushed
+
+
+def test_charts_stand_one_under_another_at_800_px(every_page: dict[str, PageSeen]) -> None:
+    """Two charts side by side in an 800 px window were too narrow to read (Regions'
+    map and ranked chart, 230 px each): there every chart takes the column's width."""
+    narrow = {p.title: p.narrow_at_800 for p in every_page.values() if p.narrow_at_800}
+    assert not narrow, narrow
 
 
 @pytest.mark.parametrize(("path", "title"), page_paths())
