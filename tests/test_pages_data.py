@@ -23,7 +23,8 @@ from kpi.indicators import Filters
 from kpi.periods import parse_quarter, quarter_label
 from kpi.scope import add_user
 from kpi.store import Store
-from tests.apptest_helpers import dataframe_with, static_tables
+from pages.views import data_quality
+from tests.apptest_helpers import dataframe_with, open_page, static_tables
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT_DIR / "tests" / "samples"
@@ -62,17 +63,6 @@ def upload_store(registered_template: Path, tmp_path: Path) -> Store:
     path = tmp_path / "khi.duckdb"
     shutil.copy(registered_template, path)
     return Store(path)
-
-
-def open_page(monkeypatch: pytest.MonkeyPatch, store: Store, page: str, **env: str) -> AppTest:
-    """Run the dashboard on ``store`` and switch to ``page`` (e.g. "pages/upload.py")."""
-    monkeypatch.setenv("KHI_DB", str(store.path))
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60).run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(page).run()
-    return at
 
 
 def texts(elements) -> str:
@@ -282,7 +272,10 @@ def latest_label(store: Store) -> str:
 def test_data_quality_on_demo_store_shows_the_engines_numbers(
     demo_store: Store, monkeypatch
 ) -> None:
-    at = open_page(monkeypatch, demo_store, "pages/data_quality.py")
+    closed = open_page(monkeypatch, demo_store, "pages/data_quality.py")
+    assert not any("Response rate" in f.columns for f in static_tables(closed))  # on demand
+    at = open_page(monkeypatch, demo_store, "pages/data_quality.py",
+                   state={data_quality.EVERY_SCHEME[1]: True})
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["Data quality"]
     label = latest_label(demo_store)

@@ -21,39 +21,44 @@ from kpi.ingest import answers
 from kpi.periods import quarter_label
 from pages.views import _common as c
 
-
 # ----------------------------------------------------------- response rates ---
-def rates_view(
-    label: str, filters: Filters
-) -> tuple[go.Figure, pd.DataFrame, pd.DataFrame] | None:
-    """Chart and tables of response rates; None when there are none yet."""
-    rates = c.response_rates(filters)  # the engine keeps the view's schemes only
-    if rates.empty:
-        return None
-    names = c.scheme_choices()
-    return (
-        charts.rates_chart(rates, label, names.names),
-        tables.rates_table(rates, label, names.plain),
-        tables.rates_by_quarter(rates, names.plain),
-    )
+# The two tables of every scheme's rates open on demand: 150 schemes gave 300 rows
+# of HTML that the browser built on every visit, closed or not (a third of the
+# page's drawing time); an expander that tracks its state is left empty while closed.
+EVERY_SCHEME = ("Response rate of every scheme, lowest first", "dq_every_scheme",
+                "Response rate of every scheme")
+EVERY_QUARTER = ("Response rates in every quarter", "dq_every_quarter",
+                 "Response rates in every quarter")
 
 
-def response_rates_section(label: str, filters: Filters) -> None:
+@c.per_revision
+def response_rates_section(label: str, filters: Filters) -> bool:
+    """The heading and the chart; False when there are no rates yet."""
+    st.caption(f"{c.area_label(filters)} · {label}")
     st.subheader("Response rates")
     st.caption(
         "Surveys returned ÷ people supported (from the scheme's quarterly activity return). "
         "A low rate means the indicators may not speak for everyone the scheme supports."
     )
-    view = rates_view(label, filters)
-    if view is None:
+    rates = c.response_rates(filters)
+    if rates.empty:
         st.info("No response rates yet: they need survey responses and activity returns.")
-        return
-    figure, table, by_quarter = view
-    c.chart(figure, "dq_rates_chart")
-    with st.expander("Response rate of every scheme, lowest first"):
-        c.static_table(table, "Response rate of every scheme")
-    with st.expander("Response rates in every quarter"):
-        c.static_table(by_quarter, "Response rates in every quarter")
+        return False
+    c.chart(charts.rates_chart(rates, label, c.scheme_choices().names), "dq_rates_chart")
+    return True
+
+
+def rates_tables(label: str, filters: Filters) -> None:
+    """The tables behind the chart, each in an expander filled only while open."""
+    for words, key, caption in (EVERY_SCHEME, EVERY_QUARTER):
+        box = st.expander(words, key=key, on_change="rerun")
+        if not box.open:
+            continue
+        rates, names = c.response_rates(filters), c.scheme_choices().plain
+        table = (tables.rates_table(rates, label, names) if key == EVERY_SCHEME[1]
+                 else tables.rates_by_quarter(rates, names))
+        with box:
+            c.static_table(table, caption)
 
 
 # ---------------------------------------------------------- missing returns ---
@@ -155,11 +160,17 @@ def rounds_section() -> None:
                    "Response rates of survey rounds")
 
 
-@c.per_revision
 def draw(label: str, filters: Filters) -> None:
-    """The whole page under its title."""
-    st.caption(f"{c.area_label(filters)} · {label}")
-    response_rates_section(label, filters)
+    """The whole page under its title: kept parts, and between them the rates'
+    expanders (widgets, which a kept part cannot hold)."""
+    if response_rates_section(label, filters):
+        rates_tables(label, filters)
+    rest_of_page(label, filters)
+
+
+@c.per_revision
+def rest_of_page(label: str, filters: Filters) -> None:
+    """Missing returns, item completeness and answers read with a scheme's own words."""
     missing_returns_section(label, filters)
     completeness_section(label, filters)
     own_answers_section(filters)

@@ -36,7 +36,7 @@ from kpi.scope import LANDING, ROLE_PAGES, add_user
 from kpi.store import Store
 from kpi.tables import HIDDEN_WORDS
 from kpi.wording import format_value
-from pages.views import schemes
+from pages.views import data_quality, schemes
 from tests.browser.conftest import DEMO_END_QUARTER, TIMEOUT_MS
 from tests.browser.test_signin import (
     SIGN_IN_TEXT,
@@ -214,6 +214,8 @@ def walk_as(tab_for, roles_site: Site, who: str) -> None:
                     who, indicator)
         visit.open("schemes?" + urlencode({"quarter": quarter, schemes.VIEWS_KEY: schemes.TABLE}))
         downloads.append(downloaded(visit, "Table (CSV)"))
+    if "data_quality" in ROLE_PAGES[role]:
+        every_schemes_rate_on_demand(visit, roles_site, allowed, who)
     if role == "board":  # the board pack's CSV, from the address every role uses
         own = next(iter(roles_site.store.user(email)["scheme_ids"]), None)
         visit.open("board?" + urlencode({"scheme": own} if own else {"region": region}))
@@ -235,6 +237,20 @@ def walk_as(tab_for, roles_site: Site, who: str) -> None:
         if "schemes" in ROLE_PAGES[role]:
             another_schemes_profile_is_not_served(visit, roles_site, allowed)
     sign_out_returns_to_sign_in(visit)
+
+
+def every_schemes_rate_on_demand(visit: Visit, site: Site, allowed: set[str], who: str) -> None:
+    """Data quality's table of every scheme's response rate is built when its
+    expander is opened (not sent while closed), and names the role's schemes only."""
+    visit.open("data_quality")
+    words, _, caption = data_quality.EVERY_SCHEME
+    # By its label, not its role: a role also finds nothing in a closed expander.
+    table = visit.tab.locator(f'[aria-label="{caption}"]')
+    assert not table.count(), who
+    visit.tab.get_by_text(words).click()
+    table.wait_for()
+    named = set(table.locator("tbody tr td:first-child").all_inner_texts())
+    assert named and named <= {site.schemes[s][0] for s in allowed}, (who, named)
 
 
 def administrator_adds_a_user_on_the_admin_page(visit: Visit, site: Site, email: str) -> None:
