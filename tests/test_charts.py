@@ -165,3 +165,20 @@ def test_data_quality_figures_never_draw_a_hidden_cell() -> None:
                           "responses": [60, 4], "suppressed": [False, True]})
     dots = charts.rates_chart(rates, "2025/26 Q2", {"S1": "Tynemere"}).data[0]
     assert list(dots.y) == [60.0] and list(dots.text) == ["Tynemere"]
+
+
+def test_the_completeness_charts_questions_take_two_lines_at_most_each_row_fitting() -> None:
+    """Every question of the bank wrapped to QUESTION_WIDTH characters a line takes
+    one or two lines, and every row is as tall as the tallest label (plotly gives each
+    category the same room, so a shorter row let two-line labels run into each other)."""
+    from kpi.charts.quality import LINE_PX, QUESTION_WIDTH, ROW_PX
+    from kpi.items import bank
+
+    items = pd.DataFrame({"item": [i.code for i in bank().items], "answered": 40,
+                          "asked": 50, "share": 80.0, "suppressed": False})
+    fig = charts.completeness_chart(items, "2025/26 Q2")
+    lines = [label.split("<br>") for label in fig.data[0].y]
+    assert max(len(line) for label in lines for line in label) <= QUESTION_WIDTH
+    tallest = max(len(label) for label in lines)
+    assert tallest == 2
+    assert fig.layout.height >= 120 + len(items) * max(ROW_PX, LINE_PX * tallest + 4)

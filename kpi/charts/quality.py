@@ -62,6 +62,13 @@ def rates_chart(rates: pd.DataFrame, label: str, names: Mapping[str, str]) -> go
     )
 
 
+# The questions' lines, in characters: at 60 their labels took 370 px of a chart an
+# 800 px window draws 470 px wide, leaving its bars 50 px; at 46, about 290 px, and no
+# question takes more than two lines.
+QUESTION_WIDTH = 46
+ROW_PX, LINE_PX = 30, 16  # a bar's row, and a label's line, in pixels
+
+
 def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
     """Share answered per question, in the survey's order, top to bottom.
 
@@ -71,9 +78,12 @@ def completeness_chart(items: pd.DataFrame, label: str) -> go.Figure:
     hidden = suppressed_rows(items)
     share = pd.to_numeric(items["share"], errors="coerce").astype(float).mask(hidden)
     labels = [
-        wrap(f"{texts.get(code, code)} ({HIDDEN_SHORT})" if h else texts.get(code, code), 60)
+        wrap(texts.get(code, code), QUESTION_WIDTH) + (f"<br>({HIDDEN_SHORT})" if h else "")
         for code, h in zip(items["item"], hidden)
     ]
+    # Every row as tall as the tallest label: plotly gives each category the same room.
+    lines = max((text.count("<br>") + 1 for text in labels), default=1)
     return share_bars(labels, share, title=f"Share who answered each question, {label}",
-                      axis_title="Share answered, of those asked", x_max=110,
-                      height=120 + 30 * len(labels), hover=" answered")
+                      axis_title="Share answered", x_max=110,
+                      height=120 + len(labels) * max(ROW_PX, LINE_PX * lines + 4),
+                      hover=" answered")

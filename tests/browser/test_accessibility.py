@@ -71,6 +71,7 @@ class PageSeen:
     wider_at_800: int = 0
     pushed_at_1400: list[str] = field(default_factory=list)
     narrow_at_800: list[str] = field(default_factory=list)
+    cramped_at_800: list[str] = field(default_factory=list)
 
 
 # Each chart whose labels or legend plotly found more room for than its figure gave:
@@ -93,6 +94,15 @@ NARROW_CHARTS = """() => {
         .filter(chart => chart.getBoundingClientRect().width < 0.9 * inner)
         .map(chart => (chart.querySelector('.gtitle') || {}).textContent || '(no title)');
 }"""
+
+
+# Each chart whose plot area (inside its axes' labels) is narrower than this: the
+# Data quality page's questions took all but 53 px of a 468 px chart.
+MIN_PLOT_PX = 100
+CRAMPED_CHARTS = """(least) => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(g => g._fullLayout._size.w < least)
+    .map(g => `${(g._fullLayout.title.text || '').slice(0, 60)}: `
+        + `${Math.round(g._fullLayout._size.w)} px`)"""
 
 
 def settle(app: App) -> None:
@@ -145,6 +155,7 @@ def walk_every_page(browser, server: Server) -> dict[str, PageSeen]:
             )
             page.charts = app.page.locator('[data-testid="stPlotlyChart"]').count()
             page.narrow_at_800 = app.page.evaluate(NARROW_CHARTS)
+            page.cramped_at_800 = app.page.evaluate(CRAMPED_CHARTS, MIN_PLOT_PX)
             page.alternatives = app.page.get_by_text(re.compile(r"^Chart as text")).count()
             for width in (800, 1400):
                 if width != 800:
@@ -185,9 +196,12 @@ def test_every_chart_is_drawn_once_at_1400_px(every_page: dict[str, PageSeen]) -
 
 def test_charts_stand_one_under_another_at_800_px(every_page: dict[str, PageSeen]) -> None:
     """Two charts side by side in an 800 px window were too narrow to read (Regions'
-    map and ranked chart, 230 px each): there every chart takes the column's width."""
+    map and ranked chart, 230 px each): there every chart takes the column's width,
+    and its labels leave its plot area room to read."""
     narrow = {p.title: p.narrow_at_800 for p in every_page.values() if p.narrow_at_800}
     assert not narrow, narrow
+    cramped = {p.title: p.cramped_at_800 for p in every_page.values() if p.cramped_at_800}
+    assert not cramped, f"plot areas under {MIN_PLOT_PX} px: {cramped}"
 
 
 @pytest.mark.parametrize(("path", "title"), page_paths())
