@@ -62,7 +62,7 @@ def collect(db: Path) -> list[tuple[str, dict, dict]]:
     found: dict[str, dict[str, dict]] = {}
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("KHI_SECRET", SECRET)
-    for kind, reserve in (("before", lambda figure, width=0: figure),
+    for kind, reserve in (("before", lambda figure, share=1.0: figure),
                           ("drawn", drawing.reserve_label_room)):
         # A copy of the store each: the pages keep what they drew per store path.
         store = Store(shutil.copy(db, db.with_name(f"{kind}.duckdb")))

@@ -449,7 +449,7 @@ def test_the_data_quality_page_shows_no_hidden_count(
 
     for params in ({}, {"scheme": "L1"}, {"region": "London"}):
         # Every table open: the rates of every scheme are built only when asked for.
-        opened = {data_quality.EVERY_SCHEME[1]: True, data_quality.EVERY_QUARTER[1]: True}
+        opened = {data_quality.EVERY_SCHEME.key: True, data_quality.EVERY_QUARTER.key: True}
         at = open_page(monkeypatch, sector, "pages/data_quality.py", params=params,
                        state=opened, KHI_NO_DEMO="1")
         assert not at.exception

@@ -275,7 +275,7 @@ def test_data_quality_on_demo_store_shows_the_engines_numbers(
     closed = open_page(monkeypatch, demo_store, "pages/data_quality.py")
     assert not any("Response rate" in f.columns for f in static_tables(closed))  # on demand
     at = open_page(monkeypatch, demo_store, "pages/data_quality.py",
-                   state={data_quality.EVERY_SCHEME[1]: True})
+                   state={data_quality.EVERY_SCHEME.key: True})
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["Data quality"]
     label = latest_label(demo_store)

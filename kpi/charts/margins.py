@@ -32,6 +32,8 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from kpi.wording import as_number
+
 # Arial (= Helvetica) advance widths in 1/1000 em of the printable ASCII characters,
 # " " (32) to "~" (126); tests/test_chart_margins.py checks them against fpdf2's
 # Helvetica table. Others: below, or their base letter's ("é" as "e").
@@ -84,10 +86,6 @@ def text_width(text: str, size: float) -> float:
     return max(sum(char_width(c) for c in TAG.sub("", line)) for line in lines) * size / 1000
 
 
-def text_lines(text: str) -> int:
-    return len(BREAK.split(str(text)))
-
-
 # --------------------------------------------------------------- the figure ---
 def _setting(fig: go.Figure, axis: str, *path: str) -> object:
     """An axis setting as plotly will use it: the figure's, else its template's."""
@@ -119,7 +117,7 @@ def _title_room(fig: go.Figure, axis: str) -> float:
         return 0.0
     standoff = _setting(fig, axis, "title", "standoff")
     size = _font_size(fig, axis, "title", "font")
-    lines = text_lines(str(title))
+    lines = len(BREAK.split(str(title)))
     return float(standoff or 0) + TITLE_LINE * size + 1.3 * size * (lines - 1)
 
 
@@ -143,13 +141,11 @@ def _values(fig: go.Figure, letter: str) -> list[object]:
         found.extend(values)
         error = getattr(trace, f"error_{letter}", None)
         if error is not None and error.visible is not False and error.array is not None:
-            up = list(error.array)
-            down = list(error.arrayminus) if error.arrayminus is not None else up
-            for value, plus, minus in zip(values, up, down, strict=False):
-                centre, above, below = _number(value), _number(plus), _number(minus)
-                if centre is not None:
-                    found.extend(centre + d for d in (above, -below if below is not None else None)
-                                 if d is not None)
+            down = error.arrayminus if error.arrayminus is not None else error.array
+            for value, above, below in zip(values, error.array, down, strict=False):
+                centre = _number(value)
+                if centre is not None:  # each bar's ends; an end of no number adds nothing
+                    found.extend((centre + (_number(above) or 0), centre - (_number(below) or 0)))
         horizontal = getattr(trace, "orientation", None) == "h"
         if trace.type == "bar" and horizontal == (letter == "x"):
             found.append(0.0)  # a bar starts at zero on its value axis
@@ -160,13 +156,10 @@ def _values(fig: go.Figure, letter: str) -> list[object]:
 
 
 def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool | str):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+    """``as_number``, but text is no number here: the charts' template reads numbers
+    written as text as categories (``autotypenumbers: strict``); nor is infinity."""
+    number = None if isinstance(value, str | bool) else as_number(value)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _number_labels(low: float, high: float, length: float) -> list[float] | None:
@@ -289,17 +282,19 @@ def _bottom_room(fig: go.Figure, width: float) -> float:
     return math.ceil(room + SLACK) if room else 0.0
 
 
-def reserve_label_room(fig: go.Figure, width: float = REFERENCE_WIDTH) -> go.Figure:
+def reserve_label_room(fig: go.Figure, share: float = 1.0) -> go.Figure:
     """Widen the left and bottom margins to what the y axis's labels and title, the
     x axis's and a legend under the chart will take, so that plotly draws the chart
-    once (module docstring). Never narrows a margin; leaves a figure it cannot
-    read (subplots, dates, logs on the y axis) as it is."""
+    once (module docstring). ``share``: the part of ``REFERENCE_WIDTH`` the chart's
+    column takes. Never narrows a margin; leaves a figure it cannot read (subplots,
+    dates, logs on the y axis) as it is."""
     if not fig.data or not _single_pair(fig):
         return fig
     margin = fig.layout.margin
     left, right = float(margin.l or 0), float(margin.r or 0)
     top, bottom = float(margin.t or 0), float(margin.b or 0)
     height = float(fig.layout.height or 450)
+    width = REFERENCE_WIDTH * share
     # The y labels' room sets the legend's width, whose rows set the y axis's length,
     # which may change its ticks: the left side, the bottom, the left side again.
     left = max(left, _left_room(fig, height - top - bottom))

@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi.charts import figure_text, reserve_label_room
-from kpi.charts.margins import REFERENCE_WIDTH
 
 # The tool bar always in sight (not only on hover): its camera downloads the PNG.
 CHART_CONFIG = {
@@ -32,7 +31,7 @@ def draw(figure: go.Figure, key: str, *, share: float = 1.0) -> None:
     right = figure.layout.margin.r if figure.layout.margin.r is not None else 20
     figure.update_layout(modebar={"orientation": "v"}, margin={"r": max(right, 44)})
     # Room for the labels before plotly measures them: one drawing, not two.
-    reserve_label_room(figure, REFERENCE_WIDTH * share)
+    reserve_label_room(figure, share)
     st.plotly_chart(figure, key=key, theme=None, config=CHART_CONFIG)
     heading, lines = figure_text(figure)
     with st.expander(f"Chart as text: {heading[:90]}"):

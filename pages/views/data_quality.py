@@ -10,6 +10,8 @@ which has already hidden small cells; this page only arranges and draws them.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -21,14 +23,23 @@ from kpi.ingest import answers
 from kpi.periods import quarter_label
 from pages.views import _common as c
 
+
 # ----------------------------------------------------------- response rates ---
 # The two tables of every scheme's rates open on demand: 150 schemes gave 300 rows
 # of HTML that the browser built on every visit, closed or not (a third of the
 # page's drawing time); an expander that tracks its state is left empty while closed.
-EVERY_SCHEME = ("Response rate of every scheme, lowest first", "dq_every_scheme",
-                "Response rate of every scheme")
-EVERY_QUARTER = ("Response rates in every quarter", "dq_every_quarter",
-                 "Response rates in every quarter")
+class OnDemand(NamedTuple):
+    """A table in an expander: the expander's words, its key, the table's caption."""
+
+    words: str
+    key: str
+    caption: str
+
+
+EVERY_SCHEME = OnDemand("Response rate of every scheme, lowest first", "dq_every_scheme",
+                        "Response rate of every scheme")
+EVERY_QUARTER = OnDemand("Response rates in every quarter", "dq_every_quarter",
+                         "Response rates in every quarter")
 
 
 @c.per_revision
@@ -50,15 +61,16 @@ def response_rates_section(label: str, filters: Filters) -> bool:
 
 def rates_tables(label: str, filters: Filters) -> None:
     """The tables behind the chart, each in an expander filled only while open."""
-    for words, key, caption in (EVERY_SCHEME, EVERY_QUARTER):
-        box = st.expander(words, key=key, on_change="rerun")
-        if not box.open:
-            continue
-        rates, names = c.response_rates(filters), c.scheme_choices().plain
-        table = (tables.rates_table(rates, label, names) if key == EVERY_SCHEME[1]
-                 else tables.rates_by_quarter(rates, names))
-        with box:
-            c.static_table(table, caption)
+    builds = {
+        EVERY_SCHEME: lambda rates, names: tables.rates_table(rates, label, names),
+        EVERY_QUARTER: tables.rates_by_quarter,
+    }
+    for part, build in builds.items():
+        box = st.expander(part.words, key=part.key, on_change="rerun")
+        if box.open:
+            with box:
+                c.static_table(build(c.response_rates(filters), c.scheme_choices().plain),
+                               part.caption)
 
 
 # ---------------------------------------------------------- missing returns ---

@@ -243,7 +243,7 @@ def every_schemes_rate_on_demand(visit: Visit, site: Site, allowed: set[str], wh
     """Data quality's table of every scheme's response rate is built when its
     expander is opened (not sent while closed), and names the role's schemes only."""
     visit.open("data_quality")
-    words, _, caption = data_quality.EVERY_SCHEME
+    words, caption = data_quality.EVERY_SCHEME.words, data_quality.EVERY_SCHEME.caption
     # By its label, not its role: a role also finds nothing in a closed expander.
     table = visit.tab.locator(f'[aria-label="{caption}"]')
     assert not table.count(), who
