@@ -227,6 +227,19 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
         sys.stdout.write(safe_csv(frame))
 
 
+# Commands that only read the store and write to standard output: their process
+# ends at once when the output is written (``kpi/__main__.py``), skipping the
+# interpreter's teardown (freeing the store's buffers, module by module), which
+# took 0.12 s of a 1.4 s KHI table at 1M people. Never a command that writes the
+# store or a file: those close them as Python exits.
+ENDS_AT_ONCE = frozenset({"indicators"})
+
+
+def ends_at_once(argv: list[str]) -> bool:
+    """Whether the command in ``argv`` (``sys.argv[1:]``) is one of ``ENDS_AT_ONCE``."""
+    return bool(argv) and argv[0] in ENDS_AT_ONCE
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     store = Store(args.db or default_db_path())

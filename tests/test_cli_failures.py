@@ -3,6 +3,7 @@ store) or an unreadable secret give a sentence saying what to do and exit 2 (§6
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -52,6 +53,38 @@ def test_a_closed_output_pipe_is_a_sentence_and_exit_2(demo_store: Store) -> Non
     finally:
         os.close(write)
     assert_refused(done, "output was closed", "> FILE")
+
+
+def test_the_khi_table_closed_by_head_is_a_sentence_and_exit_2(demo_store: Store) -> None:
+    """``indicators`` ends without the interpreter's teardown (``kpi.cli.ENDS_AT_ONCE``):
+    a closed pipe still ends in the sentence and exit 2, not in silence."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = kpi("indicators", "--by", "scheme", "--db", str(demo_store.path), stdout=write)
+    finally:
+        os.close(write)
+    assert_refused(done, "output was closed", "> FILE")
+
+
+def test_the_khi_table_as_a_process_is_written_whole_and_ends_cleanly(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Ended at once, the process has written its whole table (the same as the command
+    run in this process), exits 0 and says nothing on stderr (no leak report from
+    DuckDB's bindings, no ignored exception)."""
+    import pandas as pd
+
+    args = ("indicators", "--by", "scheme", "--db", str(demo_store.path))
+    with (tmp_path / "table.csv").open("w") as out:
+        done = kpi(*args, stdout=out)
+    assert (done.returncode, done.stderr) == (0, "")
+    whole = pd.read_csv(tmp_path / "table.csv")
+    here = kpi(*args)
+    assert len(whole) > 100
+    # DuckDB sums floats in parallel: two runs may differ in the last digits.
+    pd.testing.assert_frame_equal(whole, pd.read_csv(io.StringIO(here.stdout)),
+                                  check_exact=False, rtol=1e-12)
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
