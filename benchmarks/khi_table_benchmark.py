@@ -57,14 +57,21 @@ SHARED_REFS = next(
 )
 sys.path.insert(0, str(ROOT))
 
-# Runs a module or script and records the process's own peak memory when it exits.
+# Runs a module or script and records the process's own peak memory when it exits:
+# at Python's exit, or at os._exit (``python -m kpi indicators`` ends so, skipping
+# the interpreter's teardown: kpi.cli.ENDS_AT_ONCE).
 RUNNER = """
-import atexit, runpy, sys
+import atexit, os, runpy, sys
 peak_file, target, *args = sys.argv[1:]
 def record():
     status = open("/proc/self/status").read()
     open(peak_file, "w").write(status.split("VmHWM:")[1].split()[0])
 atexit.register(record)
+_exit = os._exit
+def record_and_exit(code):
+    record()
+    _exit(code)
+os._exit = record_and_exit
 if target == "-m":
     sys.argv = [args[0], *args[1:]]
     runpy.run_module(args[0], run_name="__main__", alter_sys=True)
