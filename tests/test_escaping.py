@@ -80,3 +80,36 @@ def test_a_static_tables_text_arrives_escaped() -> None:
     assert list(shown.columns) == ["Scheme", HOSTILE]  # as typed, once escapes are undone
     assert list(shown["Scheme"]) == [HOSTILE, "Bramhall"]
     assert list(shown[HOSTILE]) == ["3", "–"]
+
+
+def test_an_uploaded_files_name_and_headers_are_shown_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Upload page's preview and its result put the file's name and its headers
+    in sentences (``IngestResult.message``, warnings, notes): a file named, or a column
+    headed, with Markdown arrives escaped, before and after it is stored."""
+    store = make_store(tmp_path / "khi.duckdb", [("SL001", "Alderley", "North West")])
+    rows = survey().decode().splitlines()
+    data = "\n".join([f"{rows[0]},{HOSTILE}", *(f"{r},x" for r in rows[1:])]) + "\n"
+    at = open_page(monkeypatch, store, "pages/upload.py", params={"scheme": "SL001"},
+                   KHI_NO_DEMO="1")
+    uploader = next(u for u in at.file_uploader if (u.key or "").startswith("upload_file_"))
+    uploader.set_value((f"{HOSTILE}.csv", data.encode(), "text/csv"))
+    at.run()
+    assert not at.exception
+    before = _hostile_texts(at)
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception
+    after = _hostile_texts(at)
+    assert any("Ready to store" in t for t in before), before
+    assert any("Stored 12 responses" in t for t in after), after
+    for text in before + after:
+        assert HOSTILE not in text and md(HOSTILE) in text, text
+        assert not re.search(r"(?<!\\)!\[x", text), text
+
+
+def _hostile_texts(at) -> list[str]:
+    """Every drawn text (Markdown, captions, alerts) that carries the hostile words."""
+    kinds = ("markdown", "caption", "info", "warning", "error", "success")
+    return [str(e.value) for kind in kinds for e in at.get(kind)
+            if "attacker.example" in str(e.value)]

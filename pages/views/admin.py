@@ -175,14 +175,15 @@ def register_section() -> None:
                 c.store(), file.getvalue(), file.name, by=c.acting_as()
             )
         except KhiError as exc:  # refused, or the store busy (StoreLockedError)
-            st.error(str(exc), icon=":material/error:")
+            st.error(c.md(str(exc)), icon=":material/error:")
             return
+        # The register's own text (file name, schemes' names) shown as typed.
         if result.refused:
-            st.error(result.message, icon=":material/error:")
+            st.error(c.md(result.message), icon=":material/error:")
         else:
-            st.success(result.message, icon=":material/check_circle:")
+            st.success(c.md(result.message), icon=":material/check_circle:")
         for problem in result.problems[:20]:
-            st.caption(str(problem))
+            st.caption(c.md(str(problem)))
 
 
 def rollback_section() -> None:

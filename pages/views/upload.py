@@ -296,14 +296,14 @@ def _date_question(choice: Choice, result: IngestResult) -> None:
     question = result.date_question or {}
     if question.get("mixed"):
         # Rows proven both ways round: no one answer is right for the open rows.
-        st.error(result.message, icon=":material/block:")
+        st.error(c.md(result.message), icon=":material/block:")
         st.caption("Nothing from this file has been stored.")
         return
-    st.markdown(f"**Which way round are the dates in “{question.get('column', '')}”?**")
+    st.markdown(f"**Which way round are the dates in “{c.md(str(question.get('column', '')))}”?**")
     st.caption("Nothing in these rows says whether their dates are day first or month first, "
                "so we ask rather than guess. Your answer is remembered for this scheme and "
                "this survey tool.")
-    st.caption(result.message)
+    st.caption(c.md(result.message))
     st.dataframe(
         pd.DataFrame(question.get("examples") or [],
                      columns=["In your file", "Read day first", "Read month first"]),
@@ -324,8 +324,8 @@ def _lost_questions(result: IngestResult) -> None:
         return
     st.warning(
         "These columns look like survey questions but match none of ours, so their answers "
-        "would not be stored: " + "; ".join(costs) + ". Map them to their questions above "
-        "if they are ours.",
+        "would not be stored: " + "; ".join(c.md(cost) for cost in costs)
+        + ". Map them to their questions above if they are ours.",
         icon=":material/report:",
     )
 
@@ -407,7 +407,7 @@ def _check(choice: Choice) -> None:
     try:
         result = _preview(choice, mapping)
     except KhiError as exc:  # refused, busy (StoreBusy), a full disk, read-only
-        st.error(refusal(exc), icon=":material/error:")
+        st.error(c.md(refusal(exc)), icon=":material/error:")
         return
     st.markdown("#### 3. Check what we read")
     stem = _stem(choice.file_name)
@@ -428,7 +428,7 @@ def _check(choice: Choice) -> None:
     has_hand = _mapping_widgets(choice, result, saved)
     _answer_widgets(choice, result)
     for note in result.found:  # where the header was, which sheets were read
-        st.info(note, icon=":material/table_view:")
+        st.info(c.md(note), icon=":material/table_view:")
     if result.sheet_question:
         st.session_state[_sheet_key(choice) + "_options"] = list(result.sheet_question)
     sheets = st.session_state.get(_sheet_key(choice) + "_options")
@@ -436,26 +436,26 @@ def _check(choice: Choice) -> None:
         st.selectbox("Which sheet holds the answers to read?", sheets, index=None,
                      key=_sheet_key(choice), placeholder="Pick a sheet")
     if result.sheet_question:
-        st.error(result.message, icon=":material/block:")
+        st.error(c.md(result.message), icon=":material/block:")
         return
     _lost_questions(result)
     if result.date_question:
         _date_question(choice, result)
         return
     if result.refused:
-        st.error(result.message, icon=":material/block:")
+        st.error(c.md(result.message), icon=":material/block:")
         _problems(result, stem, "upload_preview")
         st.caption("Nothing from this file has been stored.")
         return
     _counts(result, "Rows to store")
     for warning in result.warnings:
-        st.warning(here(warning), icon=":material/info:")
+        st.warning(c.md(here(warning)), icon=":material/info:")
     _problems(result, stem, "upload_preview")
 
     st.markdown("#### 4. Store it")
     blocked = None
     if isinstance(result, Preview) and result.already_uploaded is not None:
-        blocked = result.message
+        blocked = c.md(result.message)
     elif result.accepted == 0:
         blocked = (
             "No row of this file can be stored yet: fix the rows set aside (download them "
@@ -466,7 +466,7 @@ def _check(choice: Choice) -> None:
     if blocked:
         st.warning(blocked, icon=":material/info:")
     else:
-        st.markdown(result.message)
+        st.markdown(c.md(result.message))
     partial_ok = True
     if getattr(result, "partial", False):
         st.warning(
@@ -503,7 +503,7 @@ def _store(choice: Choice, mapping: dict[str, str], save: bool, layout: str | No
                 answers=_answer_choices(choice) or None,
             )
     except KhiError as exc:  # refused, busy (StoreBusy), a full disk, read-only
-        st.error(refusal(exc), icon=":material/error:")
+        st.error(c.md(refusal(exc)), icon=":material/error:")
         return
     dates = _dates_choice(choice)
     if dates and layout and not result.refused and choice.scheme_id:
@@ -541,15 +541,16 @@ def _last_result() -> None:
     with st.container(border=True):
         if result.refused:
             st.error(
-                f"**{c.md(str(result.file_name))} was not stored.** {result.message}",
+                f"**{c.md(str(result.file_name))} was not stored.** {c.md(result.message)}",
                 icon=":material/block:",
             )
         else:
-            st.success(f"**{stored_headline(result)}.** {result.message}", icon=":material/check:")
+            st.success(f"**{stored_headline(result)}.** {c.md(result.message)}",
+                       icon=":material/check:")
             if saved_mapping:
                 st.info("Your column choices are saved for this scheme.", icon=":material/save:")
         for warning in result.warnings:
-            st.warning(here(warning, stored=True), icon=":material/info:")
+            st.warning(c.md(here(warning, stored=True)), icon=":material/info:")
         _problems(result, _stem(result.file_name or "upload"), "upload_result")
         if st.button("Dismiss", key="upload_dismiss"):
             st.session_state.pop("upload_last", None)
@@ -658,7 +659,7 @@ def rollback_form(labels: dict[int, str]) -> None:
             try:
                 counts = c.store().rollback(int(chosen), by=c.acting_as())
             except KhiError as exc:
-                st.error(str(exc))
+                st.error(c.md(str(exc)))
                 return
             st.session_state.pop("rollback_pending", None)
             st.session_state["rollback_done"] = (
