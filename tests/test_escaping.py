@@ -113,3 +113,43 @@ def _hostile_texts(at) -> list[str]:
     kinds = ("markdown", "caption", "info", "warning", "error", "success")
     return [str(e.value) for kind in kinds for e in at.get(kind)
             if "attacker.example" in str(e.value)]
+
+
+ALERTS = {"error", "warning", "info", "success", "caption", "markdown", "toast", "write"}
+
+
+def unescaped_engine_words(root: Path) -> list[str]:
+    """"file:line" of every alert, caption or Markdown in ``root`` (the pages) drawn
+    straight from an exception's words (``str(exc)``) or an engine result's
+    ``.message``: they carry what a user typed or uploaded, so they go through
+    ``c.md`` first."""
+    import ast
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ALERTS and node.args):
+                continue
+            first = node.args[0]
+            raw = (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)
+                   and first.func.id == "str") or (
+                isinstance(first, ast.Attribute) and first.attr == "message")
+            if raw:
+                found.append(f"{path.relative_to(root.parent).as_posix()}:{node.lineno}")
+    return found
+
+
+def test_no_page_draws_an_errors_words_unescaped() -> None:
+    assert unescaped_engine_words(Path(__file__).resolve().parents[1] / "pages") == []
+
+
+def test_the_unescaped_words_scan_finds_one(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text(
+        "import streamlit as st\n"
+        "def f(exc, result, c):\n"
+        "    st.error(str(exc))\n"
+        "    st.warning(result.message, icon='!')\n"
+        "    st.error(c.md(str(exc)))\n")
+    assert unescaped_engine_words(tmp_path / "pages") == ["pages/x.py:3", "pages/x.py:4"]

@@ -106,7 +106,7 @@ def _save(email: str, role: str, schemes: list[str], regions: list[str]) -> None
     try:
         scope = add_user(c.store(), email, role, schemes, regions, by=c.acting_as())
     except (AccessError, StoreLockedError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(c.md(str(exc)), icon=":material/error:")
     else:
         st.session_state["admin_done"] = f"{c.md(scope.email)} saved as {scope.role}."
         st.rerun()
@@ -152,7 +152,7 @@ def _change_or_remove(users: pd.DataFrame) -> None:
         try:
             remove_user(c.store(), chosen, by=c.acting_as())
         except (AccessError, StoreLockedError) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(c.md(str(exc)), icon=":material/error:")
         else:
             st.session_state.pop("admin_edit_email", None)
             st.session_state["admin_done"] = f"{c.md(chosen)} removed."
@@ -236,7 +236,7 @@ def person_section() -> None:
         try:
             record = rights.find_person(c.store(), scheme, ref, c.current_scope())
         except (KhiError, AccessError) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(c.md(str(exc)), icon=":material/error:")
             return
         st.session_state["rights_found"] = (scheme, ref.strip(), record)
     found = st.session_state.get("rights_found")
@@ -266,7 +266,7 @@ def person_section() -> None:
             result = rights.erase_person(c.store(), scheme, ref, c.current_scope(),
                                          by=c.acting_as())
         except (KhiError, AccessError, StoreLockedError) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(c.md(str(exc)), icon=":material/error:")
             return
         st.session_state.pop("rights_found", None)
         st.session_state["rights_done"] = rights.erase_words(result)
@@ -289,7 +289,7 @@ def retention_section() -> None:
         plan = rights.retention_plan(store)
         last = rights.last_retention(store)
     except KhiError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(c.md(str(exc)), icon=":material/error:")
         return
     st.caption(f"The rule (register.toml's settings): {plan['rule']}.")
     if last is None:
@@ -308,7 +308,7 @@ def retention_section() -> None:
         try:
             done = rights.retention_apply(store, by=c.acting_as())
         except (KhiError, StoreLockedError) as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(c.md(str(exc)), icon=":material/error:")
             return
         st.session_state["rights_done"] = rights.retention_words(done, applied=True,
                                                                  command_line=False)

@@ -377,7 +377,7 @@ def render() -> None:
     try:
         pack = board_packs(quarter, area, scope)[0]
     except KhiError as exc:  # anything else is a bug, and shows as one
-        st.warning(str(exc))
+        st.warning(c.md(str(exc)))
         return
     st.subheader(f"{c.md(pack.area_label)} · {pack.quarter_label}")
     if pack.is_demo:
@@ -416,7 +416,7 @@ def note_forms(pack: BoardPack, quarter: str, area: str) -> None:
         return
     flash = st.session_state.pop(FLASH, None)
     if flash is not None:
-        (st.success if flash[0] == "ok" else st.error)(flash[1])
+        (st.success if flash[0] == "ok" else st.error)(c.md(flash[1]))
     names = {r.code: r.name for r in pack.rows}
     refused = flash is not None and flash[0] == "refused"
     with st.expander(":material/edit_note: Write a note for this quarter",

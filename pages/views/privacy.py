@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi.errors import KhiError
+from pages.views.elements import md
 
 
 @st.dialog("Privacy notice", width="large")
@@ -28,7 +29,7 @@ def _notice() -> None:
                                     f"{stem}.md", mime="text/markdown",
                                     key=f"{stem}_md", icon=":material/download:")
     except KhiError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
 
 
 def sidebar_notice() -> None:

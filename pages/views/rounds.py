@@ -167,7 +167,7 @@ def _paper_section(frame: pd.DataFrame) -> None:
             answers[question.code] = collect.typed_answer(question, raw)
         except KhiError as exc:
             problems += 1
-            st.error(str(exc), icon=":material/error:")
+            st.error(c.md(str(exc)), icon=":material/error:")
     if st.button("Store this form", type="primary", key="paper_store"):
         if problems:
             st.error(f"{problems} answer{'s' if problems > 1 else ''} above "
