@@ -336,3 +336,42 @@ def test_one_page_rule_for_every_printed_page() -> None:
     rule = page_css("14mm", 7.5, 'Scheme "A" <b>')
     assert rule.count("@page") == 1 and 'content: "Scheme \\"A\\" \\3c b>"' in rule
     assert "@bottom-left" not in page_css("16mm", 16)
+
+
+ALERTS = {"error", "warning", "info", "success", "caption", "markdown", "toast", "write"}
+
+
+def unescaped_engine_words(root: Path) -> list[str]:
+    """"file:line" of every alert, caption or Markdown in ``root`` (the pages) drawn
+    straight from an exception's words (``str(exc)``) or an engine result's
+    ``.message``: they carry what a user typed or uploaded, so they go through
+    ``c.md`` first."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ALERTS and node.args):
+                continue
+            first = node.args[0]
+            raw = (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)
+                   and first.func.id == "str") or (
+                isinstance(first, ast.Attribute) and first.attr == "message")
+            if raw:
+                found.append(f"{path.relative_to(root.parent).as_posix()}:{node.lineno}")
+    return found
+
+
+def test_no_page_draws_an_errors_words_unescaped() -> None:
+    """Escaping itself is proved on the pages by tests/test_escaping.py."""
+    assert unescaped_engine_words(ROOT / "pages") == []
+
+
+def test_the_unescaped_words_scan_finds_one(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text(
+        "import streamlit as st\n"
+        "def f(exc, result, c):\n"
+        "    st.error(str(exc))\n"
+        "    st.warning(result.message, icon='!')\n"
+        "    st.error(c.md(str(exc)))\n")
+    assert unescaped_engine_words(tmp_path / "pages") == ["pages/x.py:3", "pages/x.py:4"]
