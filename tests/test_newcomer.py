@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -44,7 +45,10 @@ def _choose_file(at, scheme: str):
 
 
 def _texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+    """The elements' words as a person reads them: Markdown's escapes (``c.md``, which
+    every message about a file or an error goes through) taken off, so a server path
+    is found however it was escaped."""
+    return re.sub(r"\\([\\`*_\[\]$<>#|~])", r"\1", "\n".join(str(e.value) for e in elements))
 
 
 def test_a_demo_store_accepts_an_upload_on_the_upload_page(
