@@ -138,3 +138,11 @@ def test_it_never_narrows_a_margin_and_leaves_subplots_alone() -> None:
     before = grid.to_plotly_json()["layout"]
     reserve_label_room(grid)
     assert grid.to_plotly_json()["layout"] == before
+
+
+def test_a_columns_share_is_its_width_over_the_rows() -> None:
+    """``st.columns([5, 4])``: the map takes five ninths of the row, the chart four."""
+    from kpi.charts import column_shares
+
+    assert column_shares([5, 4]) == [5 / 9, 4 / 9]
+    assert column_shares([1, 1]) == [0.5, 0.5]

@@ -32,7 +32,7 @@ from kpi.charts.forest import forest_chart
 from kpi.charts.funnel import FUNNEL_WORDS, funnel_chart
 from kpi.charts.intervals import caterpillar_chart, interval_chart
 from kpi.charts.maps import tile_map
-from kpi.charts.margins import reserve_label_room
+from kpi.charts.margins import column_shares, reserve_label_room
 from kpi.charts.palette import (
     BAND,
     COMPARISON_STYLE,
@@ -81,6 +81,7 @@ __all__ = [
     "answer_bars",
     "better_same_worse",
     "caterpillar_chart",
+    "column_shares",
     "completeness_chart",
     "chart_alt",
     "control_chart",

@@ -282,6 +282,12 @@ def _bottom_room(fig: go.Figure, width: float) -> float:
     return math.ceil(room + SLACK) if room else 0.0
 
 
+def column_shares(widths: Sequence[float]) -> list[float]:
+    """Each of ``st.columns(widths)``'s part of the row: the ``share`` a chart in it
+    passes to :func:`reserve_label_room`, from the same widths the columns are made of."""
+    return [width / sum(widths) for width in widths]
+
+
 def reserve_label_room(fig: go.Figure, share: float = 1.0) -> go.Figure:
     """Widen the left and bottom margins to what the y axis's labels and title, the
     x axis's and a legend under the chart will take, so that plotly draws the chart

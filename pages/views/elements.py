@@ -292,7 +292,8 @@ STACK_CSS = f"""
 
 def side_by_side(key: str):
     """A container whose ``st.columns`` stack in a narrow main column (``STACK_BELOW_PX``):
-    ``with c.side_by_side("regions_map"): left, right = st.columns(2)``."""
+    ``with c.side_by_side("regions_map"): left, right = st.columns(widths)``, each
+    chart then drawn with ``share=`` from ``charts.column_shares(widths)``."""
     return st.container(key=f"{SIDE_BY_SIDE}{key}")
 
 

@@ -49,15 +49,17 @@ def activity_section(label: str, filters: c.Filters) -> None:
     # Regions in the register's order, the same in both charts.
     order = {name: k for k, name in enumerate(bank().region_names)}
     activity = activity.sort_values("region", key=lambda r: r.map(order))
+    widths = [1, 1]
     with c.side_by_side("regions_activity"):
-        left, right = st.columns(2)
+        left, right = st.columns(widths)
+    left_share, right_share = charts.column_shares(widths)
     with left:
         c.chart(
             charts.people_supported_bars(
                 activity, "region", parts, title=f"People supported in {label}, by region"
             ),
             "regions_people",
-            share=1 / 2,
+            share=left_share,
         )
     with right:
         growth = "growth_pct" if "growth_pct" in activity else None
@@ -71,7 +73,7 @@ def activity_section(label: str, filters: c.Filters) -> None:
                     value_title="Change since a year earlier",
                 ),
                 "regions_growth",
-                share=1 / 2,
+                share=right_share,
             )
 
 
@@ -147,8 +149,10 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
     table = region_rows(label, code, sidebar)
     frame = tables.region_tiles(table)
     axis = c.value_axis(khi)
+    widths = [5, 4]
     with c.side_by_side("regions_map"):
-        map_col, chart_col = st.columns([5, 4])
+        map_col, chart_col = st.columns(widths)
+    map_share, chart_share = charts.column_shares(widths)
     with map_col:
         c.chart(
             charts.tile_map(
@@ -159,7 +163,7 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
                 "▲ better, ▼ worse, ● similar to England.",
             ),
             "regions_map",
-            share=5 / 9,
+            share=map_share,
         )
     with chart_col:
         ranked = frame.assign(_v=pd.to_numeric(frame["value"], errors="coerce"))
@@ -179,7 +183,7 @@ def map_view(label: str, code: str, sidebar: c.Filters) -> None:
                 narrow=True,
             ),
             "regions_ranked",
-            share=4 / 9,
+            share=chart_share,
         )
 
 
