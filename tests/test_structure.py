@@ -187,10 +187,18 @@ def test_roles_are_decided_by_the_role_table_only() -> None:
     assert found == {"kpi/store/access.py"}
 
 
+def pages_with(tmp_path: Path, source: str, name: str = "x.py") -> Path:
+    """A ``pages/`` folder under ``tmp_path`` holding one file of ``source``, for the
+    scans' own tests: each must find what it looks for."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / name).write_text(source)
+    return pages
+
+
 def test_the_role_scan_finds_a_literal(tmp_path: Path) -> None:
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "x.py").write_text("ok = scope.role in ('scheme', 'admin')\n")
-    assert role_literals((tmp_path / "pages",)) == ["pages/x.py:1"]
+    pages = pages_with(tmp_path, "ok = scope.role in ('scheme', 'admin')\n")
+    assert role_literals((pages,)) == ["pages/x.py:1"]
 
 
 # ------------------------------------------------------- pages only draw ---
@@ -252,13 +260,10 @@ def test_pages_decide_nothing_new_and_the_ceilings_only_shrink() -> None:
 
 
 def test_the_page_scan_finds_a_function_without_st(tmp_path: Path) -> None:
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "x.py").write_text(
-        "import streamlit as st\n\n"
-        "def draws():\n    st.write(words())\n\n"
-        "def words():\n    return 'a verdict'\n"
-    )
-    assert functions_without_st(tmp_path / "pages") == {"pages/x.py": ["words"]}
+    pages = pages_with(tmp_path, "import streamlit as st\n\n"
+                       "def draws():\n    st.write(words())\n\n"
+                       "def words():\n    return 'a verdict'\n")
+    assert functions_without_st(pages) == {"pages/x.py": ["words"]}
 
 
 # ------------------------------------------------- Streamlit's public API only ---
@@ -317,11 +322,9 @@ def test_the_app_imports_no_new_streamlit_internals() -> None:
 
 
 def test_the_streamlit_scan_finds_one(tmp_path: Path) -> None:
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "a.py").write_text(
-        "import streamlit as st\nfrom streamlit.testing.v1 import AppTest\n"
-        "from streamlit.runtime.pages_manager import PagesManager\n"
-        "from streamlit import runtime, session_state\n")
+    pages_with(tmp_path, "import streamlit as st\nfrom streamlit.testing.v1 import AppTest\n"
+               "from streamlit.runtime.pages_manager import PagesManager\n"
+               "from streamlit import runtime, session_state\n", name="a.py")
     assert private_streamlit_imports(tmp_path) == [
         "pages/a.py: streamlit.runtime", "pages/a.py: streamlit.runtime.pages_manager"]
 
@@ -367,11 +370,9 @@ def test_no_page_draws_an_errors_words_unescaped() -> None:
 
 
 def test_the_unescaped_words_scan_finds_one(tmp_path: Path) -> None:
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "x.py").write_text(
-        "import streamlit as st\n"
-        "def f(exc, result, c):\n"
-        "    st.error(str(exc))\n"
-        "    st.warning(result.message, icon='!')\n"
-        "    st.error(c.md(str(exc)))\n")
-    assert unescaped_engine_words(tmp_path / "pages") == ["pages/x.py:3", "pages/x.py:4"]
+    pages = pages_with(tmp_path, "import streamlit as st\n"
+                       "def f(exc, result, c):\n"
+                       "    st.error(str(exc))\n"
+                       "    st.warning(result.message, icon='!')\n"
+                       "    st.error(c.md(str(exc)))\n")
+    assert unescaped_engine_words(pages) == ["pages/x.py:3", "pages/x.py:4"]
