@@ -21,6 +21,7 @@ from kpi.demo import load_demo
 from kpi.ingest import ingest_bytes
 from kpi.scope import add_user
 from kpi.store import Store
+from pages.views.elements import MARKDOWN_SPECIALS
 from tests.apptest_helpers import open_page
 from tests.builders import make_store
 
@@ -48,7 +49,7 @@ def _texts(elements) -> str:
     """The elements' words as a person reads them: Markdown's escapes (``c.md``, which
     every message about a file or an error goes through) taken off, so a server path
     is found however it was escaped."""
-    return re.sub(r"\\([\\`*_\[\]$<>#|~])", r"\1", "\n".join(str(e.value) for e in elements))
+    return re.sub(rf"\\({MARKDOWN_SPECIALS})", r"\1", "\n".join(str(e.value) for e in elements))
 
 
 def test_a_demo_store_accepts_an_upload_on_the_upload_page(

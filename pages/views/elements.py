@@ -25,11 +25,15 @@ PALETTE, SEQUENCE, COMPARISON_STYLE = charts.PALETTE, charts.SEQUENCE, charts.CO
 
 
 # ---------------------------------------------------------------------- text ---
+# The characters Markdown (or the HTML it lets through) would act on.
+MARKDOWN_SPECIALS = r"[\\`*_\[\]$<>#|~]"
+
+
 def md(text: str) -> str:
     """Plain text safe inside st.markdown, captions, messages and widget labels: what
     a user typed (scheme names, file names, column headers) is shown as typed, never
     drawn as Markdown or HTML."""
-    return re.sub(r"([\\`*_\[\]$<>#|~])", r"\\\1", text)
+    return re.sub(f"({MARKDOWN_SPECIALS})", r"\\\1", text)
 
 
 def markdown_table(
